@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config.h: rackboot's YAML configuration, parsed once into a validated,
+ * immutable snapshot.
+ *
+ * Every value is range-checked; an error names file:line:column (1-based,
+ * from libyaml's marks) and what was expected. Unknown keys are errors too,
+ * so a typo never silently falls back to a default. Relative paths are
+ * resolved against the directory of the config file.
+ */
+#ifndef RB_CONTROL_CONFIG_H
+#define RB_CONTROL_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "channel.h" /* enum rb_port_mode, enum rb_exception_mode, RB_IFNAME_MAX */
+
+enum rb_hugepages { RB_HUGE_AUTO = 0, RB_HUGE_ON, RB_HUGE_OFF };
+
+struct rb_config {
+	char path[PATH_MAX]; /* the file this came from, as given */
+
+	/* server: */
+	uint32_t server_ip; /* network byte order */
+	uint8_t prefix_len; /* 1..32 */
+	uint16_t mtu;       /* 576..9000, default 1500 */
+
+	/* port: */
+	enum rb_port_mode port_mode;           /* af_xdp (default) | af_packet | pci */
+	char interface[RB_IFNAME_MAX];         /* required for af_xdp and af_packet */
+	char pci_addr[32];                     /* required for pci, e.g. 0000:03:00.0 */
+	enum rb_exception_mode exception_mode; /* auto resolves: xdp for af_xdp, tap otherwise */
+	char tap_name[RB_IFNAME_MAX];          /* default "rb-tap0" */
+	uint16_t queues;                       /* 1..16, default 1 */
+
+	/* dataplane: */
+	char lcores[64];         /* EAL -l list, default "0,1" */
+	enum rb_hugepages hugepages; /* auto | on | off */
+	uint32_t memory_mb;          /* 64..65536, default 256 */
+	uint32_t mbufs;              /* 1024..1048576, default 16384 */
+	uint32_t idle_sleep_us;      /* 0..100000, default 50 */
+
+	/* http: */
+	uint16_t http_port;            /* 1..65535, default 80 */
+	char http_root[PATH_MAX];      /* install repository, must be a directory */
+	uint16_t http_threads;         /* 1..64, default 2 */
+
+	/* tftp: (served by a later issue; the steering already needs the ports) */
+	char tftp_root[PATH_MAX];      /* default <config dir>/../tftp... see config.c */
+	uint16_t tftp_port;            /* default 69 */
+	uint16_t session_port_lo;      /* default 61000; outside Linux's ephemeral range */
+	uint16_t session_port_hi;      /* default 65535 */
+};
+
+/* Where and why a config was refused. */
+struct rb_config_error {
+	char file[PATH_MAX];
+	unsigned line, column; /* 1-based; 0 when the file could not be read at all */
+	char message[256];
+};
+
+/* Fill *cfg with every default. */
+void rb_config_defaults(struct rb_config *cfg);
+
+/*
+ * Parse and validate the YAML file at path into *cfg. Returns 0, or -EINVAL
+ * (bad content) / -errno (could not read) with *err filled. *cfg is only
+ * written on success.
+ */
+int rb_config_load(const char *path, struct rb_config *cfg, struct rb_config_error *err);
+
+/* Same, from a string; `name` is used as the file name in errors and
+ * relative paths resolve against the current directory. */
+int rb_config_parse_string(const char *name, const char *yaml, size_t len, struct rb_config *cfg,
+			   struct rb_config_error *err);
+
+/* "file:line:column: message" (or "file: message" without a position). */
+void rb_config_error_format(const struct rb_config_error *err, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dpchan.h"
+
+struct dpchan {
+	int fd;
+	pid_t pid;
+	bool reaped;
+	int status;
+	uint32_t seq;
+	pthread_mutex_t lock;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+send_msg(struct dpchan *c, enum rb_msg_type type, uint32_t seq, const void *pl, size_t len)
+{
+	char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	int n = rb_msg_build(buf, sizeof(buf), type, seq, pl, len);
+
+	if (n < 0)
+		return n;
+	return send(c->fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -errno;
+}
+
+/*
+ * Receive until a message of `want` type with `seq` (or, for DP_READY,
+ * a DP_ERROR) arrives or the deadline passes. Returns its type or -errno.
+ */
+static int
+recv_msg(struct dpchan *c, int want, uint32_t seq, void *pl, size_t cap, int timeout_ms)
+{
+	char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	int64_t deadline = now_ms() + timeout_ms;
+	struct rb_msg_hdr hdr;
+	const void *p;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+		int ret;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ret = poll(&pfd, 1, (int)left);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (ret <= 0)
+			continue;
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (rb_msg_parse(buf, (size_t)n, &hdr, &p) < 0)
+			return -EPROTO;
+		if (hdr.type == RB_MSG_DP_ERROR && want == RB_MSG_DP_READY) {
+			memcpy(pl, p, hdr.len < cap ? hdr.len : cap);
+			return RB_MSG_DP_ERROR;
+		}
+		if (hdr.type != want || hdr.seq != seq)
+			continue; /* a late reply to a request that timed out */
+		if (hdr.len > cap)
+			return -EMSGSIZE;
+		memcpy(pl, p, hdr.len);
+		return (int)hdr.type;
+	}
+}
+
+struct dpchan *
+dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config *cfg,
+	     int timeout_ms, struct rb_dp_ready *ready, char *msg, size_t cap)
+{
+	union {
+		struct rb_dp_ready ready;
+		struct rb_dp_error error;
+	} reply;
+	struct dpchan *c;
+	int sv[2], ret, i, argc = 0;
+	char fdarg[16];
+	char **argv;
+
+	for (argc = 0; eal_argv[argc]; argc++)
+		;
+	argv = calloc((size_t)argc + 5, sizeof(*argv));
+	c = calloc(1, sizeof(*c));
+	if (!argv || !c) {
+		snprintf(msg, cap, "out of memory");
+		goto fail_free;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(msg, cap, "socketpair: %s", strerror(errno));
+		goto fail_free;
+	}
+	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+	argv[0] = (char *)exe;
+	for (i = 0; i < argc; i++)
+		argv[i + 1] = eal_argv[i];
+	argv[argc + 1] = "--";
+	argv[argc + 2] = "--channel-fd";
+	argv[argc + 3] = fdarg;
+
+	c->pid = fork();
+	if (c->pid < 0) {
+		snprintf(msg, cap, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		goto fail_free;
+	}
+	if (c->pid == 0) {
+		/* Child: keep only its end of the channel across exec. */
+		fcntl(sv[1], F_SETFD, 0);
+		execv(exe, argv);
+		fprintf(stderr, "rackboot: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(sv[1]);
+	free(argv);
+	argv = NULL;
+	c->fd = sv[0];
+	pthread_mutex_init(&c->lock, NULL);
+
+	ret = send_msg(c, RB_MSG_DP_CONFIG, 1, cfg, sizeof(*cfg));
+	if (ret == 0)
+		ret = recv_msg(c, RB_MSG_DP_READY, 1, &reply, sizeof(reply), timeout_ms);
+	if (ret == RB_MSG_DP_READY) {
+		*ready = reply.ready;
+		return c;
+	}
+	if (ret == RB_MSG_DP_ERROR) {
+		reply.error.message[sizeof(reply.error.message) - 1] = '\0';
+		snprintf(msg, cap, "%s", reply.error.message);
+		errno = -reply.error.code > 0 ? -reply.error.code : EIO;
+	} else if (ret == -EPIPE) {
+		snprintf(msg, cap, "the dataplane exited during start-up (its messages are above)");
+		errno = EPIPE;
+	} else {
+		snprintf(msg, cap, "no answer from the dataplane: %s", strerror(-ret));
+		errno = -ret;
+	}
+	dpchan_stop(c, 3000);
+	return NULL;
+
+fail_free:
+	free(argv);
+	free(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+int
+dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms)
+{
+	uint32_t seq;
+	int ret;
+
+	pthread_mutex_lock(&c->lock);
+	seq = ++c->seq;
+	ret = send_msg(c, RB_MSG_STATS_REQ, seq, NULL, 0);
+	if (ret == 0)
+		ret = recv_msg(c, RB_MSG_STATS_REP, seq, out, sizeof(*out), timeout_ms);
+	pthread_mutex_unlock(&c->lock);
+	return ret < 0 ? ret : 0;
+}
+
+bool
+dpchan_alive(struct dpchan *c, int *status)
+{
+	if (!c->reaped && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+		c->reaped = true;
+	if (status)
+		*status = c->status;
+	return !c->reaped;
+}
+
+pid_t
+dpchan_pid(const struct dpchan *c)
+{
+	return c->pid;
+}
+
+void
+dpchan_stop(struct dpchan *c, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	if (!c)
+		return;
+	if (dpchan_alive(c, NULL)) {
+		pthread_mutex_lock(&c->lock);
+		send_msg(c, RB_MSG_SHUTDOWN, ++c->seq, NULL, 0);
+		pthread_mutex_unlock(&c->lock);
+	}
+	while (dpchan_alive(c, NULL) && now_ms() < deadline)
+		usleep(20000);
+	if (dpchan_alive(c, NULL)) {
+		fprintf(stderr, "rackboot: dataplane (pid %d) did not stop in %d ms, killing it\n",
+			(int)c->pid, timeout_ms);
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, &c->status, 0);
+		c->reaped = true;
+	}
+	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}

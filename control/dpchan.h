@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dpchan.h: the control's end of the channel, and the dataplane's lifetime.
+ *
+ * The control starts the dataplane as a child, hands it one end of a
+ * SOCK_SEQPACKET socketpair, and from then on every exchange goes through
+ * here. Requests are serialised by a mutex (the main loop and HTTP threads
+ * both ask for stats); a reply whose seq does not match (one that arrived
+ * after its asker timed out) is discarded.
+ */
+#ifndef RB_CONTROL_DPCHAN_H
+#define RB_CONTROL_DPCHAN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "channel.h"
+
+struct dpchan;
+
+/*
+ * Start `exe` with the EAL arguments in eal_argv (NULL-terminated), then
+ * send it cfg and wait for DP_READY up to timeout_ms. Returns the channel,
+ * or NULL with errno set and a reason in msg (the dataplane's own DP_ERROR
+ * message when it sent one). On failure the child has been reaped.
+ */
+struct dpchan *dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config *cfg,
+			    int timeout_ms, struct rb_dp_ready *ready, char *msg, size_t cap);
+
+/* Fetch the dataplane's counters; 0 or -errno (-ETIMEDOUT, -EPIPE). */
+int dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms);
+
+/* True while the dataplane process is alive (reaps it when it is not). */
+bool dpchan_alive(struct dpchan *c, int *status);
+
+pid_t dpchan_pid(const struct dpchan *c);
+
+/* Ask the dataplane to stop, wait up to timeout_ms, then SIGKILL; free. */
+void dpchan_stop(struct dpchan *c, int timeout_ms);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * http.h: the control process's HTTP server (libmicrohttpd).
+ *
+ * Serves the install repository read-only, with single Range requests and
+ * zero-copy (sendfile) file bodies, plus /healthz and /metrics. It runs on
+ * ordinary kernel sockets: on the provisioning network the kernel side is the
+ * af_xdp interface itself or the exception tap.
+ */
+#ifndef RB_CONTROL_HTTP_H
+#define RB_CONTROL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct rb_http;
+
+/* Appends Prometheus text to buf (cap bytes); returns bytes written. It is
+ * called from an HTTP thread for every GET /metrics. */
+typedef size_t (*rb_metrics_fn)(void *arg, char *buf, size_t cap);
+
+struct rb_http_config {
+	const char *root;      /* directory served at / */
+	uint16_t port;         /* TCP port, on every address */
+	unsigned threads;      /* worker threads */
+	rb_metrics_fn metrics; /* may be NULL */
+	void *metrics_arg;
+};
+
+/* HTTP counters, read by the metrics and status code without locks. */
+struct rb_http_stats {
+	uint64_t requests;
+	uint64_t responses_2xx, responses_3xx, responses_4xx, responses_5xx;
+	uint64_t bytes_sent; /* body bytes queued for sending */
+	uint64_t active;     /* connections open now */
+};
+
+/* Start serving; returns NULL and sets errno on failure (and logs why). */
+struct rb_http *rb_http_start(const struct rb_http_config *cfg);
+void rb_http_stop(struct rb_http *h);
+void rb_http_get_stats(const struct rb_http *h, struct rb_http_stats *out);
+
+/* Append the HTTP counters in Prometheus text; returns bytes written. */
+size_t rb_http_metrics(const struct rb_http *h, char *buf, size_t cap);
+
+/*
+ * Parse a Range header value against a file of `size` bytes. Only a single
+ * "bytes=" range is honoured: "a-b", "a-", "-n".
+ * Returns 1 with [*first, *last] set (inclusive) for a satisfiable range,
+ * 0 when the header should be ignored (absent, several ranges, other unit,
+ * malformed: serve the whole file), -1 when unsatisfiable (416).
+ */
+int rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t *last);
+
+/*
+ * Map a URL path onto a path relative to the root: percent-decoded, query
+ * dropped, "." and "//" collapsed; any ".." segment, NUL or backslash
+ * is refused. Writes the relative path (no leading '/', "" for the root)
+ * into out. Returns 0, or -EINVAL / -ENAMETOOLONG.
+ */
+int rb_http_url_to_path(const char *url, char *out, size_t cap);
+
+#endif

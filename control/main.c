@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c: rackboot, the control process and the one command operators run.
+ *
+ * It parses and validates the config (exit 2 on any error, with
+ * file:line:column), starts the DPDK dataplane as its child, gives the
+ * kernel side of the port the server address, serves HTTP, and prints a
+ * live status line. SIGINT/SIGTERM stop everything it started, in reverse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dpchan.h"
+#include "http.h"
+#include "metrics.h"
+#include "netif.h"
+#include "rb_build.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct ctl {
+	struct rb_config cfg;
+	struct dpchan *dp;
+	struct rb_http *http;
+	char kernel_if[RB_IFNAME_MAX];
+	bool addr_added;
+	struct netif_saved quiet;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
+		"  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
+		"      --check         validate the configuration and exit (0 ok, 2 bad)\n"
+		"      --dataplane P   the rackboot-dataplane binary to run\n"
+		"      --status        live status line on stderr (default when a tty)\n"
+		"      --no-status     no status line\n"
+		"      --status-every S  seconds between status lines when not a tty (default 10)\n");
+}
+
+/* The dataplane binary: explicit, then the build tree, then the install. */
+static const char *
+find_dataplane(const char *given)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (given)
+		return given;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(path, sizeof(path), "%s/../dataplane/rackboot-dataplane", self);
+		if (access(path, X_OK) == 0)
+			return path;
+		snprintf(path, sizeof(path), "%s/rackboot-dataplane", self);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	snprintf(path, sizeof(path), "%s/rackboot/rackboot-dataplane", RB_LIBEXECDIR);
+	return path;
+}
+
+static void
+sibling(const char *exe, const char *name, char *out, size_t cap)
+{
+	const char *slash = strrchr(exe, '/');
+	int dirlen = slash ? (int)(slash - exe) : 1;
+
+	snprintf(out, cap, "%.*s/%s", dirlen, slash ? exe : ".", name);
+}
+
+/* Hugepages free in the 2 MB pool, in MB. */
+static unsigned long
+huge_free_mb(void)
+{
+	unsigned long free_pages = 0, size_kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024;
+}
+
+/* EAL arguments from the config. Returns argc; strings live in store. */
+static int
+eal_args(const struct rb_config *c, char *argv[], int max, char store[][64])
+{
+	unsigned long huge = huge_free_mb();
+	bool use_huge;
+	int n = 0;
+
+	switch (c->hugepages) {
+	case RB_HUGE_ON:
+		use_huge = true;
+		break;
+	case RB_HUGE_OFF:
+		use_huge = false;
+		break;
+	default:
+		use_huge = huge >= c->memory_mb;
+		if (!use_huge)
+			fprintf(stderr,
+				"rackboot: warning: %lu MB of hugepages free, %u MB wanted: running "
+				"the dataplane on ordinary pages (--no-huge). Fine for tests; for "
+				"speed reserve them: hugeadm --pool-pages-min 2MB:%u\n",
+				huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
+	}
+#define ARG(...) (snprintf(store[n], 64, __VA_ARGS__), argv[n] = store[n], n++)
+	ARG("-l");
+	ARG("%s", c->lcores);
+	ARG("-m");
+	ARG("%u", c->memory_mb);
+	if (use_huge) {
+		/* Hugepages from memfd, not files: nothing is left in a
+		 * hugetlbfs mount if we are killed. */
+		ARG("--in-memory");
+	} else {
+		ARG("--no-huge");
+		ARG("--no-shconf");
+	}
+	if (c->port_mode == RB_PORT_PCI) {
+		ARG("-a");
+		ARG("%s", c->pci_addr);
+	} else {
+		ARG("--no-pci");
+	}
+	ARG("--log-level=notice");
+	ARG("--file-prefix=rackboot%d", (int)getpid());
+#undef ARG
+	(void)max;
+	argv[n] = NULL;
+	return n;
+}
+
+static void
+dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->server_ip = c->server_ip;
+	d->prefix_len = c->prefix_len;
+	d->port_mode = (uint8_t)c->port_mode;
+	d->exception_mode = (uint8_t)c->exception_mode;
+	d->mtu = c->mtu;
+	d->tftp_port = c->tftp_port;
+	d->session_port_lo = c->session_port_lo;
+	d->session_port_hi = c->session_port_hi;
+	d->idle_sleep_us = c->idle_sleep_us;
+	d->mbufs = c->mbufs;
+	d->queues = c->queues;
+	snprintf(d->interface, sizeof(d->interface), "%s", c->interface);
+	snprintf(d->tap_name, sizeof(d->tap_name), "%s", c->tap_name);
+	snprintf(d->pci_addr, sizeof(d->pci_addr), "%s", c->pci_addr);
+	sibling(exe, "rb_xdp.o", d->xdp_prog, sizeof(d->xdp_prog));
+}
+
+static size_t
+metrics_cb(void *arg, char *buf, size_t cap)
+{
+	struct ctl *ctl = arg;
+	struct rb_stats st;
+	int ret = dpchan_stats(ctl->dp, &st, 1000);
+
+	return rb_metrics_format(&st, ret == 0, buf, cap);
+}
+
+static void
+teardown(struct ctl *ctl)
+{
+	if (ctl->http)
+		rb_http_stop(ctl->http);
+	ctl->http = NULL;
+	if (ctl->addr_added)
+		netif_addr_del(ctl->kernel_if, ctl->cfg.server_ip, ctl->cfg.prefix_len);
+	ctl->addr_added = false;
+	netif_restore(&ctl->quiet);
+	ctl->quiet.valid = false;
+	if (ctl->dp)
+		dpchan_stop(ctl->dp, 10000);
+	ctl->dp = NULL;
+}
+
+static int
+run_status_loop(struct ctl *ctl, int status_mode, int every)
+{
+	struct rb_stats prev = {0}, now;
+	struct rb_http_stats hprev = {0}, hnow;
+	struct timespec t0, t1;
+	int tick = 0, status;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop_signal) {
+		sleep(1);
+		if (!dpchan_alive(ctl->dp, &status)) {
+			fprintf(stderr, "\nrackboot: the dataplane exited (%s %d); stopping\n",
+				WIFSIGNALED(status) ? "signal" : "status",
+				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			return 1;
+		}
+		if (!status_mode || stop_signal)
+			continue;
+		tick++;
+		if (status_mode == 2 && tick % every)
+			continue;
+		if (dpchan_stats(ctl->dp, &now, 1000) == 0) {
+			char line[512];
+			double dt;
+
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			rb_http_get_stats(ctl->http, &hnow);
+			rb_status_format(&now, &prev, dt, &hnow, &hprev, line, sizeof(line));
+			if (status_mode == 1)
+				fprintf(stderr, "\r\033[K%s", line);
+			else
+				fprintf(stderr, "rackboot: %s\n", line);
+			prev = now;
+			hprev = hnow;
+			t0 = t1;
+		}
+	}
+	if (status_mode == 1)
+		fputc('\n', stderr);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"dataplane", required_argument, NULL, 'd'},
+		{"status", no_argument, NULL, 's'},
+		{"no-status", no_argument, NULL, 'n'},
+		{"status-every", required_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = "/etc/rackboot/rackboot.yaml", *dp_exe = NULL;
+	struct ctl ctl = {0};
+	struct rb_config_error err;
+	struct rb_dp_config dpc;
+	struct rb_dp_ready ready;
+	struct rb_http_config hc;
+	char *eal_argv[32], eal_store[32][64], msg[512], ip[INET_ADDRSTRLEN];
+	int check = 0, status_mode = isatty(STDERR_FILENO) ? 1 : 2, every = 10, c, ret;
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'd':
+			dp_exe = optarg;
+			break;
+		case 's':
+			status_mode = isatty(STDERR_FILENO) ? 1 : 2;
+			break;
+		case 'n':
+			status_mode = 0;
+			break;
+		case 'e':
+			every = atoi(optarg) > 0 ? atoi(optarg) : 10;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("rackboot %s\n", RB_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	ret = rb_config_load(cfg_path, &ctl.cfg, &err);
+	if (ret < 0) {
+		rb_config_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return 2;
+	}
+	inet_ntop(AF_INET, &ctl.cfg.server_ip, ip, sizeof(ip));
+	if (check) {
+		printf("%s: ok (server %s/%u, port %s %s, http :%u from %s)\n", cfg_path, ip,
+		       ctl.cfg.prefix_len,
+		       ctl.cfg.port_mode == RB_PORT_AF_XDP	  ? "af_xdp"
+		       : ctl.cfg.port_mode == RB_PORT_AF_PACKET ? "af_packet"
+								: "pci",
+		       ctl.cfg.port_mode == RB_PORT_PCI ? ctl.cfg.pci_addr : ctl.cfg.interface,
+		       ctl.cfg.http_port, ctl.cfg.http_root);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "rackboot: the dataplane needs root (DPDK, XDP, taps): run as root\n");
+		return 1;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	dp_exe = find_dataplane(dp_exe);
+	eal_args(&ctl.cfg, eal_argv, 32, eal_store);
+	dp_config(&ctl.cfg, dp_exe, &dpc);
+	fprintf(stderr, "rackboot %s: starting dataplane %s\n", RB_VERSION, dp_exe);
+	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, 60000, &ready, msg, sizeof(msg));
+	if (!ctl.dp) {
+		fprintf(stderr, "rackboot: dataplane failed to start: %s\n", msg);
+		return 1;
+	}
+	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
+	fprintf(stderr,
+		"rackboot: port %s (%s) mac %02x:%02x:%02x:%02x:%02x:%02x, %u worker(s), "
+		"exception %s\n",
+		ctl.cfg.port_mode == RB_PORT_PCI ? ctl.cfg.pci_addr : ctl.cfg.interface,
+		ready.port_driver, ready.mac[0], ready.mac[1], ready.mac[2], ready.mac[3],
+		ready.mac[4], ready.mac[5], ready.nb_workers,
+		ctl.cfg.exception_mode == RB_EXC_XDP   ? "xdp (kernel keeps the interface)"
+		: ctl.cfg.exception_mode == RB_EXC_TAP ? "tap"
+						       : "none");
+
+	ret = 1;
+	if (ctl.cfg.port_mode == RB_PORT_AF_PACKET) {
+		int r = netif_quiet(ctl.cfg.interface, &ctl.quiet);
+
+		if (r < 0) {
+			fprintf(stderr, "rackboot: cannot quiet the kernel on %s: %s\n",
+				ctl.cfg.interface, strerror(-r));
+			goto out;
+		}
+	}
+	if (ctl.cfg.exception_mode != RB_EXC_NONE) {
+		int r = netif_wait(ctl.kernel_if, 5000);
+
+		if (r == 0)
+			r = netif_up(ctl.kernel_if, ctl.cfg.mtu);
+		if (r == 0)
+			r = netif_addr_ensure(ctl.kernel_if, ctl.cfg.server_ip, ctl.cfg.prefix_len,
+					      &ctl.addr_added);
+		if (r < 0) {
+			fprintf(stderr, "rackboot: cannot give %s the address %s/%u: %s\n",
+				ctl.kernel_if, ip, ctl.cfg.prefix_len, strerror(-r));
+			goto out;
+		}
+	}
+	hc = (struct rb_http_config){
+		.root = ctl.cfg.http_root,
+		.port = ctl.cfg.http_port,
+		.threads = ctl.cfg.http_threads,
+		.metrics = metrics_cb,
+		.metrics_arg = &ctl,
+	};
+	ctl.http = rb_http_start(&hc);
+	if (!ctl.http)
+		goto out;
+	fprintf(stderr, "rackboot: serving http://%s:%u/ from %s on %s; Ctrl-C stops\n", ip,
+		ctl.cfg.http_port, ctl.cfg.http_root, ctl.kernel_if);
+
+	ret = run_status_loop(&ctl, status_mode, every);
+	if (stop_signal)
+		fprintf(stderr, "rackboot: %s, stopping\n", strsignal(stop_signal));
+out:
+	teardown(&ctl);
+	if (ret == 0)
+		fprintf(stderr, "rackboot: stopped cleanly\n");
+	return ret;
+}

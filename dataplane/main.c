@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c: rackboot-dataplane, the DPDK primary process.
+ *
+ * Started by the control process (never by hand) as
+ *   rackboot-dataplane <EAL args> -- --channel-fd N
+ * It initialises EAL, waits for DP_CONFIG on the channel, brings the ports
+ * up, answers DP_READY (or DP_ERROR), launches one worker per lcore beyond
+ * the main one, and then the main lcore serves the channel until SHUTDOWN,
+ * a signal, or the control's end of the channel closing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "dp.h"
+
+struct dp dp;
+
+static int chan_fd = -1;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	dp.quit = true;
+}
+
+static int
+chan_send(enum rb_msg_type type, uint32_t seq, const void *payload, size_t len)
+{
+	char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	int n = rb_msg_build(buf, sizeof(buf), type, seq, payload, len);
+
+	if (n < 0)
+		return n;
+	return send(chan_fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -errno;
+}
+
+static void
+send_error(int code, const char *msg)
+{
+	struct rb_dp_error e = {.code = code};
+
+	snprintf(e.message, sizeof(e.message), "%s", msg);
+	fprintf(stderr, "rackboot-dataplane: %s\n", msg);
+	chan_send(RB_MSG_DP_ERROR, 0, &e, sizeof(e));
+}
+
+/*
+ * Wait up to timeout_ms for one message. Returns its type (> 0), 0 on
+ * timeout, -EPIPE when the control is gone, or another -errno.
+ */
+static int
+chan_recv(int timeout_ms, struct rb_msg_hdr *hdr, void *payload, size_t cap)
+{
+	char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	struct pollfd p = {.fd = chan_fd, .events = POLLIN};
+	const void *pl;
+	ssize_t n;
+	int ret;
+
+	ret = poll(&p, 1, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (ret == 0)
+		return 0;
+	n = recv(chan_fd, buf, sizeof(buf), 0);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	ret = rb_msg_parse(buf, (size_t)n, hdr, &pl);
+	if (ret < 0)
+		return ret;
+	if (hdr->len > cap)
+		return -EMSGSIZE;
+	memcpy(payload, pl, hdr->len);
+	return hdr->type;
+}
+
+static void
+collect_stats(struct rb_stats *st)
+{
+	struct rte_eth_stats es;
+	uint16_t w;
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	for (w = 0; w < dp.nb_workers; w++) {
+		/* Workers write their own counters; 64-bit loads are atomic
+		 * here, and a count one burst stale is fine. */
+		for (i = 0; i < RB_CNT_MAX; i++)
+			st->counters[i] += dp.workers[w].counters[i];
+		for (i = 0; i < RB_DROP_MAX; i++)
+			st->drops[i] += dp.workers[w].drops[i];
+	}
+	if (rte_eth_stats_get(dp.port_id, &es) == 0) {
+		st->port_ipackets = es.ipackets;
+		st->port_opackets = es.opackets;
+		st->port_ibytes = es.ibytes;
+		st->port_obytes = es.obytes;
+		st->port_imissed = es.imissed;
+		st->port_ierrors = es.ierrors;
+		st->port_oerrors = es.oerrors;
+	}
+	st->tsc_hz = rte_get_tsc_hz();
+	st->uptime_ms = (rte_get_tsc_cycles() - dp.start_tsc) * 1000 / st->tsc_hz;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"channel-fd", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			chan_fd = atoi(optarg);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return chan_fd >= 0 ? 0 : -EINVAL;
+}
+
+/* Serve the channel on the main lcore until told to stop. */
+static void
+serve_channel(void)
+{
+	union {
+		struct rb_stats stats;
+		char raw[RB_CHAN_MAX_MSG];
+	} pl;
+	struct rb_msg_hdr hdr;
+	int t;
+
+	while (!dp.quit) {
+		t = chan_recv(200, &hdr, &pl, sizeof(pl));
+		if (t == -EPIPE) {
+			fprintf(stderr, "rackboot-dataplane: control process gone, stopping\n");
+			break;
+		}
+		if (t <= 0)
+			continue;
+		switch (t) {
+		case RB_MSG_STATS_REQ:
+			collect_stats(&pl.stats);
+			chan_send(RB_MSG_STATS_REP, hdr.seq, &pl.stats, sizeof(pl.stats));
+			break;
+		case RB_MSG_SHUTDOWN:
+			dp.quit = true;
+			break;
+		default:
+			break;
+		}
+	}
+	dp.quit = true;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rb_dp_ready ready = {0};
+	struct rte_eth_dev_info info;
+	struct rb_msg_hdr hdr;
+	char msg[256] = "";
+	unsigned lcore;
+	int ret, eal, t;
+
+	/* Die with the control process even if it is killed outright. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	eal = rte_eal_init(argc, argv);
+	if (eal < 0) {
+		fprintf(stderr, "rackboot-dataplane: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	if (parse_args(argc - eal, argv + eal) < 0) {
+		fprintf(stderr, "usage: rackboot-dataplane <EAL args> -- --channel-fd N\n"
+				"(started by rackboot; see rackboot --help)\n");
+		rte_eal_cleanup();
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	t = chan_recv(10000, &hdr, &dp.cfg, sizeof(dp.cfg));
+	if (t != RB_MSG_DP_CONFIG) {
+		fprintf(stderr, "rackboot-dataplane: no config from control (%d)\n", t);
+		ret = 1;
+		goto out;
+	}
+	dp.net.ip = dp.cfg.server_ip;
+	dp.net.tftp_port = dp.cfg.tftp_port;
+	dp.net.session_lo = dp.cfg.session_port_lo;
+	dp.net.session_hi = dp.cfg.session_port_hi;
+	dp.start_tsc = rte_get_tsc_cycles();
+
+	dp.nb_workers = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (dp.nb_workers == DP_MAX_WORKERS)
+			break;
+		dp.workers[dp.nb_workers].lcore_id = lcore;
+		dp.workers[dp.nb_workers].index = dp.nb_workers;
+		dp.nb_workers++;
+	}
+	if (dp.nb_workers == 0) {
+		send_error(-EINVAL, "dataplane.lcores needs at least two lcores: main + a worker");
+		ret = 1;
+		goto out;
+	}
+	ret = dp_ports_setup(&dp, msg, sizeof(msg));
+	if (ret < 0) {
+		send_error(ret, msg);
+		ret = 1;
+		goto out;
+	}
+
+	memcpy(ready.mac, dp.net.mac, 6);
+	ready.port_id = dp.port_id;
+	ready.nb_workers = dp.nb_workers;
+	ready.exc_port_present = dp.has_exc_port;
+	if (rte_eth_dev_info_get(dp.port_id, &info) == 0)
+		snprintf(ready.port_driver, sizeof(ready.port_driver), "%s", info.driver_name);
+	snprintf(ready.tap_name, sizeof(ready.tap_name), "%s",
+		 dp.has_exc_port ? dp.cfg.tap_name : dp.cfg.interface);
+
+	for (uint16_t w = 0; w < dp.nb_workers; w++)
+		rte_eal_remote_launch(dp_worker_main, &dp.workers[w], dp.workers[w].lcore_id);
+	chan_send(RB_MSG_DP_READY, hdr.seq, &ready, sizeof(ready));
+
+	serve_channel();
+	rte_eal_mp_wait_lcore();
+	ret = 0;
+out:
+	dp_ports_close(&dp);
+	rte_eal_cleanup();
+	return ret;
+}

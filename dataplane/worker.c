@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker.c: the lcore loop.
+ *
+ * Each worker polls its RX queues, classifies every frame with the pure
+ * rb_classify(), answers ARP and ICMP echo in place, hands DHCP and TFTP to
+ * their handlers, and forwards the rest to the kernel through the exception
+ * port (worker 0 also drains the exception port back to the wire). It never
+ * logs per packet: every outcome is a counter.
+ */
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+
+#include "dp.h"
+
+/* Empty polls in a row before a worker starts napping. */
+#define IDLE_POLLS_BEFORE_SLEEP 1024
+
+struct txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[DP_BURST];
+};
+
+/* Send what is queued; what the queue refuses is freed and counted. */
+static void
+flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_counter sent,
+      enum rb_drop full)
+{
+	uint16_t done;
+
+	if (b->n == 0)
+		return;
+	done = rte_eth_tx_burst(port, q, b->m, b->n);
+	w->counters[sent] += done;
+	if (done < b->n) {
+		w->drops[full] += b->n - done;
+		rte_pktmbuf_free_bulk(&b->m[done], b->n - done);
+	}
+	b->n = 0;
+}
+
+static inline void
+drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
+{
+	w->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Run one frame through the classifier. Replies go to `out` (provisioning
+ * port), kernel-bound frames to `exc`.
+ */
+static void
+handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, struct txbuf *exc)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	enum rb_drop why;
+	int n;
+
+	/* Multi-segment frames only come from jumbo MTUs; the fast path's
+	 * requests are small, so only the first segment is looked at and
+	 * classify sees the segment length, never more. */
+	switch (rb_classify(f, len, &d->net, &why)) {
+	case RB_V_ARP_REPLY:
+		n = rb_arp_reply_inplace(f, len, &d->net);
+		if (n < 0)
+			return drop(w, m, RB_DROP_runt);
+		w->counters[RB_CNT_arp_replies]++;
+		out->m[out->n++] = m;
+		return;
+	case RB_V_ICMP_ECHO:
+		n = rb_icmp_echo_reply_inplace(f, len, &d->net);
+		if (n < 0 || m->nb_segs > 1)
+			return drop(w, m, RB_DROP_runt);
+		rte_pktmbuf_trim(m, (uint16_t)(len - (size_t)n));
+		w->counters[RB_CNT_icmp_echo_replies]++;
+		out->m[out->n++] = m;
+		return;
+	case RB_V_DHCP:
+		w->counters[RB_CNT_dhcp_rx]++;
+		return drop(w, m, RB_DROP_unhandled);
+	case RB_V_TFTP:
+		w->counters[RB_CNT_tftp_rx]++;
+		return drop(w, m, RB_DROP_unhandled);
+	case RB_V_KERNEL:
+		if (!d->has_exc_port)
+			return drop(w, m, RB_DROP_no_exception_port);
+		exc->m[exc->n++] = m;
+		return;
+	case RB_V_DROP:
+		return drop(w, m, why);
+	}
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct dp *d = &dp;
+	struct rte_mbuf *rx[DP_BURST];
+	struct txbuf out = {0}, exc = {0}, wire = {0};
+	unsigned idle = 0;
+	uint16_t i, q, n, got;
+
+	while (!__atomic_load_n(&d->quit, __ATOMIC_RELAXED)) {
+		got = 0;
+		for (q = 0; q < w->nb_rxq; q++) {
+			n = rte_eth_rx_burst(d->port_id, w->rxq[q], rx, DP_BURST);
+			w->counters[RB_CNT_rx_frames] += n;
+			got += n;
+			for (i = 0; i < n; i++)
+				handle(d, w, rx[i], &out, &exc);
+			/* Every handled frame adds at most one to a buffer, so
+			 * after a burst of DP_BURST they may be full: flush. */
+			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
+			flush(w, d->exc_port_id, w->index, &exc, RB_CNT_to_kernel,
+			      RB_DROP_exception_tx_full);
+		}
+		if (w->polls_exception) {
+			n = rte_eth_rx_burst(d->exc_port_id, 0, wire.m, DP_BURST);
+			wire.n = n;
+			got += n;
+			w->counters[RB_CNT_from_kernel] += n;
+			flush(w, d->port_id, w->index, &wire, RB_CNT_tx_frames, RB_DROP_tx_full);
+		}
+		if (got) {
+			idle = 0;
+			continue;
+		}
+		/* Nap when idle so a small box keeps a core for the kernel's
+		 * HTTP path and the control process; a burst ends the nap. */
+		if (d->cfg.idle_sleep_us && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
+			w->counters[RB_CNT_idle_sleeps]++;
+			usleep(d->cfg.idle_sleep_us);
+		} else {
+			rte_pause();
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * counters.h: the dataplane's counters and drop reasons, as X-macro lists.
+ *
+ * One list drives the per-lcore counter arrays, the channel's stats reply,
+ * the status line and /metrics, so names and slots cannot drift apart.
+ * Adding an entry changes the stats layout: bump RB_CHAN_VERSION with it.
+ */
+#ifndef RB_PROTO_COUNTERS_H
+#define RB_PROTO_COUNTERS_H
+
+/* X(name, help) */
+#define RB_DP_COUNTERS(X)                                                                          \
+	X(rx_frames, "frames received on the provisioning port")                                  \
+	X(tx_frames, "frames sent on the provisioning port")                                      \
+	X(arp_replies, "ARP requests for the server address answered by the dataplane")           \
+	X(icmp_echo_replies, "ICMP echo requests to the server address answered by the dataplane") \
+	X(dhcp_rx, "DHCP/proxyDHCP frames received on the fast path")                             \
+	X(tftp_rx, "TFTP frames received on the fast path")                                       \
+	X(to_kernel, "frames passed to the kernel through the exception port")                    \
+	X(from_kernel, "frames the kernel sent out through the exception port")                   \
+	X(idle_sleeps, "times a worker slept after a run of empty polls")
+
+#define RB_DP_DROPS(X)                                                                             \
+	X(runt, "frame shorter than the headers it announces")                                    \
+	X(other_host, "unicast frame for another MAC address")                                    \
+	X(bad_ip_header, "IPv4 header with a bad version, length or total length")                \
+	X(bad_ip_checksum, "IPv4 header checksum does not verify")                                \
+	X(bad_udp_length, "UDP length field disagrees with the IPv4 payload")                     \
+	X(no_exception_port, "kernel-bound frame but no exception port is configured")            \
+	X(unhandled, "fast-path frame for a service this build does not serve yet")               \
+	X(tx_full, "provisioning port TX queue full")                                             \
+	X(exception_tx_full, "exception port TX queue full")                                      \
+	X(alloc_failed, "no mbuf for a reply")
+
+#define RB_X_ENUM(name, help) RB_CNT_##name,
+enum rb_counter { RB_DP_COUNTERS(RB_X_ENUM) RB_CNT_MAX };
+#undef RB_X_ENUM
+
+#define RB_X_ENUM(name, help) RB_DROP_##name,
+enum rb_drop { RB_DP_DROPS(RB_X_ENUM) RB_DROP_MAX };
+#undef RB_X_ENUM
+
+extern const char *const rb_counter_names[RB_CNT_MAX];
+extern const char *const rb_counter_help[RB_CNT_MAX];
+extern const char *const rb_drop_names[RB_DROP_MAX];
+extern const char *const rb_drop_help[RB_DROP_MAX];
+
+#endif

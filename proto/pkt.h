@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pkt.h: Ethernet/ARP/IPv4/ICMP/UDP helpers and the fast-path classifier.
+ *
+ * Pure: (buf, len) in, verdicts and in-place rewrites out; no DPDK types.
+ * The dataplane, the storm generator, the unit tests and the fuzzers link it.
+ * The XDP program (dataplane/xdp/rb_xdp.c) applies the same steering rules
+ * in BPF; tests/unit/test_pkt.c pins them down for this side.
+ */
+#ifndef RB_PROTO_PKT_H
+#define RB_PROTO_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+
+#define ETH_HLEN_ 14
+#define ETHERTYPE_IPV4_ 0x0800
+#define ETHERTYPE_ARP_ 0x0806
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_UDP_ 17
+
+#define RB_PORT_DHCP_SERVER 67
+#define RB_PORT_DHCP_CLIENT 68
+#define RB_PORT_PROXYDHCP 4011
+#define RB_PORT_TFTP 69
+
+/* What the classifier needs to know about the server. */
+struct rb_netcfg {
+	uint8_t mac[6];
+	uint32_t ip; /* network byte order */
+	uint16_t tftp_port;
+	uint16_t session_lo, session_hi; /* host order, inclusive */
+};
+
+enum rb_verdict {
+	RB_V_DROP = 0,  /* *why says which drop counter */
+	RB_V_ARP_REPLY, /* ARP request for the server address: answer it */
+	RB_V_ICMP_ECHO, /* echo request to the server address: answer it */
+	RB_V_DHCP,      /* UDP to 67 (any destination), or 4011 to the server */
+	RB_V_TFTP,      /* UDP to the TFTP port or a session port, to the server */
+	RB_V_KERNEL,    /* everything else belongs to the kernel stack */
+};
+
+/*
+ * Classify one Ethernet frame. Frames that are malformed in a way that
+ * matters to the fast path get RB_V_DROP with *why set; anything the fast
+ * path does not own goes to the kernel untouched, malformed or not, because
+ * the kernel is the right judge of its own traffic.
+ */
+enum rb_verdict rb_classify(const uint8_t *frame, size_t len, const struct rb_netcfg *nc,
+			    enum rb_drop *why);
+
+/* Internet checksum (RFC 1071) of len bytes, folded, not complemented. */
+uint16_t rb_csum_partial(const void *buf, size_t len, uint32_t sum);
+static inline uint16_t
+rb_csum(const void *buf, size_t len)
+{
+	return (uint16_t)~rb_csum_partial(buf, len, 0);
+}
+
+/*
+ * Turn an ARP request that rb_classify() accepted into the reply, in place.
+ * Returns the reply length (42: padding beyond it is left to the caller's
+ * frame length), or -EINVAL when the frame is not such a request.
+ */
+int rb_arp_reply_inplace(uint8_t *frame, size_t len, const struct rb_netcfg *nc);
+
+/*
+ * Turn an ICMP echo request that rb_classify() accepted into the echo reply,
+ * in place: swaps addresses, sets type 0, fresh TTL and both checksums.
+ * Returns the frame length to send, or -EINVAL.
+ */
+int rb_icmp_echo_reply_inplace(uint8_t *frame, size_t len, const struct rb_netcfg *nc);
+
+#endif

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# rack.sh: the virtual rack — network namespaces standing in for a rack switch,
+# the server's port and PXE clients. Addresses live only inside these namespaces
+# (198.18.0.0/15, the benchmarking range).
+#
+#   rack.sh up                 rack switch (bridge) + server namespace and port
+#   rack.sh down               remove everything this script created
+#   rack.sh client NAME [IP/P] add a client namespace NAME with eth0 on the bridge
+#                              (optionally addressed, e.g. 198.18.0.10/24)
+#   rack.sh tap NAME           add a tap on the bridge for a qemu VM (-netdev tap,ifname=NAME)
+#   rack.sh status             list what exists
+#
+# Names: $RB_PREFIX (default "rb") keeps parallel racks apart:
+#   $P-rack     namespace holding bridge "br0" (the rack switch)
+#   $P-srv      namespace where rackboot runs; its port is "$P-srv0"
+#   $P-<NAME>   client namespaces (created by `client NAME`)
+# All commands are idempotent.
+set -euo pipefail
+
+P=${RB_PREFIX:-rb}
+RACK=$P-rack
+SRV=$P-srv
+SRVIF=$P-srv0
+MTU=${RB_MTU:-1500}
+
+die() { echo "rack.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+in_rack() { ip netns exec "$RACK" "$@"; }
+
+up() {
+  ns_exists "$RACK" || ip netns add "$RACK"
+  in_rack ip link set lo up
+  if ! in_rack ip link show br0 >/dev/null 2>&1; then
+    in_rack ip link add br0 type bridge
+    # A rack switch forwards at once: no STP listening delay, no multicast snooping
+    # surprises for MTFTP groups.
+    in_rack ip link set br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+  fi
+  in_rack ip link set br0 mtu "$MTU" up
+  ns_exists "$SRV" || ip netns add "$SRV"
+  ip netns exec "$SRV" ip link set lo up
+  if ! ip netns exec "$SRV" ip link show "$SRVIF" >/dev/null 2>&1; then
+    ip link add "$SRVIF" type veth peer name "p-$SRVIF"
+    ip link set "$SRVIF" netns "$SRV"
+    ip link set "p-$SRVIF" netns "$RACK"
+  fi
+  ip netns exec "$SRV" ip link set "$SRVIF" mtu "$MTU" up
+  # One combined queue on each side keeps af_xdp's queue 0 the only one.
+  in_rack ip link set "p-$SRVIF" mtu "$MTU" master br0 up
+  echo "rack $RACK up: server port $SRVIF in namespace $SRV"
+}
+
+client() {
+  local name=$1 addr=${2:-}
+  [ -n "$name" ] || die "client needs a name"
+  local ns=$P-$name peer=p-$P-$name
+  [ ${#peer} -le 15 ] || die "client name '$name' too long for an interface name"
+  ns_exists "$RACK" || die "rack is not up (rack.sh up)"
+  ns_exists "$ns" || ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  if ! ip netns exec "$ns" ip link show eth0 >/dev/null 2>&1; then
+    ip link add "tmp-$name" type veth peer name "$peer"
+    ip link set "tmp-$name" netns "$ns"
+    ip netns exec "$ns" ip link set "tmp-$name" name eth0
+    ip link set "$peer" netns "$RACK"
+  fi
+  ip netns exec "$ns" ip link set eth0 mtu "$MTU" up
+  in_rack ip link set "$peer" mtu "$MTU" master br0 up
+  if [ -n "$addr" ]; then
+    ip netns exec "$ns" ip addr replace "$addr" dev eth0
+  fi
+  echo "client $ns on $RACK/br0${addr:+ with $addr}"
+}
+
+tap() {
+  local name=$1
+  ns_exists "$RACK" || die "rack is not up (rack.sh up)"
+  # qemu opens the tap by name in its own namespace: create it in the root
+  # namespace... but the bridge lives in the rack namespace. So create the tap
+  # inside the rack namespace and run qemu with `ip netns exec $RACK`.
+  if ! in_rack ip link show "$name" >/dev/null 2>&1; then
+    in_rack ip tuntap add dev "$name" mode tap
+  fi
+  in_rack ip link set "$name" mtu "$MTU" master br0 up
+  echo "tap $name on $RACK/br0: run qemu as 'ip netns exec $RACK qemu-system-x86_64 ... -netdev tap,id=n0,ifname=$name,script=no,downscript=no'"
+}
+
+down() {
+  local ns
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-" || true); do
+    # Deleting a namespace destroys its veths (and their peers) with it.
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns del "$ns"
+  done
+  echo "rack $P down"
+}
+
+status() {
+  ip netns list | grep -E "^$P-" || echo "no $P namespaces"
+  ns_exists "$RACK" && in_rack bridge link show || true
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  client) shift; client "${1:-}" "${2:-}" ;;
+  tap) shift; tap "${1:-}" ;;
+  status) status ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
+esac
