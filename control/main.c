@@ -8,6 +8,7 @@
  * live status line. SIGINT/SIGTERM stop everything it started, in reverse.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -71,11 +72,12 @@ find_dataplane(const char *given)
 	if (n > 0) {
 		self[n] = '\0';
 		*strrchr(self, '/') = '\0';
-		snprintf(path, sizeof(path), "%s/../dataplane/rackboot-dataplane", self);
-		if (access(path, X_OK) == 0)
+		if (snprintf(path, sizeof(path), "%s/../dataplane/rackboot-dataplane", self) <
+			    (int)sizeof(path) &&
+		    access(path, X_OK) == 0)
 			return path;
-		snprintf(path, sizeof(path), "%s/rackboot-dataplane", self);
-		if (access(path, X_OK) == 0)
+		if (snprintf(path, sizeof(path), "%s/rackboot-dataplane", self) < (int)sizeof(path) &&
+		    access(path, X_OK) == 0)
 			return path;
 	}
 	snprintf(path, sizeof(path), "%s/rackboot/rackboot-dataplane", RB_LIBEXECDIR);
@@ -191,6 +193,32 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	return rb_metrics_format(&st, ret == 0, buf, cap);
 }
 
+/*
+ * EAL makes /var/run/dpdk/<file-prefix>/ even with --in-memory/--no-shconf
+ * and rte_eal_cleanup() leaves it; the prefix is ours (rackboot<pid>), so
+ * remove it once the dataplane is gone.
+ */
+static void
+remove_runtime_dir(void)
+{
+	char dir[64], path[320];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/rackboot%d", (int)getpid());
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 static void
 teardown(struct ctl *ctl)
 {
@@ -205,6 +233,7 @@ teardown(struct ctl *ctl)
 	if (ctl->dp)
 		dpchan_stop(ctl->dp, 10000);
 	ctl->dp = NULL;
+	remove_runtime_dir();
 }
 
 static int

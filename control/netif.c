@@ -157,19 +157,20 @@ netif_addr_del(const char *ifname, uint32_t ip, uint8_t prefix_len)
 	return addr_request(RTM_DELADDR, ifname, ip, prefix_len);
 }
 
-static const char *const quiet_knobs[3][2] = {
-	{"/proc/sys/net/ipv4/conf/%s/rp_filter", "1"},
-	{"/proc/sys/net/ipv4/conf/%s/arp_ignore", "8"},
-	{"/proc/sys/net/ipv6/conf/%s/disable_ipv6", "1"},
+/* {family, knob, quiet value} under /proc/sys/net/<family>/conf/<if>/ */
+static const char *const quiet_knobs[3][3] = {
+	{"ipv4", "rp_filter", "1"},
+	{"ipv4", "arp_ignore", "8"},
+	{"ipv6", "disable_ipv6", "1"},
 };
 
 static int
-sysctl_rw(const char *fmt, const char *ifname, char *old, size_t cap, const char *val)
+sysctl_rw(const char *const knob[3], const char *ifname, char *old, size_t cap, const char *val)
 {
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), fmt, ifname);
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", knob[0], ifname, knob[1]);
 	f = fopen(path, "r+");
 	if (!f)
 		return -errno;
@@ -190,8 +191,8 @@ netif_quiet(const char *ifname, struct netif_saved *saved)
 	memset(saved, 0, sizeof(*saved));
 	snprintf(saved->ifname, sizeof(saved->ifname), "%s", ifname);
 	for (i = 0; i < 3; i++) {
-		ret = sysctl_rw(quiet_knobs[i][0], ifname, saved->values[i],
-				sizeof(saved->values[i]), quiet_knobs[i][1]);
+		ret = sysctl_rw(quiet_knobs[i], ifname, saved->values[i],
+				sizeof(saved->values[i]), quiet_knobs[i][2]);
 		if (ret == -ENOENT && i == 2)
 			continue; /* IPv6 not built in: nothing to silence */
 		if (ret < 0)
@@ -208,5 +209,5 @@ netif_restore(const struct netif_saved *saved)
 		return;
 	for (int i = 0; i < 3; i++)
 		if (saved->values[i][0])
-			sysctl_rw(quiet_knobs[i][0], saved->ifname, NULL, 0, saved->values[i]);
+			sysctl_rw(quiet_knobs[i], saved->ifname, NULL, 0, saved->values[i]);
 }

@@ -66,6 +66,11 @@ client() {
     ip link set "$peer" netns "$RACK"
   fi
   ip netns exec "$ns" ip link set eth0 mtu "$MTU" up
+  # A veth hands packet sockets frames whose checksum is still to be filled
+  # in (CHECKSUM_PARTIAL); forwarded through an af_packet port to the
+  # exception tap they arrive corrupt. Real NICs and qemu send full sums.
+  ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 ||
+    echo "rack.sh: warning: ethtool missing, tap-mode HTTP from $ns will fail" >&2
   in_rack ip link set "$peer" mtu "$MTU" master br0 up
   if [ -n "$addr" ]; then
     ip netns exec "$ns" ip addr replace "$addr" dev eth0

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# http_bench.sh: HTTP install-repository throughput, rackboot vs nginx, in one run.
+#
+# On a private virtual rack (namespaces $RB_PREFIX-*), for each port mode
+# (af_xdp with XDP steering; af_packet with the tap exception port) it starts
+# rackboot, and nginx in the same server namespace serving the same directory
+# on port 8080, then downloads a 64 MiB file with 1 and 50 parallel curl
+# clients from a client namespace, alternating the two servers, REPS times.
+# Also measured once: nginx on the plain veth with no rackboot at all.
+# Prints aggregate MB/s medians and rackboot/nginx ratios. Bounded: every
+# curl has --max-time, and everything started here is stopped by PID.
+#
+# usage: benchmarks/http_bench.sh [REPS (default 5)] [SIZE_MB (default 64)]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+REPS=${1:-5}
+SIZE_MB=${2:-64}
+CLIENTS=(1 50)
+[ "$(id -u)" = 0 ] || { echo "http_bench.sh: run as root" >&2; exit 1; }
+scripts/deps.sh >/dev/null
+scripts/build.sh >/dev/null
+
+export RB_PREFIX=rbb$$
+P=$RB_PREFIX
+work=$(mktemp -d /tmp/rackboot-bench.XXXXXX)
+rb_pid= ng_pid=
+results=${RB_RESULTS:-results}/http_bench-$(date +%Y%m%d-%H%M%S).txt
+mkdir -p "$(dirname "$results")"
+
+cleanup() {
+  [ -n "$rb_pid" ] && kill "$rb_pid" 2>/dev/null && wait "$rb_pid" 2>/dev/null
+  [ -n "$ng_pid" ] && kill "$ng_pid" 2>/dev/null && wait "$ng_pid" 2>/dev/null
+  scripts/rack.sh down >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$work/repo" "$work/tftp" "$work/nginx"
+head -c $((SIZE_MB << 20)) /dev/urandom > "$work/repo/image.bin"
+cat /dev/null "$work/repo/image.bin" > /dev/null    # page cache, for both servers
+
+cat > "$work/nginx/nginx.conf" <<NGX
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 30;
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 8080; root $work/repo; }
+}
+NGX
+
+scripts/rack.sh up >/dev/null
+scripts/rack.sh client c1 198.18.0.10/24 >/dev/null
+in_srv() { ip netns exec "$P-srv" "$@"; }
+in_cli() { ip netns exec "$P-c1" "$@"; }
+
+start_nginx() {
+  ip netns exec "$P-srv" nginx -c "$work/nginx/nginx.conf" &
+  ng_pid=$!
+  for _ in $(seq 1 50); do in_cli curl -s -o /dev/null --max-time 1 http://198.18.0.1:8080/ && return 0; sleep 0.1; done
+  echo "nginx did not start" >&2; return 1
+}
+stop_nginx() { kill "$ng_pid"; wait "$ng_pid" 2>/dev/null; ng_pid=; }
+
+start_rb() { # mode exception
+  cat > "$work/rb.yaml" <<YAML
+server: { address: 198.18.0.1/24 }
+port: { mode: $1, interface: $P-srv0, exception: $2, tap_name: ${P}t }
+dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
+http: { port: 80, root: $work/repo, threads: 2 }
+tftp: { root: $work/tftp }
+YAML
+  ip netns exec "$P-srv" build/control/rackboot -c "$work/rb.yaml" --no-status > "$work/rb.log" 2>&1 &
+  rb_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "serving http" "$work/rb.log" && return 0
+    kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.2
+  done
+  cat "$work/rb.log" >&2; return 1
+}
+stop_rb() { kill "$rb_pid"; wait "$rb_pid" 2>/dev/null; rb_pid=; }
+
+# One round: N parallel downloads; prints aggregate MB/s (0 on any failure).
+round() { # url n
+  local url=$1 n=$2 t0 t1 i bytes=0 fails=0
+  t0=$(date +%s.%N)
+  for i in $(seq 1 "$n"); do
+    in_cli curl -s --max-time 120 -o /dev/null -w '%{size_download}\n' "$url" > "$work/c.$i" &
+  done
+  wait
+  t1=$(date +%s.%N)
+  for i in $(seq 1 "$n"); do
+    b=$(cat "$work/c.$i"); [ "${b:-0}" = $((SIZE_MB << 20)) ] || fails=$((fails + 1)); bytes=$((bytes + ${b:-0}))
+  done
+  [ "$fails" = 0 ] || { echo "round $url x$n: $fails incomplete downloads" >&2; echo 0; return; }
+  awk -v b="$bytes" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f\n", b / (t1 - t0) / 1e6 }'
+}
+median() { sort -n | awk '{a[NR]=$1} END { print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'; }
+
+declare -A R
+measure() { # label url n
+  local label=$1 url=$2 n=$3 r v=()
+  for r in $(seq 1 "$REPS"); do v+=("$(round "$url" "$n")"); done
+  R[$label,$n]=$(printf '%s\n' "${v[@]}" | median)
+  echo "  $label x$n: ${v[*]} MB/s -> median ${R[$label,$n]}" >&2
+}
+
+echo "http_bench: $SIZE_MB MiB file, clients ${CLIENTS[*]}, $REPS reps, $(nproc) cores, kernel $(uname -r)" >&2
+
+# Reference: nginx alone on the plain veth (no XDP program, no rackboot).
+in_srv ip addr add 198.18.0.1/24 dev "$P-srv0"
+start_nginx
+for n in "${CLIENTS[@]}"; do measure "nginx-plain-veth" http://198.18.0.1:8080/image.bin "$n"; done
+stop_nginx
+in_srv ip addr del 198.18.0.1/24 dev "$P-srv0"
+
+for mode in "af_xdp xdp" "af_packet tap"; do
+  set -- $mode
+  start_rb "$1" "$2" || { echo "rackboot failed to start in $1 mode" >&2; exit 1; }
+  start_nginx
+  for n in "${CLIENTS[@]}"; do
+    for r in $(seq 1 "$REPS"); do
+      # Alternate within the repetition so drift hits both servers alike.
+      R_rb+=("$(round http://198.18.0.1/image.bin "$n")")
+      R_ng+=("$(round http://198.18.0.1:8080/image.bin "$n")")
+    done
+    R[rackboot-$1,$n]=$(printf '%s\n' "${R_rb[@]}" | median)
+    R[nginx-$1,$n]=$(printf '%s\n' "${R_ng[@]}" | median)
+    echo "  $1 x$n rackboot: ${R_rb[*]}  nginx: ${R_ng[*]}" >&2
+    R_rb=() R_ng=()
+  done
+  stop_nginx
+  stop_rb
+done
+
+{
+  echo "HTTP throughput, aggregate MB/s (median of $REPS), $SIZE_MB MiB file, same rack, same run"
+  printf '%-22s %12s %12s\n' "server / port mode" "1 client" "50 clients"
+  for row in nginx-plain-veth rackboot-af_xdp nginx-af_xdp rackboot-af_packet nginx-af_packet; do
+    printf '%-22s %12s %12s\n' "$row" "${R[$row,1]}" "${R[$row,50]}"
+  done
+  for m in af_xdp af_packet; do
+    for n in "${CLIENTS[@]}"; do
+      awk -v a="${R[rackboot-$m,$n]}" -v b="${R[nginx-$m,$n]}" -v m="$m" -v n="$n" \
+        'BEGIN { printf "ratio rackboot/nginx %-10s x%-3s %.2f\n", m, n, (b > 0 ? a / b : 0) }'
+    done
+  done
+} | tee "$results"
+echo "(saved to $results)"

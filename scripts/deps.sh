@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# deps.sh: install every Debian 12 package rackboot needs to build, run, test
+# and benchmark. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential meson ninja-build pkg-config clang llvm
+  libdpdk-dev libnuma-dev libbpf-dev libxdp-dev linux-libc-dev
+  libmicrohttpd-dev libsqlite3-dev libyaml-dev libjansson-dev
+  # run
+  libhugetlbfs-bin iproute2 procps ethtool
+  # tests
+  libcmocka-dev curl iputils-ping valgrind
+  # benchmarks (peers measured in the same run)
+  nginx-light
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The nginx package starts a system nginx where an init system runs; the
+# benchmark starts its own, on the rack only.
+if command -v nginx >/dev/null && pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then
+  nginx -s stop 2>/dev/null || true
+fi

@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+
+/* ---- rb_http_parse_range -------------------------------------------- */
+
+struct range_vec {
+	const char *value;
+	uint64_t size;
+	int ret;
+	uint64_t first, last;
+};
+
+static void
+test_parse_range(void **state)
+{
+	static const struct range_vec v[] = {
+	    {NULL, 100, 0, 0, 0},
+	    {"bytes=0-0", 100, 1, 0, 0},
+	    {"bytes=10-19", 100, 1, 10, 19},
+	    {"bytes=0-99", 100, 1, 0, 99},
+	    {"bytes=10-", 100, 1, 10, 99},
+	    {"bytes=99-", 100, 1, 99, 99},
+	    {"bytes=-1", 100, 1, 99, 99},
+	    {"bytes=-30", 100, 1, 70, 99},
+	    {"bytes=-100", 100, 1, 0, 99},
+	    {"bytes=-500", 100, 1, 0, 99}, /* suffix longer than the file */
+	    {"bytes=-0", 100, -1, 0, 0},
+	    {"bytes=50-1000", 100, 1, 50, 99}, /* last clamps to size - 1 */
+	    {"bytes=100-", 100, -1, 0, 0},     /* first >= size */
+	    {"bytes=100-200", 100, -1, 0, 0},
+	    {"bytes=5000-6000", 100, -1, 0, 0},
+	    {"bytes=20-10", 100, 0, 0, 0}, /* first > last: ignored */
+	    {"bytes=200-100", 100, 0, 0, 0},
+	    {"bytes=1-2,4-5", 100, 0, 0, 0},
+	    {"bytes=1-2,", 100, 0, 0, 0},
+	    {"items=0-1", 100, 0, 0, 0},
+	    {"bytes", 100, 0, 0, 0},
+	    {"bytes=", 100, 0, 0, 0},
+	    {"bytes=-", 100, 0, 0, 0},
+	    {"bytes=a-b", 100, 0, 0, 0},
+	    {"bytes=1-2x", 100, 0, 0, 0},
+	    {"bytes=--1", 100, 0, 0, 0},
+	    {"bytes=1--2", 100, 0, 0, 0},
+	    {"bytes=+1-2", 100, 0, 0, 0},
+	    {"bytes=0x10-20", 100, 0, 0, 0},
+	    {"", 100, 0, 0, 0},
+	    {"garbage", 100, 0, 0, 0},
+	    {"Bytes=1-2", 100, 1, 1, 2},
+	    {"bytes= 1 - 2 ", 100, 1, 1, 2}, /* blanks around numbers: tolerated */
+	    {"bytes =\t3-", 100, 1, 3, 99},
+	    {"bytes=1 2-3", 100, 0, 0, 0},
+	    {"by tes=1-2", 100, 0, 0, 0},
+	    {"bytes=99999999999999999999999-", 100, 0, 0, 0}, /* overflow */
+	    {"bytes=0-99999999999999999999999", 100, 0, 0, 0},
+	    {"bytes=-99999999999999999999999", 100, 0, 0, 0},
+	    {"bytes=18446744073709551615-", 100, -1, 0, 0}, /* UINT64_MAX fits */
+	    {"bytes=18446744073709551616-", 100, 0, 0, 0},
+	    {"bytes=0-18446744073709551615", 100, 1, 0, 99},
+	    {"bytes=4294967296-", 8589934592ULL, 1, 4294967296ULL, 8589934591ULL},
+	    {"bytes=0-", 0, -1, 0, 0}, /* empty file */
+	    {"bytes=0-0", 0, -1, 0, 0},
+	    {"bytes=-5", 0, 0, 0, 0}, /* suffix of nothing: whole (empty) file */
+	    {"bytes=-0", 0, -1, 0, 0},
+	    {"bytes=0-0", 1, 1, 0, 0},
+	    {"bytes=-1", 1, 1, 0, 0},
+	    {"bytes=1-", 1, -1, 0, 0},
+	};
+	uint64_t first, last;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		first = last = 12345;
+		r = rb_http_parse_range(v[i].value, v[i].size, &first, &last);
+		if (r != v[i].ret)
+			fail_msg("\"%s\" size %llu: got %d, want %d",
+				 v[i].value ? v[i].value : "(null)", (unsigned long long)v[i].size,
+				 r, v[i].ret);
+		if (r == 1 && (first != v[i].first || last != v[i].last))
+			fail_msg("\"%s\": got %llu-%llu, want %llu-%llu", v[i].value,
+				 (unsigned long long)first, (unsigned long long)last,
+				 (unsigned long long)v[i].first, (unsigned long long)v[i].last);
+		if (r != 1)
+			assert_true(first == 12345 && last == 12345);
+	}
+}
+
+/* ---- rb_http_url_to_path -------------------------------------------- */
+
+struct url_vec {
+	const char *url;
+	int ret;
+	const char *out;
+};
+
+static void
+test_url_to_path(void **state)
+{
+	static const struct url_vec v[] = {
+	    {"/", 0, ""},
+	    {"", 0, ""},
+	    {"/a", 0, "a"},
+	    {"/a/b", 0, "a/b"},
+	    {"/a/b/", 0, "a/b"},
+	    {"//a//./b", 0, "a/b"},
+	    {"/./", 0, ""},
+	    {"/.", 0, ""},
+	    {"/a/.", 0, "a"},
+	    {"/./a/./././b/.", 0, "a/b"},
+	    {"/.a/..b/...", 0, ".a/..b/..."},
+	    {"/a.", 0, "a."},
+	    {"/a/../b", -EINVAL, ""},
+	    {"/..", -EINVAL, ""},
+	    {"/../etc/passwd", -EINVAL, ""},
+	    {"/a/..", -EINVAL, ""},
+	    {"/%2e%2e/etc", -EINVAL, ""},
+	    {"/%2E%2e/etc", -EINVAL, ""},
+	    {"/.%2e/etc", -EINVAL, ""},
+	    {"/a/%2e/b", 0, "a/b"},
+	    {"/a%2Fb", 0, "a/b"},
+	    {"/a%2f..%2fb", -EINVAL, ""},
+	    {"/a%20b", 0, "a b"},
+	    {"/a%2541", 0, "a%41"}, /* decoded once only */
+	    {"/%41%42c", 0, "ABc"},
+	    {"/a%3Fb", 0, "a?b"},   /* an encoded '?' is a name byte */
+	    {"/a?b=/../c", 0, "a"}, /* query dropped */
+	    {"/a/?x", 0, "a"},
+	    {"/?", 0, ""},
+	    {"/%zz", -EINVAL, ""},
+	    {"/%", -EINVAL, ""},
+	    {"/a%2", -EINVAL, ""},
+	    {"/a%g0", -EINVAL, ""},
+	    {"/a%00b", -EINVAL, ""},
+	    {"/a\\b", -EINVAL, ""},
+	    {"/a%5cb", -EINVAL, ""},
+	    {"/%c3%a9t%C3%A9", 0, "\xc3\xa9t\xc3\xa9"},
+	};
+	char out[64];
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(out, 'X', sizeof(out));
+		r = rb_http_url_to_path(v[i].url, out, sizeof(out));
+		if (r != v[i].ret)
+			fail_msg("\"%s\": got %d, want %d", v[i].url, r, v[i].ret);
+		if (r == 0 && strcmp(out, v[i].out) != 0)
+			fail_msg("\"%s\": got \"%s\", want \"%s\"", v[i].url, out, v[i].out);
+	}
+}
+
+static void
+test_url_to_path_length(void **state)
+{
+	char big[6000], out[PATH_MAX], small[4];
+	size_t i;
+
+	(void)state;
+	big[0] = '/';
+	for (i = 1; i < sizeof(big) - 1; i++)
+		big[i] = 'a';
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(rb_http_url_to_path(big, out, sizeof(out)), -ENAMETOOLONG);
+
+	/* "abc" needs 4 bytes with the NUL. */
+	assert_int_equal(rb_http_url_to_path("/abc", small, sizeof(small)), 0);
+	assert_string_equal(small, "abc");
+	assert_int_equal(rb_http_url_to_path("/abcd", small, sizeof(small)), -ENAMETOOLONG);
+	assert_int_equal(rb_http_url_to_path("/a/bc", small, sizeof(small)), -ENAMETOOLONG);
+	/* Collapsed parts do not count against the limit. */
+	assert_int_equal(rb_http_url_to_path("/a/././b/./", small, sizeof(small)), 0);
+	assert_string_equal(small, "a/b");
+	assert_int_equal(rb_http_url_to_path("/%61%62%63", small, sizeof(small)), 0);
+	assert_string_equal(small, "abc");
+	assert_int_equal(rb_http_url_to_path("/", small, 1), 0);
+	assert_string_equal(small, "");
+	assert_int_equal(rb_http_url_to_path("/a", small, 1), -ENAMETOOLONG);
+	assert_int_equal(rb_http_url_to_path("/", small, 0), -ENAMETOOLONG);
+}
+
+/* ---- live server ----------------------------------------------------- */
+
+#define DATA_SIZE (1024 * 1024)
+
+struct live {
+	char root[64];
+	unsigned char *data;
+	struct rb_http *h;
+	uint16_t port;
+};
+
+struct resp {
+	int status;
+	char *raw; /* the whole response, NUL-terminated */
+	size_t len;
+	char *body; /* inside raw */
+	size_t body_len;
+};
+
+static size_t
+test_metrics_cb(void *arg, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "test_metric_from_callback %d\n", *(int *)arg);
+
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static int metrics_arg = 42;
+
+static void
+write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static int
+live_setup(void **state)
+{
+	struct live *lv = calloc(1, sizeof(*lv));
+	struct rb_http_config cfg = {0};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char path[256];
+	unsigned port;
+	size_t i;
+
+	if (!lv)
+		return -1;
+	strcpy(lv->root, "/tmp/rb_http_test.XXXXXX");
+	if (!mkdtemp(lv->root))
+		return -1;
+	lv->data = malloc(DATA_SIZE);
+	for (i = 0; i < DATA_SIZE; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		lv->data[i] = (unsigned char)x;
+	}
+	write_file(lv->root, "data.bin", lv->data, DATA_SIZE);
+	write_file(lv->root, "empty.txt", "", 0);
+	write_file(lv->root, "a b%41.txt", "odd name\n", 9);
+	write_file(lv->root, "healthz", "not the endpoint\n", 17);
+	snprintf(path, sizeof(path), "%s/sub", lv->root);
+	mkdir(path, 0755);
+	write_file(path, "x<y>.cfg", "cfg\n", 4);
+	snprintf(path, sizeof(path), "%s/link.bin", lv->root);
+	symlink("data.bin", path);
+	snprintf(path, sizeof(path), "%s/sublink", lv->root);
+	symlink("sub", path);
+	snprintf(path, sizeof(path), "%s/passwd", lv->root);
+	symlink("/etc/passwd", path);
+	snprintf(path, sizeof(path), "%s/up", lv->root);
+	symlink("../../../../../../../etc/passwd", path);
+	snprintf(path, sizeof(path), "%s/fifo", lv->root);
+	mkfifo(path, 0644);
+
+	cfg.root = lv->root;
+	cfg.threads = 2;
+	cfg.metrics = test_metrics_cb;
+	cfg.metrics_arg = &metrics_arg;
+	for (port = 18000; port < 19000 && !lv->h; port++) {
+		cfg.port = (uint16_t)port;
+		lv->h = rb_http_start(&cfg);
+		if (!lv->h && errno != EADDRINUSE)
+			return -1;
+	}
+	if (!lv->h)
+		return -1;
+	lv->port = cfg.port;
+	*state = lv;
+	return 0;
+}
+
+static int
+live_teardown(void **state)
+{
+	static const char *const files[] = {"data.bin",	    "empty.txt", "a b%41.txt", "healthz",
+					    "sub/x<y>.cfg", "link.bin",	 "sublink",    "passwd",
+					    "up",	    "fifo"};
+	struct live *lv = *state;
+	char path[256];
+	size_t i;
+
+	rb_http_stop(lv->h);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", lv->root, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/sub", lv->root);
+	rmdir(path);
+	rmdir(lv->root);
+	free(lv->data);
+	free(lv);
+	return 0;
+}
+
+/* Sends one raw request (Connection: close) and reads the reply to EOF. */
+static void
+http_raw(const struct live *lv, const char *req, struct resp *r)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(lv->port)};
+	struct timeval tv = {.tv_sec = 10};
+	size_t cap = 4096;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	r->raw = malloc(cap);
+	for (;;) {
+		if (r->len + 1 == cap) {
+			cap *= 2;
+			r->raw = realloc(r->raw, cap);
+			assert_non_null(r->raw);
+		}
+		n = read(fd, r->raw + r->len, cap - r->len - 1);
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		r->len += (size_t)n;
+	}
+	close(fd);
+	r->raw[r->len] = '\0';
+	assert_int_equal(sscanf(r->raw, "HTTP/1.1 %d", &r->status), 1);
+	end = strstr(r->raw, "\r\n\r\n");
+	assert_non_null(end);
+	r->body = end + 4;
+	r->body_len = r->len - (size_t)(r->body - r->raw);
+}
+
+static void
+http_req(const struct live *lv, const char *method, const char *path, const char *extra,
+	 struct resp *r)
+{
+	char req[1024];
+
+	snprintf(req, sizeof(req),
+		 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n", method, path,
+		 extra ? extra : "");
+	http_raw(lv, req, r);
+}
+
+/* Returns the value of header name (case-insensitive), or NULL; the
+ * result points into a static buffer. */
+static const char *
+header(const struct resp *r, const char *name)
+{
+	static char val[512];
+	size_t nl = strlen(name);
+	const char *p = strstr(r->raw, "\r\n"), *e;
+
+	while (p && p + 2 < r->body) {
+		p += 2;
+		if (!strncasecmp(p, name, nl) && p[nl] == ':') {
+			p += nl + 1;
+			while (*p == ' ')
+				p++;
+			e = strstr(p, "\r\n");
+			snprintf(val, sizeof(val), "%.*s", (int)(e - p), p);
+			return val;
+		}
+		p = strstr(p, "\r\n");
+	}
+	return NULL;
+}
+
+static void
+resp_free(struct resp *r)
+{
+	free(r->raw);
+}
+
+static void
+test_live_get(void **state)
+{
+	struct live *lv = *state;
+	struct rb_http_stats before, after;
+	const char *v;
+	struct resp r;
+
+	rb_http_get_stats(lv->h, &before);
+	http_req(lv, "GET", "/data.bin", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, DATA_SIZE);
+	assert_memory_equal(r.body, lv->data, DATA_SIZE);
+	assert_string_equal(header(&r, "Content-Length"), "1048576");
+	assert_string_equal(header(&r, "Accept-Ranges"), "bytes");
+	assert_string_equal(header(&r, "Content-Type"), "application/octet-stream");
+	v = header(&r, "Server");
+	assert_non_null(v);
+	assert_true(!strncmp(v, "rackboot", 8));
+	v = header(&r, "Last-Modified");
+	assert_non_null(v);
+	assert_true(strlen(v) == 29 && !strcmp(v + 25, " GMT"));
+	resp_free(&r);
+
+	rb_http_get_stats(lv->h, &after);
+	assert_true(after.requests >= before.requests + 1);
+	assert_true(after.responses_2xx >= before.responses_2xx + 1);
+	assert_true(after.bytes_sent >= before.bytes_sent + DATA_SIZE);
+
+	/* A symlink that stays inside the root is followed. */
+	http_req(lv, "GET", "/link.bin", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, DATA_SIZE);
+	assert_memory_equal(r.body, lv->data, DATA_SIZE);
+	resp_free(&r);
+
+	http_req(lv, "GET", "/sublink/x%3Cy%3E.cfg", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "cfg\n");
+	assert_string_equal(header(&r, "Content-Type"), "text/plain; charset=utf-8");
+	resp_free(&r);
+
+	/* The path is decoded exactly once. */
+	http_req(lv, "GET", "/a%20b%2541.txt?x=1", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "odd name\n");
+	resp_free(&r);
+
+	http_req(lv, "GET", "/empty.txt", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	assert_string_equal(header(&r, "Content-Length"), "0");
+	resp_free(&r);
+}
+
+static void
+test_live_range(void **state)
+{
+	struct live *lv = *state;
+	struct resp r;
+
+	http_req(lv, "GET", "/data.bin", "Range: bytes=100-199\r\n", &r);
+	assert_int_equal(r.status, 206);
+	assert_int_equal(r.body_len, 100);
+	assert_memory_equal(r.body, lv->data + 100, 100);
+	assert_string_equal(header(&r, "Content-Range"), "bytes 100-199/1048576");
+	assert_string_equal(header(&r, "Content-Length"), "100");
+	resp_free(&r);
+
+	http_req(lv, "GET", "/data.bin", "Range: bytes=-10\r\n", &r);
+	assert_int_equal(r.status, 206);
+	assert_int_equal(r.body_len, 10);
+	assert_memory_equal(r.body, lv->data + DATA_SIZE - 10, 10);
+	assert_string_equal(header(&r, "Content-Range"), "bytes 1048566-1048575/1048576");
+	resp_free(&r);
+
+	http_req(lv, "GET", "/data.bin", "Range: bytes=1048000-\r\n", &r);
+	assert_int_equal(r.status, 206);
+	assert_int_equal(r.body_len, DATA_SIZE - 1048000);
+	assert_memory_equal(r.body, lv->data + 1048000, DATA_SIZE - 1048000);
+	resp_free(&r);
+
+	http_req(lv, "GET", "/data.bin", "Range: bytes=2000000-\r\n", &r);
+	assert_int_equal(r.status, 416);
+	assert_string_equal(header(&r, "Content-Range"), "bytes */1048576");
+	resp_free(&r);
+
+	http_req(lv, "GET", "/empty.txt", "Range: bytes=0-\r\n", &r);
+	assert_int_equal(r.status, 416);
+	assert_string_equal(header(&r, "Content-Range"), "bytes */0");
+	resp_free(&r);
+
+	/* Several ranges: the whole file instead. */
+	http_req(lv, "GET", "/data.bin", "Range: bytes=0-1,5-6\r\n", &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, DATA_SIZE);
+	resp_free(&r);
+
+	/* A stale If-Range: the whole file instead. */
+	http_req(lv, "GET", "/data.bin",
+		 "Range: bytes=0-1\r\nIf-Range: Thu, 01 Jan 1970 00:00:00 GMT\r\n", &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, DATA_SIZE);
+	resp_free(&r);
+}
+
+static void
+test_live_head(void **state)
+{
+	struct live *lv = *state;
+	struct rb_http_stats before, after;
+	struct resp r;
+
+	rb_http_get_stats(lv->h, &before);
+	http_req(lv, "HEAD", "/data.bin", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	assert_string_equal(header(&r, "Content-Length"), "1048576");
+	resp_free(&r);
+	rb_http_get_stats(lv->h, &after);
+	assert_true(after.bytes_sent == before.bytes_sent);
+}
+
+/* Several requests on one connection: it must stay open between them. */
+static void
+test_live_keepalive(void **state)
+{
+	struct rb_http_stats before, after;
+	struct live *lv = *state;
+	const char *p, *conn;
+	struct resp r;
+	int n = 0;
+
+	rb_http_get_stats(lv->h, &before);
+	http_raw(lv,
+		 "GET /sub/x%3Cy%3E.cfg HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n\r\n"
+		 "HEAD /empty.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+		 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		 &r);
+	assert_int_equal(r.status, 206);
+	conn = header(&r, "Connection");
+	assert_true(!conn || !strstr(conn, "close"));
+	for (p = r.raw; (p = strstr(p, "HTTP/1.1 ")); p++)
+		n++;
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(r.raw, "\r\n\r\ncfHTTP/1.1 200"));
+	assert_non_null(strstr(r.raw, "\r\n\r\nok\n"));
+	/* Only the last response, which the client asked for, closes. */
+	p = strstr(r.raw, "Connection: close");
+	assert_true(p && p > strstr(r.raw, "Content-Length: 0") &&
+		    !strstr(p + 1, "Connection: close"));
+	resp_free(&r);
+	rb_http_get_stats(lv->h, &after);
+	assert_true(after.requests == before.requests + 3);
+	assert_true(after.responses_2xx == before.responses_2xx + 3);
+	assert_true(after.bytes_sent == before.bytes_sent + 2 + 3);
+}
+
+static void
+test_live_errors(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		int status;
+	} v[] = {
+	    {"GET", "/nope", 404},
+	    {"GET", "/sub/nope/deeper", 404},
+	    {"GET", "/data.bin/x", 404},
+	    {"POST", "/data.bin", 405},
+	    {"PUT", "/x", 405},
+	    {"DELETE", "/data.bin", 405},
+	    {"GET", "/passwd", 403}, /* absolute symlink out of the root */
+	    {"GET", "/up", 403},     /* relative symlink out of the root */
+	    {"GET", "/fifo", 403},
+	    {"GET", "/../etc/passwd", 400},
+	    {"GET", "/%2e%2e/etc/passwd", 400},
+	    {"GET", "/sub/..%2f..%2fetc/passwd", 400},
+	    {"GET", "/a%zz", 400},
+	    {"GET", "/a%00b", 400},
+	};
+	struct live *lv = *state;
+	struct rb_http_stats before, after;
+	struct resp r;
+	size_t i;
+
+	rb_http_get_stats(lv->h, &before);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		http_req(lv, v[i].method, v[i].path, NULL, &r);
+		if (r.status != v[i].status)
+			fail_msg("%s %s: got %d, want %d", v[i].method, v[i].path, r.status,
+				 v[i].status);
+		if (r.status == 405)
+			assert_string_equal(header(&r, "Allow"), "GET, HEAD");
+		resp_free(&r);
+	}
+	rb_http_get_stats(lv->h, &after);
+	assert_true(after.responses_4xx >= before.responses_4xx + i);
+
+	/* A POST with a body is refused without reading it. */
+	http_raw(lv, "POST /data.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", &r);
+	assert_int_equal(r.status, 405);
+	resp_free(&r);
+}
+
+static void
+test_live_dirs(void **state)
+{
+	struct live *lv = *state;
+	struct resp r;
+	char *a, *b;
+
+	http_req(lv, "GET", "/sub", NULL, &r);
+	assert_int_equal(r.status, 301);
+	assert_string_equal(header(&r, "Location"), "/sub/");
+	resp_free(&r);
+
+	http_req(lv, "GET", "//sub/.?q=1", NULL, &r);
+	assert_int_equal(r.status, 301);
+	assert_string_equal(header(&r, "Location"), "/sub/");
+	resp_free(&r);
+
+	http_req(lv, "GET", "/sub/", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "Content-Type"), "text/html; charset=utf-8");
+	assert_non_null(strstr(r.body, "<a href=\"x%3Cy%3E.cfg\">x&lt;y&gt;.cfg</a>"));
+	assert_non_null(strstr(r.body, "<a href=\"../\">"));
+	resp_free(&r);
+
+	http_req(lv, "GET", "/", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "<a href=\"a%20b%2541.txt\">a b%41.txt</a>"));
+	assert_non_null(strstr(r.body, "<a href=\"sub/\">sub/</a>"));
+	assert_non_null(strstr(r.body, "<a href=\"sublink/\">sublink/</a>"));
+	assert_null(strstr(r.body, "href=\"../\""));
+	a = strstr(r.body, "data.bin");
+	b = strstr(r.body, "empty.txt");
+	assert_true(a && b && a < b); /* sorted */
+	resp_free(&r);
+}
+
+static void
+test_live_endpoints(void **state)
+{
+	struct live *lv = *state;
+	struct resp r;
+
+	/* Takes precedence over the file of the same name. */
+	http_req(lv, "GET", "/healthz", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
+	assert_true(!strncmp(header(&r, "Content-Type"), "text/plain", 10));
+	resp_free(&r);
+
+	http_req(lv, "GET", "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "Content-Type"), "text/plain; version=0.0.4");
+	assert_non_null(strstr(r.body, "# TYPE rackboot_http_requests_total counter\n"));
+	assert_non_null(strstr(r.body, "\nrackboot_http_requests_total "));
+	assert_non_null(strstr(r.body, "\nrackboot_http_responses_total{code=\"4xx\"} "));
+	assert_non_null(strstr(r.body, "\nrackboot_http_body_bytes_total "));
+	assert_non_null(strstr(r.body, "# TYPE rackboot_http_connections gauge\n"));
+	assert_non_null(strstr(r.body, "\ntest_metric_from_callback 42\n"));
+	assert_int_equal(r.body_len, strlen(r.body));
+	resp_free(&r);
+}
+
+static uint64_t
+wait_active(const struct live *lv, bool nonzero)
+{
+	struct rb_http_stats s;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		rb_http_get_stats(lv->h, &s);
+		if ((s.active != 0) == nonzero)
+			break;
+		usleep(10000);
+	}
+	return s.active;
+}
+
+static void
+test_live_connections(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct live *lv = *state;
+	int fd;
+
+	assert_int_equal(wait_active(lv, false), 0);
+	sa.sin_port = htons(lv->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(wait_active(lv, true), 1);
+	close(fd);
+	assert_int_equal(wait_active(lv, false), 0);
+}
+
+static void
+test_metrics_format(void **state)
+{
+	struct live *lv = *state;
+	char buf[4096], small[100];
+	size_t n;
+
+	n = rb_http_metrics(lv->h, buf, sizeof(buf));
+	assert_true(n > 0 && n < sizeof(buf));
+	assert_int_equal(strlen(buf), n);
+	assert_true(buf[n - 1] == '\n');
+	/* All or nothing. */
+	assert_int_equal(rb_http_metrics(lv->h, small, sizeof(small)), 0);
+	assert_string_equal(small, "");
+	assert_int_equal(rb_http_metrics(lv->h, buf, n), 0);
+	assert_int_equal(rb_http_metrics(lv->h, buf, n + 1), n);
+	assert_int_equal(rb_http_metrics(lv->h, small, 0), 0);
+}
+
+static void
+test_start_failures(void **state)
+{
+	struct live *lv = *state;
+	struct rb_http_config cfg = {.root = "/nonexistent/rackboot", .port = 1, .threads = 1};
+
+	errno = 0;
+	assert_null(rb_http_start(&cfg));
+	assert_int_equal(errno, ENOENT);
+
+	cfg.root = lv->root;
+	cfg.port = lv->port; /* already ours */
+	errno = 0;
+	assert_null(rb_http_start(&cfg));
+	assert_int_equal(errno, EADDRINUSE);
+
+	rb_http_stop(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_parse_range),
+		cmocka_unit_test(test_url_to_path),
+		cmocka_unit_test(test_url_to_path_length),
+	};
+	const struct CMUnitTest live[] = {
+		cmocka_unit_test(test_live_get),
+		cmocka_unit_test(test_live_range),
+		cmocka_unit_test(test_live_head),
+		cmocka_unit_test(test_live_keepalive),
+		cmocka_unit_test(test_live_errors),
+		cmocka_unit_test(test_live_dirs),
+		cmocka_unit_test(test_live_endpoints),
+		cmocka_unit_test(test_live_connections),
+		cmocka_unit_test(test_metrics_format),
+		cmocka_unit_test(test_start_failures),
+	};
+	int fails;
+
+	fails = cmocka_run_group_tests_name("http_pure", pure, NULL, NULL);
+	fails += cmocka_run_group_tests_name("http_live", live, live_setup, live_teardown);
+	return fails;
+}
