@@ -48,7 +48,7 @@ struct rb_config {
 	uint16_t http_threads;         /* 1..64, default 2 */
 
 	/* tftp: (served by a later issue; the steering already needs the ports) */
-	char tftp_root[PATH_MAX];      /* default <config dir>/../tftp... see config.c */
+	char tftp_root[PATH_MAX];      /* default /var/lib/rackboot/tftp */
 	uint16_t tftp_port;            /* default 69 */
 	uint16_t session_port_lo;      /* default 61000; outside Linux's ephemeral range */
 	uint16_t session_port_hi;      /* default 65535 */
@@ -76,7 +76,7 @@ int rb_config_load(const char *path, struct rb_config *cfg, struct rb_config_err
 int rb_config_parse_string(const char *name, const char *yaml, size_t len, struct rb_config *cfg,
 			   struct rb_config_error *err);
 
-/* "file:line:column: message" (or "file: message" without a position). */
+/* "file:line:column: error: message" (or "file: error: message" without a position). */
 void rb_config_error_format(const struct rb_config_error *err, char *buf, size_t cap);
 
 #endif
