@@ -38,6 +38,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$work/repo" "$work/tftp" "$work/nginx"
+chmod 755 "$work" "$work/repo"   # nginx workers run unprivileged
 head -c $((SIZE_MB << 20)) /dev/urandom > "$work/repo/image.bin"
 cat /dev/null "$work/repo/image.bin" > /dev/null    # page cache, for both servers
 

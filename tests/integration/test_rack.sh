@@ -17,7 +17,7 @@ P=$RB_PREFIX
 RACK="$RB_SRC/scripts/rack.sh"
 RB="$RB_BUILD/control/rackboot"
 work=$(mktemp -d /tmp/rackboot-it.XXXXXX)
-pass=0 fail=0 rb_pid=
+pass=0 fail=0 rb_pid= dp_pid=
 
 ok()   { pass=$((pass + 1)); echo "ok - $*"; }
 bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
@@ -64,12 +64,14 @@ out=$("$RB" --check -c "$RB_SRC/tests/integration/bad-netmask.yaml" 2>&1); rc=$?
 check "netmask /33 exits 2" [ "$rc" = 2 ]
 check "netmask /33 names file:line:column ($out)" \
   grep -qE 'bad-netmask.yaml:3:[0-9]+: error: .*33' <<<"$out"
-out=$("$RB" -c "$RB_SRC/tests/integration/bad-netmask.yaml" 2>&1); rc=$?
+"$RB" -c "$RB_SRC/tests/integration/bad-netmask.yaml" > "$work/bad.log" 2>&1 &
+bad_pid=$!; wait $bad_pid; rc=$?
 check "netmask /33 without --check exits 2 too" [ "$rc" = 2 ]
+# EAL would have made its runtime directory had a dataplane been started.
+check "a bad config starts no dataplane" [ ! -e /var/run/dpdk/rackboot$bad_pid ]
 out=$("$RB" -c "$work/nope.yaml" 2>&1); rc=$?
 check "missing config exits 2 ($out)" [ "$rc" = 2 ]
 check "missing config names the file" grep -q "nope.yaml" <<<"$out"
-check "nothing left running after bad configs" bash -c '! pidof rackboot-dataplane >/dev/null'
 
 # --- the rack ---------------------------------------------------------------
 "$RACK" up >/dev/null && "$RACK" client c1 198.18.0.10/24 >/dev/null
@@ -84,7 +86,10 @@ start_rb() { # mode exception
   ip netns exec "$P-srv" "$RB" -c "$work/rb-$1.yaml" --no-status > "$work/rb-$1.log" 2>&1 &
   rb_pid=$!
   for _ in $(seq 1 100); do
-    grep -q "serving http" "$work/rb-$1.log" 2>/dev/null && return 0
+    if grep -q "serving http" "$work/rb-$1.log" 2>/dev/null; then
+      dp_pid=$(pgrep -P "$rb_pid" -x rackboot-datapl)
+      return 0
+    fi
     kill -0 "$rb_pid" 2>/dev/null || break
     sleep 0.2
   done
@@ -119,6 +124,8 @@ exercise() { # label mode exception
   check "$label: 404" [ "$(in_cli curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://198.18.0.1/nope)" = "404" ]
   check "$label: traversal refused" [ "$(in_cli curl -s --max-time 5 --path-as-is -o /dev/null -w '%{http_code}' http://198.18.0.1/../../etc/passwd)" != "200" ]
   check "$label: healthz" [ "$(in_cli curl -s --max-time 5 http://198.18.0.1/healthz)" = "ok" ]
+  check "$label: dataplane runs as rackboot's child (pid ${dp_pid:-none})" [ -n "$dp_pid" ]
+  local rbp=$rb_pid rundir=/var/run/dpdk/rackboot$rb_pid
   local kernel_pkts; kernel_pkts=$(metric rackboot_dp_to_kernel_total)
   echo "# $label: to_kernel=$kernel_pkts (tap mode carries HTTP through the dataplane; xdp mode passes it in the kernel)"
   if [ "$3" = tap ]; then
@@ -127,11 +134,12 @@ exercise() { # label mode exception
     check "$label: HTTP stayed in the kernel (to_kernel=$kernel_pkts)" [ "${kernel_pkts:-1}" = 0 ]
   fi
   check "$label: SIGTERM stops cleanly (exit 0)" stop_rb
-  check "$label: no dataplane process left" bash -c '! pidof rackboot-dataplane >/dev/null'
+  check "$label: no dataplane process left" bash -c "! kill -0 ${dp_pid:-999999} 2>/dev/null"
   check "$label: no tap left" bash -c "! in_srv ip link show ${P}tap 2>/dev/null" 
   check "$label: no XDP program left on the port" bash -c "! ip netns exec $P-srv ip link show $P-srv0 | grep -q xdp"
   check "$label: server address removed" bash -c "! ip netns exec $P-srv ip -4 addr | grep -q 198.18.0.1"
-  check "$label: no hugepage or runtime files left" bash -c "! ls /dev/hugepages/rackboot* /var/run/dpdk/rackboot* 2>/dev/null | grep -q ."
+  check "$label: no runtime directory left ($rundir)" [ ! -e "$rundir" ]
+  check "$label: no hugepage files left" bash -c "! ls /dev/hugepages/rackboot$rbp* 2>/dev/null | grep -q ."
 }
 export -f in_srv; export P
 
