@@ -16,7 +16,9 @@ cd "$(dirname "$0")/.."
 top=$PWD
 REPS=${1:-5}
 SIZE_MB=${2:-64}
-CLIENTS=(1 50)
+CLIENTS=(${RB_CLIENTS:-1 50})
+MODES=${RB_MODES:-"af_xdp af_packet"}     # port modes to measure
+THREADS=${RB_HTTP_THREADS:-2}             # rackboot http.threads (nginx: 2 workers)
 [ "$(id -u)" = 0 ] || { echo "http_bench.sh: run as root" >&2; exit 1; }
 scripts/deps.sh >/dev/null
 scripts/build.sh >/dev/null
@@ -78,7 +80,7 @@ start_rb() { # mode exception
 server: { address: 198.18.0.1/24 }
 port: { mode: $1, interface: $P-srv0, exception: $2, tap_name: ${P}t }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
-http: { port: 80, root: $work/repo, threads: 2 }
+http: { port: 80, root: $work/repo, threads: $THREADS }
 tftp: { root: $work/tftp }
 YAML
   ip netns exec "$P-srv" build/control/rackboot -c "$work/rb.yaml" --no-status > "$work/rb.log" 2>&1 &
@@ -125,8 +127,8 @@ for n in "${CLIENTS[@]}"; do measure "nginx-plain-veth" http://198.18.0.1:8080/i
 stop_nginx
 in_srv ip addr del 198.18.0.1/24 dev "$P-srv0"
 
-for mode in "af_xdp xdp" "af_packet tap"; do
-  set -- $mode
+for m in $MODES; do
+  case $m in af_xdp) set -- af_xdp xdp ;; af_packet) set -- af_packet tap ;; *) echo "unknown mode $m" >&2; exit 2 ;; esac
   start_rb "$1" "$2" || { echo "rackboot failed to start in $1 mode" >&2; exit 1; }
   start_nginx
   for n in "${CLIENTS[@]}"; do
@@ -146,11 +148,11 @@ done
 
 {
   echo "HTTP throughput, aggregate MB/s (median of $REPS), $SIZE_MB MiB file, same rack, same run"
-  printf '%-22s %12s %12s\n' "server / port mode" "1 client" "50 clients"
-  for row in nginx-plain-veth rackboot-af_xdp nginx-af_xdp rackboot-af_packet nginx-af_packet; do
-    printf '%-22s %12s %12s\n' "$row" "${R[$row,1]}" "${R[$row,50]}"
+  printf '%-22s' "server / port mode"; for n in "${CLIENTS[@]}"; do printf ' %10s' "x$n"; done; echo
+  for row in nginx-plain-veth $(for m in $MODES; do echo rackboot-$m nginx-$m; done); do
+    printf '%-22s' "$row"; for n in "${CLIENTS[@]}"; do printf ' %10s' "${R[$row,$n]}"; done; echo
   done
-  for m in af_xdp af_packet; do
+  for m in $MODES; do
     for n in "${CLIENTS[@]}"; do
       awk -v a="${R[rackboot-$m,$n]}" -v b="${R[nginx-$m,$n]}" -v m="$m" -v n="$n" \
         'BEGIN { printf "ratio rackboot/nginx %-10s x%-3s %.2f\n", m, n, (b > 0 ? a / b : 0) }'

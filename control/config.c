@@ -361,7 +361,7 @@ static const struct key_def keys[] = {
 	UINT_KEY(DATAPLANE, "idle_sleep_us", idle_sleep_us, 0, 100000),
 	UINT_KEY(HTTP, "port", http_port, 1, 65535),
 	KEY(HTTP, "root", set_dir, http_root),
-	UINT_KEY(HTTP, "threads", http_threads, 1, 64),
+	UINT_KEY(HTTP, "threads", http_threads, 0, 64),
 	KEY(TFTP, "root", set_dir, tftp_root),
 	UINT_KEY(TFTP, "port", tftp_port, 1, 65535),
 	KEY(TFTP, "session_ports", set_session, session_port_lo),
@@ -642,7 +642,7 @@ rb_config_defaults(struct rb_config *cfg)
 		.tap_name = "rb-tap0", .queues = 1,
 		.lcores = "0,1", .hugepages = RB_HUGE_AUTO, .memory_mb = 256, .mbufs = 16384,
 		.idle_sleep_us = 50,
-		.http_port = 80, .http_root = "/var/lib/rackboot/repo", .http_threads = 2,
+		.http_port = 80, .http_root = "/var/lib/rackboot/repo", .http_threads = 0,
 		.tftp_root = "/var/lib/rackboot/tftp", .tftp_port = 69,
 		.session_port_lo = 61000, .session_port_hi = 65535,
 	};

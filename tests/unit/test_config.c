@@ -142,7 +142,7 @@ test_defaults(void **state)
 	assert_int_equal(c.idle_sleep_us, 50);
 	assert_int_equal(c.http_port, 80);
 	assert_string_equal(c.http_root, "/var/lib/rackboot/repo");
-	assert_int_equal(c.http_threads, 2);
+	assert_int_equal(c.http_threads, 0);
 	assert_string_equal(c.tftp_root, "/var/lib/rackboot/tftp");
 	assert_int_equal(c.tftp_port, 69);
 	assert_int_equal(c.session_port_lo, 61000);
@@ -352,7 +352,7 @@ test_integers(void **state)
 	expect_error(BASE "  queues: 0\n", 5, 11, "port.queues: 0 is out of range 1..16");
 	expect_error(BASE "http:\n  port: 65536\n", 6, 9, "http.port: 65536 is out of range");
 	expect_error(BASE "http:\n  threads: 99999999999999999999999\n", 6, 12,
-		     "99999999999999999999999 is out of range 1..64");
+		     "99999999999999999999999 is out of range 0..64");
 	expect_error(BASE "http:\n  port: -80\n", 6, 9, "expected an integer, got '-80'");
 	expect_error(BASE "http:\n  port: +80\n", 6, 9, "expected an integer, got '+80'");
 	expect_error(BASE "http:\n  port: 0x50\n", 6, 9, "expected an integer, got '0x50'");

@@ -243,6 +243,9 @@ write_file(const char *dir, const char *name, const void *p, size_t n)
 	close(fd);
 }
 
+/* 0: MHD's thread per connection (the default); 2: an epoll pool. */
+static unsigned live_threads;
+
 static int
 live_setup(void **state)
 {
@@ -284,7 +287,7 @@ live_setup(void **state)
 	mkfifo(path, 0644);
 
 	cfg.root = lv->root;
-	cfg.threads = 2;
+	cfg.threads = live_threads;
 	cfg.metrics = test_metrics_cb;
 	cfg.metrics_arg = &metrics_arg;
 	for (port = 18000; port < 19000 && !lv->h; port++) {
@@ -671,37 +674,57 @@ test_live_endpoints(void **state)
 	resp_free(&r);
 }
 
+/* Wait until the connection gauge reads `want` (or 5 s pass); returns it. */
 static uint64_t
-wait_active(const struct live *lv, bool nonzero)
+wait_active(const struct live *lv, uint64_t want)
 {
 	struct rb_http_stats s;
 	int i;
 
 	for (i = 0; i < 500; i++) {
 		rb_http_get_stats(lv->h, &s);
-		if ((s.active != 0) == nonzero)
+		if (s.active == want)
 			break;
 		usleep(10000);
 	}
 	return s.active;
 }
 
+/*
+ * The gauge follows one connection up and down. With a thread per
+ * connection MHD reaps a finished connection (and reports it closed)
+ * lazily, on its next accept, so there the gauge can only be held to
+ * "counts the open one"; with a pool it is exact.
+ */
 static void
 test_live_connections(void **state)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct live *lv = *state;
-	int fd;
+	struct rb_http_stats s;
+	int fd, i;
 
-	assert_int_equal(wait_active(lv, false), 0);
+	if (live_threads > 0)
+		assert_int_equal(wait_active(lv, 0), 0);
 	sa.sin_port = htons(lv->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(wait_active(lv, true), 1);
+	if (live_threads > 0) {
+		assert_int_equal(wait_active(lv, 1), 1);
+	} else {
+		for (i = 0; i < 500; i++) {
+			rb_http_get_stats(lv->h, &s);
+			if (s.active >= 1)
+				break;
+			usleep(10000);
+		}
+		assert_true(s.active >= 1);
+	}
 	close(fd);
-	assert_int_equal(wait_active(lv, false), 0);
+	if (live_threads > 0)
+		assert_int_equal(wait_active(lv, 0), 0);
 }
 
 static void
@@ -765,6 +788,10 @@ main(void)
 	int fails;
 
 	fails = cmocka_run_group_tests_name("http_pure", pure, NULL, NULL);
-	fails += cmocka_run_group_tests_name("http_live", live, live_setup, live_teardown);
+	live_threads = 0;
+	fails += cmocka_run_group_tests_name("http_live_per_connection", live, live_setup,
+					     live_teardown);
+	live_threads = 2;
+	fails += cmocka_run_group_tests_name("http_live_pool", live, live_setup, live_teardown);
 	return fails;
 }
