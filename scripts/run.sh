@@ -11,12 +11,11 @@ cfg=${1:-config/rackboot.yaml}
 
 scripts/deps.sh
 scripts/build.sh >/dev/null
-build/control/rackboot --check -c "$cfg"     # exits 2 with file:line:column on a bad config
-
 # The example repository the default config serves.
 mkdir -p /var/lib/rackboot/repo /var/lib/rackboot/tftp
 [ -e /var/lib/rackboot/repo/README.txt ] ||
   echo "rackboot install repository: put your distribution tree here" > /var/lib/rackboot/repo/README.txt
+build/control/rackboot --check -c "$cfg"     # exits 2 with file:line:column on a bad config
 
 rack_up=0 huge_before=
 cleanup() {
