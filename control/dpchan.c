@@ -166,9 +166,10 @@ dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config 
 	return NULL;
 
 fail_free:
+	ret = errno ? errno : ENOMEM; /* keep socketpair's or fork's reason */
 	free(argv);
 	free(c);
-	errno = ENOMEM;
+	errno = ret;
 	return NULL;
 }
 
