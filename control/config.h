@@ -19,6 +19,54 @@
 
 enum rb_hugepages { RB_HUGE_AUTO = 0, RB_HUGE_ON, RB_HUGE_OFF };
 
+#define RB_DHCP_MAX_ADDRS 4     /* routers, dns servers per list */
+#define RB_DHCP_MAX_RESV 65536
+#define RB_DOMAIN_MAX 128
+
+/* dhcp.subnets[]: one entry. Addresses in network byte order. */
+struct rb_dhcp_subnet {
+	uint32_t net;                /* host bits zero */
+	uint8_t prefix_len;          /* 8..30 */
+	uint32_t pool_lo, pool_hi;   /* inclusive, inside the subnet, neither the
+				      * network nor the broadcast address */
+	uint32_t routers[RB_DHCP_MAX_ADDRS];
+	uint8_t nb_routers;
+	uint32_t dns[RB_DHCP_MAX_ADDRS]; /* none given: dhcp.dns */
+	uint8_t nb_dns;
+	char domain[RB_DOMAIN_MAX];  /* empty: dhcp.domain */
+	uint32_t lease_time;         /* 0: dhcp.lease_time */
+};
+
+/* dhcp.reservations[]: one entry (a mac, a client_id, or both). */
+struct rb_dhcp_resv {
+	bool has_mac;
+	uint8_t mac[6];
+	uint8_t client_id_len; /* 0: none; else 2..RB_CLIENT_KEY_MAX */
+	uint8_t client_id[RB_CLIENT_KEY_MAX];
+	uint32_t ip;
+	char hostname[RB_HOSTNAME_MAX]; /* empty: none */
+};
+
+struct rb_dhcp_cfg {
+	enum rb_dhcp_mode mode;  /* no dhcp section: off; section given: server */
+	uint32_t lease_time;     /* 60..31536000, default 3600 */
+	uint32_t offer_time;     /* 5..3600, default 60: how long an offer is held */
+	uint32_t decline_time;   /* 0..86400, default 600: quarantine after DECLINE */
+	uint32_t rate_limit;     /* 0..100000, default 20 requests/s per client; 0 = off */
+	char database[PATH_MAX]; /* default /var/lib/rackboot/leases.db */
+	uint32_t dns[RB_DHCP_MAX_ADDRS];
+	uint8_t nb_dns;
+	char domain[RB_DOMAIN_MAX];
+	struct rb_dhcp_subnet subnets[RB_DHCP_MAX_SUBNETS];
+	unsigned nb_subnets;     /* server mode: >= 1; proxy mode: 0 */
+	struct rb_dhcp_resv *resv; /* malloc'd, rb_config_free() releases */
+	unsigned nb_resv;
+	/* dhcp.boot: */
+	uint32_t next_server;    /* default: server.address */
+	char boot[RB_BOOT_MAX][RB_URL_MAX]; /* file names (< 128 bytes) or, for HTTP slots, URLs */
+	char ipxe_script[RB_URL_MAX];       /* http:// or https:// URL; empty: iPXE gets boot[] */
+};
+
 struct rb_config {
 	char path[PATH_MAX]; /* the file this came from, as given */
 
@@ -52,6 +100,9 @@ struct rb_config {
 	uint16_t tftp_port;            /* default 69 */
 	uint16_t session_port_lo;      /* default 61000; outside Linux's ephemeral range */
 	uint16_t session_port_hi;      /* default 65535 */
+
+	/* dhcp: */
+	struct rb_dhcp_cfg dhcp;
 };
 
 /* Where and why a config was refused. */
@@ -63,6 +114,9 @@ struct rb_config_error {
 
 /* Fill *cfg with every default. */
 void rb_config_defaults(struct rb_config *cfg);
+
+/* Release what a loaded config owns (the reservations); safe to call twice. */
+void rb_config_free(struct rb_config *cfg);
 
 /*
  * Parse and validate the YAML file at path into *cfg. Returns 0, or -EINVAL

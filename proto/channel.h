@@ -10,8 +10,15 @@
  *
  * Conversation:
  *   ctl -> dp  DP_CONFIG    once, right after the dataplane's EAL is up
+ *   ctl -> dp  DHCP_CONFIG  once: mode, subnets, PXE boot map
+ *   ctl -> dp  DHCP_RESV    reservations, in batches (as many as announced)
+ *   ctl -> dp  LEASE_LOAD   the durable leases, in batches
+ *   ctl -> dp  CONFIG_DONE  the dataplane starts its ports
  *   dp  -> ctl DP_READY     ports started (or DP_ERROR with a message)
  *   ctl -> dp  STATS_REQ    any time;  dp -> ctl STATS_REP
+ *   dp  -> ctl LEASE_COMMIT a batch of lease changes to make durable; the
+ *                           dataplane holds the ACKs of that batch until
+ *   ctl -> dp  LEASE_COMMITTED  says the transaction is on disk (or failed)
  *   ctl -> dp  SHUTDOWN     dp stops its ports, cleans up EAL and exits 0
  * EOF on either end means the peer is gone: the dataplane stops, the control
  * reports it and shuts down.
@@ -24,8 +31,8 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 1
-#define RB_CHAN_MAX_MSG 4096
+#define RB_CHAN_VERSION 2
+#define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
 	RB_MSG_DP_CONFIG = 1,
@@ -34,6 +41,12 @@ enum rb_msg_type {
 	RB_MSG_STATS_REQ = 4,
 	RB_MSG_STATS_REP = 5,
 	RB_MSG_SHUTDOWN = 6,
+	RB_MSG_DHCP_CONFIG = 7,
+	RB_MSG_DHCP_RESV = 8,
+	RB_MSG_LEASE_LOAD = 9,
+	RB_MSG_CONFIG_DONE = 10,
+	RB_MSG_LEASE_COMMIT = 11,
+	RB_MSG_LEASE_COMMITTED = 12,
 };
 
 struct rb_msg_hdr {
@@ -104,6 +117,121 @@ struct rb_stats {
 	uint64_t port_imissed, port_ierrors, port_oerrors;
 	uint64_t tsc_hz;
 	uint64_t uptime_ms;
+};
+
+/* ---- DHCP ---- */
+
+enum rb_dhcp_mode {
+	RB_DHCP_OFF = 0,
+	RB_DHCP_SERVER = 1, /* addresses, options and PXE boot information */
+	RB_DHCP_PROXY = 2,  /* beside another server: PXE boot information only */
+};
+
+/* Boot file slots, chosen by the client's architecture (option 93). */
+enum rb_boot_slot {
+	RB_BOOT_BIOS = 0,    /* arch 0: x86 BIOS */
+	RB_BOOT_EFI_IA32,    /* arch 6 */
+	RB_BOOT_EFI_X64,     /* arch 7 and 9 */
+	RB_BOOT_EFI_ARM64,   /* arch 11 */
+	RB_BOOT_HTTP_X64,    /* arch 16: UEFI HTTP boot, a URL */
+	RB_BOOT_HTTP_ARM64,  /* arch 19: UEFI HTTP boot, a URL */
+	RB_BOOT_MAX
+};
+
+#define RB_DHCP_MAX_SUBNETS 16
+#define RB_DHCP_OPTS_BLOB 384
+#define RB_URL_MAX 256
+#define RB_CLIENT_KEY_MAX 64
+#define RB_HOSTNAME_MAX 64
+
+struct rb_dhcp_subnet_msg {
+	uint32_t net, mask;        /* network byte order */
+	uint32_t pool_lo, pool_hi; /* network byte order, inclusive; both 0: no pool */
+	uint32_t lease_time;       /* seconds */
+	uint16_t opts_len;
+	uint16_t pad;
+	/* Pre-encoded options (code, len, value ...) the control built from the
+	 * config: mask, routers, DNS, domain, broadcast. */
+	uint8_t opts[RB_DHCP_OPTS_BLOB];
+};
+
+/* ctl -> dp: everything the DHCP fast path decides with. */
+struct rb_dhcp_dp_config {
+	uint8_t mode; /* enum rb_dhcp_mode */
+	uint8_t nb_subnets;
+	uint16_t pad;
+	uint32_t offer_time;   /* seconds an offered address is held */
+	uint32_t decline_time; /* seconds a declined address is quarantined */
+	uint32_t rate_limit;   /* requests per second per client, 0 = no limit */
+	uint32_t next_server;  /* siaddr and option 66, network byte order */
+	uint32_t nb_resv;      /* reservations sent in DHCP_RESV batches */
+	char boot[RB_BOOT_MAX][RB_URL_MAX]; /* empty: no boot file for that arch */
+	char ipxe_script[RB_URL_MAX];       /* what iPXE gets instead of a ROM */
+	struct rb_dhcp_subnet_msg subnets[RB_DHCP_MAX_SUBNETS];
+};
+
+enum rb_resv_kind { RB_RESV_MAC = 1, RB_RESV_CLIENT_ID = 2 };
+
+struct rb_dhcp_resv_msg {
+	uint32_t ip; /* network byte order */
+	uint8_t kind;
+	uint8_t key_len;
+	uint16_t pad;
+	/* RB_RESV_MAC: the 6-byte MAC; RB_RESV_CLIENT_ID: option 61's bytes */
+	uint8_t key[RB_CLIENT_KEY_MAX];
+	char hostname[RB_HOSTNAME_MAX];
+};
+
+struct rb_resv_batch {
+	uint32_t count;
+	uint32_t pad;
+	struct rb_dhcp_resv_msg resv[];
+};
+
+enum rb_lease_state {
+	RB_LEASE_FREE = 0,
+	RB_LEASE_OFFERED = 1, /* held for a client; never made durable */
+	RB_LEASE_BOUND = 2,
+	RB_LEASE_RELEASED = 3,
+	RB_LEASE_DECLINED = 4, /* quarantined until `expires` */
+	RB_LEASE_EXPIRED = 5,
+};
+
+/*
+ * One address's lease as the durable store keeps it: the row for `ip` is
+ * replaced by each newer record. The client key is option 61's value, or
+ * htype followed by chaddr when the client sends none; ids longer than
+ * RB_CLIENT_KEY_MAX keep their first 56 bytes and a 64-bit hash of the
+ * whole (dhcp_client_key()).
+ */
+struct rb_lease_rec {
+	uint32_t ip;      /* network byte order */
+	uint32_t expires; /* unix time: lease end (bound), quarantine end (declined) */
+	uint32_t updated; /* unix time of this change */
+	uint8_t state;    /* enum rb_lease_state */
+	uint8_t htype;
+	uint8_t hlen;
+	uint8_t key_len;
+	uint8_t chaddr[16];
+	uint8_t key[RB_CLIENT_KEY_MAX];
+	char hostname[RB_HOSTNAME_MAX]; /* option 12, sanitised, NUL-terminated */
+};
+
+struct rb_lease_batch {
+	uint32_t batch; /* LEASE_COMMIT: the dataplane's batch number; LEASE_LOAD: 0 */
+	uint32_t count;
+	struct rb_lease_rec rec[];
+};
+
+#define RB_LEASE_BATCH_MAX \
+	((RB_CHAN_MAX_MSG - sizeof(struct rb_lease_batch)) / sizeof(struct rb_lease_rec))
+#define RB_RESV_BATCH_MAX \
+	((RB_CHAN_MAX_MSG - sizeof(struct rb_resv_batch)) / sizeof(struct rb_dhcp_resv_msg))
+
+/* ctl -> dp: the outcome of one LEASE_COMMIT. */
+struct rb_lease_ack {
+	uint32_t batch;
+	int32_t status; /* 0: on disk; -errno: not stored, ACKs must not go out */
 };
 
 /*

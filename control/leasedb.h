@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * leasedb.h: the durable lease store, SQLite in WAL mode with
+ * synchronous=FULL.
+ *
+ * One row per address: a lease change replaces the row of its address, so
+ * the table can never say one address belongs to two clients. The
+ * dataplane's commit batches land here as one transaction each (group
+ * commit: one fsync for many leases); the dataplane sends the batch's ACKs
+ * only after leasedb_commit() returned 0.
+ *
+ * Thread safety: every function may be called from any thread; a mutex
+ * inside serialises them (the channel thread commits, HTTP threads list).
+ */
+#ifndef RB_CONTROL_LEASEDB_H
+#define RB_CONTROL_LEASEDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+
+struct leasedb;
+
+/*
+ * Open (creating it and its schema if needed) the database at path. The
+ * parent directory is created when missing. Returns NULL with errno set
+ * and a reason in msg on failure.
+ */
+struct leasedb *leasedb_open(const char *path, char *msg, size_t cap);
+void leasedb_close(struct leasedb *db);
+
+/*
+ * Store n records in one transaction: each replaces the row of its address.
+ * Returns 0 once the transaction is durable, or -EIO (the transaction was
+ * rolled back; the store is as before) with the reason logged to stderr.
+ */
+int leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n);
+
+/*
+ * Call fn for every stored record, in address order, until fn returns
+ * non-zero (which is then returned). 0 when all were visited, -EIO on a
+ * read error.
+ */
+int leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void *), void *arg);
+
+/*
+ * The leases as a JSON array (malloc'd, NUL-terminated, caller frees):
+ * [{"address": "198.18.0.100", "state": "bound", "mac": "52:54:00:..",
+ *   "client_id": "01525400...", "hostname": "node1", "expires": 1764070000,
+ *   "expires_in": 3599, "updated": 1764066400}, ...]
+ * state_filter NULL lists every row; otherwise only rows in that state
+ * ("bound", "released", "declined", "expired"). Returns NULL with errno set.
+ */
+char *leasedb_json(struct leasedb *db, uint32_t now, const char *state_filter);
+
+/* Name of an enum rb_lease_state ("bound", ...), or "unknown". */
+const char *leasedb_state_name(unsigned state);
+
+#endif
