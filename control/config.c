@@ -23,65 +23,25 @@
 
 #include <yaml.h>
 
-#include "config.h"
+#include "config_priv.h"
 
-/* A real config is a few kilobytes; anything this big is a mistake. */
-#define CONFIG_MAX_BYTES (1u << 20)
+/* A real config is a few kilobytes; the ceiling leaves room for the most
+ * reservations dhcp takes (RB_DHCP_MAX_RESV, ~90 bytes each in block style),
+ * and anything beyond is a mistake. */
+#define CONFIG_MAX_BYTES (16u << 20)
 
 /* exception_mode while parsing, for "auto" or nothing given: it is resolved
  * once port.mode is known, which may come later in the file. */
 #define EXC_AUTO 0
 
-enum { SEC_SERVER, SEC_PORT, SEC_DATAPLANE, SEC_HTTP, SEC_TFTP, N_SECTIONS };
+/* dhcp is walked by config_dhcp.c; it has no keys[] entries. */
 static const char *const section_names[N_SECTIONS] = { "server", "port", "dataplane", "http",
-						       "tftp" };
-#define MAX_KEYS 24
+						       "tftp", "dhcp" };
 
-struct item;
+const char *const cfg_kinds[4] = { "nothing", "a single value", "a list", "a mapping" };
 
-struct name_val {
-	const char *name;
-	int val;
-};
-
-struct key_def {
-	int sec;
-	const char *name;
-	int (*set)(const struct item *it);
-	size_t off, size;             /* the struct rb_config field written */
-	uint32_t min, max;            /* integer keys */
-	const struct name_val *names; /* enumerated keys... */
-	const char *expect;           /* ...and their choices, for messages */
-};
-
-struct parse_ctx {
-	struct rb_config *cfg;
-	struct rb_config_error *err;
-	const char *base_dir; /* relative paths resolve here; NULL: the cwd */
-	yaml_document_t *doc;
-	const yaml_node_t *root;
-	/* Section names and values seen so far, by keys[] index: they catch
-	 * duplicates and give the whole-file checks a place to point at. */
-	const yaml_node_t *section[N_SECTIONS];
-	const yaml_node_t *value[MAX_KEYS];
-};
-
-/* One "key: value" being applied. */
-struct item {
-	struct parse_ctx *ctx;
-	const struct key_def *def;
-	const char *what; /* "section.key", for messages */
-	const yaml_node_t *node;
-	const char *val;
-	void *field; /* def->off into the config being built */
-};
-
-/* By yaml_node_type_t, for messages. */
-static const char *const kinds[] = { "nothing", "a single value", "a list", "a mapping" };
-
-/* Record an error at mark; returns -EINVAL for the caller to pass up. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
+int
+cfg_fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,15 +53,14 @@ fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* The same at an item's value, prefixed with its "section.key: ". */
-static int __attribute__((format(printf, 2, 3)))
-bad(const struct item *it, const char *fmt, ...)
+int
+cfg_bad(const struct item *it, const char *fmt, ...)
 {
 	char *msg = it->ctx->err->message;
 	size_t n;
 	va_list ap;
 
-	fail(it->ctx, it->node->start_mark, "%s: ", it->what);
+	cfg_fail(it->ctx, it->node->start_mark, "%s: ", it->what);
 	n = strlen(msg);
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(it->ctx->err->message) - n, fmt, ap);
@@ -109,18 +68,42 @@ bad(const struct item *it, const char *fmt, ...)
 	return -EINVAL;
 }
 
+int
+cfg_oom(struct parse_ctx *ctx)
+{
+	ctx->err->line = ctx->err->column = 0;
+	snprintf(ctx->err->message, sizeof(ctx->err->message), "out of memory");
+	return -ENOMEM;
+}
+
+unsigned
+cfg_line(const yaml_node_t *node)
+{
+	return (unsigned)node->start_mark.line + 1;
+}
+
+bool
+cfg_is_null(const yaml_node_t *node)
+{
+	const char *s = (const char *)node->data.scalar.value;
+
+	return node->type == YAML_SCALAR_NODE &&
+	       node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*s || !strcmp(s, "~") || !strcasecmp(s, "null"));
+}
+
 /* The text of a scalar node, or NULL (error set) when it is not a scalar or
  * holds a NUL byte ("\0" in double quotes), where C strings would stop. */
-static const char *
-scalar_text(struct parse_ctx *ctx, const yaml_node_t *node, const char *what)
+const char *
+cfg_scalar_text(struct parse_ctx *ctx, const yaml_node_t *node, const char *what)
 {
 	const char *s = (const char *)node->data.scalar.value;
 
 	if (node->type != YAML_SCALAR_NODE)
-		fail(ctx, node->start_mark, "%s: expected a single value, got %s", what,
-		     kinds[node->type]);
+		cfg_fail(ctx, node->start_mark, "%s: expected a single value, got %s", what,
+			 cfg_kinds[node->type]);
 	else if (strlen(s) != node->data.scalar.length)
-		fail(ctx, node->start_mark, "%s: contains a NUL byte", what);
+		cfg_fail(ctx, node->start_mark, "%s: contains a NUL byte", what);
 	else
 		return s;
 	return NULL;
@@ -128,8 +111,8 @@ scalar_text(struct parse_ctx *ctx, const yaml_node_t *node, const char *what)
 
 /* Parse the unsigned decimal integer that makes up all of s[0..n). Returns
  * 0 with *out set, -EINVAL when it is not one, -ERANGE past 64 bits. */
-static int
-parse_dec(const char *s, size_t n, uint64_t *out)
+int
+cfg_parse_dec(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -163,17 +146,18 @@ static const struct name_val hugepage_modes[] = {
 	{ "no", RB_HUGE_OFF },    { NULL, 0 },
 };
 
-static int
-set_uint(const struct item *it)
+int
+cfg_set_uint(const struct item *it)
 {
 	uint64_t v;
 	int rc;
 
-	rc = parse_dec(it->val, strlen(it->val), &v);
+	rc = cfg_parse_dec(it->val, strlen(it->val), &v);
 	if (rc == -EINVAL)
-		return bad(it, "expected an integer, got '%.64s'", it->val);
+		return cfg_bad(it, "expected an integer, got '%.64s'", it->val);
 	if (rc == -ERANGE || v < it->def->min || v > it->def->max)
-		return bad(it, "%.64s is out of range %u..%u", it->val, it->def->min, it->def->max);
+		return cfg_bad(it, "%.64s is out of range %u..%u", it->val, it->def->min,
+			       it->def->max);
 	if (it->def->size == sizeof(uint16_t))
 		*(uint16_t *)it->field = (uint16_t)v;
 	else
@@ -181,15 +165,15 @@ set_uint(const struct item *it)
 	return 0;
 }
 
-static int
-set_enum(const struct item *it)
+int
+cfg_set_enum(const struct item *it)
 {
 	const struct name_val *t;
 
 	for (t = it->def->names; t->name && strcasecmp(t->name, it->val); t++)
 		;
 	if (!t->name)
-		return bad(it, "expected %s, got '%.64s'", it->def->expect, it->val);
+		return cfg_bad(it, "expected %s, got '%.64s'", it->def->expect, it->val);
 	*(int *)it->field = t->val; /* every enum field is int-sized */
 	return 0;
 }
@@ -211,24 +195,25 @@ set_address(const struct item *it)
 	int rc;
 
 	if (!slash)
-		return bad(it, "expected ADDR/PREFIX (e.g. 198.18.0.1/24), got '%.64s'", it->val);
+		return cfg_bad(it, "expected ADDR/PREFIX (e.g. 198.18.0.1/24), got '%.64s'",
+			       it->val);
 	snprintf(ip, sizeof(ip), "%.*s", (int)(iplen < sizeof(ip) ? iplen : 0), it->val);
 	if (iplen >= sizeof(ip) || inet_pton(AF_INET, ip, &in) != 1)
-		return bad(it, "invalid IPv4 address '%.*s'", (int)(iplen > 64 ? 64 : iplen),
-			   it->val);
-	rc = parse_dec(slash + 1, strlen(slash + 1), &plen);
+		return cfg_bad(it, "invalid IPv4 address '%.*s'", (int)(iplen > 64 ? 64 : iplen),
+			       it->val);
+	rc = cfg_parse_dec(slash + 1, strlen(slash + 1), &plen);
 	if (rc == -EINVAL)
-		return bad(it, "expected a prefix length after '/', got '%.64s'", slash + 1);
+		return cfg_bad(it, "expected a prefix length after '/', got '%.64s'", slash + 1);
 	if (rc == -ERANGE || plen < 1 || plen > 32)
-		return bad(it, "prefix length %.64s out of range 1..32", slash + 1);
+		return cfg_bad(it, "prefix length %.64s out of range 1..32", slash + 1);
 
 	h = ntohl(in.s_addr);
 	host_mask = plen == 32 ? 0 : UINT32_MAX >> plen;
 	if (h == 0 || h == UINT32_MAX || (h >> 28) == 0xe)
-		return bad(it, "%s is not a unicast host address", ip);
+		return cfg_bad(it, "%s is not a unicast host address", ip);
 	if (plen <= 30 && ((h & host_mask) == 0 || (h & host_mask) == host_mask))
-		return bad(it, "%s is the %s address of its /%u subnet", ip,
-			   (h & host_mask) == 0 ? "network" : "broadcast", (unsigned)plen);
+		return cfg_bad(it, "%s is the %s address of its /%u subnet", ip,
+			       (h & host_mask) == 0 ? "network" : "broadcast", (unsigned)plen);
 	it->ctx->cfg->server_ip = in.s_addr;
 	it->ctx->cfg->prefix_len = (uint8_t)plen;
 	return 0;
@@ -244,11 +229,12 @@ set_ifname(const struct item *it)
 	size_t n = strlen(it->val);
 
 	if (n == 0 || n >= it->def->size)
-		return bad(it, "interface name '%.64s' must be 1..%zu characters long", it->val,
-			   it->def->size - 1);
+		return cfg_bad(it, "interface name '%.64s' must be 1..%zu characters long", it->val,
+			       it->def->size - 1);
 	if (strspn(it->val, ok) != n || !strcmp(it->val, ".") || !strcmp(it->val, ".."))
-		return bad(it, "'%s' is not a valid interface name (allowed: A-Z a-z 0-9 _ . -)",
-			   it->val);
+		return cfg_bad(it,
+			       "'%s' is not a valid interface name (allowed: A-Z a-z 0-9 _ . -)",
+			       it->val);
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
@@ -269,8 +255,9 @@ set_pci(const struct item *it)
 	     i++)
 		;
 	if (form[i] || sscanf(a, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 || dev > 0x1f || fn > 7)
-		return bad(it, "expected a PCI address DDDD:BB:DD.F or BB:DD.F (hex), got '%.64s'",
-			   it->val);
+		return cfg_bad(it,
+			       "expected a PCI address DDDD:BB:DD.F or BB:DD.F (hex), got '%.64s'",
+			       it->val);
 	snprintf(it->field, it->def->size, "%04x:%02x:%02x.%x", dom & 0xffff, bus & 0xff,
 		 dev & 0x1f, fn & 7);
 	return 0;
@@ -283,8 +270,8 @@ set_lcores(const struct item *it)
 	size_t n = strlen(it->val);
 
 	if (n == 0 || n >= it->def->size || strspn(it->val, "0123456789,-") != n)
-		return bad(it, "expected a core list like \"0,1\" or \"0-3\" (1..%zu characters of "
-			   "0-9 , -), got '%.64s'", it->def->size - 1, it->val);
+		return cfg_bad(it, "expected a core list like \"0,1\" or \"0-3\" (1..%zu "
+			       "characters of 0-9 , -), got '%.64s'", it->def->size - 1, it->val);
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
@@ -300,20 +287,20 @@ set_dir(const struct item *it)
 	int n, e = ENOTDIR;
 
 	if (!*it->val)
-		return bad(it, "expected a directory, got ''");
+		return cfg_bad(it, "expected a directory, got ''");
 	if (it->val[0] == '/' || !base)
 		n = snprintf(joined, sizeof(joined), "%s", it->val);
 	else
 		n = snprintf(joined, sizeof(joined), "%s/%s", base, it->val);
 	if (n < 0 || (size_t)n >= sizeof(joined))
-		return bad(it, "path is too long");
+		return cfg_bad(it, "path is too long");
 	if (!realpath(joined, resolved) || stat(resolved, &st))
 		e = errno;
 	else if (S_ISDIR(st.st_mode))
 		e = 0;
 	if (e)
-		return fail(it->ctx, it->node->start_mark, "%s '%s': %s", it->what, joined,
-			    strerror(e));
+		return cfg_fail(it->ctx, it->node->start_mark, "%s '%s': %s", it->what, joined,
+				strerror(e));
 	memcpy(it->field, resolved, strlen(resolved) + 1);
 	return 0;
 }
@@ -327,14 +314,14 @@ set_session(const struct item *it)
 	uint64_t lo = 0, hi = 0;
 	int rc_lo, rc_hi;
 
-	rc_lo = dash ? parse_dec(it->val, (size_t)(dash - it->val), &lo) : -EINVAL;
-	rc_hi = dash ? parse_dec(dash + 1, strlen(dash + 1), &hi) : -EINVAL;
+	rc_lo = dash ? cfg_parse_dec(it->val, (size_t)(dash - it->val), &lo) : -EINVAL;
+	rc_hi = dash ? cfg_parse_dec(dash + 1, strlen(dash + 1), &hi) : -EINVAL;
 	if (rc_lo == -EINVAL || rc_hi == -EINVAL)
-		return bad(it, "expected LOW-HIGH (e.g. 61000-65535), got '%.64s'", it->val);
+		return cfg_bad(it, "expected LOW-HIGH (e.g. 61000-65535), got '%.64s'", it->val);
 	if (rc_lo || rc_hi || lo < 1024 || hi > 65535)
-		return bad(it, "%.64s is out of range 1024..65535", it->val);
+		return cfg_bad(it, "%.64s is out of range 1024..65535", it->val);
 	if (lo > hi)
-		return bad(it, "%.64s is empty (low end above high end)", it->val);
+		return cfg_bad(it, "%.64s is empty (low end above high end)", it->val);
 	it->ctx->cfg->session_port_lo = (uint16_t)lo;
 	it->ctx->cfg->session_port_hi = (uint16_t)hi;
 	return 0;
@@ -342,8 +329,8 @@ set_session(const struct item *it)
 
 #define FIELD(f) offsetof(struct rb_config, f), sizeof(((struct rb_config *)0)->f)
 #define KEY(s, n, fn, f) { SEC_##s, n, fn, FIELD(f), 0, 0, NULL, NULL }
-#define UINT_KEY(s, n, f, lo, hi) { SEC_##s, n, set_uint, FIELD(f), lo, hi, NULL, NULL }
-#define ENUM_KEY(s, n, f, t, e) { SEC_##s, n, set_enum, FIELD(f), 0, 0, t, e }
+#define UINT_KEY(s, n, f, lo, hi) { SEC_##s, n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL }
+#define ENUM_KEY(s, n, f, t, e) { SEC_##s, n, cfg_set_enum, FIELD(f), 0, 0, t, e }
 
 static const struct key_def keys[] = {
 	KEY(SERVER, "address", set_address, server_ip),
@@ -389,43 +376,41 @@ given(const struct parse_ctx *ctx, int sec, const char *name)
 	return ctx->value[key_index(sec, name)];
 }
 
-static int
-walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
+int
+cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def *def,
+	     void *base, const yaml_node_t **values, const yaml_node_t **key_nodes)
 {
-	const char *sname = section_names[sec], *s = (const char *)map->data.scalar.value;
 	yaml_node_pair_t *pair;
 	char what[64];
-	int i, rc;
-
-	/* A section with all of its keys commented out reads as null. */
-	if (map->type == YAML_SCALAR_NODE && map->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    (!*s || !strcmp(s, "~") || !strcasecmp(s, "null")))
-		return 0;
-	if (map->type != YAML_MAPPING_NODE)
-		return fail(ctx, map->start_mark, "section '%s' must be a mapping of keys, got %s",
-			    sname, kinds[map->type]);
+	size_t i;
+	int rc;
 
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
-		const char *name = scalar_text(ctx, key, sname);
-		struct item it = { .ctx = ctx, .what = what };
+		const char *name = cfg_scalar_text(ctx, key, def->prefix);
+		struct item it = { .ctx = ctx, .what = what, .base = base };
 
 		if (!name)
 			return -EINVAL;
-		i = key_index(sec, name);
-		if (i < 0)
-			return fail(ctx, key->start_mark, "unknown key '%.64s' in section '%s'",
-				    name, sname);
-		if (ctx->value[i])
-			return fail(ctx, key->start_mark, "duplicate key '%s' in section '%s'",
-				    name, sname);
-		snprintf(what, sizeof(what), "%s.%s", sname, name);
-		it.def = &keys[i];
-		it.node = ctx->value[i] = yaml_document_get_node(ctx->doc, pair->value);
-		it.field = (char *)ctx->cfg + it.def->off;
-		it.val = scalar_text(ctx, it.node, what);
-		if (!it.val)
-			return -EINVAL;
+		for (i = 0; i < def->n && strcmp(def->keys[i].name, name); i++)
+			;
+		if (i == def->n)
+			return cfg_fail(ctx, key->start_mark, "unknown key '%.64s' in %s", name,
+					def->where);
+		if (values[i])
+			return cfg_fail(ctx, key->start_mark, "duplicate key '%s' in %s", name,
+					def->where);
+		if (key_nodes)
+			key_nodes[i] = key;
+		snprintf(what, sizeof(what), "%s.%s", def->prefix, name);
+		it.def = &def->keys[i];
+		it.node = values[i] = yaml_document_get_node(ctx->doc, pair->value);
+		it.field = (char *)base + it.def->off;
+		if (!it.def->tree) {
+			it.val = cfg_scalar_text(ctx, it.node, what);
+			if (!it.val)
+				return -EINVAL;
+		}
 		rc = it.def->set(&it);
 		if (rc)
 			return rc;
@@ -434,29 +419,56 @@ walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
 }
 
 static int
+walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
+{
+	char where[32];
+	struct map_def def = { .prefix = section_names[sec], .where = where };
+	int first = -1, i;
+
+	/* A section with all of its keys commented out reads as null. */
+	if (cfg_is_null(map))
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return cfg_fail(ctx, map->start_mark, "section '%s' must be a mapping of keys, "
+				"got %s", section_names[sec], cfg_kinds[map->type]);
+	/* A section's keys are consecutive in keys[]. */
+	for (i = 0; i < (int)N_KEYS; i++) {
+		if (keys[i].sec == sec && first < 0)
+			first = i;
+		if (keys[i].sec == sec)
+			def.n++;
+	}
+	def.keys = &keys[first];
+	snprintf(where, sizeof(where), "section '%s'", section_names[sec]);
+	return cfg_walk_map(ctx, map, &def, ctx->cfg, &ctx->value[first], NULL);
+}
+
+static int
 walk_root(struct parse_ctx *ctx)
 {
-	const yaml_node_t *root = ctx->root;
+	const yaml_node_t *root = ctx->root, *val;
 	yaml_node_pair_t *pair;
 	int sec, rc;
 
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(ctx, root->start_mark, "the top level must be a mapping of sections, "
-			    "got %s", kinds[root->type]);
+		return cfg_fail(ctx, root->start_mark,
+				"the top level must be a mapping of sections, got %s",
+				cfg_kinds[root->type]);
 	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
-		const char *name = scalar_text(ctx, key, "section name");
+		const char *name = cfg_scalar_text(ctx, key, "section name");
 
 		if (!name)
 			return -EINVAL;
 		for (sec = 0; sec < N_SECTIONS && strcmp(section_names[sec], name); sec++)
 			;
 		if (sec == N_SECTIONS)
-			return fail(ctx, key->start_mark, "unknown section '%.64s'", name);
+			return cfg_fail(ctx, key->start_mark, "unknown section '%.64s'", name);
 		if (ctx->section[sec])
-			return fail(ctx, key->start_mark, "duplicate section '%s'", name);
+			return cfg_fail(ctx, key->start_mark, "duplicate section '%s'", name);
 		ctx->section[sec] = key;
-		rc = walk_section(ctx, sec, yaml_document_get_node(ctx->doc, pair->value));
+		val = yaml_document_get_node(ctx->doc, pair->value);
+		rc = sec == SEC_DHCP ? cfg_dhcp_walk(ctx, val) : walk_section(ctx, sec, val);
 		if (rc)
 			return rc;
 	}
@@ -483,9 +495,9 @@ check_session(struct parse_ctx *ctx, int sec, uint16_t port)
 
 	if (port < cfg->session_port_lo || port > cfg->session_port_hi)
 		return 0;
-	return fail(ctx, mark_of(ctx, at ? at : given(ctx, sec, "port"), SEC_TFTP),
-		    "tftp.session_ports: %u-%u contains %s.port %u", cfg->session_port_lo,
-		    cfg->session_port_hi, section_names[sec], port);
+	return cfg_fail(ctx, mark_of(ctx, at ? at : given(ctx, sec, "port"), SEC_TFTP),
+			"tftp.session_ports: %u-%u contains %s.port %u", cfg->session_port_lo,
+			cfg->session_port_hi, section_names[sec], port);
 }
 
 /* Checks that need the whole file, and the resolution of exception "auto". */
@@ -497,22 +509,25 @@ check_whole(struct parse_ctx *ctx)
 	int rc;
 
 	if (!given(ctx, SEC_SERVER, "address"))
-		return fail(ctx, mark_of(ctx, NULL, SEC_SERVER),
-			    "missing required key 'server.address'");
+		return cfg_fail(ctx, mark_of(ctx, NULL, SEC_SERVER),
+				"missing required key 'server.address'");
 	if (cfg->port_mode == RB_PORT_PCI && !given(ctx, SEC_PORT, "pci"))
-		return fail(ctx, mark_of(ctx, NULL, SEC_PORT),
-			    "missing required key 'port.pci' (port.mode is pci)");
+		return cfg_fail(ctx, mark_of(ctx, NULL, SEC_PORT),
+				"missing required key 'port.pci' (port.mode is pci)");
 	if (cfg->port_mode != RB_PORT_PCI && !given(ctx, SEC_PORT, "interface"))
-		return fail(ctx, mark_of(ctx, NULL, SEC_PORT),
-			    "missing required key 'port.interface' (port.mode is %s)", mode);
+		return cfg_fail(ctx, mark_of(ctx, NULL, SEC_PORT),
+				"missing required key 'port.interface' (port.mode is %s)", mode);
 
 	if (cfg->exception_mode == EXC_AUTO)
 		cfg->exception_mode = cfg->port_mode == RB_PORT_AF_XDP ? RB_EXC_XDP : RB_EXC_TAP;
 	if (cfg->exception_mode == RB_EXC_XDP && cfg->port_mode != RB_PORT_AF_XDP)
-		return fail(ctx, mark_of(ctx, given(ctx, SEC_PORT, "exception"), SEC_PORT),
-			    "port.exception: xdp needs port.mode af_xdp (port.mode is %s)", mode);
+		return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_PORT, "exception"), SEC_PORT),
+				"port.exception: xdp needs port.mode af_xdp (port.mode is %s)",
+				mode);
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
-	return rc ? rc : check_session(ctx, SEC_HTTP, cfg->http_port);
+	if (!rc)
+		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
+	return rc ? rc : cfg_dhcp_check(ctx);
 }
 
 /* Fill *err from a libyaml failure; returns -EINVAL, or -ENOMEM. */
@@ -581,7 +596,7 @@ parse_buffer(const char *base_dir, const unsigned char *buf, size_t len, struct 
 	ctx.doc = &doc;
 	ctx.root = yaml_document_get_root_node(&doc);
 	if (!ctx.root) {
-		rc = fail(&ctx, doc.start_mark, "the configuration is empty");
+		rc = cfg_fail(&ctx, doc.start_mark, "the configuration is empty");
 		goto out_doc;
 	}
 	rc = walk_root(&ctx);
@@ -596,14 +611,17 @@ parse_buffer(const char *base_dir, const unsigned char *buf, size_t len, struct 
 		goto out_doc;
 	}
 	if (yaml_document_get_root_node(&extra))
-		rc = fail(&ctx, extra.start_mark, "only one YAML document is allowed");
+		rc = cfg_fail(&ctx, extra.start_mark, "only one YAML document is allowed");
 	yaml_document_delete(&extra);
 	if (!rc)
-		memcpy(cfg, &tmp, sizeof(tmp));
+		memcpy(cfg, &tmp, sizeof(tmp)); /* tmp's allocations now belong to cfg */
 out_doc:
 	yaml_document_delete(&doc);
 out_parser:
 	yaml_parser_delete(&parser);
+	cfg_dhcp_done(&ctx);
+	if (rc)
+		rb_config_free(&tmp);
 	return rc;
 }
 
@@ -645,7 +663,22 @@ rb_config_defaults(struct rb_config *cfg)
 		.http_port = 80, .http_root = "/var/lib/rackboot/repo", .http_threads = 0,
 		.tftp_root = "/var/lib/rackboot/tftp", .tftp_port = 69,
 		.session_port_lo = 61000, .session_port_hi = 65535,
+		.dhcp = {
+			.mode = RB_DHCP_OFF, .lease_time = 3600, .offer_time = 60,
+			.decline_time = 600, .rate_limit = 20,
+			.database = "/var/lib/rackboot/leases.db",
+		},
 	};
+}
+
+void
+rb_config_free(struct rb_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->dhcp.resv);
+	cfg->dhcp.resv = NULL;
+	cfg->dhcp.nb_resv = 0;
 }
 
 int

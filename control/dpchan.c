@@ -20,7 +20,17 @@ struct dpchan {
 	bool reaped;
 	int status;
 	uint32_t seq;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* one request in flight at a time */
+	/* Filled by the reader thread once the dataplane is up. */
+	pthread_t reader;
+	bool reader_running;
+	pthread_mutex_t rlock;
+	pthread_cond_t rcond;
+	uint32_t want_seq;      /* the request being waited for */
+	bool have_reply, gone;
+	struct rb_stats reply;
+	dpchan_commit_fn on_commit;
+	void *commit_arg;
 };
 
 static int64_t
@@ -91,8 +101,65 @@ recv_msg(struct dpchan *c, int want, uint32_t seq, void *pl, size_t cap, int tim
 	}
 }
 
+int
+dpchan_send(struct dpchan *c, enum rb_msg_type type, const void *payload, size_t len)
+{
+	return send_msg(c, type, 0, payload, len);
+}
+
+/*
+ * After start-up, one thread owns the receiving side: it hands stats
+ * replies to their waiter and runs each lease batch through on_commit,
+ * answering LEASE_COMMITTED, so a commit never waits behind a stats call.
+ */
+static void *
+reader_main(void *arg)
+{
+	static char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	struct dpchan *c = arg;
+	struct rb_msg_hdr hdr;
+	struct rb_lease_ack ack;
+	const void *p;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (rb_msg_parse(buf, (size_t)n, &hdr, &p) < 0) {
+			fprintf(stderr, "rackboot: bad message from the dataplane, ignored\n");
+			continue;
+		}
+		if (hdr.type == RB_MSG_LEASE_COMMIT) {
+			const struct rb_lease_batch *b = p;
+
+			ack.batch = b->batch;
+			ack.status = c->on_commit ? c->on_commit(b, c->commit_arg) : -ENOSYS;
+			send_msg(c, RB_MSG_LEASE_COMMITTED, 0, &ack, sizeof(ack));
+			continue;
+		}
+		if (hdr.type != RB_MSG_STATS_REP)
+			continue;
+		pthread_mutex_lock(&c->rlock);
+		if (hdr.seq == c->want_seq) {
+			memcpy(&c->reply, p, sizeof(c->reply));
+			c->have_reply = true;
+			pthread_cond_broadcast(&c->rcond);
+		}
+		pthread_mutex_unlock(&c->rlock);
+	}
+	pthread_mutex_lock(&c->rlock);
+	c->gone = true;
+	pthread_cond_broadcast(&c->rcond);
+	pthread_mutex_unlock(&c->rlock);
+	return NULL;
+}
+
 struct dpchan *
 dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config *cfg,
+	     dpchan_setup_fn setup, void *setup_arg, dpchan_commit_fn on_commit, void *commit_arg,
 	     int timeout_ms, struct rb_dp_ready *ready, char *msg, size_t cap)
 {
 	union {
@@ -142,14 +209,30 @@ dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config 
 	free(argv);
 	argv = NULL;
 	c->fd = sv[0];
+	c->on_commit = on_commit;
+	c->commit_arg = commit_arg;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->rlock, NULL);
+	pthread_cond_init(&c->rcond, NULL);
 
 	ret = send_msg(c, RB_MSG_DP_CONFIG, 1, cfg, sizeof(*cfg));
+	if (ret == 0 && setup)
+		ret = setup(c, setup_arg);
+	if (ret == 0)
+		ret = send_msg(c, RB_MSG_CONFIG_DONE, 1, NULL, 0);
 	if (ret == 0)
 		ret = recv_msg(c, RB_MSG_DP_READY, 1, &reply, sizeof(reply), timeout_ms);
 	if (ret == RB_MSG_DP_READY) {
 		*ready = reply.ready;
-		return c;
+		ret = pthread_create(&c->reader, NULL, reader_main, c);
+		if (ret == 0) {
+			c->reader_running = true;
+			return c;
+		}
+		snprintf(msg, cap, "cannot start the channel thread: %s", strerror(ret));
+		errno = ret;
+		dpchan_stop(c, 3000);
+		return NULL;
 	}
 	if (ret == RB_MSG_DP_ERROR) {
 		reply.error.message[sizeof(reply.error.message) - 1] = '\0';
@@ -176,16 +259,34 @@ fail_free:
 int
 dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms)
 {
-	uint32_t seq;
-	int ret;
+	struct timespec until;
+	int ret = 0;
 
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&c->lock);
-	seq = ++c->seq;
-	ret = send_msg(c, RB_MSG_STATS_REQ, seq, NULL, 0);
-	if (ret == 0)
-		ret = recv_msg(c, RB_MSG_STATS_REP, seq, out, sizeof(*out), timeout_ms);
+	pthread_mutex_lock(&c->rlock);
+	c->want_seq = ++c->seq;
+	c->have_reply = false;
+	pthread_mutex_unlock(&c->rlock);
+	ret = send_msg(c, RB_MSG_STATS_REQ, c->want_seq, NULL, 0);
+	pthread_mutex_lock(&c->rlock);
+	while (ret == 0 && !c->have_reply && !c->gone)
+		if (pthread_cond_timedwait(&c->rcond, &c->rlock, &until) == ETIMEDOUT)
+			ret = -ETIMEDOUT;
+	if (ret == 0 && c->have_reply)
+		*out = c->reply;
+	else if (ret == 0)
+		ret = -EPIPE;
+	c->want_seq = 0;
+	pthread_mutex_unlock(&c->rlock);
 	pthread_mutex_unlock(&c->lock);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 bool
@@ -225,7 +326,12 @@ dpchan_stop(struct dpchan *c, int timeout_ms)
 		waitpid(c->pid, &c->status, 0);
 		c->reaped = true;
 	}
+	/* The dataplane is gone, so its end is closed and the reader sees EOF. */
+	if (c->reader_running)
+		pthread_join(c->reader, NULL);
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->rlock);
+	pthread_cond_destroy(&c->rcond);
 	free(c);
 }

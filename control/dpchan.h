@@ -18,14 +18,27 @@
 
 struct dpchan;
 
+/* Sends the start-up messages after DP_CONFIG (DHCP config, reservations,
+ * leases) with dpchan_send(); 0 or -errno. */
+typedef int (*dpchan_setup_fn)(struct dpchan *c, void *arg);
+/* Makes a lease batch durable; 0 or -errno. Runs on the channel thread. */
+typedef int (*dpchan_commit_fn)(const struct rb_lease_batch *b, void *arg);
+
 /*
  * Start `exe` with the EAL arguments in eal_argv (NULL-terminated), then
- * send it cfg and wait for DP_READY up to timeout_ms. Returns the channel,
- * or NULL with errno set and a reason in msg (the dataplane's own DP_ERROR
- * message when it sent one). On failure the child has been reaped.
+ * send it cfg, run setup, send CONFIG_DONE and wait for DP_READY up to
+ * timeout_ms. Then a channel thread serves the dataplane's LEASE_COMMIT
+ * batches through on_commit. Returns the channel, or NULL with errno set
+ * and a reason in msg (the dataplane's own DP_ERROR message when it sent
+ * one). On failure the child has been reaped.
  */
 struct dpchan *dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config *cfg,
-			    int timeout_ms, struct rb_dp_ready *ready, char *msg, size_t cap);
+			    dpchan_setup_fn setup, void *setup_arg, dpchan_commit_fn on_commit,
+			    void *commit_arg, int timeout_ms, struct rb_dp_ready *ready, char *msg,
+			    size_t cap);
+
+/* Send one message (start-up only, from setup). 0 or -errno. */
+int dpchan_send(struct dpchan *c, enum rb_msg_type type, const void *payload, size_t len);
 
 /* Fetch the dataplane's counters; 0 or -errno (-ETIMEDOUT, -EPIPE). */
 int dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms);

@@ -43,6 +43,8 @@ struct rb_http {
 	char *root_real; /* only set when openat2() is unavailable */
 	rb_metrics_fn metrics;
 	void *metrics_arg;
+	rb_api_fn api;
+	void *api_arg;
 	_Atomic uint64_t requests, bytes_sent, active;
 	_Atomic uint64_t responses[4]; /* 2xx .. 5xx */
 };
@@ -386,6 +388,31 @@ serve_metrics(struct req *rq)
 	return queue(rq, 200, r, n);
 }
 
+static enum MHD_Result
+serve_api(struct req *rq, const char *path)
+{
+	struct rb_http *h = rq->h;
+	struct MHD_Response *r;
+	unsigned status = 404;
+	char *body;
+	size_t n;
+
+	if (!h->api)
+		return send_status(rq, 404, NULL, NULL);
+	body = h->api(h->api_arg, path,
+		      MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "state"), &status);
+	if (!body)
+		return send_status(rq, 500, NULL, NULL);
+	n = strlen(body);
+	r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return send_status(rq, 500, NULL, NULL);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	return queue(rq, status, r, n);
+}
+
 /* Answers for a regular file, taking ownership of fd. Range is honoured
  * only while If-Range (if any) still matches Last-Modified. */
 static enum MHD_Result
@@ -576,6 +603,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return send_status(&rq, 200, NULL, NULL);
 	if (!strcmp(rel, "metrics"))
 		return serve_metrics(&rq);
+	if (!strncmp(rel, "api/", 4))
+		return serve_api(&rq, rel + 4);
 
 	fd = open_beneath(rq.h, rel);
 	if (fd < 0)
@@ -663,6 +692,8 @@ rb_http_start(const struct rb_http_config *cfg)
 		goto fail_listen;
 	h->metrics = cfg->metrics;
 	h->metrics_arg = cfg->metrics_arg;
+	h->api = cfg->api;
+	h->api_arg = cfg->api_arg;
 	h->root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (h->root_fd < 0)
 		goto fail_root;

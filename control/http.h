@@ -21,12 +21,22 @@ struct rb_http;
  * called from an HTTP thread for every GET /metrics. */
 typedef size_t (*rb_metrics_fn)(void *arg, char *buf, size_t cap);
 
+/*
+ * The JSON API under /api/: for a GET of /api/<path> (path without the
+ * prefix, query dropped; `state` is the ?state= argument or NULL) return a
+ * malloc'd NUL-terminated JSON body and set *status (200, 400, 404, 503).
+ * NULL means 500. Called from HTTP threads.
+ */
+typedef char *(*rb_api_fn)(void *arg, const char *path, const char *state, unsigned *status);
+
 struct rb_http_config {
 	const char *root;      /* directory served at / */
 	uint16_t port;         /* TCP port, on every address */
 	unsigned threads;      /* 0: a thread per connection; N: a pool of N epoll threads */
 	rb_metrics_fn metrics; /* may be NULL */
 	void *metrics_arg;
+	rb_api_fn api;         /* may be NULL: /api/ is then 404 */
+	void *api_arg;
 };
 
 /* HTTP counters, read by the metrics and status code without locks. */

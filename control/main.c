@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dhcp_ctl.h"
 #include "dpchan.h"
 #include "http.h"
 #include "metrics.h"
@@ -38,6 +39,7 @@ on_signal(int sig)
 
 struct ctl {
 	struct rb_config cfg;
+	struct dhcp_ctl dhcp;
 	struct dpchan *dp;
 	struct rb_http *http;
 	char kernel_if[RB_IFNAME_MAX];
@@ -233,7 +235,10 @@ teardown(struct ctl *ctl)
 	if (ctl->dp)
 		dpchan_stop(ctl->dp, 10000);
 	ctl->dp = NULL;
+	/* After the dataplane: its channel thread may still be committing. */
+	dhcp_ctl_close(&ctl->dhcp);
 	remove_runtime_dir();
+	rb_config_free(&ctl->cfg);
 }
 
 static int
@@ -370,9 +375,17 @@ main(int argc, char **argv)
 	eal_args(&ctl.cfg, eal_argv, 32, eal_store);
 	dp_config(&ctl.cfg, dp_exe, &dpc);
 	fprintf(stderr, "rackboot %s: starting dataplane %s\n", RB_VERSION, dp_exe);
-	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, 60000, &ready, msg, sizeof(msg));
+	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "rackboot: lease database: %s\n", msg);
+		rb_config_free(&ctl.cfg);
+		return 1;
+	}
+	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, dhcp_ctl_setup, &ctl.dhcp, dhcp_ctl_commit,
+			      &ctl.dhcp, 60000, &ready, msg, sizeof(msg));
 	if (!ctl.dp) {
 		fprintf(stderr, "rackboot: dataplane failed to start: %s\n", msg);
+		dhcp_ctl_close(&ctl.dhcp);
+		rb_config_free(&ctl.cfg);
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
@@ -416,6 +429,8 @@ main(int argc, char **argv)
 		.threads = ctl.cfg.http_threads,
 		.metrics = metrics_cb,
 		.metrics_arg = &ctl,
+		.api = dhcp_ctl_api,
+		.api_arg = &ctl.dhcp,
 	};
 	ctl.http = rb_http_start(&hc);
 	if (!ctl.http)

@@ -17,14 +17,27 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "channel.h"
 #include "counters.h"
+#include "dhcp_server.h"
 #include "pkt.h"
 
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
 #define DP_BURST 32
+#define DP_COMMIT_RING 8192 /* lease records a worker may have waiting */
+#define DP_HELD_MAX 4096    /* ACKs a worker may hold for their commit */
+#define DP_HELD_TIMEOUT_MS 2000
+
+/* An ACK waiting for the commit of its lease record. */
+struct held_ack {
+	struct rte_mbuf *m;
+	uint64_t seq; /* the worker's record number it waits for */
+	uint64_t tsc; /* when it was queued */
+};
 
 struct worker {
 	unsigned lcore_id;
@@ -34,6 +47,15 @@ struct worker {
 	bool polls_exception;  /* worker 0 drains the exception port */
 	uint64_t counters[RB_CNT_MAX];
 	uint64_t drops[RB_DROP_MAX];
+	/* Group commit. commit_ring: worker enqueues, main lcore dequeues.
+	 * commit_seq: worker rw (records enqueued). committed_seq: main lcore
+	 * wo (atomic release), worker ro: records known to be on disk. */
+	struct rte_ring *commit_ring;
+	uint64_t commit_seq;
+	uint64_t committed_seq;
+	struct held_ack *held; /* FIFO, worker rw */
+	uint32_t held_head, held_n;
+	struct dhcpd_out dout; /* scratch for one reply */
 } __rte_cache_aligned;
 
 struct dp {
@@ -48,6 +70,14 @@ struct dp {
 	struct worker workers[DP_MAX_WORKERS];
 	uint64_t start_tsc;
 	volatile bool quit;
+	/* DHCP: the table is shared by all workers; dhcp_lock serialises
+	 * dhcpd_handle() (one DHCP exchange is a few microseconds). */
+	bool dhcp_on;
+	struct dhcpd dhcp;
+	rte_spinlock_t dhcp_lock;
+	uint32_t leases_loaded, leases_skipped;
+	/* Main lcore's own counters (lease batches), summed into stats. */
+	uint64_t main_counters[RB_CNT_MAX];
 };
 
 extern struct dp dp;
@@ -64,5 +94,13 @@ void dp_xdp_detach(int ifindex);
 
 /* worker.c: the lcore loop. */
 int dp_worker_main(void *arg);
+
+/* commit.c (main lcore): move lease records from the workers to the control
+ * and acknowledgements back. */
+int dp_commit_init(struct dp *d, char *msg, size_t cap);
+/* Send a batch if none is in flight; returns the poll timeout to use (ms). */
+int dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
+void dp_commit_done(struct dp *d, const struct rb_lease_ack *ack);
+void dp_commit_fini(struct dp *d);
 
 #endif

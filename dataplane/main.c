@@ -100,6 +100,8 @@ collect_stats(struct rb_stats *st)
 	int i;
 
 	memset(st, 0, sizeof(*st));
+	for (i = 0; i < RB_CNT_MAX; i++)
+		st->counters[i] += dp.main_counters[i];
 	for (w = 0; w < dp.nb_workers; w++) {
 		/* Workers write their own counters; 64-bit loads are atomic
 		 * here, and a count one burst stale is fine. */
@@ -119,6 +121,76 @@ collect_stats(struct rb_stats *st)
 	}
 	st->tsc_hz = rte_get_tsc_hz();
 	st->uptime_ms = (rte_get_tsc_cycles() - dp.start_tsc) * 1000 / st->tsc_hz;
+}
+
+/*
+ * After DP_CONFIG: the DHCP snapshot, reservations and stored leases, up
+ * to CONFIG_DONE. Returns 0, or -errno with a reason in msg.
+ */
+static int
+receive_setup(char *msg, size_t cap)
+{
+	static union {
+		struct rb_dhcp_dp_config dhcp;
+		struct rb_resv_batch resv;
+		struct rb_lease_batch leases;
+		char raw[RB_CHAN_MAX_MSG];
+	} pl;
+	struct rb_msg_hdr hdr;
+	bool have_dhcp = false, indexed = false;
+	uint32_t i;
+	int t, ret;
+
+	for (;;) {
+		t = chan_recv(10000, &hdr, &pl, sizeof(pl));
+		if (t <= 0) {
+			snprintf(msg, cap, "start-up messages from the control stopped (%d)", t);
+			return t < 0 ? t : -ETIMEDOUT;
+		}
+		switch (t) {
+		case RB_MSG_DHCP_CONFIG:
+			ret = dhcpd_init(&dp.dhcp, &pl.dhcp, dp.cfg.server_ip, dp.cfg.mtu, msg, cap);
+			if (ret < 0)
+				return ret;
+			have_dhcp = true;
+			dp.dhcp_on = pl.dhcp.mode != RB_DHCP_OFF;
+			break;
+		case RB_MSG_DHCP_RESV:
+			for (i = 0; have_dhcp && i < pl.resv.count; i++) {
+				ret = dhcpd_add_resv(&dp.dhcp, &pl.resv.resv[i]);
+				if (ret < 0) {
+					snprintf(msg, cap, "dhcp: reservation %u refused: %s", i,
+						 strerror(-ret));
+					return ret;
+				}
+			}
+			break;
+		case RB_MSG_LEASE_LOAD:
+			if (have_dhcp && !indexed) {
+				/* Reservations are all in: index them before
+				 * leases are matched to addresses. */
+				dhcpd_ready(&dp.dhcp);
+				indexed = true;
+			}
+			for (i = 0; have_dhcp && i < pl.leases.count; i++) {
+				if (dhcpd_load(&dp.dhcp, &pl.leases.rec[i]) == 0)
+					dp.leases_loaded++;
+				else
+					dp.leases_skipped++;
+			}
+			break;
+		case RB_MSG_CONFIG_DONE:
+			if (!have_dhcp) {
+				snprintf(msg, cap, "no DHCP config from the control");
+				return -EPROTO;
+			}
+			if (!indexed)
+				dhcpd_ready(&dp.dhcp);
+			return 0;
+		default:
+			break;
+		}
+	}
 }
 
 static int
@@ -143,19 +215,23 @@ parse_args(int argc, char **argv)
 	return chan_fd >= 0 ? 0 : -EINVAL;
 }
 
-/* Serve the channel on the main lcore until told to stop. */
+/* Serve the channel on the main lcore until told to stop; between
+ * messages, move lease records to the control (group commit). */
 static void
 serve_channel(void)
 {
-	union {
+	static union {
 		struct rb_stats stats;
+		struct rb_lease_ack ack;
 		char raw[RB_CHAN_MAX_MSG];
 	} pl;
 	struct rb_msg_hdr hdr;
-	int t;
+	int t, wait_ms = 200;
 
 	while (!dp.quit) {
-		t = chan_recv(200, &hdr, &pl, sizeof(pl));
+		if (dp.dhcp_on)
+			wait_ms = dp_commit_pump(&dp, chan_send);
+		t = chan_recv(wait_ms, &hdr, &pl, sizeof(pl));
 		if (t == -EPIPE) {
 			fprintf(stderr, "rackboot-dataplane: control process gone, stopping\n");
 			break;
@@ -169,6 +245,9 @@ serve_channel(void)
 			break;
 		case RB_MSG_SHUTDOWN:
 			dp.quit = true;
+			break;
+		case RB_MSG_LEASE_COMMITTED:
+			dp_commit_done(&dp, &pl.ack);
 			break;
 		default:
 			break;
@@ -216,6 +295,13 @@ main(int argc, char **argv)
 	dp.net.session_lo = dp.cfg.session_port_lo;
 	dp.net.session_hi = dp.cfg.session_port_hi;
 	dp.start_tsc = rte_get_tsc_cycles();
+	rte_spinlock_init(&dp.dhcp_lock);
+	ret = receive_setup(msg, sizeof(msg));
+	if (ret < 0) {
+		send_error(ret, msg);
+		ret = 1;
+		goto out;
+	}
 
 	dp.nb_workers = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -230,7 +316,9 @@ main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	ret = dp_ports_setup(&dp, msg, sizeof(msg));
+	ret = dp_commit_init(&dp, msg, sizeof(msg));
+	if (ret == 0)
+		ret = dp_ports_setup(&dp, msg, sizeof(msg));
 	if (ret < 0) {
 		send_error(ret, msg);
 		ret = 1;
@@ -255,6 +343,8 @@ main(int argc, char **argv)
 	ret = 0;
 out:
 	dp_ports_close(&dp);
+	dp_commit_fini(&dp);
+	dhcpd_free(&dp.dhcp);
 	rte_eal_cleanup();
 	return ret;
 }

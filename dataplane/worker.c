@@ -8,6 +8,7 @@
  * port (worker 0 also drains the exception port back to the wire). It never
  * logs per packet: every outcome is a counter.
  */
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -52,6 +53,98 @@ drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
 }
 
 /*
+ * One DHCP/proxyDHCP request. The request mbuf becomes the reply (the
+ * server has copied what it needs by then). An ACK waits in the held FIFO
+ * for its lease record's commit; RELEASE/DECLINE only queue the record.
+ */
+static void
+handle_dhcp(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct dhcpd_out *o = &w->dout;
+	enum dhcpd_verdict v;
+	struct rb_udp_view uv;
+	struct dhcpd_in in;
+	struct held_ack *h;
+	int n;
+
+	w->counters[RB_CNT_dhcp_rx]++;
+	if (!d->dhcp_on)
+		return drop(w, m, RB_DROP_dhcp_disabled);
+	if (m->nb_segs > 1 ||
+	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
+		return drop(w, m, RB_DROP_runt);
+	in = (struct dhcpd_in){
+		.payload = uv.payload,
+		.len = uv.len,
+		.src_ip = uv.src_ip,
+		.dst_ip = uv.dst_ip,
+		.src_port = uv.sport,
+		.dst_port = uv.dport,
+		.src_mac = uv.src_mac,
+		.now = (uint32_t)time(NULL),
+	};
+	rte_spinlock_lock(&d->dhcp_lock);
+	v = dhcpd_handle(&d->dhcp, &in, o, w->counters, w->drops);
+	rte_spinlock_unlock(&d->dhcp_lock);
+	if (v == DHCPD_DROP)
+		return rte_pktmbuf_free(m);
+
+	if (o->has_rec) {
+		if (rte_ring_enqueue_elem(w->commit_ring, &o->rec, sizeof(o->rec)) < 0)
+			return drop(w, m, RB_DROP_dhcp_held_full);
+		w->commit_seq++;
+	}
+	if (v == DHCPD_COMMIT)
+		return rte_pktmbuf_free(m);
+
+	rte_pktmbuf_reset_headroom(m);
+	n = rb_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m) + m->data_len,
+			 d->net.mac, o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
+			 uv.dport, o->dst_port, o->payload, (size_t)o->len);
+	if (n < 0)
+		return drop(w, m, RB_DROP_alloc_failed);
+	m->data_len = (uint16_t)n;
+	m->pkt_len = (uint32_t)n;
+	if (v == DHCPD_SEND) {
+		out->m[out->n++] = m;
+		return;
+	}
+	if (w->held_n == DP_HELD_MAX)
+		return drop(w, m, RB_DROP_dhcp_held_full);
+	h = &w->held[(w->held_head + w->held_n++) % DP_HELD_MAX];
+	h->m = m;
+	h->seq = w->commit_seq;
+	h->tsc = rte_get_tsc_cycles();
+	w->counters[RB_CNT_dhcp_acks_held]++;
+}
+
+/* Send the ACKs whose leases are on disk; drop those that waited too long. */
+static void
+release_held(struct dp *d, struct worker *w, struct txbuf *out)
+{
+	uint64_t done = __atomic_load_n(&w->committed_seq, __ATOMIC_ACQUIRE);
+	uint64_t too_old = rte_get_tsc_hz() / 1000 * DP_HELD_TIMEOUT_MS;
+	struct held_ack *h;
+
+	while (w->held_n) {
+		h = &w->held[w->held_head];
+		if (h->seq > done) {
+			if (rte_get_tsc_cycles() - h->tsc < too_old)
+				break;
+			drop(w, h->m, RB_DROP_dhcp_commit_failed);
+		} else {
+			if (out->n == DP_BURST)
+				flush(w, d->port_id, w->index, out, RB_CNT_tx_frames,
+				      RB_DROP_tx_full);
+			out->m[out->n++] = h->m;
+		}
+		w->held_head = (w->held_head + 1) % DP_HELD_MAX;
+		w->held_n--;
+	}
+}
+
+/*
  * Run one frame through the classifier. Replies go to `out` (provisioning
  * port), kernel-bound frames to `exc`.
  */
@@ -83,8 +176,7 @@ handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, st
 		out->m[out->n++] = m;
 		return;
 	case RB_V_DHCP:
-		w->counters[RB_CNT_dhcp_rx]++;
-		return drop(w, m, RB_DROP_unhandled);
+		return handle_dhcp(d, w, m, out);
 	case RB_V_TFTP:
 		w->counters[RB_CNT_tftp_rx]++;
 		return drop(w, m, RB_DROP_unhandled);
@@ -121,6 +213,11 @@ dp_worker_main(void *arg)
 			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
 			flush(w, d->exc_port_id, w->index, &exc, RB_CNT_to_kernel,
 			      RB_DROP_exception_tx_full);
+		}
+		if (w->held_n) {
+			release_held(d, w, &out);
+			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
+			got += w->held_n > 0; /* stay awake while ACKs wait */
 		}
 		if (w->polls_exception) {
 			n = rte_eth_rx_burst(d->exc_port_id, 0, wire.m, DP_BURST);

@@ -19,7 +19,23 @@
 	X(tftp_rx, "TFTP frames received on the fast path")                                       \
 	X(to_kernel, "frames passed to the kernel through the exception port")                    \
 	X(from_kernel, "frames the kernel sent out through the exception port")                   \
-	X(idle_sleeps, "times a worker slept after a run of empty polls")
+	X(idle_sleeps, "times a worker slept after a run of empty polls")                         \
+	X(dhcp_discover, "DHCPDISCOVER received")                                                 \
+	X(dhcp_request, "DHCPREQUEST received")                                                   \
+	X(dhcp_decline, "DHCPDECLINE received")                                                   \
+	X(dhcp_release, "DHCPRELEASE received")                                                   \
+	X(dhcp_inform, "DHCPINFORM received")                                                     \
+	X(dhcp_offer, "DHCPOFFER sent with an address")                                           \
+	X(dhcp_ack, "DHCPACK sent")                                                               \
+	X(dhcp_nak, "DHCPNAK sent")                                                               \
+	X(dhcp_proxy_offer, "proxyDHCP offers sent (boot information, no address)")               \
+	X(dhcp_proxy_ack, "proxyDHCP (port 4011) ACKs sent")                                      \
+	X(dhcp_pxe_clients, "requests from PXE or HTTP boot firmware (option 60)")                \
+	X(dhcp_ipxe_clients, "requests from iPXE (user class or option 175)")                     \
+	X(lease_records, "lease changes sent to the control process to be made durable")          \
+	X(lease_batches, "lease commit batches (transactions) sent to the control process")       \
+	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")  \
+	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")
 
 #define RB_DP_DROPS(X)                                                                             \
 	X(runt, "frame shorter than the headers it announces")                                    \
@@ -31,7 +47,19 @@
 	X(unhandled, "fast-path frame for a service this build does not serve yet")               \
 	X(tx_full, "provisioning port TX queue full")                                             \
 	X(exception_tx_full, "exception port TX queue full")                                      \
-	X(alloc_failed, "no mbuf for a reply")
+	X(alloc_failed, "no mbuf for a reply")                                                    \
+	X(dhcp_malformed, "DHCP message the codec refused (see the log-free parse counters)")     \
+	X(dhcp_not_request, "BOOTP op is not BOOTREQUEST, or hardware address unusable")          \
+	X(dhcp_disabled, "DHCP frame while dhcp.mode is off")                                     \
+	X(dhcp_other_server, "REQUEST/DECLINE/RELEASE for another server, or proxy mode ignoring it") \
+	X(dhcp_not_pxe, "proxy mode: request from a client that is not PXE firmware")             \
+	X(dhcp_no_subnet, "no configured subnet for the client's network (giaddr or local)")      \
+	X(dhcp_pool_exhausted, "DISCOVER with no free address in the pool")                       \
+	X(dhcp_rate_limited, "client over dhcp.rate_limit requests per second")                   \
+	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
+	X(dhcp_reply_too_big, "options left out because the client's max message size was reached") \
+	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \
+	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")
 
 #define RB_X_ENUM(name, help) RB_CNT_##name,
 enum rb_counter { RB_DP_COUNTERS(RB_X_ENUM) RB_CNT_MAX };

@@ -430,7 +430,9 @@ dhcp_build(uint8_t *buf, size_t cap, size_t max_len, const struct dhcp_hdr *h,
 	}
 	buf[off++] = DHO_END;
 	if (off < DHCP_MIN_LEN) {
-		size_t to = DHCP_MIN_LEN < cap ? DHCP_MIN_LEN : cap;
+		/* Pad up to limit, not cap: a client whose option 57 is below
+		 * 300 must not get a message longer than it asked for. */
+		size_t to = DHCP_MIN_LEN < limit ? DHCP_MIN_LEN : limit;
 		memset(buf + off, 0, to - off);
 		off = to;
 	}

@@ -190,3 +190,80 @@ rb_icmp_echo_reply_inplace(uint8_t *f, size_t len, const struct rb_netcfg *nc)
 	put_u16(icmp + 2, rb_csum(icmp, total - ihl));
 	return (int)(ETH_HLEN_ + total);
 }
+
+int
+rb_udp_view(const uint8_t *f, size_t len, struct rb_udp_view *v)
+{
+	size_t ihl, ulen;
+	const uint8_t *ip = f + ETH_HLEN_;
+
+	if (len < ETH_HLEN_ + 20 + 8 || get_u16(f + 12) != ETHERTYPE_IPV4_)
+		return -EINVAL;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ETH_HLEN_ + ihl + 8 > len || ip[9] != IPPROTO_UDP_)
+		return -EINVAL;
+	ulen = get_u16(ip + ihl + 4);
+	if (ulen < 8 || ETH_HLEN_ + ihl + ulen > len)
+		return -EINVAL;
+	v->dst_mac = f;
+	v->src_mac = f + 6;
+	memcpy(&v->src_ip, ip + 12, 4);
+	memcpy(&v->dst_ip, ip + 16, 4);
+	v->sport = get_u16(ip + ihl);
+	v->dport = get_u16(ip + ihl + 2);
+	v->payload = ip + ihl + 8;
+	v->len = ulen - 8;
+	return 0;
+}
+
+void
+rb_udp_build_hdr(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac, uint32_t src_ip,
+		 uint32_t dst_ip, uint16_t sport, uint16_t dport, size_t payload_len,
+		 uint16_t payload_sum)
+{
+	uint8_t *ip = f + ETH_HLEN_, *udp = ip + 20;
+	uint16_t ulen = (uint16_t)(8 + payload_len), c;
+	uint32_t sum;
+
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, src_mac, 6);
+	put_u16(f + 12, ETHERTYPE_IPV4_);
+	ip[0] = 0x45;
+	ip[1] = 0;
+	put_u16(ip + 2, (uint16_t)(20 + ulen));
+	put_u16(ip + 4, 0); /* id: no fragments are ever made */
+	put_u16(ip + 6, 0);
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP_;
+	put_u16(ip + 10, 0);
+	memcpy(ip + 12, &src_ip, 4);
+	memcpy(ip + 16, &dst_ip, 4);
+	put_u16(ip + 10, rb_csum(ip, 20));
+
+	put_u16(udp, sport);
+	put_u16(udp + 2, dport);
+	put_u16(udp + 4, ulen);
+	put_u16(udp + 6, 0);
+	/* Pseudo header (addresses, protocol, length), UDP header, payload. */
+	sum = rb_csum_partial(ip + 12, 8, 0);
+	sum += IPPROTO_UDP_ + ulen;
+	sum += rb_csum_partial(udp, 8, 0);
+	sum += payload_sum;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	put_u16(udp + 6, c ? c : 0xffff); /* 0 would mean "no checksum" */
+}
+
+int
+rb_udp_build(uint8_t *frame, size_t cap, const uint8_t *src_mac, const uint8_t *dst_mac,
+	     uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport, const void *payload,
+	     size_t len)
+{
+	if (len > 65507 || cap < RB_UDP_HDRS_LEN + len)
+		return -ENOSPC;
+	memcpy(frame + RB_UDP_HDRS_LEN, payload, len);
+	rb_udp_build_hdr(frame, src_mac, dst_mac, src_ip, dst_ip, sport, dport, len,
+			 rb_csum_partial(frame + RB_UDP_HDRS_LEN, len, 0));
+	return (int)(RB_UDP_HDRS_LEN + len);
+}

@@ -75,4 +75,36 @@ int rb_arp_reply_inplace(uint8_t *frame, size_t len, const struct rb_netcfg *nc)
  */
 int rb_icmp_echo_reply_inplace(uint8_t *frame, size_t len, const struct rb_netcfg *nc);
 
+/* Where the parts of a UDP/IPv4 frame are (addresses in network order). */
+struct rb_udp_view {
+	const uint8_t *dst_mac, *src_mac;
+	uint32_t src_ip, dst_ip;
+	uint16_t sport, dport; /* host order */
+	const uint8_t *payload;
+	size_t len; /* UDP payload bytes, from the UDP length field */
+};
+
+/*
+ * Fill v for a frame rb_classify() gave RB_V_DHCP or RB_V_TFTP (lengths
+ * already checked there; checked again here). 0 or -EINVAL.
+ */
+int rb_udp_view(const uint8_t *frame, size_t len, struct rb_udp_view *v);
+
+#define RB_UDP_HDRS_LEN 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
+
+/*
+ * Write Ethernet, IPv4 (no options, DF clear, TTL 64) and UDP headers for
+ * a payload of payload_len bytes whose rb_csum_partial() is payload_sum
+ * into frame (RB_UDP_HDRS_LEN bytes), with both checksums filled in. The
+ * payload itself may live elsewhere (a chained segment).
+ */
+void rb_udp_build_hdr(uint8_t *frame, const uint8_t *src_mac, const uint8_t *dst_mac,
+		      uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+		      size_t payload_len, uint16_t payload_sum);
+
+/* Headers plus a copy of the payload. Frame length, or -ENOSPC. */
+int rb_udp_build(uint8_t *frame, size_t cap, const uint8_t *src_mac, const uint8_t *dst_mac,
+		 uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+		 const void *payload, size_t len);
+
 #endif

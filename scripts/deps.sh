@@ -11,9 +11,10 @@ PKGS=(
   # run
   libhugetlbfs-bin iproute2 procps ethtool
   # tests
-  libcmocka-dev curl iputils-ping valgrind
+  libcmocka-dev curl iputils-ping valgrind jq python3
+  udhcpc isc-dhcp-client kea-admin dnsmasq-base
   # benchmarks (peers measured in the same run)
-  nginx-light
+  nginx-light kea-dhcp4-server
 )
 
 missing=()

@@ -1,0 +1,915 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config_dhcp.c: the dhcp section: mode and timers, subnets with their pools
+ * and options, reservations, and the PXE boot map.
+ *
+ * Unlike the other sections, dhcp nests: lists of mappings (subnets,
+ * reservations), a mapping (boot) and lists of addresses. Each mapping is
+ * walked with its own key table, and every value node is kept: the checks
+ * that need more than one mapping run once the whole file is read (mode may
+ * follow subnets, subnets may follow the reservations that must lie inside
+ * them, server.address may follow the dhcp section), and they still point
+ * at the value at fault.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config_priv.h"
+
+/* Key indices, in the order of each table below. */
+enum { D_MODE, D_LEASE, D_OFFER, D_DECLINE, D_RATE, D_DATABASE, D_DNS, D_DOMAIN, D_SUBNETS,
+       D_RESV, D_BOOT, N_D };
+enum { S_SUBNET, S_POOL, S_ROUTERS, S_DNS, S_DOMAIN, S_LEASE, N_S };
+enum { R_MAC, R_CLIENT_ID, R_ADDRESS, R_HOSTNAME, N_R };
+enum { B_NEXT_SERVER, B_FILE, B_IPXE = B_FILE + RB_BOOT_MAX, N_B }; /* B_FILE + enum rb_boot_slot */
+
+/* The BOOTP `file` field holds 128 bytes with its NUL. */
+#define BOOT_FILE_MAX 127
+
+struct subnet_nodes {
+	const yaml_node_t *entry; /* the mapping: where a missing key is reported */
+	const yaml_node_t *v[N_S];
+};
+
+struct resv_nodes {
+	const yaml_node_t *entry;
+	const yaml_node_t *v[N_R];
+};
+
+struct dhcp_parse {
+	const yaml_node_t *top[N_D], *top_key[N_D];
+	const yaml_node_t *boot[N_B];
+	struct subnet_nodes subnet[RB_DHCP_MAX_SUBNETS];
+	struct resv_nodes *resv; /* one per reservation, malloc'd */
+};
+
+/* A dotted quad, by value so that a message can format several at once. */
+struct ipstr {
+	char s[INET_ADDRSTRLEN];
+};
+
+static struct ipstr
+ip_str(uint32_t net_order)
+{
+	struct ipstr r;
+
+	inet_ntop(AF_INET, &net_order, r.s, sizeof(r.s));
+	return r;
+}
+
+static uint32_t
+mask_of(unsigned prefix_len)
+{
+	return htonl(prefix_len ? UINT32_MAX << (32 - prefix_len) : 0);
+}
+
+static uint32_t
+bcast_of(const struct rb_dhcp_subnet *s)
+{
+	return s->net | ~mask_of(s->prefix_len);
+}
+
+static bool
+in_subnet(const struct rb_dhcp_subnet *s, uint32_t ip)
+{
+	return (ip & mask_of(s->prefix_len)) == s->net;
+}
+
+static bool
+in_pool(const struct rb_dhcp_subnet *s, uint32_t ip)
+{
+	return (s->pool_lo || s->pool_hi) && ntohl(ip) >= ntohl(s->pool_lo) &&
+	       ntohl(ip) <= ntohl(s->pool_hi);
+}
+
+static size_t
+seq_len(const yaml_node_t *seq)
+{
+	return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+}
+
+static const yaml_node_t *
+seq_item(const struct parse_ctx *ctx, const yaml_node_t *seq, size_t i)
+{
+	return yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
+}
+
+/* Entry i of an address list, which may also be a single value. */
+static const yaml_node_t *
+addr_node(const struct parse_ctx *ctx, const yaml_node_t *list, size_t i)
+{
+	return list->type == YAML_SEQUENCE_NODE ? seq_item(ctx, list, i) : list;
+}
+
+/* A dotted quad into *out (network order); 0, or -1 when it is not one. */
+static int
+ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return -1;
+	*out = in.s_addr;
+	return 0;
+}
+
+/* An address a client can be pointed at: not 0.0.0.0, multicast or the
+ * limited broadcast. */
+static int
+parse_host(const struct item *it, uint32_t *out)
+{
+	uint32_t a, h;
+
+	if (ipv4(it->val, &a))
+		return cfg_bad(it, "expected an IPv4 address, got '%.64s'", it->val);
+	h = ntohl(a);
+	if (h == 0 || h == UINT32_MAX || (h >> 28) == 0xe)
+		return cfg_bad(it, "%s is not a unicast host address", it->val);
+	*out = a;
+	return 0;
+}
+
+/* A DNS label as RFC 1123 has host names: 1..63 letters, digits and '-',
+ * not starting or ending with '-'. Spelled out rather than isalnum(), which
+ * would follow the locale. */
+static bool
+ldh_label(const char *s, size_t n)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
+	size_t i;
+
+	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!memchr(ok, s[i], sizeof(ok) - 1))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Octets of two hex digits each, separated by one character of seps, the
+ * same throughout. Returns how many went into out[0..max), or -1 when s is
+ * not that or holds more than max.
+ */
+static int
+hex_octets(const char *s, const char *seps, uint8_t *out, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *hi, *lo;
+	size_t n = 0;
+	char sep = 0;
+
+	for (;;) {
+		hi = s[0] ? strchr(hex, s[0] | 0x20) : NULL;
+		lo = hi && s[1] ? strchr(hex, s[1] | 0x20) : NULL;
+		if (!lo || n == max)
+			return -1;
+		out[n++] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+		s += 2;
+		if (!*s)
+			return (int)n;
+		if (!sep && strchr(seps, *s))
+			sep = *s;
+		if (*s++ != sep)
+			return -1;
+	}
+}
+
+/* ---- values ---- */
+
+static const struct name_val dhcp_modes[] = {
+	{ "server", RB_DHCP_SERVER }, { "proxy", RB_DHCP_PROXY }, { "off", RB_DHCP_OFF },
+	{ NULL, 0 },
+};
+
+/* Need not exist yet (the lease store creates it); stored absolute, as the
+ * directories are, so that it does not depend on the cwd. */
+static int
+set_database(const struct item *it)
+{
+	const char *base = it->ctx->base_dir, *v = it->val;
+	char cwd[PATH_MAX];
+	size_t n = strlen(v);
+	int len;
+
+	if (!n || v[n - 1] == '/')
+		return cfg_bad(it, "expected a file path, got '%.64s'", v);
+	if (v[0] != '/' && !base) {
+		base = getcwd(cwd, sizeof(cwd));
+		if (!base)
+			return cfg_bad(it, "cannot resolve '%.64s': %s", v, strerror(errno));
+	}
+	if (v[0] == '/')
+		len = snprintf(it->field, it->def->size, "%s", v);
+	else
+		len = snprintf(it->field, it->def->size, "%s%s%s", base,
+			       base[strlen(base) - 1] == '/' ? "" : "/", v);
+	if (len < 0 || (size_t)len >= it->def->size)
+		return cfg_bad(it, "path is too long");
+	return 0;
+}
+
+static int
+set_domain(const struct item *it)
+{
+	const char *p = it->val, *dot;
+	size_t n = strlen(p);
+
+	if (!n || n >= it->def->size)
+		return cfg_bad(it, "a domain name must be 1..%zu characters long, got %zu",
+			       it->def->size - 1, n);
+	for (;; p = dot + 1) {
+		dot = strchr(p, '.');
+		if (!ldh_label(p, dot ? (size_t)(dot - p) : strlen(p)))
+			return cfg_bad(it, "'%.64s' is not a valid domain name (labels of 1..63 "
+				       "letters, digits and '-', not first or last, joined by '.')",
+				       it->val);
+		if (!dot)
+			break;
+	}
+	memcpy(it->field, it->val, n + 1);
+	return 0;
+}
+
+/* One address or a list of def->min..max of them, none twice. */
+static int
+addr_list(const struct item *it, uint32_t *out, uint8_t *nb)
+{
+	const yaml_node_t *list = it->node;
+	uint32_t a[RB_DHCP_MAX_ADDRS];
+	size_t n, i, j;
+	int rc;
+
+	if (list->type == YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected an IPv4 address or a list of them, got a mapping");
+	n = list->type == YAML_SEQUENCE_NODE ? seq_len(list) : !cfg_is_null(list);
+	if (n < it->def->min || n > it->def->max)
+		return cfg_bad(it, "expected %u..%u IPv4 addresses, got %zu", it->def->min,
+			       it->def->max, n);
+	for (i = 0; i < n; i++) {
+		struct item one = *it;
+
+		one.node = addr_node(it->ctx, list, i);
+		one.val = cfg_scalar_text(it->ctx, one.node, it->what);
+		if (!one.val)
+			return -EINVAL;
+		rc = parse_host(&one, &a[i]);
+		if (rc)
+			return rc;
+		for (j = 0; j < i; j++) {
+			if (a[j] == a[i])
+				return cfg_bad(&one, "%s is listed twice", one.val);
+		}
+	}
+	memcpy(out, a, n * sizeof(a[0]));
+	*nb = (uint8_t)n;
+	return 0;
+}
+
+static int
+set_dns(const struct item *it)
+{
+	struct rb_dhcp_cfg *d = it->base;
+
+	return addr_list(it, d->dns, &d->nb_dns);
+}
+
+/* ---- subnets ---- */
+
+static int
+set_net(const struct item *it)
+{
+	struct rb_dhcp_subnet *s = it->base;
+	const char *slash = strchr(it->val, '/');
+	size_t iplen = slash ? (size_t)(slash - it->val) : 0;
+	char ip[INET_ADDRSTRLEN];
+	uint64_t plen;
+	uint32_t a, h;
+	int rc;
+
+	if (!slash)
+		return cfg_bad(it, "expected NETWORK/PREFIX (e.g. 198.18.0.0/24), got '%.64s'",
+			       it->val);
+	snprintf(ip, sizeof(ip), "%.*s", (int)(iplen < sizeof(ip) ? iplen : 0), it->val);
+	if (iplen >= sizeof(ip) || ipv4(ip, &a))
+		return cfg_bad(it, "invalid IPv4 address '%.*s'", (int)(iplen > 64 ? 64 : iplen),
+			       it->val);
+	rc = cfg_parse_dec(slash + 1, strlen(slash + 1), &plen);
+	if (rc == -EINVAL)
+		return cfg_bad(it, "expected a prefix length after '/', got '%.64s'", slash + 1);
+	/* Below /8 is no provisioning network; above /30 leaves no pool. */
+	if (rc || plen < 8 || plen > 30)
+		return cfg_bad(it, "prefix length %.64s out of range 8..30", slash + 1);
+	h = ntohl(a);
+	if (h & (UINT32_MAX >> plen))
+		return cfg_bad(it, "%s has host bits set for a /%u (the network is %s/%u)", ip,
+			       (unsigned)plen, ip_str(a & mask_of((unsigned)plen)).s,
+			       (unsigned)plen);
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+		return cfg_bad(it, "%s is not a unicast network", it->val);
+	s->net = a;
+	s->prefix_len = (uint8_t)plen;
+	return 0;
+}
+
+/* LOW-HIGH. Whether it lies inside the subnet is checked with the entry,
+ * whose subnet key may come after this one. */
+static int
+set_pool(const struct item *it)
+{
+	struct rb_dhcp_subnet *s = it->base;
+	const char *dash = strchr(it->val, '-');
+	char lo[INET_ADDRSTRLEN];
+	size_t lolen = dash ? (size_t)(dash - it->val) : 0;
+	uint32_t l, h;
+
+	snprintf(lo, sizeof(lo), "%.*s", (int)(lolen < sizeof(lo) ? lolen : 0), it->val);
+	if (!dash || lolen >= sizeof(lo) || ipv4(lo, &l) || ipv4(dash + 1, &h))
+		return cfg_bad(it, "expected LOW-HIGH addresses (e.g. 198.18.0.100-198.18.0.199), "
+			       "got '%.64s'", it->val);
+	if (ntohl(l) > ntohl(h))
+		return cfg_bad(it, "%.64s is empty (low end above high end)", it->val);
+	s->pool_lo = l;
+	s->pool_hi = h;
+	return 0;
+}
+
+static int
+set_routers(const struct item *it)
+{
+	struct rb_dhcp_subnet *s = it->base;
+
+	return addr_list(it, s->routers, &s->nb_routers);
+}
+
+static int
+set_subnet_dns(const struct item *it)
+{
+	struct rb_dhcp_subnet *s = it->base;
+
+	return addr_list(it, s->dns, &s->nb_dns);
+}
+
+#define SF(f) .off = offsetof(struct rb_dhcp_subnet, f), .size = sizeof(((struct rb_dhcp_subnet *)0)->f)
+static const struct key_def subnet_keys[N_S] = {
+	[S_SUBNET] = { .name = "subnet", .set = set_net },
+	[S_POOL] = { .name = "pool", .set = set_pool },
+	[S_ROUTERS] = { .name = "routers", .set = set_routers, .max = RB_DHCP_MAX_ADDRS,
+			.tree = true },
+	[S_DNS] = { .name = "dns", .set = set_subnet_dns, .max = RB_DHCP_MAX_ADDRS, .tree = true },
+	[S_DOMAIN] = { .name = "domain", .set = set_domain, SF(domain) },
+	[S_LEASE] = { .name = "lease_time", .set = cfg_set_uint, SF(lease_time), .min = 60,
+		      .max = 31536000 },
+};
+static const struct map_def subnet_map = { subnet_keys, N_S, "dhcp.subnets",
+					   "a dhcp.subnets entry" };
+
+/* Entry i of a list of mappings, or NULL with the error set. */
+static const yaml_node_t *
+entry_at(const struct item *it, size_t i)
+{
+	const yaml_node_t *e = seq_item(it->ctx, it->node, i);
+
+	if (e->type == YAML_MAPPING_NODE)
+		return e;
+	cfg_fail(it->ctx, e->start_mark, "%s: each entry must be a mapping of keys, got %s",
+		 it->what, cfg_kinds[e->type]);
+	return NULL;
+}
+
+/* A list of at most max mappings (or nothing): their number in *n. */
+static int
+list_of_maps(const struct item *it, size_t max, size_t *n)
+{
+	*n = 0;
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_SEQUENCE_NODE)
+		return cfg_bad(it, "expected a list of mappings (entries starting with '- '), got %s",
+			       cfg_kinds[it->node->type]);
+	*n = seq_len(it->node);
+	if (*n > max)
+		return cfg_fail(it->ctx, seq_item(it->ctx, it->node, max)->start_mark,
+				"%s: at most %zu entries are allowed", it->what, max);
+	return 0;
+}
+
+/* What one subnets entry needs on its own; earlier entries are complete. */
+static int
+check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
+{
+	const struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
+	const struct rb_dhcp_subnet *s = &d->subnets[i], *o;
+	unsigned plen = s->prefix_len;
+	const yaml_node_t *at;
+	size_t j;
+
+	if (!sn->v[S_SUBNET])
+		return cfg_fail(ctx, sn->entry->start_mark,
+				"missing required key 'subnet' in a dhcp.subnets entry");
+	for (j = 0; j < i; j++) {
+		o = &d->subnets[j];
+		/* Two prefixes overlap when one holds the other's network. */
+		if ((s->net & mask_of(o->prefix_len)) == o->net ||
+		    (o->net & mask_of(plen)) == s->net)
+			return cfg_fail(ctx, sn->v[S_SUBNET]->start_mark,
+					"dhcp.subnets.subnet: %s/%u overlaps %s/%u at line %u",
+					ip_str(s->net).s, plen, ip_str(o->net).s, o->prefix_len,
+					cfg_line(ctx->dhcp->subnet[j].v[S_SUBNET]));
+	}
+	at = sn->v[S_POOL];
+	if (at && (!in_subnet(s, s->pool_lo) || !in_subnet(s, s->pool_hi)))
+		return cfg_fail(ctx, at->start_mark, "dhcp.subnets.pool: %s-%s is not inside %s/%u",
+				ip_str(s->pool_lo).s, ip_str(s->pool_hi).s, ip_str(s->net).s, plen);
+	if (at && (s->pool_lo == s->net || s->pool_hi == bcast_of(s)))
+		return cfg_fail(ctx, at->start_mark,
+				"dhcp.subnets.pool: %s-%s contains the %s address of %s/%u",
+				ip_str(s->pool_lo).s, ip_str(s->pool_hi).s,
+				s->pool_lo == s->net ? "network" : "broadcast", ip_str(s->net).s, plen);
+	for (j = 0; j < s->nb_routers; j++) {
+		uint32_t r = s->routers[j];
+
+		at = addr_node(ctx, sn->v[S_ROUTERS], j);
+		if (!in_subnet(s, r))
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.subnets.routers: %s is not inside %s/%u",
+					ip_str(r).s, ip_str(s->net).s, plen);
+		if (r == s->net || r == bcast_of(s))
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.subnets.routers: %s is the %s address of %s/%u",
+					ip_str(r).s, r == s->net ? "network" : "broadcast",
+					ip_str(s->net).s, plen);
+		/* Nothing keeps the server from leasing it out otherwise. */
+		if (in_pool(s, r))
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.subnets.routers: %s is inside the pool %s-%s",
+					ip_str(r).s, ip_str(s->pool_lo).s, ip_str(s->pool_hi).s);
+	}
+	return 0;
+}
+
+static int
+set_subnets(const struct item *it)
+{
+	struct parse_ctx *ctx = it->ctx;
+	struct rb_dhcp_cfg *d = it->base;
+	size_t n, i;
+	int rc;
+
+	rc = list_of_maps(it, RB_DHCP_MAX_SUBNETS, &n);
+	for (i = 0; !rc && i < n; i++) {
+		struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
+
+		sn->entry = entry_at(it, i);
+		rc = !sn->entry ? -EINVAL
+				: cfg_walk_map(ctx, sn->entry, &subnet_map, &d->subnets[i], sn->v,
+					       NULL);
+		if (!rc)
+			rc = check_subnet(ctx, d, i);
+		d->nb_subnets = (unsigned)i + 1;
+	}
+	return rc;
+}
+
+/* ---- reservations ---- */
+
+static int
+set_mac(const struct item *it)
+{
+	struct rb_dhcp_resv *r = it->base;
+
+	if (hex_octets(it->val, ":-", r->mac, sizeof(r->mac)) != (int)sizeof(r->mac))
+		return cfg_bad(it, "expected a MAC address, 6 hex octets separated by ':' or '-' "
+			       "(e.g. 52:54:00:12:34:56), got '%.64s'", it->val);
+	r->has_mac = true;
+	return 0;
+}
+
+/* Option 61's bytes, type octet first, as the client sends them. */
+static int
+set_client_id(const struct item *it)
+{
+	struct rb_dhcp_resv *r = it->base;
+	int n = hex_octets(it->val, ":", r->client_id, sizeof(r->client_id));
+
+	if (n < 2)
+		return cfg_bad(it, "expected 2..%zu hex octets separated by ':' "
+			       "(e.g. \"01:52:54:00:12:34:56\"), got '%.64s'",
+			       sizeof(r->client_id), it->val);
+	r->client_id_len = (uint8_t)n;
+	return 0;
+}
+
+static int
+set_resv_ip(const struct item *it)
+{
+	struct rb_dhcp_resv *r = it->base;
+
+	return parse_host(it, &r->ip);
+}
+
+static int
+set_hostname(const struct item *it)
+{
+	struct rb_dhcp_resv *r = it->base;
+	size_t n = strlen(it->val);
+
+	if (!ldh_label(it->val, n))
+		return cfg_bad(it, "'%.64s' is not a valid host name (1..63 letters, digits and '-', "
+			       "not first or last)", it->val);
+	memcpy(r->hostname, it->val, n + 1);
+	return 0;
+}
+
+static const struct key_def resv_keys[N_R] = {
+	[R_MAC] = { .name = "mac", .set = set_mac },
+	[R_CLIENT_ID] = { .name = "client_id", .set = set_client_id },
+	[R_ADDRESS] = { .name = "address", .set = set_resv_ip },
+	[R_HOSTNAME] = { .name = "hostname", .set = set_hostname },
+};
+static const struct map_def resv_map = { resv_keys, N_R, "dhcp.reservations",
+					 "a dhcp.reservations entry" };
+
+static int
+set_reservations(const struct item *it)
+{
+	struct parse_ctx *ctx = it->ctx;
+	struct rb_dhcp_cfg *d = it->base;
+	size_t n, i;
+	int rc;
+
+	rc = list_of_maps(it, RB_DHCP_MAX_RESV, &n);
+	if (rc || !n)
+		return rc;
+	/* The list's length is known up front: no growing. d->resv is freed
+	 * with the config, ctx->dhcp->resv with the parse. */
+	d->resv = calloc(n, sizeof(*d->resv));
+	ctx->dhcp->resv = calloc(n, sizeof(*ctx->dhcp->resv));
+	if (!d->resv || !ctx->dhcp->resv)
+		return cfg_oom(ctx);
+	for (i = 0; !rc && i < n; i++) {
+		struct resv_nodes *rn = &ctx->dhcp->resv[i];
+
+		rn->entry = entry_at(it, i);
+		rc = !rn->entry ? -EINVAL
+				: cfg_walk_map(ctx, rn->entry, &resv_map, &d->resv[i], rn->v, NULL);
+		if (!rc && !rn->v[R_ADDRESS])
+			rc = cfg_fail(ctx, rn->entry->start_mark,
+				      "missing required key 'address' in a dhcp.reservations entry");
+		if (!rc && !rn->v[R_MAC] && !rn->v[R_CLIENT_ID])
+			rc = cfg_fail(ctx, rn->entry->start_mark,
+				      "a dhcp.reservations entry needs a mac, a client_id or both");
+		d->nb_resv = (unsigned)i + 1;
+	}
+	return rc;
+}
+
+/* ---- boot ---- */
+
+static int
+set_next_server(const struct item *it)
+{
+	struct rb_dhcp_cfg *d = it->base;
+
+	return parse_host(it, &d->next_server);
+}
+
+/*
+ * A TFTP file name, as the firmware sends it back in its read request:
+ * printable ASCII without spaces (ROMs are not kind to anything else), no
+ * ".." component (the TFTP server would refuse it; better to hear it now).
+ * A leading '/' is fine: TFTP names are relative to tftp.root either way.
+ */
+static int
+set_boot_file(const struct item *it)
+{
+	const char *v = it->val, *p;
+	size_t n = strlen(v), i;
+
+	if (!n || n > BOOT_FILE_MAX)
+		return cfg_bad(it, "a boot file name must be 1..%d bytes long, got %zu",
+			       BOOT_FILE_MAX, n);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
+				       "(boot file names are printable ASCII)", v);
+	}
+	for (p = v; p; p = strchr(p, '/')) {
+		p += *p == '/';
+		if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2]))
+			return cfg_bad(it, "'%.64s' has a '..' component (boot files are under "
+				       "tftp.root)", v);
+	}
+	memcpy(it->field, v, n + 1);
+	return 0;
+}
+
+/* What UEFI HTTP boot and iPXE fetch: http:// or https://, a host, and only
+ * printable ASCII without spaces (anything else is percent-encoded). */
+static int
+set_url(const struct item *it)
+{
+	const char *v = it->val;
+	size_t n = strlen(v), skip, i;
+
+	if (!strncasecmp(v, "http://", 7))
+		skip = 7;
+	else if (!strncasecmp(v, "https://", 8))
+		skip = 8;
+	else
+		return cfg_bad(it, "expected an http:// or https:// URL, got '%.64s'", v);
+	if (n >= it->def->size)
+		return cfg_bad(it, "the URL is %zu bytes long, at most %zu are allowed", n,
+			       it->def->size - 1);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
+				       "(percent-encode it)", v);
+	}
+	if (!v[skip] || v[skip] == '/')
+		return cfg_bad(it, "'%.64s' has no host", v);
+	memcpy(it->field, v, n + 1);
+	return 0;
+}
+
+#define DF(f) .off = offsetof(struct rb_dhcp_cfg, f), .size = sizeof(((struct rb_dhcp_cfg *)0)->f)
+#define BOOT_FILE(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_boot_file, DF(boot[slot]) }
+#define BOOT_URL(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_url, DF(boot[slot]) }
+static const struct key_def boot_keys[N_B] = {
+	[B_NEXT_SERVER] = { .name = "next_server", .set = set_next_server },
+	BOOT_FILE(RB_BOOT_BIOS, "bios"),
+	BOOT_FILE(RB_BOOT_EFI_IA32, "efi-ia32"),
+	BOOT_FILE(RB_BOOT_EFI_X64, "efi-x64"),
+	BOOT_FILE(RB_BOOT_EFI_ARM64, "efi-arm64"),
+	BOOT_URL(RB_BOOT_HTTP_X64, "http-x64"),
+	BOOT_URL(RB_BOOT_HTTP_ARM64, "http-arm64"),
+	[B_IPXE] = { .name = "ipxe_script", .set = set_url, DF(ipxe_script) },
+};
+static const struct map_def boot_map = { boot_keys, N_B, "dhcp.boot", "dhcp.boot" };
+
+static int
+set_boot(const struct item *it)
+{
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping of keys (bios: ..., efi-x64: ...), got %s",
+			       cfg_kinds[it->node->type]);
+	return cfg_walk_map(it->ctx, it->node, &boot_map, it->base, it->ctx->dhcp->boot, NULL);
+}
+
+static const struct key_def dhcp_keys[N_D] = {
+	[D_MODE] = { .name = "mode", .set = cfg_set_enum, DF(mode), .names = dhcp_modes,
+		     .expect = "server, proxy or off" },
+	[D_LEASE] = { .name = "lease_time", .set = cfg_set_uint, DF(lease_time), .min = 60,
+		      .max = 31536000 },
+	[D_OFFER] = { .name = "offer_time", .set = cfg_set_uint, DF(offer_time), .min = 5,
+		      .max = 3600 },
+	[D_DECLINE] = { .name = "decline_time", .set = cfg_set_uint, DF(decline_time),
+			.max = 86400 },
+	[D_RATE] = { .name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000 },
+	[D_DATABASE] = { .name = "database", .set = set_database, DF(database) },
+	[D_DNS] = { .name = "dns", .set = set_dns, .min = 1, .max = RB_DHCP_MAX_ADDRS,
+		    .tree = true },
+	[D_DOMAIN] = { .name = "domain", .set = set_domain, DF(domain) },
+	[D_SUBNETS] = { .name = "subnets", .set = set_subnets, .tree = true },
+	[D_RESV] = { .name = "reservations", .set = set_reservations, .tree = true },
+	[D_BOOT] = { .name = "boot", .set = set_boot, .tree = true },
+};
+static const struct map_def dhcp_map = { dhcp_keys, N_D, "dhcp", "section 'dhcp'" };
+
+int
+cfg_dhcp_walk(struct parse_ctx *ctx, const yaml_node_t *value)
+{
+	ctx->dhcp = calloc(1, sizeof(*ctx->dhcp));
+	if (!ctx->dhcp)
+		return cfg_oom(ctx);
+	/* Writing a dhcp section at all means serving; mode says otherwise. */
+	ctx->cfg->dhcp.mode = RB_DHCP_SERVER;
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_MAPPING_NODE)
+		return cfg_fail(ctx, value->start_mark,
+				"section 'dhcp' must be a mapping of keys, got %s",
+				cfg_kinds[value->type]);
+	return cfg_walk_map(ctx, value, &dhcp_map, &ctx->cfg->dhcp, ctx->dhcp->top,
+			    ctx->dhcp->top_key);
+}
+
+/* ---- whole-file checks ---- */
+
+/* Proxy DHCP only adds boot information to another server's offers. */
+static int
+check_proxy(struct parse_ctx *ctx)
+{
+	const struct rb_dhcp_cfg *d = &ctx->cfg->dhcp;
+	const struct dhcp_parse *dp = ctx->dhcp;
+	const yaml_node_t *at;
+	int i;
+
+	if (dp->top[D_SUBNETS])
+		return cfg_fail(ctx, dp->top_key[D_SUBNETS]->start_mark,
+				"dhcp.subnets: not allowed in proxy mode (the other DHCP server "
+				"assigns the addresses)");
+	if (dp->top[D_RESV])
+		return cfg_fail(ctx, dp->top_key[D_RESV]->start_mark,
+				"dhcp.reservations: not allowed in proxy mode (the other DHCP "
+				"server assigns the addresses)");
+	for (i = 0; i < RB_BOOT_MAX && !d->boot[i][0]; i++)
+		;
+	at = dp->top[D_BOOT] ? dp->top_key[D_BOOT] : dp->top[D_MODE];
+	if (i == RB_BOOT_MAX && !d->ipxe_script[0])
+		return cfg_fail(ctx, at->start_mark, "dhcp.boot: proxy mode needs at least one "
+				"boot file or URL (it answers PXE clients only)");
+	return 0;
+}
+
+static int
+check_resv_addresses(struct parse_ctx *ctx)
+{
+	const struct rb_config *cfg = ctx->cfg;
+	const struct rb_dhcp_cfg *d = &cfg->dhcp;
+	const struct rb_dhcp_subnet *s;
+	size_t i, j, k;
+
+	for (i = 0; i < d->nb_resv; i++) {
+		const yaml_node_t *at = ctx->dhcp->resv[i].v[R_ADDRESS];
+		uint32_t ip = d->resv[i].ip;
+
+		for (j = 0; j < d->nb_subnets && !in_subnet(&d->subnets[j], ip); j++)
+			;
+		if (j == d->nb_subnets)
+			return cfg_fail(ctx, at->start_mark, "dhcp.reservations.address: %s is not "
+					"inside any of dhcp.subnets", ip_str(ip).s);
+		s = &d->subnets[j];
+		if (ip == s->net || ip == bcast_of(s))
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.reservations.address: %s is the %s address of %s/%u",
+					ip_str(ip).s, ip == s->net ? "network" : "broadcast",
+					ip_str(s->net).s, s->prefix_len);
+		if (ip == cfg->server_ip)
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.reservations.address: %s is server.address",
+					ip_str(ip).s);
+		for (k = 0; k < s->nb_routers; k++) {
+			if (ip == s->routers[k])
+				return cfg_fail(ctx, at->start_mark,
+						"dhcp.reservations.address: %s is a router of %s/%u",
+						ip_str(ip).s, ip_str(s->net).s, s->prefix_len);
+		}
+	}
+	return 0;
+}
+
+/* Duplicate reservation keys are found by sorting, not by comparing every
+ * pair: there may be tens of thousands of reservations. */
+struct dup_sort {
+	const struct rb_dhcp_resv *resv;
+	int key; /* R_MAC, R_CLIENT_ID or R_ADDRESS */
+};
+
+static int
+resv_key_cmp(const struct dup_sort *ds, uint32_t a, uint32_t b)
+{
+	const struct rb_dhcp_resv *x = &ds->resv[a], *y = &ds->resv[b];
+
+	switch (ds->key) {
+	case R_MAC:
+		return memcmp(x->mac, y->mac, sizeof(x->mac));
+	case R_CLIENT_ID:
+		if (x->client_id_len != y->client_id_len)
+			return x->client_id_len < y->client_id_len ? -1 : 1;
+		return memcmp(x->client_id, y->client_id, x->client_id_len);
+	default:
+		return (ntohl(x->ip) > ntohl(y->ip)) - (ntohl(x->ip) < ntohl(y->ip));
+	}
+}
+
+/* By key, then by position in the file. */
+static int
+resv_sort_cmp(const void *a, const void *b, void *arg)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	int c = resv_key_cmp(arg, i, j);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/*
+ * Look for a reservation whose `key` repeats an earlier one's, earlier in
+ * the file than *second: if there is one, set *second to it and *first to
+ * the earlier holder, and return true. idx: room for nb_resv indices.
+ */
+static bool
+find_dup(const struct rb_dhcp_cfg *d, int key, uint32_t *idx, uint32_t *first, uint32_t *second)
+{
+	struct dup_sort ds = { d->resv, key };
+	uint32_t i, n = 0, run = 0;
+	bool found = false;
+
+	for (i = 0; i < d->nb_resv; i++) {
+		const struct rb_dhcp_resv *r = &d->resv[i];
+
+		if ((key == R_MAC && !r->has_mac) || (key == R_CLIENT_ID && !r->client_id_len))
+			continue;
+		idx[n++] = i;
+	}
+	qsort_r(idx, n, sizeof(*idx), resv_sort_cmp, &ds);
+	for (i = 1; i < n; i++) {
+		if (resv_key_cmp(&ds, idx[run], idx[i])) {
+			run = i;
+			continue;
+		}
+		/* A run is in file order: its second entry is its first repeat. */
+		if (i == run + 1 && idx[i] < *second) {
+			*first = idx[run];
+			*second = idx[i];
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* Of all repeated keys, the one earliest in the file is reported. */
+static int
+check_resv_dups(struct parse_ctx *ctx)
+{
+	static const char *const names[] = { [R_MAC] = "mac", [R_CLIENT_ID] = "client_id",
+					     [R_ADDRESS] = "address" };
+	const struct rb_dhcp_cfg *d = &ctx->cfg->dhcp;
+	uint32_t *idx, first = 0, second = UINT32_MAX;
+	const yaml_node_t *at, *prev;
+	int key, dup = -1;
+
+	if (d->nb_resv < 2)
+		return 0;
+	idx = malloc(d->nb_resv * sizeof(*idx));
+	if (!idx)
+		return cfg_oom(ctx);
+	for (key = R_MAC; key <= R_ADDRESS; key++) {
+		if (find_dup(d, key, idx, &first, &second))
+			dup = key;
+	}
+	free(idx);
+	if (dup < 0)
+		return 0;
+	at = ctx->dhcp->resv[second].v[dup];
+	prev = ctx->dhcp->resv[first].v[dup];
+	return cfg_fail(ctx, at->start_mark, "dhcp.reservations.%s: %.64s is already reserved at "
+			"line %u", names[dup], (const char *)at->data.scalar.value, cfg_line(prev));
+}
+
+int
+cfg_dhcp_check(struct parse_ctx *ctx)
+{
+	struct rb_config *cfg = ctx->cfg;
+	struct rb_dhcp_cfg *d = &cfg->dhcp;
+	const struct dhcp_parse *dp = ctx->dhcp;
+	const struct rb_dhcp_subnet *s;
+	const yaml_node_t *at;
+	unsigned i;
+	int rc;
+
+	/* The default is known only now: server may follow dhcp. */
+	if (!dp || !dp->boot[B_NEXT_SERVER])
+		d->next_server = cfg->server_ip;
+	if (!dp)
+		return 0;
+	if (d->mode == RB_DHCP_PROXY)
+		return check_proxy(ctx);
+	if (d->mode == RB_DHCP_SERVER && !d->nb_subnets)
+		return cfg_fail(ctx, dp->top[D_SUBNETS] ? dp->top[D_SUBNETS]->start_mark
+							: ctx->section[SEC_DHCP]->start_mark,
+				"dhcp.subnets: at least one subnet is required in server mode");
+	for (i = 0; i < d->nb_subnets; i++) {
+		s = &d->subnets[i];
+		at = dp->subnet[i].v[S_POOL];
+		if (!at && d->mode == RB_DHCP_SERVER)
+			return cfg_fail(ctx, dp->subnet[i].entry->start_mark,
+					"missing required key 'pool' in a dhcp.subnets entry "
+					"(dhcp.mode is server)");
+		if (in_pool(s, cfg->server_ip))
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.subnets.pool: %s-%s contains server.address %s",
+					ip_str(s->pool_lo).s, ip_str(s->pool_hi).s,
+					ip_str(cfg->server_ip).s);
+	}
+	rc = check_resv_addresses(ctx);
+	return rc ? rc : check_resv_dups(ctx);
+}
+
+void
+cfg_dhcp_done(struct parse_ctx *ctx)
+{
+	if (!ctx->dhcp)
+		return;
+	free(ctx->dhcp->resv);
+	free(ctx->dhcp);
+	ctx->dhcp = NULL;
+}

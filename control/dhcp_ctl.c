@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dhcp_ctl.c: see dhcp_ctl.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dhcp.h"
+#include "dhcp_ctl.h"
+
+int
+dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, char *msg, size_t cap)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->cfg = cfg;
+	if (cfg->dhcp.mode != RB_DHCP_SERVER)
+		return 0;
+	dc->db = leasedb_open(cfg->dhcp.database, msg, cap);
+	return dc->db ? 0 : -errno;
+}
+
+void
+dhcp_ctl_close(struct dhcp_ctl *dc)
+{
+	if (dc->db)
+		leasedb_close(dc->db);
+	dc->db = NULL;
+}
+
+/* Append one option (code, len, value) to a blob; false when it is full. */
+static bool
+put_opt(uint8_t *blob, uint16_t *len, size_t cap, uint8_t code, const void *v, size_t n)
+{
+	if (n > 255 || *len + 2 + n > cap)
+		return false;
+	blob[(*len)++] = code;
+	blob[(*len)++] = (uint8_t)n;
+	memcpy(blob + *len, v, n);
+	*len = (uint16_t)(*len + n);
+	return true;
+}
+
+void
+dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
+{
+	const struct rb_dhcp_cfg *dc = &cfg->dhcp;
+	unsigned s, i;
+
+	memset(out, 0, sizeof(*out));
+	out->mode = (uint8_t)dc->mode;
+	out->offer_time = dc->offer_time;
+	out->decline_time = dc->decline_time;
+	out->rate_limit = dc->rate_limit;
+	out->next_server = dc->next_server ? dc->next_server : cfg->server_ip;
+	out->nb_resv = dc->mode == RB_DHCP_SERVER ? dc->nb_resv : 0;
+	for (i = 0; i < RB_BOOT_MAX; i++)
+		snprintf(out->boot[i], sizeof(out->boot[i]), "%s", dc->boot[i]);
+	snprintf(out->ipxe_script, sizeof(out->ipxe_script), "%s", dc->ipxe_script);
+	out->nb_subnets = (uint8_t)(dc->mode == RB_DHCP_SERVER ? dc->nb_subnets : 0);
+	for (s = 0; s < out->nb_subnets; s++) {
+		const struct rb_dhcp_subnet *in = &dc->subnets[s];
+		struct rb_dhcp_subnet_msg *sm = &out->subnets[s];
+		uint32_t mask = in->prefix_len ? htonl(~0u << (32 - in->prefix_len)) : 0;
+		uint32_t bcast = in->net | ~mask;
+		const uint32_t *dns = in->nb_dns ? in->dns : dc->dns;
+		unsigned nb_dns = in->nb_dns ? in->nb_dns : dc->nb_dns;
+		const char *domain = in->domain[0] ? in->domain : dc->domain;
+
+		sm->net = in->net;
+		sm->mask = mask;
+		sm->pool_lo = in->pool_lo;
+		sm->pool_hi = in->pool_hi;
+		sm->lease_time = in->lease_time ? in->lease_time : dc->lease_time;
+		/* Sizes are bounded by the config (4 addresses per list, a
+		 * domain under 128 bytes): the blob always has room. */
+		put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_SUBNET_MASK, &mask, 4);
+		put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_BROADCAST, &bcast, 4);
+		if (in->nb_routers)
+			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_ROUTERS, in->routers,
+				4u * in->nb_routers);
+		if (nb_dns)
+			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_DNS, dns, 4u * nb_dns);
+		if (domain[0])
+			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_DOMAIN, domain,
+				strlen(domain));
+	}
+}
+
+static int
+send_resv(struct dpchan *c, const struct rb_config *cfg)
+{
+	size_t sz = sizeof(struct rb_resv_batch) + RB_RESV_BATCH_MAX * sizeof(struct rb_dhcp_resv_msg);
+	struct rb_resv_batch *b = calloc(1, sz);
+	unsigned i;
+	int ret = 0;
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < cfg->dhcp.nb_resv && ret == 0; i++) {
+		const struct rb_dhcp_resv *r = &cfg->dhcp.resv[i];
+		struct rb_dhcp_resv_msg *m = &b->resv[b->count];
+
+		/* A reservation with both a MAC and a client id matches either:
+		 * it goes over as two entries for the one address. The count
+		 * announced in DHCP_CONFIG is the number of entries. */
+		memset(m, 0, sizeof(*m));
+		m->ip = r->ip;
+		snprintf(m->hostname, sizeof(m->hostname), "%s", r->hostname);
+		if (r->client_id_len) {
+			m->kind = RB_RESV_CLIENT_ID;
+			m->key_len = r->client_id_len;
+			memcpy(m->key, r->client_id, r->client_id_len);
+			b->count++;
+			if (r->has_mac) {
+				m = &b->resv[b->count];
+				*m = b->resv[b->count - 1];
+			}
+		}
+		if (r->has_mac) {
+			m->kind = RB_RESV_MAC;
+			m->key_len = 6;
+			memset(m->key, 0, sizeof(m->key));
+			memcpy(m->key, r->mac, 6);
+			b->count++;
+		}
+		if (b->count + 2 > RB_RESV_BATCH_MAX || i + 1 == cfg->dhcp.nb_resv) {
+			ret = dpchan_send(c, RB_MSG_DHCP_RESV, b,
+					  sizeof(*b) + b->count * sizeof(b->resv[0]));
+			b->count = 0;
+		}
+	}
+	free(b);
+	return ret;
+}
+
+struct loader {
+	struct dpchan *c;
+	struct rb_lease_batch *b;
+	int ret;
+};
+
+static int
+load_one(const struct rb_lease_rec *r, void *arg)
+{
+	struct loader *ld = arg;
+
+	ld->b->rec[ld->b->count++] = *r;
+	if (ld->b->count == RB_LEASE_BATCH_MAX) {
+		ld->ret = dpchan_send(ld->c, RB_MSG_LEASE_LOAD, ld->b,
+				      sizeof(*ld->b) + ld->b->count * sizeof(ld->b->rec[0]));
+		ld->b->count = 0;
+	}
+	return ld->ret;
+}
+
+int
+dhcp_ctl_setup(struct dpchan *c, void *arg)
+{
+	struct dhcp_ctl *dc = arg;
+	struct rb_dhcp_dp_config *dpc = malloc(sizeof(*dpc));
+	struct loader ld = {.c = c};
+	unsigned i;
+	int ret;
+
+	if (!dpc)
+		return -ENOMEM;
+	dhcp_ctl_dp_config(dc->cfg, dpc);
+	/* Entries, not reservations: one with a MAC and a client id is two. */
+	dpc->nb_resv = 0;
+	for (i = 0; dc->cfg->dhcp.mode == RB_DHCP_SERVER && i < dc->cfg->dhcp.nb_resv; i++)
+		dpc->nb_resv += (dc->cfg->dhcp.resv[i].has_mac ? 1u : 0u) +
+				(dc->cfg->dhcp.resv[i].client_id_len ? 1u : 0u);
+	ret = dpchan_send(c, RB_MSG_DHCP_CONFIG, dpc, sizeof(*dpc));
+	free(dpc);
+	if (ret == 0 && dc->cfg->dhcp.mode == RB_DHCP_SERVER && dc->cfg->dhcp.nb_resv)
+		ret = send_resv(c, dc->cfg);
+	if (ret || !dc->db)
+		return ret;
+	ld.b = calloc(1, sizeof(*ld.b) + RB_LEASE_BATCH_MAX * sizeof(ld.b->rec[0]));
+	if (!ld.b)
+		return -ENOMEM;
+	ret = leasedb_foreach(dc->db, load_one, &ld);
+	if (ret == 0 && ld.ret == 0 && ld.b->count)
+		ret = dpchan_send(c, RB_MSG_LEASE_LOAD, ld.b,
+				  sizeof(*ld.b) + ld.b->count * sizeof(ld.b->rec[0]));
+	free(ld.b);
+	return ret ? ret : ld.ret;
+}
+
+int
+dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg)
+{
+	struct dhcp_ctl *dc = arg;
+	int ret;
+
+	if (!dc->db)
+		return -ENOSYS;
+	ret = leasedb_commit(dc->db, b->rec, b->count);
+	if (ret == 0) {
+		__atomic_add_fetch(&dc->committed_batches, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&dc->committed_records, b->count, __ATOMIC_RELAXED);
+	} else {
+		__atomic_add_fetch(&dc->failed_batches, 1, __ATOMIC_RELAXED);
+	}
+	return ret;
+}
+
+char *
+dhcp_ctl_api(void *arg, const char *path, const char *state, unsigned *status)
+{
+	struct dhcp_ctl *dc = arg;
+	char *body;
+
+	if (strcmp(path, "leases") != 0) {
+		*status = 404;
+		return strdup("{\"error\": \"no such API; try /api/leases\"}\n");
+	}
+	if (!dc->db) {
+		*status = 404;
+		return strdup("{\"error\": \"no lease database: dhcp.mode is not server\"}\n");
+	}
+	body = leasedb_json(dc->db, (uint32_t)time(NULL), state);
+	if (!body && errno == EINVAL) {
+		*status = 400;
+		return strdup("{\"error\": \"state must be bound, released, declined or expired\"}\n");
+	}
+	*status = 200;
+	return body;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dhcp_ctl.h: the control side of DHCP: the config snapshot the dataplane
+ * decides with, the durable lease store behind its commits, and the
+ * /api/leases listing.
+ */
+#ifndef RB_CONTROL_DHCP_CTL_H
+#define RB_CONTROL_DHCP_CTL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "dpchan.h"
+#include "leasedb.h"
+
+struct dhcp_ctl {
+	const struct rb_config *cfg;
+	struct leasedb *db; /* NULL unless dhcp.mode is server */
+	uint64_t committed_batches, committed_records, failed_batches; /* channel thread writes */
+	uint64_t loaded, load_skipped;
+};
+
+/*
+ * Open the lease database when the mode needs one. 0, or -errno with a
+ * reason in msg.
+ */
+int dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, char *msg, size_t cap);
+void dhcp_ctl_close(struct dhcp_ctl *dc);
+
+/* The dataplane's DHCP snapshot from a validated config (pure). */
+void dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out);
+
+/* dpchan_setup_fn: DHCP_CONFIG, reservations and stored leases. */
+int dhcp_ctl_setup(struct dpchan *c, void *arg);
+
+/* dpchan_commit_fn: one lease batch, one transaction. */
+int dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg);
+
+/* rb_api_fn: GET /api/leases[?state=bound]. */
+char *dhcp_ctl_api(void *arg, const char *path, const char *state, unsigned *status);
+
+#endif

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dhcp_server.c: DHCP and proxyDHCP decisions. See dhcp_server.h.
+ *
+ * Client states are told apart as RFC 2131 4.3.2 does: a REQUEST with a
+ * server identifier is SELECTING; with a requested address and no ciaddr
+ * it is INIT-REBOOT; with ciaddr it is RENEWING (unicast) or REBINDING
+ * (broadcast), which are answered alike.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dhcp_server.h"
+
+#define RATE_SLOTS 4096
+
+int
+dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server_ip,
+	   uint16_t mtu, char *msg, size_t cap)
+{
+	unsigned s;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->server_ip = server_ip;
+	d->max_payload = mtu > 28 && mtu - 28 < DHCPD_MAX_PAYLOAD ? (uint16_t)(mtu - 28)
+								 : DHCPD_MAX_PAYLOAD;
+	if (cfg->nb_subnets > RB_DHCP_MAX_SUBNETS) {
+		snprintf(msg, cap, "dhcp: %u subnets, at most %d", cfg->nb_subnets,
+			 RB_DHCP_MAX_SUBNETS);
+		return -EINVAL;
+	}
+	d->subnet_opts = calloc(cfg->nb_subnets ? cfg->nb_subnets : 1, sizeof(*d->subnet_opts));
+	d->rate = calloc(RATE_SLOTS, sizeof(*d->rate));
+	d->rate_mask = RATE_SLOTS - 1;
+	if (!d->subnet_opts || !d->rate)
+		goto nomem;
+	for (s = 0; s < cfg->nb_subnets; s++) {
+		const struct rb_dhcp_subnet_msg *sn = &cfg->subnets[s];
+
+		if (sn->opts_len > sizeof(sn->opts) ||
+		    dhcp_opts_from_tlv(&d->subnet_opts[s], sn->opts, sn->opts_len) < 0) {
+			snprintf(msg, cap, "dhcp: subnet %u: bad option blob", s);
+			dhcpd_free(d);
+			return -EINVAL;
+		}
+	}
+	ret = lease_table_init(&d->t, cfg->subnets, cfg->nb_subnets, cfg->nb_resv);
+	if (ret < 0)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(msg, cap, "dhcp: out of memory for the lease table");
+	dhcpd_free(d);
+	return -ENOMEM;
+}
+
+int
+dhcpd_add_resv(struct dhcpd *d, const struct rb_dhcp_resv_msg *r)
+{
+	return lease_table_add_resv(&d->t, r);
+}
+
+void
+dhcpd_ready(struct dhcpd *d)
+{
+	lease_table_index(&d->t);
+}
+
+int
+dhcpd_load(struct dhcpd *d, const struct rb_lease_rec *r)
+{
+	return lease_load(&d->t, r);
+}
+
+void
+dhcpd_free(struct dhcpd *d)
+{
+	lease_table_free(&d->t);
+	free(d->subnet_opts);
+	free(d->rate);
+	d->subnet_opts = NULL;
+	d->rate = NULL;
+}
+
+/* One-second window per client MAC hash; a shared slot only makes the
+ * limit stricter for the clients that collide. */
+static bool
+rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
+{
+	uint32_t h = 2166136261u;
+	struct rate_slot *r;
+	int i;
+
+	if (!d->cfg.rate_limit)
+		return true;
+	for (i = 0; i < 16; i++)
+		h = (h ^ chaddr[i]) * 16777619u;
+	r = &d->rate[h & d->rate_mask];
+	if (r->sec != now) {
+		r->sec = now;
+		r->count = 0;
+	}
+	return ++r->count <= d->cfg.rate_limit;
+}
+
+/* Keep what is safe to store and print: letters, digits, '-', '.', '_'. */
+static void
+sanitize_hostname(const struct dhcp_opts *o, char *out, size_t cap)
+{
+	size_t n, i, j = 0;
+	const uint8_t *h = dhcp_opt(o, DHO_HOSTNAME, &n);
+
+	for (i = 0; h && i < n && j + 1 < cap; i++) {
+		uint8_t c = h[i];
+
+		if (c == 0)
+			break;
+		out[j++] = (char)(((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') ||
+						  c == '-' || c == '.'
+					  ? c
+					  : '_');
+	}
+	out[j] = '\0';
+}
+
+static int
+boot_slot(int arch)
+{
+	switch (arch) {
+	case 0: return RB_BOOT_BIOS;
+	case 6: return RB_BOOT_EFI_IA32;
+	case 7:
+	case 9: return RB_BOOT_EFI_X64;
+	case 11: return RB_BOOT_EFI_ARM64;
+	case 16: return RB_BOOT_HTTP_X64;
+	case 19: return RB_BOOT_HTTP_ARM64;
+	}
+	return -1;
+}
+
+/*
+ * Boot information for this client into the reply: siaddr, file and 66/67,
+ * and for PXE firmware 60, 43 (no discovery: boot the file given), 97; for
+ * iPXE its script URL and 175.176 so it does not wait for proxyDHCP.
+ */
+static void
+add_boot(struct dhcpd *d, const struct dhcp_msg *m, struct dhcp_hdr *h, struct dhcp_opts *o,
+	 uint64_t *cnt)
+{
+	static const uint8_t pxe_vendor[] = {6, 1, 8, 255}; /* PXE_DISCOVERY_CONTROL = 8 */
+	static const uint8_t ipxe_opts[] = {176, 1, 1};     /* no-pxedhcp */
+	bool pxe = dhcp_vendor_class_is(&m->o, "PXEClient");
+	bool http = dhcp_vendor_class_is(&m->o, "HTTPClient");
+	bool ipxe = dhcp_is_ipxe(&m->o);
+	int arch = dhcp_client_arch(&m->o), slot;
+	const char *file = NULL;
+	char ns[16];
+	size_t n;
+	const uint8_t *v;
+
+	if (pxe || http)
+		cnt[RB_CNT_dhcp_pxe_clients]++;
+	if (ipxe)
+		cnt[RB_CNT_dhcp_ipxe_clients]++;
+	slot = boot_slot(arch < 0 ? 0 : arch);
+	if (ipxe && d->cfg.ipxe_script[0])
+		file = d->cfg.ipxe_script;
+	else if (slot >= 0 && d->cfg.boot[slot][0])
+		file = d->cfg.boot[slot];
+
+	h->siaddr = d->cfg.next_server;
+	inet_ntop(AF_INET, &d->cfg.next_server, ns, sizeof(ns));
+	dhcp_opts_set(o, DHO_TFTP_SERVER, ns, strlen(ns));
+	if (file) {
+		n = strlen(file);
+		if (n < sizeof(h->file))
+			memcpy(h->file, file, n);
+		dhcp_opts_set(o, DHO_BOOTFILE, file, n);
+	}
+	if (http)
+		dhcp_opts_set(o, DHO_VENDOR_CLASS, "HTTPClient", 10);
+	else if (pxe)
+		dhcp_opts_set(o, DHO_VENDOR_CLASS, "PXEClient", 9);
+	if (pxe)
+		dhcp_opts_set(o, DHO_VENDOR, pxe_vendor, sizeof(pxe_vendor));
+	v = dhcp_opt(&m->o, DHO_CLIENT_UUID, &n);
+	if (v && (pxe || http))
+		dhcp_opts_set(o, DHO_CLIENT_UUID, v, n);
+	if (ipxe)
+		dhcp_opts_set(o, DHO_IPXE, ipxe_opts, sizeof(ipxe_opts));
+}
+
+/* Where the reply goes (RFC 2131 4.1; port 4011 answers its sender). */
+static void
+address_reply(const struct dhcpd_in *in, const struct dhcp_msg *m, struct dhcp_hdr *h,
+	      struct dhcpd_out *out)
+{
+	out->l2_broadcast = false;
+	memcpy(out->dst_mac, in->src_mac, 6);
+	if (in->dst_port == RB_PORT_PROXYDHCP) {
+		out->dst_ip = in->src_ip;
+		out->dst_port = in->src_port;
+	} else if (m->h.giaddr) {
+		out->dst_ip = m->h.giaddr;
+		out->dst_port = RB_PORT_DHCP_SERVER;
+		if (out->type == DHCPNAK)
+			h->flags |= DHCP_FLAG_BROADCAST;
+	} else if (out->type != DHCPNAK && m->h.ciaddr) {
+		out->dst_ip = m->h.ciaddr;
+		out->dst_port = RB_PORT_DHCP_CLIENT;
+	} else if (out->type == DHCPNAK || (m->h.flags & DHCP_FLAG_BROADCAST) || !h->yiaddr ||
+		   m->h.hlen != 6) {
+		out->dst_ip = 0xffffffffu;
+		out->dst_port = RB_PORT_DHCP_CLIENT;
+		out->l2_broadcast = true;
+	} else {
+		/* The client has no address yet and asked for unicast: send to
+		 * the offered address at its hardware address, no ARP. */
+		out->dst_ip = h->yiaddr;
+		out->dst_port = RB_PORT_DHCP_CLIENT;
+		memcpy(out->dst_mac, m->h.chaddr, 6);
+	}
+}
+
+/* Build the reply payload: our options, in the client's PRL order first. */
+static void
+build_reply(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m,
+	    struct dhcp_hdr *h, struct dhcp_opts *o, struct dhcpd_out *out, uint64_t *drops)
+{
+	static const uint8_t head[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME, DHO_T1, DHO_T2};
+	static const uint8_t tail[] = {DHO_SUBNET_MASK, DHO_ROUTERS,  DHO_DNS,       DHO_DOMAIN,
+				       DHO_BROADCAST,   DHO_HOSTNAME, DHO_TFTP_SERVER, DHO_BOOTFILE,
+				       DHO_VENDOR_CLASS, DHO_VENDOR,  DHO_CLIENT_UUID, DHO_IPXE,
+				       DHO_MESSAGE};
+	uint8_t order[sizeof(head) + 255 + sizeof(tail) + 1];
+	struct dhcp_build_stats st;
+	size_t n = 0, prl_len, maxsz = d->max_payload;
+	const uint8_t *prl, *ri;
+	uint16_t ms;
+
+	memcpy(order, head, sizeof(head));
+	n = sizeof(head);
+	prl = dhcp_opt(&m->o, DHO_PRL, &prl_len);
+	if (prl) {
+		memcpy(order + n, prl, prl_len);
+		n += prl_len;
+	}
+	memcpy(order + n, tail, sizeof(tail));
+	n += sizeof(tail);
+	/* Relay agent information goes back last, as the relay sent it. */
+	ri = dhcp_opt(&m->o, DHO_RELAY_INFO, &prl_len);
+	if (ri && m->h.giaddr) {
+		dhcp_opts_set(o, DHO_RELAY_INFO, ri, prl_len);
+		order[n++] = DHO_RELAY_INFO;
+	}
+	if (dhcp_opt_u16(&m->o, DHO_MAX_SIZE, &ms) && ms >= DHCP_MIN_MAX_SIZE)
+		maxsz = ms - 28u < maxsz ? ms - 28u : maxsz; /* 57 counts IP and UDP headers */
+	else
+		maxsz = DHCP_MIN_MAX_SIZE - 28;
+
+	h->op = BOOTREPLY;
+	h->htype = m->h.htype;
+	h->hlen = m->h.hlen;
+	h->xid = m->h.xid;
+	h->flags = m->h.flags;
+	h->giaddr = m->h.giaddr;
+	memcpy(h->chaddr, m->h.chaddr, sizeof(h->chaddr));
+	address_reply(in, m, h, out);
+	out->len = dhcp_build(out->payload, sizeof(out->payload), maxsz, h, o, order, n, &st);
+	if (st.skipped)
+		drops[RB_DROP_dhcp_reply_too_big] += st.skipped;
+}
+
+/* Start a reply of this type with the options every reply carries. */
+static void
+begin(struct dhcpd *d, struct dhcp_hdr *h, struct dhcp_opts *o, struct dhcpd_out *out,
+      uint8_t type)
+{
+	memset(h, 0, sizeof(*h));
+	dhcp_opts_init(o);
+	dhcp_opts_set_u8(o, DHO_MSG_TYPE, type);
+	dhcp_opts_set_ip(o, DHO_SERVER_ID, d->server_ip);
+	out->type = type;
+	out->has_rec = false;
+	out->len = 0;
+}
+
+/* Subnet options and, for a lease, its times. */
+static void
+add_lease_opts(struct dhcpd *d, int s, struct dhcp_opts *o, const struct lease *l, bool times)
+{
+	const struct dhcp_opts *so = &d->subnet_opts[s];
+	uint32_t lt = d->cfg.subnets[s].lease_time;
+	int c;
+
+	for (c = 1; c < 255; c++)
+		if (dhcp_has(so, (uint8_t)c))
+			dhcp_opts_set(o, (uint8_t)c, &so->data[so->off[c]], so->len[c]);
+	if (times) {
+		dhcp_opts_set_u32(o, DHO_LEASE_TIME, lt);
+		dhcp_opts_set_u32(o, DHO_T1, lt / 2);
+		dhcp_opts_set_u32(o, DHO_T2, (uint32_t)((uint64_t)lt * 7 / 8));
+	}
+	if (l && l->reserved && l->hostname[0])
+		dhcp_opts_set(o, DHO_HOSTNAME, l->hostname, strlen(l->hostname));
+}
+
+static enum dhcpd_verdict
+nak(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, struct dhcpd_out *out,
+    uint64_t *cnt, uint64_t *drops, const char *why)
+{
+	struct dhcp_hdr h;
+	struct dhcp_opts o;
+
+	begin(d, &h, &o, out, DHCPNAK);
+	dhcp_opts_set(&o, DHO_MESSAGE, why, strlen(why));
+	build_reply(d, in, m, &h, &o, out, drops);
+	cnt[RB_CNT_dhcp_nak]++;
+	return out->len > 0 ? DHCPD_SEND : DHCPD_DROP;
+}
+
+/* Bind slot to the client of m until now + its lease time; fill the record. */
+static void
+bind_lease(struct dhcpd *d, uint32_t slot, const struct dhcp_msg *m, const uint8_t *key,
+	   size_t klen, uint32_t now, struct dhcpd_out *out)
+{
+	struct lease *l = &d->t.slots[slot];
+
+	lease_attach(&d->t, slot, key, klen);
+	l->state = RB_LEASE_BOUND;
+	l->expires = now + d->cfg.subnets[l->subnet].lease_time;
+	l->htype = m->h.htype;
+	l->hlen = m->h.hlen;
+	memcpy(l->chaddr, m->h.chaddr, sizeof(l->chaddr));
+	if (!l->reserved)
+		sanitize_hostname(&m->o, l->hostname, sizeof(l->hostname));
+	lease_to_rec(l, now, &out->rec);
+	out->has_rec = true;
+}
+
+/* The slot this client may have for addr: its reservation, its own lease,
+ * or a free pool address. LEASE_NONE when it belongs to someone else. */
+static uint32_t
+slot_for(struct dhcpd *d, const struct dhcp_msg *m, const uint8_t *key, size_t klen,
+	 uint32_t resv, uint32_t addr, uint32_t now)
+{
+	uint32_t slot;
+	struct lease *l;
+
+	if (resv != LEASE_NONE)
+		return d->t.slots[resv].ip == addr ? resv : LEASE_NONE;
+	slot = lease_by_ip(&d->t, addr);
+	if (slot == LEASE_NONE)
+		return LEASE_NONE;
+	l = &d->t.slots[slot];
+	if (l->reserved)
+		return LEASE_NONE;
+	if (l->key_len == klen && memcmp(l->key, key, klen) == 0 && l->state != RB_LEASE_DECLINED)
+		return slot;
+	(void)m;
+	return lease_available(l, now) ? slot : LEASE_NONE;
+}
+
+static enum dhcpd_verdict
+ack(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, uint32_t slot, int s,
+    const uint8_t *key, size_t klen, struct dhcpd_out *out, uint64_t *cnt, uint64_t *drops)
+{
+	struct dhcp_hdr h;
+	struct dhcp_opts o;
+
+	begin(d, &h, &o, out, DHCPACK);
+	bind_lease(d, slot, m, key, klen, in->now, out);
+	add_lease_opts(d, s, &o, &d->t.slots[slot], true);
+	add_boot(d, m, &h, &o, cnt);
+	h.yiaddr = d->t.slots[slot].ip;
+	h.ciaddr = m->h.ciaddr;
+	build_reply(d, in, m, &h, &o, out, drops);
+	if (out->len <= 0)
+		return DHCPD_DROP;
+	cnt[RB_CNT_dhcp_ack]++;
+	return DHCPD_COMMIT_SEND;
+}
+
+static enum dhcpd_verdict
+discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, int s,
+	 const uint8_t *key, size_t klen, uint32_t resv, struct dhcpd_out *out, uint64_t *cnt,
+	 uint64_t *drops)
+{
+	uint32_t slot = resv, want;
+	struct dhcp_hdr h;
+	struct dhcp_opts o;
+	struct lease *l;
+
+	if (slot == LEASE_NONE) {
+		/* Its current or last address, then the one it asks for,
+		 * then the least recently freed. */
+		slot = lease_by_key(&d->t, key, klen);
+		if (slot != LEASE_NONE && (d->t.slots[slot].reserved ||
+					   d->t.slots[slot].subnet != s ||
+					   d->t.slots[slot].state == RB_LEASE_DECLINED))
+			slot = LEASE_NONE;
+		if (slot != LEASE_NONE && d->t.slots[slot].state != RB_LEASE_BOUND &&
+		    d->t.slots[slot].state != RB_LEASE_OFFERED &&
+		    !lease_available(&d->t.slots[slot], in->now))
+			slot = LEASE_NONE;
+		if (slot == LEASE_NONE && dhcp_opt_ip(&m->o, DHO_REQUESTED_IP, &want)) {
+			slot = slot_for(d, m, key, klen, LEASE_NONE, want, in->now);
+			if (slot != LEASE_NONE && d->t.slots[slot].subnet != s)
+				slot = LEASE_NONE;
+		}
+		if (slot == LEASE_NONE)
+			slot = lease_alloc(&d->t, (unsigned)s, in->now);
+		if (slot == LEASE_NONE) {
+			drops[RB_DROP_dhcp_pool_exhausted]++;
+			return DHCPD_DROP;
+		}
+	}
+	l = &d->t.slots[slot];
+	lease_attach(&d->t, slot, key, klen);
+	if (l->state != RB_LEASE_BOUND || l->expires <= in->now) {
+		l->state = RB_LEASE_OFFERED;
+		l->expires = in->now + d->cfg.offer_time;
+	}
+	begin(d, &h, &o, out, DHCPOFFER);
+	add_lease_opts(d, s, &o, l, true);
+	add_boot(d, m, &h, &o, cnt);
+	h.yiaddr = l->ip;
+	build_reply(d, in, m, &h, &o, out, drops);
+	if (out->len <= 0)
+		return DHCPD_DROP;
+	cnt[RB_CNT_dhcp_offer]++;
+	return DHCPD_SEND;
+}
+
+static enum dhcpd_verdict
+request(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, int s,
+	const uint8_t *key, size_t klen, uint32_t resv, struct dhcpd_out *out, uint64_t *cnt,
+	uint64_t *drops)
+{
+	uint32_t sid, want = 0, slot;
+	bool has_sid = dhcp_opt_ip(&m->o, DHO_SERVER_ID, &sid);
+	bool has_want = dhcp_opt_ip(&m->o, DHO_REQUESTED_IP, &want);
+
+	if (has_sid && sid != d->server_ip) {
+		/* SELECTING another server's offer: ours is free again. */
+		slot = lease_by_key(&d->t, key, klen);
+		if (slot != LEASE_NONE && d->t.slots[slot].state == RB_LEASE_OFFERED) {
+			d->t.slots[slot].state = RB_LEASE_FREE;
+			lease_free(&d->t, slot);
+		}
+		drops[RB_DROP_dhcp_other_server]++;
+		return DHCPD_DROP;
+	}
+	if (!has_want)
+		want = m->h.ciaddr; /* RENEWING / REBINDING */
+	if (!want)
+		return nak(d, in, m, out, cnt, drops, "no address requested");
+	if (lease_subnet_of(&d->t, want) != s)
+		return nak(d, in, m, out, cnt, drops, "wrong network");
+	slot = slot_for(d, m, key, klen, resv, want, in->now);
+	if (slot == LEASE_NONE) {
+		if (!has_sid && lease_by_ip(&d->t, want) == LEASE_NONE && resv == LEASE_NONE) {
+			/* INIT-REBOOT or RENEWING with an address outside
+			 * our pools: not ours to judge (RFC 2131 4.3.2). */
+			drops[RB_DROP_dhcp_unknown_lease]++;
+			return DHCPD_DROP;
+		}
+		return nak(d, in, m, out, cnt, drops, "address not available");
+	}
+	if (has_sid && d->t.slots[slot].state != RB_LEASE_OFFERED &&
+	    d->t.slots[slot].state != RB_LEASE_BOUND &&
+	    !(d->t.slots[slot].key_len == klen && !memcmp(d->t.slots[slot].key, key, klen)))
+		return nak(d, in, m, out, cnt, drops, "no offer for this address");
+	return ack(d, in, m, slot, s, key, klen, out, cnt, drops);
+}
+
+/* RELEASE and DECLINE: only for a lease this client holds from us. */
+static enum dhcpd_verdict
+give_back(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, const uint8_t *key,
+	  size_t klen, struct dhcpd_out *out, uint64_t *drops)
+{
+	uint32_t sid, addr, slot;
+	struct lease *l;
+
+	if (!dhcp_opt_ip(&m->o, DHO_SERVER_ID, &sid) || sid != d->server_ip) {
+		drops[RB_DROP_dhcp_other_server]++;
+		return DHCPD_DROP;
+	}
+	if (m->type == DHCPDECLINE) {
+		if (!dhcp_opt_ip(&m->o, DHO_REQUESTED_IP, &addr))
+			addr = 0;
+	} else {
+		addr = m->h.ciaddr;
+	}
+	slot = addr ? lease_by_ip(&d->t, addr) : LEASE_NONE;
+	l = slot != LEASE_NONE ? &d->t.slots[slot] : NULL;
+	if (!l || l->key_len != klen || memcmp(l->key, key, klen) != 0 ||
+	    (l->state != RB_LEASE_BOUND && l->state != RB_LEASE_OFFERED)) {
+		drops[RB_DROP_dhcp_unknown_lease]++;
+		return DHCPD_DROP;
+	}
+	out->len = 0;
+	if (m->type == DHCPDECLINE) {
+		/* Someone else answers ARP for it: quarantine, owned by nobody. */
+		l->state = RB_LEASE_DECLINED;
+		l->expires = in->now + d->cfg.decline_time;
+		lease_detach(&d->t, slot);
+	} else {
+		l->state = RB_LEASE_RELEASED;
+		l->expires = 0;
+		lease_free(&d->t, slot);
+	}
+	lease_to_rec(l, in->now, &out->rec);
+	out->has_rec = true;
+	return DHCPD_COMMIT;
+}
+
+static enum dhcpd_verdict
+inform(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, int s,
+       struct dhcpd_out *out, uint64_t *cnt, uint64_t *drops)
+{
+	struct dhcp_hdr h;
+	struct dhcp_opts o;
+
+	begin(d, &h, &o, out, DHCPACK);
+	add_lease_opts(d, s, &o, NULL, false);
+	add_boot(d, m, &h, &o, cnt);
+	h.ciaddr = m->h.ciaddr;
+	build_reply(d, in, m, &h, &o, out, drops);
+	if (out->len <= 0)
+		return DHCPD_DROP;
+	cnt[RB_CNT_dhcp_ack]++;
+	return DHCPD_SEND;
+}
+
+/* proxyDHCP: boot information only, never an address, never a NAK. */
+static enum dhcpd_verdict
+proxy(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, struct dhcpd_out *out,
+      uint64_t *cnt, uint64_t *drops)
+{
+	bool on_4011 = in->dst_port == RB_PORT_PROXYDHCP;
+	struct dhcp_hdr h;
+	struct dhcp_opts o;
+
+	if (!dhcp_vendor_class_is(&m->o, "PXEClient") && !dhcp_vendor_class_is(&m->o, "HTTPClient")) {
+		drops[RB_DROP_dhcp_not_pxe]++;
+		return DHCPD_DROP;
+	}
+	if (on_4011 ? m->type != DHCPREQUEST && m->type != DHCPINFORM : m->type != DHCPDISCOVER) {
+		drops[RB_DROP_dhcp_other_server]++;
+		return DHCPD_DROP;
+	}
+	begin(d, &h, &o, out, on_4011 ? DHCPACK : DHCPOFFER);
+	add_boot(d, m, &h, &o, cnt);
+	h.ciaddr = on_4011 ? m->h.ciaddr : 0;
+	build_reply(d, in, m, &h, &o, out, drops);
+	if (out->len <= 0)
+		return DHCPD_DROP;
+	cnt[on_4011 ? RB_CNT_dhcp_proxy_ack : RB_CNT_dhcp_proxy_offer]++;
+	return DHCPD_SEND;
+}
+
+enum dhcpd_verdict
+dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out, uint64_t *cnt,
+	     uint64_t *drops)
+{
+	static const enum rb_counter rx[] = {
+		[DHCPDISCOVER] = RB_CNT_dhcp_discover, [DHCPREQUEST] = RB_CNT_dhcp_request,
+		[DHCPDECLINE] = RB_CNT_dhcp_decline,   [DHCPRELEASE] = RB_CNT_dhcp_release,
+		[DHCPINFORM] = RB_CNT_dhcp_inform,
+	};
+	struct dhcp_msg m;
+	uint8_t key[RB_CLIENT_KEY_MAX];
+	const uint8_t *cid;
+	size_t klen, cid_len;
+	uint32_t resv, sel;
+	int s;
+
+	out->len = 0;
+	out->has_rec = false;
+	if (d->cfg.mode == RB_DHCP_OFF) {
+		drops[RB_DROP_dhcp_disabled]++;
+		return DHCPD_DROP;
+	}
+	if (dhcp_parse(in->payload, in->len, &m) != DHCP_OK) {
+		drops[RB_DROP_dhcp_malformed]++;
+		return DHCPD_DROP;
+	}
+	if (m.h.op != BOOTREQUEST || m.h.hlen == 0 ||
+	    (m.type != DHCPDISCOVER && m.type != DHCPREQUEST && m.type != DHCPDECLINE &&
+	     m.type != DHCPRELEASE && m.type != DHCPINFORM)) {
+		drops[RB_DROP_dhcp_not_request]++;
+		return DHCPD_DROP;
+	}
+	cnt[rx[m.type]]++;
+	if (!rate_ok(d, m.h.chaddr, in->now)) {
+		drops[RB_DROP_dhcp_rate_limited]++;
+		return DHCPD_DROP;
+	}
+	if (d->cfg.mode == RB_DHCP_PROXY)
+		return proxy(d, in, &m, out, cnt, drops);
+
+	/* The client's network: its relay's, else its own address's (INFORM,
+	 * RENEWING), else the server's own segment. */
+	sel = m.h.giaddr ? m.h.giaddr : m.h.ciaddr ? m.h.ciaddr : d->server_ip;
+	s = lease_subnet_of(&d->t, sel);
+	if (s < 0) {
+		drops[RB_DROP_dhcp_no_subnet]++;
+		return DHCPD_DROP;
+	}
+	klen = dhcp_client_key(&m, key, sizeof(key));
+	cid = dhcp_opt(&m.o, DHO_CLIENT_ID, &cid_len);
+	resv = lease_resv_for(&d->t, cid, cid_len, m.h.chaddr, m.h.hlen);
+	if (resv != LEASE_NONE && lease_subnet_of(&d->t, d->t.slots[resv].ip) != s)
+		resv = LEASE_NONE;
+
+	switch (m.type) {
+	case DHCPDISCOVER:
+		return discover(d, in, &m, s, key, klen, resv, out, cnt, drops);
+	case DHCPREQUEST:
+		if (in->dst_port == RB_PORT_PROXYDHCP)
+			return proxy(d, in, &m, out, cnt, drops);
+		return request(d, in, &m, s, key, klen, resv, out, cnt, drops);
+	case DHCPDECLINE:
+	case DHCPRELEASE:
+		return give_back(d, in, &m, key, klen, out, drops);
+	default:
+		return inform(d, in, &m, s, out, cnt, drops);
+	}
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# test_dhcp.sh: rackboot's DHCP fast path on a virtual rack, with real clients.
+#  - busybox udhcpc and ISC dhclient get a lease with the configured options,
+#    next-server and boot file; renew (unicast), INIT-REBOOT and release work
+#  - a reserved MAC always gets its address
+#  - PXE firmware per architecture gets its boot file, iPXE its script URL
+#  - perfdhcp runs against it with no errors; rackboot restarted mid-run keeps
+#    every lease it ACKed, and a returning client gets its address back
+#  - proxyDHCP beside dnsmasq: the address from dnsmasq, the boot file from us
+# Needs root. Uses its own namespace prefix so it never touches a running rack.
+set -uo pipefail
+: "${RB_BUILD:?}" "${RB_SRC:?}"
+[ "$(id -u)" = 0 ] || { echo "test_dhcp.sh: needs root (network namespaces)" >&2; exit 1; }
+for t in ip curl udhcpc dhclient perfdhcp dnsmasq python3 jq; do
+  command -v $t >/dev/null || { echo "test_dhcp.sh: $t missing: run scripts/deps.sh" >&2; exit 1; }
+done
+
+export RB_PREFIX=rbd$$
+P=$RB_PREFIX
+RACK="$RB_SRC/scripts/rack.sh"
+RB="$RB_BUILD/control/rackboot"
+PROBE="$RB_SRC/tests/tools/dhcp_probe.py"
+work=$(mktemp -d /tmp/rackboot-dhcp.XXXXXX)
+pass=0 fail=0 rb_pid= dnsmasq_pid=
+RESV_MAC=52:54:00:be:ef:01
+
+ok()   { pass=$((pass + 1)); echo "ok - $*"; }
+bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+
+cleanup() {
+  [ -n "$rb_pid" ] && kill "$rb_pid" 2>/dev/null && wait "$rb_pid" 2>/dev/null
+  [ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null
+  "$RACK" down >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/repo" "$work/tftp"
+
+write_cfg() { # dhcp-mode
+  cat > "$work/rb.yaml" <<YAML
+server:
+  address: 198.18.0.1/24
+port:
+  mode: af_xdp
+  interface: $P-srv0
+dataplane:
+  lcores: "0,1"
+  hugepages: off
+  memory_mb: 256
+  mbufs: 8192
+http:
+  port: 80
+  root: $work/repo
+tftp:
+  root: $work/tftp
+dhcp:
+  mode: $1
+YAML
+  [ "$1" = server ] && cat >> "$work/rb.yaml" <<YAML
+  database: $work/db/leases.db
+  lease_time: 600
+  rate_limit: 0
+  domain: rack.test
+  dns: [198.18.0.1]
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [198.18.0.1]
+  reservations:
+    - mac: $RESV_MAC
+      address: 198.18.0.20
+      hostname: resv1
+YAML
+  cat >> "$work/rb.yaml" <<YAML
+  boot:
+    bios: pxelinux.0
+    efi-x64: syslinux.efi
+    efi-arm64: grubaa64.efi
+    http-x64: http://198.18.0.1/boot/ipxe.efi
+    ipxe_script: http://198.18.0.1/boot.ipxe
+YAML
+}
+
+start_rb() {
+  ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/rb.log" 2>&1 &
+  rb_pid=$!
+  for _ in $(seq 1 150); do
+    grep -q "serving http" "$work/rb.log" 2>/dev/null && return 0
+    kill -0 "$rb_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "--- rackboot log:"; cat "$work/rb.log"
+  return 1
+}
+
+stop_rb() {
+  kill -TERM "$rb_pid"
+  for _ in $(seq 1 100); do kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$rb_pid" 2>/dev/null; local rc=$?
+  rb_pid=
+  sed -i 's/serving http/(was serving http)/' "$work/rb.log"
+  return $rc
+}
+
+metric() { # name -> value, from the client c1
+  in_ns c1 curl -s --max-time 5 http://198.18.0.1/metrics | awk -v m="$1" '$1 == m {print $2}'
+}
+leases() { # [state] -> JSON from the lease API
+  in_ns c1 curl -s --max-time 5 "http://198.18.0.1/api/leases${1:+?state=$1}"
+}
+
+# A udhcpc event script that records what it was told, one line per event.
+cat > "$work/udhcpc.sh" <<'SH'
+#!/bin/sh
+echo "$1 ip=$ip subnet=$subnet router=$router dns=$dns domain=$domain siaddr=$siaddr boot_file=$boot_file tftp=$tftp bootfile=$bootfile serverid=$serverid lease=$lease hostname=$hostname" >> "$UDHCPC_LOG"
+case "$1" in
+  bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/${mask:-24}" dev "$interface" ;;
+  deconfig) ip addr flush dev "$interface" ;;
+esac
+SH
+chmod +x "$work/udhcpc.sh"
+
+# --- rack and server --------------------------------------------------------
+"$RACK" up >/dev/null
+for c in c1 c2 c3 c4; do "$RACK" client $c >/dev/null; done
+in_ns c1 ip addr add 198.18.0.5/24 dev eth0   # c1 talks to the API; static
+in_ns c2 ip link set eth0 address "$RESV_MAC"
+write_cfg server
+check "rackboot starts in DHCP server mode" start_rb || exit 1
+
+# --- udhcpc: DORA, options, renew, release -----------------------------------
+export UDHCPC_LOG=$work/u3.log
+in_ns c3 timeout 20 udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" -O bootfile -O tftp \
+  -x hostname:node-c3 > "$work/u3.out" 2>&1
+line=$(grep '^bound' "$work/u3.log" | tail -1)
+check "udhcpc gets a lease ($line)" grep -q 'ip=198.18.0.1[0-9][0-9]' <<<"$line"
+check "udhcpc: subnet, router, dns, domain" \
+  grep -q 'subnet=255.255.255.0 router=198.18.0.1 dns=198.18.0.1 domain=rack.test' <<<"$line"
+check "udhcpc: next-server and boot file" grep -q 'siaddr=198.18.0.1 boot_file=pxelinux.0' <<<"$line"
+check "udhcpc: server id and lease time" grep -q 'serverid=198.18.0.1 lease=600' <<<"$line"
+ip3=$(sed -n 's/.*ip=\([0-9.]*\).*/\1/p' <<<"$line")
+check "lease API lists $ip3 as bound with hostname node-c3" \
+  bash -c "$(declare -f in_ns leases); P=$P; leases bound | jq -e '.[] | select(.address==\"$ip3\" and .hostname==\"node-c3\")' >/dev/null"
+
+# Renew: udhcpc in the background, SIGUSR1 makes it send a unicast REQUEST.
+: > "$work/u4.log"; export UDHCPC_LOG=$work/u4.log
+ip netns exec "$P-c4" udhcpc -i eth0 -f -t 5 -T 1 -s "$work/udhcpc.sh" > "$work/u4.out" 2>&1 &
+u4=$!
+for _ in $(seq 1 50); do grep -q '^bound' "$work/u4.log" && break; sleep 0.2; done
+acks0=$(metric rackboot_dp_dhcp_ack_total)
+kill -USR1 $u4
+for _ in $(seq 1 50); do grep -q '^renew' "$work/u4.log" && break; sleep 0.2; done
+acks1=$(metric rackboot_dp_dhcp_ack_total)
+check "udhcpc renew gets an ACK ($(grep -c '^renew' "$work/u4.log") renew events, acks $acks0 -> $acks1)" \
+  [ "$(grep -c '^renew' "$work/u4.log")" -ge 1 -a "${acks1:-0}" -gt "${acks0:-0}" ]
+ip4=$(sed -n 's/^bound ip=\([0-9.]*\).*/\1/p' "$work/u4.log" | head -1)
+check "renew keeps the address" grep -q "^renew ip=$ip4 " "$work/u4.log"
+kill -USR2 $u4; sleep 1   # USR2: release
+kill $u4; wait $u4 2>/dev/null
+check "release: $ip4 is released in the lease API" \
+  bash -c "$(declare -f in_ns leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ip4\")' >/dev/null"
+
+# --- reservation ------------------------------------------------------------
+for i in 1 2; do
+  : > "$work/u2.log"; export UDHCPC_LOG=$work/u2.log
+  in_ns c2 timeout 20 udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" -O hostname > /dev/null 2>&1
+  check "reserved MAC gets 198.18.0.20 with its hostname (run $i)" \
+    grep -q '^bound ip=198.18.0.20 .*hostname=resv1' "$work/u2.log"
+done
+
+# --- ISC dhclient: DORA, INIT-REBOOT, release --------------------------------
+cat > "$work/dhclient.sh" <<'SH'
+#!/bin/sh
+echo "$reason ip=$new_ip_address next=$new_next_server file=$new_filename dom=$new_domain_name" >> "$DHCLIENT_LOG"
+case "$reason" in
+  BOUND|RENEW|REBOOT|REBIND) ip addr flush dev "$interface"; ip addr add "$new_ip_address/24" dev "$interface" ;;
+  RELEASE|EXPIRE|FAIL|STOP) ip addr flush dev "$interface" ;;
+esac
+SH
+chmod +x "$work/dhclient.sh"
+export DHCLIENT_LOG=$work/dh.log
+in_ns c3 ip addr flush dev eth0
+dh() { in_ns c3 env DHCLIENT_LOG="$DHCLIENT_LOG" timeout 30 dhclient -1 -v -sf "$work/dhclient.sh" \
+  -lf "$work/dh.leases" -pf "$work/dh.pid" "$@" eth0 > "$work/dh.out" 2>&1; }
+dh
+line=$(grep '^BOUND' "$work/dh.log" | tail -1)
+check "dhclient gets a lease ($line)" grep -q 'ip=198.18.0.1[0-9][0-9] next=198.18.0.1 file=pxelinux.0 dom=rack.test' <<<"$line"
+ipd=$(sed -n 's/.*ip=\([0-9.]*\).*/\1/p' <<<"$line")
+in_ns c3 dhclient -x -pf "$work/dh.pid" > /dev/null 2>&1   # stop, keep the lease
+in_ns c3 ip addr flush dev eth0
+dh
+check "dhclient restart does INIT-REBOOT and keeps $ipd" grep -q "^REBOOT ip=$ipd " "$work/dh.log"
+check "dhclient's reboot REQUEST was answered without a DISCOVER" grep -q "DHCPREQUEST for $ipd" "$work/dh.out"
+in_ns c3 dhclient -r -sf "$work/dhclient.sh" -lf "$work/dh.leases" -pf "$work/dh.pid" eth0 > /dev/null 2>&1
+sleep 0.5
+check "dhclient -r releases $ipd" \
+  bash -c "$(declare -f in_ns leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ipd\")' >/dev/null"
+
+# --- PXE firmware per architecture, iPXE, HTTP boot ---------------------------
+probe() { in_ns c3 timeout 15 python3 "$PROBE" "$@" 2> "$work/probe.err"; }
+for a in "0 pxelinux.0" "7 syslinux.efi" "9 syslinux.efi" "11 grubaa64.efi"; do
+  set -- $a
+  out=$(probe --mode discover --pxe --arch "$1")
+  file=$(jq -r '.replies[0].file' <<<"$out")
+  check "PXE arch $1 is offered $2 (got $file)" [ "$file" = "$2" ]
+done
+out=$(probe --mode discover --pxe --arch 7)
+check "PXE offer echoes PXEClient, UUID, and has option 43" \
+  jq -e '.replies[0] | .vendor_class == "PXEClient" and (.uuid | length) == 34 and .option43 == "060108ff"' <<<"$out"
+out=$(probe --mode discover --http-boot --arch 16)
+check "HTTP boot (arch 16) gets the URL and HTTPClient" \
+  jq -e '.replies[0] | .bootfile == "http://198.18.0.1/boot/ipxe.efi" and .vendor_class == "HTTPClient"' <<<"$out"
+out=$(probe --mode discover --pxe --ipxe --arch 7)
+check "iPXE gets the HTTP script URL and 175.176 (no-pxedhcp)" \
+  jq -e '.replies[0] | .bootfile == "http://198.18.0.1/boot.ipxe" and (.options["175"] | test("b00101"))' <<<"$out"
+check "PXE and iPXE clients are counted" [ "$(metric rackboot_dp_dhcp_ipxe_clients_total)" -ge 1 ]
+
+# --- perfdhcp, restart mid-run, durability ------------------------------------
+in_ns c4 ip addr flush dev eth0
+in_ns c4 ip addr add 198.18.0.6/24 dev eth0
+# perfdhcp acts as a relay at 198.18.0.6 (giaddr), 200 DORA/s, 1000 clients.
+ip netns exec "$P-c4" timeout 60 perfdhcp -4 -l 198.18.0.6 -r 200 -R 1000 -p 30 -t 5 198.18.0.1 \
+  > "$work/perf.out" 2>&1 &
+perf=$!
+sleep 10
+acked_before=$(metric rackboot_dp_dhcp_ack_total)
+stop_rb; rc=$?
+check "rackboot stops cleanly mid-run (exit $rc)" [ "$rc" = 0 ]
+bound_db=$(python3 - "$work/db/leases.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("select count(*) from leases where state = 2").fetchone()[0])
+PY
+)
+check "every ACK before the stop is in the database ($acked_before ACKs, $bound_db bound rows)" \
+  [ "${bound_db:-0}" -ge "$((${acked_before:-1} - 10))" -a "${bound_db:-0}" -gt 0 ]
+check "rackboot restarts" start_rb
+wait $perf; prc=$?
+cat "$work/perf.out" | sed 's/^/# /' | tail -25
+check "perfdhcp completes its 30 s run (exit $prc)" [ "$prc" = 0 -o "$prc" = 3 ]
+check "perfdhcp got DORA exchanges after the restart" grep -qE 'received packets: [1-9]' "$work/perf.out"
+check "perfdhcp reports no errors" bash -c "! grep -qiE 'error|malformed|rejected leases: [1-9]' '$work/perf.out'"
+dups=$(leases bound | jq '[.[].address] | length - (unique | length)')
+check "no address is bound twice after the restart (duplicates: $dups)" [ "$dups" = 0 ]
+: > "$work/u3.log"; export UDHCPC_LOG=$work/u3.log
+in_ns c3 timeout 20 udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" > /dev/null 2>&1
+check "after the restart udhcpc gets its old address $ip3 back" grep -q "^bound ip=$ip3 " "$work/u3.log"
+stop_rb
+
+# --- proxyDHCP beside dnsmasq -------------------------------------------------
+"$RACK" client dm 198.18.0.2/24 >/dev/null
+ip netns exec "$P-dm" dnsmasq --no-daemon --port=0 --interface=eth0 --bind-interfaces \
+  --dhcp-range=198.18.0.60,198.18.0.90,255.255.255.0,10m --dhcp-leasefile="$work/dm.leases" \
+  --pid-file="$work/dm.pid" > "$work/dm.log" 2>&1 &
+dnsmasq_pid=$!
+write_cfg proxy
+check "rackboot starts in proxyDHCP mode" start_rb
+in_ns c3 ip addr flush dev eth0
+out=$(probe --mode proxy --pxe --arch 7 --collect 2)
+check "PXE client gets its address from dnsmasq" jq -e '.lease.yiaddr | startswith("198.18.0.")' <<<"$out"
+check "... and from rackboot a proxy offer without an address" \
+  jq -e '[.replies[] | select(.type == "offer" and .server_id == "198.18.0.1" and .yiaddr == "0.0.0.0")] | length >= 1' <<<"$out"
+check "... and the boot file over port 4011" \
+  jq -e '[.replies[] | select(.from == "198.18.0.1:4011" and .file == "syslinux.efi")] | length >= 1' <<<"$out"
+out=$(probe --mode discover --collect 2)
+check "a non-PXE client gets no proxy offer" \
+  jq -e '[.replies[] | select(.server_id == "198.18.0.1")] | length == 0' <<<"$out"
+check "non-PXE requests are counted as not_pxe" [ "$(metric 'rackboot_dp_drops_total{reason="dhcp_not_pxe"}')" -ge 1 ]
+stop_rb
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
