@@ -418,6 +418,46 @@ cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def
 	return 0;
 }
 
+size_t
+cfg_seq_len(const yaml_node_t *seq)
+{
+	return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+}
+
+const yaml_node_t *
+cfg_seq_item(const struct parse_ctx *ctx, const yaml_node_t *seq, size_t i)
+{
+	return yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
+}
+
+int
+cfg_list_of_maps(const struct item *it, size_t max, size_t *n)
+{
+	*n = 0;
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_SEQUENCE_NODE)
+		return cfg_bad(it, "expected a list of mappings (entries starting with '- '), "
+			       "got %s", cfg_kinds[it->node->type]);
+	*n = cfg_seq_len(it->node);
+	if (*n > max)
+		return cfg_fail(it->ctx, cfg_seq_item(it->ctx, it->node, max)->start_mark,
+				"%s: at most %zu entries are allowed", it->what, max);
+	return 0;
+}
+
+const yaml_node_t *
+cfg_entry_at(const struct item *it, size_t i)
+{
+	const yaml_node_t *e = cfg_seq_item(it->ctx, it->node, i);
+
+	if (e->type == YAML_MAPPING_NODE)
+		return e;
+	cfg_fail(it->ctx, e->start_mark, "%s: each entry must be a mapping of keys, got %s",
+		 it->what, cfg_kinds[e->type]);
+	return NULL;
+}
+
 static int
 walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
 {

@@ -87,23 +87,11 @@ in_pool(const struct rb_dhcp_subnet *s, uint32_t ip)
 	       ntohl(ip) <= ntohl(s->pool_hi);
 }
 
-static size_t
-seq_len(const yaml_node_t *seq)
-{
-	return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-}
-
-static const yaml_node_t *
-seq_item(const struct parse_ctx *ctx, const yaml_node_t *seq, size_t i)
-{
-	return yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
-}
-
 /* Entry i of an address list, which may also be a single value. */
 static const yaml_node_t *
 addr_node(const struct parse_ctx *ctx, const yaml_node_t *list, size_t i)
 {
-	return list->type == YAML_SEQUENCE_NODE ? seq_item(ctx, list, i) : list;
+	return list->type == YAML_SEQUENCE_NODE ? cfg_seq_item(ctx, list, i) : list;
 }
 
 /* A dotted quad into *out (network order); 0, or -1 when it is not one. */
@@ -134,6 +122,24 @@ parse_host(const struct item *it, uint32_t *out)
 	return 0;
 }
 
+/* The same into the uint32_t at field. */
+static int
+set_host(const struct item *it)
+{
+	return parse_host(it, it->field);
+}
+
+/* Printable ASCII without spaces: what boot ROMs and URLs cope with. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
 /* A DNS label as RFC 1123 has host names: 1..63 letters, digits and '-',
  * not starting or ending with '-'. Spelled out rather than isalnum(), which
  * would follow the locale. */
@@ -152,6 +158,16 @@ ldh_label(const char *s, size_t n)
 	return true;
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
 /*
  * Octets of two hex digits each, separated by one character of seps, the
  * same throughout. Returns how many went into out[0..max), or -1 when s is
@@ -160,17 +176,16 @@ ldh_label(const char *s, size_t n)
 static int
 hex_octets(const char *s, const char *seps, uint8_t *out, size_t max)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *hi, *lo;
 	size_t n = 0;
 	char sep = 0;
+	int hi, lo;
 
 	for (;;) {
-		hi = s[0] ? strchr(hex, s[0] | 0x20) : NULL;
-		lo = hi && s[1] ? strchr(hex, s[1] | 0x20) : NULL;
-		if (!lo || n == max)
+		hi = hex_digit(s[0]);
+		lo = hi < 0 ? -1 : hex_digit(s[1]);
+		if (lo < 0 || n == max)
 			return -1;
-		out[n++] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+		out[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
 		if (!*s)
 			return (int)n;
@@ -237,9 +252,10 @@ set_domain(const struct item *it)
 	return 0;
 }
 
-/* One address or a list of def->min..max of them, none twice. */
+/* One address or a list of def->min..max of them, none twice, into the
+ * uint32_t array at field and its count, a uint8_t, at def->count_off. */
 static int
-addr_list(const struct item *it, uint32_t *out, uint8_t *nb)
+set_addrs(const struct item *it)
 {
 	const yaml_node_t *list = it->node;
 	uint32_t a[RB_DHCP_MAX_ADDRS];
@@ -248,7 +264,7 @@ addr_list(const struct item *it, uint32_t *out, uint8_t *nb)
 
 	if (list->type == YAML_MAPPING_NODE)
 		return cfg_bad(it, "expected an IPv4 address or a list of them, got a mapping");
-	n = list->type == YAML_SEQUENCE_NODE ? seq_len(list) : !cfg_is_null(list);
+	n = list->type == YAML_SEQUENCE_NODE ? cfg_seq_len(list) : !cfg_is_null(list);
 	if (n < it->def->min || n > it->def->max)
 		return cfg_bad(it, "expected %u..%u IPv4 addresses, got %zu", it->def->min,
 			       it->def->max, n);
@@ -267,17 +283,9 @@ addr_list(const struct item *it, uint32_t *out, uint8_t *nb)
 				return cfg_bad(&one, "%s is listed twice", one.val);
 		}
 	}
-	memcpy(out, a, n * sizeof(a[0]));
-	*nb = (uint8_t)n;
+	memcpy(it->field, a, n * sizeof(a[0]));
+	*((uint8_t *)it->base + it->def->count_off) = (uint8_t)n;
 	return 0;
-}
-
-static int
-set_dns(const struct item *it)
-{
-	struct rb_dhcp_cfg *d = it->base;
-
-	return addr_list(it, d->dns, &d->nb_dns);
 }
 
 /* ---- subnets ---- */
@@ -340,65 +348,22 @@ set_pool(const struct item *it)
 	return 0;
 }
 
-static int
-set_routers(const struct item *it)
-{
-	struct rb_dhcp_subnet *s = it->base;
-
-	return addr_list(it, s->routers, &s->nb_routers);
-}
-
-static int
-set_subnet_dns(const struct item *it)
-{
-	struct rb_dhcp_subnet *s = it->base;
-
-	return addr_list(it, s->dns, &s->nb_dns);
-}
-
-#define SF(f) .off = offsetof(struct rb_dhcp_subnet, f), .size = sizeof(((struct rb_dhcp_subnet *)0)->f)
+#define SF(f) .off = offsetof(struct rb_dhcp_subnet, f), \
+	      .size = sizeof(((struct rb_dhcp_subnet *)0)->f)
+/* An address list in struct T: its array a, its count nb, lo..4 entries. */
+#define ADDRS(T, a, nb, lo) .set = set_addrs, .off = offsetof(T, a), .count_off = offsetof(T, nb), \
+	.min = lo, .max = RB_DHCP_MAX_ADDRS, .tree = true
 static const struct key_def subnet_keys[N_S] = {
 	[S_SUBNET] = { .name = "subnet", .set = set_net },
 	[S_POOL] = { .name = "pool", .set = set_pool },
-	[S_ROUTERS] = { .name = "routers", .set = set_routers, .max = RB_DHCP_MAX_ADDRS,
-			.tree = true },
-	[S_DNS] = { .name = "dns", .set = set_subnet_dns, .max = RB_DHCP_MAX_ADDRS, .tree = true },
+	[S_ROUTERS] = { .name = "routers", ADDRS(struct rb_dhcp_subnet, routers, nb_routers, 0) },
+	[S_DNS] = { .name = "dns", ADDRS(struct rb_dhcp_subnet, dns, nb_dns, 0) },
 	[S_DOMAIN] = { .name = "domain", .set = set_domain, SF(domain) },
 	[S_LEASE] = { .name = "lease_time", .set = cfg_set_uint, SF(lease_time), .min = 60,
 		      .max = 31536000 },
 };
 static const struct map_def subnet_map = { subnet_keys, N_S, "dhcp.subnets",
 					   "a dhcp.subnets entry" };
-
-/* Entry i of a list of mappings, or NULL with the error set. */
-static const yaml_node_t *
-entry_at(const struct item *it, size_t i)
-{
-	const yaml_node_t *e = seq_item(it->ctx, it->node, i);
-
-	if (e->type == YAML_MAPPING_NODE)
-		return e;
-	cfg_fail(it->ctx, e->start_mark, "%s: each entry must be a mapping of keys, got %s",
-		 it->what, cfg_kinds[e->type]);
-	return NULL;
-}
-
-/* A list of at most max mappings (or nothing): their number in *n. */
-static int
-list_of_maps(const struct item *it, size_t max, size_t *n)
-{
-	*n = 0;
-	if (cfg_is_null(it->node))
-		return 0;
-	if (it->node->type != YAML_SEQUENCE_NODE)
-		return cfg_bad(it, "expected a list of mappings (entries starting with '- '), got %s",
-			       cfg_kinds[it->node->type]);
-	*n = seq_len(it->node);
-	if (*n > max)
-		return cfg_fail(it->ctx, seq_item(it->ctx, it->node, max)->start_mark,
-				"%s: at most %zu entries are allowed", it->what, max);
-	return 0;
-}
 
 /* What one subnets entry needs on its own; earlier entries are complete. */
 static int
@@ -431,7 +396,8 @@ check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 		return cfg_fail(ctx, at->start_mark,
 				"dhcp.subnets.pool: %s-%s contains the %s address of %s/%u",
 				ip_str(s->pool_lo).s, ip_str(s->pool_hi).s,
-				s->pool_lo == s->net ? "network" : "broadcast", ip_str(s->net).s, plen);
+				s->pool_lo == s->net ? "network" : "broadcast", ip_str(s->net).s,
+				plen);
 	for (j = 0; j < s->nb_routers; j++) {
 		uint32_t r = s->routers[j];
 
@@ -462,11 +428,11 @@ set_subnets(const struct item *it)
 	size_t n, i;
 	int rc;
 
-	rc = list_of_maps(it, RB_DHCP_MAX_SUBNETS, &n);
+	rc = cfg_list_of_maps(it, RB_DHCP_MAX_SUBNETS, &n);
 	for (i = 0; !rc && i < n; i++) {
 		struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
 
-		sn->entry = entry_at(it, i);
+		sn->entry = cfg_entry_at(it, i);
 		rc = !sn->entry ? -EINVAL
 				: cfg_walk_map(ctx, sn->entry, &subnet_map, &d->subnets[i], sn->v,
 					       NULL);
@@ -507,22 +473,14 @@ set_client_id(const struct item *it)
 }
 
 static int
-set_resv_ip(const struct item *it)
-{
-	struct rb_dhcp_resv *r = it->base;
-
-	return parse_host(it, &r->ip);
-}
-
-static int
 set_hostname(const struct item *it)
 {
 	struct rb_dhcp_resv *r = it->base;
 	size_t n = strlen(it->val);
 
 	if (!ldh_label(it->val, n))
-		return cfg_bad(it, "'%.64s' is not a valid host name (1..63 letters, digits and '-', "
-			       "not first or last)", it->val);
+		return cfg_bad(it, "'%.64s' is not a valid host name (1..63 letters, digits and "
+			       "'-', not first or last)", it->val);
 	memcpy(r->hostname, it->val, n + 1);
 	return 0;
 }
@@ -530,7 +488,8 @@ set_hostname(const struct item *it)
 static const struct key_def resv_keys[N_R] = {
 	[R_MAC] = { .name = "mac", .set = set_mac },
 	[R_CLIENT_ID] = { .name = "client_id", .set = set_client_id },
-	[R_ADDRESS] = { .name = "address", .set = set_resv_ip },
+	[R_ADDRESS] = { .name = "address", .set = set_host,
+			.off = offsetof(struct rb_dhcp_resv, ip) },
 	[R_HOSTNAME] = { .name = "hostname", .set = set_hostname },
 };
 static const struct map_def resv_map = { resv_keys, N_R, "dhcp.reservations",
@@ -544,7 +503,7 @@ set_reservations(const struct item *it)
 	size_t n, i;
 	int rc;
 
-	rc = list_of_maps(it, RB_DHCP_MAX_RESV, &n);
+	rc = cfg_list_of_maps(it, RB_DHCP_MAX_RESV, &n);
 	if (rc || !n)
 		return rc;
 	/* The list's length is known up front: no growing. d->resv is freed
@@ -556,12 +515,12 @@ set_reservations(const struct item *it)
 	for (i = 0; !rc && i < n; i++) {
 		struct resv_nodes *rn = &ctx->dhcp->resv[i];
 
-		rn->entry = entry_at(it, i);
+		rn->entry = cfg_entry_at(it, i);
 		rc = !rn->entry ? -EINVAL
 				: cfg_walk_map(ctx, rn->entry, &resv_map, &d->resv[i], rn->v, NULL);
 		if (!rc && !rn->v[R_ADDRESS])
-			rc = cfg_fail(ctx, rn->entry->start_mark,
-				      "missing required key 'address' in a dhcp.reservations entry");
+			rc = cfg_fail(ctx, rn->entry->start_mark, "missing required key "
+				      "'address' in a dhcp.reservations entry");
 		if (!rc && !rn->v[R_MAC] && !rn->v[R_CLIENT_ID])
 			rc = cfg_fail(ctx, rn->entry->start_mark,
 				      "a dhcp.reservations entry needs a mac, a client_id or both");
@@ -571,14 +530,6 @@ set_reservations(const struct item *it)
 }
 
 /* ---- boot ---- */
-
-static int
-set_next_server(const struct item *it)
-{
-	struct rb_dhcp_cfg *d = it->base;
-
-	return parse_host(it, &d->next_server);
-}
 
 /*
  * A TFTP file name, as the firmware sends it back in its read request:
@@ -590,16 +541,14 @@ static int
 set_boot_file(const struct item *it)
 {
 	const char *v = it->val, *p;
-	size_t n = strlen(v), i;
+	size_t n = strlen(v);
 
 	if (!n || n > BOOT_FILE_MAX)
 		return cfg_bad(it, "a boot file name must be 1..%d bytes long, got %zu",
 			       BOOT_FILE_MAX, n);
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
-				       "(boot file names are printable ASCII)", v);
-	}
+	if (!printable(v))
+		return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
+			       "(boot file names are printable ASCII)", v);
 	for (p = v; p; p = strchr(p, '/')) {
 		p += *p == '/';
 		if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2]))
@@ -616,7 +565,7 @@ static int
 set_url(const struct item *it)
 {
 	const char *v = it->val;
-	size_t n = strlen(v), skip, i;
+	size_t n = strlen(v), skip;
 
 	if (!strncasecmp(v, "http://", 7))
 		skip = 7;
@@ -627,11 +576,9 @@ set_url(const struct item *it)
 	if (n >= it->def->size)
 		return cfg_bad(it, "the URL is %zu bytes long, at most %zu are allowed", n,
 			       it->def->size - 1);
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
-				       "(percent-encode it)", v);
-	}
+	if (!printable(v))
+		return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
+			       "(percent-encode it)", v);
 	if (!v[skip] || v[skip] == '/')
 		return cfg_bad(it, "'%.64s' has no host", v);
 	memcpy(it->field, v, n + 1);
@@ -642,7 +589,7 @@ set_url(const struct item *it)
 #define BOOT_FILE(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_boot_file, DF(boot[slot]) }
 #define BOOT_URL(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_url, DF(boot[slot]) }
 static const struct key_def boot_keys[N_B] = {
-	[B_NEXT_SERVER] = { .name = "next_server", .set = set_next_server },
+	[B_NEXT_SERVER] = { .name = "next_server", .set = set_host, DF(next_server) },
 	BOOT_FILE(RB_BOOT_BIOS, "bios"),
 	BOOT_FILE(RB_BOOT_EFI_IA32, "efi-ia32"),
 	BOOT_FILE(RB_BOOT_EFI_X64, "efi-x64"),
@@ -675,8 +622,7 @@ static const struct key_def dhcp_keys[N_D] = {
 			.max = 86400 },
 	[D_RATE] = { .name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000 },
 	[D_DATABASE] = { .name = "database", .set = set_database, DF(database) },
-	[D_DNS] = { .name = "dns", .set = set_dns, .min = 1, .max = RB_DHCP_MAX_ADDRS,
-		    .tree = true },
+	[D_DNS] = { .name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1) },
 	[D_DOMAIN] = { .name = "domain", .set = set_domain, DF(domain) },
 	[D_SUBNETS] = { .name = "subnets", .set = set_subnets, .tree = true },
 	[D_RESV] = { .name = "reservations", .set = set_reservations, .tree = true },
@@ -759,9 +705,9 @@ check_resv_addresses(struct parse_ctx *ctx)
 					ip_str(ip).s);
 		for (k = 0; k < s->nb_routers; k++) {
 			if (ip == s->routers[k])
-				return cfg_fail(ctx, at->start_mark,
-						"dhcp.reservations.address: %s is a router of %s/%u",
-						ip_str(ip).s, ip_str(s->net).s, s->prefix_len);
+				return cfg_fail(ctx, at->start_mark, "dhcp.reservations.address: "
+						"%s is a router of %s/%u", ip_str(ip).s,
+						ip_str(s->net).s, s->prefix_len);
 		}
 	}
 	return 0;
@@ -883,9 +829,10 @@ cfg_dhcp_check(struct parse_ctx *ctx)
 		return 0;
 	if (d->mode == RB_DHCP_PROXY)
 		return check_proxy(ctx);
+	/* At the (empty) subnets key, or at the section that lacks one. */
+	at = dp->top_key[D_SUBNETS] ? dp->top_key[D_SUBNETS] : ctx->section[SEC_DHCP];
 	if (d->mode == RB_DHCP_SERVER && !d->nb_subnets)
-		return cfg_fail(ctx, dp->top[D_SUBNETS] ? dp->top[D_SUBNETS]->start_mark
-							: ctx->section[SEC_DHCP]->start_mark,
+		return cfg_fail(ctx, at->start_mark,
 				"dhcp.subnets: at least one subnet is required in server mode");
 	for (i = 0; i < d->nb_subnets; i++) {
 		s = &d->subnets[i];

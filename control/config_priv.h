@@ -37,6 +37,7 @@ struct key_def {
 	const char *expect;           /* ...and their choices, for messages */
 	bool tree;                    /* set() takes any node (lists, mappings);
 				       * otherwise the value must be a single one */
+	size_t count_off;             /* address lists: their count's field */
 };
 
 /* A mapping's key table, and how messages name the mapping. */
@@ -102,6 +103,14 @@ int cfg_set_enum(const struct item *it);
  */
 int cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def *def,
 		 void *base, const yaml_node_t **values, const yaml_node_t **key_nodes);
+
+size_t cfg_seq_len(const yaml_node_t *seq);
+const yaml_node_t *cfg_seq_item(const struct parse_ctx *ctx, const yaml_node_t *seq, size_t i);
+/* it's value as a list of at most max mappings (or nothing): their number
+ * in *n. Then cfg_entry_at() gives entry i, or NULL (error set) when that
+ * is not a mapping. */
+int cfg_list_of_maps(const struct item *it, size_t max, size_t *n);
+const yaml_node_t *cfg_entry_at(const struct item *it, size_t i);
 
 /* config_dhcp.c: the dhcp section's value; the checks once the whole file
  * is read (also without a dhcp section); release the parse state. */

@@ -138,6 +138,7 @@ send_resv(struct dpchan *c, const struct rb_config *cfg)
 }
 
 struct loader {
+	struct dhcp_ctl *dc;
 	struct dpchan *c;
 	struct rb_lease_batch *b;
 	int ret;
@@ -148,6 +149,7 @@ load_one(const struct rb_lease_rec *r, void *arg)
 {
 	struct loader *ld = arg;
 
+	ld->dc->loaded++;
 	ld->b->rec[ld->b->count++] = *r;
 	if (ld->b->count == RB_LEASE_BATCH_MAX) {
 		ld->ret = dpchan_send(ld->c, RB_MSG_LEASE_LOAD, ld->b,
@@ -162,7 +164,7 @@ dhcp_ctl_setup(struct dpchan *c, void *arg)
 {
 	struct dhcp_ctl *dc = arg;
 	struct rb_dhcp_dp_config *dpc = malloc(sizeof(*dpc));
-	struct loader ld = {.c = c};
+	struct loader ld = {.dc = dc, .c = c};
 	unsigned i;
 	int ret;
 

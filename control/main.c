@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,8 +192,21 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	struct ctl *ctl = arg;
 	struct rb_stats st;
 	int ret = dpchan_stats(ctl->dp, &st, 1000);
+	size_t n = rb_metrics_format(&st, ret == 0, buf, cap);
+	int m;
 
-	return rb_metrics_format(&st, ret == 0, buf, cap);
+	m = snprintf(buf + n, cap - n,
+		     "# HELP rackboot_lease_commits_total lease batches written to the database\n"
+		     "# TYPE rackboot_lease_commits_total counter\n"
+		     "rackboot_lease_commits_total{result=\"ok\"} %" PRIu64 "\n"
+		     "rackboot_lease_commits_total{result=\"failed\"} %" PRIu64 "\n"
+		     "# HELP rackboot_lease_records_committed_total lease changes on disk\n"
+		     "# TYPE rackboot_lease_records_committed_total counter\n"
+		     "rackboot_lease_records_committed_total %" PRIu64 "\n",
+		     __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED),
+		     __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED),
+		     __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	return m > 0 && (size_t)m < cap - n ? n + (size_t)m : n;
 }
 
 /*
@@ -389,6 +403,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
+	if (ctl.cfg.dhcp.mode == RB_DHCP_SERVER)
+		fprintf(stderr,
+			"rackboot: dhcp server: %u subnet(s), %u reservation(s), %" PRIu64
+			" lease record(s) loaded from %s\n",
+			ctl.cfg.dhcp.nb_subnets, ctl.cfg.dhcp.nb_resv, ctl.dhcp.loaded,
+			ctl.cfg.dhcp.database);
+	else if (ctl.cfg.dhcp.mode == RB_DHCP_PROXY)
+		fprintf(stderr, "rackboot: proxyDHCP: answering PXE clients only (ports 67, 4011)\n");
+	else
+		fprintf(stderr, "rackboot: dhcp off (no dhcp section in the config)\n");
 	fprintf(stderr,
 		"rackboot: port %s (%s) mac %02x:%02x:%02x:%02x:%02x:%02x, %u worker(s), "
 		"exception %s\n",

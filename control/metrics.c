@@ -94,8 +94,12 @@ rb_status_format(const struct rb_stats *now, const struct rb_stats *prev, double
 	    rate(now->counters[RB_CNT_tx_frames], prev->counters[RB_CNT_tx_frames], dt));
 	put(&o, " | arp %" PRIu64 " icmp %" PRIu64, now->counters[RB_CNT_arp_replies],
 	    now->counters[RB_CNT_icmp_echo_replies]);
-	put(&o, " | dhcp %" PRIu64 " tftp %" PRIu64, now->counters[RB_CNT_dhcp_rx],
-	    now->counters[RB_CNT_tftp_rx]);
+	put(&o, " | dhcp ack %" PRIu64 " (%.0f/s) offer %" PRIu64 " nak %" PRIu64,
+	    now->counters[RB_CNT_dhcp_ack],
+	    rate(now->counters[RB_CNT_dhcp_ack], prev->counters[RB_CNT_dhcp_ack], dt),
+	    now->counters[RB_CNT_dhcp_offer] + now->counters[RB_CNT_dhcp_proxy_offer],
+	    now->counters[RB_CNT_dhcp_nak]);
+	put(&o, " | tftp %" PRIu64, now->counters[RB_CNT_tftp_rx]);
 	if (hnow && hprev)
 		put(&o, " | http %" PRIu64 " conn %.1f MB/s", hnow->active,
 		    rate(hnow->bytes_sent, hprev->bytes_sent, dt) / 1e6);

@@ -362,7 +362,10 @@ def main():
         a.mac = a.mac or iface_mac(a.iface)
         if len(bytes.fromhex(a.mac.replace(":", "").replace("-", ""))) != 6:
             raise ValueError("--mac needs 6 bytes")
-        if a.client_id: bytes.fromhex(a.client_id)
+        if a.client_id and not 2 <= len(bytes.fromhex(a.client_id)) <= 255:
+            raise ValueError("--client-id needs 2..255 bytes")
+        if a.hostname and len(a.hostname.encode()) > 255:
+            raise ValueError("--hostname longer than 255 bytes")
         for ip in (a.request_ip, a.server_id):
             if ip: socket.inet_aton(ip)
     except (OSError, ValueError) as e:
@@ -374,7 +377,10 @@ def main():
     if a.arch is None and (a.pxe or a.http_boot):
         a.arch = 16 if a.http_boot else 0
     result = {"mode": a.mode, "mac": a.mac}
-    c = Client(a)
+    try:
+        c = Client(a)
+    except OSError as e:   # not root, no such interface, port 68 taken
+        p.error("cannot open sockets on %s: %s" % (a.iface, e))
     result["xid"] = "%08x" % c.xid
     try:
         ok = run(c, a, result)

@@ -27,6 +27,9 @@ static char tmpdir[PATH_MAX];
 
 /* The minimum a config needs, for tests that vary one thing after it. */
 #define BASE "server:\n  address: 198.18.0.1/24\nport:\n  interface: rb-srv0\n"
+/* A dhcp section opening on line 5, and one subnet that parses (lines 6-8). */
+#define DHCP BASE "dhcp:\n"
+#define NET24 "  subnets:\n    - subnet: 198.18.0.0/24\n      pool: 198.18.0.100-198.18.0.199\n"
 
 static void
 path_in_tmp(char *buf, size_t cap, const char *rel)
@@ -104,9 +107,30 @@ expect_error(const char *yaml, unsigned line, unsigned col, const char *want)
 	int rc = parse(yaml, &cfg, &err);
 
 	if (rc != -EINVAL || err.line != line || err.column != col || !strstr(err.message, want))
-		fail_msg("rc %d at %u:%u '%s'; wanted -EINVAL at %u:%u containing '%s'", rc,
-			 err.line, err.column, err.message, line, col, want);
+		fail_msg("rc %d at %u:%u '%s'; wanted -EINVAL at %u:%u containing '%s'\n%s", rc,
+			 err.line, err.column, err.message, line, col, want, yaml);
 	assert_string_equal(err.file, "test.yaml");
+}
+
+struct bad_case {
+	const char *yaml;
+	unsigned line, col;
+	const char *want;
+};
+
+#define EXPECT_ERRORS(t)                                                                   \
+	do {                                                                               \
+		for (size_t i_ = 0; i_ < sizeof(t) / sizeof(t[0]); i_++)                  \
+			expect_error(t[i_].yaml, t[i_].line, t[i_].col, t[i_].want);       \
+	} while (0)
+
+/* n copies of c, NUL-terminated, at buf (which holds n + 1). */
+static char *
+chars(char *buf, char c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 static void
@@ -147,6 +171,21 @@ test_defaults(void **state)
 	assert_int_equal(c.tftp_port, 69);
 	assert_int_equal(c.session_port_lo, 61000);
 	assert_int_equal(c.session_port_hi, 65535);
+	assert_int_equal(c.dhcp.mode, RB_DHCP_OFF);
+	assert_int_equal(c.dhcp.lease_time, 3600);
+	assert_int_equal(c.dhcp.offer_time, 60);
+	assert_int_equal(c.dhcp.decline_time, 600);
+	assert_int_equal(c.dhcp.rate_limit, 20);
+	assert_string_equal(c.dhcp.database, "/var/lib/rackboot/leases.db");
+	assert_int_equal(c.dhcp.nb_dns, 0);
+	assert_string_equal(c.dhcp.domain, "");
+	assert_int_equal(c.dhcp.nb_subnets, 0);
+	assert_null(c.dhcp.resv);
+	assert_int_equal(c.dhcp.nb_resv, 0);
+	assert_int_equal(c.dhcp.next_server, 0);
+	assert_string_equal(c.dhcp.boot[RB_BOOT_BIOS], "");
+	assert_string_equal(c.dhcp.ipxe_script, "");
+	rb_config_free(&c); /* nothing to free, and fine */
 }
 
 static void
@@ -166,6 +205,11 @@ test_minimal_gets_defaults(void **state)
 	assert_string_equal(c.http_root, d.http_root);
 	assert_string_equal(c.tftp_root, d.tftp_root);
 	assert_int_equal(c.mbufs, d.mbufs);
+	/* No dhcp section: no DHCP, but the boot server is still known. */
+	assert_int_equal(c.dhcp.mode, RB_DHCP_OFF);
+	assert_int_equal(c.dhcp.nb_subnets, 0);
+	assert_int_equal(c.dhcp.next_server, htonl(0xc6120001));
+	assert_int_equal(c.dhcp.lease_time, d.dhcp.lease_time);
 }
 
 static void
@@ -306,7 +350,8 @@ test_unknown_names(void **state)
 {
 	(void)state;
 	expect_error(BASE "  foo: 1\n", 5, 3, "unknown key 'foo' in section 'port'");
-	expect_error(BASE "dhcp:\n  range: x\n", 5, 1, "unknown section 'dhcp'");
+	expect_error(BASE "dhcpd:\n  range: x\n", 5, 1, "unknown section 'dhcpd'");
+	expect_error(BASE "dhcp:\n  range: x\n", 6, 3, "unknown key 'range' in section 'dhcp'");
 	/* Keys are case-sensitive: a near miss is still a typo. */
 	expect_error("server:\n  Address: 198.18.0.1/24\n", 2, 3, "unknown key 'Address'");
 }
@@ -334,6 +379,8 @@ test_duplicates(void **state)
 	expect_error(BASE "  interface: rb-srv1\n", 5, 3,
 		     "duplicate key 'interface' in section 'port'");
 	expect_error(BASE "server:\n  mtu: 1500\n", 5, 1, "duplicate section 'server'");
+	expect_error(BASE "dhcp: {mode: off}\ndhcp: {mode: off}\n", 6, 1,
+		     "duplicate section 'dhcp'");
 }
 
 static void
@@ -549,6 +596,13 @@ test_cfg_untouched_on_error(void **state)
 		BASE "---\n{}\n",              /* refused after everything else was fine */
 		"server: {",
 		"",
+		/* Refused with reservations allocated: during the walk, in the
+		 * whole-file checks, after them. */
+		DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.0.9}\n"
+		"    - {mac: 52:54:00:00:00:02}\n",
+		DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.1.9}\n",
+		DHCP NET24 "  reservations: [{mac: 52:54:00:00:00:01, address: 198.18.0.9}]\n"
+		"---\n{}\n",
 	};
 	struct rb_config c, sentinel;
 	struct rb_config_error err;
@@ -582,6 +636,617 @@ test_error_format(void **state)
 	assert_string_equal(buf, "a.yaml: error: boom");
 }
 
+/* ---- dhcp ---- */
+
+static void
+test_dhcp_full_server(void **state)
+{
+	struct rb_config c;
+	const struct rb_dhcp_subnet *s;
+	const struct rb_dhcp_resv *r;
+	static const uint8_t mac0[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f };
+	static const uint8_t cid1[3] = { 0xff, 0x00, 0x01 };
+	static const uint8_t cid2[7] = { 0x01, 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+
+	(void)state;
+	expect_ok("server:\n  address: 10.1.0.1/16\nport:\n  interface: eth1\n"
+		  "dhcp:\n"
+		  "  mode: server\n"
+		  "  lease_time: 31536000\n"
+		  "  offer_time: 5\n"
+		  "  decline_time: 0\n"
+		  "  rate_limit: 100000\n"
+		  "  database: /tmp/rb/leases.db\n"
+		  "  dns: [198.18.0.53, 9.9.9.9]\n"
+		  "  domain: Rack-1.example.com\n"
+		  "  subnets:\n"
+		  "    - subnet: 10.1.0.0/16\n"
+		  "      pool: 10.1.1.0-10.1.2.255\n"
+		  "      routers: 10.1.0.254\n"
+		  "      dns: [10.1.0.53, 10.1.0.54, 10.1.0.55, 10.1.0.56]\n"
+		  "      domain: a.example\n"
+		  "      lease_time: 60\n"
+		  "    - {pool: 192.168.7.10-192.168.7.10, subnet: 192.168.7.0/24, routers: []}\n"
+		  "  reservations:\n"
+		  "    - mac: 52:54:00:AB:cd:0F\n"
+		  "      address: 10.1.1.5      # inside the pool: allowed\n"
+		  "      hostname: node-01\n"
+		  "    - client_id: \"ff:00:01\"\n"
+		  "      address: 192.168.7.200\n"
+		  "    - {mac: 52-54-00-00-00-01, client_id: 01:52:54:00:00:00:01,\n"
+		  "       address: 10.1.0.2}\n"
+		  "  boot:\n"
+		  "    next_server: 10.1.0.3\n"
+		  "    bios: /pxelinux.0\n"
+		  "    efi-ia32: ia32/grub..efi\n"
+		  "    efi-x64: syslinux.efi\n"
+		  "    efi-arm64: grubaa64.efi\n"
+		  "    http-x64: http://10.1.0.1/boot/ipxe.efi\n"
+		  "    http-arm64: HTTPS://boot.example:8443/a%20b/arm.efi\n"
+		  "    ipxe_script: \"http://10.1.0.1/boot.ipxe?mac=${net0/mac}\"\n",
+		  &c);
+	assert_int_equal(c.dhcp.mode, RB_DHCP_SERVER);
+	assert_int_equal(c.dhcp.lease_time, 31536000);
+	assert_int_equal(c.dhcp.offer_time, 5);
+	assert_int_equal(c.dhcp.decline_time, 0);
+	assert_int_equal(c.dhcp.rate_limit, 100000);
+	assert_string_equal(c.dhcp.database, "/tmp/rb/leases.db");
+	assert_int_equal(c.dhcp.nb_dns, 2);
+	assert_int_equal(c.dhcp.dns[0], htonl(0xc6120035));
+	assert_int_equal(c.dhcp.dns[1], htonl(0x09090909));
+	assert_string_equal(c.dhcp.domain, "Rack-1.example.com");
+
+	assert_int_equal(c.dhcp.nb_subnets, 2);
+	s = &c.dhcp.subnets[0];
+	assert_int_equal(s->net, htonl(0x0a010000));
+	assert_int_equal(s->prefix_len, 16);
+	assert_int_equal(s->pool_lo, htonl(0x0a010100));
+	assert_int_equal(s->pool_hi, htonl(0x0a0102ff));
+	assert_int_equal(s->nb_routers, 1);
+	assert_int_equal(s->routers[0], htonl(0x0a0100fe));
+	assert_int_equal(s->nb_dns, 4);
+	assert_int_equal(s->dns[0], htonl(0x0a010035));
+	assert_int_equal(s->dns[3], htonl(0x0a010038));
+	assert_string_equal(s->domain, "a.example");
+	assert_int_equal(s->lease_time, 60);
+	s = &c.dhcp.subnets[1];
+	assert_int_equal(s->net, htonl(0xc0a80700));
+	assert_int_equal(s->prefix_len, 24);
+	assert_int_equal(s->pool_lo, htonl(0xc0a8070a));
+	assert_int_equal(s->pool_hi, htonl(0xc0a8070a));
+	assert_int_equal(s->nb_routers, 0);
+	assert_int_equal(s->nb_dns, 0);   /* dhcp.dns applies */
+	assert_string_equal(s->domain, ""); /* dhcp.domain applies */
+	assert_int_equal(s->lease_time, 0); /* dhcp.lease_time applies */
+
+	assert_int_equal(c.dhcp.nb_resv, 3);
+	r = &c.dhcp.resv[0];
+	assert_true(r->has_mac);
+	assert_memory_equal(r->mac, mac0, 6);
+	assert_int_equal(r->client_id_len, 0);
+	assert_int_equal(r->ip, htonl(0x0a010105));
+	assert_string_equal(r->hostname, "node-01");
+	r = &c.dhcp.resv[1];
+	assert_false(r->has_mac);
+	assert_int_equal(r->client_id_len, 3);
+	assert_memory_equal(r->client_id, cid1, 3);
+	assert_int_equal(r->ip, htonl(0xc0a807c8));
+	assert_string_equal(r->hostname, "");
+	r = &c.dhcp.resv[2];
+	assert_true(r->has_mac);
+	assert_memory_equal(r->mac, cid2 + 1, 6);
+	assert_int_equal(r->client_id_len, 7);
+	assert_memory_equal(r->client_id, cid2, 7);
+	assert_int_equal(r->ip, htonl(0x0a010002));
+
+	assert_int_equal(c.dhcp.next_server, htonl(0x0a010003));
+	assert_string_equal(c.dhcp.boot[RB_BOOT_BIOS], "/pxelinux.0");
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_IA32], "ia32/grub..efi");
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_X64], "syslinux.efi");
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_ARM64], "grubaa64.efi");
+	assert_string_equal(c.dhcp.boot[RB_BOOT_HTTP_X64], "http://10.1.0.1/boot/ipxe.efi");
+	assert_string_equal(c.dhcp.boot[RB_BOOT_HTTP_ARM64],
+			    "HTTPS://boot.example:8443/a%20b/arm.efi");
+	assert_string_equal(c.dhcp.ipxe_script, "http://10.1.0.1/boot.ipxe?mac=${net0/mac}");
+	rb_config_free(&c);
+	assert_null(c.dhcp.resv);
+	assert_int_equal(c.dhcp.nb_resv, 0);
+	rb_config_free(&c); /* twice is fine */
+}
+
+static void
+test_dhcp_modes(void **state)
+{
+	struct rb_config c;
+
+	(void)state;
+	/* A section without mode serves, with the defaults. */
+	expect_ok(DHCP NET24, &c);
+	assert_int_equal(c.dhcp.mode, RB_DHCP_SERVER);
+	assert_int_equal(c.dhcp.lease_time, 3600);
+	assert_int_equal(c.dhcp.nb_subnets, 1);
+	assert_null(c.dhcp.resv);
+	assert_int_equal(c.dhcp.next_server, htonl(0xc6120001)); /* server.address */
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_X64], "");
+	/* Proxy: boot information only. */
+	expect_ok(DHCP "  mode: Proxy\n  boot:\n    efi-x64: ipxe.efi\n", &c);
+	assert_int_equal(c.dhcp.mode, RB_DHCP_PROXY);
+	assert_int_equal(c.dhcp.nb_subnets, 0);
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_X64], "ipxe.efi");
+	expect_ok(DHCP "  mode: proxy\n  boot: {ipxe_script: 'https://b/x.ipxe'}\n", &c);
+	/* Off needs nothing, but what is given is still checked (below). */
+	expect_ok(BASE "dhcp: {mode: off}\n", &c);
+	assert_int_equal(c.dhcp.mode, RB_DHCP_OFF);
+	expect_ok(DHCP "  mode: off\n  subnets:\n    - subnet: 198.18.0.0/24\n", &c);
+	assert_int_equal(c.dhcp.nb_subnets, 1);
+	assert_int_equal(c.dhcp.subnets[0].pool_lo, 0);
+	/* server.address may come after the dhcp section that defaults to it. */
+	expect_ok("dhcp:\n  mode: proxy\n  boot: {bios: pxelinux.0}\n"
+		  "port: {interface: eth1}\nserver: {address: 10.9.8.7/8}\n",
+		  &c);
+	assert_int_equal(c.dhcp.next_server, htonl(0x0a090807));
+	/* A single dns server needs no list; a subnet's routers neither. */
+	expect_ok(DHCP "  dns: 198.18.0.1\n" NET24 "      routers: 198.18.0.1\n", &c);
+	assert_int_equal(c.dhcp.nb_dns, 1);
+	assert_int_equal(c.dhcp.subnets[0].nb_routers, 1);
+
+	static const struct bad_case bad[] = {
+		{ BASE "dhcp: {}\n", 5, 1, "dhcp.subnets: at least one subnet is required in "
+					  "server mode" },
+		{ BASE "dhcp:\n", 5, 1, "dhcp.subnets: at least one subnet is required" },
+		{ DHCP "  mode: server\n  lease_time: 60\n", 5, 1, "at least one subnet" },
+		{ DHCP "  subnets: []\n", 6, 3, "at least one subnet is required in server mode" },
+		{ DHCP "  subnets:\n  lease_time: 60\n", 6, 3, "at least one subnet is required" },
+		{ DHCP "  mode: relay\n", 6, 9, "dhcp.mode: expected server, proxy or off, got "
+					   "'relay'" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/24\n", 7, 7,
+		  "missing required key 'pool' in a dhcp.subnets entry (dhcp.mode is server)" },
+		{ DHCP "  mode: proxy\n" NET24, 7, 3, "dhcp.subnets: not allowed in proxy mode" },
+		{ DHCP "  mode: proxy\n  boot: {bios: a}\n  reservations: []\n", 8, 3,
+		  "dhcp.reservations: not allowed in proxy mode" },
+		{ DHCP "  mode: proxy\n", 6, 9, "dhcp.boot: proxy mode needs at least one boot "
+					   "file or URL" },
+		{ DHCP "  mode: proxy\n  boot: {next_server: 198.18.0.2}\n", 7, 3,
+		  "proxy mode needs at least one boot file" },
+		/* mode off still checks what is there */
+		{ DHCP "  mode: off\n  subnets:\n    - subnet: 198.18.0.0/24\n      pool: 1-2\n", 9,
+		  13, "dhcp.subnets.pool: expected LOW-HIGH" },
+	};
+	EXPECT_ERRORS(bad);
+}
+
+static void
+test_dhcp_top_values(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ DHCP "  lease_time: 59\n", 6, 15, "dhcp.lease_time: 59 is out of range "
+						   "60..31536000" },
+		{ DHCP "  lease_time: 31536001\n", 6, 15, "out of range 60..31536000" },
+		{ DHCP "  offer_time: 3601\n", 6, 15,
+		  "dhcp.offer_time: 3601 is out of range 5..3600" },
+		{ DHCP "  offer_time: 4\n", 6, 15, "out of range 5..3600" },
+		{ DHCP "  decline_time: 86401\n", 6, 17, "dhcp.decline_time: 86401 is out of range "
+						       "0..86400" },
+		{ DHCP "  rate_limit: 100001\n", 6, 15, "dhcp.rate_limit: 100001 is out of range "
+						      "0..100000" },
+		{ DHCP "  rate_limit: lots\n", 6, 15, "expected an integer, got 'lots'" },
+		{ DHCP "  lease_time: [60]\n", 6, 15, "dhcp.lease_time: expected a single value, "
+						    "got a list" },
+		{ DHCP "  database: ''\n", 6, 13, "dhcp.database: expected a file path, got ''" },
+		{ DHCP "  database: /var/lib/\n", 6, 13, "expected a file path, got '/var/lib/'" },
+		{ DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0" },
+		{ DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
+		  "dhcp.dns: expected 1..4 IPv4 addresses, got 5" },
+		{ DHCP "  dns: {a: 1}\n", 6, 8, "dhcp.dns: expected an IPv4 address or a list of "
+					      "them, got a mapping" },
+		{ DHCP "  dns: [1.1.1.1, 1.1.1]\n", 6, 18, "dhcp.dns: expected an IPv4 address, "
+							 "got '1.1.1'" },
+		{ DHCP "  dns: 224.0.0.1\n", 6, 8, "dhcp.dns: 224.0.0.1 is not a unicast host "
+						 "address" },
+		{ DHCP "  dns: 255.255.255.255\n", 6, 8, "not a unicast host address" },
+		{ DHCP "  dns: [9.9.9.9, 9.9.9.9]\n", 6, 18, "dhcp.dns: 9.9.9.9 is listed twice" },
+		{ DHCP "  dns: [[1.1.1.1]]\n", 6, 9, "dhcp.dns: expected a single value, got a "
+						   "list" },
+		{ DHCP "  domain: -rack.test\n", 6, 11, "dhcp.domain: '-rack.test' is not a valid "
+						      "domain name" },
+		{ DHCP "  domain: rack-.test\n", 6, 11, "is not a valid domain name" },
+		{ DHCP "  domain: rack..test\n", 6, 11, "is not a valid domain name" },
+		{ DHCP "  domain: rack.test.\n", 6, 11, "is not a valid domain name" },
+		{ DHCP "  domain: a_b.test\n", 6, 11, "is not a valid domain name" },
+		{ DHCP "  domain: 'rack test'\n", 6, 11, "is not a valid domain name" },
+		{ DHCP "  domain: ''\n", 6, 11, "dhcp.domain: a domain name must be 1..127 "
+					      "characters long, got 0" },
+		{ DHCP "  mode: server\n  mode: off\n", 7, 3, "duplicate key 'mode' in section "
+							    "'dhcp'" },
+		{ BASE "dhcp: [server]\n", 5, 7, "section 'dhcp' must be a mapping of keys, got a "
+					       "list" },
+		{ BASE "dhcp: server\n", 5, 7, "section 'dhcp' must be a mapping of keys" },
+	};
+	char yaml[512], l63[64], l62[63], l64[65];
+	struct rb_config c;
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+	/* The longest label and name there are, and one more. */
+	chars(l63, 'a', 63);
+	chars(l62, 'b', 62);
+	chars(l64, 'c', 64);
+	snprintf(yaml, sizeof(yaml), DHCP NET24 "  domain: %s.%s\n", l63, l63);
+	expect_ok(yaml, &c);
+	assert_int_equal(strlen(c.dhcp.domain), 127);
+	snprintf(yaml, sizeof(yaml), DHCP "  domain: %s.%s.\n", l63, l62);
+	expect_error(yaml, 6, 11, "is not a valid domain name");
+	snprintf(yaml, sizeof(yaml), DHCP "  domain: %s.%s.b\n", l63, l62);
+	expect_error(yaml, 6, 11, "must be 1..127 characters long, got 128");
+	snprintf(yaml, sizeof(yaml), DHCP "  domain: x.%s.b\n", l64);
+	expect_error(yaml, 6, 11, "'x.cccccccc");
+	expect_ok(DHCP NET24 "  domain: x\n", &c);
+	assert_string_equal(c.dhcp.domain, "x");
+}
+
+/* A subnet entry without its pool, on line 7. */
+#define SUB24 DHCP "  subnets:\n    - subnet: 198.18.0.0/24\n"
+
+static void
+test_dhcp_subnets(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ DHCP "  subnets: 198.18.0.0/24\n", 6, 12,
+		  "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
+		  "single value" },
+		{ DHCP "  subnets:\n    subnet: 198.18.0.0/24\n", 7, 5,
+		  "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
+		  "mapping" },
+		{ DHCP "  subnets:\n    - 198.18.0.0/24\n", 7, 7,
+		  "dhcp.subnets: each entry must be a mapping of keys, got a single value" },
+		{ DHCP "  subnets:\n    - pool: 198.18.0.100-198.18.0.199\n", 7, 7,
+		  "missing required key 'subnet' in a dhcp.subnets entry" },
+		{ DHCP NET24 "      gateway: 198.18.0.1\n", 9, 7,
+		  "unknown key 'gateway' in a dhcp.subnets entry" },
+		{ DHCP NET24 "      pool: 198.18.0.5-198.18.0.6\n", 9, 7,
+		  "duplicate key 'pool' in a dhcp.subnets entry" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0.0\n", 7, 15,
+		  "dhcp.subnets.subnet: expected NETWORK/PREFIX (e.g. 198.18.0.0/24), got "
+		  "'198.18.0.0'" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/31\n", 7, 15,
+		  "dhcp.subnets.subnet: prefix length 31 out of range 8..30" },
+		{ DHCP "  subnets:\n    - subnet: 198.0.0.0/7\n", 7, 15, "prefix length 7 out of "
+									 "range 8..30" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/x\n", 7, 15,
+		  "expected a prefix length after '/', got 'x'" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0.1/24\n", 7, 15,
+		  "198.18.0.1 has host bits set for a /24 (the network is 198.18.0.0/24)" },
+		{ DHCP "  subnets:\n    - subnet: 198.18.0/24\n", 7, 15, "invalid IPv4 address "
+									 "'198.18.0'" },
+		{ DHCP "  subnets:\n    - subnet: 224.0.0.0/8\n", 7, 15, "224.0.0.0/8 is not a "
+									 "unicast network" },
+		{ DHCP "  subnets:\n    - subnet: 127.0.0.0/8\n", 7, 15, "not a unicast network" },
+		{ DHCP "  subnets:\n    - subnet: 0.0.0.0/8\n", 7, 15, "not a unicast network" },
+		{ SUB24 "      pool: 198.18.0.100\n", 8, 13,
+		  "dhcp.subnets.pool: expected LOW-HIGH addresses (e.g. "
+		  "198.18.0.100-198.18.0.199), got '198.18.0.100'" },
+		{ SUB24 "      pool: 198.18.0.1-x\n", 8, 13,
+		  "expected LOW-HIGH addresses" },
+		{ SUB24 "      pool: 198.18.0.200-198.18.0.100\n", 8, 13,
+		  "dhcp.subnets.pool: 198.18.0.200-198.18.0.100 is empty (low end above high "
+		  "end)" },
+		{ SUB24 "      pool: 198.18.0.100-198.18.1.5\n",
+		  8, 13, "dhcp.subnets.pool: 198.18.0.100-198.18.1.5 is not inside 198.18.0.0/24" },
+		{ SUB24 "      pool: 198.18.0.0-198.18.0.10\n", 8, 13,
+		  "dhcp.subnets.pool: 198.18.0.0-198.18.0.10 contains the network address of "
+		  "198.18.0.0/24" },
+		{ SUB24 "      pool: 198.18.0.9-198.18.0.255\n",
+		  8, 13, "contains the broadcast address of 198.18.0.0/24" },
+		/* The subnet key may follow the pool it bounds. */
+		{ DHCP "  subnets:\n    - pool: 198.18.1.1-198.18.1.2\n"
+		       "      subnet: 198.18.0.0/24\n",
+		  7, 13, "198.18.1.1-198.18.1.2 is not inside 198.18.0.0/24" },
+		{ SUB24 "      pool: 198.18.0.1-198.18.0.50\n",
+		  8, 13, "dhcp.subnets.pool: 198.18.0.1-198.18.0.50 contains server.address "
+			 "198.18.0.1" },
+		{ DHCP NET24 "      routers: [198.18.1.1]\n", 9, 17,
+		  "dhcp.subnets.routers: 198.18.1.1 is not inside 198.18.0.0/24" },
+		{ DHCP NET24 "      routers: 198.18.0.255\n", 9, 16,
+		  "dhcp.subnets.routers: 198.18.0.255 is the broadcast address of 198.18.0.0/24" },
+		{ DHCP NET24 "      routers: [198.18.0.1, 198.18.0.150]\n", 9, 29,
+		  "dhcp.subnets.routers: 198.18.0.150 is inside the pool "
+		  "198.18.0.100-198.18.0.199" },
+		{ DHCP NET24 "      routers: [198.18.0.1, 198.18.0.2, 198.18.0.3, 198.18.0.4, "
+			     "198.18.0.5]\n",
+		  9, 16, "dhcp.subnets.routers: expected 0..4 IPv4 addresses, got 5" },
+		{ DHCP NET24 "      dns: 0.0.0.0\n", 9, 12, "dhcp.subnets.dns: 0.0.0.0 is not a "
+							  "unicast host address" },
+		{ DHCP NET24 "      lease_time: 59\n", 9, 19,
+		  "dhcp.subnets.lease_time: 59 is out of range 60..31536000" },
+		{ DHCP NET24 "      domain: x y\n", 9, 15,
+		  "dhcp.subnets.domain: 'x y' is not a valid domain name" },
+		{ DHCP NET24 "    - subnet: 198.18.0.128/25\n"
+			     "      pool: 198.18.0.130-198.18.0.140\n",
+		  9, 15, "dhcp.subnets.subnet: 198.18.0.128/25 overlaps 198.18.0.0/24 at line 7" },
+		{ DHCP NET24 "    - subnet: 198.16.0.0/14\n", 9, 15,
+		  "198.16.0.0/14 overlaps 198.18.0.0/24 at line 7" },
+	};
+	char yaml[2048], *p;
+	struct rb_config c;
+	int i, n;
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+
+	/* RB_DHCP_MAX_SUBNETS, then one more: refused at the one too many. */
+	n = snprintf(yaml, sizeof(yaml), DHCP "  subnets: [");
+	for (i = 0; i < RB_DHCP_MAX_SUBNETS; i++)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "{subnet: 10.%d.0.0/16, pool: 10.%d.0.1-10.%d.0.9}, ", i, i, i);
+	snprintf(yaml + n - 2, sizeof(yaml) - (size_t)n + 2, "]\n");
+	expect_ok(yaml, &c);
+	assert_int_equal(c.dhcp.nb_subnets, RB_DHCP_MAX_SUBNETS);
+	assert_int_equal(c.dhcp.subnets[15].net, htonl(0x0a0f0000));
+	snprintf(yaml + n - 2, sizeof(yaml) - (size_t)n + 2,
+		 ", {subnet: 10.99.0.0/16, pool: 10.99.0.1-10.99.0.9}]\n");
+	p = strstr(yaml, "{subnet: 10.99.");
+	expect_error(yaml, 6, (unsigned)(p - strstr(yaml, "  subnets:")) + 1,
+		     "dhcp.subnets: at most 16 entries are allowed");
+}
+
+/* The reservation tests' head: a subnet with a router, "reservations:" on
+ * line 10, entries from line 11. */
+#define RESV DHCP NET24 "      routers: 198.18.0.254\n  reservations:\n"
+
+static void
+test_dhcp_reservations(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ RESV "    - mac: 52:54:00:12:34\n      address: 198.18.0.10\n", 11, 12,
+		  "dhcp.reservations.mac: expected a MAC address, 6 hex octets separated by ':' "
+		  "or '-' (e.g. 52:54:00:12:34:56), got '52:54:00:12:34'" },
+		{ RESV "    - mac: 52:54-00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - mac: 52:54:00:12:34:5g\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - mac: 52:54:00:12:34:56:78\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - mac: 525400123456\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - mac: 5:54:00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - mac: \"\\x10\\x12:54:00:12:34:56\"\n      address: 198.18.0.10\n",
+		  11, 12, "expected a MAC address" },
+		{ RESV "    - mac: '52:54:00:12:34:56:'\n      address: 198.18.0.10\n", 11, 12,
+		  "expected a MAC address" },
+		{ RESV "    - client_id: \"01\"\n      address: 198.18.0.10\n", 11, 18,
+		  "dhcp.reservations.client_id: expected 2..64 hex octets separated by ':'" },
+		{ RESV "    - client_id: 01-02\n      address: 198.18.0.10\n", 11, 18,
+		  "expected 2..64 hex octets" },
+		{ RESV "    - client_id: ''\n      address: 198.18.0.10\n", 11, 18,
+		  "expected 2..64 hex octets" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n", 11, 7,
+		  "missing required key 'address' in a dhcp.reservations entry" },
+		{ RESV "    - address: 198.18.0.10\n", 11, 7,
+		  "a dhcp.reservations entry needs a mac, a client_id or both" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      ip: 198.18.0.10\n", 12, 7,
+		  "unknown key 'ip' in a dhcp.reservations entry" },
+		{ RESV "    - {mac: 52:54:00:12:34:56, mac: 52:54:00:12:34:57}\n", 11, 32,
+		  "duplicate key 'mac' in a dhcp.reservations entry" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
+		       "      hostname: -node\n", 13, 17,
+		  "dhcp.reservations.hostname: '-node' is not a valid host name" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
+		       "      hostname: node.rack\n", 13, 17, "is not a valid host name" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.300\n", 12, 16,
+		  "dhcp.reservations.address: expected an IPv4 address, got '198.18.0.300'" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.1.10\n", 12, 16,
+		  "dhcp.reservations.address: 198.18.1.10 is not inside any of dhcp.subnets" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.0\n", 12, 16,
+		  "dhcp.reservations.address: 198.18.0.0 is the network address of 198.18.0.0/24" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.255\n", 12, 16,
+		  "198.18.0.255 is the broadcast address of 198.18.0.0/24" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.1\n", 12, 16,
+		  "dhcp.reservations.address: 198.18.0.1 is server.address" },
+		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.254\n", 12, 16,
+		  "dhcp.reservations.address: 198.18.0.254 is a router of 198.18.0.0/24" },
+		{ RESV "    - [52:54:00:12:34:56, 198.18.0.10]\n", 11, 7,
+		  "dhcp.reservations: each entry must be a mapping of keys, got a list" },
+		{ DHCP NET24 "  reservations: {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n",
+		  9, 17, "dhcp.reservations: expected a list of mappings (entries starting with "
+			 "'- '), got a mapping" },
+		{ DHCP NET24 "  reservations: node01\n", 9, 17,
+		  "dhcp.reservations: expected a list of mappings (entries starting with '- '), "
+		  "got a single value" },
+		/* Duplicates point at the second and name the first's line. */
+		{ RESV "    - {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n"
+		       "    - {mac: 52-54-00-12-34-56, address: 198.18.0.11}\n",
+		  12, 13,
+		  "dhcp.reservations.mac: 52-54-00-12-34-56 is already reserved at line 11" },
+		{ RESV "    - {client_id: \"01:aa\", address: 198.18.0.10}\n"
+		       "    - {client_id: \"01:AA\", address: 198.18.0.11}\n",
+		  12, 19, "dhcp.reservations.client_id: 01:AA is already reserved at line 11" },
+		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.10}\n",
+		  12, 41, "dhcp.reservations.address: 198.18.0.10 is already reserved at line 11" },
+		/* Of several, the earliest repeat in the file; runs of three name
+		 * the first holder. */
+		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
+		       "    - {mac: 52:54:00:00:00:03, address: 198.18.0.11}\n"
+		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n",
+		  13, 41, "198.18.0.11 is already reserved at line 12" },
+		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
+		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.12}\n"
+		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n"
+		       "    - {mac: 52:54:00:00:00:05, address: 198.18.0.11}\n",
+		  13, 13, "52:54:00:00:00:01 is already reserved at line 11" },
+		/* A mac and a client_id are different keys, even for one host. */
+		{ RESV "    - {mac: 52:54:00:00:00:01, client_id: '01:02', address: 198.18.0.10}\n"
+		       "    - {client_id: '01:03', address: 198.18.0.11}\n"
+		       "    - {client_id: '01:02', address: 198.18.0.12}\n",
+		  13, 19, "01:02 is already reserved at line 11" },
+	};
+	char yaml[1024], id64[64 * 3], id65[65 * 3], h63[64], h64[65];
+	struct rb_config c;
+	int i;
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+	/* Client ids of 64 and 65 octets: 00:01:...:3F(:40). */
+	for (i = 0; i < 65; i++) /* "00", then ":01" ... at 3 * i - 1 */
+		snprintf(id65 + (i ? 3 * i - 1 : 0), 4, "%s%02X", i ? ":" : "", i);
+	snprintf(id64, sizeof(id64), "%.*s", 64 * 3 - 1, id65);
+	chars(h63, 'h', 63);
+	chars(h64, 'h', 64);
+	/* Reservations may come before the subnets they lie in; a reserved
+	 * address may be inside a pool; the longest host name and client id. */
+	snprintf(yaml, sizeof(yaml),
+		 DHCP "  reservations:\n"
+		      "    - {mac: 52:54:00:12:34:56, address: 198.18.0.150, hostname: %s}\n"
+		      "    - {client_id: %s, address: 198.18.0.2}\n" NET24,
+		 h63, id64);
+	expect_ok(yaml, &c);
+	assert_int_equal(c.dhcp.nb_resv, 2);
+	assert_string_equal(c.dhcp.resv[0].hostname, h63);
+	assert_int_equal(c.dhcp.resv[1].client_id_len, 64);
+	assert_int_equal(c.dhcp.resv[1].client_id[63], 0x3f);
+	rb_config_free(&c);
+	snprintf(yaml, sizeof(yaml),
+		 DHCP "  reservations:\n    - {client_id: %s, address: 198.18.0.2}\n" NET24, id65);
+	expect_error(yaml, 7, 19, "expected 2..64 hex octets");
+	snprintf(yaml, sizeof(yaml),
+		 RESV "    - {mac: 52:54:00:12:34:56, address: 198.18.0.10, hostname: %s}\n", h64);
+	expect_error(yaml, 11, 64, "is not a valid host name");
+	/* An empty list is no reservation at all. */
+	expect_ok(DHCP NET24 "  reservations: []\n", &c);
+	assert_null(c.dhcp.resv);
+	assert_int_equal(c.dhcp.nb_resv, 0);
+}
+
+/* The most reservations there may be, one more, and a repeat among them. */
+static void
+test_dhcp_many_reservations(void **state)
+{
+	static const char head[] = DHCP "  subnets: [{subnet: 10.0.0.0/8, "
+					"pool: 10.255.0.1-10.255.0.9}]\n  reservations:\n";
+	size_t cap = sizeof(head) + (RB_DHCP_MAX_RESV + 1) * 64, n;
+	char *yaml = malloc(cap);
+	struct rb_config c;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(yaml);
+	n = (size_t)snprintf(yaml, cap, "%s", head);
+	for (i = 0; i < RB_DHCP_MAX_RESV; i++)
+		n += (size_t)snprintf(yaml + n, cap - n,
+				      "  - {mac: 52:54:00:00:%02x:%02x, address: 10.1.%u.%u}\n",
+				      i >> 8, i & 0xff, i >> 8, i & 0xff);
+	expect_ok(yaml, &c);
+	assert_int_equal(c.dhcp.nb_resv, RB_DHCP_MAX_RESV);
+	assert_int_equal(c.dhcp.resv[RB_DHCP_MAX_RESV - 1].ip, htonl(0x0a01ffff));
+	rb_config_free(&c);
+	/* The last address again. */
+	snprintf(yaml + n, cap - n, "  - {mac: 52:54:00:01:00:00, address: 10.1.255.255}\n");
+	expect_error(yaml, 8 + RB_DHCP_MAX_RESV, 5, "dhcp.reservations: at most 65536 entries");
+	/* Below the limit, the same repeat is found among them all. */
+	n -= strlen("  - {mac: 52:54:00:00:ff:ff, address: 10.1.255.255}\n");
+	snprintf(yaml + n, cap - n, "  - {mac: 52:54:00:01:00:00, address: 10.1.0.0}\n");
+	expect_error(yaml, 7 + RB_DHCP_MAX_RESV, 39,
+		     "dhcp.reservations.address: 10.1.0.0 is already reserved at line 8");
+	free(yaml);
+}
+
+static void
+test_dhcp_boot(void **state)
+{
+	static const struct bad_case bad[] = {
+		{ DHCP NET24 "  boot: pxelinux.0\n", 9, 9,
+		  "dhcp.boot: expected a mapping of keys (bios: ..., efi-x64: ...), got a single "
+		  "value" },
+		{ DHCP NET24 "  boot:\n    uefi: x.efi\n", 10, 5,
+		  "unknown key 'uefi' in dhcp.boot" },
+		{ DHCP NET24 "  boot:\n    bios: a\n    bios: b\n", 11, 5,
+		  "duplicate key 'bios' in dhcp.boot" },
+		{ DHCP NET24 "  boot:\n    bios: pxe linux.0\n", 10, 11,
+		  "dhcp.boot.bios: 'pxe linux.0' has a space, control or non-ASCII character" },
+		{ DHCP NET24 "  boot:\n    bios: \"pxe\\tlinux\"\n", 10, 11,
+		  "has a space, control" },
+		{ DHCP NET24 "  boot:\n    bios: \"pxe\\u00e9\"\n", 10, 11, "non-ASCII character" },
+		{ DHCP NET24 "  boot:\n    efi-x64: ../efi/x.efi\n", 10, 14,
+		  "dhcp.boot.efi-x64: '../efi/x.efi' has a '..' component" },
+		{ DHCP NET24 "  boot:\n    efi-arm64: efi/../../x.efi\n", 10, 16,
+		  "dhcp.boot.efi-arm64: 'efi/../../x.efi' has a '..' component" },
+		{ DHCP NET24 "  boot:\n    efi-ia32: /boot/..\n", 10, 15, "has a '..' component" },
+		{ DHCP NET24 "  boot:\n    bios: ''\n", 10, 11,
+		  "dhcp.boot.bios: a boot file name must be 1..127 bytes long, got 0" },
+		{ DHCP NET24 "  boot:\n    http-x64: ftp://x/a.efi\n", 10, 15,
+		  "dhcp.boot.http-x64: expected an http:// or https:// URL, got 'ftp://x/a.efi'" },
+		{ DHCP NET24 "  boot:\n    http-x64: ipxe.efi\n", 10, 15, "expected an http:// or "
+									   "https:// URL" },
+		{ DHCP NET24 "  boot:\n    http-arm64: http:///a.efi\n", 10, 17,
+		  "dhcp.boot.http-arm64: 'http:///a.efi' has no host" },
+		{ DHCP NET24 "  boot:\n    ipxe_script: https://\n", 10, 18, "has no host" },
+		{ DHCP NET24 "  boot:\n    ipxe_script: 'http://a/b c'\n", 10, 18,
+		  "dhcp.boot.ipxe_script: 'http://a/b c' has a space, control or non-ASCII "
+		  "character (percent-encode it)" },
+		{ DHCP NET24 "  boot:\n    next_server: 0.0.0.0\n", 10, 18,
+		  "dhcp.boot.next_server: 0.0.0.0 is not a unicast host address" },
+		{ DHCP NET24 "  boot:\n    next_server: boot.example\n", 10, 18,
+		  "dhcp.boot.next_server: expected an IPv4 address, got 'boot.example'" },
+	};
+	char yaml[1024], f127[128], f128[129], u246[247], u247[248];
+	struct rb_config c;
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+	/* The longest of each, and one more; ".." inside a name is no component. */
+	chars(f127, 'f', 127);
+	chars(f128, 'f', 128);
+	chars(u246, 'u', 246); /* "http://a/" and these: 255 bytes */
+	chars(u247, 'u', 247);
+	snprintf(yaml, sizeof(yaml),
+		 DHCP NET24 "  boot:\n    bios: %s\n    efi-x64: a..b/..c/d..\n"
+			    "    ipxe_script: http://a/%s\n",
+		 f127, u246);
+	expect_ok(yaml, &c);
+	assert_int_equal(strlen(c.dhcp.boot[RB_BOOT_BIOS]), 127);
+	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_X64], "a..b/..c/d..");
+	assert_int_equal(strlen(c.dhcp.ipxe_script), 255);
+	snprintf(yaml, sizeof(yaml), DHCP NET24 "  boot:\n    bios: %s\n", f128);
+	expect_error(yaml, 10, 11, "dhcp.boot.bios: a boot file name must be 1..127 bytes long, "
+				   "got 128");
+	snprintf(yaml, sizeof(yaml), DHCP NET24 "  boot:\n    http-arm64: http://a/%s\n", u247);
+	expect_error(yaml, 10, 17, "dhcp.boot.http-arm64: the URL is 256 bytes long, at most 255 "
+				   "are allowed");
+	/* An empty boot mapping is no boot file. */
+	expect_ok(DHCP NET24 "  boot: {}\n", &c);
+	assert_string_equal(c.dhcp.boot[RB_BOOT_BIOS], "");
+}
+
+/* dhcp.database resolves like the roots: against the file's directory. */
+static void
+test_dhcp_database_path(void **state)
+{
+	char path[PATH_MAX], want[PATH_MAX + 32], cwd[PATH_MAX];
+	struct rb_config_error err;
+	struct rb_config c;
+	int rc;
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "conf/rackboot.yaml");
+	write_file(path, DHCP NET24 "  database: ../db/leases.db\n");
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir("/"), 0);
+	rc = rb_config_load(path, &c, &err);
+	assert_int_equal(chdir(cwd), 0);
+	if (rc)
+		fail_msg("%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+	snprintf(want, sizeof(want), "%s/conf/../db/leases.db", tmpdir);
+	assert_string_equal(c.dhcp.database, want);
+	rb_config_free(&c);
+	/* From a string: against the cwd. */
+	expect_ok(DHCP NET24 "  database: leases.db\n", &c);
+	snprintf(want, sizeof(want), "%s/leases.db", cwd);
+	assert_string_equal(c.dhcp.database, want);
+}
+
 int
 main(void)
 {
@@ -606,6 +1271,14 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_cfg_untouched_on_error),
 		cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_dhcp_full_server),
+		cmocka_unit_test(test_dhcp_modes),
+		cmocka_unit_test(test_dhcp_top_values),
+		cmocka_unit_test(test_dhcp_subnets),
+		cmocka_unit_test(test_dhcp_reservations),
+		cmocka_unit_test(test_dhcp_many_reservations),
+		cmocka_unit_test(test_dhcp_boot),
+		cmocka_unit_test(test_dhcp_database_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

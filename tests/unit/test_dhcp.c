@@ -197,6 +197,8 @@ test_parse_pxe_discover(void **state)
 	assert_true(dhcp_opt_u8(&m.o, DHO_MSG_TYPE, &u8));
 	assert_int_equal(u8, 1);
 	assert_false(dhcp_opt_u8(&m.o, DHO_MAX_SIZE, &u8)); /* wrong size */
+	assert_false(dhcp_opt_u16(&m.o, DHO_CLIENT_NDI, &u16));
+	assert_false(dhcp_opt_u16(&m.o, DHO_BOOTFILE, &u16)); /* absent */
 	assert_int_equal(dhcp_client_arch(&m.o), 0);
 	assert_true(dhcp_vendor_class_is(&m.o, "PXEClient"));
 	assert_true(dhcp_vendor_class_is(&m.o, "PXEClient:Arch:00000"));
@@ -942,6 +944,27 @@ test_opts_from_tlv(void **state)
 	assert_int_equal(count_present(&o), 0);
 }
 
+/* More value bytes than a set holds: -ENOSPC, not a parse error. */
+static void
+test_opts_from_tlv_full(void **state)
+{
+	static uint8_t blob[9 * 257];
+	struct dhcp_opts o;
+	size_t i;
+
+	(void)state;
+	memset(blob, 'z', sizeof(blob));
+	for (i = 0; i < 9; i++) { /* 9 x 255 = 2295 value bytes */
+		blob[i * 257] = (uint8_t)(200 + i);
+		blob[i * 257 + 1] = 255;
+	}
+	assert_int_equal(dhcp_opts_from_tlv(&o, blob, sizeof(blob)), -ENOSPC);
+	/* 8 x 255 = 2040 fit */
+	assert_int_equal(dhcp_opts_from_tlv(&o, blob, 8 * 257), 0);
+	assert_int_equal(count_present(&o), 8);
+	assert_int_equal(o.used, 8 * 255);
+}
+
 /* --- the builder -------------------------------------------------------- */
 
 static void
@@ -1267,6 +1290,7 @@ main(void)
 		cmocka_unit_test(test_opts_set_replace_del),
 		cmocka_unit_test(test_opts_full),
 		cmocka_unit_test(test_opts_from_tlv),
+		cmocka_unit_test(test_opts_from_tlv_full),
 		cmocka_unit_test(test_build_offer_vector),
 		cmocka_unit_test(test_build_order_filtering),
 		cmocka_unit_test(test_build_split_long_option),

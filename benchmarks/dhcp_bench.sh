@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# dhcp_bench.sh: DHCP DORA exchanges/s at <= 2.5% loss, rackboot and its peers,
+# on the same private virtual rack, in one run.
+#
+# Every server gets the same network: server 198.18.0.1/16, one subnet
+# 198.18.0.0/16, pool 198.18.1.0-198.18.255.254 (65022 addresses; a /24 pool
+# would run dry under perfdhcp's random clients). perfdhcp runs in client
+# namespaces as a relay agent (-l <its own address>): it sets giaddr to that
+# address, 198.18.0.1x, inside the served subnet, and sends unicast to the
+# server. That is the one perfdhcp mode every server answers (a server that
+# only serves its own subnet picks the subnet by giaddr).
+#
+# Method, per server and repetition: a rate search. Each step starts the
+# server afresh (empty lease database: dnsmasq's allocation cost grows with
+# its lease table, so a reused server would make a step depend on the steps
+# before it), runs perfdhcp for RB_PERIOD seconds at an offered rate, and
+# measures achieved DORA/s (ACKs / period) and loss (1 - ACKs / DISCOVERs
+# sent). The rate grows by RB_RATE_FACTOR until loss exceeds RB_MAX_DROP %
+# or the achieved rate stops growing; then RB_REFINE bisection steps between
+# the last good and the first bad rate. The result of a repetition is the
+# best achieved rate with loss <= RB_MAX_DROP; the table shows the median
+# over RB_REPS repetitions, perfdhcp's CPU % (to see whether the client is
+# the bottleneck on a small box) and the server's CPU %.
+#
+# A server is a pair of functions start_<name>/stop_<name>; RB_SERVERS lists
+# the ones to run. Bounded: every perfdhcp and server start has a timeout;
+# everything started here is stopped by PID; the rack is removed on exit.
+#
+# usage: benchmarks/dhcp_bench.sh [REPS (default 3)]
+# env:   RB_SERVERS="rackboot dnsmasq kea"  RB_REPS=3  RB_PERIOD=10
+#        RB_START_RATE=200  RB_RATE_FACTOR=1.5  RB_MAX_STEPS=14  RB_REFINE=2
+#        RB_MAX_DROP=2.5  RB_PERFDHCP_PROCS=1  RB_CLIENTS=60000 (total)
+#        RB_PERFDHCP_THREADS=single|multi  RB_KEA_SOCKET=udp|raw
+#        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+REPS=${1:-${RB_REPS:-3}}
+SERVERS=${RB_SERVERS:-"rackboot dnsmasq kea"}
+PERIOD=${RB_PERIOD:-10}
+START_RATE=${RB_START_RATE:-200}
+FACTOR=${RB_RATE_FACTOR:-1.5}
+MAX_STEPS=${RB_MAX_STEPS:-14}
+REFINE=${RB_REFINE:-2}
+MAX_DROP=${RB_MAX_DROP:-2.5}
+PROCS=${RB_PERFDHCP_PROCS:-1}
+CLIENTS=${RB_CLIENTS:-60000}
+# Single-threaded perfdhcp reached a higher rate with less CPU than its
+# default multi-thread mode on 2 cores (its receiver thread competes with
+# the server for the second core).
+THREADS=${RB_PERFDHCP_THREADS:-single}
+KEA_SOCKET=${RB_KEA_SOCKET:-udp}
+RB_MODE=${RB_RB_MODE:-af_xdp}
+
+die() { echo "dhcp_bench.sh: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "run as root (network namespaces)"
+command -v perfdhcp >/dev/null || die "perfdhcp missing (apt-get install kea-admin)"
+[[ $REPS =~ ^[1-9][0-9]*$ && $PROCS =~ ^[1-9]$ && $PERIOD =~ ^[1-9][0-9]*$ ]] ||
+  die "REPS, RB_PERIOD must be positive integers, RB_PERFDHCP_PROCS 1..9"
+
+# Our own rack prefix, never the caller's: `rack.sh down` removes every
+# namespace with the prefix, and "rb" may be a rack someone is using.
+export RB_PREFIX=rbp$$   # rbp: this script; rbd, rbt, rbb are the tests and http_bench
+P=$RB_PREFIX
+ip netns list | awk '{print $1}' | grep -q "^$P-" && die "namespaces $P-* already exist"
+
+SRV_IP=198.18.0.1
+SRV_CIDR=$SRV_IP/16
+client_ip() { echo "198.18.0.$((10 + $1))"; }
+HZ=$(getconf CLK_TCK)
+
+stamp=$(date +%Y%m%d-%H%M%S)
+res=${RB_RESULTS:-results}/dhcp-$stamp
+mkdir -p "$res/raw"
+work=$(mktemp -d /tmp/rackboot-dhcpbench.XXXXXX)
+chmod 755 "$work"        # dnsmasq drops privileges after opening its files
+SRV_PID= CUR= PERF_PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PERF_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -n "$SRV_PID" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
+  scripts/rack.sh down >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_srv() { ip netns exec "$P-srv" "$@"; }
+
+# Stops a server started here: TERM, up to 10 s to exit (kea writes its lease
+# file on the way out), then KILL.
+kill_wait() { # pid
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- servers
+# start_<name> DIR LOG: start the server with its state in DIR (fresh for each
+# step), set SRV_PID, return non-zero if it did not start. stop_<name>: stop
+# it and undo what start did. Readiness (answers DHCP) is checked by the caller.
+
+start_dnsmasq() {
+  command -v dnsmasq >/dev/null || { echo "dnsmasq not installed" > "$2"; return 1; }
+  in_srv ip addr replace "$SRV_CIDR" dev "$P-srv0"
+  # --no-ping: dnsmasq otherwise pings every address before offering it and
+  # holds the OFFER ~3 s for the echo timeout; perfdhcp then counts every new
+  # client as lost. Kea and rackboot do no such check either.
+  # --quiet-dhcp + --log-facility=-: no per-packet logging, none to syslog.
+  # ip netns exec directly, not the in_srv function: `in_srv ... &` would be
+  # a subshell, and $! its PID rather than dnsmasq's.
+  ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
+    --interface="$P-srv0" --bind-interfaces --dhcp-authoritative --no-ping \
+    --dhcp-range=198.18.1.0,198.18.255.254,255.255.0.0,1h \
+    --dhcp-option=3,$SRV_IP --dhcp-lease-max=1000000 \
+    --dhcp-leasefile="$1/dnsmasq.leases" --quiet-dhcp --log-facility=- > "$2" 2>&1 &
+  SRV_PID=$!
+}
+stop_dnsmasq() {
+  kill_wait "$SRV_PID"; SRV_PID=
+  in_srv ip addr del "$SRV_CIDR" dev "$P-srv0" 2>/dev/null || true
+}
+
+start_kea() {
+  command -v kea-dhcp4 >/dev/null || { echo "kea-dhcp4 not installed" > "$2"; return 1; }
+  in_srv ip addr replace "$SRV_CIDR" dev "$P-srv0"
+  # "udp" sockets take relayed (unicast) traffic; "raw" works too but was
+  # slower here, and is only needed for clients without an address.
+  cat > "$1/kea-dhcp4.conf" <<JSON
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": [ "$P-srv0" ], "dhcp-socket-type": "$KEA_SOCKET" },
+  "lease-database": { "type": "memfile", "persist": true, "name": "$1/leases4.csv", "lfc-interval": 0 },
+  "valid-lifetime": 3600,
+  "subnet4": [ { "id": 1, "subnet": "198.18.0.0/16",
+                 "pools": [ { "pool": "198.18.1.0 - 198.18.255.254" } ],
+                 "option-data": [ { "name": "routers", "data": "$SRV_IP" } ] } ],
+  "loggers": [ { "name": "kea-dhcp4", "severity": "WARN",
+                 "output_options": [ { "output": "$1/kea.log" } ] } ]
+} }
+JSON
+  # Pid and logger lock files in our directory, not /run/kea, so a system
+  # Kea or another engineer's benchmark does not collide with this one.
+  KEA_PIDFILE_DIR=$1 KEA_LOCKFILE_DIR=$1 \
+    ip netns exec "$P-srv" kea-dhcp4 -c "$1/kea-dhcp4.conf" > "$2" 2>&1 &
+  SRV_PID=$!
+}
+stop_kea() {
+  kill_wait "$SRV_PID"; SRV_PID=
+  in_srv ip addr del "$SRV_CIDR" dev "$P-srv0" 2>/dev/null || true
+}
+
+# ===== rackboot ========================================================
+# rackboot holds the server address itself (server.address); the kernel
+# side of the port carries none. The dhcp section follows the config
+# contract in control/config.h (mode, database, lease_time, rate_limit,
+# subnets); rate_limit 0 turns off the per-client limit, which perfdhcp's
+# random clients would not hit anyway.
+start_rackboot() {
+  [ -x build/control/rackboot ] || { echo "build/control/rackboot missing (scripts/build.sh)" > "$2"; return 1; }
+  mkdir -p "$1/repo" "$1/tftp"
+  local exc=xdp; [ "$RB_MODE" = af_xdp ] || exc=tap
+  cat > "$1/rackboot.yaml" <<YAML
+server: { address: $SRV_CIDR }
+port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
+dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
+http: { port: 80, root: $1/repo }
+tftp: { root: $1/tftp }
+dhcp:
+  mode: server
+  database: $1/leases.db
+  lease_time: 3600
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/16
+      pool: 198.18.1.0-198.18.255.254
+      routers: [$SRV_IP]
+YAML
+  ip netns exec "$P-srv" build/control/rackboot -c "$1/rackboot.yaml" --no-status > "$2" 2>&1 &
+  SRV_PID=$!
+  local i
+  for i in $(seq 1 150); do   # up to 30 s: DPDK init and hugepages
+    grep -qs "serving http" "$2" && return 0
+    kill -0 "$SRV_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill_wait "$SRV_PID"; SRV_PID=
+  return 1
+}
+stop_rackboot() { kill_wait "$SRV_PID"; SRV_PID=; }
+# ===== end rackboot ====================================================
+
+# ---------------------------------------------------------------- perfdhcp
+# Counters from one perfdhcp report: DISCOVERs sent, ACKs received, CPU
+# seconds (bash `times` after it exits: children's user + system).
+parse_perf() { # file -> "disc_sent acks cpu_s"
+  awk '/Statistics for: DISCOVER-OFFER/ { s = 1 } /Statistics for: REQUEST-ACK/ { s = 2 }
+       /^sent packets:/ { sent[s] = $3 } /^received packets:/ { recv[s] = $3 }
+       /^[0-9]+m[0-9.]+s [0-9]+m[0-9.]+s$/ { split($1, u, /[ms]/); split($2, y, /[ms]/)
+                                            cpu = u[1] * 60 + u[2] + y[1] * 60 + y[2] }
+       END { printf "%d %d %.2f\n", sent[1], recv[2], cpu }' "$1"
+}
+
+# CPU ticks of a process and its children (rackboot's dataplane is a child).
+ticks() { # pid
+  local p t=0
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    [ -r "/proc/$p/stat" ] || continue
+    # Fields after the ")" of comm: utime and stime are the 12th and 13th.
+    t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$t"
+}
+
+# Does the server answer relayed DORA? 20 exchanges in 1 s from client 1.
+# Returns 1 if it never answers, 2 if it exited.
+ready() { # log
+  local i out
+  for i in 1 2 3 4 5; do
+    out=$(timeout 10 ip netns exec "$P-c1" perfdhcp -4 -l "$(client_ip 1)" -r 20 -p 1 \
+            -W 300000 -R 1 -b mac=02:ee:00:00:00:01 "$SRV_IP" 2>&1 || true)
+    echo "$out" >> "$1"
+    [ "$(echo "$out" | awk '/^received packets:/ { n = $3 } END { print n + 0 }')" -gt 0 ] && return 0
+    kill -0 "$SRV_PID" 2>/dev/null || return 2
+  done
+  return 1
+}
+
+# One measurement at an offered rate on a fresh server. Sets R_STATUS (ok,
+# start: did not start, noreply: no DHCP answers) and, when ok, R_ACH
+# (achieved DORA/s), R_DROP (loss %), R_CPU (perfdhcp CPU %, the busiest
+# process), R_SRV (server CPU %). Globals, not output: a $(...) subshell
+# would hide SRV_PID from the cleanup trap.
+step() { # server rate tag
+  local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 tot_sent=0 tot_acks=0 cpu_max=0 s a c
+  dir=$work/$tag; mkdir -p "$dir"
+  CUR=$name R_STATUS=start
+  "start_$name" "$dir" "$res/raw/$tag.server.log" || return 0
+  local rc=0
+  ready "$res/raw/$tag.ready.txt" || rc=$?
+  if [ "$rc" != 0 ]; then
+    "stop_$name"
+    [ "$rc" = 2 ] || R_STATUS=noreply
+    return 0
+  fi
+  local per_rate=$(( (rate + PROCS - 1) / PROCS )) per_clients=$((CLIENTS / PROCS))
+  # No -D: perfdhcp 2.2 counts exchanges still in flight as drops, so both
+  # "-D N%" (checked after 10 exchanges) and "-D N" abort runs that lose
+  # nothing; an overloaded step simply runs its whole period.
+  k0=$(ticks "$SRV_PID"); t0=$(date +%s.%N)
+  PERF_PIDS=()
+  for i in $(seq 1 "$PROCS"); do
+    # Distinct base MACs per process so the client sets do not overlap; -W
+    # waits 0.5 s after the period for replies still in flight. `times`
+    # reports perfdhcp's CPU seconds once it has exited.
+    timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c$i" bash -c 'perfdhcp "$@"; rc=$?; times; exit $rc' _ \
+      -4 -g "$THREADS" -l "$(client_ip "$i")" -r "$per_rate" -R "$per_clients" \
+      -b "mac=02:0c:00:0$i:00:00" -p "$PERIOD" -W 500000 -x e "$SRV_IP" \
+      > "$res/raw/$tag.perfdhcp$i.txt" 2>&1 &
+    PERF_PIDS+=($!)
+  done
+  for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
+  PERF_PIDS=()
+  t1=$(date +%s.%N); k1=$(ticks "$SRV_PID")
+  kill -0 "$SRV_PID" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
+  # A child that exited (or was replaced) during the run takes its ticks
+  # with it: server CPU is then unknown, not negative.
+  [ "$k1" -ge "$k0" ] || k1=-1
+  "stop_$name"
+  for i in $(seq 1 "$PROCS"); do
+    read -r s a c < <(parse_perf "$res/raw/$tag.perfdhcp$i.txt")
+    tot_sent=$((tot_sent + s)) tot_acks=$((tot_acks + a))
+    cpu_max=$(awk -v c="$c" -v m="$cpu_max" -v t0="$t0" -v t1="$t1" 'BEGIN { v = 100 * c / (t1 - t0); print (v > m ? v : m) }')
+  done
+  read -r R_ACH R_DROP R_CPU R_SRV < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
+      -v c="$cpu_max" -v k="$((k1 - k0))" -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
+    'BEGIN { printf "%.0f %.2f %.0f %s\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
+             (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))) }')
+  R_STATUS=ok
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" >> "$res/steps.tsv"
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, perfdhcp CPU $R_CPU%, server CPU $R_SRV%" >&2
+}
+
+fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
+
+# --------------------------------------------------------------- search
+# One repetition's rate search. Sets S_STATUS (ok/start/noreply), S_BEST
+# (best DORA/s with loss <= MAX_DROP) and that step's S_DROP, S_CPU, S_SRV,
+# S_MAXCPU (perfdhcp's busiest step) and S_WHY (why the search stopped).
+search() { # server rep
+  local name=$1 rep=$2 rate=$START_RATE n=0 lo=0 hi=0 k=0
+  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_MAXCPU=0 S_WHY=
+  keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV; }
+  while [ "$n" -lt "$MAX_STEPS" ]; do
+    n=$((n + 1))
+    step "$name" "$rate" "$name-r$rep-s$n"
+    S_STATUS=$R_STATUS
+    [ "$R_STATUS" = ok ] || return 0
+    fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
+    if ! fgt "$R_DROP" "$MAX_DROP"; then
+      if fgt "$R_ACH" "$(awk -v b="$S_BEST" 'BEGIN { print b * 1.02 }')"; then
+        keep; lo=$rate
+        rate=$(awk -v r="$rate" -v f="$FACTOR" 'BEGIN { printf "%.0f", r * f }')
+        continue
+      fi
+      # Loss is fine but the rate no longer grows: the sender is the limit.
+      S_WHY="achieved stopped growing at offered $rate/s"; break
+    fi
+    hi=$rate
+    if [ "$lo" = 0 ] && [ "$rate" -gt 20 ]; then
+      rate=$((rate / 2)); continue     # even the start rate loses: search down
+    fi
+    S_WHY="drop $R_DROP% at offered $rate/s"; break
+  done
+  [ -n "$S_WHY" ] || S_WHY="step limit at offered $rate/s"
+  # Bisect (geometrically) between the last good and the first lossy rate.
+  while [ "$k" -lt "$REFINE" ] && [ "$lo" -gt 0 ] && [ "$hi" -gt "$lo" ]; do
+    k=$((k + 1)) n=$((n + 1))
+    rate=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.0f", sqrt(l * h) }')
+    step "$name" "$rate" "$name-r$rep-s$n"
+    [ "$R_STATUS" = ok ] || break
+    fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
+    if fgt "$R_DROP" "$MAX_DROP"; then
+      hi=$rate
+    else
+      lo=$rate
+      if fgt "$R_ACH" "$S_BEST"; then keep; fi
+    fi
+  done
+  S_STATUS=ok
+}
+
+# ------------------------------------------------------------------- main
+scripts/rack.sh up >/dev/null
+for i in $(seq 1 "$PROCS"); do
+  scripts/rack.sh client "c$i" "$(client_ip "$i")/16" >/dev/null
+done
+printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\n' > "$res/steps.tsv"
+{
+  echo "dhcp_bench: $(nproc) cores, kernel $(uname -r), $(perfdhcp -v 2>&1 | head -1 | sed 's/^/perfdhcp /')"
+  echo "servers: $SERVERS; reps $REPS, period ${PERIOD}s, start ${START_RATE}/s x$FACTOR, refine $REFINE, max drop $MAX_DROP%"
+  echo "perfdhcp: $PROCS process(es), -g $THREADS, $CLIENTS clients total, relay mode (giaddr 198.18.0.1x)"
+} | tee "$res/env.txt" >&2
+
+declare -A ROW
+for name in $SERVERS; do
+  if ! declare -F "start_$name" >/dev/null; then
+    ROW[$name]="| $name | - | - | - | - | failed (unknown server) |"; continue
+  fi
+  if [ "$name" = rackboot ] && [ ! -x build/control/rackboot ]; then
+    scripts/build.sh >/dev/null 2>&1 || echo "dhcp_bench: rackboot build failed" >&2
+  fi
+  bests=() drops=() cpus=() srvs=() maxcpus=() whys=()
+  status=ok
+  for rep in $(seq 1 "$REPS"); do
+    search "$name" "$rep"
+    status=$S_STATUS
+    [ "$status" = ok ] || break       # did not start / no replies: no point repeating
+    bests+=("$S_BEST") drops+=("$S_DROP") cpus+=("$S_CPU") srvs+=("$S_SRV") maxcpus+=("$S_MAXCPU") whys+=("$S_WHY")
+    echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, perfdhcp CPU $S_CPU%, server CPU $S_SRV%); stopped: $S_WHY" >&2
+  done
+  case $status in
+    start)   ROW[$name]="| $name | - | - | - | - | failed (did not start; see raw/$name-r$rep-s1.server.log) |"; continue ;;
+    noreply) ROW[$name]="| $name | - | - | - | - | failed (no replies) |"; continue ;;
+  esac
+  # The median repetition (lower middle for an even count) supplies the
+  # drop and CPU figures shown next to the median rate.
+  m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
+  maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
+  note="server CPU ${srvs[$m]}%; stopped: ${whys[$m]}"
+  if fgt "$maxcpu" 90; then note="$note; perfdhcp near CPU-bound"; fi
+  case $name in
+    dnsmasq) note="$note; --no-ping" ;;
+    kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
+  esac
+  ROW[$name]="| $name | ${bests[$m]} | $(echo "${bests[*]}" | sed 's/ /, /g') | ${drops[$m]} | ${cpus[$m]} (max $maxcpu) | $note |"
+done
+
+{
+  echo "DHCP DORA exchanges/s at <= $MAX_DROP% loss, median of $REPS, same rack, same run ($stamp)"
+  echo
+  echo "| server | median DORA/s | runs | drop % | perfdhcp CPU % | notes |"
+  echo "|---|---|---|---|---|---|"
+  for name in $SERVERS; do echo "${ROW[$name]}"; done
+} | tee "$res/table.md"
+echo "(raw output in $res)"
