@@ -227,7 +227,19 @@ lease_table_add_resv(struct lease_table *t, const struct rb_dhcp_resv_msg *r)
 	return 0;
 }
 
-void
+/* Sorted, a key given twice sits next to itself. */
+static bool
+has_dup(const struct resv_ent *v, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_resv(&v[i - 1], &v[i]) == 0)
+			return true;
+	return false;
+}
+
+int
 lease_table_index(struct lease_table *t)
 {
 	qsort(t->by_mac, t->nb_by_mac, sizeof(*t->by_mac), cmp_resv);
@@ -235,6 +247,7 @@ lease_table_index(struct lease_table *t)
 	cmp_table = t;
 	qsort(t->by_ip, t->nb_resv, sizeof(*t->by_ip), cmp_ip);
 	cmp_table = NULL;
+	return has_dup(t->by_mac, t->nb_by_mac) || has_dup(t->by_cid, t->nb_by_cid) ? -EEXIST : 0;
 }
 
 uint32_t

@@ -75,11 +75,13 @@ void lease_table_free(struct lease_table *t);
 
 /*
  * Add a reservation. The address gets a slot of its own (or takes its pool
- * slot out of dynamic use). Call lease_table_index() after the last one.
- * 0, -ENOSPC (more than announced), -EEXIST (address or key reserved twice).
+ * slot out of dynamic use). 0, or -ENOSPC (more than announced).
  */
 int lease_table_add_resv(struct lease_table *t, const struct rb_dhcp_resv_msg *r);
-void lease_table_index(struct lease_table *t);
+/* Sort the reservations for lookup, after the last one: 0, or -EEXIST when
+ * a MAC or client id was reserved twice (the control refuses such configs;
+ * this keeps the table honest on its own). */
+int lease_table_index(struct lease_table *t);
 
 /* The slot of an address, or LEASE_NONE. */
 uint32_t lease_by_ip(const struct lease_table *t, uint32_t ip);

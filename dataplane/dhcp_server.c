@@ -65,10 +65,10 @@ dhcpd_add_resv(struct dhcpd *d, const struct rb_dhcp_resv_msg *r)
 	return lease_table_add_resv(&d->t, r);
 }
 
-void
+int
 dhcpd_ready(struct dhcpd *d)
 {
-	lease_table_index(&d->t);
+	return lease_table_index(&d->t);
 }
 
 int
@@ -237,18 +237,23 @@ build_reply(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m
 				       DHO_BROADCAST,   DHO_HOSTNAME, DHO_TFTP_SERVER, DHO_BOOTFILE,
 				       DHO_VENDOR_CLASS, DHO_VENDOR,  DHO_CLIENT_UUID, DHO_IPXE,
 				       DHO_MESSAGE};
-	uint8_t order[sizeof(head) + 255 + sizeof(tail) + 1];
+	uint8_t order[sizeof(head) + 256 + sizeof(tail) + 1], seen[32] = {0};
 	struct dhcp_build_stats st;
-	size_t n = 0, prl_len, maxsz = d->max_payload;
+	size_t n = 0, i, prl_len, maxsz = d->max_payload;
 	const uint8_t *prl, *ri;
 	uint16_t ms;
 
 	memcpy(order, head, sizeof(head));
 	n = sizeof(head);
 	prl = dhcp_opt(&m->o, DHO_PRL, &prl_len);
-	if (prl) {
-		memcpy(order + n, prl, prl_len);
-		n += prl_len;
+	/* Option 55 may come in several instances (RFC 3396) and be longer
+	 * than 255 bytes; only its distinct codes matter, and there are at
+	 * most 256 of them. */
+	for (i = 0; prl && i < prl_len; i++) {
+		if ((seen[prl[i] >> 3] >> (prl[i] & 7)) & 1)
+			continue;
+		seen[prl[i] >> 3] |= (uint8_t)(1u << (prl[i] & 7));
+		order[n++] = prl[i];
 	}
 	memcpy(order + n, tail, sizeof(tail));
 	n += sizeof(tail);

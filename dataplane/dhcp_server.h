@@ -75,7 +75,7 @@ enum dhcpd_verdict {
 int dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server_ip,
 	       uint16_t mtu, char *msg, size_t cap);
 int dhcpd_add_resv(struct dhcpd *d, const struct rb_dhcp_resv_msg *r);
-void dhcpd_ready(struct dhcpd *d);
+int dhcpd_ready(struct dhcpd *d); /* 0, or -EEXIST: a key reserved twice */
 int dhcpd_load(struct dhcpd *d, const struct rb_lease_rec *r);
 void dhcpd_free(struct dhcpd *d);
 

@@ -169,7 +169,8 @@ receive_setup(char *msg, size_t cap)
 			if (have_dhcp && !indexed) {
 				/* Reservations are all in: index them before
 				 * leases are matched to addresses. */
-				dhcpd_ready(&dp.dhcp);
+				if (dhcpd_ready(&dp.dhcp) < 0)
+					goto dup;
 				indexed = true;
 			}
 			for (i = 0; have_dhcp && i < pl.leases.count; i++) {
@@ -184,13 +185,16 @@ receive_setup(char *msg, size_t cap)
 				snprintf(msg, cap, "no DHCP config from the control");
 				return -EPROTO;
 			}
-			if (!indexed)
-				dhcpd_ready(&dp.dhcp);
+			if (!indexed && dhcpd_ready(&dp.dhcp) < 0)
+				goto dup;
 			return 0;
 		default:
 			break;
 		}
 	}
+dup:
+	snprintf(msg, cap, "dhcp: a MAC or client id is reserved twice");
+	return -EEXIST;
 }
 
 static int

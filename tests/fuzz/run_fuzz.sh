@@ -18,6 +18,7 @@ clang=${CLANG:-clang}
 # The codec sources each target needs (pure C, no DPDK).
 case $name in
 dhcp) srcs="$src/proto/dhcp.c" ;;
+tftp) srcs="$src/proto/tftp.c" ;;
 *) echo "run_fuzz: unknown target '$name'" >&2; exit 2 ;;
 esac
 
