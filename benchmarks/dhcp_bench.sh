@@ -20,7 +20,9 @@
 # the last good and the first bad rate. The result of a repetition is the
 # best achieved rate with loss <= RB_MAX_DROP; the table shows the median
 # over RB_REPS repetitions, perfdhcp's CPU % (to see whether the client is
-# the bottleneck on a small box) and the server's CPU %.
+# the bottleneck on a small box), the server's CPU % and the whole box's
+# busy % (other work on a shared box shows there; each step first waits for
+# the box to be idle). Every step is a line of steps.tsv in the results.
 #
 # A server is a pair of functions start_<name>/stop_<name>; RB_SERVERS lists
 # the ones to run. Bounded: every perfdhcp and server start has a timeout;
@@ -32,9 +34,9 @@
 #        RB_MAX_DROP=2.5  RB_PERFDHCP_PROCS=1  RB_CLIENTS=60000 (total)
 #        RB_PERFDHCP_THREADS=single|multi  RB_KEA_SOCKET=udp|raw
 #        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
+#        RB_STATE_DIR=/tmp (lease files)  RB_QUIET_WAIT=30 (s to wait for an idle box)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 REPS=${1:-${RB_REPS:-3}}
 SERVERS=${RB_SERVERS:-"rackboot dnsmasq kea"}
@@ -52,6 +54,7 @@ CLIENTS=${RB_CLIENTS:-60000}
 THREADS=${RB_PERFDHCP_THREADS:-single}
 KEA_SOCKET=${RB_KEA_SOCKET:-udp}
 RB_MODE=${RB_RB_MODE:-af_xdp}
+QUIET_WAIT=${RB_QUIET_WAIT:-30}
 
 die() { echo "dhcp_bench.sh: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces)"
@@ -69,11 +72,15 @@ SRV_IP=198.18.0.1
 SRV_CIDR=$SRV_IP/16
 client_ip() { echo "198.18.0.$((10 + $1))"; }
 HZ=$(getconf CLK_TCK)
+NCPU=$(nproc)
 
 stamp=$(date +%Y%m%d-%H%M%S)
 res=${RB_RESULTS:-results}/dhcp-$stamp
 mkdir -p "$res/raw"
-work=$(mktemp -d /tmp/rackboot-dhcpbench.XXXXXX)
+# Lease files live here: on disk by default, as in production (dnsmasq
+# fsyncs its lease file on every change); RB_STATE_DIR=/dev/shm takes the
+# disk out of the measurement.
+work=$(mktemp -d "${RB_STATE_DIR:-/tmp}/rackboot-dhcpbench.XXXXXX")
 chmod 755 "$work"        # dnsmasq drops privileges after opening its files
 SRV_PID= CUR= PERF_PIDS=()
 
@@ -215,6 +222,22 @@ ticks() { # pid
   echo "$t"
 }
 
+# Busy ticks of the whole box, all cores (everything but idle and iowait):
+# with the server's and perfdhcp's shares it shows what else was running,
+# kernel networking for the rack included.
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# On a shared box other work skews a step: before each one, wait up to
+# RB_QUIET_WAIT seconds for a second with the box under 25% of one core busy.
+quiet() {
+  local i b0 b1
+  for i in $(seq 1 "$QUIET_WAIT"); do
+    b0=$(busy); sleep 1; b1=$(busy)
+    [ $(((b1 - b0) * 100 / HZ)) -lt 25 ] && return 0
+  done
+  echo "  (box still busy after ${QUIET_WAIT}s, $(((b1 - b0) * 100 / HZ))% of one core: measuring anyway)" >&2
+}
+
 # Does the server answer relayed DORA? 20 exchanges in 1 s from client 1.
 # Returns 1 if it never answers, 2 if it exited.
 ready() { # log
@@ -235,9 +258,10 @@ ready() { # log
 # process), R_SRV (server CPU %). Globals, not output: a $(...) subshell
 # would hide SRV_PID from the cleanup trap.
 step() { # server rate tag
-  local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 tot_sent=0 tot_acks=0 cpu_max=0 s a c
+  local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 b0 b1 tot_sent=0 tot_acks=0 cpu_max=0 s a c
   dir=$work/$tag; mkdir -p "$dir"
   CUR=$name R_STATUS=start
+  quiet
   "start_$name" "$dir" "$res/raw/$tag.server.log" || return 0
   local rc=0
   ready "$res/raw/$tag.ready.txt" || rc=$?
@@ -250,7 +274,7 @@ step() { # server rate tag
   # No -D: perfdhcp 2.2 counts exchanges still in flight as drops, so both
   # "-D N%" (checked after 10 exchanges) and "-D N" abort runs that lose
   # nothing; an overloaded step simply runs its whole period.
-  k0=$(ticks "$SRV_PID"); t0=$(date +%s.%N)
+  k0=$(ticks "$SRV_PID"); b0=$(busy); t0=$(date +%s.%N)
   PERF_PIDS=()
   for i in $(seq 1 "$PROCS"); do
     # Distinct base MACs per process so the client sets do not overlap; -W
@@ -264,7 +288,7 @@ step() { # server rate tag
   done
   for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
   PERF_PIDS=()
-  t1=$(date +%s.%N); k1=$(ticks "$SRV_PID")
+  t1=$(date +%s.%N); k1=$(ticks "$SRV_PID"); b1=$(busy)
   kill -0 "$SRV_PID" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
@@ -275,13 +299,13 @@ step() { # server rate tag
     tot_sent=$((tot_sent + s)) tot_acks=$((tot_acks + a))
     cpu_max=$(awk -v c="$c" -v m="$cpu_max" -v t0="$t0" -v t1="$t1" 'BEGIN { v = 100 * c / (t1 - t0); print (v > m ? v : m) }')
   done
-  read -r R_ACH R_DROP R_CPU R_SRV < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
-      -v c="$cpu_max" -v k="$((k1 - k0))" -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
-    'BEGIN { printf "%.0f %.2f %.0f %s\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
-             (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))) }')
+  read -r R_ACH R_DROP R_CPU R_SRV R_BUSY < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
+      -v c="$cpu_max" -v k="$((k1 - k0))" -v b="$((b1 - b0))" -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
+    'BEGIN { printf "%.0f %.2f %.0f %s %.0f\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
+             (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0) }')
   R_STATUS=ok
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" >> "$res/steps.tsv"
-  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, perfdhcp CPU $R_CPU%, server CPU $R_SRV%" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" >> "$res/steps.tsv"
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, perfdhcp CPU $R_CPU%, server CPU $R_SRV%, box busy $R_BUSY% of $((100 * NCPU))" >&2
 }
 
 fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
@@ -292,8 +316,8 @@ fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
 # S_MAXCPU (perfdhcp's busiest step) and S_WHY (why the search stopped).
 search() { # server rep
   local name=$1 rep=$2 rate=$START_RATE n=0 lo=0 hi=0 k=0
-  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_MAXCPU=0 S_WHY=
-  keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV; }
+  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_MAXCPU=0 S_WHY=
+  keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV S_BUSY=$R_BUSY; }
   while [ "$n" -lt "$MAX_STEPS" ]; do
     n=$((n + 1))
     step "$name" "$rate" "$name-r$rep-s$n"
@@ -338,7 +362,7 @@ scripts/rack.sh up >/dev/null
 for i in $(seq 1 "$PROCS"); do
   scripts/rack.sh client "c$i" "$(client_ip "$i")/16" >/dev/null
 done
-printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\n' > "$res/steps.tsv"
+printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\tbox_busy_pct\n' > "$res/steps.tsv"
 {
   echo "dhcp_bench: $(nproc) cores, kernel $(uname -r), $(perfdhcp -v 2>&1 | head -1 | sed 's/^/perfdhcp /')"
   echo "servers: $SERVERS; reps $REPS, period ${PERIOD}s, start ${START_RATE}/s x$FACTOR, refine $REFINE, max drop $MAX_DROP%"
@@ -353,13 +377,13 @@ for name in $SERVERS; do
   if [ "$name" = rackboot ] && [ ! -x build/control/rackboot ]; then
     scripts/build.sh >/dev/null 2>&1 || echo "dhcp_bench: rackboot build failed" >&2
   fi
-  bests=() drops=() cpus=() srvs=() maxcpus=() whys=()
+  bests=() drops=() cpus=() srvs=() busys=() maxcpus=() whys=()
   status=ok
   for rep in $(seq 1 "$REPS"); do
     search "$name" "$rep"
     status=$S_STATUS
     [ "$status" = ok ] || break       # did not start / no replies: no point repeating
-    bests+=("$S_BEST") drops+=("$S_DROP") cpus+=("$S_CPU") srvs+=("$S_SRV") maxcpus+=("$S_MAXCPU") whys+=("$S_WHY")
+    bests+=("$S_BEST") drops+=("$S_DROP") cpus+=("$S_CPU") srvs+=("$S_SRV") busys+=("$S_BUSY") maxcpus+=("$S_MAXCPU") whys+=("$S_WHY")
     echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, perfdhcp CPU $S_CPU%, server CPU $S_SRV%); stopped: $S_WHY" >&2
   done
   case $status in
@@ -370,7 +394,7 @@ for name in $SERVERS; do
   # drop and CPU figures shown next to the median rate.
   m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
   maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
-  note="server CPU ${srvs[$m]}%; stopped: ${whys[$m]}"
+  note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)); stopped: ${whys[$m]}"
   if fgt "$maxcpu" 90; then note="$note; perfdhcp near CPU-bound"; fi
   case $name in
     dnsmasq) note="$note; --no-ping" ;;

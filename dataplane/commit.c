@@ -64,13 +64,10 @@ void
 dp_commit_fini(struct dp *d)
 {
 	uint16_t w;
-	uint32_t i;
 
 	for (w = 0; w < d->nb_workers; w++) {
 		struct worker *wk = &d->workers[w];
 
-		for (i = 0; wk->held && i < wk->held_n; i++)
-			rte_pktmbuf_free(wk->held[(wk->held_head + i) % DP_HELD_MAX].m);
 		rte_free(wk->held);
 		rte_ring_free(wk->commit_ring);
 		wk->held = NULL;

@@ -29,14 +29,20 @@
 #define DP_MAX_QUEUES 16
 #define DP_BURST 32
 #define DP_COMMIT_RING 8192 /* lease records a worker may have waiting */
-#define DP_HELD_MAX 4096    /* ACKs a worker may hold for their commit */
+#define DP_HELD_MAX 2048    /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
+#define DP_HELD_FRAME (RB_UDP_HDRS_LEN + DHCPD_MAX_PAYLOAD)
 
-/* An ACK waiting for the commit of its lease record. */
+/*
+ * An ACK waiting for the commit of its lease record, as a finished frame,
+ * not an mbuf: a slow disk must not pin packet buffers (with af_xdp, a
+ * starved mbuf pool stalls the receive fill ring; see docs/architecture.md).
+ */
 struct held_ack {
-	struct rte_mbuf *m;
 	uint64_t seq; /* the worker's record number it waits for */
 	uint64_t tsc; /* when it was queued */
+	uint16_t len;
+	uint8_t frame[DP_HELD_FRAME];
 };
 
 struct worker {

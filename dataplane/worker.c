@@ -8,6 +8,7 @@
  * port (worker 0 also drains the exception port back to the wire). It never
  * logs per packet: every outcome is a counter.
  */
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,26 @@ handle_dhcp(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *ou
 	if (v == DHCPD_COMMIT)
 		return rte_pktmbuf_free(m);
 
+	if (v == DHCPD_COMMIT_SEND) {
+		/* Held as bytes until the commit; the mbuf goes back now. */
+		if (w->held_n == DP_HELD_MAX)
+			return drop(w, m, RB_DROP_dhcp_held_full);
+		h = &w->held[(w->held_head + w->held_n) % DP_HELD_MAX];
+		n = rb_udp_build(h->frame, sizeof(h->frame), d->net.mac,
+				 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip, uv.dport,
+				 o->dst_port, o->payload, (size_t)o->len);
+		rte_pktmbuf_free(m);
+		if (n < 0) {
+			w->drops[RB_DROP_alloc_failed]++;
+			return;
+		}
+		h->len = (uint16_t)n;
+		h->seq = w->commit_seq;
+		h->tsc = rte_get_tsc_cycles();
+		w->held_n++;
+		w->counters[RB_CNT_dhcp_acks_held]++;
+		return;
+	}
 	rte_pktmbuf_reset_headroom(m);
 	n = rb_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m) + m->data_len,
 			 d->net.mac, o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
@@ -106,17 +127,7 @@ handle_dhcp(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *ou
 		return drop(w, m, RB_DROP_alloc_failed);
 	m->data_len = (uint16_t)n;
 	m->pkt_len = (uint32_t)n;
-	if (v == DHCPD_SEND) {
-		out->m[out->n++] = m;
-		return;
-	}
-	if (w->held_n == DP_HELD_MAX)
-		return drop(w, m, RB_DROP_dhcp_held_full);
-	h = &w->held[(w->held_head + w->held_n++) % DP_HELD_MAX];
-	h->m = m;
-	h->seq = w->commit_seq;
-	h->tsc = rte_get_tsc_cycles();
-	w->counters[RB_CNT_dhcp_acks_held]++;
+	out->m[out->n++] = m;
 }
 
 /* Send the ACKs whose leases are on disk; drop those that waited too long. */
@@ -126,18 +137,27 @@ release_held(struct dp *d, struct worker *w, struct txbuf *out)
 	uint64_t done = __atomic_load_n(&w->committed_seq, __ATOMIC_ACQUIRE);
 	uint64_t too_old = rte_get_tsc_hz() / 1000 * DP_HELD_TIMEOUT_MS;
 	struct held_ack *h;
+	struct rte_mbuf *m;
 
 	while (w->held_n) {
 		h = &w->held[w->held_head];
 		if (h->seq > done) {
 			if (rte_get_tsc_cycles() - h->tsc < too_old)
 				break;
-			drop(w, h->m, RB_DROP_dhcp_commit_failed);
+			w->drops[RB_DROP_dhcp_commit_failed]++;
 		} else {
+			m = rte_pktmbuf_alloc(d->pool);
+			if (!m) {
+				w->drops[RB_DROP_alloc_failed]++;
+				break; /* try again on the next loop */
+			}
+			memcpy(rte_pktmbuf_mtod(m, void *), h->frame, h->len);
+			m->data_len = h->len;
+			m->pkt_len = h->len;
 			if (out->n == DP_BURST)
 				flush(w, d->port_id, w->index, out, RB_CNT_tx_frames,
 				      RB_DROP_tx_full);
-			out->m[out->n++] = h->m;
+			out->m[out->n++] = m;
 		}
 		w->held_head = (w->held_head + 1) % DP_HELD_MAX;
 		w->held_n--;

@@ -307,7 +307,15 @@ tftp_parse(const uint8_t *buf, size_t len, struct tftp_pkt *out)
 	struct wire w;
 	uint16_t v;
 
-	memset(out, 0, sizeof(*out));
+	/* Not a memset: this runs for every ACK, and msg alone is 256 bytes.
+	 * What does not apply to the opcode reads as zero, empty or no options. */
+	out->opcode = out->block = out->code = 0;
+	out->bad = 0;
+	out->flags = 0;
+	out->data = NULL;
+	out->data_len = 0;
+	out->msg[0] = '\0';
+	memset(&out->opts, 0, sizeof(out->opts));
 	wire_init(&w, buf, len);
 	out->opcode = wire_u16(&w);
 	if (!wire_ok(&w))

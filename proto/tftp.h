@@ -48,7 +48,7 @@
 #define TFTP_WINDOWSIZE_MAX 65535
 #define TFTP_FILENAME_MAX 255       /* longest filename tftp_parse_request() takes */
 #define TFTP_ERRMSG_MAX 255         /* longest ERROR message tftp_parse() keeps */
-#define TFTP_REQ_MAX 512            /* RFC 2347: a request fits in 512 bytes */
+#define TFTP_REQ_MAX 512            /* RFC 2347 request limit (not enforced on parse) */
 
 enum tftp_opcode {
 	TFTP_RRQ = 1,
@@ -145,7 +145,8 @@ struct tftp_req {
 	struct tftp_opts opts;
 };
 
-/* A parsed DATA, ACK, ERROR or OACK. */
+/* A parsed DATA, ACK, ERROR or OACK. Fields that do not apply to the opcode
+ * are zero (msg empty, opts.mask 0). */
 struct tftp_pkt {
 	uint16_t opcode;       /* set whenever the packet has two bytes */
 	uint16_t block;        /* DATA, ACK: wire block number */

@@ -8,6 +8,7 @@
  * and compared the same way. The first bytes also drive the block-number and
  * blksize helpers, whose results are checked against their contracts.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +110,13 @@ static void
 transfer(const uint8_t *data, size_t size)
 {
 	static struct tftp_pkt t, back;
+	static uint8_t whole[TFTP_HDR_LEN + TFTP_BLKSIZE_MAX];
 	uint8_t b[TFTP_HDR_LEN + TFTP_ERRMSG_MAX + 1];
 	size_t i;
 	int err, n;
 
 	err = tftp_parse(data, size, &t);
+	CHECK(tftp_opcode_name(t.opcode) != NULL);
 	if (err) {
 		CHECK(err < 0 && strcmp(tftp_err_name(err), "unknown") != 0);
 		return;
@@ -123,6 +126,12 @@ transfer(const uint8_t *data, size_t size)
 		CHECK(t.data == data + TFTP_HDR_LEN && t.data_len == size - TFTP_HDR_LEN);
 		CHECK(tftp_build_data_hdr(b, sizeof(b), t.block) == TFTP_HDR_LEN);
 		CHECK(memcmp(b, data, TFTP_HDR_LEN) == 0);
+		if (size <= sizeof(whole)) {
+			CHECK(tftp_build_data(whole, size, t.block, t.data, t.data_len) == (int)size);
+			CHECK(memcmp(whole, data, size) == 0);
+			CHECK(tftp_build_data(whole, size - 1, t.block, t.data, t.data_len) ==
+			      -ENOSPC);
+		}
 		break;
 	case TFTP_ACK:
 		CHECK(tftp_build_ack(b, sizeof(b), t.block) == TFTP_HDR_LEN);
@@ -130,6 +139,7 @@ transfer(const uint8_t *data, size_t size)
 		CHECK(!(t.flags & TFTP_F_TRAILING) == (size == TFTP_HDR_LEN));
 		break;
 	case TFTP_ERROR:
+		CHECK(tftp_code_name(t.code) != NULL);
 		n = (int)strlen(t.msg);
 		CHECK(n <= TFTP_ERRMSG_MAX);
 		for (i = 0; i < (size_t)n; i++)

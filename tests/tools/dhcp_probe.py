@@ -23,7 +23,7 @@ hex by code, plus decoded convenience fields. Exit 0 when the exchange
 completed (ACK received, or RELEASE/DECLINE sent), 1 on timeout or NAK (the
 partial JSON is still printed), 2 on usage error.
 """
-import argparse, ipaddress, json, os, random, select, socket, struct, subprocess, sys, time, uuid
+import argparse, ipaddress, json, random, select, socket, struct, subprocess, sys, time, uuid
 
 MAGIC = b"\x63\x82\x53\x63"
 TYPES = {1: "discover", 2: "offer", 3: "request", 4: "decline", 5: "ack", 6: "nak",
@@ -312,7 +312,7 @@ def run(c, a, result):
         else:                     # unicast to the server, from the address
             with TempAddr(a.iface, ip, plen):
                 c.send(c.packet(7, ciaddr=ip, extra=[(54, socket.inet_aton(sid))]), dst=sid)
-                time.sleep(0.05)  # let ARP resolve and the frame leave before the address goes
+                time.sleep(0.2)   # let ARP resolve and the frame leave before the address goes
         result["sent"] = a.mode
         return True
     if a.mode == "proxy":
@@ -326,7 +326,8 @@ def run(c, a, result):
             return False
         px = proxies[0]
         sid = px["server_id"] or px["from"].split(":")[0]
-        ext = [(43, boot_item(px["_opts"].get(43, b"")))] if boot_item(px["_opts"].get(43, b"")) else []
+        item = boot_item(px["_opts"].get(43, b""))
+        ext = [(43, item)] if item else []
         with TempAddr(a.iface, ack["yiaddr"], prefix_of(ack)):
             c.send(c.packet(3, ciaddr=ack["yiaddr"], extra=ext), dst=sid, port=4011)
             pack = c.wait({"ack"}, a.timeout, accept=lambda r: r["from"].endswith(":4011"))
