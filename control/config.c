@@ -352,6 +352,10 @@ static const struct key_def keys[] = {
 	KEY(TFTP, "root", set_dir, tftp_root),
 	UINT_KEY(TFTP, "port", tftp_port, 1, 65535),
 	KEY(TFTP, "session_ports", set_session, session_port_lo),
+	UINT_KEY(TFTP, "cache_mb", tftp_cache_mb, 1, 65536),
+	UINT_KEY(TFTP, "max_sessions", tftp_max_sessions, 1, 1048576),
+	UINT_KEY(TFTP, "max_window", tftp_max_window, 1, 1024),
+	UINT_KEY(TFTP, "retries", tftp_retries, 1, 20),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS <= MAX_KEYS, "raise MAX_KEYS");
@@ -703,6 +707,8 @@ rb_config_defaults(struct rb_config *cfg)
 		.http_port = 80, .http_root = "/var/lib/rackboot/repo", .http_threads = 0,
 		.tftp_root = "/var/lib/rackboot/tftp", .tftp_port = 69,
 		.session_port_lo = 61000, .session_port_hi = 65535,
+		.tftp_cache_mb = 1024, .tftp_max_sessions = 16384, .tftp_max_window = 64,
+		.tftp_retries = 6,
 		.dhcp = {
 			.mode = RB_DHCP_OFF, .lease_time = 3600, .offer_time = 60,
 			.decline_time = 600, .rate_limit = 20,

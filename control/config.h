@@ -95,11 +95,15 @@ struct rb_config {
 	char http_root[PATH_MAX];      /* install repository, must be a directory */
 	uint16_t http_threads;         /* 0 = a thread per connection (default), 1..64 = pool */
 
-	/* tftp: (served by a later issue; the steering already needs the ports) */
+	/* tftp: */
 	char tftp_root[PATH_MAX];      /* default /var/lib/rackboot/tftp */
 	uint16_t tftp_port;            /* default 69 */
 	uint16_t session_port_lo;      /* default 61000; outside Linux's ephemeral range */
 	uint16_t session_port_hi;      /* default 65535 */
+	uint32_t tftp_cache_mb;        /* 1..65536, default 1024: image cache limit */
+	uint32_t tftp_max_sessions;    /* 1..1048576, default 16384 per worker */
+	uint16_t tftp_max_window;      /* 1..1024, default 64 (RFC 7440 windowsize cap) */
+	uint16_t tftp_retries;         /* 1..20, default 6 retransmissions of a window */
 
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;

@@ -177,6 +177,11 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	d->tftp_port = c->tftp_port;
 	d->session_port_lo = c->session_port_lo;
 	d->session_port_hi = c->session_port_hi;
+	d->tftp_cache_mb = c->tftp_cache_mb;
+	d->tftp_max_sessions = c->tftp_max_sessions;
+	d->tftp_max_window = c->tftp_max_window;
+	d->tftp_retries = c->tftp_retries;
+	snprintf(d->tftp_root, sizeof(d->tftp_root), "%s", c->tftp_root);
 	d->idle_sleep_us = c->idle_sleep_us;
 	d->mbufs = c->mbufs;
 	d->queues = c->queues;
@@ -403,6 +408,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
+	fprintf(stderr,
+		"rackboot: tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64
+		" skipped: outside the root, special, too big or unreadable)\n",
+		ready.cache_files, (double)ready.cache_bytes / 1e6, ctl.cfg.tftp_root,
+		ready.cache_skipped);
 	if (ctl.cfg.dhcp.mode == RB_DHCP_SERVER)
 		fprintf(stderr,
 			"rackboot: dhcp server: %u subnet(s), %u reservation(s), %" PRIu64

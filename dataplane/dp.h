@@ -23,7 +23,9 @@
 #include "channel.h"
 #include "counters.h"
 #include "dhcp_server.h"
+#include "image_cache.h"
 #include "pkt.h"
+#include "tftp_server.h"
 
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
@@ -62,7 +64,14 @@ struct worker {
 	struct held_ack *held; /* FIFO, worker rw */
 	uint32_t held_head, held_n;
 	struct dhcpd_out dout; /* scratch for one reply */
+	struct tftp_server tftp; /* this worker's TFTP sessions and timers */
 } __rte_cache_aligned;
+
+/* Frames queued for one TX burst. */
+struct txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[DP_BURST];
+};
 
 struct dp {
 	struct rb_dp_config cfg;
@@ -82,6 +91,11 @@ struct dp {
 	struct dhcpd dhcp;
 	rte_spinlock_t dhcp_lock;
 	uint32_t leases_loaded, leases_skipped;
+	/* TFTP: the image cache generation workers serve new requests from
+	 * (main lcore publishes; sessions pin theirs with ic_get). */
+	struct image_cache *cache;
+	struct ic_stats cache_stats;
+	uint64_t tsc_per_us;
 	/* Main lcore's own counters (lease batches), summed into stats. */
 	uint64_t main_counters[RB_CNT_MAX];
 };
@@ -100,6 +114,20 @@ void dp_xdp_detach(int ifindex);
 
 /* worker.c: the lcore loop. */
 int dp_worker_main(void *arg);
+/* Send what is queued; what the queue refuses is freed and counted. */
+void dp_flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_counter sent,
+	      enum rb_drop full);
+
+static inline void
+dp_drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
+{
+	w->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* tftp_tx.c: TFTP requests and ACKs; retransmission timers. */
+void dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out);
+void dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out);
 
 /* commit.c (main lcore): move lease records from the workers to the control
  * and acknowledgements back. */

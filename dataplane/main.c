@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "dp.h"
 
@@ -197,6 +199,58 @@ dup:
 	return -EEXIST;
 }
 
+/* Image cache memory: hugepages (or EAL's memory), on the port's socket. */
+static void *
+ic_rte_alloc(size_t size, size_t align, void *arg)
+{
+	return rte_malloc_socket("rb_image", size, (unsigned)align, (int)(intptr_t)arg);
+}
+
+static void
+ic_rte_free(void *p, void *arg)
+{
+	(void)arg;
+	rte_free(p);
+}
+
+/* Load the TFTP root and give every worker its session table. */
+static int
+tftp_setup(char *msg, size_t cap)
+{
+	struct ic_alloc a = {ic_rte_alloc, ic_rte_free,
+			     (void *)(intptr_t)rte_eth_dev_socket_id(dp.port_id)};
+	struct tftpd_cfg tc = {
+		.mtu = dp.cfg.mtu,
+		.port_lo = dp.cfg.session_port_lo,
+		.port_hi = dp.cfg.session_port_hi,
+		.max_window = dp.cfg.tftp_max_window,
+		.max_sessions = dp.cfg.tftp_max_sessions,
+		.max_retries = dp.cfg.tftp_retries,
+		.rto_min_us = 10000,
+		.rto_init_us = 200000,
+		.rto_max_us = 5000000,
+	};
+	uint16_t w;
+	int ret;
+
+	dp.tsc_per_us = rte_get_tsc_hz() / 1000000;
+	if (!dp.tsc_per_us)
+		dp.tsc_per_us = 1;
+	dp.cache = ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, &a,
+			   &dp.cache_stats, msg, cap);
+	if (!dp.cache)
+		return -errno;
+	for (w = 0; w < dp.nb_workers; w++) {
+		ret = tftpd_init(&dp.workers[w].tftp, &tc);
+		if (ret < 0) {
+			snprintf(msg, cap, "tftp: no memory for %u sessions", tc.max_sessions);
+			return ret;
+		}
+		dp.workers[w].tftp.cache = dp.cache;
+	}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv)
 {
@@ -323,6 +377,8 @@ main(int argc, char **argv)
 	ret = dp_commit_init(&dp, msg, sizeof(msg));
 	if (ret == 0)
 		ret = dp_ports_setup(&dp, msg, sizeof(msg));
+	if (ret == 0)
+		ret = tftp_setup(msg, sizeof(msg));
 	if (ret < 0) {
 		send_error(ret, msg);
 		ret = 1;
@@ -337,6 +393,12 @@ main(int argc, char **argv)
 		snprintf(ready.port_driver, sizeof(ready.port_driver), "%s", info.driver_name);
 	snprintf(ready.tap_name, sizeof(ready.tap_name), "%s",
 		 dp.has_exc_port ? dp.cfg.tap_name : dp.cfg.interface);
+	ready.cache_files = dp.cache_stats.files;
+	ready.cache_bytes = dp.cache_stats.bytes;
+	ready.cache_skipped = dp.cache_stats.skipped_outside + dp.cache_stats.skipped_special +
+			      dp.cache_stats.skipped_too_big + dp.cache_stats.skipped_deep +
+			      dp.cache_stats.skipped_loop + dp.cache_stats.skipped_name +
+			      dp.cache_stats.skipped_limit + dp.cache_stats.skipped_error;
 
 	for (uint16_t w = 0; w < dp.nb_workers; w++)
 		rte_eal_remote_launch(dp_worker_main, &dp.workers[w], dp.workers[w].lcore_id);
@@ -349,6 +411,10 @@ out:
 	dp_ports_close(&dp);
 	dp_commit_fini(&dp);
 	dhcpd_free(&dp.dhcp);
+	for (uint16_t w = 0; w < dp.nb_workers; w++)
+		tftpd_fini(&dp.workers[w].tftp);
+	if (dp.cache)
+		ic_put(dp.cache);
 	rte_eal_cleanup();
 	return ret;
 }

@@ -23,15 +23,9 @@
 /* Empty polls in a row before a worker starts napping. */
 #define IDLE_POLLS_BEFORE_SLEEP 1024
 
-struct txbuf {
-	uint16_t n;
-	struct rte_mbuf *m[DP_BURST];
-};
-
-/* Send what is queued; what the queue refuses is freed and counted. */
-static void
-flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_counter sent,
-      enum rb_drop full)
+void
+dp_flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_counter sent,
+	 enum rb_drop full)
 {
 	uint16_t done;
 
@@ -46,12 +40,8 @@ flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_coun
 	b->n = 0;
 }
 
-static inline void
-drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
-{
-	w->drops[why]++;
-	rte_pktmbuf_free(m);
-}
+#define flush dp_flush
+#define drop dp_drop
 
 /*
  * One DHCP/proxyDHCP request. The request mbuf becomes the reply (the
@@ -176,6 +166,13 @@ handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, st
 	enum rb_drop why;
 	int n;
 
+	/* Below, a frame adds at most one to each buffer (TFTP windows flush
+	 * on their own): room for one is all that must be made here. */
+	if (out->n == DP_BURST)
+		flush(w, d->port_id, w->index, out, RB_CNT_tx_frames, RB_DROP_tx_full);
+	if (exc->n == DP_BURST)
+		flush(w, d->exc_port_id, w->index, exc, RB_CNT_to_kernel, RB_DROP_exception_tx_full);
+
 	/* Multi-segment frames only come from jumbo MTUs; the fast path's
 	 * requests are small, so only the first segment is looked at and
 	 * classify sees the segment length, never more. */
@@ -198,8 +195,7 @@ handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, st
 	case RB_V_DHCP:
 		return handle_dhcp(d, w, m, out);
 	case RB_V_TFTP:
-		w->counters[RB_CNT_tftp_rx]++;
-		return drop(w, m, RB_DROP_unhandled);
+		return dp_tftp_handle(d, w, m, out);
 	case RB_V_KERNEL:
 		if (!d->has_exc_port)
 			return drop(w, m, RB_DROP_no_exception_port);
@@ -234,6 +230,10 @@ dp_worker_main(void *arg)
 			flush(w, d->exc_port_id, w->index, &exc, RB_CNT_to_kernel,
 			      RB_DROP_exception_tx_full);
 		}
+		/* Retransmissions: at most one window per expired session. */
+		dp_tftp_tick(d, w, &out);
+		flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
+		got += w->tftp.active > 0; /* keep timers on time while transfers run */
 		if (w->held_n) {
 			release_held(d, w, &out);
 			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);

@@ -70,6 +70,7 @@ enum rb_exception_mode {
 };
 
 #define RB_IFNAME_MAX 16
+#define RB_PATH_MAX 4096
 
 /* ctl -> dp: what the dataplane needs beyond its EAL arguments. */
 struct rb_dp_config {
@@ -89,7 +90,12 @@ struct rb_dp_config {
 	char pci_addr[32];             /* pci mode: the device EAL was allowed (-a) */
 	char xdp_prog[256];            /* af_xdp: path of rb_xdp.o */
 	uint16_t queues;               /* port RX/TX queue pairs */
-	uint16_t pad1;
+	uint16_t tftp_max_window;
+	uint32_t tftp_cache_mb;
+	uint32_t tftp_max_sessions;
+	uint8_t tftp_retries;
+	uint8_t pad2[3];
+	char tftp_root[RB_PATH_MAX];   /* loaded into the image cache at start */
 };
 
 /* dp -> ctl: ports are up. */
@@ -100,6 +106,7 @@ struct rb_dp_ready {
 	uint32_t exc_port_present;
 	char port_driver[32];
 	char tap_name[RB_IFNAME_MAX]; /* the kernel interface that carries the address */
+	uint64_t cache_files, cache_bytes, cache_skipped; /* TFTP image cache */
 };
 
 /* dp -> ctl: fatal setup error, human-readable. */

@@ -35,7 +35,17 @@
 	X(lease_records, "lease changes sent to the control process to be made durable")          \
 	X(lease_batches, "lease commit batches (transactions) sent to the control process")       \
 	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")  \
-	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")
+	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                    \
+	X(tftp_rrq, "TFTP read requests received")                                                \
+	X(tftp_sessions_started, "TFTP transfers started")                                        \
+	X(tftp_sessions_done, "TFTP transfers completed (last block acknowledged)")               \
+	X(tftp_sessions_ended, "TFTP transfers ended for any reason (done, error, timeout)")       \
+	X(tftp_oack, "TFTP option acknowledgements sent")                                         \
+	X(tftp_blocks, "TFTP DATA blocks sent, retransmissions included")                         \
+	X(tftp_retransmits, "TFTP DATA blocks sent again after a timeout")                        \
+	X(tftp_bytes, "TFTP DATA payload bytes sent")                                             \
+	X(tftp_copies, "TFTP DATA blocks whose payload was copied (goal: 0 on multi-segment ports)") \
+	X(tftp_errors_sent, "TFTP ERROR packets sent")
 
 #define RB_DP_DROPS(X)                                                                             \
 	X(runt, "frame shorter than the headers it announces")                                    \
@@ -59,7 +69,16 @@
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
 	X(dhcp_reply_too_big, "options left out because the client's max message size was reached") \
 	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \
-	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")
+	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")          \
+	X(tftp_malformed, "TFTP packet the codec refused")                                        \
+	X(tftp_wrq_refused, "TFTP write request refused (read-only server)")                      \
+	X(tftp_not_found, "TFTP request for a file not in the image cache")                       \
+	X(tftp_access_denied, "TFTP request with a path that leaves the root or is not allowed")   \
+	X(tftp_sessions_full, "TFTP request refused: tftp.max_sessions transfers running")        \
+	X(tftp_unknown_tid, "TFTP packet for no running transfer (answered with error 5)")        \
+	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")            \
+	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                   \
+	X(tftp_timeout, "TFTP transfers given up after tftp retries")
 
 #define RB_X_ENUM(name, help) RB_CNT_##name,
 enum rb_counter { RB_DP_COUNTERS(RB_X_ENUM) RB_CNT_MAX };

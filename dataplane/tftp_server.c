@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tftp_server.c: TFTP read transfers, pure C. See tftp_server.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tftp_server.h"
+
+static uint32_t
+tid_hash(uint32_t ip, uint16_t port, uint16_t local)
+{
+	uint32_t h = ip * 2654435761u;
+
+	h ^= ((uint32_t)port << 16 | local) * 2246822519u;
+	return h ^ (h >> 15);
+}
+
+int
+tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
+{
+	uint32_t i, nb = 64;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = *cfg;
+	if (!cfg->max_sessions || cfg->port_lo > cfg->port_hi)
+		return -EINVAL;
+	while (nb < cfg->max_sessions * 2)
+		nb <<= 1;
+	t->s = calloc(cfg->max_sessions, sizeof(*t->s));
+	t->hash = malloc(nb * sizeof(*t->hash));
+	if (!t->s || !t->hash) {
+		tftpd_fini(t);
+		return -ENOMEM;
+	}
+	t->hmask = nb - 1;
+	for (i = 0; i < nb; i++)
+		t->hash[i] = TFTPD_NONE;
+	for (i = 0; i < cfg->max_sessions; i++) {
+		t->s[i].hnext = i + 1 < cfg->max_sessions ? i + 1 : TFTPD_NONE;
+		t->s[i].slot = TFTPD_NONE;
+	}
+	t->free_head = 0;
+	for (i = 0; i < TFTPD_WHEEL_SLOTS; i++)
+		t->wheel[i] = TFTPD_NONE;
+	t->next_port = cfg->port_lo;
+	return 0;
+}
+
+void
+tftpd_fini(struct tftp_server *t)
+{
+	uint32_t i;
+
+	for (i = 0; t->s && i < t->cfg.max_sessions; i++)
+		if (t->s[i].state != TS_FREE && t->s[i].gen)
+			ic_put(t->s[i].gen);
+	free(t->s);
+	free(t->hash);
+	t->s = NULL;
+	t->hash = NULL;
+}
+
+/* ---- timer wheel: 1 ms slots, a session is in at most one ---------------- */
+
+static void
+timer_stop(struct tftp_server *t, uint32_t i)
+{
+	struct tftp_sess *s = &t->s[i];
+
+	if (s->slot == TFTPD_NONE)
+		return;
+	if (s->tprev != TFTPD_NONE)
+		t->s[s->tprev].tnext = s->tnext;
+	else
+		t->wheel[s->slot] = s->tnext;
+	if (s->tnext != TFTPD_NONE)
+		t->s[s->tnext].tprev = s->tprev;
+	s->slot = TFTPD_NONE;
+}
+
+static void
+timer_arm(struct tftp_server *t, uint32_t i, uint64_t now_us)
+{
+	struct tftp_sess *s = &t->s[i];
+	uint64_t ms;
+
+	timer_stop(t, i);
+	s->deadline_us = now_us + s->rto_us;
+	ms = (s->deadline_us + 999) / 1000;
+	if (ms <= t->wheel_now_ms)
+		ms = t->wheel_now_ms + 1;
+	s->slot = (uint32_t)(ms % TFTPD_WHEEL_SLOTS);
+	s->tprev = TFTPD_NONE;
+	s->tnext = t->wheel[s->slot];
+	if (s->tnext != TFTPD_NONE)
+		t->s[s->tnext].tprev = i;
+	t->wheel[s->slot] = i;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static uint32_t
+sess_find(const struct tftp_server *t, uint32_t ip, uint16_t port, uint16_t local)
+{
+	uint32_t i = t->hash[tid_hash(ip, port, local) & t->hmask];
+
+	for (; i != TFTPD_NONE; i = t->s[i].hnext)
+		if (t->s[i].client_ip == ip && t->s[i].client_port == port &&
+		    t->s[i].local_port == local)
+			return i;
+	return TFTPD_NONE;
+}
+
+static uint32_t
+sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
+{
+	uint32_t i = t->free_head, *b;
+	struct tftp_sess *s;
+	uint16_t local;
+	unsigned tries;
+
+	if (i == TFTPD_NONE)
+		return TFTPD_NONE;
+	/* Our TID: the next session port not already used with this client. */
+	for (tries = 0; tries < 64; tries++) {
+		local = t->next_port;
+		t->next_port = t->next_port >= t->cfg.port_hi ? t->cfg.port_lo : t->next_port + 1;
+		if (sess_find(t, ip, port, local) == TFTPD_NONE)
+			break;
+	}
+	s = &t->s[i];
+	t->free_head = s->hnext;
+	memset(s, 0, sizeof(*s));
+	s->client_ip = ip;
+	s->client_port = port;
+	s->local_port = local;
+	s->slot = TFTPD_NONE;
+	b = &t->hash[tid_hash(ip, port, local) & t->hmask];
+	s->hnext = *b;
+	*b = i;
+	t->active++;
+	return i;
+}
+
+static void
+sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
+{
+	struct tftp_sess *s = &t->s[i];
+	uint32_t *p = &t->hash[tid_hash(s->client_ip, s->client_port, s->local_port) & t->hmask];
+
+	timer_stop(t, i);
+	while (*p != TFTPD_NONE && *p != i)
+		p = &t->s[*p].hnext;
+	if (*p == i)
+		*p = s->hnext;
+	if (s->gen)
+		ic_put(s->gen);
+	s->gen = NULL;
+	s->file = NULL;
+	s->state = TS_FREE;
+	s->hnext = t->free_head;
+	t->free_head = i;
+	t->active--;
+	cnt[RB_CNT_tftp_sessions_ended]++;
+}
+
+static void
+act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac, uint16_t local)
+{
+	a->sess = TFTPD_NONE;
+	a->local_port = local;
+	a->dst_ip = ip;
+	a->dst_port = port;
+	memcpy(a->dst_mac, mac, 6);
+	a->ctl_len = 0;
+	a->first = 1;
+	a->last = 0;
+}
+
+static void
+act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt)
+{
+	int n = tftp_build_error(a->ctl, sizeof(a->ctl), code, msg);
+
+	a->ctl_len = n > 0 ? (uint16_t)n : 0;
+	cnt[RB_CNT_tftp_errors_sent]++;
+}
+
+/* The window starting after the last acknowledged block. */
+static void
+send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_action *a,
+	    uint64_t *cnt)
+{
+	struct tftp_sess *s = &t->s[i];
+	uint64_t first = s->acked + 1, last = s->acked + s->window;
+
+	if (last > s->nblocks)
+		last = s->nblocks;
+	if (first <= s->sent)
+		cnt[RB_CNT_tftp_retransmits] += (s->sent < last ? s->sent : last) - first + 1;
+	a->sess = i;
+	a->first = first;
+	a->last = last;
+	if (last > s->sent)
+		s->sent = last;
+	s->sent_us = now_us;
+	timer_arm(t, i, now_us);
+}
+
+void
+tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_t port,
+	  const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
+	  uint64_t *drops)
+{
+	struct tftp_opts acc = {0};
+	const struct ic_file *f = NULL;
+	struct tftp_sess *s;
+	uint32_t i;
+	int ret, n;
+
+	act_init(a, ip, port, mac, t->next_port);
+	cnt[RB_CNT_tftp_rrq]++;
+	if (rq->opcode != TFTP_RRQ) {
+		drops[RB_DROP_tftp_wrq_refused]++;
+		return act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
+	}
+	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
+	if (ret == -EACCES) {
+		drops[RB_DROP_tftp_access_denied]++;
+		return act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
+	}
+	if (ret < 0) {
+		drops[RB_DROP_tftp_not_found]++;
+		return act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
+	}
+	i = sess_new(t, ip, port);
+	if (i == TFTPD_NONE) {
+		drops[RB_DROP_tftp_sessions_full]++;
+		return act_error(a, TFTP_EC_UNDEF, "server busy, try again", cnt);
+	}
+	s = &t->s[i];
+	a->local_port = s->local_port;
+	memcpy(s->client_mac, mac, 6);
+	s->file = f;
+	s->gen = ic_get(t->cache);
+	s->blksize = TFTP_DEFAULT_BLKSIZE;
+	s->window = 1;
+	s->rto_us = t->cfg.rto_init_us;
+	cnt[RB_CNT_tftp_sessions_started]++;
+
+	/* Options (RFC 2347): acknowledge what we take, as we take it. */
+	if (rq->opts.mask & TFTP_OPT_BLKSIZE) {
+		s->blksize = tftp_clamp_blksize(rq->opts.blksize, t->cfg.mtu);
+		acc.blksize = s->blksize;
+		acc.mask |= TFTP_OPT_BLKSIZE;
+	}
+	if (rq->opts.mask & TFTP_OPT_TSIZE) {
+		acc.tsize = f->size;
+		acc.mask |= TFTP_OPT_TSIZE;
+	}
+	if (rq->opts.mask & TFTP_OPT_TIMEOUT) {
+		/* The client's retransmission time; ours stays adaptive but
+		 * never waits longer than it, so a lost window is resent
+		 * before the client gives up on us. */
+		acc.timeout = rq->opts.timeout;
+		acc.mask |= TFTP_OPT_TIMEOUT;
+		if ((uint32_t)rq->opts.timeout * 1000000u < s->rto_us)
+			s->rto_us = (uint32_t)rq->opts.timeout * 1000000u;
+	}
+	if (rq->opts.mask & TFTP_OPT_WINDOWSIZE) {
+		s->window = rq->opts.windowsize < t->cfg.max_window ? rq->opts.windowsize
+								    : t->cfg.max_window;
+		acc.windowsize = s->window;
+		acc.mask |= TFTP_OPT_WINDOWSIZE;
+	}
+	s->nblocks = f->size / s->blksize + 1;
+	if (acc.mask) {
+		s->oack = acc;
+		n = tftp_build_oack(a->ctl, sizeof(a->ctl), &acc);
+		if (n > 0) {
+			a->ctl_len = (uint16_t)n;
+			a->sess = i;
+			s->state = TS_OACK;
+			s->sent_us = now_us;
+			cnt[RB_CNT_tftp_oack]++;
+			timer_arm(t, i, now_us);
+			return;
+		}
+	}
+	s->state = TS_DATA;
+	send_window(t, i, now_us, a, cnt);
+}
+
+/* Fold an ACK round trip into the timeout (RFC 6298's smoothing, coarse). */
+static void
+rtt_sample(struct tftp_server *t, struct tftp_sess *s, uint64_t now_us)
+{
+	uint32_t r = (uint32_t)(now_us - s->sent_us), rto;
+
+	s->srtt_us = s->srtt_us ? (7 * s->srtt_us + r) / 8 : r;
+	rto = 4 * s->srtt_us;
+	if (rto < t->cfg.rto_min_us)
+		rto = t->cfg.rto_min_us;
+	if (rto > t->cfg.rto_max_us)
+		rto = t->cfg.rto_max_us;
+	s->rto_us = rto;
+}
+
+void
+tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, uint16_t port,
+	    uint16_t local_port, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
+	    uint64_t *drops)
+{
+	struct tftp_pkt p;
+	struct tftp_sess *s;
+	uint64_t n;
+	uint32_t i;
+
+	act_init(a, ip, port, (const uint8_t[6]){0}, local_port);
+	i = sess_find(t, ip, port, local_port);
+	if (tftp_parse(buf, len, &p) != TFTP_OK) {
+		drops[RB_DROP_tftp_malformed]++;
+		return;
+	}
+	if (i == TFTPD_NONE) {
+		/* RFC 1350: a packet from an unknown TID gets error 5 and
+		 * disturbs nothing; never answer an ERROR with an ERROR. */
+		drops[RB_DROP_tftp_unknown_tid]++;
+		if (p.opcode != TFTP_ERROR)
+			act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
+		return;
+	}
+	s = &t->s[i];
+	memcpy(a->dst_mac, s->client_mac, 6);
+	if (p.opcode == TFTP_ERROR) {
+		drops[RB_DROP_tftp_client_error]++;
+		sess_end(t, i, cnt);
+		return;
+	}
+	if (p.opcode != TFTP_ACK) {
+		drops[RB_DROP_tftp_malformed]++;
+		return;
+	}
+	if (s->state == TS_OACK) {
+		if (p.block != 0) {
+			drops[RB_DROP_tftp_stale_ack]++;
+			return;
+		}
+		rtt_sample(t, s, now_us);
+		s->state = TS_DATA;
+		s->retries = 0;
+		send_window(t, i, now_us, a, cnt);
+		return;
+	}
+	n = tftp_block_unwrap(p.block, s->acked);
+	if (n <= s->acked || n > s->sent) {
+		/* Duplicate, old, or never sent: a timer, not an ACK, decides
+		 * when to send again (RFC 1123 4.2.3.1). */
+		drops[RB_DROP_tftp_stale_ack]++;
+		return;
+	}
+	if (n == s->sent)
+		rtt_sample(t, s, now_us);
+	s->acked = n;
+	s->retries = 0;
+	if (n == s->nblocks) {
+		cnt[RB_CNT_tftp_sessions_done]++;
+		sess_end(t, i, cnt);
+		return;
+	}
+	send_window(t, i, now_us, a, cnt);
+}
+
+unsigned
+tftpd_tick(struct tftp_server *t, uint64_t now_us,
+	   void (*fn)(const struct tftpd_action *act, void *arg), void *arg, uint64_t *cnt,
+	   uint64_t *drops)
+{
+	uint64_t now_ms = now_us / 1000, ms;
+	struct tftpd_action a;
+	unsigned fired = 0;
+	uint32_t i, next;
+
+	if (!t->wheel_now_ms)
+		t->wheel_now_ms = now_ms;
+	/* At most one lap per call: a stalled caller catches up next time. */
+	for (ms = t->wheel_now_ms + 1; ms <= now_ms && ms <= t->wheel_now_ms + TFTPD_WHEEL_SLOTS;
+	     ms++) {
+		for (i = t->wheel[ms % TFTPD_WHEEL_SLOTS]; i != TFTPD_NONE; i = next) {
+			struct tftp_sess *s = &t->s[i];
+
+			next = s->tnext;
+			if (s->deadline_us > now_us)
+				continue; /* a later lap */
+			timer_stop(t, i);
+			act_init(&a, s->client_ip, s->client_port, s->client_mac, s->local_port);
+			if (s->retries >= t->cfg.max_retries) {
+				drops[RB_DROP_tftp_timeout]++;
+				act_error(&a, TFTP_EC_UNDEF, "timed out", cnt);
+				sess_end(t, i, cnt);
+				fn(&a, arg);
+				fired++;
+				continue;
+			}
+			s->retries++;
+			s->rto_us = s->rto_us * 2 < t->cfg.rto_max_us ? s->rto_us * 2
+								     : t->cfg.rto_max_us;
+			if (s->state == TS_OACK) {
+				/* The OACK or its ACK went missing: send it again. */
+				int n = tftp_build_oack(a.ctl, sizeof(a.ctl), &s->oack);
+
+				a.sess = i;
+				a.ctl_len = n > 0 ? (uint16_t)n : 0;
+				s->sent_us = now_us;
+				timer_arm(t, i, now_us);
+				fn(&a, arg);
+			} else {
+				send_window(t, i, now_us, &a, cnt);
+				fn(&a, arg);
+			}
+			fired++;
+		}
+	}
+	t->wheel_now_ms = now_ms;
+	return fired;
+}
+
+const uint8_t *
+tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, uint64_t *off)
+{
+	const struct tftp_sess *s = &t->s[i];
+	uint64_t o = (n - 1) * s->blksize;
+
+	*off = o;
+	*len = o >= s->file->size ? 0
+		: s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
+						  : s->blksize;
+	return s->file->data + o;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tftp_tx.c: the worker's side of TFTP: requests and ACKs in, frames out.
+ *
+ * The session engine (tftp_server.c) decides what to send; this file turns
+ * its actions into frames on the provisioning port. A DATA block is one
+ * mbuf: headers, then the block copied out of the image cache (counted in
+ * tftp_copies). The UDP checksum of the payload comes from the cache's
+ * precomputed partial sums, so building a block reads its bytes once.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+struct emit_ctx {
+	struct dp *d;
+	struct worker *w;
+	struct txbuf *out;
+};
+
+static inline void
+push(struct emit_ctx *c, struct rte_mbuf *m)
+{
+	if (c->out->n == DP_BURST)
+		dp_flush(c->w, c->d->port_id, c->w->index, c->out, RB_CNT_tx_frames,
+			 RB_DROP_tx_full);
+	c->out->m[c->out->n++] = m;
+}
+
+/* One DATA block (or a control packet when payload is NULL and ctl set). */
+static void
+emit_frame(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr, size_t hlen,
+	   const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->d->pool);
+	uint8_t *f;
+	uint32_t sum;
+
+	if (!m) {
+		c->w->drops[RB_DROP_alloc_failed]++;
+		return;
+	}
+	if (RB_UDP_HDRS_LEN + hlen + plen > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		c->w->drops[RB_DROP_alloc_failed]++;
+		return;
+	}
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(f + RB_UDP_HDRS_LEN, hdr, hlen);
+	if (plen)
+		rte_memcpy(f + RB_UDP_HDRS_LEN + hlen, payload, plen);
+	/* hlen is even (4 for DATA), so the payload's sum adds as is. */
+	sum = rb_csum_partial(hdr, hlen, 0) + (uint32_t)payload_sum;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	rb_udp_build_hdr(f, c->d->net.mac, a->dst_mac, c->d->net.ip, a->dst_ip, a->local_port,
+			 a->dst_port, hlen + plen, (uint16_t)sum);
+	m->data_len = (uint16_t)(RB_UDP_HDRS_LEN + hlen + plen);
+	m->pkt_len = m->data_len;
+	push(c, m);
+}
+
+static void
+carry_out(const struct tftpd_action *a, void *arg)
+{
+	struct emit_ctx *c = arg;
+	struct worker *w = c->w;
+	const uint8_t *p;
+	uint8_t hdr[TFTP_HDR_LEN];
+	uint64_t n, off;
+	uint32_t len;
+
+	if (a->ctl_len)
+		emit_frame(c, a, a->ctl, a->ctl_len, NULL, 0, 0);
+	for (n = a->first; a->sess != TFTPD_NONE && n <= a->last; n++) {
+		p = tftpd_block(&w->tftp, a->sess, n, &len, &off);
+		tftp_build_data_hdr(hdr, sizeof(hdr), tftp_block_wire(n));
+		emit_frame(c, a, hdr, sizeof(hdr), p, len,
+			   len ? ic_csum_range(w->tftp.s[a->sess].file, off, len) : 0);
+		w->counters[RB_CNT_tftp_blocks]++;
+		w->counters[RB_CNT_tftp_bytes] += len;
+		w->counters[RB_CNT_tftp_copies]++;
+	}
+}
+
+static inline uint64_t
+now_us(const struct dp *d)
+{
+	return rte_get_tsc_cycles() / d->tsc_per_us;
+}
+
+void
+dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out)
+{
+	struct emit_ctx c = {d, w, out};
+	struct tftpd_action a;
+	struct rb_udp_view uv;
+	struct tftp_req rq;
+
+	w->counters[RB_CNT_tftp_rx]++;
+	if (m->nb_segs > 1 ||
+	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
+		return dp_drop(w, m, RB_DROP_runt);
+	if (uv.dport == d->net.tftp_port) {
+		if (tftp_parse_request(uv.payload, uv.len, &rq) != TFTP_OK) {
+			/* Not worth an answer: whoever sends garbage to
+			 * port 69 gets none. */
+			return dp_drop(w, m, RB_DROP_tftp_malformed);
+		}
+		tftpd_rrq(&w->tftp, &rq, uv.src_ip, uv.sport, uv.src_mac, now_us(d), &a,
+			  w->counters, w->drops);
+	} else {
+		tftpd_input(&w->tftp, uv.payload, uv.len, uv.src_ip, uv.sport, uv.dport,
+			    now_us(d), &a, w->counters, w->drops);
+		if (a.sess == TFTPD_NONE && a.ctl_len)
+			memcpy(a.dst_mac, uv.src_mac, 6); /* error 5 to a stranger */
+	}
+	rte_pktmbuf_free(m);
+	carry_out(&a, &c);
+}
+
+void
+dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out)
+{
+	struct emit_ctx c = {d, w, out};
+
+	if (w->tftp.active)
+		tftpd_tick(&w->tftp, now_us(d), carry_out, &c, w->counters, w->drops);
+}
