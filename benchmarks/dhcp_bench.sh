@@ -35,6 +35,8 @@
 #        RB_PERFDHCP_THREADS=single|multi  RB_KEA_SOCKET=udp|raw
 #        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
 #        RB_STATE_DIR=/tmp (lease files)  RB_QUIET_WAIT=30 (s to wait for an idle box)
+#        RB_LOADGEN=storm|perfdhcp (storm: one dhcp_storm process; perfdhcp:
+#        RB_PERFDHCP_PROCS processes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +56,12 @@ CLIENTS=${RB_CLIENTS:-60000}
 THREADS=${RB_PERFDHCP_THREADS:-single}
 KEA_SOCKET=${RB_KEA_SOCKET:-udp}
 RB_MODE=${RB_RB_MODE:-af_xdp}
+# The load generator: storm (build/benchmarks/dhcp_storm: relay-mode DORA
+# with sendmmsg/recvmmsg, a few % of a core per 10k exchanges/s) or perfdhcp
+# (Kea's tool; about one core per 12k exchanges/s on this box, so it is the
+# ceiling before the faster servers are).
+LOADGEN=${RB_LOADGEN:-storm}
+STORM=build/benchmarks/dhcp_storm
 QUIET_WAIT=${RB_QUIET_WAIT:-30}
 
 die() { echo "dhcp_bench.sh: $*" >&2; exit 2; }
@@ -78,8 +86,8 @@ stamp=$(date +%Y%m%d-%H%M%S)
 res=${RB_RESULTS:-results}/dhcp-$stamp
 mkdir -p "$res/raw"
 # Lease files live here: on disk by default, as in production (dnsmasq
-# fsyncs its lease file on every change); RB_STATE_DIR=/dev/shm takes the
-# disk out of the measurement.
+# rewrites and fsyncs its whole lease file after each batch of changes, Kea
+# appends to its CSV); RB_STATE_DIR=/dev/shm takes the disk out of it.
 work=$(mktemp -d "${RB_STATE_DIR:-/tmp}/rackboot-dhcpbench.XXXXXX")
 chmod 755 "$work"        # dnsmasq drops privileges after opening its files
 SRV_PID= CUR= PERF_PIDS=()
@@ -116,7 +124,7 @@ start_dnsmasq() {
   in_srv ip addr replace "$SRV_CIDR" dev "$P-srv0"
   # --no-ping: dnsmasq otherwise pings every address before offering it and
   # holds the OFFER ~3 s for the echo timeout; perfdhcp then counts every new
-  # client as lost. Kea and rackboot do no such check either.
+  # client as lost. Kea does no such check by default either.
   # --quiet-dhcp + --log-facility=-: no per-packet logging, none to syslog.
   # ip netns exec directly, not the in_srv function: `in_srv ... &` would be
   # a subshell, and $! its PID rather than dnsmasq's.
@@ -275,30 +283,45 @@ step() { # server rate tag
   # "-D N%" (checked after 10 exchanges) and "-D N" abort runs that lose
   # nothing; an overloaded step simply runs its whole period.
   k0=$(ticks "$SRV_PID"); b0=$(busy); t0=$(date +%s.%N)
-  PERF_PIDS=()
-  for i in $(seq 1 "$PROCS"); do
-    # Distinct base MACs per process so the client sets do not overlap; -W
-    # waits 0.5 s after the period for replies still in flight. `times`
-    # reports perfdhcp's CPU seconds once it has exited.
-    timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c$i" bash -c 'perfdhcp "$@"; rc=$?; times; exit $rc' _ \
-      -4 -g "$THREADS" -l "$(client_ip "$i")" -r "$per_rate" -R "$per_clients" \
-      -b "mac=02:0c:00:0$i:00:00" -p "$PERIOD" -W 500000 -x e "$SRV_IP" \
-      > "$res/raw/$tag.perfdhcp$i.txt" 2>&1 &
-    PERF_PIDS+=($!)
-  done
-  for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
-  PERF_PIDS=()
+  if [ "$LOADGEN" = storm ]; then
+    timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c1" "$STORM" --server "$SRV_IP" \
+      --relay "$(client_ip 1)" --rate "$rate" --clients "$CLIENTS" --duration "$PERIOD" \
+      > "$res/raw/$tag.storm.txt" 2>&1 || true
+  else
+    PERF_PIDS=()
+    for i in $(seq 1 "$PROCS"); do
+      # Distinct base MACs per process so the client sets do not overlap; -W
+      # waits 0.5 s after the period for replies still in flight. `times`
+      # reports perfdhcp's CPU seconds once it has exited.
+      timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c$i" bash -c 'perfdhcp "$@"; rc=$?; times; exit $rc' _ \
+        -4 -g "$THREADS" -l "$(client_ip "$i")" -r "$per_rate" -R "$per_clients" \
+        -b "mac=02:0c:00:0$i:00:00" -p "$PERIOD" -W 500000 -x e "$SRV_IP" \
+        > "$res/raw/$tag.perfdhcp$i.txt" 2>&1 &
+      PERF_PIDS+=($!)
+    done
+    for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
+    PERF_PIDS=()
+  fi
   t1=$(date +%s.%N); k1=$(ticks "$SRV_PID"); b1=$(busy)
   kill -0 "$SRV_PID" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
   [ "$k1" -ge "$k0" ] || k1=-1
   "stop_$name"
-  for i in $(seq 1 "$PROCS"); do
-    read -r s a c < <(parse_perf "$res/raw/$tag.perfdhcp$i.txt")
-    tot_sent=$((tot_sent + s)) tot_acks=$((tot_acks + a))
-    cpu_max=$(awk -v c="$c" -v m="$cpu_max" -v t0="$t0" -v t1="$t1" 'BEGIN { v = 100 * c / (t1 - t0); print (v > m ? v : m) }')
-  done
+  if [ "$LOADGEN" = storm ]; then
+    # started = DISCOVERs sent, done = ACKs received, cpu_s = its own CPU.
+    read -r s a c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+                          END { printf "%d %d %.2f\n", v["started"], v["done"], v["cpu_s"] }' \
+                        "$res/raw/$tag.storm.txt")
+    tot_sent=$s tot_acks=$a
+    cpu_max=$(awk -v c="$c" -v t0="$t0" -v t1="$t1" 'BEGIN { print 100 * c / (t1 - t0) }')
+  else
+    for i in $(seq 1 "$PROCS"); do
+      read -r s a c < <(parse_perf "$res/raw/$tag.perfdhcp$i.txt")
+      tot_sent=$((tot_sent + s)) tot_acks=$((tot_acks + a))
+      cpu_max=$(awk -v c="$c" -v m="$cpu_max" -v t0="$t0" -v t1="$t1" 'BEGIN { v = 100 * c / (t1 - t0); print (v > m ? v : m) }')
+    done
+  fi
   read -r R_ACH R_DROP R_CPU R_SRV R_BUSY < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
       -v c="$cpu_max" -v k="$((k1 - k0))" -v b="$((b1 - b0))" -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
     'BEGIN { printf "%.0f %.2f %.0f %s %.0f\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
@@ -366,7 +389,11 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
 {
   echo "dhcp_bench: $(nproc) cores, kernel $(uname -r), $(perfdhcp -v 2>&1 | head -1 | sed 's/^/perfdhcp /')"
   echo "servers: $SERVERS; reps $REPS, period ${PERIOD}s, start ${START_RATE}/s x$FACTOR, refine $REFINE, max drop $MAX_DROP%"
-  echo "perfdhcp: $PROCS process(es), -g $THREADS, $CLIENTS clients total, relay mode (giaddr 198.18.0.1x)"
+  if [ "$LOADGEN" = storm ]; then
+    echo "load: dhcp_storm, 1 process, $CLIENTS clients, relay mode (giaddr 198.18.0.11)"
+  else
+    echo "load: perfdhcp, $PROCS process(es), -g $THREADS, $CLIENTS clients total, relay mode (giaddr 198.18.0.1x)"
+  fi
 } | tee "$res/env.txt" >&2
 
 declare -A ROW
@@ -395,7 +422,7 @@ for name in $SERVERS; do
   m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
   maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
   note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)); stopped: ${whys[$m]}"
-  if fgt "$maxcpu" 90; then note="$note; perfdhcp near CPU-bound"; fi
+  if fgt "$maxcpu" 90; then note="$note; $LOADGEN near CPU-bound"; fi
   case $name in
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
@@ -406,7 +433,7 @@ done
 {
   echo "DHCP DORA exchanges/s at <= $MAX_DROP% loss, median of $REPS, same rack, same run ($stamp)"
   echo
-  echo "| server | median DORA/s | runs | drop % | perfdhcp CPU % | notes |"
+  echo "| server | median DORA/s | runs | drop % | $LOADGEN CPU % | notes |"
   echo "|---|---|---|---|---|---|"
   for name in $SERVERS; do echo "${ROW[$name]}"; done
 } | tee "$res/table.md"

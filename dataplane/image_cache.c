@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "image_cache.h"
-#include "tftp.h"
 
 #define MIN_SLOTS 16
 #define EXACT_MAX (128u * 1024) /* ic_csum_range(): longest len summed in O(1) */
@@ -420,25 +419,9 @@ ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_
 	return err;
 }
 
-int
-ic_tftp_code(int err)
-{
-	switch (err) {
-	case -EACCES:
-		return TFTP_EC_ACCESS;
-	case -ENOENT:
-	case -EISDIR:
-	case -ENAMETOOLONG:
-		return TFTP_EC_NOT_FOUND;
-	default:
-		return TFTP_EC_UNDEF;
-	}
-}
-
 const char *
 ic_safe_name(const char *name, char *buf, size_t cap)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
 	size_t pos = 0, total = 0, budget, w;
 
@@ -454,14 +437,10 @@ ic_safe_name(const char *name, char *buf, size_t cap)
 		w = WIDTH(*p);
 		if (pos + w > budget)
 			break;
-		if (w == 1) {
+		if (w == 1)
 			buf[pos++] = (char)*p;
-		} else {
-			buf[pos++] = '\\';
-			buf[pos++] = 'x';
-			buf[pos++] = hex[*p >> 4];
-			buf[pos++] = hex[*p & 15];
-		}
+		else
+			pos += (size_t)sprintf(buf + pos, "\\x%02x", *p);
 	}
 #undef WIDTH
 	if (*p && cap > 4) {
@@ -649,6 +628,21 @@ by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* Stats what w->rel resolves to beneath the root; 0 or -errno. O_PATH:
+ * looking at a device or FIFO must not open it. */
+static int
+look(const struct walk *w, struct stat *sb)
+{
+	int fd = open_beneath(w, w->rel, O_PATH), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, sb) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int walk_entry(struct walk *w, size_t rlen, const char *name, int depth);
 
 /* Indexes and walks the directory w->rel (len bytes; 0: the root) at depth.
@@ -708,7 +702,7 @@ walk_entry(struct walk *w, size_t rlen, const char *name, int depth)
 {
 	size_t nlen = strlen(name), len = rlen ? rlen + 1 + nlen : nlen, i;
 	struct stat sb;
-	int fd, err = 0;
+	int err;
 
 	for (i = 0; i < nlen; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f || name[i] == '\\')
@@ -724,21 +718,17 @@ walk_entry(struct walk *w, size_t rlen, const char *name, int depth)
 	if (rlen)
 		w->rel[rlen] = '/';
 	memcpy(w->rel + len - nlen, name, nlen + 1);
-	/* O_PATH: looking at a device or FIFO must not open it. */
-	fd = open_beneath(w, w->rel, O_PATH);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		count_open_error(w, fd < 0 ? fd : -errno);
-		goto out;
-	}
-	if (S_ISDIR(sb.st_mode))
+	err = look(w, &sb);
+	if (err) {
+		count_open_error(w, err);
+		err = 0;
+	} else if (S_ISDIR(sb.st_mode)) {
 		err = walk_dir(w, len, depth + 1);
-	else if (S_ISREG(sb.st_mode))
+	} else if (S_ISREG(sb.st_mode)) {
 		err = load_file(w, len);
-	else
+	} else {
 		w->st->skipped_special++;
-out:
-	if (fd >= 0)
-		close(fd);
+	}
 	w->rel[rlen] = '\0';
 	return err;
 }

@@ -134,7 +134,7 @@ int ic_lookup(const struct image_cache *ic, const char *name, const struct ic_fi
  */
 int ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_t len);
 
-/* Takes one more reference (atomically; any thread). Returns ic. */
+/* Takes one more reference (atomically; any thread). Returns ic; NULL is a no-op. */
 struct image_cache *ic_get(struct image_cache *ic);
 /* Drops one reference (atomically; any thread); the last frees ic. NULL is a no-op. */
 void ic_put(struct image_cache *ic);
@@ -162,11 +162,6 @@ uint16_t ic_csum_range(const struct ic_file *f, uint64_t off, uint32_t len);
  * ic_lookup().
  */
 int ic_normalize(const char *name, char *out, size_t cap);
-
-/* The TFTP ERROR code for an ic_lookup() error: 2 (access violation) for
- * -EACCES, 1 (file not found) for -ENOENT, -EISDIR, -ENAMETOOLONG, 0
- * (undefined) for anything else. */
-int ic_tftp_code(int err);
 
 /*
  * A copy of name safe to log: printable ASCII as is, every other byte and

@@ -228,7 +228,8 @@ tftp_setup(char *msg, size_t cap)
 		.max_retries = dp.cfg.tftp_retries,
 		.rto_min_us = 10000,
 		.rto_init_us = 200000,
-		.rto_max_us = 5000000,
+		.rto_max_us = 2000000,
+		.give_up_us = 15000000,
 	};
 	uint16_t w;
 	int ret;

@@ -87,6 +87,8 @@ timer_arm(struct tftp_server *t, uint32_t i, uint64_t now_us)
 	uint64_t ms;
 
 	timer_stop(t, i);
+	if (!t->wheel_now_ms)
+		t->wheel_now_ms = now_us / 1000; /* no tick yet: the wheel starts here */
 	s->deadline_us = now_us + s->rto_us;
 	ms = (s->deadline_us + 999) / 1000;
 	if (ms <= t->wheel_now_ms)
@@ -130,6 +132,8 @@ sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
 		if (sess_find(t, ip, port, local) == TFTPD_NONE)
 			break;
 	}
+	if (tries == 64)
+		return TFTPD_NONE; /* every port tried is this client's already */
 	s = &t->s[i];
 	t->free_head = s->hnext;
 	memset(s, 0, sizeof(*s));
@@ -188,13 +192,19 @@ act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt)
 	cnt[RB_CNT_tftp_errors_sent]++;
 }
 
-/* The window starting after the last acknowledged block. */
+/*
+ * The window starting after the last acknowledged block. `probe` (a second
+ * timeout without progress) sends the next window as well: when the client
+ * has the whole window but its ACK was lost, some clients (atftp) ignore a
+ * window they already hold without acknowledging again, and only blocks
+ * past it make them speak.
+ */
 static void
 send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_action *a,
-	    uint64_t *cnt)
+	    uint64_t *cnt, bool probe)
 {
 	struct tftp_sess *s = &t->s[i];
-	uint64_t first = s->acked + 1, last = s->acked + s->window;
+	uint64_t first = s->acked + 1, last = s->acked + (probe ? 2u : 1u) * s->window;
 
 	if (last > s->nblocks)
 		last = s->nblocks;
@@ -248,6 +258,7 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	s->blksize = TFTP_DEFAULT_BLKSIZE;
 	s->window = 1;
 	s->rto_us = t->cfg.rto_init_us;
+	s->progress_us = now_us;
 	cnt[RB_CNT_tftp_sessions_started]++;
 
 	/* Options (RFC 2347): acknowledge what we take, as we take it. */
@@ -290,7 +301,18 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 		}
 	}
 	s->state = TS_DATA;
-	send_window(t, i, now_us, a, cnt);
+	send_window(t, i, now_us, a, cnt, false);
+}
+
+/* The longest rto: rto_max, or the client's timeout option when shorter. */
+static uint32_t
+rto_cap(const struct tftp_server *t, const struct tftp_sess *s)
+{
+	uint32_t cap = t->cfg.rto_max_us;
+
+	if ((s->oack.mask & TFTP_OPT_TIMEOUT) && (uint32_t)s->oack.timeout * 1000000u < cap)
+		cap = (uint32_t)s->oack.timeout * 1000000u;
+	return cap;
 }
 
 /* Fold an ACK round trip into the timeout (RFC 6298's smoothing, coarse). */
@@ -303,8 +325,8 @@ rtt_sample(struct tftp_server *t, struct tftp_sess *s, uint64_t now_us)
 	rto = 4 * s->srtt_us;
 	if (rto < t->cfg.rto_min_us)
 		rto = t->cfg.rto_min_us;
-	if (rto > t->cfg.rto_max_us)
-		rto = t->cfg.rto_max_us;
+	if (rto > rto_cap(t, s))
+		rto = rto_cap(t, s);
 	s->rto_us = rto;
 }
 
@@ -348,10 +370,12 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 			drops[RB_DROP_tftp_stale_ack]++;
 			return;
 		}
-		rtt_sample(t, s, now_us);
+		if (!s->retries) /* Karn: a resent OACK's round trip is ambiguous */
+			rtt_sample(t, s, now_us);
 		s->state = TS_DATA;
 		s->retries = 0;
-		send_window(t, i, now_us, a, cnt);
+		s->progress_us = now_us;
+		send_window(t, i, now_us, a, cnt, false);
 		return;
 	}
 	n = tftp_block_unwrap(p.block, s->acked);
@@ -361,16 +385,17 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 		drops[RB_DROP_tftp_stale_ack]++;
 		return;
 	}
-	if (n == s->sent)
+	if (n == s->sent && !s->retries) /* Karn: not after a retransmission */
 		rtt_sample(t, s, now_us);
 	s->acked = n;
 	s->retries = 0;
+	s->progress_us = now_us;
 	if (n == s->nblocks) {
 		cnt[RB_CNT_tftp_sessions_done]++;
 		sess_end(t, i, cnt);
 		return;
 	}
-	send_window(t, i, now_us, a, cnt);
+	send_window(t, i, now_us, a, cnt, false);
 }
 
 unsigned
@@ -396,7 +421,12 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 				continue; /* a later lap */
 			timer_stop(t, i);
 			act_init(&a, s->client_ip, s->client_port, s->client_mac, s->local_port);
-			if (s->retries >= t->cfg.max_retries) {
+			/* Give up only when the client has been quiet long
+			 * enough for its own retransmission timer (often
+			 * seconds) to have fired too: fast retries alone say
+			 * nothing about a client that simply waits. */
+			if (s->retries >= t->cfg.max_retries &&
+			    now_us - s->progress_us >= t->cfg.give_up_us) {
 				drops[RB_DROP_tftp_timeout]++;
 				act_error(&a, TFTP_EC_UNDEF, "timed out", cnt);
 				sess_end(t, i, cnt);
@@ -404,9 +434,9 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 				fired++;
 				continue;
 			}
-			s->retries++;
-			s->rto_us = s->rto_us * 2 < t->cfg.rto_max_us ? s->rto_us * 2
-								     : t->cfg.rto_max_us;
+			if (s->retries < UINT8_MAX)
+				s->retries++;
+			s->rto_us = s->rto_us * 2 < rto_cap(t, s) ? s->rto_us * 2 : rto_cap(t, s);
 			if (s->state == TS_OACK) {
 				/* The OACK or its ACK went missing: send it again. */
 				int n = tftp_build_oack(a.ctl, sizeof(a.ctl), &s->oack);
@@ -417,7 +447,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 				timer_arm(t, i, now_us);
 				fn(&a, arg);
 			} else {
-				send_window(t, i, now_us, &a, cnt);
+				send_window(t, i, now_us, &a, cnt, s->retries >= 2);
 				fn(&a, arg);
 			}
 			fired++;
@@ -437,5 +467,5 @@ tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, 
 	*len = o >= s->file->size ? 0
 		: s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
 						  : s->blksize;
-	return s->file->data + o;
+	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
 }

@@ -39,7 +39,8 @@ struct tftpd_cfg {
 	uint16_t port_lo, port_hi; /* session (server TID) ports, host order */
 	uint16_t max_window;       /* largest windowsize accepted */
 	uint32_t max_sessions;
-	uint8_t max_retries;       /* retransmissions of one window before giving up */
+	uint8_t max_retries;       /* retransmissions of one window before giving up... */
+	uint32_t give_up_us;       /* ...once the client has also been silent this long */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
 };
 
@@ -60,6 +61,7 @@ struct tftp_sess {
 	uint64_t sent;        /* highest block sent */
 	uint64_t sent_us;     /* when the current window went out */
 	uint64_t deadline_us; /* retransmission due */
+	uint64_t progress_us; /* last time the client acknowledged something new */
 	uint32_t hnext;       /* hash chain */
 	uint32_t tnext, tprev; /* timer wheel slot list */
 	uint32_t slot;        /* wheel slot, TFTPD_NONE when not armed */

@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# test_tftp.sh: a TFTP server on a virtual rack, checked with real clients
+# (tftp-hpa, curl, atftp) and a small raw-socket probe.
+#  - files of 0, 512, 513, 1468 bytes, 1 MiB, a nested file and a symlink
+#    inside the root come back byte-identical, with the default block size,
+#    blksize 1468 (and 8, 65464), windowsize 1/8/32/64 and tsize
+#  - a 100 MiB file (204800 blocks of 512, 71431 of 1468: both past 65535,
+#    so the block number rolls over) comes back identical
+#  - traversal (.., absolute paths, backslashes, a symlink out of the root)
+#    and a missing file fail with a TFTP error and leak nothing
+#  - write requests are refused
+#  - 16 clients at once in 4 namespaces, a fresh transfer port (TID), an
+#    ERROR 5 to a stray sender that does not disturb the transfer
+#  - 5% loss each way (nftables on the rack switch; this kernel has no
+#    sch_netem) at windowsize 1 and 32: still identical
+#  - multicast (RFC 2090 / PXE MTFTP): TODO, see check_multicast
+#
+# The server under test: TFTP_SERVER=rackboot (default) | tftpd-hpa | atftpd
+# | dnsmasq. The peers run the same checks so the checks themselves are
+# validated; a peer may legitimately fail some (no windowsize, its own
+# symlink policy). Every server serves the same tree as 198.18.0.1:69.
+# Env: RB_TFTP_LOSS=5 (% dropped in each direction), RB_TFTP_LOSS_MB=20 (the
+# big file of the loss section), RB_TFTP_LOSS_TIMEOUT=300 (s per loss check),
+# RB_TFTP_KEEP_GOING=1 (run every check even if the server never answers).
+# Needs root. Uses its own namespace prefix so it never touches a running rack.
+set -uo pipefail
+: "${RB_BUILD:?}" "${RB_SRC:?}"
+[ "$(id -u)" = 0 ] || { echo "test_tftp.sh: needs root (network namespaces)" >&2; exit 1; }
+for t in ip curl tftp atftp nft python3 cmp timeout; do
+  command -v $t >/dev/null || { echo "test_tftp.sh: $t missing: run scripts/deps.sh" >&2; exit 1; }
+done
+
+SERVER=${TFTP_SERVER:-rackboot}
+LOSS=${RB_TFTP_LOSS:-5}
+LOSS_MB=${RB_TFTP_LOSS_MB:-20}
+LOSS_T=${RB_TFTP_LOSS_TIMEOUT:-300}
+export RB_PREFIX=rbf$$   # rbf: this test (rbd, rbt: the DHCP and rack tests)
+P=$RB_PREFIX
+RACK="$RB_SRC/scripts/rack.sh"
+RB="$RB_BUILD/control/rackboot"
+SRV_IP=198.18.0.1
+work=$(mktemp -d /tmp/rackboot-tftp.XXXXXX)
+root=$work/root
+pass=0 fail=0 srv_pid= bg_pids=()
+
+ok()   { pass=$((pass + 1)); echo "ok - $*"; }
+bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+in_srv() { ip netns exec "$P-srv" "$@"; }
+
+cleanup() {
+  local p
+  for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "$srv_pid" ] && "stop_$SERVER" >/dev/null 2>&1
+  "$RACK" down >/dev/null 2>&1     # takes the loss table (in $P-rack) with it
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+kill_wait() { # pid: TERM, up to 10 s, then KILL
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null
+  return 0
+}
+
+# ---------------------------------------------------------------- the tree
+# Servers drop privileges (tftp, nobody): everything is world-readable,
+# $work included, and so is the secret outside the root -- a server that
+# walks out of its root must be able to read it, or the traversal checks
+# would prove nothing.
+mkdir -p "$root/sub/dir" "$work/repo" "$work/out"
+: > "$root/empty"
+head -c 512 /dev/urandom > "$root/f512"       # exactly one block: a 0-byte DATA ends it
+head -c 513 /dev/urandom > "$root/f513"
+head -c 1468 /dev/urandom > "$root/f1468"     # one block at blksize 1468
+head -c $((1 << 20)) /dev/urandom > "$root/f1m"
+head -c 70000 /dev/urandom > "$root/sub/dir/nested.bin"
+head -c $((100 << 20)) /dev/urandom > "$root/f100m"
+head -c $((LOSS_MB << 20)) /dev/urandom > "$root/floss"
+ln -s sub/dir/nested.bin "$root/link-in"      # inside the root, to a file inside
+ln -s /etc/passwd "$root/link-out"            # inside the root, pointing out of it
+echo "secret $$ $(date +%N)" > "$work/secret" # outside the root
+chmod -R a+rX "$work"
+
+# ------------------------------------------------------------ the servers
+# start_<server>: serve $root as 198.18.0.1:69 in $P-srv, set srv_pid.
+# stop_<server>: stop it and undo what start did. Readiness: ready().
+
+start_rackboot() {
+  [ -x "$RB" ] || { echo "$RB missing (scripts/build.sh)" > "$work/srv.log"; return 1; }
+  # As test_dhcp.sh's start_rb, without DHCP: rackboot holds the address
+  # itself, the kernel side of the port has none.
+  cat > "$work/rb.yaml" <<YAML
+server:
+  address: $SRV_IP/24
+port:
+  mode: af_xdp
+  interface: $P-srv0
+dataplane:
+  lcores: "0,1"
+  hugepages: off
+  memory_mb: 256
+  mbufs: 8192
+http:
+  port: 80
+  root: $work/repo
+tftp:
+  root: $root
+  port: 69
+  session_ports: 61000-65535
+YAML
+  ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/srv.log" 2>&1 &
+  srv_pid=$!
+  for _ in $(seq 1 150); do
+    grep -q "serving http" "$work/srv.log" 2>/dev/null && return 0
+    kill -0 "$srv_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  return 1
+}
+stop_rackboot() { kill_wait "$srv_pid"; srv_pid=; }
+
+start_tftpd-hpa() {
+  # Debian's defaults (/etc/default/tftpd-hpa): --secure (chroot to the
+  # root) as user tftp. -L: foreground; it still forks per request.
+  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
+  ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$SRV_IP:69" "$root" \
+    > "$work/srv.log" 2>&1 &
+  srv_pid=$!
+}
+stop_tftpd-hpa() {
+  kill_wait "$srv_pid"; srv_pid=
+  in_srv ip addr del "$SRV_IP/24" dev "$P-srv0" 2>/dev/null
+  return 0
+}
+
+# atftpd conflicts with tftpd-hpa in Debian (Conflicts: tftpd-hpa), so when
+# it is not installed its binary is taken from the Debian package, unpacked
+# (not installed) under the build directory. It needs only libpcre2 and
+# libwrap0, which deps.sh installs.
+atftpd_bin() {
+  local dir=$RB_BUILD/peers/atftpd tmp
+  command -v atftpd 2>/dev/null && return 0
+  if [ ! -x "$dir/usr/sbin/atftpd" ]; then
+    tmp=$(mktemp -d /tmp/rackboot-atftpd.XXXXXX)
+    chmod 755 "$tmp"    # apt's _apt user writes the download
+    (cd "$tmp" && apt-get download -q atftpd >/dev/null 2>&1) &&
+      mkdir -p "$dir" && dpkg-deb -x "$tmp"/atftpd_*.deb "$dir"
+    rm -rf "$tmp"
+  fi
+  [ -x "$dir/usr/sbin/atftpd" ] && echo "$dir/usr/sbin/atftpd"
+}
+start_atftpd() {
+  local bin
+  bin=$(atftpd_bin) || { echo "atftpd: not installed and apt-get download failed" > "$work/srv.log"; return 1; }
+  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
+  ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$SRV_IP" \
+    --user nobody --group nogroup --maxthread 200 --logfile "$work/atftpd.log" "$root" \
+    > "$work/srv.log" 2>&1 &
+  srv_pid=$!
+}
+stop_atftpd() { stop_tftpd-hpa; }
+
+start_dnsmasq() {
+  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
+  # --port=0: no DNS. No --tftp-secure: serve any readable file in the root.
+  ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
+    --interface="$P-srv0" --bind-interfaces --enable-tftp --tftp-root="$root" \
+    --log-facility=- > "$work/srv.log" 2>&1 &
+  srv_pid=$!
+}
+stop_dnsmasq() { stop_tftpd-hpa; }
+
+# Does the server answer an RRQ? Up to 15 s of 1-s tries.
+ready() {
+  for _ in $(seq 1 15); do
+    in_ns c1 curl -s --max-time 1 -o "$work/out/ready" "tftp://$SRV_IP/f512" &&
+      cmp -s "$work/out/ready" "$root/f512" && return 0
+    kill -0 "$srv_pid" 2>/dev/null || return 1
+  done
+  return 1
+}
+
+# --------------------------------------------------------------- clients
+# Each returns success only for an identical copy. $work/client.log keeps
+# what the client said, for the failure checks and the check names.
+out=$work/out/file
+same() { [ -f "$out" ] && cmp -s "$out" "$1"; }
+
+# tftp-hpa 5.2: no blksize/windowsize/tsize options at all (not in the
+# client, only the server); exits 0 even after "Error code N: ..." and leaves
+# an empty local file behind, so success is judged by the output and cmp.
+hpa_get() { # secs name [tftp options before the host]
+  local t=$1 name=$2; shift 2
+  rm -f "$out"
+  in_ns c1 timeout "$t" tftp "$@" "$SRV_IP" -m binary -c get "$name" "$out" > "$work/client.log" 2>&1
+  ! grep -qE 'Error code|timed out' "$work/client.log"
+}
+hpa_file() { hpa_get 30 "$1" && same "$root/$1"; }
+
+# curl: --path-as-is, or it would drop the ".." of a traversal itself. On a
+# TFTP error curl 7.88 prints a wrong message (getpeername ... errno 107);
+# the exit status carries the TFTP code: 68 not found, 69 access violation,
+# 71 illegal operation or code 0 (see tftp_err_msg() in the check names).
+curl_get() { # secs name [curl options]
+  local t=$1 name=$2; shift 2
+  rm -f "$out"
+  in_ns c1 curl -sS --path-as-is --max-time "$t" "$@" -o "$out" "tftp://$SRV_IP/$name" > "$work/client.log" 2>&1
+}
+curl_file() { local name=$1; shift; curl_get 30 "$name" "$@" && same "$root/$name"; }
+
+# atftp 0.8: --option "name value"; tsize must be asked for as "tsize 0"
+# ("tsize enable", as the man page says, sends the word "enable" and the
+# server ignores it). --trace logs the OACK, which says what the server
+# agreed to. Exits 255 on a TFTP error.
+atftp_get() { # secs ns name [atftp options]
+  local t=$1 ns=$2 name=$3; shift 3
+  rm -f "$out"
+  in_ns "$ns" timeout "$t" atftp --get -r "$name" -l "$out" "$@" "$SRV_IP" > "$work/client.log" 2>&1
+}
+atftp_file() { local name=$1; shift; atftp_get 60 c1 "$name" --trace "$@" && same "$root/$name"; }
+# What the server's OACK said, e.g. "tsize: 1048576, blksize: 1468," (empty: none).
+oack() { sed -n 's/^received OACK <\(.*\)>$/\1/p' "$work/client.log" | head -1; }
+oack_has() { grep -q "$1" <<<"$(oack)"; }
+
+# --------------------------------------------------------------- the rack
+"$RACK" up >/dev/null
+i=10
+for c in c1 c2 c3 c4 cl; do   # cl: the lossy client
+  "$RACK" client $c "198.18.0.$i/24" >/dev/null; i=$((i + 1))
+done
+declare -F "start_$SERVER" >/dev/null || { echo "test_tftp.sh: unknown TFTP_SERVER $SERVER" >&2; exit 2; }
+echo "# server under test: $SERVER"
+check "$SERVER starts" "start_$SERVER" || { cat "$work/srv.log"; exit 1; }
+if ! check "$SERVER answers a read request on $SRV_IP:69" ready; then
+  [ "${RB_TFTP_KEEP_GOING:-0}" = 1 ] || { echo "$pass passed, $fail failed"; exit 1; }
+fi
+
+# --- tftp-hpa: default block size (512), lockstep ------------------------------
+for f in empty f512 f513 f1468 f1m sub/dir/nested.bin link-in; do
+  check "tftp-hpa get $f: identical" hpa_file "$f"
+done
+verbose_ok() { hpa_get 30 f1m -v && same "$root/f1m" && grep -q 'Received 1048576 bytes' "$work/client.log"; }
+check "tftp-hpa -v get f1m: identical, reports 1048576 bytes" verbose_ok
+lead_ok() { hpa_get 30 /f512 && same "$root/f512"; }
+check "tftp-hpa get /f512 (leading '/' is relative to the root): identical" lead_ok
+
+# --- curl ----------------------------------------------------------------------
+for f in f512 f513 f1m sub/dir/nested.bin link-in; do
+  check "curl (default blksize) get $f: identical" curl_file "$f"
+done
+# curl 7.88 sends "tsize 0" in every RRQ but then rejects an OACK saying
+# tsize 0 ("invalid tsize -:0:- value in OACK packet", exit 71), so it
+# cannot fetch an empty file from a server that honours tsize; without
+# options it can, and then writes no file at all for 0 bytes.
+curl_empty() { curl_get 10 empty --tftp-no-options && { [ ! -e "$out" ] || [ ! -s "$out" ]; }; }
+check "curl --tftp-no-options get empty: 0 bytes" curl_empty
+for f in f1468 f513 f1m sub/dir/nested.bin; do
+  check "curl --tftp-blksize 1468 get $f: identical" curl_file "$f" --tftp-blksize 1468
+done
+check "curl --tftp-no-options (plain RFC 1350) get f1m: identical" curl_file f1m --tftp-no-options
+
+# --- atftp: options ----------------------------------------------------------
+atftp_file f1m --option "blksize 1468"; rc=$?
+check "atftp blksize 1468 get f1m: identical" [ $rc = 0 ]
+check "atftp blksize 1468: OACK blksize 1468 (OACK: $(oack))" oack_has 'blksize: 1468,'
+atftp_file f513 --option "blksize 8"; rc=$?
+check "atftp blksize 8 (the minimum) get f513: identical (OACK: $(oack))" [ $rc = 0 ]
+# 65464 does not fit a 1500-byte frame: a server may OACK less (RFC 2348),
+# or send IP fragments; either way the bytes must arrive.
+atftp_file f1m --option "blksize 65464"; rc=$?
+check "atftp blksize 65464 get f1m: identical (OACK: $(oack))" [ $rc = 0 ]
+declare -A WS_OK
+for w in 1 8 32 64; do
+  atftp_file f1m --option "blksize 1468" --option "windowsize $w"; rc=$?
+  check "atftp blksize 1468 windowsize $w get f1m: identical" [ $rc = 0 ]
+  oack_has "windowsize: $w," && WS_OK[$w]=1
+  check "atftp windowsize $w: OACK windowsize $w (OACK: $(oack))" [ -n "${WS_OK[$w]:-}" ]
+done
+atftp_file f1m --option "tsize 0"; rc=$?
+check "atftp tsize 0 get f1m: identical" [ $rc = 0 ]
+check "atftp tsize 0: OACK tsize 1048576 (OACK: $(oack))" oack_has 'tsize: 1048576,'
+atftp_file empty --option "tsize 0" --option "blksize 1468"; rc=$?
+check "atftp tsize 0 get empty: identical, OACK tsize 0 (OACK: $(oack))" \
+  eval '[ $rc = 0 ] && oack_has "tsize: 0,"'
+
+ident() { [ "$1" = 0 ] && cmp -s "$out" "$2"; }   # client exit status, expected file
+
+# --- rollover: 100 MiB, more than 65535 blocks ---------------------------------
+t0=$SECONDS
+atftp_get 300 c1 f100m --option "blksize 1468" --option "windowsize 32"; rc=$?
+check "atftp blksize 1468 windowsize 32 get f100m (71431 blocks): identical ($((SECONDS - t0)) s)" \
+  ident $rc "$root/f100m"
+t0=$SECONDS
+curl_get 300 f100m; rc=$?
+check "curl default blksize get f100m (204800 blocks): identical ($((SECONDS - t0)) s)" \
+  ident $rc "$root/f100m"
+t0=$SECONDS
+curl_get 300 f100m --tftp-blksize 1468; rc=$?
+check "curl --tftp-blksize 1468 get f100m: identical ($((SECONDS - t0)) s)" \
+  ident $rc "$root/f100m"
+rm -f "$out"
+
+# --- traversal and missing files -------------------------------------------------
+# Each name must fail with a TFTP ERROR: code 1 (file not found) or 2 (access
+# violation), and whatever the client wrote must not be the target.
+curl_code() { # curl exit status -> TFTP error name
+  case $1 in 68) echo "file not found" ;; 69) echo "access violation" ;;
+    71) echo "illegal operation/undefined" ;; 28) echo "timeout" ;; *) echo "curl exit $1" ;; esac
+}
+refused_hpa() { # name target
+  hpa_get 10 "$1"
+  msg=$(grep -m1 -o 'Error code .*' "$work/client.log" || echo "no error: $(head -c 80 "$work/client.log")")
+  [[ $msg =~ ^Error\ code\ [12]: ]] && ! { [ -s "$out" ] && cmp -s "$out" "$2"; }
+}
+refused_curl() { # name target
+  curl_get 10 "$1"; local rc=$?
+  msg=$(curl_code $rc)
+  { [ $rc = 68 ] || [ $rc = 69 ]; } && ! { [ -s "$out" ] && cmp -s "$out" "$2"; }
+}
+passwd_up='../../../../../../../../etc/passwd'
+passwd_bs='..\..\..\..\..\..\..\..\etc\passwd'
+for t in "../secret|$work/secret" "$passwd_up|/etc/passwd" "/etc/passwd|/etc/passwd" \
+         "$passwd_bs|/etc/passwd" '..\secret'"|$work/secret" "link-out|/etc/passwd" \
+         "sub/../../secret|$work/secret" "nonexistent|/dev/null"; do
+  name=${t%%|*} target=${t#*|}
+  refused_hpa "$name" "$target"; rc=$?
+  check "tftp-hpa get $name: refused with a TFTP error ($msg)" [ $rc = 0 ]
+  refused_curl "$name" "$target"; rc=$?
+  check "curl get $name: refused with a TFTP error ($msg)" [ $rc = 0 ]
+done
+rm -f "$out"
+
+# --- write requests ------------------------------------------------------------
+echo "written by test_tftp $$" > "$work/upload"
+chmod a+r "$work/upload"
+cp "$root/f512" "$work/f512.orig"
+put_refused() { # remote name: tftp-hpa put must get an ERROR, nothing may change
+  in_ns c1 timeout 10 tftp "$SRV_IP" -m binary -c put "$work/upload" "$1" > "$work/client.log" 2>&1
+  grep -q 'Error code' "$work/client.log" || return 1
+  case $1 in f512) cmp -s "$root/f512" "$work/f512.orig" ;; *) [ ! -e "$root/$1" ] ;; esac
+}
+put_refused newfile; rc=$?
+check "tftp-hpa put newfile (WRQ): refused, nothing created ($(grep -m1 -o 'Error code.*' "$work/client.log"))" [ $rc = 0 ]
+put_refused f512; rc=$?
+check "tftp-hpa put over f512 (WRQ): refused, f512 unchanged ($(grep -m1 -o 'Error code.*' "$work/client.log"))" [ $rc = 0 ]
+curl_put_refused() {
+  in_ns c1 curl -sS --max-time 10 -T "$work/upload" "tftp://$SRV_IP/new2" > /dev/null 2>&1
+  msg=$(curl_code $?)
+  [ "$msg" != "curl exit 0" ] && [ ! -e "$root/new2" ]
+}
+curl_put_refused; rc=$?
+check "curl -T new2 (WRQ): refused, nothing created ($msg)" [ $rc = 0 ]
+
+# --- many clients, transfer IDs ----------------------------------------------
+# 16 downloads at once, 4 from each of 4 namespaces.
+bg_pids=()
+for c in c1 c2 c3 c4; do
+  for k in 1 2 3 4; do
+    in_ns $c curl -s --max-time 60 --tftp-blksize 1468 -o "$work/out/par.$c.$k" "tftp://$SRV_IP/f1m" &
+    bg_pids+=($!)
+  done
+done
+par_ok=0
+for p in "${bg_pids[@]}"; do wait "$p"; done
+bg_pids=()
+for f in "$work"/out/par.*; do cmp -s "$f" "$root/f1m" && par_ok=$((par_ok + 1)); done
+check "16 concurrent curl downloads from 4 namespaces: $par_ok of 16 identical" [ "$par_ok" = 16 ]
+rm -f "$work"/out/par.*
+
+# The probe: RRQ f1m (blksize 1468, tsize 0) from one socket; from a second
+# socket an ACK to the transfer port (RFC 1350: the server answers a packet
+# from an unknown TID with ERROR 5 and carries on); then the whole transfer.
+cat > "$work/probe.py" <<'PY'
+import socket, struct, sys
+srv, name, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(struct.pack('!H', 1) + name.encode() + b'\0octet\0blksize\x001468\0tsize\x000\0', (srv, 69))
+pkt, tid = s.recvfrom(70000)
+print('tid_addr=%s tid_port=%d' % tid)
+blk, got, bs = 0, b'', 512
+op = struct.unpack('!H', pkt[:2])[0]
+if op == 6:
+    f = pkt[2:].split(b'\0')
+    opts = dict(zip(f[0::2], f[1::2]))
+    print('oack=' + ','.join('%s=%s' % (k.decode(), v.decode()) for k, v in opts.items() if k))
+    bs = int(opts.get(b'blksize', b'512'))
+    s.sendto(struct.pack('!HH', 4, 0), tid)
+    pkt, a = s.recvfrom(70000)
+    op = struct.unpack('!H', pkt[:2])[0]
+if op != 3:
+    print('first_op=%d' % op); sys.exit(1)
+stray = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); stray.settimeout(1.5)
+stray.sendto(struct.pack('!HH', 4, 1), tid)
+try:
+    r, ra = stray.recvfrom(2000)
+    rop, code = struct.unpack('!HH', r[:4])
+    print('stray_reply=op%d/code%d from_port=%d' % (rop, code, ra[1]))
+except socket.timeout:
+    print('stray_reply=none')
+foreign = 0
+while True:   # lockstep from here on (no windowsize asked)
+    b = struct.unpack('!H', pkt[2:4])[0]
+    if b == (blk + 1) & 0xffff:
+        blk += 1; got += pkt[4:]
+    s.sendto(struct.pack('!HH', 4, b), tid)
+    if b == blk & 0xffff and len(pkt) - 4 < bs:
+        break
+    while True:
+        pkt, a = s.recvfrom(70000)
+        if a == tid: break
+        foreign += 1
+print('bytes=%d foreign=%d' % (len(got), foreign))
+sys.stdout.flush()
+sys.exit(0 if len(got) == size else 1)
+PY
+in_ns c1 timeout 30 python3 "$work/probe.py" "$SRV_IP" f1m $((1 << 20)) > "$work/probe.out" 2>&1; prc=$?
+pv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$work/probe.out" | head -1; }
+tport=$(pv tid_port)
+check "probe: the transfer is complete after a stray packet (exit $prc, $(pv bytes) bytes)" [ "$prc" = 0 ]
+check "probe: the transfer comes from $SRV_IP on a new port, not 69 (port ${tport:-none})" \
+  bash -c "[ '$(pv tid_addr)' = '$SRV_IP' ] && [ -n '$tport' ] && [ '$tport' != 69 ]"
+check "probe: a packet from an unknown TID gets ERROR 5 ($(pv stray_reply))" [ "$(pv stray_reply)" = op5/code5 ]
+if [ "$SERVER" = rackboot ]; then
+  check "probe: the transfer port $tport is in tftp.session_ports 61000-65535" \
+    bash -c "[ -n '$tport' ] && [ '$tport' -ge 61000 ] && [ '$tport' -le 65535 ]"
+fi
+
+# --- loss ---------------------------------------------------------------------
+# $LOSS % of the UDP frames to and from cl are dropped on the rack switch: a
+# bridge-family nftables table in $P-rack (ours). Not netem: this kernel has
+# no sch_netem; and not an output hook in cl, where a drop is an EPERM to the
+# sender rather than a loss. --tftp-timeout 1: atftp's own retry (default
+# 5 s) would otherwise dominate; the server's retransmission is under test.
+in_ns rack nft -f - <<NFT
+table bridge rbf_loss {
+  chain loss {
+    type filter hook forward priority 0; policy accept;
+    iifname "p-$P-cl" meta l4proto udp numgen random mod 100 < $LOSS counter drop
+    oifname "p-$P-cl" meta l4proto udp numgen random mod 100 < $LOSS counter drop
+  }
+}
+NFT
+lossy() { # secs name [atftp options] -> identical
+  atftp_get "$1" cl "$2" --tftp-timeout 1 --option "blksize 1468" "${@:3}" && same "$root/$2"
+}
+dropped() { in_ns rack nft list table bridge rbf_loss | awk '/counter/ { n += $(NF-3) } END { print n + 0 }'; }
+for w in 1 32; do
+  d0=$(dropped) t0=$SECONDS
+  lossy "$LOSS_T" f1m --option "windowsize $w"; rc=$?
+  check "$LOSS% loss each way: atftp blksize 1468 windowsize $w get f1m: identical ($((SECONDS - t0)) s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
+done
+if [ -n "${WS_OK[32]:-}" ]; then
+  d0=$(dropped) t0=$SECONDS
+  lossy "$LOSS_T" floss --option "windowsize 32"; rc=$?
+  check "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB: identical ($((SECONDS - t0)) s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
+else
+  # Lockstep through 5% loss would take tens of minutes: not run.
+  bad "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB (not run: the server did not acknowledge windowsize 32)"
+fi
+in_ns rack nft delete table bridge rbf_loss
+rm -f "$out"
+
+# --- multicast ------------------------------------------------------------------
+check_multicast() {
+  # TODO(lead): multicast transfers, once rackboot has them (proto/tftp
+  # already parses the option). Candidates, from the atftp 0.8 man pages:
+  #  - RFC 2090: `atftp --get -r FILE -l OUT --option "multicast" 198.18.0.1`
+  #    (the server OACKs "multicast addr,port,mc"); several clients at once,
+  #    one of them master (mc=1), all identical; atftpd --mcast-addr/--mcast-port
+  #    is the peer to validate against.
+  #  - PXE MTFTP: `atftp --mget -r FILE -l OUT --mtftp "client-port 76"
+  #    --mtftp "mcast-ip 239.x.y.z" ...` against atftpd --mtftp FILE.
+  # The rack bridge has mcast_snooping off, so groups flood to every port;
+  # client namespaces need a 224.0.0.0/4 route on eth0 to join. Group
+  # addresses are outside 198.18.0.0/15: decide before running them here.
+  echo "# TODO multicast (RFC 2090 --option \"multicast\", PXE MTFTP --mget): not checked yet"
+}
+check_multicast
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

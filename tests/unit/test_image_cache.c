@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TFTP image cache (dataplane/image_cache.c) on real trees made under
+ * a mkdtemp() directory: what a load indexes and skips (symlinks in and
+ * out of the root, a FIFO, bad names, depth, max_bytes), name
+ * normalisation as clients send names, virtual files, reference counts and
+ * allocation failures with an allocator that counts, log-safe names, and
+ * checksum ranges against a direct sum for every range of a small file and
+ * random ranges of larger ones.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "image_cache.h"
+
+#define BIG_SIZE (3u * 1024 * 1024)
+#define MB_SIZE (1u * 1024 * 1024)
+#define LONG_DIR 150
+
+static char base[64];
+static uint8_t *pxe, *big;
+static const char boot_x[] = "boot x contents\n";
+static const char deep_c[] = "deep\n";
+
+/* Counts what is live; refuses every allocation from the fail_at-th on. */
+struct counter {
+	long live, attempts, fail_at;
+};
+
+static void *
+c_alloc(size_t size, size_t align, void *arg)
+{
+	struct counter *c = arg;
+	void *p;
+
+	if (c->fail_at >= 0 && c->attempts++ >= c->fail_at)
+		return NULL;
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+	if (posix_memalign(&p, align, size ? size : 1))
+		return NULL;
+	c->live++;
+	return p;
+}
+
+static void
+c_free(void *p, void *arg)
+{
+	struct counter *c = arg;
+
+	if (p)
+		c->live--;
+	free(p);
+}
+
+static struct counter cnt = {.fail_at = -1};
+static const struct ic_alloc counting = {c_alloc, c_free, &cnt};
+
+/* --- the trees --------------------------------------------------------------- */
+
+static const char *
+path(const char *rel)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", base, rel);
+	return buf;
+}
+
+static void
+put(const char *rel, const void *data, size_t len)
+{
+	int fd = open(path(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void
+mkd(const char *rel)
+{
+	assert_int_equal(mkdir(path(rel), 0755), 0);
+}
+
+static void
+lnk(const char *target, const char *rel)
+{
+	assert_int_equal(symlink(target, path(rel)), 0);
+}
+
+static uint8_t *
+random_bytes(size_t len)
+{
+	uint8_t *p = malloc(len);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(random() >> 7);
+	return p;
+}
+
+static int
+rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)ftw;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int
+setup(void **state)
+{
+	char name[512];
+	int i;
+
+	(void)state;
+	srandom(1);
+	strcpy(base, "/tmp/rb_ic.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	put("outside", "secret", 6);
+	/* root: the main tree */
+	mkd("root");
+	pxe = random_bytes(512);
+	big = random_bytes(BIG_SIZE);
+	put("root/pxelinux.0", pxe, 512);
+	put("root/empty", "", 0);
+	put("root/big.img", big, BIG_SIZE);
+	mkd("root/boot");
+	put("root/boot/x", boot_x, strlen(boot_x));
+	mkd("root/boot/deep");
+	mkd("root/boot/deep/a");
+	mkd("root/boot/deep/a/b");
+	put("root/boot/deep/a/b/c.txt", deep_c, strlen(deep_c));
+	lnk("boot/x", "root/link_in");
+	lnk("/etc/passwd", "root/passwd");
+	lnk("../outside", "root/out");
+	lnk("nope", "root/dangling");
+	lnk("boot", "root/bootlink");
+	lnk(".", "root/self");
+	assert_int_equal(mkfifo(path("root/fifo"), 0644), 0);
+	put("root/bad\\name", "b", 1);
+	put("root/nl\nname", "n", 1);
+	/* LLL... is indexed, LLL.../MMM... is too long a path */
+	strcpy(name, "root/");
+	memset(name + 5, 'L', LONG_DIR);
+	name[5 + LONG_DIR] = '\0';
+	mkd(name);
+	name[5 + LONG_DIR] = '/';
+	memset(name + 6 + LONG_DIR, 'M', LONG_DIR);
+	name[6 + 2 * LONG_DIR] = '\0';
+	put(name, "m", 1);
+	/* deep: 18 nested "d", a file "f" in each */
+	strcpy(name, "deep");
+	mkd(name);
+	for (i = 0; i < 18; i++) {
+		strcat(name, "/d");
+		mkd(name);
+		strcat(name, "/f");
+		put(name, "f", 1);
+		name[strlen(name) - 2] = '\0';
+	}
+	/* limit: for max_bytes */
+	mkd("limit");
+	put("limit/a", big, 600);
+	put("limit/b", big, 600);
+	put("limit/c", big, 100);
+	put("limit/z", "", 0);
+	mkd("void");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(pxe);
+	free(big);
+	return nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct image_cache *
+load(const char *rel, uint64_t max_bytes, struct ic_stats *st)
+{
+	char msg[256];
+	struct image_cache *ic = ic_load(path(rel), max_bytes, &counting, st, msg, sizeof(msg));
+
+	if (!ic)
+		fail_msg("%s", msg);
+	return ic;
+}
+
+static void
+done(struct image_cache *ic)
+{
+	ic_put(ic);
+	assert_int_equal(cnt.live, 0);
+}
+
+/* name finds a file of exactly these contents */
+static const struct ic_file *
+found(const struct image_cache *ic, const char *name, const void *data, size_t len)
+{
+	const struct ic_file *f;
+
+	assert_int_equal(ic_lookup(ic, name, &f), 0);
+	assert_non_null(f);
+	assert_int_equal(f->size, len);
+	if (len)
+		assert_memory_equal(f->data, data, len);
+	else
+		assert_null(f->data);
+	assert_int_equal((uintptr_t)f->data % IC_DATA_ALIGN, 0);
+	return f;
+}
+
+static void
+refused(const struct image_cache *ic, const char *name, int err)
+{
+	const struct ic_file *f = (const void *)1;
+
+	assert_int_equal(ic_lookup(ic, name, &f), err);
+	assert_null(f);
+}
+
+/* --- loading ----------------------------------------------------------------- */
+
+static void
+test_load_tree(void **state)
+{
+	struct image_cache *ic;
+	struct ic_stats st;
+	const struct ic_file *f;
+
+	(void)state;
+	ic = load("root", UINT64_MAX, &st);
+	assert_int_equal(st.files, 8); /* 5 files; link_in, bootlink/x, bootlink/.../c.txt */
+	assert_int_equal(st.aliases, 3);
+	assert_int_equal(st.dirs, 9); /* boot and bootlink with 3 below each, LLL... */
+	assert_int_equal(st.bytes, 512 + BIG_SIZE + strlen(boot_x) + strlen(deep_c));
+	assert_int_equal(st.skipped_outside, 2);
+	assert_int_equal(st.skipped_special, 1);
+	assert_int_equal(st.skipped_error, 1);
+	assert_int_equal(st.skipped_loop, 1);
+	assert_int_equal(st.skipped_name, 3);
+	assert_int_equal(st.skipped_too_big + st.skipped_deep + st.skipped_limit, 0);
+	assert_int_equal(ic_count(ic), 17);
+
+	found(ic, "pxelinux.0", pxe, 512);
+	found(ic, "empty", "", 0);
+	f = found(ic, "big.img", big, BIG_SIZE);
+	assert_string_equal(f->path, "big.img");
+	assert_int_equal(f->virt, 0);
+	found(ic, "boot/deep/a/b/c.txt", deep_c, strlen(deep_c));
+	found(ic, "bootlink/deep/a/b/c.txt", deep_c, strlen(deep_c));
+	/* links share the data of the first name, in strcmp() order */
+	f = found(ic, "boot/x", boot_x, strlen(boot_x));
+	assert_ptr_equal(found(ic, "link_in", boot_x, strlen(boot_x)), f);
+	assert_ptr_equal(found(ic, "bootlink/x", boot_x, strlen(boot_x)), f);
+	assert_string_equal(f->path, "boot/x");
+	assert_int_equal(f->refs, 3);
+
+	refused(ic, "passwd", -ENOENT);
+	refused(ic, "out", -ENOENT);
+	refused(ic, "dangling", -ENOENT);
+	refused(ic, "fifo", -ENOENT);
+	refused(ic, "self/boot/x", -ENOENT);
+	refused(ic, "bad\\name", -ENOENT); /* reads as bad/name */
+	refused(ic, "PXELINUX.0", -ENOENT);
+	done(ic);
+}
+
+static void
+test_load_fails(void **state)
+{
+	struct ic_stats st;
+	char msg[256];
+
+	(void)state;
+	errno = 0;
+	assert_null(ic_load(path("nowhere"), UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(msg, "cannot open root"));
+	assert_null(ic_load(path("outside"), UINT64_MAX, &counting, NULL, NULL, 0));
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(cnt.live, 0);
+}
+
+static void
+test_depth(void **state)
+{
+	struct image_cache *ic;
+	struct ic_stats st;
+	char name[64] = "d/f";
+	int i;
+
+	(void)state;
+	ic = load("deep", UINT64_MAX, &st);
+	assert_int_equal(st.dirs, IC_MAX_DEPTH);
+	assert_int_equal(st.files, IC_MAX_DEPTH);
+	assert_int_equal(st.skipped_deep, 1);
+	for (i = 1; i <= 18; i++) {
+		if (i <= IC_MAX_DEPTH)
+			found(ic, name, "f", 1);
+		else
+			refused(ic, name, -ENOENT);
+		memmove(name + 2, name, strlen(name) + 1); /* d/f -> d/d/f */
+	}
+	done(ic);
+}
+
+static void
+test_max_bytes(void **state)
+{
+	struct image_cache *ic;
+	struct ic_stats st;
+
+	(void)state;
+	ic = load("limit", 1000, &st); /* a fits, b would not, c does */
+	assert_int_equal(st.files, 3);
+	assert_int_equal(st.bytes, 700);
+	assert_int_equal(st.skipped_too_big, 1);
+	found(ic, "a", big, 600);
+	refused(ic, "b", -ENOENT);
+	found(ic, "c", big, 100);
+	found(ic, "z", "", 0);
+	done(ic);
+	ic = load("limit", 0, &st);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.skipped_too_big, 3);
+	done(ic);
+}
+
+/* --- names ------------------------------------------------------------------- */
+
+static void
+test_lookup_names(void **state)
+{
+	static const char *const boot[] = {
+	    "boot/x", "/boot/x", "boot//x", "boot/./x", "boot\\x", "\\boot\\x", "./boot/x",
+	    "//boot/x/",
+	};
+	static const char *const access[] = {
+	    "../etc/passwd", "/../x", "boot/../../x", "a/..", "..", "boot\\..\\x",
+	    "boot/x\n", "boot/\x01x", "\x7f", "boot/deep/../x",
+	};
+	struct image_cache *ic;
+	char longname[IC_NAME_MAX + 2];
+	size_t i;
+
+	(void)state;
+	ic = load("root", UINT64_MAX, NULL);
+	found(ic, "/pxelinux.0", pxe, 512);
+	found(ic, "pxelinux.0", pxe, 512);
+	for (i = 0; i < sizeof(boot) / sizeof(boot[0]); i++)
+		found(ic, boot[i], boot_x, strlen(boot_x));
+	for (i = 0; i < sizeof(access) / sizeof(access[0]); i++)
+		refused(ic, access[i], -EACCES);
+	refused(ic, "missing", -ENOENT);
+	refused(ic, "boot/y", -ENOENT);
+	refused(ic, "...", -ENOENT);
+	refused(ic, "boot", -EISDIR);
+	refused(ic, "/boot/deep/", -EISDIR);
+	refused(ic, "/", -EISDIR);
+	refused(ic, "", -EISDIR);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[IC_NAME_MAX + 1] = '\0';
+	refused(ic, longname, -ENAMETOOLONG);
+	longname[IC_NAME_MAX] = '\0';
+	refused(ic, longname, -ENOENT);
+	done(ic);
+}
+
+static void
+test_normalize(void **state)
+{
+	char out[IC_NAME_MAX + 1];
+
+	(void)state;
+	assert_int_equal(ic_normalize("//a//b/", out, sizeof(out)), 3);
+	assert_string_equal(out, "a/b");
+	assert_int_equal(ic_normalize("./.\\.", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(ic_normalize(".hidden/...x/\xc3\xa9", out, sizeof(out)), 15);
+	assert_string_equal(out, ".hidden/...x/\xc3\xa9");
+	assert_int_equal(ic_normalize("abc/def", out, 4), -ENAMETOOLONG);
+	assert_int_equal(ic_normalize("abc", out, 4), 3);
+}
+
+/* --- virtual files, references, allocation failure --------------------------- */
+
+static void
+test_virtual(void **state)
+{
+	struct image_cache *ic;
+	const struct ic_file *f, *old;
+
+	(void)state;
+	ic = load("root", UINT64_MAX, NULL);
+	assert_int_equal(ic_add_virtual(ic, "menu.cfg", "one", 3), 0);
+	f = found(ic, "/menu.cfg", "one", 3);
+	assert_int_equal(f->virt, 1);
+	assert_string_equal(f->path, "menu.cfg");
+	assert_int_equal(ic_add_virtual(ic, "\\menu.cfg", "second", 6), 0);
+	found(ic, "menu.cfg", "second", 6);
+	assert_int_equal(ic_add_virtual(ic, "/pxelinux.cfg/default", "menu", 4), 0);
+	found(ic, "pxelinux.cfg/default", "menu", 4);
+	refused(ic, "pxelinux.cfg", -EISDIR);
+	assert_int_equal(ic_add_virtual(ic, "gen/a/b", "", 0), 0);
+	found(ic, "gen/a/b", "", 0);
+	refused(ic, "gen/a", -EISDIR);
+	assert_int_equal(ic_add_virtual(ic, "boot", "x", 1), -EISDIR);
+	assert_int_equal(ic_add_virtual(ic, "/", "x", 1), -EISDIR);
+	assert_int_equal(ic_add_virtual(ic, "pxelinux.0/x", "x", 1), -ENOTDIR);
+	assert_int_equal(ic_add_virtual(ic, "../x", "x", 1), -EACCES);
+	/* replacing one name of a linked file: the others keep the old data */
+	old = found(ic, "link_in", boot_x, strlen(boot_x));
+	assert_int_equal(ic_add_virtual(ic, "boot/x", "new", 3), 0);
+	found(ic, "boot/x", "new", 3);
+	assert_ptr_equal(found(ic, "link_in", boot_x, strlen(boot_x)), old);
+	assert_int_equal(old->refs, 2);
+	done(ic);
+}
+
+static void
+test_refcount(void **state)
+{
+	struct image_cache *ic;
+	long live;
+
+	(void)state;
+	ic = load("root", UINT64_MAX, NULL);
+	live = cnt.live;
+	assert_true(live > 10);
+	assert_ptr_equal(ic_get(ic), ic);
+	ic_get(ic);
+	ic_put(ic);
+	ic_put(ic);
+	assert_int_equal(cnt.live, live);
+	ic_put(ic);
+	assert_int_equal(cnt.live, 0);
+	ic_put(NULL);
+	ic_free(NULL);
+	assert_null(ic_get(NULL));
+}
+
+/* Every allocation of a load, in turn, fails: ENOMEM and nothing leaks. */
+static void
+test_alloc_failure(void **state)
+{
+	struct image_cache *ic;
+	char msg[128];
+	long n, total;
+
+	(void)state;
+	cnt.attempts = 0;
+	cnt.fail_at = LONG_MAX;
+	ic = load("root", UINT64_MAX, NULL);
+	assert_int_equal(ic_add_virtual(ic, "v/w", "v", 1), 0);
+	total = cnt.attempts;
+	done(ic);
+	for (n = 0; n < total; n++) {
+		cnt.attempts = 0;
+		cnt.fail_at = n;
+		ic = ic_load(path("root"), UINT64_MAX, &counting, NULL, msg, sizeof(msg));
+		if (ic) {
+			assert_int_equal(ic_add_virtual(ic, "v/w", "v", 1), -ENOMEM);
+			ic_free(ic);
+		} else {
+			assert_int_equal(errno, ENOMEM);
+			assert_non_null(strstr(msg, "Cannot allocate memory"));
+		}
+		assert_int_equal(cnt.live, 0);
+	}
+	cnt.fail_at = -1;
+}
+
+static void
+test_safe_name(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(ic_safe_name("pxelinux.0", buf, sizeof(buf)), "pxelinux.0");
+	assert_string_equal(ic_safe_name("a\nb\\c\x01\xff", buf, sizeof(buf)),
+			    "a\\x0ab\\x5cc\\x01\\xff");
+	assert_string_equal(ic_safe_name("abcdefg", buf, 8), "abcdefg");
+	assert_string_equal(ic_safe_name("abcdefgh", buf, 8), "abcd...");
+	assert_string_equal(ic_safe_name("ab\x01", buf, 8), "ab\\x01");
+	assert_string_equal(ic_safe_name("ab\x01\x02", buf, 8), "ab...");
+	assert_string_equal(ic_safe_name("\x01\x02", buf, 8), "\\x01...");
+	assert_string_equal(ic_safe_name("abcdef", buf, 3), "ab");
+	assert_string_equal(ic_safe_name("abc", buf, 1), "");
+	assert_string_equal(ic_safe_name("abc", buf, 0), "");
+	assert_string_equal(ic_safe_name(NULL, buf, sizeof(buf)), "(null)");
+}
+
+/* --- checksums --------------------------------------------------------------- */
+
+/* The direct sum: 16-bit one's complement over big-endian words. */
+static uint16_t
+ref_sum(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += 2) {
+		s += (uint32_t)p[i] << 8 | (i + 1 < len ? p[i + 1] : 0);
+		s = (s & 0xffff) + (s >> 16);
+	}
+	return (uint16_t)s;
+}
+
+static void
+check_range(const struct ic_file *f, uint64_t off, uint32_t len)
+{
+	uint16_t want = ref_sum(f->data + off, len), got = ic_csum_range(f, off, len);
+
+	if (want != got)
+		fail_msg("off %lu len %u: %#x, want %#x", (unsigned long)off, len, got, want);
+}
+
+static void
+test_csum_small(void **state)
+{
+	struct image_cache *ic;
+	const struct ic_file *f;
+	uint8_t data[333];
+	uint32_t off, len;
+
+	(void)state;
+	memcpy(data, big, sizeof(data));
+	memset(data + 10, 0, 70);     /* ranges summing to 0 */
+	memset(data + 100, 0xff, 70); /* and to 0xffff */
+	data[200] = 0xff;             /* an odd-offset one */
+	data[201] = 0;
+	ic = load("void", UINT64_MAX, NULL);
+	assert_int_equal(ic_add_virtual(ic, "s", data, sizeof(data)), 0);
+	f = found(ic, "s", data, sizeof(data));
+	for (off = 0; off <= sizeof(data); off++)
+		for (len = 0; off + len <= sizeof(data); len++)
+			check_range(f, off, len);
+	assert_int_equal(ic_csum_range(f, 20, 10), 0);
+	assert_int_equal(ic_csum_range(f, 100, 2), 0xffff);
+	assert_int_equal(ic_csum_range(f, 200, 1), 0xff00);
+	assert_int_equal(ic_csum_range(f, 333, 5), 0);
+	assert_int_equal(ic_csum_range(f, 400, 5), 0);
+	assert_int_equal(ic_csum_range(f, 330, 100), ref_sum(data + 330, 3));
+	done(ic);
+}
+
+static void
+test_csum_large(void **state)
+{
+	struct image_cache *ic;
+	const struct ic_file *f;
+	uint8_t *data = malloc(MB_SIZE);
+	uint32_t len, i;
+	uint64_t off;
+
+	(void)state;
+	assert_non_null(data);
+	memcpy(data, big + 12345, MB_SIZE);
+	memset(data + 300000, 0, 300000); /* long zero runs: the scan past 128 KiB */
+	ic = load("void", UINT64_MAX, NULL);
+	assert_int_equal(ic_add_virtual(ic, "mb", data, MB_SIZE), 0);
+	f = found(ic, "mb", data, MB_SIZE);
+	for (i = 0; i < 3000; i++) {
+		len = (uint32_t)random() % 65465;
+		off = (uint64_t)random() % (MB_SIZE - len + 1);
+		check_range(f, off, len);
+	}
+	for (i = 0; i < 40; i++) {
+		len = (uint32_t)random() % (MB_SIZE + 1);
+		check_range(f, (uint64_t)random() % (MB_SIZE - len + 1), len);
+	}
+	check_range(f, 0, MB_SIZE);
+	check_range(f, 1, MB_SIZE - 1);
+	check_range(f, 300001, 200000);
+	check_range(f, 300000, 300000);
+	/* a block of an odd blksize, as a transfer would ask for it */
+	for (i = 0; i < 20; i++)
+		check_range(f, (uint64_t)i * 1467, 1467);
+	done(ic);
+	/* the 3 MB file from disk */
+	ic = load("root", UINT64_MAX, NULL);
+	f = found(ic, "big.img", big, BIG_SIZE);
+	for (i = 0; i < 1000; i++) {
+		len = (uint32_t)random() % 65465;
+		check_range(f, (uint64_t)random() % (BIG_SIZE - len + 1), len);
+	}
+	done(ic);
+	free(data);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_load_tree),   cmocka_unit_test(test_load_fails),
+	    cmocka_unit_test(test_depth),       cmocka_unit_test(test_max_bytes),
+	    cmocka_unit_test(test_lookup_names), cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_virtual),     cmocka_unit_test(test_refcount),
+	    cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_safe_name),
+	    cmocka_unit_test(test_csum_small),  cmocka_unit_test(test_csum_large),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,1448 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TFTP session engine (dataplane/tftp_server.c) over a real image
+ * cache loaded from a mkdtemp() tree, at a clock the test advances by
+ * hand. Requests are built and parsed with the codec, ACKs and ERRORs are
+ * built with it, and what the engine asks to send (the OACK or ERROR bytes,
+ * the run of DATA blocks, the payload of each block) is checked against the
+ * file. Covers lockstep transfers of every size class, option negotiation,
+ * windows and ACKs inside them, stale ACKs (no sorcerer's apprentice),
+ * retransmission timers with backoff, probes and giving up, a lost OACK,
+ * block number rollover, client errors, unknown TIDs, refused requests,
+ * the session limit, local port choice, RTT sampling and generation pins.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tftp_server.h"
+
+#define T0 1000000u  /* the fake clock's start, in microseconds */
+#define MS 1000u
+#define PORT_LO 61000
+#define PORT_HI 61009
+#define BIG_SIZE (600u * 1024 + 3) /* 76801 blocks of 8 bytes, the last one 3 */
+#define FIRED_MAX 16
+
+/* --- the tree and the cache ---------------------------------------------- */
+
+enum { F_EMPTY, F_ONE, F_ONE_PLUS, F_THREE, F_BIG, F_COUNT };
+
+struct tfile {
+	const char *name;
+	size_t size;
+	uint8_t *data;
+};
+
+static struct tfile files[F_COUNT] = {
+	[F_EMPTY] = {"empty", 0, NULL},
+	[F_ONE] = {"one", 512, NULL},
+	[F_ONE_PLUS] = {"one_plus", 513, NULL},
+	[F_THREE] = {"three", 3 * 512, NULL},
+	[F_BIG] = {"boot/big.img", BIG_SIZE, NULL},
+};
+
+static char base[64];
+static struct image_cache *cache; /* loaded once for the group */
+
+/* A malloc allocator that counts what is live, for generation lifetimes. */
+static void *
+m_alloc(size_t size, size_t align, void *arg)
+{
+	long *live = arg;
+	void *p;
+
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+	if (posix_memalign(&p, align, size ? size : 1))
+		return NULL;
+	(*live)++;
+	return p;
+}
+
+static void
+m_free(void *p, void *arg)
+{
+	long *live = arg;
+
+	if (p)
+		(*live)--;
+	free(p);
+}
+
+static long group_live;
+static const struct ic_alloc group_alloc = {m_alloc, m_free, &group_live};
+
+static const char *
+path(const char *rel)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/%s", base, rel);
+	return buf;
+}
+
+static void
+put(const char *rel, const uint8_t *data, size_t len)
+{
+	int fd = open(path(rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static struct image_cache *
+load(const struct ic_alloc *a)
+{
+	char msg[256];
+	struct image_cache *ic = ic_load(path("root"), 1u << 30, a, NULL, msg, sizeof(msg));
+
+	if (!ic)
+		fail_msg("ic_load: %s", msg);
+	return ic;
+}
+
+static int
+rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)ftw;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int
+group_setup(void **state)
+{
+	char rel[64];
+	size_t i, f;
+
+	(void)state;
+	srandom(7);
+	strcpy(base, "/tmp/rb_tftpd.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	assert_int_equal(mkdir(path("root"), 0755), 0);
+	assert_int_equal(mkdir(path("root/boot"), 0755), 0);
+	for (f = 0; f < F_COUNT; f++) {
+		files[f].data = malloc(files[f].size ? files[f].size : 1);
+		assert_non_null(files[f].data);
+		for (i = 0; i < files[f].size; i++)
+			files[f].data[i] = (uint8_t)(random() >> 9);
+		snprintf(rel, sizeof(rel), "root/%s", files[f].name);
+		put(rel, files[f].data, files[f].size);
+	}
+	cache = load(&group_alloc);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	size_t f;
+
+	(void)state;
+	ic_put(cache);
+	cache = NULL;
+	for (f = 0; f < F_COUNT; f++)
+		free(files[f].data);
+	assert_int_equal(group_live, 0);
+	return nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --- the server, its clock and its clients -------------------------------- */
+
+struct fx {
+	struct tftp_server t;
+	bool started;
+	uint64_t now;
+	uint64_t cnt[RB_CNT_MAX], drops[RB_DROP_MAX];
+	struct tftpd_action fired[FIRED_MAX]; /* what the last tick asked for */
+	unsigned nfired;
+};
+
+struct client {
+	uint32_t ip;   /* network byte order */
+	uint16_t port; /* host order */
+	uint8_t mac[6];
+	uint32_t sess; /* from the engine's first answer */
+	uint16_t local;
+	int file;
+	uint16_t blksize;
+};
+
+static const struct tftpd_cfg base_cfg = {
+	.mtu = 1500,
+	.port_lo = PORT_LO,
+	.port_hi = PORT_HI,
+	.max_window = 16,
+	.max_sessions = 4,
+	.max_retries = 3,
+	.give_up_us = 2000000,
+	.rto_min_us = 10000,
+	.rto_max_us = 400000,
+	.rto_init_us = 100000,
+};
+
+static void
+on_fire(const struct tftpd_action *a, void *arg)
+{
+	struct fx *f = arg;
+
+	assert_true(f->nfired < FIRED_MAX);
+	f->fired[f->nfired++] = *a;
+}
+
+/* Moves the clock to `at` and fires what is due; returns the actions. */
+static unsigned
+tick_at(struct fx *f, uint64_t at)
+{
+	unsigned n;
+
+	assert_true(at >= f->now);
+	f->now = at;
+	f->nfired = 0;
+	n = tftpd_tick(&f->t, at, on_fire, f, f->cnt, f->drops);
+	assert_int_equal(n, f->nfired);
+	return n;
+}
+
+/* When the wheel (1 ms slots) fires c's timer: its deadline, rounded up. */
+static uint64_t
+due(const struct fx *f, const struct client *c)
+{
+	return (f->t.s[c->sess].deadline_us + MS - 1) / MS * MS;
+}
+
+/* (Re)starts the server with cfg, its clock at T0, the wheel synced to it. */
+static void
+fx_start(struct fx *f, const struct tftpd_cfg *cfg)
+{
+	if (f->started)
+		tftpd_fini(&f->t);
+	assert_int_equal(tftpd_init(&f->t, cfg), 0);
+	f->started = true;
+	f->t.cache = cache;
+	memset(f->cnt, 0, sizeof(f->cnt));
+	memset(f->drops, 0, sizeof(f->drops));
+	f->now = T0;
+	tick_at(f, T0);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fx_start(f, &base_cfg);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->started)
+		tftpd_fini(&f->t);
+	free(f);
+	return 0;
+}
+
+/* Client n: 10.0.0.n, port 2000 + n, a MAC of its own. */
+static struct client
+client(unsigned n)
+{
+	struct client c = {
+		.ip = htonl(0x0a000000u | n),
+		.port = (uint16_t)(2000 + n),
+		.mac = {0x02, 0x00, 0x5e, 0x00, 0x00, (uint8_t)n},
+		.sess = TFTPD_NONE,
+		.file = -1,
+		.blksize = TFTP_DEFAULT_BLKSIZE,
+	};
+
+	return c;
+}
+
+static uint64_t
+nblocks(const struct client *c)
+{
+	return files[c->file].size / c->blksize + 1;
+}
+
+static void
+assert_local_port(uint16_t port)
+{
+	assert_in_range(port, PORT_LO, PORT_HI);
+}
+
+/* Nothing to send at all. */
+static void
+assert_none(const struct tftpd_action *a)
+{
+	assert_int_equal(a->sess, TFTPD_NONE);
+	assert_int_equal(a->ctl_len, 0);
+	assert_true(a->first > a->last);
+}
+
+/* The action carries an ERROR with this code (and msg, unless NULL), no DATA. */
+static void
+assert_error(const struct tftpd_action *a, uint16_t code, const char *msg)
+{
+	struct tftp_pkt p;
+
+	assert_int_equal(a->sess, TFTPD_NONE);
+	assert_true(a->first > a->last);
+	assert_true(a->ctl_len > 0);
+	assert_int_equal(tftp_parse(a->ctl, a->ctl_len, &p), TFTP_OK);
+	assert_int_equal(p.opcode, TFTP_ERROR);
+	assert_int_equal(p.code, code);
+	if (msg)
+		assert_string_equal(p.msg, msg);
+}
+
+/* Addressed to c, from its session port. */
+static void
+assert_to(const struct tftpd_action *a, const struct client *c)
+{
+	assert_int_equal(a->dst_ip, c->ip);
+	assert_int_equal(a->dst_port, c->port);
+	assert_memory_equal(a->dst_mac, c->mac, 6);
+	assert_int_equal(a->local_port, c->local);
+}
+
+/* Block n of c's session is the right slice of the file. */
+static void
+check_block(const struct fx *f, const struct client *c, uint64_t n)
+{
+	const struct tfile *tf = &files[c->file];
+	uint64_t off = (n - 1) * c->blksize, got_off = UINT64_MAX;
+	uint32_t len = UINT32_MAX, want;
+	const uint8_t *p;
+
+	want = off >= tf->size ? 0 : tf->size - off < c->blksize ? (uint32_t)(tf->size - off)
+								  : c->blksize;
+	p = tftpd_block(&f->t, c->sess, n, &len, &got_off);
+	assert_int_equal(got_off, off);
+	assert_int_equal(len, want);
+	if (len)
+		assert_memory_equal(p, tf->data + off, len);
+}
+
+/* DATA blocks first..last of c's session, nothing else. */
+static void
+assert_window(const struct fx *f, const struct tftpd_action *a, const struct client *c,
+	      uint64_t first, uint64_t last)
+{
+	uint64_t n;
+
+	assert_int_equal(a->sess, c->sess);
+	assert_to(a, c);
+	assert_int_equal(a->ctl_len, 0);
+	assert_int_equal(a->first, first);
+	assert_int_equal(a->last, last);
+	for (n = first; n <= last; n++)
+		check_block(f, c, n);
+}
+
+/* An RRQ or WRQ from c as built and parsed by the codec. */
+static void
+send_req(struct fx *f, struct client *c, uint16_t opcode, const char *name,
+	 const struct tftp_opts *o, struct tftpd_action *a)
+{
+	uint8_t buf[TFTP_REQ_MAX];
+	struct tftp_req rq;
+	int n = tftp_build_request(buf, sizeof(buf), opcode, name, "octet", o);
+
+	assert_true(n > 0);
+	assert_int_equal(tftp_parse_request(buf, (size_t)n, &rq), TFTP_OK);
+	memset(a, 0xa5, sizeof(*a));
+	tftpd_rrq(&f->t, &rq, c->ip, c->port, c->mac, f->now, a, f->cnt, f->drops);
+	assert_int_equal(a->dst_ip, c->ip);
+	assert_int_equal(a->dst_port, c->port);
+	assert_memory_equal(a->dst_mac, c->mac, 6);
+	assert_local_port(a->local_port);
+	if (a->sess != TFTPD_NONE) {
+		assert_true(a->sess < f->t.cfg.max_sessions);
+		c->sess = a->sess;
+		c->local = a->local_port;
+	}
+}
+
+/* An RRQ for file `file`; c remembers the file for block checks. */
+static void
+send_rrq(struct fx *f, struct client *c, int file, const struct tftp_opts *o,
+	 struct tftpd_action *a)
+{
+	c->file = file;
+	send_req(f, c, TFTP_RRQ, files[file].name, o, a);
+}
+
+/* A raw packet from c to local port `local`. */
+static void
+send_raw(struct fx *f, const struct client *c, uint16_t local, const uint8_t *buf, size_t len,
+	 struct tftpd_action *a)
+{
+	memset(a, 0xa5, sizeof(*a));
+	tftpd_input(&f->t, buf, len, c->ip, c->port, local, f->now, a, f->cnt, f->drops);
+	assert_int_equal(a->dst_ip, c->ip);
+	assert_int_equal(a->dst_port, c->port);
+	assert_int_equal(a->local_port, local);
+}
+
+static void
+send_ack(struct fx *f, const struct client *c, uint16_t wire, struct tftpd_action *a)
+{
+	uint8_t buf[4];
+
+	assert_int_equal(tftp_build_ack(buf, sizeof(buf), wire), 4);
+	send_raw(f, c, c->local, buf, 4, a);
+}
+
+static void
+send_error(struct fx *f, const struct client *c, uint16_t local, struct tftpd_action *a)
+{
+	uint8_t buf[64];
+	int n = tftp_build_error(buf, sizeof(buf), TFTP_EC_UNDEF, "user cancelled");
+
+	assert_true(n > 0);
+	send_raw(f, c, local, buf, (size_t)n, a);
+}
+
+/* The OACK in a, parsed. */
+static struct tftp_opts
+oack_of(const struct tftpd_action *a)
+{
+	struct tftp_pkt p;
+
+	assert_true(a->ctl_len > 0);
+	assert_int_equal(tftp_parse(a->ctl, a->ctl_len, &p), TFTP_OK);
+	assert_int_equal(p.opcode, TFTP_OACK);
+	return p.opts;
+}
+
+/*
+ * a holds the window starting at a->first; ACKs the last block of each
+ * window, `step` after it went out, until the transfer ends. Returns the
+ * DATA blocks sent.
+ */
+static uint64_t
+finish(struct fx *f, const struct client *c, struct tftpd_action *a, uint16_t window,
+       uint64_t step)
+{
+	uint64_t next = a->first, last, blocks = 0, total = nblocks(c);
+
+	for (;;) {
+		last = next + window - 1 < total ? next + window - 1 : total;
+		assert_window(f, a, c, next, last);
+		blocks += last - next + 1;
+		f->now += step;
+		send_ack(f, c, tftp_block_wire(last), a);
+		if (last == total)
+			break;
+		next = last + 1;
+	}
+	assert_none(a);
+	return blocks;
+}
+
+/* A session of c on file with windowsize `window` (OACK), ACK 0 sent 25 ms
+ * later: rto = 4 * 25 ms = 100 ms, window 1..window in a. */
+static void
+start_windowed(struct fx *f, struct client *c, int file, uint16_t window, struct tftpd_action *a)
+{
+	struct tftp_opts o = {.mask = TFTP_OPT_WINDOWSIZE, .windowsize = window};
+
+	send_rrq(f, c, file, &o, a);
+	assert_int_not_equal(a->sess, TFTPD_NONE);
+	assert_int_equal(oack_of(a).windowsize, window);
+	f->now += 25 * MS;
+	send_ack(f, c, 0, a);
+	assert_window(f, a, c, 1, window);
+	assert_int_equal(f->t.s[c->sess].rto_us, 100 * MS);
+}
+
+/* --- plain transfers ------------------------------------------------------ */
+
+static void
+test_plain_rrq_first_block(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_window(f, &a, &c, 1, 1);
+	assert_int_equal(f->t.active, 1);
+	assert_int_equal(f->t.s[c.sess].state, TS_DATA);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 0);
+}
+
+/* Each size class in lockstep: size / 512 + 1 blocks, the last one short. */
+static void
+test_lockstep_block_counts(void **state)
+{
+	static const struct {
+		int file;
+		uint64_t blocks;
+		uint32_t last_len;
+	} cases[] = {
+		{F_EMPTY, 1, 0},
+		{F_ONE, 2, 0},
+		{F_ONE_PLUS, 2, 1},
+		{F_THREE, 4, 0},
+	};
+	struct fx *f = *state;
+	struct tftpd_action a;
+	uint64_t off;
+	uint32_t len;
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct client c = client(10 + (unsigned)k);
+
+		send_rrq(f, &c, cases[k].file, NULL, &a);
+		assert_int_equal(f->t.s[c.sess].nblocks, cases[k].blocks);
+		tftpd_block(&f->t, c.sess, cases[k].blocks, &len, &off);
+		assert_int_equal(len, cases[k].last_len);
+		assert_int_equal(finish(f, &c, &a, 1, MS), cases[k].blocks);
+		assert_int_equal(f->t.active, 0);
+		assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], k + 1);
+		assert_int_equal(f->cnt[RB_CNT_tftp_sessions_ended], k + 1);
+	}
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 4);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 0);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 0);
+	/* Freed: the slot's timer is gone too, nothing fires later. */
+	assert_int_equal(tick_at(f, f->now + 10000 * MS), 0);
+}
+
+/* The ACK of the last block ends the session; a late copy of it is a stranger. */
+static void
+test_final_ack_frees_session(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_ONE_PLUS, NULL, &a);
+	send_ack(f, &c, 1, &a);
+	assert_window(f, &a, &c, 2, 2);
+	send_ack(f, &c, 2, &a);
+	assert_none(&a);
+	assert_int_equal(f->t.active, 0);
+	assert_int_equal(f->t.s[c.sess].state, TS_FREE);
+	send_ack(f, &c, 2, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	assert_int_equal(f->drops[RB_DROP_tftp_unknown_tid], 1);
+}
+
+/* --- options -------------------------------------------------------------- */
+
+static void
+test_oack_negotiation(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {
+		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT | TFTP_OPT_WINDOWSIZE,
+		.blksize = TFTP_BLKSIZE_MAX,
+		.timeout = 3,
+		.windowsize = 1000,
+	};
+	struct tftpd_action a;
+	struct tftp_opts got;
+
+	send_rrq(f, &c, F_BIG, &o, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_to(&a, &c);
+	assert_true(a.first > a.last); /* no DATA before ACK 0 */
+	got = oack_of(&a);
+	assert_int_equal(got.mask, o.mask);
+	assert_int_equal(got.blksize, 1468);
+	assert_int_equal(got.tsize, BIG_SIZE);
+	assert_int_equal(got.timeout, 3);
+	assert_int_equal(got.windowsize, 16);
+	assert_int_equal(f->t.s[c.sess].state, TS_OACK);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 1);
+	/* An ACK of a DATA block before ACK 0 is nothing. */
+	send_ack(f, &c, 1, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 1);
+	c.blksize = 1468;
+	f->now += MS;
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 16);
+	assert_int_equal(f->t.s[c.sess].nblocks, BIG_SIZE / 1468 + 1);
+	assert_int_equal(finish(f, &c, &a, 16, MS), BIG_SIZE / 1468 + 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 1);
+	assert_int_equal(f->t.active, 0);
+}
+
+/* Only what was asked is acknowledged; the rest keeps its RFC 1350 value. */
+static void
+test_oack_partial(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1), d = client(2);
+	struct tftp_opts tsize = {.mask = TFTP_OPT_TSIZE};
+	struct tftp_opts blk = {.mask = TFTP_OPT_BLKSIZE, .blksize = 1024};
+	struct tftp_opts got;
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_ONE_PLUS, &tsize, &a);
+	got = oack_of(&a);
+	assert_int_equal(got.mask, TFTP_OPT_TSIZE);
+	assert_int_equal(got.tsize, 513);
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 1); /* window 1, 512 bytes */
+	assert_int_equal(finish(f, &c, &a, 1, MS), 2);
+
+	send_rrq(f, &d, F_THREE, &blk, &a);
+	got = oack_of(&a);
+	assert_int_equal(got.mask, TFTP_OPT_BLKSIZE);
+	assert_int_equal(got.blksize, 1024); /* fits the MTU: as asked */
+	d.blksize = 1024;
+	send_ack(f, &d, 0, &a);
+	assert_int_equal(finish(f, &d, &a, 1, MS), 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 2);
+}
+
+/* --- windows and ACKs ----------------------------------------------------- */
+
+/* The client saw a gap after block 2: it ACKs 2, the next window is 3..6. */
+static void
+test_ack_inside_window(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	f->now += MS;
+	send_ack(f, &c, 2, &a);
+	assert_window(f, &a, &c, 3, 6);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 2); /* 3 and 4 again */
+	assert_int_equal(f->t.s[c.sess].acked, 2);
+	assert_int_equal(f->t.s[c.sess].sent, 6);
+	f->now += MS;
+	send_ack(f, &c, 6, &a);
+	assert_window(f, &a, &c, 7, 10);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 2);
+}
+
+/* Duplicate, old and never-sent ACKs change nothing (no sorcerer's apprentice). */
+static void
+test_stale_acks_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1), d = client(2);
+	struct tftpd_action a;
+	uint64_t deadline;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	send_ack(f, &c, 4, &a);
+	assert_window(f, &a, &c, 5, 8);
+	deadline = f->t.s[c.sess].deadline_us;
+	send_ack(f, &c, 4, &a); /* duplicate */
+	assert_none(&a);
+	send_ack(f, &c, 3, &a); /* old */
+	assert_none(&a);
+	send_ack(f, &c, 0, &a); /* the OACK's, again */
+	assert_none(&a);
+	send_ack(f, &c, 9, &a); /* never sent */
+	assert_none(&a);
+	send_ack(f, &c, 40000, &a); /* far away */
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 5);
+	assert_int_equal(f->t.s[c.sess].acked, 4);
+	assert_int_equal(f->t.s[c.sess].sent, 8);
+	assert_int_equal(f->t.s[c.sess].deadline_us, deadline); /* timer untouched */
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 0);
+	send_ack(f, &c, 8, &a);
+	assert_window(f, &a, &c, 9, 12);
+
+	/* Lockstep: the classic apprentice case, ACK n twice. */
+	send_rrq(f, &d, F_THREE, NULL, &a);
+	send_ack(f, &d, 1, &a);
+	assert_window(f, &a, &d, 2, 2);
+	send_ack(f, &d, 1, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 6);
+	send_ack(f, &d, 2, &a);
+	assert_window(f, &a, &d, 3, 3);
+}
+
+/* What is not an ACK or ERROR on a session port. */
+static void
+test_malformed_input(void **state)
+{
+	static const uint8_t runt[] = {0, 4, 0};
+	static const uint8_t data[] = {0, TFTP_DATA, 0, 1, 'x'};
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	send_raw(f, &c, c.local, runt, sizeof(runt), &a);
+	assert_none(&a);
+	send_raw(f, &c, c.local, data, sizeof(data), &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_malformed], 2);
+	assert_int_equal(f->t.active, 1);
+	send_ack(f, &c, 1, &a);
+	assert_window(f, &a, &c, 2, 2);
+}
+
+/* --- timers ---------------------------------------------------------------- */
+
+/* Nothing before the RTO; at it, the same window again, counted. */
+static void
+test_timeout_resends_window(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	uint64_t sent_at;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	sent_at = f->now;
+	assert_int_equal(tick_at(f, sent_at + 100 * MS - 1), 0);
+	assert_int_equal(tick_at(f, sent_at + 100 * MS), 1);
+	assert_window(f, &f->fired[0], &c, 1, 4);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 4);
+	assert_int_equal(f->t.s[c.sess].retries, 1);
+	assert_int_equal(f->t.s[c.sess].rto_us, 200 * MS);
+	/* The client catches up: progress, and windows move on. */
+	f->now += MS;
+	send_ack(f, &c, 4, &a);
+	assert_window(f, &a, &c, 5, 8);
+	assert_int_equal(f->t.s[c.sess].retries, 0);
+}
+
+/* RTO doubles at each timeout up to rto_max; the second one probes ahead. */
+static void
+test_backoff_and_probe(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	uint64_t at;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	at = f->now + 100 * MS;
+	assert_int_equal(tick_at(f, at), 1);
+	assert_window(f, &f->fired[0], &c, 1, 4);
+	/* Second timeout: 200 ms later, this window and the next (a probe). */
+	assert_int_equal(tick_at(f, at + 200 * MS - 1), 0);
+	at += 200 * MS;
+	assert_int_equal(tick_at(f, at), 1);
+	assert_window(f, &f->fired[0], &c, 1, 8);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 4 + 4); /* 5..8 are new */
+	assert_int_equal(f->t.s[c.sess].sent, 8);
+	assert_int_equal(f->t.s[c.sess].rto_us, 400 * MS);
+	/* Third: 400 ms, capped there. */
+	assert_int_equal(tick_at(f, at + 400 * MS - 1), 0);
+	at += 400 * MS;
+	assert_int_equal(tick_at(f, at), 1);
+	assert_window(f, &f->fired[0], &c, 1, 8);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 16);
+	assert_int_equal(f->t.s[c.sess].rto_us, 400 * MS);
+	/* The client had 1..8 all along: its ACK 8 moves on. */
+	f->now += MS;
+	send_ack(f, &c, 8, &a);
+	assert_window(f, &a, &c, 9, 12);
+	assert_int_equal(f->t.s[c.sess].retries, 0);
+}
+
+/*
+ * Giving up takes max_retries retransmissions and give_up_us of silence:
+ * ACK 0 at s, timeouts at s+100, +300, +700 (retries 3, 0.7 s quiet), then
+ * every 400 ms until 2 s have passed: +1100, +1500, +1900 retransmit, +2300
+ * gives up with an ERROR.
+ */
+static void
+test_give_up(void **state)
+{
+	static const uint64_t fire_ms[] = {100, 300, 700, 1100, 1500, 1900};
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	uint64_t s;
+	size_t k;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	s = f->now;
+	for (k = 0; k < sizeof(fire_ms) / sizeof(fire_ms[0]); k++) {
+		assert_int_equal(tick_at(f, s + fire_ms[k] * MS - 1), 0);
+		assert_int_equal(tick_at(f, s + fire_ms[k] * MS), 1);
+		assert_int_equal(f->fired[0].sess, c.sess);
+		assert_int_equal(f->fired[0].first, 1);
+		assert_int_equal(f->fired[0].ctl_len, 0);
+	}
+	assert_int_equal(f->t.active, 1);
+	assert_int_equal(tick_at(f, s + 2300 * MS - 1), 0);
+	assert_int_equal(tick_at(f, s + 2300 * MS), 1);
+	assert_to(&f->fired[0], &c);
+	assert_error(&f->fired[0], TFTP_EC_UNDEF, "timed out");
+	assert_int_equal(f->drops[RB_DROP_tftp_timeout], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_ended], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 1);
+	assert_int_equal(f->t.active, 0);
+	assert_int_equal(tick_at(f, s + 100000 * MS), 0);
+	/* Its ACK after that: a stranger. */
+	send_ack(f, &c, 4, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+}
+
+/* With give_up_us 0, max_retries alone decides: the fourth timeout ends it. */
+static void
+test_give_up_after_retries(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	unsigned k;
+
+	cfg.give_up_us = 0;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tick_at(f, due(f, &c)), 1);
+		assert_int_equal(f->fired[0].sess, c.sess);
+	}
+	/* 1; then probes 1..2 of which 1 was sent; then 1..2 both again */
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 1 + 1 + 2);
+	assert_int_equal(tick_at(f, due(f, &c)), 1);
+	assert_error(&f->fired[0], TFTP_EC_UNDEF, "timed out");
+	assert_int_equal(f->t.active, 0);
+}
+
+/* Progress resets the count and the silence: retries start over. */
+static void
+test_progress_resets_give_up(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	unsigned k;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	for (k = 0; k < 5; k++)
+		assert_int_equal(tick_at(f, due(f, &c)), 1);
+	assert_int_equal(f->t.s[c.sess].retries, 5);
+	f->now += MS;
+	send_ack(f, &c, 4, &a);
+	assert_window(f, &a, &c, 5, 8);
+	assert_int_equal(f->t.s[c.sess].retries, 0);
+	assert_int_equal(f->t.s[c.sess].progress_us, f->now);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tick_at(f, due(f, &c)), 1);
+		assert_int_equal(f->fired[0].first, 5);
+		assert_int_equal(f->fired[0].ctl_len, 0);
+	}
+	assert_int_equal(f->t.active, 1);
+}
+
+/* The OACK (or its ACK) is lost: the same OACK bytes go again. */
+static void
+test_oack_lost(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {
+		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_WINDOWSIZE,
+		.blksize = 1024,
+		.windowsize = 8,
+	};
+	struct tftpd_action a, first;
+
+	send_rrq(f, &c, F_BIG, &o, &a);
+	first = a;
+	assert_int_equal(tick_at(f, T0 + 100 * MS - 1), 0);
+	assert_int_equal(tick_at(f, T0 + 100 * MS), 1);
+	assert_int_equal(f->fired[0].sess, c.sess);
+	assert_to(&f->fired[0], &c);
+	assert_true(f->fired[0].first > f->fired[0].last);
+	assert_int_equal(f->fired[0].ctl_len, first.ctl_len);
+	assert_memory_equal(f->fired[0].ctl, first.ctl, first.ctl_len);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 0);
+	assert_int_equal(f->t.s[c.sess].state, TS_OACK);
+	/* And again, 200 ms later. */
+	assert_int_equal(tick_at(f, T0 + 300 * MS), 1);
+	assert_memory_equal(f->fired[0].ctl, first.ctl, first.ctl_len);
+	/* The ACK 0 comes at last. */
+	c.blksize = 1024;
+	f->now += MS;
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 8);
+	assert_int_equal(f->t.s[c.sess].retries, 0);
+}
+
+/* --- rollover -------------------------------------------------------------- */
+
+/*
+ * 8-byte blocks of the 600 KiB file: 76801 blocks, so the wire numbers wrap
+ * (absolute 65536 is wire 0). ACKs of whole windows of 64; stale ACKs right
+ * after the wrap are still recognised.
+ */
+static void
+test_rollover(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {
+		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE,
+		.blksize = 8,
+		.windowsize = 64,
+	};
+	struct tftpd_action a;
+	uint64_t next, last, blocks = 0;
+
+	cfg.max_window = 64;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_BIG, &o, &a);
+	assert_int_equal(oack_of(&a).blksize, 8);
+	assert_int_equal(oack_of(&a).windowsize, 64);
+	c.blksize = 8;
+	send_ack(f, &c, 0, &a);
+	assert_int_equal(f->t.s[c.sess].nblocks, 76801);
+	for (next = 1; next <= 76801; next = last + 1) {
+		last = next + 63 < 76801 ? next + 63 : 76801;
+		assert_window(f, &a, &c, next, last);
+		blocks += last - next + 1;
+		f->now += MS;
+		send_ack(f, &c, tftp_block_wire(last), &a);
+		if (last == 65536) {
+			/* Wire 0 acknowledged 65536; 0 and 65535 again are stale. */
+			struct tftpd_action b;
+
+			assert_int_equal(tftp_block_wire(last), 0);
+			assert_int_equal(f->t.s[c.sess].acked, 65536);
+			assert_int_equal(a.first, 65537);
+			send_ack(f, &c, 0, &b);
+			assert_none(&b);
+			send_ack(f, &c, 65535, &b);
+			assert_none(&b);
+			assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 2);
+		}
+	}
+	assert_none(&a);
+	assert_int_equal(blocks, 76801);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 0);
+	assert_int_equal(f->t.active, 0);
+}
+
+/* A timeout right after the wrap resends from the right absolute block. */
+static void
+test_rollover_retransmit(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE,
+			      .blksize = 8,
+			      .windowsize = 64};
+	struct tftpd_action a;
+	uint64_t last;
+
+	cfg.max_window = 64;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_BIG, &o, &a);
+	c.blksize = 8;
+	send_ack(f, &c, 0, &a);
+	for (last = 64; last <= 65472; last += 64)
+		send_ack(f, &c, tftp_block_wire(last), &a);
+	assert_window(f, &a, &c, 65473, 65536);
+	/* The client saw up to 65500 only. */
+	send_ack(f, &c, 65500, &a);
+	assert_window(f, &a, &c, 65501, 65564);
+	assert_int_equal(tick_at(f, due(f, &c)), 1);
+	assert_window(f, &f->fired[0], &c, 65501, 65564);
+	send_ack(f, &c, tftp_block_wire(65540), &a); /* wire 4 */
+	assert_window(f, &a, &c, 65541, 65604);
+}
+
+/* --- errors and strangers ------------------------------------------------- */
+
+static void
+test_client_error_ends_session(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_BIG, NULL, &a);
+	send_error(f, &c, c.local, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_client_error], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_ended], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 0);
+	assert_int_equal(f->t.active, 0);
+	assert_int_equal(tick_at(f, T0 + 10000 * MS), 0);
+}
+
+/* Wrong port, wrong address, wrong local port: error 5, the session unharmed. */
+static void
+test_unknown_tid(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct client port = c, addr = c;
+	struct tftpd_action a;
+	uint8_t ack[4];
+
+	port.port++;
+	addr.ip = htonl(0x0a000063);
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	assert_int_equal(tftp_build_ack(ack, sizeof(ack), 1), 4);
+	send_raw(f, &port, c.local, ack, 4, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	send_raw(f, &addr, c.local, ack, 4, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	send_raw(f, &c, c.local == PORT_HI ? PORT_LO : c.local + 1, ack, 4, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	/* An ERROR from a stranger is never answered, nor does it end anything. */
+	send_error(f, &port, c.local, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_unknown_tid], 4);
+	assert_int_equal(f->drops[RB_DROP_tftp_client_error], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 3);
+	assert_int_equal(f->t.active, 1);
+	assert_int_equal(f->t.s[c.sess].acked, 0);
+	/* The real client's ACK still works. */
+	send_ack(f, &c, 1, &a);
+	assert_window(f, &a, &c, 2, 2);
+}
+
+static void
+test_wrq_refused(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_req(f, &c, TFTP_WRQ, "upload.bin", NULL, &a);
+	assert_error(&a, TFTP_EC_ACCESS, NULL);
+	assert_int_equal(f->drops[RB_DROP_tftp_wrq_refused], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 0);
+	assert_int_equal(f->t.active, 0);
+}
+
+static void
+test_access_denied(void **state)
+{
+	static const char *const names[] = {"../x", "boot/../../one", "/../root/one"};
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		send_req(f, &c, TFTP_RRQ, names[k], NULL, &a);
+		assert_error(&a, TFTP_EC_ACCESS, "access violation");
+	}
+	assert_int_equal(f->drops[RB_DROP_tftp_access_denied], 3);
+	assert_int_equal(f->t.active, 0);
+}
+
+static void
+test_not_found(void **state)
+{
+	static const char *const names[] = {"missing", "boot", "ONE", "boot/big.im"};
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		send_req(f, &c, TFTP_RRQ, names[k], NULL, &a);
+		assert_error(&a, TFTP_EC_NOT_FOUND, NULL);
+	}
+	assert_int_equal(f->drops[RB_DROP_tftp_not_found], 4);
+	/* Leading slash and backslashes are the same file. */
+	send_req(f, &c, TFTP_RRQ, "/boot\\big.img", NULL, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_int_equal(f->t.s[a.sess].file->size, BIG_SIZE);
+	/* No cache at all: not found either. */
+	f->t.cache = NULL;
+	send_req(f, &c, TFTP_RRQ, "one", NULL, &a);
+	assert_error(&a, TFTP_EC_NOT_FOUND, NULL);
+}
+
+/* --- sessions and ports ---------------------------------------------------- */
+
+static void
+test_sessions_full(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	struct tftpd_action a;
+	uint32_t freed;
+
+	cfg.max_sessions = 2;
+	fx_start(f, &cfg);
+	send_rrq(f, &c1, F_BIG, NULL, &a);
+	send_rrq(f, &c2, F_BIG, NULL, &a);
+	assert_int_not_equal(c1.sess, c2.sess);
+	send_rrq(f, &c3, F_BIG, NULL, &a);
+	assert_error(&a, TFTP_EC_UNDEF, "server busy, try again");
+	assert_int_equal(f->drops[RB_DROP_tftp_sessions_full], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 2);
+	assert_int_equal(f->t.active, 2);
+	/* One ends; its slot takes the next client. */
+	freed = c1.sess;
+	send_error(f, &c1, c1.local, &a);
+	assert_int_equal(f->t.active, 1);
+	send_rrq(f, &c3, F_THREE, NULL, &a);
+	assert_int_equal(a.sess, freed);
+	assert_window(f, &a, &c3, 1, 1);
+	assert_int_equal(finish(f, &c3, &a, 1, MS), 4);
+	/* c2 never noticed. */
+	send_ack(f, &c2, 1, &a);
+	assert_window(f, &a, &c2, 2, 2);
+}
+
+/* One client ip:port, two transfers: two TIDs, each ACK to its own. */
+static void
+test_same_client_two_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct client a1 = client(1), a2 = client(1);
+	struct tftpd_action x1, x2;
+
+	send_rrq(f, &a1, F_THREE, NULL, &x1);
+	send_rrq(f, &a2, F_ONE_PLUS, NULL, &x2);
+	assert_int_not_equal(a1.sess, a2.sess);
+	assert_int_not_equal(a1.local, a2.local);
+	assert_local_port(a1.local);
+	assert_local_port(a2.local);
+	send_ack(f, &a2, 1, &x2);
+	assert_window(f, &x2, &a2, 2, 2);
+	send_ack(f, &a1, 1, &x1);
+	assert_window(f, &x1, &a1, 2, 2);
+	assert_int_equal(finish(f, &a2, &x2, 1, MS), 1);
+	assert_int_equal(finish(f, &a1, &x1, 1, MS), 3);
+	assert_int_equal(f->t.active, 0);
+}
+
+/* Local ports go round the configured range. */
+static void
+test_local_ports_cycle(void **state)
+{
+	struct fx *f = *state;
+	struct tftpd_action a;
+	unsigned k;
+
+	for (k = 0; k < 25; k++) {
+		struct client c = client(1 + k);
+
+		send_rrq(f, &c, F_EMPTY, NULL, &a);
+		assert_int_equal(c.local, PORT_LO + k % (PORT_HI - PORT_LO + 1));
+		send_ack(f, &c, 1, &a);
+		assert_none(&a);
+	}
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 25);
+}
+
+/*
+ * One client ip:port holding every session port: a further RRQ from it
+ * must not create a second session under the same (ip, port, local port).
+ */
+static void
+test_tid_never_duplicated(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c[3] = {client(1), client(1), client(1)};
+	struct tftpd_action a;
+	unsigned k;
+
+	cfg.port_hi = PORT_LO + 1;
+	fx_start(f, &cfg);
+	for (k = 0; k < 3; k++)
+		send_rrq(f, &c[k], F_BIG, NULL, &a);
+	assert_int_not_equal(c[0].local, c[1].local);
+	/* Third: refused as busy, or a port no other session of this client has. */
+	if (a.sess != TFTPD_NONE) {
+		assert_int_not_equal(c[2].local, c[0].local);
+		assert_int_not_equal(c[2].local, c[1].local);
+	} else {
+		assert_error(&a, TFTP_EC_UNDEF, NULL);
+	}
+}
+
+/* --- RTT ------------------------------------------------------------------- */
+
+/* ACK 5 ms after the send: rto = max(4 * srtt, rto_min), smoothed after. */
+static void
+test_rtt_sample(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_rrq(f, &c, F_BIG, NULL, &a);
+	assert_int_equal(f->t.s[c.sess].rto_us, 100 * MS);
+	f->now += 5 * MS;
+	send_ack(f, &c, 1, &a);
+	assert_int_equal(f->t.s[c.sess].srtt_us, 5 * MS);
+	assert_int_equal(f->t.s[c.sess].rto_us, 20 * MS);
+	/* Block 2 acknowledged 13 ms after it went out: srtt 6 ms, rto 24 ms. */
+	f->now += 13 * MS;
+	send_ack(f, &c, 2, &a);
+	assert_window(f, &a, &c, 3, 3);
+	assert_int_equal(f->t.s[c.sess].srtt_us, (7 * 5 + 13) * MS / 8);
+	assert_int_equal(f->t.s[c.sess].rto_us, 4 * (7 * 5 + 13) * MS / 8);
+	/* And the timer of block 3 is that. */
+	assert_int_equal(tick_at(f, f->now + 24 * MS - 1), 0);
+	assert_int_equal(tick_at(f, f->now + 1), 1);
+	assert_window(f, &f->fired[0], &c, 3, 3);
+
+	/* A higher floor wins over 4 * srtt. */
+	cfg.rto_min_us = 50 * MS;
+	fx_start(f, &cfg);
+	c = client(2);
+	send_rrq(f, &c, F_BIG, NULL, &a);
+	f->now += 5 * MS;
+	send_ack(f, &c, 1, &a);
+	assert_int_equal(f->t.s[c.sess].rto_us, 50 * MS);
+	assert_int_equal(tick_at(f, f->now + 50 * MS - 1), 0);
+	assert_int_equal(tick_at(f, f->now + 1), 1);
+	/* And rto_max caps a slow one: a first sample of 150 ms. */
+	c = client(3);
+	send_rrq(f, &c, F_BIG, NULL, &a);
+	f->now += 150 * MS;
+	send_ack(f, &c, 1, &a);
+	assert_int_equal(f->t.s[c.sess].srtt_us, 150 * MS);
+	assert_int_equal(f->t.s[c.sess].rto_us, 400 * MS);
+}
+
+/* An ACK inside the window takes no sample: it does not time the window. */
+static void
+test_rtt_only_last_block(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	start_windowed(f, &c, F_BIG, 4, &a);
+	f->now += 300 * MS;
+	send_ack(f, &c, 2, &a);
+	assert_int_equal(f->t.s[c.sess].rto_us, 100 * MS);
+	assert_int_equal(f->t.s[c.sess].srtt_us, 25 * MS);
+}
+
+/*
+ * Karn's rule (RFC 6298 section 3): the round trip of a window that went
+ * out twice is ambiguous and must not be sampled. A client whose RTT rises
+ * from 2 ms to a steady 50 ms: with samples taken from the retransmission,
+ * rto settles near 4/5 of the RTT and every window is sent twice for ever;
+ * without them, backoff carries rto above the RTT and retransmissions stop.
+ */
+static void
+test_rtt_karn(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {.mask = TFTP_OPT_WINDOWSIZE, .windowsize = 2};
+	struct tftpd_action a;
+	uint64_t ack_at, last, before = 0;
+	unsigned k;
+
+	send_rrq(f, &c, F_BIG, &o, &a);
+	f->now += 2 * MS;
+	send_ack(f, &c, 0, &a);
+	assert_int_equal(f->t.s[c.sess].rto_us, 10 * MS); /* 4 * 2 ms, floored */
+	for (k = 0; k < 60; k++) {
+		if (k == 40)
+			before = f->cnt[RB_CNT_tftp_retransmits];
+		last = a.last;
+		assert_int_equal(a.first, last - 1);
+		ack_at = f->now + 50 * MS;
+		while (due(f, &c) <= ack_at)
+			assert_int_equal(tick_at(f, due(f, &c)), 1);
+		f->now = ack_at;
+		send_ack(f, &c, tftp_block_wire(last), &a);
+		assert_int_equal(a.first, last + 1);
+	}
+	assert_true(f->t.s[c.sess].rto_us > 50 * MS);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], before);
+}
+
+/*
+ * The client's timeout option bounds ours: "never waits longer than it"
+ * (tftpd_rrq), backoff included, so a lost window is resent before the
+ * client gives up.
+ */
+static void
+test_timeout_option_bounds_rto(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {.mask = TFTP_OPT_TIMEOUT, .timeout = 1};
+	struct tftpd_action a;
+
+	cfg.rto_init_us = 3000 * MS;
+	cfg.rto_max_us = 4000 * MS;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_BIG, &o, &a);
+	assert_int_equal(oack_of(&a).timeout, 1);
+	assert_int_equal(f->t.s[c.sess].rto_us, 1000 * MS);
+	assert_int_equal(tick_at(f, T0 + 1000 * MS - 1), 0);
+	assert_int_equal(tick_at(f, T0 + 1000 * MS), 1); /* the OACK again */
+	assert_true(f->t.s[c.sess].rto_us <= 1000 * MS);
+	assert_int_equal(tick_at(f, T0 + 2000 * MS), 1);
+}
+
+/* --- the wheel ------------------------------------------------------------- */
+
+/* A fresh server whose first tick comes after the deadline still fires it. */
+static void
+test_first_tick_fires_due_timer(void **state)
+{
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	tftpd_fini(&f->t);
+	assert_int_equal(tftpd_init(&f->t, &base_cfg), 0);
+	f->t.cache = cache;
+	f->now = 5 * T0;
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	assert_int_equal(tick_at(f, 5 * T0 + 150 * MS), 1);
+}
+
+/* Timers past the wheel's 4 s horizon, and a caller that stalls a lap. */
+static void
+test_long_timers(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1), d = client(2);
+	struct tftpd_action a;
+
+	cfg.rto_init_us = 5000 * MS;
+	cfg.rto_max_us = 10000 * MS;
+	cfg.give_up_us = 60000 * MS;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	/* Lap one passes its slot: not due yet. */
+	assert_int_equal(tick_at(f, T0 + 4500 * MS), 0);
+	assert_int_equal(tick_at(f, T0 + 5000 * MS - 1), 0);
+	assert_int_equal(tick_at(f, T0 + 5000 * MS), 1);
+	assert_window(f, &f->fired[0], &c, 1, 1);
+	/* Next due at +10 s: a caller silent for 30 s still fires it, once. */
+	send_rrq(f, &d, F_ONE, NULL, &a);
+	assert_int_equal(tick_at(f, T0 + 35000 * MS), 2);
+	assert_int_equal(tick_at(f, T0 + 35001 * MS), 0);
+}
+
+/* --- generations ----------------------------------------------------------- */
+
+/* A session keeps its generation alive after a newer one replaces it. */
+static void
+test_generation_pinned(void **state)
+{
+	struct fx *f = *state;
+	long live = 0, with_a;
+	const struct ic_alloc al = {m_alloc, m_free, &live};
+	struct image_cache *gen_a, *gen_b;
+	struct client c = client(1), d = client(2);
+	struct tftpd_action a;
+
+	gen_a = load(&al);
+	with_a = live;
+	f->t.cache = gen_a;
+	send_rrq(f, &c, F_THREE, NULL, &a);
+	send_rrq(f, &d, F_ONE, NULL, &a);
+	/* Publish B, drop the publisher's reference to A. */
+	gen_b = load(&al);
+	f->t.cache = gen_b;
+	ic_put(gen_a);
+	assert_int_equal(live, 2 * with_a);
+	send_ack(f, &c, 1, &a);
+	assert_window(f, &a, &c, 2, 2); /* A's bytes, still there */
+	assert_int_equal(finish(f, &c, &a, 1, MS), 3);
+	assert_int_equal(live, 2 * with_a); /* d still holds A */
+	send_error(f, &d, d.local, &a);
+	assert_int_equal(live, with_a); /* A gone, B stays */
+	/* A session on B, left running: tftpd_fini drops it. */
+	send_rrq(f, &c, F_BIG, NULL, &a);
+	assert_int_equal(f->t.s[c.sess].gen, gen_b);
+	tftpd_fini(&f->t);
+	f->started = false;
+	ic_put(gen_b);
+	assert_int_equal(live, 0);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_plain_rrq_first_block),
+		T(test_lockstep_block_counts),
+		T(test_final_ack_frees_session),
+		T(test_oack_negotiation),
+		T(test_oack_partial),
+		T(test_ack_inside_window),
+		T(test_stale_acks_ignored),
+		T(test_malformed_input),
+		T(test_timeout_resends_window),
+		T(test_backoff_and_probe),
+		T(test_give_up),
+		T(test_give_up_after_retries),
+		T(test_progress_resets_give_up),
+		T(test_oack_lost),
+		T(test_rollover),
+		T(test_rollover_retransmit),
+		T(test_client_error_ends_session),
+		T(test_unknown_tid),
+		T(test_wrq_refused),
+		T(test_access_denied),
+		T(test_not_found),
+		T(test_sessions_full),
+		T(test_same_client_two_sessions),
+		T(test_local_ports_cycle),
+		T(test_tid_never_duplicated),
+		T(test_rtt_sample),
+		T(test_rtt_only_last_block),
+		T(test_rtt_karn),
+		T(test_timeout_option_bounds_rto),
+		T(test_first_tick_fires_due_timer),
+		T(test_long_timers),
+		T(test_generation_pinned),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
