@@ -126,10 +126,14 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 	case RB_PORT_AF_XDP:
 		snprintf(name, sizeof(name), "net_af_xdp_%s", c->interface);
 		snprintf(devargs, sizeof(devargs),
-			 "%s,iface=%s,start_queue=0,queue_count=%u%s%s", name, c->interface,
+			 "%s,iface=%s,start_queue=0,queue_count=%u,busy_budget=0%s%s", name,
+			 c->interface,
 			 c->queues, c->exception_mode == RB_EXC_XDP ? ",xdp_prog=" : "",
 			 c->exception_mode == RB_EXC_XDP ? c->xdp_prog : "");
-		/* One xsk per queue; TX shares them, so no more TX than RX queues. */
+		/* busy_budget=0: no preferred busy polling. With it the PMD makes
+		 * a recvfrom() syscall on every empty poll, which on a small box
+		 * costs the core the kernel needs for the veth and for HTTP.
+		 * One xsk per queue; TX shares them, so no more TX than RX queues. */
 		nb_txq = RTE_MIN(nb_txq, c->queues);
 		break;
 	case RB_PORT_AF_PACKET:
