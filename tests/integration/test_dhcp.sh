@@ -102,7 +102,7 @@ stop_rb() {
   for _ in $(seq 1 100); do kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.1; done
   wait "$rb_pid" 2>/dev/null; local rc=$?
   rb_pid=
-  sed -i 's/serving http/(was serving http)/' "$work/rb.log"
+  sed -i 's/serving http/(stopped) served http/' "$work/rb.log"
   return $rc
 }
 
@@ -206,7 +206,7 @@ check "dhclient -r releases $ipd" \
   bash -c "$(declare -f in_ns leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ipd\")' >/dev/null"
 
 # --- PXE firmware per architecture, iPXE, HTTP boot ---------------------------
-probe() { in_ns c3 timeout 15 python3 "$PROBE" "$@" 2> "$work/probe.err"; }
+probe() { in_ns c3 timeout 40 python3 "$PROBE" "$@" 2> "$work/probe.err"; }
 for a in "0 pxelinux.0" "7 syslinux.efi" "9 syslinux.efi" "11 grubaa64.efi"; do
   set -- $a
   out=$(probe --mode discover --pxe --arch "$1")
@@ -267,14 +267,18 @@ stop_rb
 
 # --- proxyDHCP beside dnsmasq -------------------------------------------------
 "$RACK" client dm 198.18.0.2/24 >/dev/null
-ip netns exec "$P-dm" dnsmasq --no-daemon --port=0 --interface=eth0 --bind-interfaces \
+# --no-ping: dnsmasq otherwise pings each new address and holds its offer
+# about 3 s, which races the probe's timeout.
+ip netns exec "$P-dm" dnsmasq --no-daemon --port=0 --interface=eth0 --bind-interfaces --no-ping \
   --dhcp-range=198.18.0.60,198.18.0.90,255.255.255.0,10m --dhcp-leasefile="$work/dm.leases" \
   --pid-file="$work/dm.pid" > "$work/dm.log" 2>&1 &
 dnsmasq_pid=$!
 write_cfg proxy
 check "rackboot starts in proxyDHCP mode" start_rb
 in_ns c3 ip addr flush dev eth0
-out=$(probe --mode proxy --pxe --arch 7 --collect 2)
+out=$(probe --mode proxy --pxe --arch 7 --collect 2 --timeout 8)
+echo "$out" | jq -c '.replies[] | {type, server_id, yiaddr, from, file}' | sed 's/^/# /'
+in_ns c1 curl -s --max-time 5 http://198.18.0.1/metrics | grep -E '^rackboot_(dp_(dhcp|drops|rx|tx|arp)|port)' | grep -v ' 0$' | sed 's/^/# /'
 check "PXE client gets its address from dnsmasq" jqe '.lease.yiaddr | startswith("198.18.0.")' <<<"$out"
 check "... and from rackboot a proxy offer without an address" \
   jqe '[.replies[] | select(.type == "offer" and .server_id == "198.18.0.1" and .yiaddr == "0.0.0.0")] | length >= 1' <<<"$out"
