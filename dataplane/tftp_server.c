@@ -30,13 +30,14 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 		nb <<= 1;
 	t->s = calloc(cfg->max_sessions, sizeof(*t->s));
 	t->hash = malloc(nb * sizeof(*t->hash));
-	if (!t->s || !t->hash) {
+	t->chash = malloc(nb * sizeof(*t->chash));
+	if (!t->s || !t->hash || !t->chash) {
 		tftpd_fini(t);
 		return -ENOMEM;
 	}
 	t->hmask = nb - 1;
 	for (i = 0; i < nb; i++)
-		t->hash[i] = TFTPD_NONE;
+		t->hash[i] = t->chash[i] = TFTPD_NONE;
 	for (i = 0; i < cfg->max_sessions; i++) {
 		t->s[i].hnext = i + 1 < cfg->max_sessions ? i + 1 : TFTPD_NONE;
 		t->s[i].slot = TFTPD_NONE;
@@ -58,8 +59,10 @@ tftpd_fini(struct tftp_server *t)
 			ic_put(t->s[i].gen);
 	free(t->s);
 	free(t->hash);
+	free(t->chash);
 	t->s = NULL;
 	t->hash = NULL;
+	t->chash = NULL;
 }
 
 /* ---- timer wheel: 1 ms slots, a session is in at most one ---------------- */
@@ -115,6 +118,18 @@ sess_find(const struct tftp_server *t, uint32_t ip, uint16_t port, uint16_t loca
 	return TFTPD_NONE;
 }
 
+/* The newest session of a client ip:port, or TFTPD_NONE. */
+static uint32_t
+sess_of_client(const struct tftp_server *t, uint32_t ip, uint16_t port)
+{
+	uint32_t i = t->chash[tid_hash(ip, port, 0) & t->hmask];
+
+	for (; i != TFTPD_NONE; i = t->s[i].cnext)
+		if (t->s[i].client_ip == ip && t->s[i].client_port == port)
+			return i;
+	return TFTPD_NONE;
+}
+
 static uint32_t
 sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
 {
@@ -144,6 +159,9 @@ sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
 	b = &t->hash[tid_hash(ip, port, local) & t->hmask];
 	s->hnext = *b;
 	*b = i;
+	b = &t->chash[tid_hash(ip, port, 0) & t->hmask];
+	s->cnext = *b;
+	*b = i;
 	t->active++;
 	return i;
 }
@@ -159,6 +177,11 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 		p = &t->s[*p].hnext;
 	if (*p == i)
 		*p = s->hnext;
+	p = &t->chash[tid_hash(s->client_ip, s->client_port, 0) & t->hmask];
+	while (*p != TFTPD_NONE && *p != i)
+		p = &t->s[*p].cnext;
+	if (*p == i)
+		*p = s->cnext;
 	if (s->gen)
 		ic_put(s->gen);
 	s->gen = NULL;
@@ -245,6 +268,28 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 		drops[RB_DROP_tftp_not_found]++;
 		return act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
 	}
+	i = sess_of_client(t, ip, port);
+	if (i != TFTPD_NONE && t->s[i].file == f && t->s[i].acked == 0) {
+		/* The same request again before anything was acknowledged:
+		 * our OACK or first block was lost, and the client retried
+		 * before our timer fired. Answer from the same session (a
+		 * second one would talk to the client from a second port). */
+		s = &t->s[i];
+		a->local_port = s->local_port;
+		if (s->state == TS_OACK) {
+			n = tftp_build_oack(a->ctl, sizeof(a->ctl), &s->oack);
+			a->ctl_len = n > 0 ? (uint16_t)n : 0;
+			a->sess = i;
+			s->sent_us = now_us;
+			timer_arm(t, i, now_us);
+		} else {
+			send_window(t, i, now_us, a, cnt, false);
+		}
+		cnt[RB_CNT_tftp_rrq_repeats]++;
+		return;
+	}
+	if (i != TFTPD_NONE)
+		sess_end(t, i, cnt); /* a new request replaces a transfer under way */
 	i = sess_new(t, ip, port);
 	if (i == TFTPD_NONE) {
 		drops[RB_DROP_tftp_sessions_full]++;

@@ -63,6 +63,7 @@ struct tftp_sess {
 	uint64_t deadline_us; /* retransmission due */
 	uint64_t progress_us; /* last time the client acknowledged something new */
 	uint32_t hnext;       /* hash chain */
+	uint32_t cnext;       /* client hash chain (client ip, client port) */
 	uint32_t tnext, tprev; /* timer wheel slot list */
 	uint32_t slot;        /* wheel slot, TFTPD_NONE when not armed */
 	struct tftp_opts oack; /* what was acknowledged, to send the OACK again */
@@ -90,6 +91,7 @@ struct tftp_server {
 	struct tftpd_cfg cfg;
 	struct tftp_sess *s;
 	uint32_t *hash;    /* (client ip, client port, local port) -> session */
+	uint32_t *chash;   /* (client ip, client port) -> session: repeated RRQs */
 	uint32_t hmask;
 	uint32_t free_head; /* free list through hnext */
 	uint32_t active;

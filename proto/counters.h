@@ -37,6 +37,7 @@
 	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")  \
 	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                    \
 	X(tftp_rrq, "TFTP read requests received")                                                \
+	X(tftp_rrq_repeats, "TFTP read requests repeated before the transfer started (answered again)") \
 	X(tftp_sessions_started, "TFTP transfers started")                                        \
 	X(tftp_sessions_done, "TFTP transfers completed (last block acknowledged)")               \
 	X(tftp_sessions_ended, "TFTP transfers ended for any reason (done, error, timeout)")       \

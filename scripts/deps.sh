@@ -13,8 +13,12 @@ PKGS=(
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
   udhcpc isc-dhcp-client kea-admin dnsmasq-base
+  tftp-hpa atftp nftables
   # benchmarks (peers measured in the same run)
   nginx-light kea-dhcp4-server
+  # TFTP peers: tftpd-hpa; atftpd conflicts with it, so the TFTP test and
+  # benchmark unpack atftpd from its .deb and need only its libraries
+  tftpd-hpa libwrap0 libpcre2-8-0
 )
 
 missing=()

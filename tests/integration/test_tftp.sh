@@ -288,19 +288,20 @@ check "atftp tsize 0 get empty: identical, OACK tsize 0 (OACK: $(oack))" \
   eval '[ $rc = 0 ] && oack_has "tsize: 0,"'
 
 ident() { [ "$1" = 0 ] && cmp -s "$out" "$2"; }   # client exit status, expected file
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }   # seconds since $EPOCHREALTIME was $1
 
 # --- rollover: 100 MiB, more than 65535 blocks ---------------------------------
-t0=$SECONDS
+t0=$EPOCHREALTIME
 atftp_get 300 c1 f100m --option "blksize 1468" --option "windowsize 32"; rc=$?
-check "atftp blksize 1468 windowsize 32 get f100m (71431 blocks): identical ($((SECONDS - t0)) s)" \
+check "atftp blksize 1468 windowsize 32 get f100m (71431 blocks): identical ($(since "$t0") s)" \
   ident $rc "$root/f100m"
-t0=$SECONDS
+t0=$EPOCHREALTIME
 curl_get 300 f100m; rc=$?
-check "curl default blksize get f100m (204800 blocks): identical ($((SECONDS - t0)) s)" \
+check "curl default blksize get f100m (204800 blocks): identical ($(since "$t0") s)" \
   ident $rc "$root/f100m"
-t0=$SECONDS
+t0=$EPOCHREALTIME
 curl_get 300 f100m --tftp-blksize 1468; rc=$?
-check "curl --tftp-blksize 1468 get f100m: identical ($((SECONDS - t0)) s)" \
+check "curl --tftp-blksize 1468 get f100m: identical ($(since "$t0") s)" \
   ident $rc "$root/f100m"
 rm -f "$out"
 
@@ -360,15 +361,16 @@ check "curl -T new2 (WRQ): refused, nothing created ($msg)" [ $rc = 0 ]
 bg_pids=()
 for c in c1 c2 c3 c4; do
   for k in 1 2 3 4; do
-    in_ns $c curl -s --max-time 60 --tftp-blksize 1468 -o "$work/out/par.$c.$k" "tftp://$SRV_IP/f1m" &
+    in_ns $c curl -s --max-time 120 --tftp-blksize 1468 -o "$work/out/par.$c.$k" "tftp://$SRV_IP/f1m" &
     bg_pids+=($!)
   done
 done
-par_ok=0
-for p in "${bg_pids[@]}"; do wait "$p"; done
+par_ok=0 par_rc=
+for p in "${bg_pids[@]}"; do wait "$p"; par_rc+="$? "; done
 bg_pids=()
 for f in "$work"/out/par.*; do cmp -s "$f" "$root/f1m" && par_ok=$((par_ok + 1)); done
-check "16 concurrent curl downloads from 4 namespaces: $par_ok of 16 identical" [ "$par_ok" = 16 ]
+par_rc=$(tr ' ' '\n' <<<"$par_rc" | grep . | sort -n | uniq -c | awk '{ printf "%s%sx exit %s", (NR > 1 ? ", " : ""), $1, $2 }')
+check "16 concurrent curl downloads from 4 namespaces: $par_ok of 16 identical (curl: $par_rc)" [ "$par_ok" = 16 ]
 rm -f "$work"/out/par.*
 
 # The probe: RRQ f1m (blksize 1468, tsize 0) from one socket; from a second
@@ -444,19 +446,23 @@ table bridge rbf_loss {
   }
 }
 NFT
-lossy() { # secs name [atftp options] -> identical
-  atftp_get "$1" cl "$2" --tftp-timeout 1 --option "blksize 1468" "${@:3}" && same "$root/$2"
+lossy() { # secs name [atftp options] -> identical; on failure atftp's last words as comments
+  atftp_get "$1" cl "$2" --tftp-timeout 1 --option "blksize 1468" "${@:3}" && same "$root/$2" && return 0
+  local rc=$?
+  { echo "atftp exit $rc, $(stat -c %s "$out" 2>/dev/null || echo 0) bytes"
+    grep -v 'wrong block' "$work/client.log" | tail -n 3; } | sed 's/^/# /'
+  return 1
 }
 dropped() { in_ns rack nft list table bridge rbf_loss | awk '/counter/ { n += $(NF-3) } END { print n + 0 }'; }
 for w in 1 32; do
-  d0=$(dropped) t0=$SECONDS
+  d0=$(dropped) t0=$EPOCHREALTIME
   lossy "$LOSS_T" f1m --option "windowsize $w"; rc=$?
-  check "$LOSS% loss each way: atftp blksize 1468 windowsize $w get f1m: identical ($((SECONDS - t0)) s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
+  check "$LOSS% loss each way: atftp blksize 1468 windowsize $w get f1m: identical ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
 done
 if [ -n "${WS_OK[32]:-}" ]; then
-  d0=$(dropped) t0=$SECONDS
+  d0=$(dropped) t0=$EPOCHREALTIME
   lossy "$LOSS_T" floss --option "windowsize 32"; rc=$?
-  check "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB: identical ($((SECONDS - t0)) s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
+  check "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB: identical ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped)" [ $rc = 0 ]
 else
   # Lockstep through 5% loss would take tens of minutes: not run.
   bad "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB (not run: the server did not acknowledge windowsize 32)"
