@@ -236,10 +236,12 @@ SH
 chmod +x "$work/clients.sh"
 
 # round N W TAG: sets R_MBPS (goodput, MB/s), R_FAILS (short downloads),
-# R_SECS, R_BUSY (box busy % of all cores). Globals: a $(...) would hide BG.
+# R_ERR (what the failed clients said, most frequent first), R_SECS, R_BUSY
+# (box busy % of all cores). Globals: a $(...) would hide BG.
 round() {
-  local n=$1 w=$2 tag=$3 j i ids t0 t1 b0 b1 bytes=0 s
-  rm -f "$work"/r/*
+  local n=$1 w=$2 tag=$3 j i ids t0 t1 b0 b1 bytes=0 s e
+  rm -f "$work"/r/* "$work/errs"
+  touch "$work/errs"
   quiet
   b0=$(busy); t0=$(date +%s.%N)
   BG=()
@@ -258,9 +260,15 @@ round() {
     s=$(cat "$work/r/size.$i" 2>/dev/null || echo 0)
     if [ "${s:-0}" = "$SIZE" ]; then bytes=$((bytes + s)); else
       R_FAILS=$((R_FAILS + 1))
-      [ "$R_FAILS" -le 3 ] && { echo "client $i: ${s:-0} bytes"; cat "$work/r/err.$i" 2>/dev/null; } >> "$res/raw/$tag.failures.txt"
+      e=$(grep -v aborting "$work/r/err.$i" 2>/dev/null | grep -m1 '^tftp: ' || true)
+      echo "${e:-no message (killed by the round timeout?)}" >> "$work/errs"
+      if [ "$R_FAILS" -le 3 ]; then
+        { echo "client $i: ${s:-0} bytes"; cat "$work/r/err.$i" 2>/dev/null || true; } >> "$res/raw/$tag.failures.txt"
+      fi
     fi
   done
+  R_ERR=$(sort "$work/errs" | uniq -c | sort -rn | head -3 |
+          awk '{ c = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? ", " : ""), substr($0, 2), c }')
   if [ -f "$work/r/size.1" ] && [ "$(cat "$work/r/size.1")" = "$SIZE" ] && ! cmp -s "$work/r/sample" "$work/root/image.bin"; then
     R_FAILS=$((R_FAILS + 1)); echo "client 1: right size, wrong bytes" >> "$res/raw/$tag.failures.txt"
   fi
@@ -413,12 +421,17 @@ for name in $SERVERS; do
     [[ $o == *"blksize: $BLK,"* ]] || WNOTE[$w]="blksize $BLK not acknowledged"
     if [ "$w" != 1 ] && [[ $o != *"windowsize: $w,"* ]]; then WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no windowsize in OACK: lockstep"; fi
   done
-  declare -A V=() NF=() BZ=()
+  declare -A V=() NF=() BZ=() FW=()
   for rep in $(seq 1 "$REPS"); do
     for n in $CLIENTS; do
       for w in $WINDOWS; do
         round "$n" "$w" "$name-n$n-w$w-r$rep"
-        if [ "$R_FAILS" = 0 ]; then V[$n,$w]+="$R_MBPS " BZ[$n,$w]+="$R_BUSY "; else NF[$n,$w]=$(( ${NF[$n,$w]:-0} + 1 )); fi
+        if [ "$R_FAILS" = 0 ]; then V[$n,$w]+="$R_MBPS " BZ[$n,$w]+="$R_BUSY "; else
+          NF[$n,$w]=$(( ${NF[$n,$w]:-0} + 1 ))
+          # The last failed run, for the notes: how many, why, and the goodput
+          # of the downloads that did complete.
+          FW[$n,$w]="$R_FAILS of $n downloads short ($R_ERR), $R_MBPS MB/s from the complete ones"
+        fi
         kill -0 "$SRV_PID" 2>/dev/null || break 3
       done
     done
@@ -431,7 +444,7 @@ for name in $SERVERS; do
       [ -n "$vals" ] && ok=$(wc -w <<<"$vals")
       note=$base_note
       [ -n "${WNOTE[$w]}" ] && note="$note; ${WNOTE[$w]}"
-      [ "${NF[$n,$w]:-0}" -gt 0 ] && note="$note; ${NF[$n,$w]} run(s) with short downloads (raw/*.failures.txt)"
+      [ "${NF[$n,$w]:-0}" -gt 0 ] && note="$note; ${NF[$n,$w]} failed run(s), last: ${FW[$n,$w]} (raw/$name-n$n-w$w-r*.failures.txt)"
       [ "$alive" = no ] && note="$note; server exited during the run"
       if [ "$ok" = 0 ]; then
         ROW[$name,$n,$w]="| $name | $n | $w | failed | - | 0/$REPS | $note |"

@@ -227,7 +227,10 @@ tftp_setup(char *msg, size_t cap)
 		.max_sessions = dp.cfg.tftp_max_sessions,
 		.max_retries = dp.cfg.tftp_retries,
 		.rto_min_us = 10000,
-		.rto_init_us = 200000,
+		/* Until the first ACK gives an RTT: 200 busy clients can take
+		 * over 200 ms to ACK an OACK, and atftp aborts on an OACK it
+		 * gets twice. */
+		.rto_init_us = 1000000,
 		.rto_max_us = 2000000,
 		.give_up_us = 15000000,
 	};
