@@ -470,6 +470,21 @@ fi
 in_ns rack nft delete table bridge rbf_loss
 rm -f "$out"
 
+# After the loss runs every transfer must have ended: nothing left running
+# on the server (rackboot only: the counters are its /metrics).
+if [ "$SERVER" = rackboot ]; then
+  idle_sessions() {
+    local m s e
+    m=$(in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics")
+    s=$(awk '$1 == "rackboot_dp_tftp_sessions_started_total" { print $2 }' <<<"$m")
+    e=$(awk '$1 == "rackboot_dp_tftp_sessions_ended_total" { print $2 }' <<<"$m")
+    echo "started=${s:-?} ended=${e:-?}"
+    [ -n "$s" ] && [ "$s" = "$e" ]
+  }
+  for _ in $(seq 1 40); do idle_sessions > /dev/null && break; sleep 0.5; done
+  check "every session ended after the transfers ($(idle_sessions))" idle_sessions
+fi
+
 # --- multicast ------------------------------------------------------------------
 check_multicast() {
   # TODO(lead): multicast transfers, once rackboot has them (proto/tftp
