@@ -65,6 +65,10 @@ struct worker {
 	uint32_t held_head, held_n;
 	struct dhcpd_out dout; /* scratch for one reply */
 	struct tftp_server tftp; /* this worker's TFTP sessions and timers */
+	/* Shared info of the image-cache blocks this worker attaches as
+	 * external buffers: one reference per mbuf in flight plus one held
+	 * here, so it never drops to 0 (the cache outlives the ports). */
+	struct rte_mbuf_ext_shared_info ext_shinfo;
 } __rte_cache_aligned;
 
 /* Frames queued for one TX burst. */
@@ -96,6 +100,8 @@ struct dp {
 	struct image_cache *cache;
 	struct ic_stats cache_stats;
 	uint64_t tsc_per_us;
+	bool tx_multiseg;              /* the port transmits chained mbufs */
+	struct rte_mempool *ext_pool;  /* data-less mbufs for zero-copy blocks */
 	/* Main lcore's own counters (lease batches), summed into stats. */
 	uint64_t main_counters[RB_CNT_MAX];
 };

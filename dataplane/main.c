@@ -213,6 +213,14 @@ ic_rte_free(void *p, void *arg)
 	rte_free(p);
 }
 
+/* Image cache memory is freed with its generation, never by an mbuf. */
+static void
+ext_free_noop(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
 /* Load the TFTP root and give every worker its session table. */
 static int
 tftp_setup(char *msg, size_t cap)
@@ -244,7 +252,16 @@ tftp_setup(char *msg, size_t cap)
 			   &dp.cache_stats, msg, cap);
 	if (!dp.cache)
 		return -errno;
+	if (dp.tx_multiseg) {
+		dp.ext_pool = rte_pktmbuf_pool_create("rb_ext", dp.cfg.mbufs, 256, 0, 0,
+						      rte_eth_dev_socket_id(dp.port_id));
+		if (!dp.ext_pool)
+			dp.tx_multiseg = false; /* fall back to copies, counted */
+	}
 	for (w = 0; w < dp.nb_workers; w++) {
+		dp.workers[w].ext_shinfo.free_cb = ext_free_noop;
+		dp.workers[w].ext_shinfo.fcb_opaque = NULL;
+		rte_mbuf_ext_refcnt_set(&dp.workers[w].ext_shinfo, 1);
 		ret = tftpd_init(&dp.workers[w].tftp, &tc);
 		if (ret < 0) {
 			snprintf(msg, cap, "tftp: no memory for %u sessions", tc.max_sessions);
@@ -419,6 +436,7 @@ out:
 		tftpd_fini(&dp.workers[w].tftp);
 	if (dp.cache)
 		ic_put(dp.cache);
+	rte_mempool_free(dp.ext_pool);
 	rte_eal_cleanup();
 	return ret;
 }

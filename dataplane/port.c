@@ -43,7 +43,7 @@ probe(const char *devargs, const char *name, uint16_t *port_id, char *msg, size_
 
 static int
 port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t mtu, struct rte_mempool *mp,
-	   char *msg, size_t cap)
+	   bool *multiseg, char *msg, size_t cap)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -64,6 +64,13 @@ port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t mtu, struct
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
 	conf.rxmode.mtu = mtu;
+	/* Chained mbufs let TFTP send a block straight out of the image
+	 * cache; ports that cannot transmit them get one copy per block. */
+	if (multiseg) {
+		*multiseg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+		if (*multiseg)
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (ret < 0)
 		goto fail;
@@ -169,7 +176,7 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 	/* Workers beyond the TX queues the port offers would have nowhere to send. */
 	if (d->nb_workers > nb_txq)
 		d->nb_workers = nb_txq;
-	ret = port_start(d->port_id, c->queues, nb_txq, c->mtu, d->pool, msg, cap);
+	ret = port_start(d->port_id, c->queues, nb_txq, c->mtu, d->pool, &d->tx_multiseg, msg, cap);
 	if (ret < 0)
 		return ret;
 	rte_eth_macaddr_get(d->port_id, &mac);
@@ -184,7 +191,7 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 		ret = probe(devargs, name, &d->exc_port_id, msg, cap);
 		if (ret < 0)
 			return ret;
-		ret = port_start(d->exc_port_id, 1, d->nb_workers, c->mtu, d->pool, msg, cap);
+		ret = port_start(d->exc_port_id, 1, d->nb_workers, c->mtu, d->pool, NULL, msg, cap);
 		if (ret < 0)
 			return ret;
 		d->has_exc_port = true;

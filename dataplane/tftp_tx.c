@@ -3,13 +3,16 @@
  * tftp_tx.c: the worker's side of TFTP: requests and ACKs in, frames out.
  *
  * The session engine (tftp_server.c) decides what to send; this file turns
- * its actions into frames on the provisioning port. A DATA block is one
- * mbuf: headers, then the block copied out of the image cache (counted in
- * tftp_copies). The UDP checksum of the payload comes from the cache's
- * precomputed partial sums, so building a block reads its bytes once.
+ * its actions into frames on the provisioning port. On a port that
+ * transmits chained mbufs a DATA block is a header mbuf with the block
+ * attached behind it as an external buffer into the image cache: no
+ * payload byte is copied. Elsewhere (af_xdp) the block is copied into one
+ * mbuf and counted in tftp_copies. The UDP checksum of the payload comes
+ * from the cache's precomputed partial sums either way.
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_memory.h>
 #include <rte_mbuf.h>
 
 #include "dp.h"
@@ -62,6 +65,46 @@ emit_frame(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr,
 	push(c, m);
 }
 
+/*
+ * A DATA block without copying it: the headers in one mbuf, the block as
+ * an external buffer pointing into the image cache, chained behind. Falls
+ * back to the copy when no mbuf is free. Returns true when sent this way.
+ */
+static bool
+emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr,
+	       const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
+{
+	struct worker *w = c->w;
+	struct rte_mbuf *m, *x;
+	uint32_t sum;
+	uint8_t *f;
+
+	m = rte_pktmbuf_alloc(c->d->pool);
+	x = m ? rte_pktmbuf_alloc(c->d->ext_pool) : NULL;
+	if (!x) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(f + RB_UDP_HDRS_LEN, hdr, TFTP_HDR_LEN);
+	sum = rb_csum_partial(hdr, TFTP_HDR_LEN, 0) + (uint32_t)payload_sum;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	rb_udp_build_hdr(f, c->d->net.mac, a->dst_mac, c->d->net.ip, a->dst_ip, a->local_port,
+			 a->dst_port, TFTP_HDR_LEN + plen, (uint16_t)sum);
+	m->data_len = RB_UDP_HDRS_LEN + TFTP_HDR_LEN;
+	rte_mbuf_ext_refcnt_update(&w->ext_shinfo, 1);
+	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)payload,
+				  rte_mem_virt2iova(payload), (uint16_t)plen, &w->ext_shinfo);
+	x->data_len = (uint16_t)plen;
+	x->pkt_len = plen;
+	m->next = x;
+	m->nb_segs = 2;
+	m->pkt_len = m->data_len + plen;
+	push(c, m);
+	return true;
+}
+
 static void
 carry_out(const struct tftpd_action *a, void *arg)
 {
@@ -76,11 +119,14 @@ carry_out(const struct tftpd_action *a, void *arg)
 		emit_frame(c, a, a->ctl, a->ctl_len, NULL, 0, 0);
 	for (n = a->first; a->sess != TFTPD_NONE && n <= a->last; n++) {
 		p = tftpd_block(&w->tftp, a->sess, n, &len, &off);
+		uint16_t sum = len ? ic_csum_range(w->tftp.s[a->sess].file, off, len) : 0;
+
 		tftp_build_data_hdr(hdr, sizeof(hdr), tftp_block_wire(n));
-		emit_frame(c, a, hdr, sizeof(hdr), p, len,
-			   len ? ic_csum_range(w->tftp.s[a->sess].file, off, len) : 0);
 		w->counters[RB_CNT_tftp_blocks]++;
 		w->counters[RB_CNT_tftp_bytes] += len;
+		if (len && c->d->tx_multiseg && emit_zero_copy(c, a, hdr, p, len, sum))
+			continue;
+		emit_frame(c, a, hdr, sizeof(hdr), p, len, sum);
 		w->counters[RB_CNT_tftp_copies]++;
 	}
 }

@@ -34,6 +34,7 @@ trap cleanup EXIT
 
 mkdir -p "$work/repo/sub" "$work/tftp"
 head -c 3000000 /dev/urandom > "$work/repo/blob.bin"
+head -c 5000000 /dev/urandom > "$work/tftp/kernel.bin"   # TFTP: zero copy or counted copy
 echo "hello rack" > "$work/repo/sub/hello.txt"
 : > "$work/repo/empty"
 
@@ -128,6 +129,17 @@ exercise() { # label mode exception
   local rbp=$rb_pid rundir=/var/run/dpdk/rackboot$rb_pid
   local kernel_pkts; kernel_pkts=$(metric rackboot_dp_to_kernel_total)
   echo "# $label: to_kernel=$kernel_pkts (tap mode carries HTTP through the dataplane; xdp mode passes it in the kernel)"
+  # TFTP blocks: chained straight out of the image cache where the port
+  # transmits multi-segment mbufs (af_packet), one counted copy where not (af_xdp).
+  in_cli curl -s --max-time 30 --tftp-blksize 1468 -o "$work/tftp.got" tftp://198.18.0.1/kernel.bin
+  check "$label: TFTP 5 MB byte-identical" cmp -s "$work/tftp.got" "$work/tftp/kernel.bin"
+  local blocks copies
+  blocks=$(metric rackboot_dp_tftp_blocks_total) copies=$(metric rackboot_dp_tftp_copies_total)
+  if [ "$2" = af_packet ]; then
+    check "$label: TFTP zero copy ($blocks blocks, $copies copies)" [ "${blocks:-0}" -gt 3000 -a "${copies:-1}" = 0 ]
+  else
+    check "$label: TFTP copies counted ($blocks blocks, $copies copies)" [ "${blocks:-0}" -gt 3000 -a "${copies:-0}" = "${blocks:-x}" ]
+  fi
   if [ "$3" = tap ]; then
     check "$label: HTTP went through the exception port (to_kernel=$kernel_pkts)" [ "${kernel_pkts:-0}" -gt 100 ]
   else
