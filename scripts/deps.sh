@@ -41,3 +41,8 @@ apt-get install -y -q --no-install-recommends "${missing[@]}"
 if command -v nginx >/dev/null && pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then
   nginx -s stop 2>/dev/null || true
 fi
+# tftpd-hpa comes for the TFTP peer benchmark only; where an init system
+# started its daemon on port 69, stop it (the tests start their own, on the rack).
+if command -v systemctl >/dev/null && systemctl is-active --quiet tftpd-hpa 2>/dev/null; then
+  systemctl disable --now tftpd-hpa || true
+fi

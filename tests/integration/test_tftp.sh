@@ -204,7 +204,7 @@ hpa_file() { hpa_get 30 "$1" && same "$root/$1"; }
 # curl: --path-as-is, or it would drop the ".." of a traversal itself. On a
 # TFTP error curl 7.88 prints a wrong message (getpeername ... errno 107);
 # the exit status carries the TFTP code: 68 not found, 69 access violation,
-# 71 illegal operation or code 0 (see tftp_err_msg() in the check names).
+# 71 illegal operation or code 0 (curl_code() names them in the checks).
 curl_get() { # secs name [curl options]
   local t=$1 name=$2; shift 2
   rm -f "$out"
