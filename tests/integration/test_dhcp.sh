@@ -159,10 +159,11 @@ check "udhcpc renew gets an ACK ($(grep -c '^renew' "$work/u4.log") renew events
   [ "$(grep -c '^renew' "$work/u4.log")" -ge 1 -a "${acks1:-0}" -gt "${acks0:-0}" ]
 ip4=$(sed -n 's/^bound ip=\([0-9.]*\).*/\1/p' "$work/u4.log" | head -1)
 check "renew keeps the address" grep -q "^renew ip=$ip4 " "$work/u4.log"
-kill -USR2 $u4; sleep 1   # USR2: release
+kill -USR2 $u4   # USR2: release
+released() { leases released | jq -e ".[] | select(.address==\"$ip4\")" > /dev/null; }
+for _ in $(seq 1 25); do released && break; sleep 0.2; done
 kill $u4; wait $u4 2>/dev/null
-check "release: $ip4 is released in the lease API" \
-  bash -c "$(declare -f in_ns leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ip4\")' >/dev/null"
+check "release: $ip4 is released in the lease API (releases seen: $(metric rackboot_dp_dhcp_release_total), unknown: $(metric 'rackboot_dp_drops_total{reason="dhcp_unknown_lease"}'))" released
 
 # --- reservation ------------------------------------------------------------
 for i in 1 2; do
