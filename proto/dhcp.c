@@ -257,52 +257,54 @@ dhcp_opt(const struct dhcp_opts *s, uint8_t code, size_t *len)
 	return &s->data[s->off[code]];
 }
 
+/* The value of an option that must be exactly n bytes, or NULL. */
+static const uint8_t *
+opt_sized(const struct dhcp_opts *s, uint8_t code, size_t n)
+{
+	size_t len;
+	const uint8_t *p = dhcp_opt(s, code, &len);
+
+	return p && len == n ? p : NULL;
+}
+
 bool
 dhcp_opt_u8(const struct dhcp_opts *s, uint8_t code, uint8_t *v)
 {
-	size_t n;
-	const uint8_t *p = dhcp_opt(s, code, &n);
+	const uint8_t *p = opt_sized(s, code, 1);
 
-	if (!p || n != 1)
-		return false;
-	*v = p[0];
-	return true;
+	if (p)
+		*v = p[0];
+	return p != NULL;
 }
 
 bool
 dhcp_opt_u16(const struct dhcp_opts *s, uint8_t code, uint16_t *v)
 {
-	size_t n;
-	const uint8_t *p = dhcp_opt(s, code, &n);
+	const uint8_t *p = opt_sized(s, code, 2);
 
-	if (!p || n != 2)
-		return false;
-	*v = get_u16(p);
-	return true;
+	if (p)
+		*v = get_u16(p);
+	return p != NULL;
 }
 
 bool
 dhcp_opt_u32(const struct dhcp_opts *s, uint8_t code, uint32_t *v)
 {
-	size_t n;
-	const uint8_t *p = dhcp_opt(s, code, &n);
+	const uint8_t *p = opt_sized(s, code, 4);
 
-	if (!p || n != 4)
-		return false;
-	*v = get_u32(p);
-	return true;
+	if (p)
+		*v = get_u32(p);
+	return p != NULL;
 }
 
 bool
 dhcp_opt_ip(const struct dhcp_opts *s, uint8_t code, uint32_t *ip)
 {
-	size_t n;
-	const uint8_t *p = dhcp_opt(s, code, &n);
+	const uint8_t *p = opt_sized(s, code, 4);
 
-	if (!p || n != 4)
-		return false;
-	memcpy(ip, p, 4);
-	return true;
+	if (p)
+		memcpy(ip, p, 4);
+	return p != NULL;
 }
 
 int

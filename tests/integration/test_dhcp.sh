@@ -24,10 +24,8 @@ work=$(mktemp -d /tmp/rackboot-dhcp.XXXXXX)
 pass=0 fail=0 rb_pid= dnsmasq_pid=
 RESV_MAC=52:54:00:be:ef:01
 
-ok()   { pass=$((pass + 1)); echo "ok - $*"; }
-bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+# shellcheck source=tests/integration/lib.sh
+. "$RB_SRC/tests/integration/lib.sh"
 jqe() { jq -e "$@" > /dev/null; }   # a jq condition as an exit status
 
 cleanup() {
@@ -41,25 +39,8 @@ trap cleanup EXIT
 mkdir -p "$work/repo" "$work/tftp"
 
 write_cfg() { # dhcp-mode
-  cat > "$work/rb.yaml" <<YAML
-server:
-  address: 198.18.0.1/24
-port:
-  mode: af_xdp
-  interface: $P-srv0
-dataplane:
-  lcores: "0,1"
-  hugepages: off
-  memory_mb: 256
-  mbufs: 8192
-http:
-  port: 80
-  root: $work/repo
-tftp:
-  root: $work/tftp
-dhcp:
-  mode: $1
-YAML
+  { rb_yaml_base 198.18.0.1/24 "$work/repo" "$work/tftp"; printf 'dhcp:\n  mode: %s\n' "$1"; } \
+    > "$work/rb.yaml"
   [ "$1" = server ] && cat >> "$work/rb.yaml" <<YAML
   database: $work/db/leases.db
   lease_time: 600
@@ -98,9 +79,8 @@ start_rb() {
 }
 
 stop_rb() {
-  kill -TERM "$rb_pid"
-  for _ in $(seq 1 100); do kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$rb_pid" 2>/dev/null; local rc=$?
+  local rc
+  rb_stop "$rb_pid"; rc=$?
   rb_pid=
   sed -i 's/serving http/(stopped) served http/' "$work/rb.log"
   return $rc

@@ -19,9 +19,8 @@ RB="$RB_BUILD/control/rackboot"
 work=$(mktemp -d /tmp/rackboot-it.XXXXXX)
 pass=0 fail=0 rb_pid= dp_pid=
 
-ok()   { pass=$((pass + 1)); echo "ok - $*"; }
-bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+# shellcheck source=tests/integration/lib.sh
+. "$RB_SRC/tests/integration/lib.sh"
 in_srv() { ip netns exec "$P-srv" "$@"; }
 in_cli() { ip netns exec "$P-c1" "$@"; }
 
@@ -98,13 +97,7 @@ start_rb() { # mode exception
   return 1
 }
 
-stop_rb() {
-  kill -TERM "$rb_pid"
-  for _ in $(seq 1 100); do kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$rb_pid" 2>/dev/null; local rc=$?
-  rb_pid=
-  return $rc
-}
+stop_rb() { local rc; rb_stop "$rb_pid"; rc=$?; rb_pid=; return $rc; }
 
 exercise() { # label mode exception
   local label=$1

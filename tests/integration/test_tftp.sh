@@ -43,10 +43,8 @@ work=$(mktemp -d /tmp/rackboot-tftp.XXXXXX)
 root=$work/root
 pass=0 fail=0 srv_pid= bg_pids=()
 
-ok()   { pass=$((pass + 1)); echo "ok - $*"; }
-bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+# shellcheck source=tests/integration/lib.sh
+. "$RB_SRC/tests/integration/lib.sh"
 in_srv() { ip netns exec "$P-srv" "$@"; }
 
 cleanup() {
@@ -93,25 +91,8 @@ start_rackboot() {
   [ -x "$RB" ] || { echo "$RB missing (scripts/build.sh)" > "$work/srv.log"; return 1; }
   # As test_dhcp.sh's start_rb, without DHCP: rackboot holds the address
   # itself, the kernel side of the port has none.
-  cat > "$work/rb.yaml" <<YAML
-server:
-  address: $SRV_IP/24
-port:
-  mode: af_xdp
-  interface: $P-srv0
-dataplane:
-  lcores: "0,1"
-  hugepages: off
-  memory_mb: 256
-  mbufs: 8192
-http:
-  port: 80
-  root: $work/repo
-tftp:
-  root: $root
-  port: 69
-  session_ports: 61000-65535
-YAML
+  { rb_yaml_base "$SRV_IP/24" "$work/repo" "$root"
+    printf '  port: 69\n  session_ports: 61000-65535\n'; } > "$work/rb.yaml"
   ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/srv.log" 2>&1 &
   srv_pid=$!
   for _ in $(seq 1 150); do
