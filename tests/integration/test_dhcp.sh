@@ -139,6 +139,10 @@ check "udhcpc renew gets an ACK ($(grep -c '^renew' "$work/u4.log") renew events
   [ "$(grep -c '^renew' "$work/u4.log")" -ge 1 -a "${acks1:-0}" -gt "${acks0:-0}" ]
 ip4=$(sed -n 's/^bound ip=\([0-9.]*\).*/\1/p' "$work/u4.log" | head -1)
 check "renew keeps the address" grep -q "^renew ip=$ip4 " "$work/u4.log"
+# udhcpc sends its RELEASE unicast and deconfigures the address at once: if
+# ARP for the server is still pending then, the kernel drops the RELEASE.
+# Resolve the server first, as a client that has been talking to it would.
+in_ns c4 ping -c 1 -W 2 198.18.0.1 > /dev/null
 kill -USR2 $u4   # USR2: release
 released() { leases released | jq -e ".[] | select(.address==\"$ip4\")" > /dev/null; }
 for _ in $(seq 1 25); do released && break; sleep 0.2; done
