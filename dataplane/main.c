@@ -241,6 +241,7 @@ tftp_setup(char *msg, size_t cap)
 		.rto_init_us = 1000000,
 		.rto_max_us = 2000000,
 		.give_up_us = 15000000,
+		.oack_wait_us = 6000000,
 	};
 	uint16_t w;
 	int ret;

@@ -92,7 +92,9 @@ timer_arm(struct tftp_server *t, uint32_t i, uint64_t now_us)
 	timer_stop(t, i);
 	if (!t->wheel_now_ms)
 		t->wheel_now_ms = now_us / 1000; /* no tick yet: the wheel starts here */
-	s->deadline_us = now_us + s->rto_us;
+	s->deadline_us = now_us + (s->state == TS_OACK && t->cfg.oack_wait_us > s->rto_us
+					   ? t->cfg.oack_wait_us
+					   : s->rto_us);
 	ms = (s->deadline_us + 999) / 1000;
 	if (ms <= t->wheel_now_ms)
 		ms = t->wheel_now_ms + 1;

@@ -42,6 +42,14 @@ struct tftpd_cfg {
 	uint8_t max_retries;       /* retransmissions of one window before giving up... */
 	uint32_t give_up_us;       /* ...once the client has also been silent this long */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
+	/*
+	 * Least time before an unanswered OACK goes again (0: the rto). The
+	 * client retries on its own (the RRQ when the OACK was lost, which is
+	 * answered at once; ACK 0 when its ACK was lost), and some clients
+	 * (atftp) abort on an OACK they get twice, so the server's own resend
+	 * is the last resort, after a client's usual timeout.
+	 */
+	uint32_t oack_wait_us;
 };
 
 struct tftp_sess {

@@ -865,6 +865,33 @@ test_progress_resets_give_up(void **state)
 	assert_int_equal(f->t.active, 1);
 }
 
+/* With oack_wait_us, the server leaves the first retries of an unanswered
+ * OACK to the client (its RRQ or ACK 0 again) and resends only after it. */
+static void
+test_oack_wait(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftp_opts o = {.mask = TFTP_OPT_BLKSIZE, .blksize = 1024};
+	struct tftpd_action a, first;
+
+	cfg.oack_wait_us = 500000;
+	fx_start(f, &cfg);
+	send_rrq(f, &c, F_BIG, &o, &a);
+	first = a;
+	assert_int_equal(tick_at(f, T0 + 100 * MS), 0); /* the rto alone: not yet */
+	/* The client asks again: answered at once, from the same session. */
+	send_rrq(f, &c, F_BIG, &o, &a);
+	assert_int_equal(a.local_port, first.local_port);
+	assert_memory_equal(a.ctl, first.ctl, first.ctl_len);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq_repeats], 1);
+	/* The answer re-armed the wait: 500 ms from the repeat at +100 ms. */
+	assert_int_equal(tick_at(f, T0 + 600 * MS - 1), 0);
+	assert_int_equal(tick_at(f, T0 + 600 * MS), 1); /* now the server resends */
+	assert_memory_equal(f->fired[0].ctl, first.ctl, first.ctl_len);
+}
+
 /* The OACK (or its ACK) is lost: the same OACK bytes go again. */
 static void
 test_oack_lost(void **state)
@@ -1424,6 +1451,7 @@ main(void)
 		T(test_give_up_after_retries),
 		T(test_progress_resets_give_up),
 		T(test_oack_lost),
+		T(test_oack_wait),
 		T(test_rollover),
 		T(test_rollover_retransmit),
 		T(test_client_error_ends_session),
