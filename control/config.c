@@ -327,6 +327,23 @@ set_session(const struct item *it)
 	return 0;
 }
 
+/* A multicast group (224.0.0.0/4, not the link-local 224.0.0.0/24). */
+static int
+set_group(const struct item *it)
+{
+	struct in_addr in;
+	uint32_t h;
+
+	if (inet_pton(AF_INET, it->val, &in) != 1)
+		return cfg_bad(it, "invalid IPv4 address '%.64s'", it->val);
+	h = ntohl(in.s_addr);
+	if ((h >> 28) != 0xe || (h >> 8) == 0xe00000)
+		return cfg_bad(it, "%.64s is not a multicast group outside 224.0.0.0/24 "
+			       "(e.g. 239.255.69.1)", it->val);
+	memcpy((char *)it->ctx->cfg + it->def->off, &in.s_addr, sizeof(in.s_addr));
+	return 0;
+}
+
 #define FIELD(f) offsetof(struct rb_config, f), sizeof(((struct rb_config *)0)->f)
 #define KEY(s, n, fn, f) { SEC_##s, n, fn, FIELD(f), 0, 0, NULL, NULL }
 #define UINT_KEY(s, n, f, lo, hi) { SEC_##s, n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL }
@@ -356,6 +373,16 @@ static const struct key_def keys[] = {
 	UINT_KEY(TFTP, "max_sessions", tftp_max_sessions, 1, 1048576),
 	UINT_KEY(TFTP, "max_window", tftp_max_window, 1, 1024),
 	UINT_KEY(TFTP, "retries", tftp_retries, 1, 20),
+	KEY(TFTP, "multicast_group", set_group, mc_group),
+	UINT_KEY(TFTP, "multicast_port", mc_port, 1, 65535),
+	UINT_KEY(TFTP, "multicast_streams", mc_streams, 0, 256),
+	UINT_KEY(TFTP, "multicast_clients", mc_clients, 1, 65535),
+	UINT_KEY(TFTP, "multicast_window", mc_window, 1, 64),
+	KEY(TFTP, "mtftp_group", set_group, mtftp_group),
+	UINT_KEY(TFTP, "mtftp_port", mtftp_port, 1, 65535),
+	UINT_KEY(TFTP, "mtftp_client_port", mtftp_client_port, 1, 65535),
+	UINT_KEY(TFTP, "mtftp_open_timeout", mtftp_open_timeout, 1, 255),
+	UINT_KEY(TFTP, "mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS <= MAX_KEYS, "raise MAX_KEYS");
@@ -571,6 +598,23 @@ check_whole(struct parse_ctx *ctx)
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
+	if (!rc && cfg->mtftp_group) {
+		const yaml_node_t *at = given(ctx, SEC_TFTP, "mtftp_port");
+
+		if (cfg->mtftp_port >= cfg->session_port_lo && cfg->mtftp_port <= cfg->session_port_hi)
+			return cfg_fail(ctx, mark_of(ctx, at ? at : given(ctx, SEC_TFTP, "session_ports"),
+						     SEC_TFTP),
+					"tftp.session_ports: %u-%u contains tftp.mtftp_port %u",
+					cfg->session_port_lo, cfg->session_port_hi, cfg->mtftp_port);
+		if (cfg->mtftp_port == cfg->tftp_port)
+			return cfg_fail(ctx, mark_of(ctx, at, SEC_TFTP),
+					"tftp.mtftp_port %u is also tftp.port", cfg->mtftp_port);
+		if (cfg->mc_streams && ntohl(cfg->mtftp_group) >= ntohl(cfg->mc_group) &&
+		    ntohl(cfg->mtftp_group) - ntohl(cfg->mc_group) < cfg->mc_streams)
+			return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_TFTP, "mtftp_group"), SEC_TFTP),
+					"tftp.mtftp_group is one of the %u RFC 2090 groups from "
+					"tftp.multicast_group", cfg->mc_streams);
+	}
 	return rc ? rc : cfg_dhcp_check(ctx);
 }
 
@@ -709,6 +753,10 @@ rb_config_defaults(struct rb_config *cfg)
 		.session_port_lo = 61000, .session_port_hi = 65535,
 		.tftp_cache_mb = 1024, .tftp_max_sessions = 16384, .tftp_max_window = 64,
 		.tftp_retries = 6,
+		.mc_group = htonl(0xefff4501u), /* 239.255.69.1 */
+		.mc_port = 1760, .mc_streams = 16, .mc_clients = 1024, .mc_window = 8,
+		.mtftp_port = 1759, .mtftp_client_port = 1758,
+		.mtftp_open_timeout = 2, .mtftp_reopen_delay = 2,
 		.dhcp = {
 			.mode = RB_DHCP_OFF, .lease_time = 3600, .offer_time = 60,
 			.decline_time = 600, .rate_limit = 20,

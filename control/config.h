@@ -104,6 +104,16 @@ struct rb_config {
 	uint32_t tftp_max_sessions;    /* 1..1048576, default 16384 per worker */
 	uint16_t tftp_max_window;      /* 1..1024, default 64 (RFC 7440 windowsize cap) */
 	uint16_t tftp_retries;         /* 1..20, default 6 retransmissions of a window */
+	uint32_t mc_group;             /* RFC 2090 first group, default 239.255.69.1 */
+	uint16_t mc_port;              /* default 1760 */
+	uint16_t mc_streams;           /* 0..256, default 16 (0: option ignored) */
+	uint16_t mc_clients;           /* 1..65535, default 1024 per stream */
+	uint16_t mc_window;            /* 1..64, default 8 blocks in flight */
+	uint32_t mtftp_group;          /* PXE MTFTP group; 0 (default): off */
+	uint16_t mtftp_port;           /* default 1759 */
+	uint16_t mtftp_client_port;    /* default 1758 */
+	uint16_t mtftp_open_timeout;   /* 1..255 s, default 2 (PXE_MTFTP_TMOUT) */
+	uint16_t mtftp_reopen_delay;   /* 1..255 s, default 2 (PXE_MTFTP_DELAY) */
 
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;

@@ -16,7 +16,7 @@
 #include "config.h"
 
 enum { SEC_SERVER, SEC_PORT, SEC_DATAPLANE, SEC_HTTP, SEC_TFTP, SEC_DHCP, N_SECTIONS };
-#define MAX_KEYS 32
+#define MAX_KEYS 48
 
 struct item;
 

@@ -44,6 +44,44 @@ put_opt(uint8_t *blob, uint16_t *len, size_t cap, uint8_t code, const void *v, s
 	return true;
 }
 
+/*
+ * Option 43 for PXE firmware (PXE 2.1, table 2-1): when tftp.mtftp_group
+ * is set, the MTFTP group, client and server ports, open timeout and
+ * reopen delay for the boot file; always discovery control 8 (no boot
+ * server discovery: boot the file in the reply). Then END.
+ */
+static void
+pxe_vendor(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
+{
+	uint8_t *v = out->pxe_vendor, n = 0;
+
+	if (cfg->mtftp_group) {
+		v[n++] = 1; /* PXE_MTFTP_IP */
+		v[n++] = 4;
+		memcpy(v + n, &cfg->mtftp_group, 4);
+		n += 4;
+		v[n++] = 2; /* PXE_MTFTP_CPORT */
+		v[n++] = 2;
+		v[n++] = (uint8_t)(cfg->mtftp_client_port >> 8);
+		v[n++] = (uint8_t)cfg->mtftp_client_port;
+		v[n++] = 3; /* PXE_MTFTP_SPORT */
+		v[n++] = 2;
+		v[n++] = (uint8_t)(cfg->mtftp_port >> 8);
+		v[n++] = (uint8_t)cfg->mtftp_port;
+		v[n++] = 4; /* PXE_MTFTP_TMOUT */
+		v[n++] = 1;
+		v[n++] = (uint8_t)cfg->mtftp_open_timeout;
+		v[n++] = 5; /* PXE_MTFTP_DELAY */
+		v[n++] = 1;
+		v[n++] = (uint8_t)cfg->mtftp_reopen_delay;
+	}
+	v[n++] = 6; /* PXE_DISCOVERY_CONTROL */
+	v[n++] = 1;
+	v[n++] = 8;
+	v[n++] = 255;
+	out->pxe_vendor_len = n;
+}
+
 void
 dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 {
@@ -60,6 +98,7 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 	for (i = 0; i < RB_BOOT_MAX; i++)
 		snprintf(out->boot[i], sizeof(out->boot[i]), "%s", dc->boot[i]);
 	snprintf(out->ipxe_script, sizeof(out->ipxe_script), "%s", dc->ipxe_script);
+	pxe_vendor(cfg, out);
 	out->nb_subnets = (uint8_t)(dc->mode == RB_DHCP_SERVER ? dc->nb_subnets : 0);
 	for (s = 0; s < out->nb_subnets; s++) {
 		const struct rb_dhcp_subnet *in = &dc->subnets[s];

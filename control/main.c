@@ -181,6 +181,14 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	d->tftp_max_sessions = c->tftp_max_sessions;
 	d->tftp_max_window = c->tftp_max_window;
 	d->tftp_retries = c->tftp_retries;
+	d->mc_group = c->mc_streams ? c->mc_group : 0;
+	d->mc_port = c->mc_port;
+	d->mc_streams = c->mc_streams;
+	d->mc_clients = c->mc_clients;
+	d->mc_window = c->mc_window;
+	d->mtftp_group = c->mtftp_group;
+	d->mtftp_port = c->mtftp_port;
+	d->mtftp_client_port = c->mtftp_client_port;
 	snprintf(d->tftp_root, sizeof(d->tftp_root), "%s", c->tftp_root);
 	d->idle_sleep_us = c->idle_sleep_us;
 	d->mbufs = c->mbufs;

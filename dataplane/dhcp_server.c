@@ -145,7 +145,8 @@ boot_slot(int arch)
 
 /*
  * Boot information for this client into the reply: siaddr, file and 66/67,
- * and for PXE firmware 60, 43 (no discovery: boot the file given), 97; for
+ * and for PXE firmware 60, 43 (no discovery: boot the file given; the
+ * control's encoding, with the MTFTP parameters when set), 97; for
  * iPXE its script URL and 175.176 so it does not wait for proxyDHCP.
  */
 static void
@@ -186,7 +187,9 @@ add_boot(struct dhcpd *d, const struct dhcp_msg *m, struct dhcp_hdr *h, struct d
 		dhcp_opts_set(o, DHO_VENDOR_CLASS, "HTTPClient", 10);
 	else if (pxe)
 		dhcp_opts_set(o, DHO_VENDOR_CLASS, "PXEClient", 9);
-	if (pxe)
+	if (pxe && d->cfg.pxe_vendor_len)
+		dhcp_opts_set(o, DHO_VENDOR, d->cfg.pxe_vendor, d->cfg.pxe_vendor_len);
+	else if (pxe)
 		dhcp_opts_set(o, DHO_VENDOR, pxe_vendor, sizeof(pxe_vendor));
 	v = dhcp_opt(&m->o, DHO_CLIENT_UUID, &n);
 	if (v && (pxe || http))

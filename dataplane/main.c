@@ -242,6 +242,13 @@ tftp_setup(char *msg, size_t cap)
 		.rto_max_us = 2000000,
 		.give_up_us = 15000000,
 		.oack_wait_us = 6000000,
+		.mc_group = dp.cfg.mc_group,
+		.mc_port = dp.cfg.mc_port,
+		.mc_streams = dp.cfg.mc_streams,
+		.mc_members = dp.cfg.mc_clients,
+		.mc_window = dp.cfg.mc_window,
+		.mtftp_group = dp.cfg.mtftp_group,
+		.mtftp_cport = dp.cfg.mtftp_client_port,
 	};
 	uint16_t w;
 	int ret;
@@ -374,6 +381,7 @@ main(int argc, char **argv)
 	dp.net.tftp_port = dp.cfg.tftp_port;
 	dp.net.session_lo = dp.cfg.session_port_lo;
 	dp.net.session_hi = dp.cfg.session_port_hi;
+	dp.net.mtftp_port = dp.cfg.mtftp_group ? dp.cfg.mtftp_port : 0;
 	dp.start_tsc = rte_get_tsc_cycles();
 	rte_spinlock_init(&dp.dhcp_lock);
 	ret = receive_setup(msg, sizeof(msg));

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_server.h"
+#include "tftp_priv.h"
 
 static uint32_t
 tid_hash(uint32_t ip, uint16_t port, uint16_t local)
@@ -46,6 +46,10 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	for (i = 0; i < TFTPD_WHEEL_SLOTS; i++)
 		t->wheel[i] = TFTPD_NONE;
 	t->next_port = cfg->port_lo;
+	if (mc_init(t) < 0) {
+		tftpd_fini(t);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -57,6 +61,7 @@ tftpd_fini(struct tftp_server *t)
 	for (i = 0; t->s && i < t->cfg.max_sessions; i++)
 		if (t->s[i].state != TS_FREE && t->s[i].gen)
 			ic_put(t->s[i].gen);
+	mc_fini(t);
 	free(t->s);
 	free(t->hash);
 	free(t->chash);
@@ -144,8 +149,7 @@ sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
 		return TFTPD_NONE;
 	/* Our TID: the next session port not already used with this client. */
 	for (tries = 0; tries < 64; tries++) {
-		local = t->next_port;
-		t->next_port = t->next_port >= t->cfg.port_hi ? t->cfg.port_lo : t->next_port + 1;
+		local = tftpd_take_port(t);
 		if (sess_find(t, ip, port, local) == TFTPD_NONE)
 			break;
 	}
@@ -195,8 +199,8 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 	cnt[RB_CNT_tftp_sessions_ended]++;
 }
 
-static void
-act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac, uint16_t local)
+void
+tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac, uint16_t local)
 {
 	a->sess = TFTPD_NONE;
 	a->local_port = local;
@@ -206,15 +210,31 @@ act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac,
 	a->ctl_len = 0;
 	a->first = 1;
 	a->last = 0;
+	a->file = NULL;
+	a->blksize = 0;
+	a->unicast_first = 0;
+	a->mcast = 0;
+	a->data_ip = ip;
+	a->data_port = port;
+	memcpy(a->data_mac, mac, 6);
 }
 
-static void
-act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt)
+void
+tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt)
 {
 	int n = tftp_build_error(a->ctl, sizeof(a->ctl), code, msg);
 
 	a->ctl_len = n > 0 ? (uint16_t)n : 0;
 	cnt[RB_CNT_tftp_errors_sent]++;
+}
+
+uint16_t
+tftpd_take_port(struct tftp_server *t)
+{
+	uint16_t p = t->next_port;
+
+	t->next_port = t->next_port >= t->cfg.port_hi ? t->cfg.port_lo : t->next_port + 1;
+	return p;
 }
 
 /*
@@ -238,6 +258,8 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	a->sess = i;
 	a->first = first;
 	a->last = last;
+	a->file = s->file;
+	a->blksize = s->blksize;
 	if (last > s->sent)
 		s->sent = last;
 	s->sent_us = now_us;
@@ -255,21 +277,23 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	uint32_t i;
 	int ret, n;
 
-	act_init(a, ip, port, mac, t->next_port);
+	tftpd_act_init(a, ip, port, mac, t->next_port);
 	cnt[RB_CNT_tftp_rrq]++;
 	if (rq->opcode != TFTP_RRQ) {
 		drops[RB_DROP_tftp_wrq_refused]++;
-		return act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
+		return tftpd_act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
 	}
 	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
 	if (ret == -EACCES) {
 		drops[RB_DROP_tftp_access_denied]++;
-		return act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
+		return tftpd_act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
 	}
 	if (ret < 0) {
 		drops[RB_DROP_tftp_not_found]++;
-		return act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
+		return tftpd_act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
 	}
+	if ((rq->opts.mask & TFTP_OPT_MULTICAST) && mc_rrq(t, rq, f, ip, port, mac, now_us, a, cnt))
+		return;
 	i = sess_of_client(t, ip, port);
 	if (i != TFTPD_NONE && t->s[i].file == f && t->s[i].acked == 0) {
 		/* The same request again before anything was acknowledged:
@@ -295,7 +319,7 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	i = sess_new(t, ip, port);
 	if (i == TFTPD_NONE) {
 		drops[RB_DROP_tftp_sessions_full]++;
-		return act_error(a, TFTP_EC_UNDEF, "server busy, try again", cnt);
+		return tftpd_act_error(a, TFTP_EC_UNDEF, "server busy, try again", cnt);
 	}
 	s = &t->s[i];
 	a->local_port = s->local_port;
@@ -387,18 +411,20 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 	uint64_t n;
 	uint32_t i;
 
-	act_init(a, ip, port, (const uint8_t[6]){0}, local_port);
+	tftpd_act_init(a, ip, port, (const uint8_t[6]){0}, local_port);
 	i = sess_find(t, ip, port, local_port);
 	if (tftp_parse(buf, len, &p) != TFTP_OK) {
 		drops[RB_DROP_tftp_malformed]++;
 		return;
 	}
+	if (i == TFTPD_NONE && mc_input(t, &p, ip, port, local_port, now_us, a, cnt, drops))
+		return;
 	if (i == TFTPD_NONE) {
 		/* RFC 1350: a packet from an unknown TID gets error 5 and
 		 * disturbs nothing; never answer an ERROR with an ERROR. */
 		drops[RB_DROP_tftp_unknown_tid]++;
 		if (p.opcode != TFTP_ERROR)
-			act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
+			tftpd_act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
 		return;
 	}
 	s = &t->s[i];
@@ -467,7 +493,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			if (s->deadline_us > now_us)
 				continue; /* a later lap */
 			timer_stop(t, i);
-			act_init(&a, s->client_ip, s->client_port, s->client_mac, s->local_port);
+			tftpd_act_init(&a, s->client_ip, s->client_port, s->client_mac, s->local_port);
 			/* Give up only when the client has been quiet long
 			 * enough for its own retransmission timer (often
 			 * seconds) to have fired too: fast retries alone say
@@ -475,7 +501,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			if (s->retries >= t->cfg.max_retries &&
 			    now_us - s->progress_us >= t->cfg.give_up_us) {
 				drops[RB_DROP_tftp_timeout]++;
-				act_error(&a, TFTP_EC_UNDEF, "timed out", cnt);
+				tftpd_act_error(&a, TFTP_EC_UNDEF, "timed out", cnt);
 				sess_end(t, i, cnt);
 				fn(&a, arg);
 				fired++;
@@ -501,6 +527,8 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 		}
 	}
 	t->wheel_now_ms = now_ms;
+	if (t->mc_active)
+		fired += mc_tick(t, now_us, fn, arg, cnt, drops);
 	return fired;
 }
 
@@ -515,4 +543,14 @@ tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, 
 		: s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
 						  : s->blksize;
 	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
+}
+
+const uint8_t *
+tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len, uint64_t *off)
+{
+	uint64_t o = (n - 1) * a->blksize, size = a->file->size;
+
+	*off = o;
+	*len = o >= size ? 0 : size - o < a->blksize ? (uint32_t)(size - o) : a->blksize;
+	return o < size ? a->file->data + o : NULL;
 }

@@ -50,6 +50,21 @@ struct tftpd_cfg {
 	 * is the last resort, after a client's usual timeout.
 	 */
 	uint32_t oack_wait_us;
+	/*
+	 * Multicast. RFC 2090: a request with the "multicast" option joins
+	 * the stream already sending that file (same blksize) or starts one
+	 * on group mc_group + k (k < mc_streams), UDP port mc_port; 0 turns
+	 * the option off (it is then ignored, the transfer is unicast).
+	 * PXE MTFTP: requests to the MTFTP port start one stream to
+	 * mtftp_group:mtftp_cport (0: off). Groups in network byte order.
+	 */
+	uint32_t mc_group;
+	uint16_t mc_port;
+	uint16_t mc_streams;
+	uint16_t mc_members; /* clients one RFC 2090 stream serves at once */
+	uint16_t mc_window;  /* blocks in flight on a stream */
+	uint32_t mtftp_group;
+	uint16_t mtftp_cport;
 };
 
 struct tftp_sess {
@@ -83,16 +98,63 @@ enum tftp_sess_state {
 	TS_DATA,  /* sending DATA windows */
 };
 
+/* A client of a multicast stream. */
+struct tftp_mc_member {
+	uint32_t ip;    /* network byte order */
+	uint16_t port;  /* host order */
+	uint8_t mac[6];
+	uint8_t mask;   /* options it asked for (TFTP_OPT_*), echoed in its OACKs */
+	uint8_t timeout;
+};
+
+enum tftp_mc_kind {
+	MC_FREE = 0,
+	MC_RFC2090, /* the "multicast" option: master client ACKs, OACK promotes */
+	MC_MTFTP,   /* PXE MTFTP: the opening client ACKs, listeners just listen */
+};
+
+/*
+ * One multicast stream: a file going to a group. m[0] is the master
+ * client, the only one whose ACKs move the stream; when it has the whole
+ * file the next member is promoted (RFC 2090: an OACK with mc=1) and
+ * answers with the first block it misses, which the stream resends from:
+ * a client that joined late or lost blocks is repaired that way and ends
+ * with the whole file.
+ */
+struct tftp_mc {
+	uint8_t kind;       /* enum tftp_mc_kind */
+	uint8_t state;      /* TS_OACK: waiting for the master's first ACK; TS_DATA */
+	uint8_t retries;
+	uint16_t local_port; /* our TID: OACKs and DATA come from it */
+	uint16_t group_port;
+	uint16_t blksize;
+	uint32_t group_ip;  /* network byte order */
+	uint32_t rto_us, srtt_us; /* as a session's, from the master's ACKs */
+	const struct ic_file *file;
+	struct image_cache *gen; /* pinned generation */
+	uint64_t nblocks, acked, sent;
+	uint64_t sent_us, deadline_us, progress_us;
+	struct tftp_mc_member *m; /* join order, m[0] the master */
+	uint32_t nm;
+};
+
 /* What the worker has to send after a call. */
 struct tftpd_action {
 	uint32_t sess;            /* session index, or TFTPD_NONE */
 	uint16_t local_port;      /* source port of what goes out */
-	uint32_t dst_ip;
+	uint32_t dst_ip;          /* where the OACK or ERROR goes */
 	uint16_t dst_port;
 	uint8_t dst_mac[6];
 	uint16_t ctl_len;         /* an OACK or ERROR to send first (0: none) */
 	uint8_t ctl[512];
 	uint64_t first, last;     /* DATA blocks to send, inclusive; first > last: none */
+	const struct ic_file *file; /* ...of this file, blksize bytes each */
+	uint16_t blksize;
+	uint8_t unicast_first;    /* MTFTP: block 1 goes to dst_* as well */
+	uint8_t mcast;            /* DATA goes to the group below, not dst_* */
+	uint32_t data_ip;
+	uint16_t data_port;
+	uint8_t data_mac[6];
 };
 
 struct tftp_server {
@@ -107,6 +169,9 @@ struct tftp_server {
 	uint64_t wheel_now_ms; /* last processed tick */
 	uint16_t next_port;
 	struct image_cache *cache; /* the current generation (worker's view) */
+	struct tftp_mc *mc;  /* mc_streams RFC 2090 streams, then one MTFTP stream */
+	uint16_t nmc;
+	uint16_t mc_active;
 };
 
 int tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg);
@@ -120,6 +185,14 @@ void tftpd_fini(struct tftp_server *t);
 void tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_t port,
 	       const uint8_t *mac, uint64_t now_us, struct tftpd_action *act, uint64_t *cnt,
 	       uint64_t *drops);
+
+/*
+ * A read request to the PXE MTFTP port: starts the MTFTP stream, or is
+ * ignored while it runs (the client listens to the running one instead).
+ */
+void tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip,
+		     uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *act,
+		     uint64_t *cnt, uint64_t *drops);
 
 /* A packet to one of our session ports (ACK or ERROR from the client). */
 void tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip,
@@ -139,11 +212,25 @@ unsigned tftpd_tick(struct tftp_server *t, uint64_t now_us,
 const uint8_t *tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len,
 			   uint64_t *off);
 
+/* The same for the file an action sends (sessions and streams alike). */
+const uint8_t *tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len,
+			       uint64_t *off);
+
+/* Ethernet address of an IPv4 group (RFC 1112: 01:00:5e + low 23 bits). */
+void tftpd_group_mac(uint32_t group, uint8_t mac[6]);
+
 /* Session memory, for docs and metrics. */
 static inline uint64_t
 tftpd_bytes_per_session(void)
 {
 	return sizeof(struct tftp_sess) + 2 * sizeof(uint32_t);
+}
+
+/* Multicast stream memory: the stream and its member table. */
+static inline uint64_t
+tftpd_bytes_per_stream(uint16_t members)
+{
+	return sizeof(struct tftp_mc) + (uint64_t)members * sizeof(struct tftp_mc_member);
 }
 
 #endif

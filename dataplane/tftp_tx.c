@@ -32,10 +32,29 @@ push(struct emit_ctx *c, struct rte_mbuf *m)
 	c->out->m[c->out->n++] = m;
 }
 
+/*
+ * Ethernet, IPv4 and UDP headers: to the client, or to the action's
+ * multicast group (rb_udp_build_hdr gives that TTL 1).
+ */
+static void
+build_hdr(struct emit_ctx *c, uint8_t *f, const struct tftpd_action *a, bool to_group,
+	  size_t udp_payload, uint16_t sum)
+{
+	const struct dp *d = c->d;
+
+	if (!to_group) {
+		rb_udp_build_hdr(f, d->net.mac, a->dst_mac, d->net.ip, a->dst_ip, a->local_port,
+				 a->dst_port, udp_payload, sum);
+		return;
+	}
+	rb_udp_build_hdr(f, d->net.mac, a->data_mac, d->net.ip, a->data_ip, a->local_port,
+			 a->data_port, udp_payload, sum);
+}
+
 /* One DATA block (or a control packet when payload is NULL and ctl set). */
 static void
-emit_frame(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr, size_t hlen,
-	   const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
+emit_frame(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, const uint8_t *hdr,
+	   size_t hlen, const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(c->d->pool);
 	uint8_t *f;
@@ -58,8 +77,7 @@ emit_frame(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr,
 	sum = rb_csum_partial(hdr, hlen, 0) + (uint32_t)payload_sum;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	rb_udp_build_hdr(f, c->d->net.mac, a->dst_mac, c->d->net.ip, a->dst_ip, a->local_port,
-			 a->dst_port, hlen + plen, (uint16_t)sum);
+	build_hdr(c, f, a, to_group, hlen + plen, (uint16_t)sum);
 	m->data_len = (uint16_t)(RB_UDP_HDRS_LEN + hlen + plen);
 	m->pkt_len = m->data_len;
 	push(c, m);
@@ -71,8 +89,8 @@ emit_frame(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr,
  * back to the copy when no mbuf is free. Returns true when sent this way.
  */
 static bool
-emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *hdr,
-	       const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
+emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group,
+	       const uint8_t *hdr, const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
 {
 	struct worker *w = c->w;
 	struct rte_mbuf *m, *x;
@@ -90,8 +108,7 @@ emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *
 	sum = rb_csum_partial(hdr, TFTP_HDR_LEN, 0) + (uint32_t)payload_sum;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	rb_udp_build_hdr(f, c->d->net.mac, a->dst_mac, c->d->net.ip, a->dst_ip, a->local_port,
-			 a->dst_port, TFTP_HDR_LEN + plen, (uint16_t)sum);
+	build_hdr(c, f, a, to_group, TFTP_HDR_LEN + plen, (uint16_t)sum);
 	m->data_len = RB_UDP_HDRS_LEN + TFTP_HDR_LEN;
 	rte_mbuf_ext_refcnt_update(&w->ext_shinfo, 1);
 	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)payload,
@@ -106,6 +123,22 @@ emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, const uint8_t *
 }
 
 static void
+emit_block(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, const uint8_t *hdr,
+	   const uint8_t *p, uint32_t len, uint16_t sum)
+{
+	struct worker *w = c->w;
+
+	w->counters[RB_CNT_tftp_blocks]++;
+	w->counters[RB_CNT_tftp_bytes] += len;
+	if (to_group)
+		w->counters[RB_CNT_tftp_mc_blocks]++;
+	if (len && c->d->tx_multiseg && emit_zero_copy(c, a, to_group, hdr, p, len, sum))
+		return;
+	emit_frame(c, a, to_group, hdr, TFTP_HDR_LEN, p, len, sum);
+	w->counters[RB_CNT_tftp_copies]++;
+}
+
+static void
 carry_out(const struct tftpd_action *a, void *arg)
 {
 	struct emit_ctx *c = arg;
@@ -116,18 +149,18 @@ carry_out(const struct tftpd_action *a, void *arg)
 	uint32_t len;
 
 	if (a->ctl_len)
-		emit_frame(c, a, a->ctl, a->ctl_len, NULL, 0, 0);
-	for (n = a->first; a->sess != TFTPD_NONE && n <= a->last; n++) {
-		p = tftpd_block(&w->tftp, a->sess, n, &len, &off);
-		uint16_t sum = len ? ic_csum_range(w->tftp.s[a->sess].file, off, len) : 0;
+		emit_frame(c, a, false, a->ctl, a->ctl_len, NULL, 0, 0);
+	for (n = a->first; a->file && n <= a->last; n++) {
+		p = tftpd_act_block(a, n, &len, &off);
+		uint16_t sum = len ? ic_csum_range(a->file, off, len) : 0;
 
 		tftp_build_data_hdr(hdr, sizeof(hdr), tftp_block_wire(n));
-		w->counters[RB_CNT_tftp_blocks]++;
-		w->counters[RB_CNT_tftp_bytes] += len;
-		if (len && c->d->tx_multiseg && emit_zero_copy(c, a, hdr, p, len, sum))
-			continue;
-		emit_frame(c, a, hdr, sizeof(hdr), p, len, sum);
-		w->counters[RB_CNT_tftp_copies]++;
+		/* MTFTP's first block: to the opener first, then the group,
+		 * in that order (a client that sees the group's copy first
+		 * takes the stream for someone else's). */
+		if (n == 1 && a->unicast_first)
+			emit_block(c, a, false, hdr, p, len, sum);
+		emit_block(c, a, a->mcast, hdr, p, len, sum);
 	}
 }
 
@@ -149,18 +182,24 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	if (m->nb_segs > 1 ||
 	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
 		return dp_drop(w, m, RB_DROP_runt);
-	if (uv.dport == d->net.tftp_port) {
+	if (uv.dport == d->net.tftp_port || (d->net.mtftp_port && uv.dport == d->net.mtftp_port)) {
 		if (tftp_parse_request(uv.payload, uv.len, &rq) != TFTP_OK) {
 			/* Not worth an answer: whoever sends garbage to
 			 * port 69 gets none. */
 			return dp_drop(w, m, RB_DROP_tftp_malformed);
 		}
-		tftpd_rrq(&w->tftp, &rq, uv.src_ip, uv.sport, uv.src_mac, now_us(d), &a,
-			  w->counters, w->drops);
+		if (uv.dport == d->net.tftp_port)
+			tftpd_rrq(&w->tftp, &rq, uv.src_ip, uv.sport, uv.src_mac, now_us(d), &a,
+				  w->counters, w->drops);
+		else
+			tftpd_mtftp_rrq(&w->tftp, &rq, uv.src_ip, uv.sport, uv.src_mac, now_us(d),
+					&a, w->counters, w->drops);
 	} else {
+		static const uint8_t none[6];
+
 		tftpd_input(&w->tftp, uv.payload, uv.len, uv.src_ip, uv.sport, uv.dport,
 			    now_us(d), &a, w->counters, w->drops);
-		if (a.sess == TFTPD_NONE && a.ctl_len)
+		if (a.ctl_len && !memcmp(a.dst_mac, none, 6))
 			memcpy(a.dst_mac, uv.src_mac, 6); /* error 5 to a stranger */
 	}
 	rte_pktmbuf_free(m);
@@ -172,6 +211,6 @@ dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out)
 {
 	struct emit_ctx c = {d, w, out};
 
-	if (w->tftp.active)
+	if (w->tftp.active || w->tftp.mc_active)
 		tftpd_tick(&w->tftp, now_us(d), carry_out, &c, w->counters, w->drops);
 }

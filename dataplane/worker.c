@@ -233,7 +233,7 @@ dp_worker_main(void *arg)
 		/* Retransmissions: at most one window per expired session. */
 		dp_tftp_tick(d, w, &out);
 		flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
-		got += w->tftp.active > 0; /* keep timers on time while transfers run */
+		got += w->tftp.active + w->tftp.mc_active > 0; /* keep timers on time while transfers run */
 		if (w->held_n) {
 			release_held(d, w, &out);
 			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);

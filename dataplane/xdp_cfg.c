@@ -53,6 +53,7 @@ dp_xdp_configure(int ifindex, const struct rb_netcfg *nc, char *msg, size_t cap)
 		.tftp_port = nc->tftp_port,
 		.session_lo = nc->session_lo,
 		.session_hi = nc->session_hi,
+		.mtftp_port = nc->mtftp_port,
 	};
 	__u32 prog_id = 0, key = 0;
 	int prog_fd, map_fd, ret;

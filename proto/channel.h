@@ -31,7 +31,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 2
+#define RB_CHAN_VERSION 3
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -95,6 +95,14 @@ struct rb_dp_config {
 	uint32_t tftp_max_sessions;
 	uint8_t tftp_retries;
 	uint8_t pad2[3];
+	uint32_t mc_group;             /* RFC 2090 first group, network order; 0: off */
+	uint16_t mc_port;
+	uint16_t mc_streams;
+	uint16_t mc_clients;
+	uint16_t mc_window;
+	uint32_t mtftp_group;          /* PXE MTFTP group, network order; 0: off */
+	uint16_t mtftp_port;           /* requests (server port) */
+	uint16_t mtftp_client_port;    /* the group's port */
 	char tftp_root[RB_PATH_MAX];   /* loaded into the image cache at start */
 };
 
@@ -174,6 +182,10 @@ struct rb_dhcp_dp_config {
 	uint32_t nb_resv;      /* reservations sent in DHCP_RESV batches */
 	char boot[RB_BOOT_MAX][RB_URL_MAX]; /* empty: no boot file for that arch */
 	char ipxe_script[RB_URL_MAX];       /* what iPXE gets instead of a ROM */
+	/* Option 43 for PXE firmware, encoded (suboptions, END): discovery
+	 * control, and the PXE MTFTP parameters when tftp.mtftp_group is set. */
+	uint8_t pxe_vendor_len;
+	uint8_t pxe_vendor[31];
 	struct rb_dhcp_subnet_msg subnets[RB_DHCP_MAX_SUBNETS];
 };
 

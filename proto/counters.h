@@ -46,7 +46,14 @@
 	X(tftp_retransmits, "TFTP DATA blocks sent again after a timeout")                        \
 	X(tftp_bytes, "TFTP DATA payload bytes sent")                                             \
 	X(tftp_copies, "TFTP DATA blocks whose payload was copied (goal: 0 on multi-segment ports)") \
-	X(tftp_errors_sent, "TFTP ERROR packets sent")
+	X(tftp_errors_sent, "TFTP ERROR packets sent")                                            \
+	X(tftp_mc_streams, "TFTP multicast streams started (RFC 2090 and PXE MTFTP)")              \
+	X(tftp_mc_streams_ended, "TFTP multicast streams ended")                                  \
+	X(tftp_mc_clients, "TFTP clients served by a multicast stream")                           \
+	X(tftp_mc_promotions, "TFTP multicast master clients promoted after the previous one")    \
+	X(tftp_mc_blocks, "TFTP DATA blocks sent to a multicast group (included in tftp_blocks)") \
+	X(tftp_mc_fallback, "TFTP multicast requests served unicast (no stream free, file too long)") \
+	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")
 
 #define RB_DP_DROPS(X)                                                                             \
 	X(runt, "frame shorter than the headers it announces")                                    \
@@ -79,7 +86,11 @@
 	X(tftp_unknown_tid, "TFTP packet for no running transfer (answered with error 5)")        \
 	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")            \
 	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                   \
-	X(tftp_timeout, "TFTP transfers given up after tftp retries")
+	X(tftp_timeout, "TFTP transfers given up after tftp retries")                             \
+	X(tftp_mc_client_lost, "TFTP multicast master client silent after tftp retries (next one promoted)") \
+	X(tftp_mtftp_busy, "PXE MTFTP request while the stream runs (the client listens to it)")  \
+	X(tftp_mtftp_off, "PXE MTFTP request, but tftp.mtftp_group is not set")                   \
+	X(tftp_mtftp_too_big, "PXE MTFTP request for a file beyond 65535 blocks of 512 bytes")
 
 #define RB_X_ENUM(name, help) RB_CNT_##name,
 enum rb_counter { RB_DP_COUNTERS(RB_X_ENUM) RB_CNT_MAX };

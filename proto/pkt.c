@@ -95,6 +95,7 @@ classify_ipv4(struct wire *w, const struct rb_netcfg *nc, enum rb_drop *why)
 		uint16_t ulen = get_u16(ip + ihl + 4);
 		bool fast = dport == RB_PORT_DHCP_SERVER || (ours && dport == RB_PORT_PROXYDHCP) ||
 			    (ours && dport == nc->tftp_port) ||
+			    (ours && nc->mtftp_port && dport == nc->mtftp_port) ||
 			    (ours && dport >= nc->session_lo && dport <= nc->session_hi);
 
 		if (!fast)
@@ -233,7 +234,8 @@ rb_udp_build_hdr(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac, uin
 	put_u16(ip + 2, (uint16_t)(20 + ulen));
 	put_u16(ip + 4, 0); /* id: no fragments are ever made */
 	put_u16(ip + 6, 0);
-	ip[8] = 64;
+	/* A multicast group lives on the provisioning segment: TTL 1. */
+	ip[8] = (((const uint8_t *)&dst_ip)[0] & 0xf0) == 0xe0 ? 1 : 64;
 	ip[9] = IPPROTO_UDP_;
 	put_u16(ip + 10, 0);
 	memcpy(ip + 12, &src_ip, 4);

@@ -33,6 +33,7 @@ struct rb_netcfg {
 	uint32_t ip; /* network byte order */
 	uint16_t tftp_port;
 	uint16_t session_lo, session_hi; /* host order, inclusive */
+	uint16_t mtftp_port;             /* PXE MTFTP requests; 0: none */
 };
 
 enum rb_verdict {
@@ -40,7 +41,7 @@ enum rb_verdict {
 	RB_V_ARP_REPLY, /* ARP request for the server address: answer it */
 	RB_V_ICMP_ECHO, /* echo request to the server address: answer it */
 	RB_V_DHCP,      /* UDP to 67 (any destination), or 4011 to the server */
-	RB_V_TFTP,      /* UDP to the TFTP port or a session port, to the server */
+	RB_V_TFTP,      /* UDP to the TFTP, MTFTP or a session port, to the server */
 	RB_V_KERNEL,    /* everything else belongs to the kernel stack */
 };
 
@@ -93,7 +94,8 @@ int rb_udp_view(const uint8_t *frame, size_t len, struct rb_udp_view *v);
 #define RB_UDP_HDRS_LEN 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 
 /*
- * Write Ethernet, IPv4 (no options, DF clear, TTL 64) and UDP headers for
+ * Write Ethernet, IPv4 (no options, DF clear, TTL 64, or 1 to a multicast
+ * group) and UDP headers for
  * a payload of payload_len bytes whose rb_csum_partial() is payload_sum
  * into frame (RB_UDP_HDRS_LEN bytes), with both checksums filled in. The
  * payload itself may live elsewhere (a chained segment).

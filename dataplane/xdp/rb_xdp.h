@@ -14,7 +14,7 @@ struct rb_xdp_cfg {
 	__u32 flags;
 	__u16 tftp_port; /* host order */
 	__u16 session_lo, session_hi;
-	__u16 pad;
+	__u16 mtftp_port; /* host order; 0: none */
 };
 
 enum {
