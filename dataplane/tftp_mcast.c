@@ -134,6 +134,7 @@ mc_start(struct tftp_server *t, struct tftp_mc *c, uint8_t kind, const struct ic
 	c->acked = c->sent = 0;
 	c->rto_us = t->cfg.rto_init_us;
 	c->srtt_us = 0;
+	c->probe_block = 0;
 	c->progress_us = now_us;
 	c->nm = 0;
 	t->mc_active++;
@@ -190,8 +191,13 @@ mc_data(struct tftp_server *t, struct tftp_mc *c, uint64_t from, bool one, uint6
 		last = c->nblocks;
 	if (from > last)
 		return;
-	if (from <= c->sent)
+	if (from <= c->sent) {
 		cnt[RB_CNT_tftp_retransmits] += (c->sent < last ? c->sent : last) - from + 1;
+		c->probe_block = 0; /* Karn: a resent block's ACK times nothing */
+	} else if (!c->probe_block) {
+		c->probe_block = last; /* time the ACK that covers this one */
+		c->probe_us = now_us;
+	}
 	a->first = from;
 	a->last = last;
 	a->file = c->file;
@@ -220,7 +226,13 @@ mc_next_master(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us,
 	cnt[RB_CNT_tftp_mc_promotions]++;
 	c->state = TS_OACK;
 	c->retries = 0;
-	c->rto_us = t->cfg.rto_init_us;
+	/* The group's round trip says how long an answer takes. */
+	c->rto_us = !c->srtt_us ? t->cfg.rto_init_us
+		    : 4 * c->srtt_us < t->cfg.rto_min_us ? t->cfg.rto_min_us
+							 : 4 * c->srtt_us;
+	if (c->rto_us > t->cfg.rto_max_us)
+		c->rto_us = t->cfg.rto_max_us;
+	c->probe_block = 0;
 	c->progress_us = now_us;
 	mc_oack(c, 0, a, cnt);
 	mc_arm(t, c, now_us);
@@ -408,14 +420,15 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	 * block before its first hole, which may be anywhere, even behind
 	 * what the stream sent last: the stream goes back to serve it.
 	 */
-	if (!c->retries && n >= c->sent) { /* Karn: no sample after a resend */
-		uint32_t r = (uint32_t)(now_us - c->sent_us), rto;
+	if (c->probe_block && n >= c->probe_block) {
+		uint32_t r = (uint32_t)(now_us - c->probe_us), rto;
 
 		c->srtt_us = c->srtt_us ? (7 * c->srtt_us + r) / 8 : r;
 		rto = 4 * c->srtt_us;
 		c->rto_us = rto < t->cfg.rto_min_us ? t->cfg.rto_min_us
 			    : rto > t->cfg.rto_max_us ? t->cfg.rto_max_us
 						      : rto;
+		c->probe_block = 0;
 	}
 	if (c->state == TS_OACK) {
 		c->state = TS_DATA;
@@ -425,7 +438,7 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	c->retries = 0;
 	c->progress_us = now_us;
 	if (n == c->nblocks) {
-		cnt[RB_CNT_tftp_sessions_done]++;
+		cnt[RB_CNT_tftp_mc_done]++;
 		mc_next_master(t, c, now_us, a, cnt);
 		return true;
 	}

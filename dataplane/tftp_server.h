@@ -134,6 +134,7 @@ struct tftp_mc {
 	struct image_cache *gen; /* pinned generation */
 	uint64_t nblocks, acked, sent;
 	uint64_t sent_us, deadline_us, progress_us;
+	uint64_t probe_block, probe_us; /* RTT: one timed block at a time (0: none) */
 	struct tftp_mc_member *m; /* join order, m[0] the master */
 	uint32_t nm;
 };

@@ -142,7 +142,6 @@ static void
 carry_out(const struct tftpd_action *a, void *arg)
 {
 	struct emit_ctx *c = arg;
-	struct worker *w = c->w;
 	const uint8_t *p;
 	uint8_t hdr[TFTP_HDR_LEN];
 	uint64_t n, off;

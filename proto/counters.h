@@ -50,6 +50,7 @@
 	X(tftp_mc_streams, "TFTP multicast streams started (RFC 2090 and PXE MTFTP)")              \
 	X(tftp_mc_streams_ended, "TFTP multicast streams ended")                                  \
 	X(tftp_mc_clients, "TFTP clients served by a multicast stream")                           \
+	X(tftp_mc_done, "TFTP multicast clients that acknowledged the whole file")                 \
 	X(tftp_mc_promotions, "TFTP multicast master clients promoted after the previous one")    \
 	X(tftp_mc_blocks, "TFTP DATA blocks sent to a multicast group (included in tftp_blocks)") \
 	X(tftp_mc_fallback, "TFTP multicast requests served unicast (no stream free, file too long)") \

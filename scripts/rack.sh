@@ -75,6 +75,10 @@ client() {
   if [ -n "$addr" ]; then
     ip netns exec "$ns" ip addr replace "$addr" dev eth0
   fi
+  # Multicast TFTP (RFC 2090, PXE MTFTP) joins groups on eth0: without a
+  # route for them, IP_ADD_MEMBERSHIP fails with ENODEV. The groups stay
+  # on the rack switch (rackboot sends them with TTL 1).
+  ip netns exec "$ns" ip route replace 224.0.0.0/4 dev eth0
   echo "client $ns on $RACK/br0${addr:+ with $addr}"
 }
 
