@@ -13,7 +13,9 @@
 #    ERROR 5 to a stray sender that does not disturb the transfer
 #  - 5% loss each way (nftables on the rack switch; this kernel has no
 #    sch_netem) at windowsize 1 and 32: still identical
-#  - multicast (RFC 2090 / PXE MTFTP): TODO, see check_multicast
+#  - multicast (rackboot only): RFC 2090 ("multicast" option) and PXE MTFTP
+#    (atftp --mget), several clients at once and one late: one stream, all
+#    identical; a file past 65535 blocks falls back to unicast
 #
 # The server under test: TFTP_SERVER=rackboot (default) | tftpd-hpa | atftpd
 # | dnsmasq. The peers run the same checks so the checks themselves are
@@ -39,6 +41,7 @@ P=$RB_PREFIX
 RACK="$RB_SRC/scripts/rack.sh"
 RB="$RB_BUILD/control/rackboot"
 SRV_IP=198.18.0.1
+MTFTP_GROUP=239.255.70.1   # multicast: only on the rack switch (TTL 1, namespaces)
 work=$(mktemp -d /tmp/rackboot-tftp.XXXXXX)
 root=$work/root
 pass=0 fail=0 srv_pid= bg_pids=()
@@ -78,6 +81,8 @@ head -c $((1 << 20)) /dev/urandom > "$root/f1m"
 head -c 70000 /dev/urandom > "$root/sub/dir/nested.bin"
 head -c $((100 << 20)) /dev/urandom > "$root/f100m"
 head -c $((LOSS_MB << 20)) /dev/urandom > "$root/floss"
+head -c $((40 << 20)) /dev/urandom > "$root/fmc"   # multicast: 28565 blocks of 1468
+head -c $((4 << 20)) /dev/urandom > "$root/fmt"    # MTFTP: 8193 blocks of 512
 ln -s sub/dir/nested.bin "$root/link-in"      # inside the root, to a file inside
 ln -s /etc/passwd "$root/link-out"            # inside the root, pointing out of it
 echo "secret $$ $(date +%N)" > "$work/secret" # outside the root
@@ -92,7 +97,7 @@ start_rackboot() {
   # As test_dhcp.sh's start_rb, without DHCP: rackboot holds the address
   # itself, the kernel side of the port has none.
   { rb_yaml_base "$SRV_IP/24" "$work/repo" "$root"
-    printf '  port: 69\n  session_ports: 61000-65535\n'; } > "$work/rb.yaml"
+    printf '  port: 69\n  session_ports: 61000-65535\n  mtftp_group: %s\n' "$MTFTP_GROUP"; } > "$work/rb.yaml"
   ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/srv.log" 2>&1 &
   srv_pid=$!
   for _ in $(seq 1 150); do
@@ -448,6 +453,20 @@ else
   # Lockstep through 5% loss would take tens of minutes: not run.
   bad "$LOSS% loss each way: atftp windowsize 32 get ${LOSS_MB} MiB (not run: the server did not acknowledge windowsize 32)"
 fi
+if [ "$SERVER" = rackboot ]; then
+  # A multicast stream shared by the lossy client and a clean one: whoever
+  # is master, lost blocks are resent to the group, and cl is repaired
+  # when its turn as master comes.
+  d0=$(dropped) t0=$EPOCHREALTIME
+  in_ns c1 timeout "$LOSS_T" atftp --get -r f1m -l "$work/out/mcl1" --option multicast \
+    --option "blksize 1468" --tftp-timeout 1 "$SRV_IP" > "$work/mcl1.log" 2>&1 &
+  p1=$!
+  lossy "$LOSS_T" f1m --option multicast; rc=$?
+  wait $p1; rc1=$?
+  check "$LOSS% loss each way: atftp --option multicast get f1m on cl and c1 at once: both identical ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, c1 exit $rc1)" \
+    bash -c "[ $rc = 0 ] && [ $rc1 = 0 ] && cmp -s '$work/out/mcl1' '$root/f1m'"
+  rm -f "$work/out/mcl1"
+fi
 in_ns rack nft delete table bridge rbf_loss
 rm -f "$out"
 
@@ -455,33 +474,98 @@ rm -f "$out"
 # on the server (rackboot only: the counters are its /metrics).
 if [ "$SERVER" = rackboot ]; then
   idle_sessions() {
-    local m s e
+    local m s e ms me
     m=$(in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics")
     s=$(awk '$1 == "rackboot_dp_tftp_sessions_started_total" { print $2 }' <<<"$m")
     e=$(awk '$1 == "rackboot_dp_tftp_sessions_ended_total" { print $2 }' <<<"$m")
-    echo "started=${s:-?} ended=${e:-?}"
-    [ -n "$s" ] && [ "$s" = "$e" ]
+    ms=$(awk '$1 == "rackboot_dp_tftp_mc_streams_total" { print $2 }' <<<"$m")
+    me=$(awk '$1 == "rackboot_dp_tftp_mc_streams_ended_total" { print $2 }' <<<"$m")
+    echo "sessions started=${s:-?} ended=${e:-?}, streams started=${ms:-?} ended=${me:-?}"
+    [ -n "$s" ] && [ "$s" = "$e" ] && [ -n "$ms" ] && [ "$ms" = "$me" ]
   }
   for _ in $(seq 1 40); do idle_sessions > /dev/null && break; sleep 0.5; done
   check "every session ended after the transfers ($(idle_sessions))" idle_sessions
 fi
 
 # --- multicast ------------------------------------------------------------------
-check_multicast() {
-  # TODO(lead): multicast transfers, once rackboot has them (proto/tftp
-  # already parses the option). Candidates, from the atftp 0.8 man pages:
-  #  - RFC 2090: `atftp --get -r FILE -l OUT --option "multicast" 198.18.0.1`
-  #    (the server OACKs "multicast addr,port,mc"); several clients at once,
-  #    one of them master (mc=1), all identical; atftpd --mcast-addr/--mcast-port
-  #    is the peer to validate against.
-  #  - PXE MTFTP: `atftp --mget -r FILE -l OUT --mtftp "client-port 76"
-  #    --mtftp "mcast-ip 239.x.y.z" ...` against atftpd --mtftp FILE.
-  # The rack bridge has mcast_snooping off, so groups flood to every port;
-  # client namespaces need a 224.0.0.0/4 route on eth0 to join. Group
-  # addresses are outside 198.18.0.0/15: decide before running them here.
-  echo "# TODO multicast (RFC 2090 --option \"multicast\", PXE MTFTP --mget): not checked yet"
+# Groups are 239.255.0.0/16 (administratively scoped) and exist only on the
+# rack switch: rackboot sends them with TTL 1, clients join on eth0 (rack.sh
+# gives client namespaces a 224.0.0.0/4 route). "One stream" is read from
+# rackboot's counters: DATA frames sent to a group against the file's blocks.
+metric() { in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics" | awk -v k="rackboot_dp_$1" '$1 == k { print $2 }'; }
+mc_snap() { local k; for k in tftp_mc_streams_total tftp_mc_clients_total tftp_mc_done_total \
+    tftp_mc_blocks_total tftp_sessions_started_total tftp_mc_fallback_total tftp_mtftp_rrq_total; do
+    printf '%s=%s ' "$k" "$(metric $k)"; done; }
+mc_delta() { # before after key
+  local a b
+  a=$(sed -n "s/.*\b$3=\([0-9]*\).*/\1/p" <<<"$1"); b=$(sed -n "s/.*\b$3=\([0-9]*\).*/\1/p" <<<"$2")
+  echo $(( ${b:-0} - ${a:-0} ))
 }
-check_multicast
+# Clients in c1..c3 and (late) cl fetch $1 with atftp options $3...; $2: cl's delay.
+mc_clients() { # file late_delay kind(rfc|mtftp) ...
+  local f=$1 late=$2 kind=$3 i ns pids=()
+  for i in 1 2 3 4; do
+    ns=c$i; [ $i = 4 ] && { ns=cl; sleep "$late"; }
+    if [ "$kind" = rfc ]; then
+      in_ns $ns timeout 120 atftp --get -r "$f" -l "$work/out/mc$i" --option multicast \
+        --option "blksize 1468" --tftp-timeout 1 --trace "$SRV_IP" > "$work/mc$i.log" 2>&1 &
+    else
+      in_ns $ns timeout 120 atftp --mget -r "$f" -l "$work/out/mc$i" --mtftp "mcast-ip $MTFTP_GROUP" \
+        --mtftp "client-port 1758" --mtftp "listen-delay 1" --mtftp "timeout-delay 1" --trace \
+        "$SRV_IP" 1759 > "$work/mc$i.log" 2>&1 &
+    fi
+    pids+=($!)
+  done
+  mc_rc=0
+  for i in "${pids[@]}"; do wait "$i" || mc_rc=$?; done
+  mc_same=0
+  for i in 1 2 3 4; do cmp -s "$work/out/mc$i" "$root/$f" && mc_same=$((mc_same + 1)); done
+  rm -f "$work"/out/mc?
+}
+check_multicast() {
+  local b a blocks streams sent fb
+
+  # RFC 2090: c1..c3 at once, cl 0.3 s later (joins mid-stream, repaired when promoted).
+  b=$(mc_snap); mc_clients fmc 0.3 rfc; a=$(mc_snap)
+  blocks=$(( (40 << 20) / 1468 + 1 )); streams=$(mc_delta "$b" "$a" tftp_mc_streams_total)
+  sent=$(mc_delta "$b" "$a" tftp_mc_blocks_total)
+  check "RFC 2090: 4 atftp --option multicast clients (one 0.3 s late) get fmc identical ($mc_same/4, exit $mc_rc)" \
+    [ "$mc_same" = 4 ]
+  check "RFC 2090: all 4 served by one stream ($streams stream, $(mc_delta "$b" "$a" tftp_mc_clients_total) clients, $(mc_delta "$b" "$a" tftp_mc_done_total) done, $(mc_delta "$b" "$a" tftp_sessions_started_total) unicast sessions)" \
+    [ "$streams" = 1 ] && [ "$(mc_delta "$b" "$a" tftp_mc_done_total)" = 4 ] && [ "$(mc_delta "$b" "$a" tftp_sessions_started_total)" = 0 ]
+  check "RFC 2090: $sent DATA frames to the group for a $blocks-block file ($(awk -v s="$sent" -v b="$blocks" 'BEGIN{printf "%.2f", s/b}') x; 4 unicast transfers: 4 x)" \
+    [ "$sent" -ge "$blocks" ] && [ "$sent" -lt $((4 * blocks)) ]
+  check "RFC 2090: the first client was told group 239.255.69.1 port 1760 as master" \
+    grep -q 'multicast: 239.255.69.1,1760,1' "$work/mc1.log"
+  check "RFC 2090: a late client was made master later (OACK mc=1 after mc=0)" \
+    bash -c "grep -q 'multicast: 239.255.69.1,1760,0' '$work/mc4.log' && grep -q 'mc = 1' '$work/mc4.log'"
+
+  # 65535 blocks is the most a group stream numbers: f100m goes unicast.
+  b=$(mc_snap)
+  atftp_get 120 c1 f100m --option multicast --option "blksize 1468"; rc=$?
+  a=$(mc_snap); fb=$(mc_delta "$b" "$a" tftp_mc_fallback_total)
+  check "RFC 2090: f100m (71431 blocks) with the multicast option comes unicast, identical (fallback $fb)" \
+    [ $rc = 0 ] && same "$root/f100m" && [ "$fb" = 1 ]
+
+  # PXE MTFTP: c1..c3 listen, one opens; cl starts 0.6 s late, listens to the
+  # rest of the stream, then opens its own for what it missed.
+  b=$(mc_snap); mc_clients fmt 0.6 mtftp; a=$(mc_snap)
+  blocks=$(( (4 << 20) / 512 + 1 )); streams=$(mc_delta "$b" "$a" tftp_mc_streams_total)
+  sent=$(mc_delta "$b" "$a" tftp_mc_blocks_total)
+  check "PXE MTFTP: 4 atftp --mget clients (one 0.6 s late) get fmt identical ($mc_same/4, exit $mc_rc)" \
+    [ "$mc_same" = 4 ]
+  check "PXE MTFTP: the 3 on time share one stream, the late one needs at most one more ($streams streams, $(mc_delta "$b" "$a" tftp_mtftp_rrq_total) requests, $sent group frames for $blocks blocks)" \
+    [ "$streams" -ge 1 ] && [ "$streams" -le 2 ] && [ "$sent" -lt $((3 * blocks)) ]
+  check "PXE MTFTP: a client that listened from the start got everything without asking" \
+    bash -c "grep -l 'got all packets' '$work'/mc[123].log | grep -q ."
+  for _ in $(seq 1 40); do idle_sessions > /dev/null && break; sleep 0.5; done
+  check "every session and stream ended after the multicast transfers ($(idle_sessions))" idle_sessions
+}
+if [ "$SERVER" = rackboot ]; then
+  check_multicast
+else
+  echo "# multicast: rackboot only ($SERVER is not configured for multicast here)"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
