@@ -598,6 +598,10 @@ check_whole(struct parse_ctx *ctx)
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
+	if (!rc && cfg->mc_streams && ((ntohl(cfg->mc_group) + cfg->mc_streams - 1) >> 28) != 0xe)
+		return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_TFTP, "multicast_group"), SEC_TFTP),
+				"tftp.multicast_group: %u streams from here run past 239.255.255.255",
+				cfg->mc_streams);
 	if (!rc && cfg->mtftp_group) {
 		const yaml_node_t *at = given(ctx, SEC_TFTP, "mtftp_port");
 

@@ -30,12 +30,15 @@
 #include "netif.h"
 #include "rb_build.h"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void
 on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reload_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 struct ctl {
@@ -279,6 +282,15 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_signal) {
 		sleep(1);
+		if (reload_signal) {
+			/* SIGHUP: the dataplane loads tftp.root into a new
+			 * cache generation and logs the result; transfers under
+			 * way finish on the old one. */
+			reload_signal = 0;
+			fprintf(stderr, "\nrackboot: SIGHUP: reloading %s\n", ctl->cfg.tftp_root);
+			if (dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
+				fprintf(stderr, "rackboot: reload: the dataplane is not listening\n");
+		}
 		if (!dpchan_alive(ctl->dp, &status)) {
 			fprintf(stderr, "\nrackboot: the dataplane exited (%s %d); stopping\n",
 				WIFSIGNALED(status) ? "signal" : "status",
@@ -396,6 +408,7 @@ main(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	dp_exe = find_dataplane(dp_exe);

@@ -12,6 +12,7 @@
 #ifndef RB_DP_H
 #define RB_DP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
 #define DP_BURST 32
+#define DP_MAX_PINS 8 /* cache generations one worker may still send from */
 #define DP_COMMIT_RING 8192 /* lease records a worker may have waiting */
 #define DP_HELD_MAX 2048    /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
@@ -46,6 +48,8 @@ struct held_ack {
 	uint16_t len;
 	uint8_t frame[DP_HELD_FRAME];
 };
+
+struct ext_pin;
 
 struct worker {
 	unsigned lcore_id;
@@ -65,10 +69,13 @@ struct worker {
 	uint32_t held_head, held_n;
 	struct dhcpd_out dout; /* scratch for one reply */
 	struct tftp_server tftp; /* this worker's TFTP sessions and timers */
-	/* Shared info of the image-cache blocks this worker attaches as
-	 * external buffers: one reference per mbuf in flight plus one held
-	 * here, so it never drops to 0 (the cache outlives the ports). */
-	struct rte_mbuf_ext_shared_info ext_shinfo;
+	/* A new cache generation for this worker to switch to: main lcore
+	 * stores it (with a reference for the worker), worker takes it. */
+	struct image_cache *cache_next;
+	/* Zero-copy blocks: one pin per cache generation this worker sends
+	 * from (see tftp_tx.c); worker rw. */
+	struct ext_pin *pins[DP_MAX_PINS];
+	uint64_t pin_gc_us;
 } __rte_cache_aligned;
 
 /* Frames queued for one TX burst. */
@@ -99,6 +106,15 @@ struct dp {
 	 * (main lcore publishes; sessions pin theirs with ic_get). */
 	struct image_cache *cache;
 	struct ic_stats cache_stats;
+	uint64_t cache_generation;      /* 1 at start, +1 per published reload */
+	uint64_t cache_reload_failed;
+	/* A reload runs on its own thread (loading can take seconds; the
+	 * main lcore keeps serving the channel and the commit path). */
+	pthread_t loader;
+	int loader_state;               /* enum: 0 idle, 1 loading, 2 done (atomic) */
+	struct image_cache *loaded;     /* loader's result, NULL on failure */
+	struct ic_stats loaded_stats;
+	char loader_msg[256];
 	uint64_t tsc_per_us;
 	bool tx_multiseg;              /* the port transmits chained mbufs */
 	struct rte_mempool *ext_pool;  /* data-less mbufs for zero-copy blocks */
@@ -134,6 +150,10 @@ dp_drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
 /* tftp_tx.c: TFTP requests and ACKs; retransmission timers. */
 void dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out);
 void dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out);
+/* Worker side of a reload: take cache_next if the main lcore set one. */
+void dp_tftp_take_cache(struct worker *w);
+/* Drops every pin (shutdown, after the ports stopped). */
+void dp_tftp_unpin_all(struct worker *w);
 
 /* commit.c (main lcore): move lease records from the workers to the control
  * and acknowledgements back. */

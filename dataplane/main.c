@@ -112,6 +112,10 @@ collect_stats(struct rb_stats *st)
 		for (i = 0; i < RB_DROP_MAX; i++)
 			st->drops[i] += dp.workers[w].drops[i];
 	}
+	st->cache_generation = dp.cache_generation;
+	st->cache_files = dp.cache_stats.files;
+	st->cache_bytes = dp.cache_stats.bytes;
+	st->cache_reload_failed = dp.cache_reload_failed;
 	if (rte_eth_stats_get(dp.port_id, &es) == 0) {
 		st->port_ipackets = es.ipackets;
 		st->port_opackets = es.opackets;
@@ -213,20 +217,91 @@ ic_rte_free(void *p, void *arg)
 	rte_free(p);
 }
 
-/* Image cache memory is freed with its generation, never by an mbuf. */
-static void
-ext_free_noop(void *addr, void *opaque)
+static int
+cache_alloc(struct ic_alloc *a)
 {
-	(void)addr;
-	(void)opaque;
+	a->alloc = ic_rte_alloc;
+	a->free = ic_rte_free;
+	a->arg = (void *)(intptr_t)rte_eth_dev_socket_id(dp.port_id);
+	return 0;
+}
+
+/*
+ * The reload thread: tftp.root into a new generation, beside the one
+ * being served. The main lcore publishes the result (reload_poll).
+ */
+static void *
+loader_main(void *arg)
+{
+	struct ic_alloc a;
+
+	(void)arg;
+	cache_alloc(&a);
+	dp.loader_msg[0] = 0;
+	dp.loaded = ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, &a,
+			    &dp.loaded_stats, dp.loader_msg, sizeof(dp.loader_msg));
+	__atomic_store_n(&dp.loader_state, 2, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+reload_start(void)
+{
+	if (__atomic_load_n(&dp.loader_state, __ATOMIC_ACQUIRE)) {
+		fprintf(stderr, "rackboot-dataplane: tftp reload already under way\n");
+		return;
+	}
+	__atomic_store_n(&dp.loader_state, 1, __ATOMIC_RELEASE);
+	if (pthread_create(&dp.loader, NULL, loader_main, NULL) != 0) {
+		__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
+		dp.cache_reload_failed++;
+		fprintf(stderr, "rackboot-dataplane: tftp reload: no thread\n");
+	}
+}
+
+/*
+ * A finished load: publish it. Every worker gets the new generation (and a
+ * reference) through its cache_next and switches between two bursts; the
+ * old generation lives on in the sessions, streams and mbufs that use it
+ * and is freed by the last of them.
+ */
+static void
+reload_poll(void)
+{
+	struct image_cache *old;
+	uint16_t w;
+
+	if (__atomic_load_n(&dp.loader_state, __ATOMIC_ACQUIRE) != 2)
+		return;
+	pthread_join(dp.loader, NULL);
+	__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
+	if (!dp.loaded) {
+		dp.cache_reload_failed++;
+		fprintf(stderr, "rackboot-dataplane: tftp reload failed, still serving generation %"
+			PRIu64 ": %s\n", dp.cache_generation, dp.loader_msg);
+		return;
+	}
+	for (w = 0; w < dp.nb_workers; w++) {
+		old = __atomic_exchange_n(&dp.workers[w].cache_next, ic_get(dp.loaded),
+					  __ATOMIC_RELEASE);
+		ic_put(old); /* a generation the worker never took */
+	}
+	old = dp.cache;
+	dp.cache = dp.loaded;
+	dp.cache_stats = dp.loaded_stats;
+	dp.loaded = NULL;
+	ic_put(old);
+	dp.cache_generation++;
+	fprintf(stderr, "rackboot-dataplane: tftp reload: generation %" PRIu64 ", %" PRIu64
+		" file(s), %.1f MB; transfers under way finish on the previous one\n",
+		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6);
 }
 
 /* Load the TFTP root and give every worker its session table. */
 static int
 tftp_setup(char *msg, size_t cap)
 {
-	struct ic_alloc a = {ic_rte_alloc, ic_rte_free,
-			     (void *)(intptr_t)rte_eth_dev_socket_id(dp.port_id)};
+	struct ic_alloc a;
 	struct tftpd_cfg tc = {
 		.mtu = dp.cfg.mtu,
 		.port_lo = dp.cfg.session_port_lo,
@@ -256,6 +331,8 @@ tftp_setup(char *msg, size_t cap)
 	dp.tsc_per_us = rte_get_tsc_hz() / 1000000;
 	if (!dp.tsc_per_us)
 		dp.tsc_per_us = 1;
+	cache_alloc(&a);
+	dp.cache_generation = 1;
 	dp.cache = ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, &a,
 			   &dp.cache_stats, msg, cap);
 	if (!dp.cache)
@@ -267,15 +344,12 @@ tftp_setup(char *msg, size_t cap)
 			dp.tx_multiseg = false; /* fall back to copies, counted */
 	}
 	for (w = 0; w < dp.nb_workers; w++) {
-		dp.workers[w].ext_shinfo.free_cb = ext_free_noop;
-		dp.workers[w].ext_shinfo.fcb_opaque = NULL;
-		rte_mbuf_ext_refcnt_set(&dp.workers[w].ext_shinfo, 1);
 		ret = tftpd_init(&dp.workers[w].tftp, &tc);
 		if (ret < 0) {
 			snprintf(msg, cap, "tftp: no memory for %u sessions", tc.max_sessions);
 			return ret;
 		}
-		dp.workers[w].tftp.cache = dp.cache;
+		dp.workers[w].tftp.cache = ic_get(dp.cache); /* the worker's own reference */
 	}
 	return 0;
 }
@@ -318,6 +392,7 @@ serve_channel(void)
 	while (!dp.quit) {
 		if (dp.dhcp_on)
 			wait_ms = dp_commit_pump(&dp, chan_send);
+		reload_poll();
 		t = chan_recv(wait_ms, &hdr, &pl, sizeof(pl));
 		if (t == -EPIPE) {
 			fprintf(stderr, "rackboot-dataplane: control process gone, stopping\n");
@@ -332,6 +407,9 @@ serve_channel(void)
 			break;
 		case RB_MSG_SHUTDOWN:
 			dp.quit = true;
+			break;
+		case RB_MSG_TFTP_RELOAD:
+			reload_start();
 			break;
 		case RB_MSG_LEASE_COMMITTED:
 			dp_commit_done(&dp, &pl.ack);
@@ -441,8 +519,18 @@ out:
 	dp_ports_close(&dp);
 	dp_commit_fini(&dp);
 	dhcpd_free(&dp.dhcp);
-	for (uint16_t w = 0; w < dp.nb_workers; w++)
-		tftpd_fini(&dp.workers[w].tftp);
+	if (__atomic_load_n(&dp.loader_state, __ATOMIC_ACQUIRE)) {
+		pthread_join(dp.loader, NULL);
+		ic_put(dp.loaded);
+	}
+	for (uint16_t w = 0; w < dp.nb_workers; w++) {
+		struct worker *wk = &dp.workers[w];
+
+		tftpd_fini(&wk->tftp); /* drops the sessions' references */
+		dp_tftp_unpin_all(wk);
+		ic_put(wk->tftp.cache);
+		ic_put(wk->cache_next);
+	}
 	if (dp.cache)
 		ic_put(dp.cache);
 	rte_mempool_free(dp.ext_pool);

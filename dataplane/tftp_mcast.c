@@ -201,6 +201,7 @@ mc_data(struct tftp_server *t, struct tftp_mc *c, uint64_t from, bool one, uint6
 	a->first = from;
 	a->last = last;
 	a->file = c->file;
+	a->gen = c->gen;
 	a->blksize = c->blksize;
 	a->mcast = 1;
 	a->data_ip = c->group_ip;

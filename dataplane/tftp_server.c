@@ -211,6 +211,7 @@ tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t
 	a->first = 1;
 	a->last = 0;
 	a->file = NULL;
+	a->gen = NULL;
 	a->blksize = 0;
 	a->unicast_first = 0;
 	a->mcast = 0;
@@ -259,6 +260,7 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	a->first = first;
 	a->last = last;
 	a->file = s->file;
+	a->gen = s->gen;
 	a->blksize = s->blksize;
 	if (last > s->sent)
 		s->sent = last;
@@ -543,6 +545,20 @@ tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, 
 		: s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
 						  : s->blksize;
 	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
+}
+
+bool
+tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->cfg.max_sessions; i++)
+		if (t->s[i].state != TS_FREE && t->s[i].gen == gen)
+			return true;
+	for (i = 0; i < t->nmc; i++)
+		if (t->mc[i].kind != MC_FREE && t->mc[i].gen == gen)
+			return true;
+	return false;
 }
 
 const uint8_t *

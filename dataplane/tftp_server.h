@@ -150,6 +150,7 @@ struct tftpd_action {
 	uint8_t ctl[512];
 	uint64_t first, last;     /* DATA blocks to send, inclusive; first > last: none */
 	const struct ic_file *file; /* ...of this file, blksize bytes each */
+	struct image_cache *gen;    /* ...in this generation (pinned by the sender) */
 	uint16_t blksize;
 	uint8_t unicast_first;    /* MTFTP: block 1 goes to dst_* as well */
 	uint8_t mcast;            /* DATA goes to the group below, not dst_* */
@@ -219,6 +220,9 @@ const uint8_t *tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_
 
 /* Ethernet address of an IPv4 group (RFC 1112: 01:00:5e + low 23 bits). */
 void tftpd_group_mac(uint32_t group, uint8_t mac[6]);
+
+/* True while a session or stream still sends from generation gen. */
+bool tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen);
 
 /* Session memory, for docs and metrics. */
 static inline uint64_t

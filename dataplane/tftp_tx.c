@@ -10,12 +10,108 @@
  * mbuf and counted in tftp_copies. The UDP checksum of the payload comes
  * from the cache's precomputed partial sums either way.
  */
+#include <stdlib.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_memory.h>
 #include <rte_mbuf.h>
 
 #include "dp.h"
+
+/*
+ * A pin keeps one cache generation alive for the blocks a worker attached
+ * from it: the shared info's count is one per mbuf in flight plus one held
+ * by the worker while it may attach more (the generation is current, or a
+ * session or stream still sends from it). The last drop, by the worker or
+ * by the driver freeing the last mbuf, releases the generation.
+ */
+struct ext_pin {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct image_cache *gen;
+};
+
+static void
+pin_free(void *addr, void *opaque)
+{
+	struct ext_pin *p = opaque;
+
+	(void)addr;
+	ic_put(p->gen);
+	free(p);
+}
+
+static void
+pin_drop(struct ext_pin *p)
+{
+	if (rte_mbuf_ext_refcnt_update(&p->shinfo, -1) == 0)
+		pin_free(NULL, p);
+}
+
+/* The pin of generation gen, made on first use; NULL: no slot or memory. */
+static struct rte_mbuf_ext_shared_info *
+pin_of(struct worker *w, struct image_cache *gen)
+{
+	struct ext_pin *p;
+	int i, spare = -1;
+
+	for (i = 0; i < DP_MAX_PINS; i++) {
+		if (w->pins[i] && w->pins[i]->gen == gen)
+			return &w->pins[i]->shinfo;
+		if (!w->pins[i] && spare < 0)
+			spare = i;
+	}
+	if (spare < 0 || !(p = calloc(1, sizeof(*p))))
+		return NULL;
+	p->gen = ic_get(gen);
+	p->shinfo.free_cb = pin_free;
+	p->shinfo.fcb_opaque = p;
+	rte_mbuf_ext_refcnt_set(&p->shinfo, 1);
+	w->pins[spare] = p;
+	return &p->shinfo;
+}
+
+/* Drop the worker's hold on pins nothing here sends from any more. */
+static void
+pin_gc(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < DP_MAX_PINS; i++) {
+		struct ext_pin *p = w->pins[i];
+
+		if (p && p->gen != w->tftp.cache && !tftpd_uses_gen(&w->tftp, p->gen)) {
+			w->pins[i] = NULL;
+			pin_drop(p);
+		}
+	}
+}
+
+void
+dp_tftp_unpin_all(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < DP_MAX_PINS; i++)
+		if (w->pins[i]) {
+			pin_drop(w->pins[i]);
+			w->pins[i] = NULL;
+		}
+}
+
+void
+dp_tftp_take_cache(struct worker *w)
+{
+	struct image_cache *next = __atomic_exchange_n(&w->cache_next, NULL, __ATOMIC_ACQUIRE);
+	struct image_cache *prev;
+
+	if (!next)
+		return;
+	prev = w->tftp.cache;
+	w->tftp.cache = next; /* new requests: the new generation */
+	ic_put(prev);         /* sessions and pins hold their own references */
+	pin_gc(w);
+}
 
 struct emit_ctx {
 	struct dp *d;
@@ -92,11 +188,13 @@ static bool
 emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group,
 	       const uint8_t *hdr, const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
 {
-	struct worker *w = c->w;
+	struct rte_mbuf_ext_shared_info *pin = pin_of(c->w, a->gen);
 	struct rte_mbuf *m, *x;
 	uint32_t sum;
 	uint8_t *f;
 
+	if (!pin)
+		return false;
 	m = rte_pktmbuf_alloc(c->d->pool);
 	x = m ? rte_pktmbuf_alloc(c->d->ext_pool) : NULL;
 	if (!x) {
@@ -110,9 +208,9 @@ emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group,
 		sum = (sum & 0xffff) + (sum >> 16);
 	build_hdr(c, f, a, to_group, TFTP_HDR_LEN + plen, (uint16_t)sum);
 	m->data_len = RB_UDP_HDRS_LEN + TFTP_HDR_LEN;
-	rte_mbuf_ext_refcnt_update(&w->ext_shinfo, 1);
-	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)payload,
-				  rte_mem_virt2iova(payload), (uint16_t)plen, &w->ext_shinfo);
+	rte_mbuf_ext_refcnt_update(pin, 1);
+	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)payload, rte_mem_virt2iova(payload),
+				  (uint16_t)plen, pin);
 	x->data_len = (uint16_t)plen;
 	x->pkt_len = plen;
 	m->next = x;
@@ -210,6 +308,13 @@ dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out)
 {
 	struct emit_ctx c = {d, w, out};
 
+	uint64_t now = now_us(d);
+
+	/* Once a second: let go of generations nothing sends from. */
+	if (now - w->pin_gc_us >= 1000000) {
+		w->pin_gc_us = now;
+		pin_gc(w);
+	}
 	if (w->tftp.active || w->tftp.mc_active)
-		tftpd_tick(&w->tftp, now_us(d), carry_out, &c, w->counters, w->drops);
+		tftpd_tick(&w->tftp, now, carry_out, &c, w->counters, w->drops);
 }

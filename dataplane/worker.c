@@ -230,7 +230,10 @@ dp_worker_main(void *arg)
 			flush(w, d->exc_port_id, w->index, &exc, RB_CNT_to_kernel,
 			      RB_DROP_exception_tx_full);
 		}
-		/* Retransmissions: at most one window per expired session. */
+		/* A reloaded image cache, then retransmissions: at most one
+		 * window per expired session. */
+		if (__atomic_load_n(&w->cache_next, __ATOMIC_RELAXED))
+			dp_tftp_take_cache(w);
 		dp_tftp_tick(d, w, &out);
 		flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
 		got += w->tftp.active + w->tftp.mc_active > 0; /* keep timers on time while transfers run */

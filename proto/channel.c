@@ -24,6 +24,7 @@ rb_msg_payload_size(enum rb_msg_type type)
 	case RB_MSG_STATS_REQ:
 	case RB_MSG_SHUTDOWN:
 	case RB_MSG_CONFIG_DONE:
+	case RB_MSG_TFTP_RELOAD:
 		return 0;
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:

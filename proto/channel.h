@@ -47,6 +47,7 @@ enum rb_msg_type {
 	RB_MSG_CONFIG_DONE = 10,
 	RB_MSG_LEASE_COMMIT = 11,
 	RB_MSG_LEASE_COMMITTED = 12,
+	RB_MSG_TFTP_RELOAD = 13, /* ctl -> dp: load tftp.root again, publish it */
 };
 
 struct rb_msg_hdr {
@@ -132,6 +133,9 @@ struct rb_stats {
 	uint64_t port_imissed, port_ierrors, port_oerrors;
 	uint64_t tsc_hz;
 	uint64_t uptime_ms;
+	/* TFTP image cache: the generation new transfers start on (1 at
+	 * start, +1 per reload), its files and bytes, reloads that failed. */
+	uint64_t cache_generation, cache_files, cache_bytes, cache_reload_failed;
 };
 
 /* ---- DHCP ---- */

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "dhcp_ctl.h"
 
 /* A temporary tree shared by the tests that need real directories:
  *   TMP/repo/  TMP/tftp/  TMP/conf/  TMP/afile */
@@ -1247,6 +1248,207 @@ test_dhcp_database_path(void **state)
 	assert_string_equal(c.dhcp.database, want);
 }
 
+/* tftp's multicast keys: RFC 2090 streams and PXE MTFTP. */
+static void
+test_tftp_multicast_defaults(void **state)
+{
+	struct rb_config c, d;
+
+	(void)state;
+	rb_config_defaults(&d);
+	expect_ok(BASE, &c);
+	assert_int_equal(ntohl(d.mc_group), 0xefff4501); /* 239.255.69.1 */
+	assert_int_equal(d.mc_port, 1760);
+	assert_int_equal(d.mc_streams, 16);
+	assert_int_equal(d.mc_clients, 1024);
+	assert_int_equal(d.mc_window, 8);
+	assert_int_equal(d.mtftp_group, 0); /* MTFTP off */
+	assert_int_equal(d.mtftp_port, 1759);
+	assert_int_equal(d.mtftp_client_port, 1758);
+	assert_int_equal(d.mtftp_open_timeout, 2);
+	assert_int_equal(d.mtftp_reopen_delay, 2);
+	/* A file without them gets the same. */
+	assert_int_equal(c.mc_group, d.mc_group);
+	assert_int_equal(c.mc_port, d.mc_port);
+	assert_int_equal(c.mc_streams, d.mc_streams);
+	assert_int_equal(c.mc_clients, d.mc_clients);
+	assert_int_equal(c.mc_window, d.mc_window);
+	assert_int_equal(c.mtftp_group, 0);
+	assert_int_equal(c.mtftp_port, d.mtftp_port);
+	assert_int_equal(c.mtftp_client_port, d.mtftp_client_port);
+	assert_int_equal(c.mtftp_open_timeout, d.mtftp_open_timeout);
+	assert_int_equal(c.mtftp_reopen_delay, d.mtftp_reopen_delay);
+}
+
+static void
+test_tftp_multicast_full(void **state)
+{
+	struct rb_config c;
+
+	(void)state;
+	expect_ok(BASE "tftp:\n"
+		       "  multicast_group: 239.1.2.3\n"
+		       "  multicast_port: 2000\n"
+		       "  multicast_streams: 256\n"
+		       "  multicast_clients: 65535\n"
+		       "  multicast_window: 64\n"
+		       "  mtftp_group: 239.1.4.1\n"
+		       "  mtftp_port: 2001\n"
+		       "  mtftp_client_port: 2002\n"
+		       "  mtftp_open_timeout: 255\n"
+		       "  mtftp_reopen_delay: 1\n",
+		  &c);
+	assert_int_equal(c.mc_group, htonl(0xef010203));
+	assert_int_equal(c.mc_port, 2000);
+	assert_int_equal(c.mc_streams, 256);
+	assert_int_equal(c.mc_clients, 65535);
+	assert_int_equal(c.mc_window, 64);
+	assert_int_equal(c.mtftp_group, htonl(0xef010401));
+	assert_int_equal(c.mtftp_port, 2001);
+	assert_int_equal(c.mtftp_client_port, 2002);
+	assert_int_equal(c.mtftp_open_timeout, 255);
+	assert_int_equal(c.mtftp_reopen_delay, 1);
+	/* The low ends; 0 streams turns the RFC 2090 option off. */
+	expect_ok(BASE "tftp:\n"
+		       "  multicast_group: 224.0.1.0\n"
+		       "  multicast_port: 1\n"
+		       "  multicast_streams: 0\n"
+		       "  multicast_clients: 1\n"
+		       "  multicast_window: 1\n"
+		       "  mtftp_group: 224.0.1.0\n" /* no RFC 2090 group to clash with */
+		       "  mtftp_port: 1\n"
+		       "  mtftp_client_port: 1\n"
+		       "  mtftp_open_timeout: 1\n",
+		  &c);
+	assert_int_equal(c.mc_group, htonl(0xe0000100));
+	assert_int_equal(c.mc_streams, 0);
+	assert_int_equal(c.mtftp_group, htonl(0xe0000100));
+	assert_int_equal(c.mtftp_port, 1);
+	/* Flow style, and the groups just outside each other's range. */
+	expect_ok(BASE "tftp: {multicast_group: 239.255.69.1, multicast_streams: 16, "
+		       "mtftp_group: 239.255.69.17}\n",
+		  &c);
+	assert_int_equal(c.mtftp_group, htonl(0xefff4511));
+	expect_ok(BASE "tftp: {multicast_group: 239.255.69.2, mtftp_group: 239.255.69.1}\n", &c);
+	/* With MTFTP off, its port may sit anywhere: nothing listens on it. */
+	expect_ok(BASE "tftp:\n  mtftp_port: 62000\n", &c);
+	expect_ok(BASE "tftp:\n  port: 1759\n", &c);
+}
+
+static void
+test_tftp_multicast_errors(void **state)
+{
+	static const struct bad_case bad[] = {
+		/* Groups: multicast, and not the link-local 224.0.0.0/24. */
+		{ BASE "tftp:\n  multicast_group: 198.18.0.1\n", 6, 20,
+		  "tftp.multicast_group: 198.18.0.1 is not a multicast group outside "
+		  "224.0.0.0/24 (e.g. 239.255.69.1)" },
+		{ BASE "tftp:\n  multicast_group: 224.0.0.5\n", 6, 20,
+		  "tftp.multicast_group: 224.0.0.5 is not a multicast group" },
+		{ BASE "tftp:\n  multicast_group: 224.0.0.255\n", 6, 20, "is not a multicast group" },
+		{ BASE "tftp:\n  multicast_group: 240.0.0.1\n", 6, 20, "is not a multicast group" },
+		{ BASE "tftp:\n  multicast_group: 255.255.255.255\n", 6, 20,
+		  "is not a multicast group" },
+		{ BASE "tftp:\n  multicast_group: 239.255.69\n", 6, 20,
+		  "tftp.multicast_group: invalid IPv4 address '239.255.69'" },
+		{ BASE "tftp:\n  multicast_group: 239.255.69.1/24\n", 6, 20, "invalid IPv4 address" },
+		{ BASE "tftp:\n  multicast_group: ''\n", 6, 20, "invalid IPv4 address ''" },
+		{ BASE "tftp:\n  mtftp_group: 198.18.0.1\n", 6, 16,
+		  "tftp.mtftp_group: 198.18.0.1 is not a multicast group" },
+		{ BASE "tftp:\n  mtftp_group: 224.0.0.5\n", 6, 16,
+		  "tftp.mtftp_group: 224.0.0.5 is not a multicast group" },
+		/* Ranges. */
+		{ BASE "tftp:\n  multicast_port: 0\n", 6, 19,
+		  "tftp.multicast_port: 0 is out of range 1..65535" },
+		{ BASE "tftp:\n  multicast_streams: 257\n", 6, 22,
+		  "tftp.multicast_streams: 257 is out of range 0..256" },
+		{ BASE "tftp:\n  multicast_clients: 0\n", 6, 22,
+		  "tftp.multicast_clients: 0 is out of range 1..65535" },
+		{ BASE "tftp:\n  multicast_window: 65\n", 6, 21,
+		  "tftp.multicast_window: 65 is out of range 1..64" },
+		{ BASE "tftp:\n  mtftp_port: 65536\n", 6, 15,
+		  "tftp.mtftp_port: 65536 is out of range 1..65535" },
+		{ BASE "tftp:\n  mtftp_client_port: 0\n", 6, 22,
+		  "tftp.mtftp_client_port: 0 is out of range 1..65535" },
+		{ BASE "tftp:\n  mtftp_open_timeout: 0\n", 6, 23,
+		  "tftp.mtftp_open_timeout: 0 is out of range 1..255" },
+		{ BASE "tftp:\n  mtftp_reopen_delay: 256\n", 6, 23,
+		  "tftp.mtftp_reopen_delay: 256 is out of range 1..255" },
+		{ BASE "tftp:\n  multicast_window: many\n", 6, 21,
+		  "tftp.multicast_window: expected an integer, got 'many'" },
+		/* The MTFTP port inside the session ports: at mtftp_port when
+		 * given, else at session_ports. */
+		{ BASE "tftp:\n  mtftp_group: 239.255.70.1\n  mtftp_port: 62000\n", 7, 15,
+		  "tftp.session_ports: 61000-65535 contains tftp.mtftp_port 62000" },
+		{ BASE "tftp:\n  mtftp_group: 239.255.70.1\n  session_ports: 1700-1800\n", 7, 18,
+		  "tftp.session_ports: 1700-1800 contains tftp.mtftp_port 1759" },
+		/* The MTFTP port is the TFTP port: at mtftp_port, else at the section. */
+		{ BASE "tftp:\n  port: 1069\n  mtftp_group: 239.255.70.1\n  mtftp_port: 1069\n", 8,
+		  15, "tftp.mtftp_port 1069 is also tftp.port" },
+		{ BASE "tftp:\n  port: 1759\n  mtftp_group: 239.255.70.1\n", 5, 1,
+		  "tftp.mtftp_port 1759 is also tftp.port" },
+		/* The MTFTP group among the RFC 2090 ones (multicast_group + 0..streams-1). */
+		{ BASE "tftp:\n  mtftp_group: 239.255.69.1\n", 6, 16,
+		  "tftp.mtftp_group is one of the 16 RFC 2090 groups from tftp.multicast_group" },
+		{ BASE "tftp:\n  mtftp_group: 239.255.69.16\n", 6, 16,
+		  "is one of the 16 RFC 2090 groups" },
+		{ BASE "tftp:\n  multicast_group: 239.1.2.250\n  multicast_streams: 10\n"
+		       "  mtftp_group: 239.1.3.3\n", 8, 16,
+		  "tftp.mtftp_group is one of the 10 RFC 2090 groups" },
+		/* The RFC 2090 groups must all be multicast groups. */
+		{ BASE "tftp:\n  multicast_group: 239.255.255.250\n", 6, 20,
+		  "tftp.multicast_group: 16 streams from here run past 239.255.255.255" },
+		/* Keys are checked as they come; the whole-file checks after. */
+		{ BASE "tftp:\n  mtftp_group: 239.255.69.1\n  multicast_group: 10.1.1.1\n", 7, 20,
+		  "tftp.multicast_group: 10.1.1.1 is not a multicast group" },
+	};
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+}
+
+/*
+ * Option 43 for PXE firmware from the config (dhcp_ctl_dp_config):
+ * discovery control 8 alone, or the MTFTP suboptions 1-5 before it when
+ * tftp.mtftp_group is set.
+ */
+static void
+test_tftp_mtftp_option43(void **state)
+{
+	static const uint8_t plain[] = {6, 1, 8, 255};
+	static const uint8_t dflt[] = {1, 4, 239, 255, 70, 1, 2, 2, 0x06, 0xde, 3, 2, 0x06, 0xdf,
+				       4, 1, 2, 5, 1, 2, 6, 1, 8, 255};
+	static const uint8_t custom[] = {1, 4, 239, 1, 2, 3, 2, 2, 0x0f, 0xb0, 3, 2, 0x0f, 0xaf,
+					 4, 1, 255, 5, 1, 9, 6, 1, 8, 255};
+	struct rb_dhcp_dp_config *dp = calloc(1, sizeof(*dp));
+	struct rb_config c;
+
+	(void)state;
+	assert_non_null(dp);
+	expect_ok(BASE, &c);
+	dhcp_ctl_dp_config(&c, dp);
+	assert_int_equal(dp->pxe_vendor_len, sizeof(plain));
+	assert_memory_equal(dp->pxe_vendor, plain, sizeof(plain));
+	rb_config_free(&c);
+
+	expect_ok(BASE "tftp:\n  mtftp_group: 239.255.70.1\n", &c);
+	dhcp_ctl_dp_config(&c, dp);
+	assert_int_equal(dp->pxe_vendor_len, sizeof(dflt));
+	assert_memory_equal(dp->pxe_vendor, dflt, sizeof(dflt));
+	rb_config_free(&c);
+
+	expect_ok(BASE "tftp:\n  mtftp_group: 239.1.2.3\n  mtftp_port: 4015\n"
+		       "  mtftp_client_port: 4016\n  mtftp_open_timeout: 255\n"
+		       "  mtftp_reopen_delay: 9\n",
+		  &c);
+	dhcp_ctl_dp_config(&c, dp);
+	assert_int_equal(dp->pxe_vendor_len, sizeof(custom));
+	assert_true(dp->pxe_vendor_len <= sizeof(dp->pxe_vendor));
+	assert_memory_equal(dp->pxe_vendor, custom, sizeof(custom));
+	rb_config_free(&c);
+	free(dp);
+}
+
 int
 main(void)
 {
@@ -1265,6 +1467,10 @@ main(void)
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_exception_xdp_needs_af_xdp),
 		cmocka_unit_test(test_session_ports),
+		cmocka_unit_test(test_tftp_multicast_defaults),
+		cmocka_unit_test(test_tftp_multicast_full),
+		cmocka_unit_test(test_tftp_multicast_errors),
+		cmocka_unit_test(test_tftp_mtftp_option43),
 		cmocka_unit_test(test_yaml_syntax),
 		cmocka_unit_test(test_dirs),
 		cmocka_unit_test(test_load_relative_root),

@@ -1101,6 +1101,76 @@ test_pxe_arch(void **state)
 	expect_opt(f, DHO_VENDOR, pxe43, sizeof(pxe43));
 }
 
+/*
+ * Option 43 as the control encodes it (dhcp_ctl.c pxe_vendor()) when
+ * tftp.mtftp_group is set: PXE MTFTP group 239.255.70.1, client port
+ * 1758, server port 1759, open timeout 2, reopen delay 3, discovery
+ * control 8, END. PXE clients get exactly those bytes, others none.
+ */
+static void
+test_pxe_vendor_mtftp(void **state)
+{
+	static const uint8_t v43[] = {1, 4, 239, 255, 70, 1, /* PXE_MTFTP_IP */
+				      2, 2, 0x06, 0xde,      /* PXE_MTFTP_CPORT 1758 */
+				      3, 2, 0x06, 0xdf,      /* PXE_MTFTP_SPORT 1759 */
+				      4, 1, 2,               /* PXE_MTFTP_TMOUT */
+				      5, 1, 3,               /* PXE_MTFTP_DELAY */
+				      6, 1, 8,               /* PXE_DISCOVERY_CONTROL */
+				      255};
+	static const char vc[] = "PXEClient:Arch:00000:UNDI:002001";
+	struct rb_dhcp_dp_config c;
+	struct fx *f = *state;
+	uint8_t mac[6];
+	struct req r;
+
+	cfg_default(&c, "lab.example");
+	assert_true(sizeof(v43) <= sizeof(c.pxe_vendor));
+	memcpy(c.pxe_vendor, v43, sizeof(v43));
+	c.pxe_vendor_len = sizeof(v43);
+	fx_start(f, &c);
+
+	mac_of(1, mac);
+	req_init(&r, DHCPDISCOVER, mac);
+	req_pxe(&r, 0, vc);
+	assert_int_equal(handle(f, &r), DHCPD_SEND);
+	assert_int_equal(f->out.type, DHCPOFFER);
+	expect_boot(f, "pxelinux.0");
+	expect_str(f, DHO_VENDOR_CLASS, "PXEClient");
+	expect_opt(f, DHO_VENDOR, v43, sizeof(v43));
+
+	/* The ACK carries the same. */
+	req_init(&r, DHCPREQUEST, mac);
+	req_pxe(&r, 0, vc);
+	opt_ip(&r, DHO_REQUESTED_IP, "198.18.0.100");
+	opt_ip(&r, DHO_SERVER_ID, SERVER);
+	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
+	assert_int_equal(f->out.type, DHCPACK);
+	expect_opt(f, DHO_VENDOR, v43, sizeof(v43));
+
+	/* Not for HTTP boot, nor for a client that is no PXE firmware. */
+	mac_of(2, mac);
+	req_init(&r, DHCPDISCOVER, mac);
+	req_pxe(&r, 16, "HTTPClient:Arch:00016:UNDI:003001");
+	assert_int_equal(handle(f, &r), DHCPD_SEND);
+	expect_none(f, DHO_VENDOR);
+	mac_of(3, mac);
+	req_init(&r, DHCPDISCOVER, mac);
+	assert_int_equal(handle(f, &r), DHCPD_SEND);
+	expect_none(f, DHO_VENDOR);
+
+	/* proxyDHCP answers PXE firmware with it as well. */
+	c.mode = RB_DHCP_PROXY;
+	c.nb_subnets = 0;
+	c.nb_resv = 0;
+	memset(c.subnets, 0, sizeof(c.subnets));
+	fx_start(f, &c);
+	mac_of(4, mac);
+	req_init(&r, DHCPDISCOVER, mac);
+	req_pxe(&r, 0, vc);
+	assert_int_equal(handle(f, &r), DHCPD_SEND);
+	expect_opt(f, DHO_VENDOR, v43, sizeof(v43));
+}
+
 static void
 test_http_boot(void **state)
 {
@@ -1555,6 +1625,7 @@ main(void)
 		T(test_expired_lease_reuse),
 		T(test_expired_lease_reuse_later),
 		T(test_pxe_arch),
+		T(test_pxe_vendor_mtftp),
 		T(test_http_boot),
 		T(test_ipxe),
 		T(test_prl_order),

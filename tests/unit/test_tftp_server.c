@@ -36,6 +36,8 @@
 #define PORT_HI 61009
 #define BIG_SIZE (600u * 1024 + 3) /* 76801 blocks of 8 bytes, the last one 3 */
 #define FIRED_MAX 16
+#define HUGE_NAME "huge.img"
+#define HUGE_SIZE (65535u * 512) /* 65536 blocks of 512: one too many for MTFTP */
 
 /* --- the tree and the cache ---------------------------------------------- */
 
@@ -128,6 +130,7 @@ group_setup(void **state)
 {
 	char rel[64];
 	size_t i, f;
+	int fd;
 
 	(void)state;
 	srandom(7);
@@ -143,6 +146,13 @@ group_setup(void **state)
 		snprintf(rel, sizeof(rel), "root/%s", files[f].name);
 		put(rel, files[f].data, files[f].size);
 	}
+	/* A sparse file for the MTFTP size limit, in a root of its own so
+	 * that the other tests do not load it. */
+	assert_int_equal(mkdir(path("mroot"), 0755), 0);
+	fd = open(path("mroot/" HUGE_NAME), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, HUGE_SIZE), 0);
+	close(fd);
 	cache = load(&group_alloc);
 	return 0;
 }
@@ -1432,6 +1442,970 @@ test_generation_pinned(void **state)
 	assert_int_equal(live, 0);
 }
 
+/* --- multicast: RFC 2090 streams and PXE MTFTP ----------------------------- */
+
+#define MC_GROUP 0xefff4501u    /* 239.255.69.1, host order; stream k is + k */
+#define MC_PORT 1760
+#define MC_WINDOW 4
+#define MTFTP_GROUP 0xefff4601u /* 239.255.70.1 */
+#define MTFTP_CPORT 1758
+
+/* Two RFC 2090 streams of 4 clients, windows of 4, and PXE MTFTP. */
+static struct tftpd_cfg
+mc_cfg(void)
+{
+	struct tftpd_cfg cfg = base_cfg;
+
+	cfg.mc_group = htonl(MC_GROUP);
+	cfg.mc_port = MC_PORT;
+	cfg.mc_streams = 2;
+	cfg.mc_members = 4;
+	cfg.mc_window = MC_WINDOW;
+	cfg.mtftp_group = htonl(MTFTP_GROUP);
+	cfg.mtftp_cport = MTFTP_CPORT;
+	return cfg;
+}
+
+/* The running stream that sends from local port `local`, or NULL. */
+static struct tftp_mc *
+stream_at(struct fx *f, uint16_t local)
+{
+	uint16_t i;
+
+	for (i = 0; i < f->t.nmc; i++)
+		if (f->t.mc[i].kind != MC_FREE && f->t.mc[i].local_port == local)
+			return &f->t.mc[i];
+	return NULL;
+}
+
+/*
+ * An RRQ for `name` with the multicast option and the options in `mask`
+ * (blksize when mask has it). c->local is the port of the answer, whether
+ * from a stream (no session) or a unicast session.
+ */
+static void
+send_mc_req(struct fx *f, struct client *c, const char *name, uint8_t mask, uint16_t blksize,
+	    struct tftpd_action *a)
+{
+	struct tftp_opts o = {.mask = (uint8_t)(TFTP_OPT_MULTICAST | mask), .blksize = blksize};
+
+	send_req(f, c, TFTP_RRQ, name, &o, a);
+	c->local = a->local_port;
+}
+
+static void
+send_mc_rrq(struct fx *f, struct client *c, int file, uint8_t mask, uint16_t blksize,
+	    struct tftpd_action *a)
+{
+	c->file = file;
+	send_mc_req(f, c, files[file].name, mask, blksize, a);
+}
+
+/* A request to the MTFTP port from c; c->local is the stream's port when one answers. */
+static void
+send_mtftp(struct fx *f, struct client *c, uint16_t opcode, const char *name,
+	   struct tftpd_action *a)
+{
+	uint8_t buf[TFTP_REQ_MAX];
+	struct tftp_req rq;
+	int n = tftp_build_request(buf, sizeof(buf), opcode, name, "octet", NULL);
+
+	assert_true(n > 0);
+	assert_int_equal(tftp_parse_request(buf, (size_t)n, &rq), TFTP_OK);
+	memset(a, 0xa5, sizeof(*a));
+	tftpd_mtftp_rrq(&f->t, &rq, c->ip, c->port, c->mac, f->now, a, f->cnt, f->drops);
+	assert_int_equal(a->sess, TFTPD_NONE);
+	assert_int_equal(a->dst_ip, c->ip);
+	assert_int_equal(a->dst_port, c->port);
+	assert_memory_equal(a->dst_mac, c->mac, 6);
+	if (a->local_port) {
+		assert_local_port(a->local_port);
+		c->local = a->local_port;
+	}
+}
+
+/*
+ * An ACK or ERROR from c to its stream's port. No check of where the
+ * answer goes: a promotion's OACK goes to the next member.
+ */
+static void
+to_stream(struct fx *f, const struct client *c, const uint8_t *buf, size_t len,
+	  struct tftpd_action *a)
+{
+	memset(a, 0xa5, sizeof(*a));
+	tftpd_input(&f->t, buf, len, c->ip, c->port, c->local, f->now, a, f->cnt, f->drops);
+}
+
+static void
+stream_ack(struct fx *f, const struct client *c, uint16_t block, struct tftpd_action *a)
+{
+	uint8_t buf[4];
+
+	assert_int_equal(tftp_build_ack(buf, sizeof(buf), block), 4);
+	to_stream(f, c, buf, 4, a);
+}
+
+static void
+stream_error(struct fx *f, const struct client *c, struct tftpd_action *a)
+{
+	uint8_t buf[64];
+	int n = tftp_build_error(buf, sizeof(buf), TFTP_EC_UNDEF, "user cancelled");
+
+	assert_true(n > 0);
+	to_stream(f, c, buf, (size_t)n, a);
+}
+
+/*
+ * An OACK to c (from c->local, no DATA) naming group:MC_PORT, mc=master.
+ * Returns the options for the caller's checks of the rest.
+ */
+static struct tftp_opts
+assert_mc_oack(const struct tftpd_action *a, const struct client *c, uint32_t group,
+	       uint8_t master)
+{
+	struct tftp_opts o;
+
+	assert_int_equal(a->sess, TFTPD_NONE);
+	assert_to(a, c);
+	assert_true(a->first > a->last);
+	assert_int_equal(a->mcast, 0);
+	assert_int_equal(a->unicast_first, 0);
+	o = oack_of(a);
+	assert_true(o.mask & TFTP_OPT_MULTICAST);
+	assert_int_equal(o.mc_addr, htonl(group));
+	assert_int_equal(o.mc_port, MC_PORT);
+	assert_int_equal(o.mc_master, master);
+	return o;
+}
+
+/* 01:00:5e and the low 23 bits of the group (host order), built here by hand. */
+static void
+group_mac(uint32_t group, uint8_t mac[6])
+{
+	const uint8_t m[6] = {0x01, 0x00, 0x5e, (uint8_t)((group >> 16) & 0x7f),
+			      (uint8_t)(group >> 8), (uint8_t)group};
+
+	memcpy(mac, m, 6);
+}
+
+/*
+ * DATA blocks first..last of `file` at blksize, to group:gport (its MAC)
+ * from local port `local`, no OACK or ERROR; each block the right slice.
+ */
+static void
+assert_group_data(const struct tftpd_action *a, uint16_t local, uint32_t group, uint16_t gport,
+		  int file, uint16_t blksize, uint64_t first, uint64_t last)
+{
+	const struct tfile *tf = &files[file];
+	uint8_t mac[6];
+	uint64_t n, off, got_off;
+	uint32_t len, want;
+	const uint8_t *p;
+
+	group_mac(group, mac);
+	assert_int_equal(a->sess, TFTPD_NONE);
+	assert_int_equal(a->ctl_len, 0);
+	assert_int_equal(a->local_port, local);
+	assert_int_equal(a->mcast, 1);
+	assert_int_equal(a->data_ip, htonl(group));
+	assert_int_equal(a->data_port, gport);
+	assert_memory_equal(a->data_mac, mac, 6);
+	assert_int_equal(a->first, first);
+	assert_int_equal(a->last, last);
+	assert_int_equal(a->blksize, blksize);
+	assert_non_null(a->file);
+	assert_int_equal(a->file->size, tf->size);
+	for (n = first; n <= last; n++) {
+		off = (n - 1) * blksize;
+		want = off >= tf->size ? 0 : tf->size - off < blksize ? (uint32_t)(tf->size - off)
+									: blksize;
+		p = tftpd_act_block(a, n, &len, &got_off);
+		assert_int_equal(got_off, off);
+		assert_int_equal(len, want);
+		if (len)
+			assert_memory_equal(p, tf->data + off, len);
+	}
+}
+
+/* (a) Multicast off: the option is ignored, the transfer is a plain one. */
+static void
+test_mc_option_off(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c = client(1), d = client(2);
+	struct tftpd_action a;
+	struct tftp_opts got;
+
+	/* base_cfg: no groups at all. */
+	assert_int_equal(f->t.nmc, 0);
+	send_mc_rrq(f, &c, F_THREE, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE, 1024, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_to(&a, &c);
+	assert_true(a.first > a.last);
+	got = oack_of(&a);
+	assert_int_equal(got.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE); /* no multicast */
+	assert_int_equal(got.blksize, 1024);
+	assert_int_equal(got.tsize, 3 * 512);
+	c.blksize = 1024;
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 1);
+	assert_int_equal(a.mcast, 0);
+	assert_int_equal(a.data_ip, c.ip);
+	assert_int_equal(f->t.active, 1);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 1);
+
+	/* Groups set, but no RFC 2090 stream: the same; only the multicast
+	 * option asked, none acknowledged: DATA 1 at once (RFC 2347). */
+	cfg.mc_streams = 0;
+	fx_start(f, &cfg);
+	assert_int_equal(f->t.nmc, 1); /* the MTFTP stream only */
+	send_mc_rrq(f, &d, F_THREE, 0, 0, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_window(f, &a, &d, 1, 1);
+	assert_int_equal(a.mcast, 0);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 0); /* off, not a fallback */
+}
+
+/* (b) The first client starts a stream and is its master; the next joins it. */
+static void
+test_mc_first_client_and_join(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	struct tftp_opts o;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, TFTP_OPT_TSIZE, 0, &a);
+	assert_local_port(c1.local);
+	o = assert_mc_oack(&a, &c1, MC_GROUP, 1);
+	assert_int_equal(o.mask, TFTP_OPT_TSIZE | TFTP_OPT_MULTICAST);
+	assert_int_equal(o.tsize, BIG_SIZE);
+	/* The value on the wire, as RFC 2090 spells it. */
+	assert_non_null(memmem(a.ctl, a.ctl_len, "multicast\0" "239.255.69.1,1760,1\0", 30));
+	s = stream_at(f, c1.local);
+	assert_non_null(s);
+	assert_ptr_equal(s, &f->t.mc[0]);
+	assert_int_equal(s->kind, MC_RFC2090);
+	assert_int_equal(s->state, TS_OACK);
+	assert_int_equal(s->nm, 1);
+	assert_int_equal(s->blksize, 512);
+	assert_int_equal(s->nblocks, BIG_SIZE / 512 + 1);
+	assert_int_equal(s->group_ip, htonl(MC_GROUP));
+	assert_int_equal(f->t.mc_active, 1);
+	assert_int_equal(f->t.active, 0); /* no unicast session */
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 0);
+
+	/* The master's ACK 0: the first window, to the group. */
+	f->now += 25 * MS;
+	send_ack(f, &c1, 0, &a);
+	assert_to(&a, &c1);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, MC_WINDOW);
+	assert_int_equal(a.unicast_first, 0);
+	assert_int_equal(s->state, TS_DATA);
+
+	/* Same file, same (default) blksize: joins, mc=0, from the same port. */
+	send_mc_rrq(f, &c2, F_BIG, TFTP_OPT_TIMEOUT, 0, &a);
+	assert_int_equal(c2.local, c1.local);
+	o = assert_mc_oack(&a, &c2, MC_GROUP, 0);
+	assert_int_equal(o.mask, TFTP_OPT_MULTICAST); /* timeout 0 in the RRQ: not taken */
+	/* blksize 512 asked explicitly is the same stream too, and echoed. */
+	send_mc_rrq(f, &c3, F_BIG, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE, 512, &a);
+	assert_int_equal(c3.local, c1.local);
+	o = assert_mc_oack(&a, &c3, MC_GROUP, 0);
+	assert_int_equal(o.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_MULTICAST);
+	assert_int_equal(o.blksize, 512);
+	assert_int_equal(o.tsize, BIG_SIZE);
+	assert_int_equal(s->nm, 3);
+	assert_int_equal(f->t.mc_active, 1);
+	assert_int_equal(f->t.active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_oack], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 0);
+	/* Joining sends no DATA and leaves the master's window alone. */
+	assert_int_equal(s->acked, 0);
+	assert_int_equal(s->sent, MC_WINDOW);
+
+	/* The master moves the window on. */
+	send_ack(f, &c1, MC_WINDOW, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, MC_WINDOW + 1,
+			  2 * MC_WINDOW);
+}
+
+/* (c) A second blksize gets the second group; beyond the streams, unicast. */
+static void
+test_mc_second_stream_and_fallback(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c[8];
+	struct tftpd_action a;
+	struct tftp_opts o;
+	unsigned k;
+
+	for (k = 0; k < 8; k++)
+		c[k] = client(1 + k);
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c[0], F_BIG, 0, 0, &a);
+	assert_mc_oack(&a, &c[0], MC_GROUP, 1);
+	/* blksize 1024: another stream, on group + 1, from another port. */
+	send_mc_rrq(f, &c[1], F_BIG, TFTP_OPT_BLKSIZE, 1024, &a);
+	o = assert_mc_oack(&a, &c[1], MC_GROUP + 1, 1);
+	assert_int_equal(o.blksize, 1024);
+	assert_int_not_equal(c[1].local, c[0].local);
+	assert_ptr_equal(stream_at(f, c[1].local), &f->t.mc[1]);
+	assert_int_equal(f->t.mc_active, 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 2);
+	f->now += MS;
+	send_ack(f, &c[1], 0, &a);
+	assert_group_data(&a, c[1].local, MC_GROUP + 1, MC_PORT, F_BIG, 1024, 1, MC_WINDOW);
+	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x45, 0x02}),
+			    6);
+
+	/* A third (file, blksize) while both are busy: a plain session. */
+	send_mc_rrq(f, &c[2], F_THREE, 0, 0, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_window(f, &a, &c[2], 1, 1); /* multicast not acknowledged: DATA 1 at once */
+	assert_int_equal(a.mcast, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 1);
+	assert_int_equal(f->t.active, 1);
+	/* blksize 2000 is cut to 1468: a third blksize, unicast too, its OACK
+	 * without multicast. */
+	send_mc_rrq(f, &c[3], F_BIG, TFTP_OPT_BLKSIZE, 2000, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	o = oack_of(&a);
+	assert_int_equal(o.mask, TFTP_OPT_BLKSIZE);
+	assert_int_equal(o.blksize, 1468);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 2);
+	assert_int_equal(f->t.mc_active, 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 2);
+
+	/* Stream 1 takes members up to mc_members (4), then unicast. */
+	for (k = 4; k < 7; k++) {
+		send_mc_rrq(f, &c[k], F_BIG, 0, 0, &a);
+		assert_int_equal(c[k].local, c[0].local);
+		assert_mc_oack(&a, &c[k], MC_GROUP, 0);
+	}
+	assert_int_equal(f->t.mc[0].nm, 4);
+	send_mc_rrq(f, &c[7], F_BIG, 0, 0, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_window(f, &a, &c[7], 1, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 2 + 3);
+	assert_int_equal(f->t.active, 3);
+}
+
+/*
+ * (d) Promotion: the master has the whole file; the next member, promoted
+ * by an OACK mc=1, names its first hole and the stream serves it from
+ * there; the last one ends the stream. Three members: c2 joined at the
+ * start but lost blocks 6 and 7, c3 joined after block 204 went out.
+ */
+static void
+test_mc_promotion(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	const uint64_t nb = BIG_SIZE / 512 + 1; /* 1201 */
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	uint64_t k;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	s = stream_at(f, c1.local);
+	send_ack(f, &c1, 0, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	for (k = 4; k < nb; k += 4) {
+		if (k == 204) {
+			send_mc_rrq(f, &c3, F_BIG, 0, 0, &a);
+			assert_mc_oack(&a, &c3, MC_GROUP, 0);
+		}
+		send_ack(f, &c1, (uint16_t)k, &a);
+		assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, k + 1,
+				  k + 4 < nb ? k + 4 : nb);
+	}
+	assert_int_equal(s->sent, nb);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 0);
+
+	/* c1 has it all: c2 is promoted. */
+	stream_ack(f, &c1, (uint16_t)nb, &a);
+	assert_mc_oack(&a, &c2, MC_GROUP, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 1);
+	assert_int_equal(s->nm, 2);
+	assert_int_equal(s->state, TS_OACK);
+	assert_int_equal(f->t.mc_active, 1);
+	/* c1 is no member any more: its ACK now is a stranger's. */
+	send_ack(f, &c1, (uint16_t)nb, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	/* c2's first hole is block 6: it ACKs 5, the stream goes back there. */
+	f->now += MS;
+	send_ack(f, &c2, 5, &a);
+	assert_group_data(&a, c2.local, MC_GROUP, MC_PORT, F_BIG, 512, 6, 6 + MC_WINDOW - 1);
+	assert_int_equal(s->state, TS_DATA);
+	assert_int_equal(s->acked, 5);
+	/* With 6..9 it has the whole file: it ACKs the last block, which the
+	 * stream sent before the promotion. */
+	stream_ack(f, &c2, (uint16_t)nb, &a);
+	assert_mc_oack(&a, &c3, MC_GROUP, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 2);
+	/* c3 misses 1..204: ACK 0, and the stream starts over. */
+	send_ack(f, &c3, 0, &a);
+	assert_group_data(&a, c3.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	for (k = 4; k < 204; k += 4) {
+		send_ack(f, &c3, (uint16_t)k, &a);
+		assert_group_data(&a, c3.local, MC_GROUP, MC_PORT, F_BIG, 512, k + 1, k + 4);
+	}
+	/* Block 204 closed its hole: the last member done, the stream ends. */
+	stream_ack(f, &c3, (uint16_t)nb, &a);
+	assert_int_equal(a.ctl_len, 0);
+	assert_true(a.first > a.last);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 1);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->t.mc[0].kind, MC_FREE);
+	assert_null(f->t.mc[0].gen);
+	assert_null(stream_at(f, c1.local));
+	/* Its port answers no one now; and no timer is left. */
+	send_ack(f, &c3, (uint16_t)nb, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	assert_int_equal(tick_at(f, f->now + 10000 * MS), 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_started], 0);
+}
+
+/* (d) A stream pins the generation it started on; its end releases it. */
+static void
+test_mc_generation_pinned(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	long live = 0, with_a;
+	const struct ic_alloc al = {m_alloc, m_free, &live};
+	struct image_cache *gen_a, *gen_b;
+	struct client c1 = client(1), c2 = client(2);
+	struct tftpd_action a;
+
+	fx_start(f, &cfg);
+	gen_a = load(&al);
+	with_a = live;
+	f->t.cache = gen_a;
+	send_mc_rrq(f, &c1, F_THREE, 0, 0, &a);
+	assert_mc_oack(&a, &c1, MC_GROUP, 1);
+	assert_ptr_equal(f->t.mc[0].gen, gen_a);
+	/* Publish B, drop the publisher's reference to A: the stream keeps it. */
+	gen_b = load(&al);
+	f->t.cache = gen_b;
+	ic_put(gen_a);
+	assert_int_equal(live, 2 * with_a);
+	/* The same file on B is another stream: A's is not joined. */
+	send_mc_rrq(f, &c2, F_THREE, 0, 0, &a);
+	assert_mc_oack(&a, &c2, MC_GROUP + 1, 1);
+	assert_ptr_equal(f->t.mc[1].gen, gen_b);
+	send_ack(f, &c1, 0, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_THREE, 512, 1, 4); /* A's bytes */
+	send_ack(f, &c1, 4, &a);
+	assert_none(&a);
+	assert_int_equal(f->t.mc_active, 1);
+	assert_int_equal(live, with_a); /* A gone with its stream, B stays */
+	/* B's stream left running: tftpd_fini drops it. */
+	tftpd_fini(&f->t);
+	f->started = false;
+	ic_put(gen_b);
+	assert_int_equal(live, 0);
+}
+
+/* (e) A member's repeated RRQ gets its OACK again and adds no one. */
+static void
+test_mc_repeat_rrq(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2);
+	struct tftpd_action a, oack1, oack2;
+	struct tftp_mc *s;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, TFTP_OPT_TSIZE, 0, &oack1);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &oack2);
+	s = stream_at(f, c1.local);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	assert_mc_oack(&a, &c2, MC_GROUP, 0);
+	assert_int_equal(a.ctl_len, oack2.ctl_len);
+	assert_memory_equal(a.ctl, oack2.ctl, a.ctl_len);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq_repeats], 1);
+	/* The master's too, mc=1 and its tsize. */
+	send_mc_rrq(f, &c1, F_BIG, TFTP_OPT_TSIZE, 0, &a);
+	assert_mc_oack(&a, &c1, MC_GROUP, 1);
+	assert_memory_equal(a.ctl, oack1.ctl, oack1.ctl_len);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq_repeats], 2);
+	/* Also once the stream runs: no DATA in the answer, the window as it was. */
+	send_ack(f, &c1, 0, &a);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	assert_mc_oack(&a, &c2, MC_GROUP, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq_repeats], 3);
+	assert_int_equal(s->nm, 2);
+	assert_int_equal(s->sent, MC_WINDOW);
+	assert_int_equal(s->m[0].ip, c1.ip);
+	assert_int_equal(s->m[1].ip, c2.ip);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 1);
+	assert_int_equal(f->t.active, 0);
+}
+
+/* (f) ERRORs and ACKs from the master and from listeners. */
+static void
+test_mc_errors_and_listeners(void **state)
+{
+	static const uint8_t data[] = {0, TFTP_DATA, 0, 1, 'x'};
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3), x = client(9);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c3, F_BIG, 0, 0, &a);
+	s = stream_at(f, c1.local);
+	send_ack(f, &c1, 0, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	/* A listener's ACK: counted stale, nothing moves. */
+	send_ack(f, &c3, 2, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 1);
+	assert_int_equal(s->acked, 0);
+	assert_int_equal(s->sent, 4);
+	/* Neither does the master's DATA, nor a stranger's ACK (error 5). */
+	send_raw(f, &c1, c1.local, data, sizeof(data), &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_malformed], 1);
+	x.local = c1.local;
+	send_ack(f, &x, 4, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	assert_int_equal(s->acked, 0);
+	/* A listener's ERROR: it leaves, nothing is sent. */
+	send_error(f, &c3, c3.local, &a);
+	assert_none(&a);
+	assert_int_equal(s->nm, 2);
+	assert_int_equal(s->m[1].ip, c2.ip);
+	assert_int_equal(f->drops[RB_DROP_tftp_client_error], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 0);
+	send_ack(f, &c3, 4, &a); /* now a stranger */
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	/* The master's ERROR: c2 is promoted. */
+	stream_error(f, &c1, &a);
+	assert_mc_oack(&a, &c2, MC_GROUP, 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_client_error], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 0);
+	assert_int_equal(s->nm, 1);
+	assert_int_equal(s->state, TS_OACK);
+	send_ack(f, &c2, 0, &a);
+	assert_group_data(&a, c2.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	/* The last member's ERROR ends the stream. */
+	send_error(f, &c2, c2.local, &a);
+	assert_none(&a);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 2); /* the two error 5 */
+	assert_int_equal(tick_at(f, f->now + 10000 * MS), 0);
+}
+
+/*
+ * (g) Timers. The group's round trip is 20 ms: rto 80 ms. A silent master
+ * gets the window again from acked + 1 with backoff (80, 160, 320 ms, then
+ * rto_max 400); after max_retries (3) it is dropped and the next member
+ * promoted, its OACK timed from the group's round trip (80 ms, not
+ * rto_init); the last one's silence ends the stream.
+ */
+static void
+test_mc_timers(void **state)
+{
+	static const uint32_t backoff_ms[] = {80, 160, 320};
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	uint64_t at;
+	size_t k;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	s = stream_at(f, c1.local);
+	assert_int_equal(s->rto_us, 100 * MS); /* rto_init */
+	f->now += 20 * MS;
+	send_ack(f, &c1, 0, &a);
+	f->now += 20 * MS;
+	send_ack(f, &c1, 4, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 5, 8);
+	assert_int_equal(s->srtt_us, 20 * MS);
+	assert_int_equal(s->rto_us, 80 * MS);
+	at = f->now;
+	for (k = 0; k < 3; k++) {
+		at += backoff_ms[k] * MS;
+		assert_int_equal(tick_at(f, at - 1), 0);
+		assert_int_equal(tick_at(f, at), 1);
+		assert_to(&f->fired[0], &c1);
+		assert_group_data(&f->fired[0], c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 5, 8);
+		assert_int_equal(s->retries, k + 1);
+	}
+	assert_int_equal(s->rto_us, 400 * MS);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 3 * 4);
+	/* Progress from the master starts the count over (Karn: no sample). */
+	f->now = at + MS;
+	send_ack(f, &c1, 6, &a); /* it had 5 and 6 */
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 9, 10);
+	assert_int_equal(s->retries, 0);
+	assert_int_equal(s->srtt_us, 20 * MS);
+	/* Then silence: 7..10 at each timeout, and the fourth drops c1. */
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tick_at(f, s->deadline_us), 1);
+		assert_group_data(&f->fired[0], c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 7, 10);
+	}
+	at = s->deadline_us;
+	assert_int_equal(tick_at(f, at - 1), 0);
+	assert_int_equal(tick_at(f, at), 1);
+	assert_mc_oack(&f->fired[0], &c2, MC_GROUP, 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_mc_client_lost], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 1);
+	assert_int_equal(s->nm, 1);
+	assert_int_equal(s->state, TS_OACK);
+	assert_int_equal(s->retries, 0);
+	assert_int_equal(s->rto_us, 80 * MS); /* 4 * srtt */
+	/* The promoted one is silent too: its OACK again, with backoff. */
+	at = f->now;
+	for (k = 0; k < 3; k++) {
+		at += backoff_ms[k] * MS;
+		assert_int_equal(tick_at(f, at - 1), 0);
+		assert_int_equal(tick_at(f, at), 1);
+		assert_mc_oack(&f->fired[0], &c2, MC_GROUP, 1);
+	}
+	at += 400 * MS;
+	assert_int_equal(tick_at(f, at - 1), 0);
+	assert_int_equal(tick_at(f, at), 1);
+	assert_int_equal(f->fired[0].ctl_len, 0); /* nothing to send: no one is left */
+	assert_true(f->fired[0].first > f->fired[0].last);
+	assert_int_equal(f->drops[RB_DROP_tftp_mc_client_lost], 2);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 1);
+	assert_int_equal(tick_at(f, at + 10000 * MS), 0);
+
+	/* A stream with one member and a master that never ACKs the OACK:
+	 * rto_init, doubling. */
+	send_mc_rrq(f, &c3, F_THREE, 0, 0, &a);
+	s = stream_at(f, c3.local);
+	assert_non_null(s);
+	assert_int_equal(s->deadline_us, f->now + 100 * MS);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tick_at(f, s->deadline_us), 1);
+		assert_mc_oack(&f->fired[0], &c3, MC_GROUP, 1);
+	}
+	assert_int_equal(tick_at(f, s->deadline_us), 1);
+	assert_int_equal(f->fired[0].ctl_len, 0);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->drops[RB_DROP_tftp_mc_client_lost], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 1);
+}
+
+/* (h) PXE MTFTP off: the request is dropped, nothing is sent. */
+static void
+test_mtftp_off(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	send_mtftp(f, &c, TFTP_RRQ, files[F_THREE].name, &a); /* base_cfg */
+	assert_none(&a);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mtftp_rrq], 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_off], 1);
+	/* RFC 2090 on, MTFTP off: the same. */
+	cfg.mtftp_group = 0;
+	fx_start(f, &cfg);
+	assert_int_equal(f->t.nmc, 2);
+	send_mtftp(f, &c, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_off], 1);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 0);
+}
+
+/* (h) One MTFTP stream: block 1 to the opener and the group, then the group. */
+static void
+test_mtftp_stream(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	uint16_t port;
+
+	fx_start(f, &cfg);
+	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_to(&a, &c1);
+	assert_int_equal(a.unicast_first, 1);
+	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 1, 1);
+	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}),
+			    6);
+	s = stream_at(f, c1.local);
+	assert_ptr_equal(s, &f->t.mc[2]); /* after the two RFC 2090 slots */
+	assert_int_equal(s->kind, MC_MTFTP);
+	assert_int_equal(s->nblocks, 4);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mtftp_rrq], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq], 0); /* not the TFTP port's */
+	assert_int_equal(f->t.mc_active, 1);
+	assert_int_equal(f->t.active, 0);
+	/* Another client while it runs: it is to listen, nothing is sent. */
+	send_mtftp(f, &c2, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	send_mtftp(f, &c2, TFTP_RRQ, files[F_ONE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 1);
+	/* The opener again before any ACK: block 1 was lost, it goes again. */
+	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_to(&a, &c1);
+	assert_int_equal(a.unicast_first, 1);
+	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 1, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_rrq_repeats], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 1);
+	/* ACK 1: block 2, to the group only. */
+	send_ack(f, &c1, 1, &a);
+	assert_to(&a, &c1);
+	assert_int_equal(a.unicast_first, 0);
+	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2, 2);
+	/* Now the opener's request is a busy one too. */
+	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 3);
+	/* Never sent, old, or from a listener: nothing moves. */
+	send_ack(f, &c1, 3, &a);
+	assert_none(&a);
+	send_ack(f, &c1, 1, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_stale_ack], 2);
+	c2.local = c1.local;
+	send_ack(f, &c2, 2, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	assert_int_equal(s->acked, 1);
+	assert_int_equal(s->sent, 2);
+	/* Lockstep to the end: 3, 4 (empty), and the last ACK ends it. */
+	send_ack(f, &c1, 2, &a);
+	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 3, 3);
+	send_ack(f, &c1, 3, &a);
+	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 4, 4);
+	send_ack(f, &c1, 4, &a);
+	assert_none(&a);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 0);
+	assert_int_equal(tick_at(f, f->now + 10000 * MS), 0);
+	/* Free again: the next request opens a new stream. */
+	port = c1.local;
+	send_mtftp(f, &c2, TFTP_RRQ, files[F_ONE].name, &a);
+	assert_int_equal(a.unicast_first, 1);
+	assert_group_data(&a, c2.local, MTFTP_GROUP, MTFTP_CPORT, F_ONE, 512, 1, 1);
+	assert_int_not_equal(c2.local, port);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 2);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 3);
+}
+
+/* (h) MTFTP timers: the block after the last ACK again, then the stream ends. */
+static void
+test_mtftp_timeout(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	unsigned k;
+
+	fx_start(f, &cfg);
+	send_mtftp(f, &c, TFTP_RRQ, files[F_THREE].name, &a);
+	s = stream_at(f, c.local);
+	assert_int_equal(tick_at(f, T0 + 100 * MS - 1), 0);
+	assert_int_equal(tick_at(f, T0 + 100 * MS), 1);
+	/* Before any ACK, block 1 goes to the opener as well. */
+	assert_to(&f->fired[0], &c);
+	assert_int_equal(f->fired[0].unicast_first, 1);
+	assert_group_data(&f->fired[0], c.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 1, 1);
+	f->now += 5 * MS;
+	send_ack(f, &c, 1, &a);
+	assert_group_data(&a, c.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2, 2);
+	assert_int_equal(s->rto_us, 200 * MS); /* Karn: no sample after the resend */
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(tick_at(f, s->deadline_us), 1);
+		assert_int_equal(f->fired[0].unicast_first, 0);
+		assert_group_data(&f->fired[0], c.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512,
+				  2, 2);
+	}
+	/* Out of retries: no one to promote in MTFTP, the stream ends. */
+	assert_int_equal(tick_at(f, s->deadline_us), 1);
+	assert_int_equal(f->fired[0].ctl_len, 0);
+	assert_true(f->fired[0].first > f->fired[0].last);
+	assert_int_equal(f->drops[RB_DROP_tftp_mc_client_lost], 1);
+	assert_int_equal(f->t.mc_active, 0);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams_ended], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 0);
+}
+
+/* (h) WRQ and unknown names on the MTFTP port. */
+static void
+test_mtftp_refused(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c = client(1);
+	struct tftpd_action a;
+
+	fx_start(f, &cfg);
+	send_mtftp(f, &c, TFTP_WRQ, "upload.bin", &a);
+	assert_error(&a, TFTP_EC_ACCESS, "read-only server");
+	assert_int_equal(f->drops[RB_DROP_tftp_wrq_refused], 1);
+	send_mtftp(f, &c, TFTP_RRQ, "missing", &a);
+	assert_error(&a, TFTP_EC_NOT_FOUND, NULL);
+	send_mtftp(f, &c, TFTP_RRQ, "../one", &a);
+	assert_error(&a, TFTP_EC_ACCESS, "access violation");
+	assert_int_equal(f->drops[RB_DROP_tftp_not_found], 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_access_denied], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 3);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mtftp_rrq], 3);
+	assert_int_equal(f->t.mc_active, 0);
+}
+
+/*
+ * (h, i) A file of 65535 * 512 bytes needs 65536 blocks of 512: MTFTP
+ * refuses it, RFC 2090 serves it unicast at 512 and as a stream at 1024.
+ */
+static void
+test_mc_huge_file(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	struct tftpd_action a;
+	struct image_cache *huge;
+	struct tftp_opts o;
+	char msg[256];
+
+	huge = ic_load(path("mroot"), 1ull << 30, &group_alloc, NULL, msg, sizeof(msg));
+	if (!huge)
+		fail_msg("ic_load: %s", msg);
+	fx_start(f, &cfg);
+	f->t.cache = huge;
+	send_mtftp(f, &c1, TFTP_RRQ, HUGE_NAME, &a);
+	assert_error(&a, TFTP_EC_UNDEF, "file too large for MTFTP");
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_too_big], 1);
+	assert_int_equal(f->t.mc_active, 0);
+	send_mc_req(f, &c2, HUGE_NAME, 0, 0, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_int_equal(a.ctl_len, 0);
+	assert_int_equal(a.first, 1);
+	assert_int_equal(a.mcast, 0);
+	assert_int_equal(f->t.s[a.sess].nblocks, 65536);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
+	send_mc_req(f, &c3, HUGE_NAME, TFTP_OPT_BLKSIZE, 1024, &a);
+	o = assert_mc_oack(&a, &c3, MC_GROUP, 1);
+	assert_int_equal(o.blksize, 1024);
+	assert_int_equal(stream_at(f, c3.local)->nblocks, 32768);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
+	/* The session and the stream hold the generation; teardown ends both. */
+	f->t.cache = cache;
+	ic_put(huge);
+}
+
+/* (i) More than 65535 blocks at the blksize asked: served unicast. */
+static void
+test_mc_too_many_blocks(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c = client(1), d = client(2);
+	struct tftpd_action a;
+	struct tftp_opts o;
+
+	fx_start(f, &cfg);
+	/* 8-byte blocks of the 600 KiB file: 76801. */
+	send_mc_rrq(f, &c, F_BIG, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE, 8, &a);
+	assert_int_not_equal(a.sess, TFTPD_NONE);
+	assert_to(&a, &c);
+	o = oack_of(&a);
+	assert_int_equal(o.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE);
+	assert_int_equal(o.blksize, 8);
+	assert_int_equal(f->t.s[c.sess].nblocks, 76801);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 0);
+	assert_int_equal(f->t.mc_active, 0);
+	c.blksize = 8;
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 1);
+	assert_int_equal(a.mcast, 0);
+	/* 16-byte blocks: 38401, a stream. */
+	send_mc_rrq(f, &d, F_BIG, TFTP_OPT_BLKSIZE, 16, &a);
+	assert_mc_oack(&a, &d, MC_GROUP, 1);
+	assert_int_equal(stream_at(f, d.local)->nblocks, 38401);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
+}
+
+/* (j) RFC 1112: 01:00:5e and the group's low 23 bits. */
+static void
+test_group_mac(void **state)
+{
+	static const struct {
+		const char *group;
+		uint8_t mac[6];
+	} v[] = {
+		{"224.1.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}},
+		{"239.255.69.1", {0x01, 0x00, 0x5e, 0x7f, 0x45, 0x01}},
+		{"225.129.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}}, /* bit 23 dropped */
+		{"239.255.70.1", {0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}},
+		{"224.0.0.1", {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+		{"239.255.255.255", {0x01, 0x00, 0x5e, 0x7f, 0xff, 0xff}},
+	};
+	uint8_t mac[6];
+	struct in_addr in;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		assert_int_equal(inet_pton(AF_INET, v[k].group, &in), 1);
+		memset(mac, 0xa5, sizeof(mac));
+		tftpd_group_mac(in.s_addr, mac);
+		assert_memory_equal(mac, v[k].mac, 6);
+	}
+}
+
 int
 main(void)
 {
@@ -1470,6 +2444,21 @@ main(void)
 		T(test_first_tick_fires_due_timer),
 		T(test_long_timers),
 		T(test_generation_pinned),
+		T(test_mc_option_off),
+		T(test_mc_first_client_and_join),
+		T(test_mc_second_stream_and_fallback),
+		T(test_mc_promotion),
+		T(test_mc_generation_pinned),
+		T(test_mc_repeat_rrq),
+		T(test_mc_errors_and_listeners),
+		T(test_mc_timers),
+		T(test_mtftp_off),
+		T(test_mtftp_stream),
+		T(test_mtftp_timeout),
+		T(test_mtftp_refused),
+		T(test_mc_huge_file),
+		T(test_mc_too_many_blocks),
+		cmocka_unit_test(test_group_mac),
 	};
 #undef T
 
