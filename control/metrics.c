@@ -66,18 +66,18 @@ rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
 	put(&o, "# HELP rackboot_dp_uptime_seconds seconds since the dataplane started\n"
 		"# TYPE rackboot_dp_uptime_seconds gauge\nrackboot_dp_uptime_seconds %.3f\n",
 	    (double)st->uptime_ms / 1000.0);
-	put(&o, "# HELP rackboot_tftp_cache_generation image cache generation new transfers start on "
+	put(&o, "# HELP rackboot_dp_tftp_cache_generation image cache generation new transfers start on "
 		"(+1 per reload)\n"
-		"# TYPE rackboot_tftp_cache_generation gauge\nrackboot_tftp_cache_generation %" PRIu64
+		"# TYPE rackboot_dp_tftp_cache_generation gauge\nrackboot_dp_tftp_cache_generation %" PRIu64
 		"\n"
-		"# HELP rackboot_tftp_cache_files files in the current image cache generation\n"
-		"# TYPE rackboot_tftp_cache_files gauge\nrackboot_tftp_cache_files %" PRIu64 "\n"
-		"# HELP rackboot_tftp_cache_bytes bytes in the current image cache generation\n"
-		"# TYPE rackboot_tftp_cache_bytes gauge\nrackboot_tftp_cache_bytes %" PRIu64 "\n"
-		"# HELP rackboot_tftp_cache_reload_failed_total reloads (SIGHUP) that failed; the "
+		"# HELP rackboot_dp_tftp_cache_files files in the current image cache generation\n"
+		"# TYPE rackboot_dp_tftp_cache_files gauge\nrackboot_dp_tftp_cache_files %" PRIu64 "\n"
+		"# HELP rackboot_dp_tftp_cache_bytes bytes in the current image cache generation\n"
+		"# TYPE rackboot_dp_tftp_cache_bytes gauge\nrackboot_dp_tftp_cache_bytes %" PRIu64 "\n"
+		"# HELP rackboot_dp_tftp_cache_reload_failed_total reloads (SIGHUP) that failed; the "
 		"previous generation stays\n"
-		"# TYPE rackboot_tftp_cache_reload_failed_total counter\n"
-		"rackboot_tftp_cache_reload_failed_total %" PRIu64 "\n",
+		"# TYPE rackboot_dp_tftp_cache_reload_failed_total counter\n"
+		"rackboot_dp_tftp_cache_reload_failed_total %" PRIu64 "\n",
 	    st->cache_generation, st->cache_files, st->cache_bytes, st->cache_reload_failed);
 	return o.len;
 }

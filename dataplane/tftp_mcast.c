@@ -189,8 +189,10 @@ mc_data(struct tftp_server *t, struct tftp_mc *c, uint64_t from, bool one, uint6
 
 	if (last > c->nblocks)
 		last = c->nblocks;
-	if (from > last)
+	if (from > last) {
+		mc_arm(t, c, now_us); /* progress, nothing new to send: restart the timer */
 		return;
+	}
 	if (from <= c->sent) {
 		cnt[RB_CNT_tftp_retransmits] += (c->sent < last ? c->sent : last) - from + 1;
 		c->probe_block = 0; /* Karn: a resent block's ACK times nothing */

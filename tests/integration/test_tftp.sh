@@ -16,6 +16,9 @@
 #  - multicast (rackboot only): RFC 2090 ("multicast" option) and PXE MTFTP
 #    (atftp --mget), several clients at once and one late: one stream, all
 #    identical; a file past 65535 blocks falls back to unicast
+#  - reload (rackboot only, SIGHUP): a new and a changed file are served
+#    after it, a transfer under way finishes with the old content; a reload
+#    that fails keeps the old generation serving
 #
 # The server under test: TFTP_SERVER=rackboot (default) | tftpd-hpa | atftpd
 # | dnsmasq. The peers run the same checks so the checks themselves are
@@ -83,6 +86,7 @@ head -c $((100 << 20)) /dev/urandom > "$root/f100m"
 head -c $((LOSS_MB << 20)) /dev/urandom > "$root/floss"
 head -c $((40 << 20)) /dev/urandom > "$root/fmc"   # multicast: 28565 blocks of 1468
 head -c $((4 << 20)) /dev/urandom > "$root/fmt"    # MTFTP: 8193 blocks of 512
+head -c $((8 << 20)) /dev/urandom > "$root/freload" # replaced during a transfer, then reloaded
 ln -s sub/dir/nested.bin "$root/link-in"      # inside the root, to a file inside
 ln -s /etc/passwd "$root/link-out"            # inside the root, pointing out of it
 echo "secret $$ $(date +%N)" > "$work/secret" # outside the root
@@ -96,7 +100,8 @@ start_rackboot() {
   [ -x "$RB" ] || { echo "$RB missing (scripts/build.sh)" > "$work/srv.log"; return 1; }
   # As test_dhcp.sh's start_rb, without DHCP: rackboot holds the address
   # itself, the kernel side of the port has none.
-  { rb_yaml_base "$SRV_IP/24" "$work/repo" "$root"
+  # memory_mb: a reload holds two generations of the ~190 MB tree at once.
+  { rb_yaml_base "$SRV_IP/24" "$work/repo" "$root" | sed 's/memory_mb: .*/memory_mb: 1024/'
     printf '  port: 69\n  session_ports: 61000-65535\n  mtftp_group: %s\n' "$MTFTP_GROUP"; } > "$work/rb.yaml"
   ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/srv.log" 2>&1 &
   srv_pid=$!
@@ -565,6 +570,51 @@ if [ "$SERVER" = rackboot ]; then
   check_multicast
 else
   echo "# multicast: rackboot only ($SERVER is not configured for multicast here)"
+fi
+
+# --- reload ----------------------------------------------------------------------
+cache_gen() { metric tftp_cache_generation 2>/dev/null || true; }
+wait_metric() { # name value: up to 30 s
+  local _
+  for _ in $(seq 1 60); do [ "$(metric "$1")" = "$2" ] && return 0; sleep 0.5; done
+  return 1
+}
+check_reload() {
+  local g0 f0 old_pid old_rc running
+  g0=$(metric tftp_cache_generation) f0=$(metric tftp_cache_reload_failed_total)
+  cp "$root/freload" "$work/freload.v1"
+  # Lockstep at 512 bytes: 16385 blocks, long enough to be under way at the reload.
+  in_ns c2 timeout 120 atftp --get -r freload -l "$work/out/old" --tftp-timeout 1 "$SRV_IP" \
+    > "$work/old.log" 2>&1 &
+  old_pid=$!
+  sleep 0.3
+  head -c $((8 << 20)) /dev/urandom > "$root/freload.tmp" && mv "$root/freload.tmp" "$root/freload"
+  echo "new file $$" > "$root/fnew"
+  chmod a+r "$root/freload" "$root/fnew"
+  kill -0 "$old_pid" 2>/dev/null && running=yes || running=no
+  kill -HUP "$srv_pid"
+  check "reload: SIGHUP publishes generation $((g0 + 1)) (was $g0; a transfer was under way: $running)" \
+    wait_metric tftp_cache_generation $((g0 + 1))
+  check "reload: a file added before it is served" hpa_file fnew
+  check "reload: a file changed before it is served with the new content" hpa_file freload
+  wait "$old_pid"; old_rc=$?
+  check "reload: the transfer under way finished with the old content (exit $old_rc, was running: $running)" \
+    bash -c "[ $old_rc = 0 ] && [ $running = yes ] && cmp -s '$work/out/old' '$work/freload.v1'"
+  # A reload that cannot read the root fails and changes nothing.
+  mv "$root" "$root.away"
+  kill -HUP "$srv_pid"
+  check "reload: with tftp.root gone it fails and is counted" \
+    wait_metric tftp_cache_reload_failed_total $((f0 + 1))
+  mv "$root.away" "$root"
+  check "reload: after the failed one, generation $((g0 + 1)) still serves (now $(cache_gen))" \
+    bash -c "[ '$(cache_gen)' = $((g0 + 1)) ]"
+  check "reload: ... the new file included" hpa_file fnew
+  for _ in $(seq 1 40); do idle_sessions > /dev/null && break; sleep 0.5; done
+  check "every session and stream ended after the reload ($(idle_sessions))" idle_sessions
+  rm -f "$work/out/old"
+}
+if [ "$SERVER" = rackboot ]; then
+  check_reload
 fi
 
 echo "$pass passed, $fail failed"
