@@ -6,7 +6,8 @@
 # MiB file of random bytes as 198.18.0.1:69: rounds of N concurrent atftp
 # downloads (N in RB_CLIENTS, "1 50 200"), blksize 1468 (a DATA packet is
 # then exactly a 1500-byte IP packet) and windowsize W (RB_WINDOWS, "1 32";
-# windowsize 1 is lockstep). A server that does not acknowledge windowsize
+# windowsize 1 is lockstep; "mc" asks for RFC 2090 multicast instead: one
+# stream to a group for all clients, where the server offers it). A server that does not acknowledge windowsize
 # serves lockstep anyway: the notes say so (from the OACK of a probe
 # transfer). The clients are spread over RB_CLIENT_NS (4) client namespaces,
 # so no single namespace's socket tables carry them all.
@@ -197,9 +198,10 @@ ready() {
 }
 
 # What the server agrees to for blksize 1468 windowsize W: its OACK.
-oack() { # w
-  ip netns exec "$P-c1" timeout 30 atftp --get -r probe.bin -l /dev/null --option "blksize $BLK" \
-    --option "windowsize $1" --trace "$SRV_IP" 2>&1 | sed -n 's/^received OACK <\(.*\)>$/\1/p' | head -1
+oack() { # w (or mc: the multicast option)
+  local opt=(--option "windowsize $1"); [ "$1" = mc ] && opt=(--option multicast)
+  ip netns exec "$P-c1" timeout 30 atftp --get -r probe.bin -l "$work/oack.out" --option "blksize $BLK" \
+    "${opt[@]}" --trace "$SRV_IP" 2>&1 | sed -n 's/^received OACK <\(.*\)>$/\1/p' | head -1
 }
 
 # ---------------------------------------------------------------- load
@@ -222,13 +224,20 @@ cat > "$work/clients.sh" <<'SH'
 #!/bin/bash
 # clients.sh DIR TIMEOUT W ID...
 dir=$1 t=$2 w=$3; shift 3
+# W "mc": the RFC 2090 multicast option instead of a window. A multicast
+# client writes blocks out of order (it seeks), so into a file, not a pipe.
+opt=(--option "windowsize $w"); [ "$w" = mc ] && opt=(--option multicast)
 for i in "$@"; do
   if [ "$i" = 1 ]; then
     { timeout -k 5 "$t" atftp --get -r image.bin -l "$dir/sample" --option "blksize 1468" \
-        --option "windowsize $w" 198.18.0.1 2> "$dir/err.$i"; stat -c %s "$dir/sample" > "$dir/size.$i"; } &
+        "${opt[@]}" 198.18.0.1 2> "$dir/err.$i"; stat -c %s "$dir/sample" > "$dir/size.$i"; } &
+  elif [ "$w" = mc ]; then
+    { timeout -k 5 "$t" atftp --get -r image.bin -l "$dir/out.$i" --option "blksize 1468" \
+        "${opt[@]}" 198.18.0.1 2> "$dir/err.$i"; stat -c %s "$dir/out.$i" > "$dir/size.$i"
+      rm -f "$dir/out.$i"; } &
   else
     { timeout -k 5 "$t" atftp --get -r image.bin -l /dev/stdout --option "blksize 1468" \
-        --option "windowsize $w" 198.18.0.1 2> "$dir/err.$i" | wc -c > "$dir/size.$i"; } &
+        "${opt[@]}" 198.18.0.1 2> "$dir/err.$i" | wc -c > "$dir/size.$i"; } &
   fi
 done
 wait
@@ -419,7 +428,9 @@ for name in $SERVERS; do
     echo "$name: OACK for blksize $BLK windowsize $w: ${o:-none}" | tee -a "$res/env.txt" >&2
     WNOTE[$w]=
     [[ $o == *"blksize: $BLK,"* ]] || WNOTE[$w]="blksize $BLK not acknowledged"
-    if [ "$w" != 1 ] && [[ $o != *"windowsize: $w,"* ]]; then WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no windowsize in OACK: lockstep"; fi
+    if [ "$w" = mc ]; then
+      [[ $o == *"multicast: "* ]] || WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no multicast in OACK: unicast"
+    elif [ "$w" != 1 ] && [[ $o != *"windowsize: $w,"* ]]; then WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no windowsize in OACK: lockstep"; fi
   done
   declare -A V=() NF=() BZ=() FW=()
   for rep in $(seq 1 "$REPS"); do
