@@ -7,7 +7,9 @@
 # downloads (N in RB_CLIENTS, "1 50 200"), blksize 1468 (a DATA packet is
 # then exactly a 1500-byte IP packet) and windowsize W (RB_WINDOWS, "1 32";
 # windowsize 1 is lockstep; "mc" asks for RFC 2090 multicast instead: one
-# stream to a group for all clients, where the server offers it). A server that does not acknowledge windowsize
+# stream to a group for all clients, where the server offers it; each
+# multicast client runs in a namespace of its own, since it binds the
+# group's port). A server that does not acknowledge windowsize
 # serves lockstep anyway: the notes say so (from the OACK of a probe
 # transfer). The clients are spread over RB_CLIENT_NS (4) client namespaces,
 # so no single namespace's socket tables carry them all.
@@ -254,13 +256,22 @@ round() {
   quiet
   b0=$(busy); t0=$(date +%s.%N)
   BG=()
-  for j in $(seq 1 "$NS"); do
-    ids=$(seq "$j" "$NS" "$n" | tr '\n' ' ')
-    [ -n "$ids" ] || continue
-    # shellcheck disable=SC2086
-    timeout -k 10 $((ROUND_T + 20)) ip netns exec "$P-c$j" "$work/clients.sh" "$work/r" "$ROUND_T" "$w" $ids &
-    BG+=($!)
-  done
+  if [ "$w" = mc ]; then
+    # A multicast client binds the group's port: one client per host, as
+    # on a real rack, so each gets a namespace of its own (made once).
+    for i in $(seq 1 "$n"); do
+      timeout -k 10 $((ROUND_T + 20)) ip netns exec "$P-m$i" "$work/clients.sh" "$work/r" "$ROUND_T" "$w" "$i" &
+      BG+=($!)
+    done
+  else
+    for j in $(seq 1 "$NS"); do
+      ids=$(seq "$j" "$NS" "$n" | tr '\n' ' ')
+      [ -n "$ids" ] || continue
+      # shellcheck disable=SC2086
+      timeout -k 10 $((ROUND_T + 20)) ip netns exec "$P-c$j" "$work/clients.sh" "$work/r" "$ROUND_T" "$w" $ids &
+      BG+=($!)
+    done
+  fi
   for i in "${BG[@]}"; do wait "$i" || true; done
   BG=()
   t1=$(date +%s.%N); b1=$(busy)
@@ -378,6 +389,11 @@ blast() { # rep
 # ---------------------------------------------------------------- main
 scripts/rack.sh up >/dev/null
 for j in $(seq 1 "$NS"); do scripts/rack.sh client "c$j" "198.18.0.$((9 + j))/24" >/dev/null; done
+if [[ " $WINDOWS " == *" mc "* ]]; then   # multicast rounds: a host per client
+  maxn=0; for n in $CLIENTS; do [ "$n" -gt "$maxn" ] && maxn=$n; done
+  [ "$maxn" -le 200 ] || die "multicast rounds: at most 200 clients (one namespace each, 198.18.0.40-239)"
+  for i in $(seq 1 "$maxn"); do scripts/rack.sh client "m$i" "198.18.0.$((39 + i))/24" >/dev/null; done
+fi
 scripts/rack.sh client b1 198.18.0.30/24 >/dev/null
 scripts/rack.sh client b2 198.18.0.31/24 >/dev/null
 printf 'server\tclients\twindowsize\tround\tbytes\tsecs\tMBps\tfailed\n' > "$res/rounds.tsv"

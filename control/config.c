@@ -269,9 +269,11 @@ set_lcores(const struct item *it)
 {
 	size_t n = strlen(it->val);
 
-	if (n == 0 || n >= it->def->size || strspn(it->val, "0123456789,-") != n)
+	/* "0,1", "0-3", or EAL's lcore@cpu form ("0@0,(1,2)@1": more lcores
+	 * than cores, for tests on small boxes). */
+	if (n == 0 || n >= it->def->size || strspn(it->val, "0123456789,-@()") != n)
 		return cfg_bad(it, "expected a core list like \"0,1\" or \"0-3\" (1..%zu "
-			       "characters of 0-9 , -), got '%.64s'", it->def->size - 1, it->val);
+			       "characters of 0-9 , - @ ( )), got '%.64s'", it->def->size - 1, it->val);
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }

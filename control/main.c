@@ -142,7 +142,7 @@ eal_args(const struct rb_config *c, char *argv[], int max, char store[][64])
 				huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
 	}
 #define ARG(...) (snprintf(store[n], 64, __VA_ARGS__), argv[n] = store[n], n++)
-	ARG("-l");
+	ARG("%s", strpbrk(c->lcores, "@(") ? "--lcores" : "-l");
 	ARG("%s", c->lcores);
 	ARG("-m");
 	ARG("%u", c->memory_mb);

@@ -72,6 +72,9 @@ struct worker {
 	/* A new cache generation for this worker to switch to: main lcore
 	 * stores it (with a reference for the worker), worker takes it. */
 	struct image_cache *cache_next;
+	/* TFTP packets other workers received for this one's transfers (its
+	 * session ports; worker 0: multicast and MTFTP). NULL with one worker. */
+	struct rte_ring *tftp_in;
 	/* Zero-copy blocks: one pin per cache generation this worker sends
 	 * from (see tftp_tx.c); worker rw. */
 	struct ext_pin *pins[DP_MAX_PINS];
@@ -150,6 +153,8 @@ dp_drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
 /* tftp_tx.c: TFTP requests and ACKs; retransmission timers. */
 void dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out);
 void dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out);
+/* Handle TFTP packets other workers passed to this one (w->tftp_in). */
+void dp_tftp_drain(struct dp *d, struct worker *w, struct txbuf *out);
 /* Worker side of a reload: take cache_next if the main lcore set one. */
 void dp_tftp_take_cache(struct worker *w);
 /* Drops every pin (shutdown, after the ports stopped). */

@@ -344,6 +344,20 @@ tftp_setup(char *msg, size_t cap)
 			dp.tx_multiseg = false; /* fall back to copies, counted */
 	}
 	for (w = 0; w < dp.nb_workers; w++) {
+		tc.port_stride = dp.nb_workers;
+		tc.port_offset = w;
+		if (dp.nb_workers > 1) {
+			char name[RTE_RING_NAMESIZE];
+
+			snprintf(name, sizeof(name), "rb_tftp_in%u", w);
+			dp.workers[w].tftp_in = rte_ring_create(name, 4096,
+								rte_eth_dev_socket_id(dp.port_id),
+								RING_F_SC_DEQ);
+			if (!dp.workers[w].tftp_in) {
+				snprintf(msg, cap, "tftp: no memory for worker %u's handoff ring", w);
+				return -ENOMEM;
+			}
+		}
 		ret = tftpd_init(&dp.workers[w].tftp, &tc);
 		if (ret < 0) {
 			snprintf(msg, cap, "tftp: no memory for %u sessions", tc.max_sessions);

@@ -45,7 +45,9 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	t->free_head = 0;
 	for (i = 0; i < TFTPD_WHEEL_SLOTS; i++)
 		t->wheel[i] = TFTPD_NONE;
-	t->next_port = cfg->port_lo;
+	if ((uint32_t)cfg->port_lo + cfg->port_offset > cfg->port_hi)
+		return -EINVAL;
+	t->next_port = cfg->port_lo + cfg->port_offset;
 	if (mc_init(t) < 0) {
 		tftpd_fini(t);
 		return -ENOMEM;
@@ -232,9 +234,10 @@ tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t
 uint16_t
 tftpd_take_port(struct tftp_server *t)
 {
-	uint16_t p = t->next_port;
+	uint16_t p = t->next_port, stride = t->cfg.port_stride ? t->cfg.port_stride : 1;
 
-	t->next_port = t->next_port >= t->cfg.port_hi ? t->cfg.port_lo : t->next_port + 1;
+	t->next_port = (uint32_t)p + stride > t->cfg.port_hi ? t->cfg.port_lo + t->cfg.port_offset
+							     : (uint16_t)(p + stride);
 	return p;
 }
 

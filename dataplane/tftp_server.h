@@ -37,6 +37,9 @@
 struct tftpd_cfg {
 	uint16_t mtu;
 	uint16_t port_lo, port_hi; /* session (server TID) ports, host order */
+	/* With several workers each takes every port_stride-th port from
+	 * port_lo + port_offset, so a packet's port names its worker. */
+	uint16_t port_stride, port_offset;
 	uint16_t max_window;       /* largest windowsize accepted */
 	uint32_t max_sessions;
 	uint8_t max_retries;       /* retransmissions of one window before giving up... */

@@ -267,6 +267,32 @@ now_us(const struct dp *d)
 	return rte_get_tsc_cycles() / d->tsc_per_us;
 }
 
+/*
+ * RSS spreads a client's request and its ACKs over queues by their ports,
+ * so a packet may reach a worker that does not own its transfer: it goes
+ * to the owner's ring (the owner is named by the session port).
+ */
+static void
+hand_off(struct dp *d, struct worker *w, struct rte_mbuf *m, uint16_t owner)
+{
+	struct rte_ring *r = d->workers[owner].tftp_in;
+
+	if (!r || rte_ring_mp_enqueue(r, m) != 0)
+		return dp_drop(w, m, RB_DROP_tftp_handoff_full);
+	w->counters[RB_CNT_tftp_handoffs]++;
+}
+
+void
+dp_tftp_drain(struct dp *d, struct worker *w, struct txbuf *out)
+{
+	struct rte_mbuf *m[DP_BURST];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->tftp_in, (void **)m, DP_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_tftp_handle(d, w, m[i], out);
+}
+
 void
 dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out)
 {
@@ -275,7 +301,6 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	struct rb_udp_view uv;
 	struct tftp_req rq;
 
-	w->counters[RB_CNT_tftp_rx]++;
 	if (m->nb_segs > 1 ||
 	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
 		return dp_drop(w, m, RB_DROP_runt);
@@ -283,8 +308,15 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 		if (tftp_parse_request(uv.payload, uv.len, &rq) != TFTP_OK) {
 			/* Not worth an answer: whoever sends garbage to
 			 * port 69 gets none. */
+			w->counters[RB_CNT_tftp_rx]++;
 			return dp_drop(w, m, RB_DROP_tftp_malformed);
 		}
+		/* Multicast streams all live on worker 0: one stream per file
+		 * and group, whichever queue a request arrives on. */
+		if (w->index && (uv.dport != d->net.tftp_port ||
+				 (rq.opts.mask & TFTP_OPT_MULTICAST)))
+			return hand_off(d, w, m, 0);
+		w->counters[RB_CNT_tftp_rx]++;
 		if (uv.dport == d->net.tftp_port)
 			tftpd_rrq(&w->tftp, &rq, uv.src_ip, uv.sport, uv.src_mac, now_us(d), &a,
 				  w->counters, w->drops);
@@ -293,7 +325,13 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 					&a, w->counters, w->drops);
 	} else {
 		static const uint8_t none[6];
+		uint16_t owner = d->nb_workers > 1
+					 ? (uint16_t)((uv.dport - d->net.session_lo) % d->nb_workers)
+					 : 0;
 
+		if (owner != w->index)
+			return hand_off(d, w, m, owner);
+		w->counters[RB_CNT_tftp_rx]++;
 		tftpd_input(&w->tftp, uv.payload, uv.len, uv.src_ip, uv.sport, uv.dport,
 			    now_us(d), &a, w->counters, w->drops);
 		if (a.ctl_len && !memcmp(a.dst_mac, none, 6))

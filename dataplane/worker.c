@@ -234,6 +234,11 @@ dp_worker_main(void *arg)
 		 * window per expired session. */
 		if (__atomic_load_n(&w->cache_next, __ATOMIC_RELAXED))
 			dp_tftp_take_cache(w);
+		if (w->tftp_in && !rte_ring_empty(w->tftp_in)) {
+			dp_tftp_drain(d, w, &out);
+			got++;
+			flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
+		}
 		dp_tftp_tick(d, w, &out);
 		flush(w, d->port_id, w->index, &out, RB_CNT_tx_frames, RB_DROP_tx_full);
 		got += w->tftp.active + w->tftp.mc_active > 0; /* keep timers on time while transfers run */

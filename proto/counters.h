@@ -54,7 +54,8 @@
 	X(tftp_mc_promotions, "TFTP multicast master clients promoted after the previous one")    \
 	X(tftp_mc_blocks, "TFTP DATA blocks sent to a multicast group (included in tftp_blocks)") \
 	X(tftp_mc_fallback, "TFTP multicast requests served unicast (no stream free, file too long)") \
-	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")
+	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")                                     \
+	X(tftp_handoffs, "TFTP packets passed to the worker that owns their transfer")
 
 #define RB_DP_DROPS(X)                                                                             \
 	X(runt, "frame shorter than the headers it announces")                                    \
@@ -91,7 +92,8 @@
 	X(tftp_mc_client_lost, "TFTP multicast master client silent after tftp retries (next one promoted)") \
 	X(tftp_mtftp_busy, "PXE MTFTP request while the stream runs (the client listens to it)")  \
 	X(tftp_mtftp_off, "PXE MTFTP request, but tftp.mtftp_group is not set")                   \
-	X(tftp_mtftp_too_big, "PXE MTFTP request for a file beyond 65535 blocks of 512 bytes")
+	X(tftp_mtftp_too_big, "PXE MTFTP request for a file beyond 65535 blocks of 512 bytes")    \
+	X(tftp_handoff_full, "TFTP packet for another worker's transfer, its queue full")
 
 #define RB_X_ENUM(name, help) RB_CNT_##name,
 enum rb_counter { RB_DP_COUNTERS(RB_X_ENUM) RB_CNT_MAX };

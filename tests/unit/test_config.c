@@ -433,6 +433,14 @@ test_bad_names(void **state)
 	expect_error("dataplane:\n  hugepages: maybe\n", 2, 14, "expected auto, on or off");
 	expect_error("dataplane:\n  lcores: 0;1\n", 2, 11, "dataplane.lcores: expected a core");
 	expect_error("dataplane:\n  lcores: ''\n", 2, 11, "expected a core list");
+	expect_error("dataplane:\n  lcores: 0@0;1@1\n", 2, 11, "expected a core list");
+	{ /* EAL's lcore@cpu form: more lcores than cores (tests on small boxes). */
+		struct rb_config c;
+
+		expect_ok(BASE "dataplane:\n  lcores: \"0@0,(1,2)@1\"\n", &c);
+		assert_string_equal(c.lcores, "0@0,(1,2)@1");
+		rb_config_free(&c);
+	}
 	expect_error("server:\n  address: \"198.18.0.1/24\\0x\"\n", 2, 12,
 		     "server.address: contains a NUL byte");
 }
