@@ -56,7 +56,7 @@ struct worker {
 	uint16_t index;        /* 0..nb_workers-1, also its TX queue on every port */
 	uint16_t nb_rxq;       /* provisioning port RX queues this worker polls */
 	uint16_t rxq[DP_MAX_QUEUES];
-	bool polls_exception;  /* worker 0 drains the exception port */
+	bool polls_exception;  /* drains exception RX queue `index` (tap mode) */
 	uint64_t counters[RB_CNT_MAX];
 	uint64_t drops[RB_DROP_MAX];
 	/* Group commit. commit_ring: worker enqueues, main lcore dequeues.

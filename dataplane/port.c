@@ -109,7 +109,8 @@ assign_queues(struct dp *d)
 		struct worker *wk = &d->workers[q % d->nb_workers];
 		wk->rxq[wk->nb_rxq++] = q;
 	}
-	d->workers[0].polls_exception = d->has_exc_port;
+	for (w = 0; w < d->nb_workers; w++)
+		d->workers[w].polls_exception = d->has_exc_port; /* its own RX queue */
 }
 
 int
@@ -191,7 +192,10 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 		ret = probe(devargs, name, &d->exc_port_id, msg, cap);
 		if (ret < 0)
 			return ret;
-		ret = port_start(d->exc_port_id, 1, d->nb_workers, c->mtu, d->pool, NULL, msg, cap);
+		/* A queue pair per worker (the tap PMD wants as many RX as TX
+		 * queues; the kernel spreads what it sends over them). */
+		ret = port_start(d->exc_port_id, d->nb_workers, d->nb_workers, c->mtu, d->pool, NULL,
+				 msg, cap);
 		if (ret < 0)
 			return ret;
 		d->has_exc_port = true;

@@ -248,7 +248,7 @@ dp_worker_main(void *arg)
 			got += w->held_n > 0; /* stay awake while ACKs wait */
 		}
 		if (w->polls_exception) {
-			n = rte_eth_rx_burst(d->exc_port_id, 0, wire.m, DP_BURST);
+			n = rte_eth_rx_burst(d->exc_port_id, w->index, wire.m, DP_BURST);
 			wire.n = n;
 			got += n;
 			w->counters[RB_CNT_from_kernel] += n;

@@ -22,6 +22,7 @@ RACK=$P-rack
 SRV=$P-srv
 SRVIF=$P-srv0
 MTU=${RB_MTU:-1500}
+Q=${RB_SRV_QUEUES:-1}
 
 die() { echo "rack.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
@@ -41,12 +42,15 @@ up() {
   ns_exists "$SRV" || ip netns add "$SRV"
   ip netns exec "$SRV" ip link set lo up
   if ! ip netns exec "$SRV" ip link show "$SRVIF" >/dev/null 2>&1; then
-    ip link add "$SRVIF" type veth peer name "p-$SRVIF"
+    # RB_SRV_QUEUES (1): queues on the server port, for port.queues > 1 (a
+    # veth spreads flows over them by hash, like RSS).
+    ip link add "$SRVIF" numrxqueues "$Q" numtxqueues "$Q" type veth \
+      peer name "p-$SRVIF" numrxqueues "$Q" numtxqueues "$Q"
     ip link set "$SRVIF" netns "$SRV"
     ip link set "p-$SRVIF" netns "$RACK"
   fi
   ip netns exec "$SRV" ip link set "$SRVIF" mtu "$MTU" up
-  # One combined queue on each side keeps af_xdp's queue 0 the only one.
+  # One queue on each side (the default) keeps af_xdp's queue 0 the only one.
   in_rack ip link set "p-$SRVIF" mtu "$MTU" master br0 up
   echo "rack $RACK up: server port $SRVIF in namespace $SRV"
 }
