@@ -18,6 +18,10 @@
 # download's size is checked (atftp writes into `wc -c`), and client 1's copy
 # is compared byte for byte; a round with any short download counts as failed.
 # The table shows the median over the RB_REPS (3) rounds that succeeded.
+# For rackboot the notes add what its /metrics counted in the last round:
+# payload copies per DATA block sent (0 where the port sends chained mbufs;
+# every block on af_xdp, whose 22.11 PMD sends one segment) and, for
+# multicast rounds, DATA frames sent to the group per block of the file.
 #
 # The link: a UDP blast (small C senders with sendmmsg, RB_BLAST_STREAMS of
 # them, a receiver with recvmmsg, compiled here) between two client namespaces across the rack
@@ -254,6 +258,7 @@ round() {
   rm -f "$work"/r/* "$work/errs"
   touch "$work/errs"
   quiet
+  [ "$CUR" = rackboot ] && c0=$(rb_counts)
   b0=$(busy); t0=$(date +%s.%N)
   BG=()
   if [ "$w" = mc ]; then
@@ -295,7 +300,24 @@ round() {
   read -r R_MBPS R_SECS R_BUSY < <(awk -v b="$bytes" -v t0="$t0" -v t1="$t1" -v k="$((b1 - b0))" \
     -v hz="$HZ" 'BEGIN { printf "%.1f %.1f %.0f\n", b / (t1 - t0) / 1e6, t1 - t0, 100 * k / hz / (t1 - t0) }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$CUR" "$n" "$w" "$tag" "$bytes" "$R_SECS" "$R_MBPS" "$R_FAILS" >> "$res/rounds.tsv"
-  echo "  $tag: $n x $SIZE_MB MiB, windowsize $w: $R_MBPS MB/s in $R_SECS s, $R_FAILS failed, box busy $R_BUSY%" >&2
+  R_RB=
+  if [ "$CUR" = rackboot ]; then
+    # What rackboot says it did: payload copies per DATA block (0 where
+    # the port sends chained mbufs), and for multicast the frames sent to
+    # the group per block of the file.
+    read -r k0 bl0 mc0 <<<"$c0"; read -r k1 bl1 mc1 <<<"$(rb_counts)"
+    R_RB=$(awk -v k=$((k1 - k0)) -v b=$((bl1 - bl0)) -v m=$((mc1 - mc0)) -v nb=$((SIZE / BLK + 1)) \
+      -v mc="$([ "$w" = mc ] && echo 1 || echo 0)" 'BEGIN {
+        printf "%d copies in %d blocks", k, b; if (mc) printf ", %.2f group frames per file block", m / nb }')
+    echo "$R_RB" >> "$res/raw/$tag.rackboot.txt"
+  fi
+  echo "  $tag: $n x $SIZE_MB MiB, windowsize $w: $R_MBPS MB/s in $R_SECS s, $R_FAILS failed, box busy $R_BUSY%${R_RB:+; $R_RB}" >&2
+}
+
+rb_counts() { # tftp_copies tftp_blocks tftp_mc_blocks from rackboot's /metrics
+  ip netns exec "$P-c1" curl -s --max-time 5 "http://$SRV_IP/metrics" | awk '
+    $1 == "rackboot_dp_tftp_copies_total" { c = $2 } $1 == "rackboot_dp_tftp_blocks_total" { b = $2 }
+    $1 == "rackboot_dp_tftp_mc_blocks_total" { m = $2 } END { print c + 0, b + 0, m + 0 }'
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -448,11 +470,12 @@ for name in $SERVERS; do
       [[ $o == *"multicast: "* ]] || WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no multicast in OACK: unicast"
     elif [ "$w" != 1 ] && [[ $o != *"windowsize: $w,"* ]]; then WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no windowsize in OACK: lockstep"; fi
   done
-  declare -A V=() NF=() BZ=() FW=()
+  declare -A V=() NF=() BZ=() FW=() RBN=()
   for rep in $(seq 1 "$REPS"); do
     for n in $CLIENTS; do
       for w in $WINDOWS; do
         round "$n" "$w" "$name-n$n-w$w-r$rep"
+        [ -n "$R_RB" ] && RBN[$n,$w]=$R_RB
         if [ "$R_FAILS" = 0 ]; then V[$n,$w]+="$R_MBPS " BZ[$n,$w]+="$R_BUSY "; else
           NF[$n,$w]=$(( ${NF[$n,$w]:-0} + 1 ))
           # The last failed run, for the notes: how many, why, and the goodput
@@ -471,6 +494,7 @@ for name in $SERVERS; do
       [ -n "$vals" ] && ok=$(wc -w <<<"$vals")
       note=$base_note
       [ -n "${WNOTE[$w]}" ] && note="$note; ${WNOTE[$w]}"
+      [ -n "${RBN[$n,$w]:-}" ] && note="$note; last run: ${RBN[$n,$w]}"
       [ "${NF[$n,$w]:-0}" -gt 0 ] && note="$note; ${NF[$n,$w]} failed run(s), last: ${FW[$n,$w]} (raw/$name-n$n-w$w-r*.failures.txt)"
       [ "$alive" = no ] && note="$note; server exited during the run"
       if [ "$ok" = 0 ]; then
