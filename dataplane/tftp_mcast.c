@@ -23,7 +23,6 @@
  * Blocks are 512 bytes; PXE MTFTP has no options.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,8 +322,7 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 		uint64_t *drops)
 {
 	struct tftp_mc *c = mtftp_slot(t);
-	const struct ic_file *f = NULL;
-	int ret;
+	const struct ic_file *f;
 
 	tftpd_act_init(a, ip, port, mac, 0);
 	cnt[RB_CNT_tftp_mtftp_rrq]++;
@@ -332,19 +330,9 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 		drops[RB_DROP_tftp_mtftp_off]++;
 		return;
 	}
-	if (rq->opcode != TFTP_RRQ) {
-		drops[RB_DROP_tftp_wrq_refused]++;
-		return tftpd_act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
-	}
-	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
-	if (ret == -EACCES) {
-		drops[RB_DROP_tftp_access_denied]++;
-		return tftpd_act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
-	}
-	if (ret < 0) {
-		drops[RB_DROP_tftp_not_found]++;
-		return tftpd_act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
-	}
+	f = tftpd_req_file(t, rq, a, cnt, drops);
+	if (!f)
+		return;
 	if (f->size / TFTP_DEFAULT_BLKSIZE + 1 > MC_MAX_BLOCKS) {
 		drops[RB_DROP_tftp_mtftp_too_big]++;
 		return tftpd_act_error(a, TFTP_EC_UNDEF, "file too large for MTFTP", cnt);

@@ -11,6 +11,8 @@
 void tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac,
 		    uint16_t local);
 void tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt);
+const struct ic_file *tftpd_req_file(struct tftp_server *t, const struct tftp_req *rq,
+				    struct tftpd_action *a, uint64_t *cnt, uint64_t *drops);
 /* The next session port, round robin over cfg.port_lo..port_hi. */
 uint16_t tftpd_take_port(struct tftp_server *t);
 

@@ -271,32 +271,52 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	timer_arm(t, i, now_us);
 }
 
+/*
+ * The file a read request names, or NULL with the ERROR for the client in
+ * a (write request, path refused, not found) and the drop counted.
+ */
+const struct ic_file *
+tftpd_req_file(struct tftp_server *t, const struct tftp_req *rq, struct tftpd_action *a,
+	       uint64_t *cnt, uint64_t *drops)
+{
+	const struct ic_file *f = NULL;
+	int ret;
+
+	if (rq->opcode != TFTP_RRQ) {
+		drops[RB_DROP_tftp_wrq_refused]++;
+		tftpd_act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
+		return NULL;
+	}
+	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
+	if (ret == -EACCES) {
+		drops[RB_DROP_tftp_access_denied]++;
+		tftpd_act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
+		return NULL;
+	}
+	if (ret < 0) {
+		drops[RB_DROP_tftp_not_found]++;
+		tftpd_act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
+		return NULL;
+	}
+	return f;
+}
+
 void
 tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_t port,
 	  const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
 	  uint64_t *drops)
 {
 	struct tftp_opts acc = {0};
-	const struct ic_file *f = NULL;
+	const struct ic_file *f;
 	struct tftp_sess *s;
 	uint32_t i;
-	int ret, n;
+	int n;
 
 	tftpd_act_init(a, ip, port, mac, t->next_port);
 	cnt[RB_CNT_tftp_rrq]++;
-	if (rq->opcode != TFTP_RRQ) {
-		drops[RB_DROP_tftp_wrq_refused]++;
-		return tftpd_act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
-	}
-	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
-	if (ret == -EACCES) {
-		drops[RB_DROP_tftp_access_denied]++;
-		return tftpd_act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
-	}
-	if (ret < 0) {
-		drops[RB_DROP_tftp_not_found]++;
-		return tftpd_act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
-	}
+	f = tftpd_req_file(t, rq, a, cnt, drops);
+	if (!f)
+		return;
 	if ((rq->opts.mask & TFTP_OPT_MULTICAST) && mc_rrq(t, rq, f, ip, port, mac, now_us, a, cnt))
 		return;
 	i = sess_of_client(t, ip, port);
