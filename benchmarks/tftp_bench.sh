@@ -3,7 +3,7 @@
 # private virtual rack, in one run, next to the rack link's own limit.
 #
 # For each server in RB_SERVERS, started once and serving a RB_SIZE_MB (64)
-# MiB file of random bytes as 198.18.0.1:69: rounds of N concurrent atftp
+# MiB file of random bytes as 198.18.0.1:69: rounds of N concurrent
 # downloads (N in RB_CLIENTS, "1 50 200"), blksize 1468 (a DATA packet is
 # then exactly a 1500-byte IP packet) and windowsize W (RB_WINDOWS, "1 32";
 # windowsize 1 is lockstep; "mc" asks for RFC 2090 multicast instead: one
@@ -13,10 +13,17 @@
 # serves lockstep anyway: the notes say so (from the OACK of a probe
 # transfer). The clients are spread over RB_CLIENT_NS (4) client namespaces,
 # so no single namespace's socket tables carry them all.
+# Clients (RB_CLIENT): "storm" (default) runs benchmarks/tftp_storm, one
+# process per namespace holding that namespace's share of the downloads,
+# each on its own socket, every payload byte compared with the file; "atftp"
+# runs an atftp process per download (the client CPU then dominates a 2-core
+# box: 200 of them writing 12.8 GB make every server look alike). Multicast
+# rounds always use atftp, the RFC 2090 client.
 # Goodput = bytes of all complete downloads / wall time of the round (from
-# the first client's start to the last client's end), MB = 10^6 bytes. Every
-# download's size is checked (atftp writes into `wc -c`), and client 1's copy
-# is compared byte for byte; a round with any short download counts as failed.
+# the first client's start to the last client's end), MB = 10^6 bytes. With
+# atftp every download's size is checked (atftp writes into `wc -c`) and
+# client 1's copy is compared byte for byte; tftp_storm checks every byte of
+# every download. A round with any short download counts as failed.
 # The table shows the median over the RB_REPS (3) rounds that succeeded.
 # For rackboot the notes add what its /metrics counted in the last round:
 # payload copies per DATA block sent (0 where the port sends chained mbufs;
@@ -45,15 +52,17 @@
 # Raw output: results/tftp-<date>/ (env.txt, rounds.tsv, blast.tsv, raw/).
 #
 # usage: benchmarks/tftp_bench.sh
-# env:   RB_SERVERS="rackboot tftpd-hpa atftpd dnsmasq"  RB_REPS=3
+# env:   RB_SERVERS="rackboot rackboot-busypoll tftpd-hpa atftpd dnsmasq"
+#        RB_REPS=3
 #        RB_CLIENTS="1 50 200"  RB_WINDOWS="1 32"  RB_SIZE_MB=64  RB_CLIENT_NS=4
 #        RB_ROUND_TIMEOUT=600  RB_BLAST_SECS=5  RB_BLAST_STREAMS=<cores, min 2>
 #        RB_QUIET_WAIT=30
 #        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
+#        RB_CLIENT=storm|atftp
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVERS=${RB_SERVERS:-"rackboot tftpd-hpa atftpd dnsmasq"}
+SERVERS=${RB_SERVERS:-"rackboot rackboot-busypoll tftpd-hpa atftpd dnsmasq"}
 REPS=${RB_REPS:-3}
 CLIENTS=${RB_CLIENTS:-"1 50 200"}
 WINDOWS=${RB_WINDOWS:-"1 32"}
@@ -64,6 +73,7 @@ BLAST_S=${RB_BLAST_SECS:-5}
 BLAST_N=${RB_BLAST_STREAMS:-$(( $(nproc) < 2 ? 2 : $(nproc) ))}
 QUIET_WAIT=${RB_QUIET_WAIT:-30}
 RB_MODE=${RB_RB_MODE:-af_xdp}
+CLIENT=${RB_CLIENT:-storm}
 BLK=1468
 SIZE=$((SIZE_MB << 20))
 
@@ -72,6 +82,10 @@ die() { echo "tftp_bench.sh: $*" >&2; exit 2; }
 for t in ip atftp curl cc timeout cmp; do
   command -v $t >/dev/null || die "$t missing: run scripts/deps.sh"
 done
+[[ $CLIENT == storm || $CLIENT == atftp ]] || die "RB_CLIENT: storm or atftp"
+if [ "$CLIENT" = storm ] && [ ! -x build/benchmarks/tftp_storm ]; then
+  scripts/build.sh >&2 || die "build failed (tftp_storm)"
+fi
 [[ $REPS =~ ^[1-9][0-9]*$ && $NS =~ ^[1-9]$ && $SIZE_MB =~ ^[1-9][0-9]*$ ]] ||
   die "RB_REPS, RB_SIZE_MB must be positive integers, RB_CLIENT_NS 1..9"
 
@@ -87,13 +101,14 @@ res=${RB_RESULTS:-results}/tftp-$stamp
 mkdir -p "$res/raw"
 work=$(mktemp -d /tmp/rackboot-tftpbench.XXXXXX)
 chmod 755 "$work"        # servers drop privileges (tftp, nobody)
-SRV_PID= CUR= BG=()
+SRV_PID= CUR= BG=() CG=
 
 cleanup() {
   local p
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$SRV_PID" ] && [ -n "$CUR" ] && { "stop_$CUR" >/dev/null 2>&1 || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
+  [ -z "$CG" ] || rmdir "$CG" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -120,17 +135,23 @@ cat "$work/root/image.bin" > /dev/null    # page cache, for every server alike
 # non-zero if it did not start. stop_<name>: stop it, undo what start did.
 # Readiness (answers an RRQ) is checked by the caller.
 
-start_rackboot() {
+# rackboot as configured by default (a worker naps dataplane.idle_sleep_us,
+# 50 us, after a run of empty polls); rackboot-busypoll: idle_sleep_us 0,
+# the setting for cores of its own.
+start_rackboot() { rb_start "$1" ""; }
+start_rackboot-busypoll() { rb_start "$1" ", idle_sleep_us: 0"; }
+stop_rackboot-busypoll() { stop_rackboot; }
+rb_start() { # log extra-dataplane-keys
   [ -x build/control/rackboot ] || scripts/build.sh > "$1" 2>&1 || return 1
   local exc=xdp; [ "$RB_MODE" = af_xdp ] || exc=tap
   cat > "$work/rackboot.yaml" <<YAML
 server: { address: $SRV_IP/24 }
 port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
-dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
+dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256$2 }
 http: { port: 80, root: $work/repo }
 tftp: { root: $work/root, port: 69, session_ports: 61000-65535 }
 YAML
-  ip netns exec "$P-srv" build/control/rackboot -c "$work/rackboot.yaml" --no-status >> "$1" 2>&1 &
+  in_cg ip netns exec "$P-srv" build/control/rackboot -c "$work/rackboot.yaml" --no-status >> "$1" 2>&1 &
   SRV_PID=$!
   local i
   for i in $(seq 1 150); do   # up to 30 s: DPDK init and hugepages
@@ -148,7 +169,7 @@ start_tftpd-hpa() {
   in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
   # Debian's defaults: --secure (chroot) as user tftp; -L stays in the
   # foreground and forks a process per request.
-  ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$SRV_IP:69" "$work/root" > "$1" 2>&1 &
+  in_cg ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$SRV_IP:69" "$work/root" > "$1" 2>&1 &
   SRV_PID=$!
 }
 stop_tftpd-hpa() {
@@ -172,7 +193,7 @@ start_atftpd() {
   local bin
   bin=$(atftpd_bin) || { echo "atftpd: not installed, apt-get download failed" > "$1"; return 1; }
   in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$SRV_IP" \
+  in_cg ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$SRV_IP" \
     --user nobody --group nogroup --maxthread 1000 --logfile /dev/null "$work/root" > "$1" 2>&1 &
   SRV_PID=$!
 }
@@ -180,7 +201,7 @@ stop_atftpd() { stop_tftpd-hpa; }
 
 start_dnsmasq() {
   in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
+  in_cg ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
     --interface="$P-srv0" --bind-interfaces --enable-tftp --tftp-root="$work/root" \
     --tftp-max=1000 --log-facility=- > "$1" 2>&1 &
   SRV_PID=$!
@@ -188,6 +209,7 @@ start_dnsmasq() {
 stop_dnsmasq() { stop_tftpd-hpa; }
 
 NOTE_rackboot="af_xdp, 2 lcores"; [ "$RB_MODE" = af_xdp ] || NOTE_rackboot="$RB_MODE, 2 lcores"
+NOTE_rackboot_busypoll="$NOTE_rackboot, idle_sleep_us 0"
 NOTE_tftpd_hpa="forks per request"
 NOTE_atftpd="--maxthread 1000 (default 100)"
 NOTE_dnsmasq="--tftp-max=1000 (default 50)"
@@ -213,6 +235,25 @@ oack() { # w (or mc: the multicast option)
 # ---------------------------------------------------------------- load
 # Busy ticks of the whole box (everything but idle and iowait).
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# CPU time of the server: each server runs in a cgroup of its own (cgroup v2
+# cpu.stat, or v1 cpuacct), so threads and forked children (rackboot's
+# dataplane, tftpd-hpa's per-request processes) all count. Kernel work done
+# in softirq context (forwarding on the rack bridge) is charged to no one.
+CG= CGK=
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then CG=/sys/fs/cgroup/$P-srv CGK=v2
+elif [ -d /sys/fs/cgroup/cpuacct ]; then CG=/sys/fs/cgroup/cpuacct/$P-srv CGK=v1; fi
+[ -z "$CG" ] || mkdir -p "$CG" 2>/dev/null || CG= CGK=
+in_cg() { # run a server in the cgroup: in_cg CMD... &
+  [ -z "$CG" ] || echo "$BASHPID" > "$CG/cgroup.procs" || true
+  exec "$@"
+}
+srv_cpu() { # microseconds of CPU used in the cgroup so far (0 without one)
+  case $CGK in
+    v2) awk '$1 == "usage_usec" { print $2 }' "$CG/cpu.stat" ;;
+    v1) echo $(( $(cat "$CG/cpuacct.usage") / 1000 )) ;;
+    *) echo 0 ;;
+  esac
+}
 # On a shared box: wait up to RB_QUIET_WAIT s for a second under 25% of a core.
 quiet() {
   local i b0 b1
@@ -254,18 +295,29 @@ chmod +x "$work/clients.sh"
 # R_ERR (what the failed clients said, most frequent first), R_SECS, R_BUSY
 # (box busy % of all cores). Globals: a $(...) would hide BG.
 round() {
-  local n=$1 w=$2 tag=$3 j i ids t0 t1 b0 b1 bytes=0 s e
+  local n=$1 w=$2 tag=$3 j i k d b ids t0 t1 b0 b1 bytes=0 s e
   rm -f "$work"/r/* "$work/errs"
   touch "$work/errs"
   quiet
-  [ "$CUR" = rackboot ] && c0=$(rb_counts)
-  b0=$(busy); t0=$(date +%s.%N)
+  [[ $CUR == rackboot* ]] && c0=$(rb_counts)
+  s0=$(srv_cpu); b0=$(busy); t0=$(date +%s.%N)
   BG=()
   if [ "$w" = mc ]; then
     # A multicast client binds the group's port: one client per host, as
     # on a real rack, so each gets a namespace of its own (made once).
     for i in $(seq 1 "$n"); do
       timeout -k 10 $((ROUND_T + 20)) ip netns exec "$P-m$i" "$work/clients.sh" "$work/r" "$ROUND_T" "$w" "$i" &
+      BG+=($!)
+    done
+  elif [ "$CLIENT" = storm ]; then
+    # tftp_storm: the namespace's share of the clients in one process,
+    # every payload byte checked against the file.
+    for j in $(seq 1 "$NS"); do
+      k=$(seq "$j" "$NS" "$n" | wc -l)
+      [ "$k" -gt 0 ] || continue
+      timeout -k 10 $((ROUND_T + 20)) ip netns exec "$P-c$j" timeout -k 5 "$ROUND_T" \
+        build/benchmarks/tftp_storm --server "$SRV_IP" --file image.bin --expect "$work/root/image.bin" \
+        --clients "$k" --blksize "$BLK" --windowsize "$w" > "$work/r/storm.$j" 2> "$work/r/err.$j" &
       BG+=($!)
     done
   else
@@ -279,9 +331,26 @@ round() {
   fi
   for i in "${BG[@]}"; do wait "$i" || true; done
   BG=()
-  t1=$(date +%s.%N); b1=$(busy)
+  t1=$(date +%s.%N); b1=$(busy); s1=$(srv_cpu)
   R_FAILS=0
-  for i in $(seq 1 "$n"); do
+  if [ "$CLIENT" = storm ] && [ "$w" != mc ]; then
+    # Each storm says clients=, done=, bytes=; a storm that said nothing
+    # (killed) failed all of its clients.
+    for j in $(seq 1 "$NS"); do
+      k=$(seq "$j" "$NS" "$n" | wc -l)
+      [ "$k" -gt 0 ] || continue
+      read -r d b < <(sed -n 's/.* done=\([0-9]*\) .*bytes=\([0-9]*\) .*/\1 \2/p' "$work/r/storm.$j" 2>/dev/null) || true
+      bytes=$((bytes + ${b:-0})); R_FAILS=$((R_FAILS + k - ${d:-0}))
+      grep -h '^tftp_storm: client' "$work/r/err.$j" 2>/dev/null |
+        sed 's/^tftp_storm: client [0-9]*: //; s/ ([0-9]* bytes, next block [0-9]*)$//' >> "$work/errs" || true
+      [ "${d:-0}" = "$k" ] && continue
+      { echo "namespace c$j: ${d:-0} of $k done"; head -5 "$work/r/err.$j" 2>/dev/null || true; } >> "$res/raw/$tag.failures.txt"
+      [ -s "$work/r/storm.$j" ] || echo "no summary (killed by the round timeout?)" >> "$work/errs"
+    done
+    cat "$work"/r/storm.* > "$res/raw/$tag.storm.txt" 2>/dev/null || true
+  fi
+  ids=; [ "$CLIENT" = storm ] && [ "$w" != mc ] || ids=$(seq 1 "$n")
+  for i in $ids; do
     s=$(cat "$work/r/size.$i" 2>/dev/null || echo 0)
     if [ "${s:-0}" = "$SIZE" ]; then bytes=$((bytes + s)); else
       R_FAILS=$((R_FAILS + 1))
@@ -297,11 +366,12 @@ round() {
   if [ -f "$work/r/size.1" ] && [ "$(cat "$work/r/size.1")" = "$SIZE" ] && ! cmp -s "$work/r/sample" "$work/root/image.bin"; then
     R_FAILS=$((R_FAILS + 1)); echo "client 1: right size, wrong bytes" >> "$res/raw/$tag.failures.txt"
   fi
-  read -r R_MBPS R_SECS R_BUSY < <(awk -v b="$bytes" -v t0="$t0" -v t1="$t1" -v k="$((b1 - b0))" \
-    -v hz="$HZ" 'BEGIN { printf "%.1f %.1f %.0f\n", b / (t1 - t0) / 1e6, t1 - t0, 100 * k / hz / (t1 - t0) }')
+  read -r R_MBPS R_SECS R_BUSY R_SCPU < <(awk -v b="$bytes" -v t0="$t0" -v t1="$t1" -v k="$((b1 - b0))" \
+    -v sc="$((s1 - s0))" -v cg="${CGK:+1}" -v hz="$HZ" 'BEGIN { printf "%.1f %.1f %.0f %s\n", b / (t1 - t0) / 1e6, t1 - t0,
+      100 * k / hz / (t1 - t0), (b > 0 && cg ? sprintf("%.2f", sc / 1e6 / (b / 1e9)) : "-") }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$CUR" "$n" "$w" "$tag" "$bytes" "$R_SECS" "$R_MBPS" "$R_FAILS" >> "$res/rounds.tsv"
   R_RB=
-  if [ "$CUR" = rackboot ]; then
+  if [[ $CUR == rackboot* ]]; then
     # What rackboot says it did: payload copies per DATA block (0 where
     # the port sends chained mbufs), and for multicast the frames sent to
     # the group per block of the file.
@@ -311,7 +381,7 @@ round() {
         printf "%d copies in %d blocks", k, b; if (mc) printf ", %.2f group frames per file block", m / nb }')
     echo "$R_RB" >> "$res/raw/$tag.rackboot.txt"
   fi
-  echo "  $tag: $n x $SIZE_MB MiB, windowsize $w: $R_MBPS MB/s in $R_SECS s, $R_FAILS failed, box busy $R_BUSY%${R_RB:+; $R_RB}" >&2
+  echo "  $tag: $n x $SIZE_MB MiB, windowsize $w: $R_MBPS MB/s in $R_SECS s, $R_FAILS failed, box busy $R_BUSY%, server $R_SCPU CPU-s/GB${R_RB:+; $R_RB}" >&2
 }
 
 rb_counts() { # tftp_copies tftp_blocks tftp_mc_blocks from rackboot's /metrics
@@ -422,7 +492,11 @@ printf 'server\tclients\twindowsize\tround\tbytes\tsecs\tMBps\tfailed\n' > "$res
 {
   echo "tftp_bench: $(nproc) cores, kernel $(uname -r), $(atftp --version 2>&1 | head -1)"
   echo "servers: $SERVERS; clients $CLIENTS; windowsize $WINDOWS; blksize $BLK; $SIZE_MB MiB file; reps $REPS"
-  echo "clients: atftp, spread over $NS namespaces; round timeout ${ROUND_T}s"
+  if [ "$CLIENT" = storm ]; then
+    echo "clients: tftp_storm (one process per namespace, a socket per download, every byte checked), spread over $NS namespaces; multicast rounds: atftp; round timeout ${ROUND_T}s"
+  else
+    echo "clients: atftp, spread over $NS namespaces; round timeout ${ROUND_T}s"
+  fi
   echo "peers: tftpd-hpa forks per request; atftpd --maxthread 1000 (default 100);" \
        "dnsmasq --tftp-max=1000 (its default is 50 concurrent transfers)"
 } | tee "$res/env.txt" >&2
@@ -448,7 +522,7 @@ for name in $SERVERS; do
   CUR=$name
   note_var=NOTE_${name//-/_}; base_note=${!note_var:-}
   if ! declare -F "start_$name" >/dev/null; then
-    for n in $CLIENTS; do for w in $WINDOWS; do ROW[$name,$n,$w]="| $name | $n | $w | - | - | 0/$REPS | failed (unknown server) |"; done; done
+    for n in $CLIENTS; do for w in $WINDOWS; do ROW[$name,$n,$w]="| $name | $n | $w | - | - | - | 0/$REPS | failed (unknown server) |"; done; done
     continue
   fi
   log=$res/raw/$name.server.log
@@ -457,7 +531,7 @@ for name in $SERVERS; do
   elif ! ready; then why="no TFTP answer (raw/$name.server.log)"; "stop_$name"; fi
   if [ -n "$why" ]; then
     echo "$name: failed: $why" >&2
-    for n in $CLIENTS; do for w in $WINDOWS; do ROW[$name,$n,$w]="| $name | $n | $w | - | - | 0/$REPS | failed: $why |"; done; done
+    for n in $CLIENTS; do for w in $WINDOWS; do ROW[$name,$n,$w]="| $name | $n | $w | - | - | - | 0/$REPS | failed: $why |"; done; done
     continue
   fi
   declare -A WNOTE=()
@@ -470,13 +544,13 @@ for name in $SERVERS; do
       [[ $o == *"multicast: "* ]] || WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no multicast in OACK: unicast"
     elif [ "$w" != 1 ] && [[ $o != *"windowsize: $w,"* ]]; then WNOTE[$w]="${WNOTE[$w]:+${WNOTE[$w]}; }no windowsize in OACK: lockstep"; fi
   done
-  declare -A V=() NF=() BZ=() FW=() RBN=()
+  declare -A V=() NF=() BZ=() SC=() FW=() RBN=()
   for rep in $(seq 1 "$REPS"); do
     for n in $CLIENTS; do
       for w in $WINDOWS; do
         round "$n" "$w" "$name-n$n-w$w-r$rep"
         [ -n "$R_RB" ] && RBN[$n,$w]=$R_RB
-        if [ "$R_FAILS" = 0 ]; then V[$n,$w]+="$R_MBPS " BZ[$n,$w]+="$R_BUSY "; else
+        if [ "$R_FAILS" = 0 ]; then V[$n,$w]+="$R_MBPS " BZ[$n,$w]+="$R_BUSY " SC[$n,$w]+="$R_SCPU "; else
           NF[$n,$w]=$(( ${NF[$n,$w]:-0} + 1 ))
           # The last failed run, for the notes: how many, why, and the goodput
           # of the downloads that did complete.
@@ -498,24 +572,25 @@ for name in $SERVERS; do
       [ "${NF[$n,$w]:-0}" -gt 0 ] && note="$note; ${NF[$n,$w]} failed run(s), last: ${FW[$n,$w]} (raw/$name-n$n-w$w-r*.failures.txt)"
       [ "$alive" = no ] && note="$note; server exited during the run"
       if [ "$ok" = 0 ]; then
-        ROW[$name,$n,$w]="| $name | $n | $w | failed | - | 0/$REPS | $note |"
+        ROW[$name,$n,$w]="| $name | $n | $w | failed | - | - | 0/$REPS | $note |"
         continue
       fi
       med=$(tr ' ' '\n' <<<"$vals" | grep . | median)
       bz=$(tr ' ' '\n' <<<"${BZ[$n,$w]}" | grep . | median)
+      sc=$(tr ' ' '\n' <<<"${SC[$n,$w]}" | grep '^[0-9]' | median); sc=${sc:--}
       pct=$(awk -v m="$med" -v l="$LINK_MBPS" 'BEGIN { printf "%.0f%%", (l > 0 ? 100 * m / l : 0) }')
-      ROW[$name,$n,$w]="| $name | $n | $w | $med | $pct | $ok/$REPS | $note; box busy ${bz}% of $((100 * $(nproc))) |"
+      ROW[$name,$n,$w]="| $name | $n | $w | $med | $pct | $sc | $ok/$REPS | $note; box busy ${bz}% of $((100 * $(nproc))) |"
     done
   done
   CUR=
 done
 
 {
-  echo "TFTP aggregate goodput, $SIZE_MB MiB file, blksize $BLK, atftp clients over $NS namespaces, median MB/s (10^6) of $REPS run(s), $(nproc) cores"
+  echo "TFTP aggregate goodput, $SIZE_MB MiB file, blksize $BLK, $([ "$CLIENT" = storm ] && echo tftp_storm || echo atftp) clients over $NS namespaces, median MB/s (10^6) of $REPS run(s), $(nproc) cores"
   echo "$link_line"
   echo
-  echo "| server | clients | windowsize | median MB/s | % of link | runs | notes |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| server | clients | windowsize | median MB/s | % of link | server CPU-s per GB | runs | notes |"
+  echo "|---|---|---|---|---|---|---|---|"
   for name in $SERVERS; do
     for n in $CLIENTS; do for w in $WINDOWS; do echo "${ROW[$name,$n,$w]}"; done; done
   done
