@@ -39,6 +39,12 @@ up() {
     in_rack ip link set br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
   fi
   in_rack ip link set br0 mtu "$MTU" up
+  # A switch does not run the host's iptables: with br_netfilter in the
+  # kernel, bridged IPv4 would otherwise take a routing lookup and the
+  # netfilter hooks per frame (the rack's own loss rules are nftables
+  # bridge-family rules, which do not need it).
+  in_rack sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
+    net.bridge.bridge-nf-call-arptables=0 2>/dev/null || true
   ns_exists "$SRV" || ip netns add "$SRV"
   ip netns exec "$SRV" ip link set lo up
   if ! ip netns exec "$SRV" ip link show "$SRVIF" >/dev/null 2>&1; then
