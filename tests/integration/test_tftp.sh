@@ -364,6 +364,20 @@ par_rc=$(tr ' ' '\n' <<<"$par_rc" | grep . | sort -n | uniq -c | awk '{ printf "
 check "16 concurrent curl downloads from 4 namespaces: $par_ok of 16 identical (curl: $par_rc)" [ "$par_ok" = 16 ]
 rm -f "$work"/out/par.*
 
+# tftp_storm, the benchmark's client: many downloads from one process, every
+# payload byte compared with the file; exit 0 only if all of them are done.
+STORM="$RB_BUILD/benchmarks/tftp_storm"
+storm() { # ns secs name clients windowsize [more options]
+  in_ns "$1" timeout "$2" "$STORM" --server "$SRV_IP" --file "$3" --expect "$root/$3" \
+    --clients "$4" --blksize 1468 --windowsize "$5" "${@:6}" > "$work/storm.out" 2> "$work/storm.err"
+}
+sv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$work/storm.out"; }
+for w in 1 32; do
+  storm c2 120 f1m 24 $w; rc=$?
+  check "tftp_storm: 24 concurrent downloads of f1m, windowsize $w, every byte checked: $(sv done) of 24 done (exit $rc, $(sv secs) s)" \
+    bash -c "[ $rc = 0 ] && [ '$(sv done)' = 24 ] && [ '$(sv bytes)' = $((24 << 20)) ]"
+done
+
 # The probe: RRQ f1m (blksize 1468, tsize 0) from one socket; from a second
 # socket an ACK to the transfer port (RFC 1350: the server answers a packet
 # from an unknown TID with ERROR 5 and carries on); then the whole transfer.
@@ -471,6 +485,13 @@ if [ "$SERVER" = rackboot ]; then
   check "$LOSS% loss each way: atftp --option multicast get f1m on cl and c1 at once: both identical ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, c1 exit $rc1)" \
     bash -c "[ $rc = 0 ] && [ $rc1 = 0 ] && cmp -s '$work/out/mcl1' '$root/f1m'"
   rm -f "$work/out/mcl1"
+fi
+if [ -n "${WS_OK[32]:-}" ]; then
+  d0=$(dropped) t0=$EPOCHREALTIME
+  storm cl "$LOSS_T" f1m 8 32 --timeout 300; rc=$?
+  check "$LOSS% loss each way: tftp_storm 8 downloads of f1m, windowsize 32: $(sv done) of 8 done, every byte checked ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, $(sv holes) holes seen)" \
+    bash -c "[ $rc = 0 ] && [ '$(sv done)' = 8 ]"
+  [ $rc = 0 ] || sed 's/^/# /' "$work/storm.err" | head -5
 fi
 in_ns rack nft delete table bridge rbf_loss
 rm -f "$out"
