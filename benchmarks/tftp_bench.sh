@@ -29,6 +29,13 @@
 # payload copies per DATA block sent (0 where the port sends chained mbufs;
 # every block on af_xdp, whose 22.11 PMD sends one segment) and, for
 # multicast rounds, DATA frames sent to the group per block of the file.
+# "server CPU-s per GB": CPU time of the server's cgroup (each server runs
+# in one of its own, so threads and forked children count) per GB of
+# complete downloads, median over the rounds. Kernel work the server's own
+# system calls do counts (with af_xdp on a veth, delivery through the
+# bridge happens inside rackboot's sendto); softirq work elsewhere does not.
+# rackboot runs twice: as configured by default ("rackboot": its worker
+# naps between ACKs) and busy-polling ("rackboot-busypoll").
 #
 # The link: a UDP blast (small C senders with sendmmsg, RB_BLAST_STREAMS of
 # them, a receiver with recvmmsg, compiled here) between two client namespaces across the rack
