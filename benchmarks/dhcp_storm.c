@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "dhcp.h"
+#include "storm.h"
 
 #define BATCH 64
 
@@ -45,15 +46,6 @@ static struct {
 	uint32_t *lat_us; /* one per finished exchange, for percentiles */
 	uint64_t lat_n, lat_cap;
 } S;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 client_mac(uint32_t i, uint8_t mac[16])
@@ -190,7 +182,6 @@ main(int argc, char **argv)
 	uint32_t rate = 1000, dur = 10, timeout_ms = 1000, scan = 0, who;
 	uint64_t t, start, end, due = 0, interval;
 	int fd, c, k, got, ntx, one = 1, sz = 8 << 20;
-	struct rusage ru;
 	double secs;
 
 	S.n = 10000;
@@ -303,7 +294,6 @@ main(int argc, char **argv)
 			S.lost++;
 	secs = (double)dur;
 	qsort(S.lat_us, S.lat_n, sizeof(*S.lat_us), cmp_u32);
-	getrusage(RUSAGE_SELF, &ru);
 	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu dora_per_s=%.0f "
 	       "loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
 	       rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
@@ -311,7 +301,6 @@ main(int argc, char **argv)
 	       S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
 	       S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
 	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0,
-	       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6);
+	       cpu_seconds());
 	return 0;
 }

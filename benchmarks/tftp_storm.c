@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "storm.h"
 #include "tftp.h"
 
 #define BATCH 32
@@ -76,15 +77,6 @@ static struct {
 	uint32_t max_retries;
 	uint64_t resent, holes, dups;
 } S;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 fail(struct dl *d, uint32_t i, const char *why)
@@ -285,7 +277,6 @@ main(int argc, char **argv)
 	uint64_t t, first = 0, last = 0, bytes = 0, last_scan = 0;
 	uint32_t i, done = 0, failed = 0, timeout_ms = 1000, win = 1;
 	int c, k, ep, fd, nev, got;
-	struct rusage ru;
 	struct stat st;
 	char *colon;
 
@@ -394,12 +385,10 @@ main(int argc, char **argv)
 			failed++;
 		}
 	}
-	getrusage(RUSAGE_SELF, &ru);
 	printf("clients=%u done=%u failed=%u bytes=%lu secs=%.3f resent=%lu holes=%lu dups=%lu "
 	       "cpu_s=%.2f\n",
 	       S.n, done, failed, (unsigned long)bytes, (double)(last - first) / 1e9,
 	       (unsigned long)S.resent, (unsigned long)S.holes, (unsigned long)S.dups,
-	       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6);
+	       cpu_seconds());
 	return failed ? 1 : 0;
 }
