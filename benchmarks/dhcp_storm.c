@@ -168,11 +168,14 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'}, {"relay", required_argument, NULL, 'l'},
-		{"rate", required_argument, NULL, 'r'},   {"clients", required_argument, NULL, 'n'},
-		{"duration", required_argument, NULL, 'd'}, {"timeout", required_argument, NULL, 't'},
-		{"pxe", no_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'},
+	    {"relay", required_argument, NULL, 'l'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"clients", required_argument, NULL, 'n'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"pxe", no_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
 	struct mmsghdr txm[BATCH], rxm[BATCH];
@@ -187,14 +190,31 @@ main(int argc, char **argv)
 	S.n = 10000;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': if (inet_pton(AF_INET, optarg, &srv.sin_addr) != 1) usage(); break;
-		case 'l': if (inet_pton(AF_INET, optarg, &me.sin_addr) != 1) usage(); break;
-		case 'r': rate = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'n': S.n = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'd': dur = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 't': timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'p': pxe = 1; break;
-		default: usage();
+		case 's':
+			if (inet_pton(AF_INET, optarg, &srv.sin_addr) != 1)
+				usage();
+			break;
+		case 'l':
+			if (inet_pton(AF_INET, optarg, &me.sin_addr) != 1)
+				usage();
+			break;
+		case 'r':
+			rate = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			S.n = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			dur = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'p':
+			pxe = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!srv.sin_addr.s_addr || !me.sin_addr.s_addr || !rate || !S.n || !dur)
@@ -216,8 +236,10 @@ main(int argc, char **argv)
 	}
 	for (k = 0; k < BATCH; k++) {
 		txv[k] = (struct iovec){txb[k], 0};
-		txm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &srv, .msg_namelen = sizeof(srv),
-						      .msg_iov = &txv[k], .msg_iovlen = 1}};
+		txm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &srv,
+						      .msg_namelen = sizeof(srv),
+						      .msg_iov = &txv[k],
+						      .msg_iovlen = 1}};
 		rxv[k] = (struct iovec){rxb[k], sizeof(rxb[k])};
 		rxm[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = &rxv[k], .msg_iovlen = 1}};
 	}
@@ -250,8 +272,8 @@ main(int argc, char **argv)
 				S.lost++;
 			cl->phase = 1;
 			cl->t0 = t;
-			txv[ntx].iov_len = (size_t)build(S.next, me.sin_addr.s_addr, txb[ntx],
-							 sizeof(txb[ntx]));
+			txv[ntx].iov_len =
+			    (size_t)build(S.next, me.sin_addr.s_addr, txb[ntx], sizeof(txb[ntx]));
 			ntx++;
 			S.started++;
 			S.next = (S.next + 1) % S.n;
@@ -281,8 +303,8 @@ main(int argc, char **argv)
 			uint64_t wait_ns = t < end && due > t ? due - t : 1000000;
 
 			if (wait_ns > 20000) {
-				struct timespec ts = {0, (long)(wait_ns < 1000000 ? wait_ns
-										 : 1000000)};
+				struct timespec ts = {
+				    0, (long)(wait_ns < 1000000 ? wait_ns : 1000000)};
 
 				(void)ppoll(&pfd, 1, &ts, NULL);
 			}
@@ -300,7 +322,6 @@ main(int argc, char **argv)
 	       (unsigned long)S.naks, (unsigned long)S.stray, (double)S.done / secs,
 	       S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
 	       S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
-	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0,
-	       cpu_seconds());
+	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());
 	return 0;
 }

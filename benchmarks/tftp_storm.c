@@ -57,11 +57,11 @@ struct dl {
 	uint16_t blksize, window;
 	uint32_t since_ack; /* blocks taken since the last ACK */
 	uint32_t retries;
-	uint64_t next;      /* absolute number of the next block wanted */
-	uint64_t bytes;     /* payload taken, in order */
+	uint64_t next;	/* absolute number of the next block wanted */
+	uint64_t bytes; /* payload taken, in order */
 	uint64_t last_rx, last_ack_ns;
 	uint64_t t0, t1;
-	uint16_t acked;     /* wire block of the last ACK sent */
+	uint16_t acked;		 /* wire block of the last ACK sent */
 	struct sockaddr_in peer; /* the transfer's port, from its first packet */
 };
 
@@ -136,8 +136,8 @@ take(struct dl *d, uint32_t i, const struct tftp_pkt *p, uint64_t t)
 }
 
 static void
-on_packet(struct dl *d, uint32_t i, const uint8_t *buf, size_t len,
-	  const struct sockaddr_in *from, uint64_t t)
+on_packet(struct dl *d, uint32_t i, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
+	  uint64_t t)
 {
 	struct tftp_pkt p;
 	uint64_t blk;
@@ -146,7 +146,8 @@ on_packet(struct dl *d, uint32_t i, const uint8_t *buf, size_t len,
 	if (d->state == ST_RRQ) {
 		/* The first answer names the transfer's port. */
 		d->peer = *from;
-	} else if (from->sin_port != d->peer.sin_port || from->sin_addr.s_addr != d->peer.sin_addr.s_addr) {
+	} else if (from->sin_port != d->peer.sin_port ||
+		   from->sin_addr.s_addr != d->peer.sin_addr.s_addr) {
 		return; /* another transfer's packet: not ours (RFC 1350 says ERROR 5; ignore) */
 	}
 	if (tftp_parse(buf, len, &p))
@@ -165,7 +166,8 @@ on_packet(struct dl *d, uint32_t i, const uint8_t *buf, size_t len,
 			return;
 		}
 		d->state = ST_XFER;
-		d->blksize = (p.opts.mask & TFTP_OPT_BLKSIZE) ? p.opts.blksize : TFTP_DEFAULT_BLKSIZE;
+		d->blksize =
+		    (p.opts.mask & TFTP_OPT_BLKSIZE) ? p.opts.blksize : TFTP_DEFAULT_BLKSIZE;
 		d->window = (p.opts.mask & TFTP_OPT_WINDOWSIZE) ? p.opts.windowsize : 1;
 		send_ack(d, 0, t);
 		return;
@@ -218,7 +220,8 @@ start(struct dl *d, uint32_t i, int ep, uint64_t t)
 	d->state = ST_RRQ;
 	d->next = 1;
 	d->t0 = d->last_rx = t;
-	if (sendto(d->fd, S.rrq, (size_t)S.rrq_len, 0, (struct sockaddr *)&S.srv, sizeof(S.srv)) < 0)
+	if (sendto(d->fd, S.rrq, (size_t)S.rrq_len, 0, (struct sockaddr *)&S.srv, sizeof(S.srv)) <
+	    0)
 		return -1;
 	return 0;
 }
@@ -261,11 +264,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'},  {"file", required_argument, NULL, 'f'},
-		{"expect", required_argument, NULL, 'e'},  {"clients", required_argument, NULL, 'n'},
-		{"blksize", required_argument, NULL, 'b'}, {"windowsize", required_argument, NULL, 'w'},
-		{"timeout", required_argument, NULL, 't'}, {"retries", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"expect", required_argument, NULL, 'e'},
+	    {"clients", required_argument, NULL, 'n'},
+	    {"blksize", required_argument, NULL, 'b'},
+	    {"windowsize", required_argument, NULL, 'w'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"retries", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t rxb[BATCH][65536];
 	static struct sockaddr_in rxa[BATCH];
@@ -294,14 +301,29 @@ main(int argc, char **argv)
 			if (inet_pton(AF_INET, optarg, &S.srv.sin_addr) != 1 || !S.srv.sin_port)
 				usage();
 			break;
-		case 'f': name = optarg; break;
-		case 'e': expect = optarg; break;
-		case 'n': S.n = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'b': o.blksize = (uint16_t)strtoul(optarg, NULL, 10); break;
-		case 'w': win = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 't': timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'r': S.max_retries = (uint32_t)strtoul(optarg, NULL, 10); break;
-		default: usage();
+		case 'f':
+			name = optarg;
+			break;
+		case 'e':
+			expect = optarg;
+			break;
+		case 'n':
+			S.n = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			o.blksize = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			win = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			S.max_retries = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!S.srv.sin_addr.s_addr || !name || !expect || !S.n || S.n > 100000 ||
@@ -320,7 +342,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	S.size = (uint64_t)st.st_size;
-	S.file = S.size ? mmap(NULL, S.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : (void *)"";
+	S.file =
+	    S.size ? mmap(NULL, S.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : (void *)"";
 	S.d = calloc(S.n, sizeof(*S.d));
 	ep = epoll_create1(0);
 	if (S.file == MAP_FAILED || !S.d || ep < 0) {
@@ -330,8 +353,10 @@ main(int argc, char **argv)
 	close(fd);
 	for (k = 0; k < BATCH; k++) {
 		rxv[k] = (struct iovec){rxb[k], sizeof(rxb[k])};
-		rxm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &rxa[k], .msg_namelen = sizeof(rxa[k]),
-						      .msg_iov = &rxv[k], .msg_iovlen = 1}};
+		rxm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &rxa[k],
+						      .msg_namelen = sizeof(rxa[k]),
+						      .msg_iov = &rxv[k],
+						      .msg_iovlen = 1}};
 	}
 
 	/* Every node asks at once, as a rack does after DHCP. */
@@ -355,7 +380,8 @@ main(int argc, char **argv)
 					rxm[c].msg_hdr.msg_namelen = sizeof(rxa[c]);
 				got = recvmmsg(d->fd, rxm, BATCH, MSG_DONTWAIT, NULL);
 				for (c = 0; c < got; c++)
-					on_packet(d, ev[k].data.u32, rxb[c], rxm[c].msg_len, &rxa[c], t);
+					on_packet(d, ev[k].data.u32, rxb[c], rxm[c].msg_len,
+						  &rxa[c], t);
 			} while (got == BATCH && (d->state == ST_RRQ || d->state == ST_XFER));
 			if (d->state == ST_DONE || d->state == ST_FAILED) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, d->fd, NULL);

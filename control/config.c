@@ -35,10 +35,10 @@
 #define EXC_AUTO 0
 
 /* dhcp is walked by config_dhcp.c; it has no keys[] entries. */
-static const char *const section_names[N_SECTIONS] = { "server", "port", "dataplane", "http",
-						       "tftp", "dhcp" };
+static const char *const section_names[N_SECTIONS] = {"server", "port", "dataplane",
+						      "http",	"tftp", "dhcp"};
 
-const char *const cfg_kinds[4] = { "nothing", "a single value", "a list", "a mapping" };
+const char *const cfg_kinds[4] = {"nothing", "a single value", "a list", "a mapping"};
 
 int
 cfg_fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
@@ -130,20 +130,20 @@ cfg_parse_dec(const char *s, size_t n, uint64_t *out)
 
 /* In enum order: check_whole() indexes it by port_mode. */
 static const struct name_val port_modes[] = {
-	{ "af_xdp", RB_PORT_AF_XDP }, { "af_packet", RB_PORT_AF_PACKET }, { "pci", RB_PORT_PCI },
-	{ NULL, 0 },
+    {"af_xdp", RB_PORT_AF_XDP},
+    {"af_packet", RB_PORT_AF_PACKET},
+    {"pci", RB_PORT_PCI},
+    {NULL, 0},
 };
 
 static const struct name_val exception_modes[] = {
-	{ "auto", EXC_AUTO }, { "xdp", RB_EXC_XDP }, { "tap", RB_EXC_TAP },
-	{ "none", RB_EXC_NONE }, { NULL, 0 },
+    {"auto", EXC_AUTO}, {"xdp", RB_EXC_XDP}, {"tap", RB_EXC_TAP}, {"none", RB_EXC_NONE}, {NULL, 0},
 };
 
 /* YAML 1.1 booleans too, since `hugepages: yes` reads naturally. */
 static const struct name_val hugepage_modes[] = {
-	{ "auto", RB_HUGE_AUTO }, { "on", RB_HUGE_ON },   { "true", RB_HUGE_ON },
-	{ "yes", RB_HUGE_ON },    { "off", RB_HUGE_OFF }, { "false", RB_HUGE_OFF },
-	{ "no", RB_HUGE_OFF },    { NULL, 0 },
+    {"auto", RB_HUGE_AUTO}, {"on", RB_HUGE_ON},	    {"true", RB_HUGE_ON}, {"yes", RB_HUGE_ON},
+    {"off", RB_HUGE_OFF},   {"false", RB_HUGE_OFF}, {"no", RB_HUGE_OFF},  {NULL, 0},
 };
 
 int
@@ -232,9 +232,8 @@ set_ifname(const struct item *it)
 		return cfg_bad(it, "interface name '%.64s' must be 1..%zu characters long", it->val,
 			       it->def->size - 1);
 	if (strspn(it->val, ok) != n || !strcmp(it->val, ".") || !strcmp(it->val, ".."))
-		return cfg_bad(it,
-			       "'%s' is not a valid interface name (allowed: A-Z a-z 0-9 _ . -)",
-			       it->val);
+		return cfg_bad(
+		    it, "'%s' is not a valid interface name (allowed: A-Z a-z 0-9 _ . -)", it->val);
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
@@ -272,8 +271,10 @@ set_lcores(const struct item *it)
 	/* "0,1", "0-3", or EAL's lcore@cpu form ("0@0,(1,2)@1": more lcores
 	 * than cores, for tests on small boxes). */
 	if (n == 0 || n >= it->def->size || strspn(it->val, "0123456789,-@()") != n)
-		return cfg_bad(it, "expected a core list like \"0,1\" or \"0-3\" (1..%zu "
-			       "characters of 0-9 , - @ ( )), got '%.64s'", it->def->size - 1, it->val);
+		return cfg_bad(it,
+			       "expected a core list like \"0,1\" or \"0-3\" (1..%zu "
+			       "characters of 0-9 , - @ ( )), got '%.64s'",
+			       it->def->size - 1, it->val);
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
@@ -340,51 +341,62 @@ set_group(const struct item *it)
 		return cfg_bad(it, "invalid IPv4 address '%.64s'", it->val);
 	h = ntohl(in.s_addr);
 	if ((h >> 28) != 0xe || (h >> 8) == 0xe00000)
-		return cfg_bad(it, "%.64s is not a multicast group outside 224.0.0.0/24 "
-			       "(e.g. 239.255.69.1)", it->val);
+		return cfg_bad(it,
+			       "%.64s is not a multicast group outside 224.0.0.0/24 "
+			       "(e.g. 239.255.69.1)",
+			       it->val);
 	memcpy((char *)it->ctx->cfg + it->def->off, &in.s_addr, sizeof(in.s_addr));
 	return 0;
 }
 
 #define FIELD(f) offsetof(struct rb_config, f), sizeof(((struct rb_config *)0)->f)
-#define KEY(s, n, fn, f) { SEC_##s, n, fn, FIELD(f), 0, 0, NULL, NULL }
-#define UINT_KEY(s, n, f, lo, hi) { SEC_##s, n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL }
-#define ENUM_KEY(s, n, f, t, e) { SEC_##s, n, cfg_set_enum, FIELD(f), 0, 0, t, e }
+#define KEY(s, n, fn, f)                                                                           \
+	{                                                                                          \
+		SEC_##s, n, fn, FIELD(f), 0, 0, NULL, NULL                                         \
+	}
+#define UINT_KEY(s, n, f, lo, hi)                                                                  \
+	{                                                                                          \
+		SEC_##s, n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL                             \
+	}
+#define ENUM_KEY(s, n, f, t, e)                                                                    \
+	{                                                                                          \
+		SEC_##s, n, cfg_set_enum, FIELD(f), 0, 0, t, e                                     \
+	}
 
 static const struct key_def keys[] = {
-	KEY(SERVER, "address", set_address, server_ip),
-	UINT_KEY(SERVER, "mtu", mtu, 576, 9000),
-	ENUM_KEY(PORT, "mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
-	KEY(PORT, "interface", set_ifname, interface),
-	KEY(PORT, "pci", set_pci, pci_addr),
-	ENUM_KEY(PORT, "exception", exception_mode, exception_modes, "auto, xdp, tap or none"),
-	KEY(PORT, "tap_name", set_ifname, tap_name),
-	UINT_KEY(PORT, "queues", queues, 1, 16),
-	KEY(DATAPLANE, "lcores", set_lcores, lcores),
-	ENUM_KEY(DATAPLANE, "hugepages", hugepages, hugepage_modes, "auto, on or off"),
-	UINT_KEY(DATAPLANE, "memory_mb", memory_mb, 64, 65536),
-	UINT_KEY(DATAPLANE, "mbufs", mbufs, 1024, 1048576),
-	UINT_KEY(DATAPLANE, "idle_sleep_us", idle_sleep_us, 0, 100000),
-	UINT_KEY(HTTP, "port", http_port, 1, 65535),
-	KEY(HTTP, "root", set_dir, http_root),
-	UINT_KEY(HTTP, "threads", http_threads, 0, 64),
-	KEY(TFTP, "root", set_dir, tftp_root),
-	UINT_KEY(TFTP, "port", tftp_port, 1, 65535),
-	KEY(TFTP, "session_ports", set_session, session_port_lo),
-	UINT_KEY(TFTP, "cache_mb", tftp_cache_mb, 1, 65536),
-	UINT_KEY(TFTP, "max_sessions", tftp_max_sessions, 1, 1048576),
-	UINT_KEY(TFTP, "max_window", tftp_max_window, 1, 1024),
-	UINT_KEY(TFTP, "retries", tftp_retries, 1, 20),
-	KEY(TFTP, "multicast_group", set_group, mc_group),
-	UINT_KEY(TFTP, "multicast_port", mc_port, 1, 65535),
-	UINT_KEY(TFTP, "multicast_streams", mc_streams, 0, 256),
-	UINT_KEY(TFTP, "multicast_clients", mc_clients, 1, 65535),
-	UINT_KEY(TFTP, "multicast_window", mc_window, 1, 64),
-	KEY(TFTP, "mtftp_group", set_group, mtftp_group),
-	UINT_KEY(TFTP, "mtftp_port", mtftp_port, 1, 65535),
-	UINT_KEY(TFTP, "mtftp_client_port", mtftp_client_port, 1, 65535),
-	UINT_KEY(TFTP, "mtftp_open_timeout", mtftp_open_timeout, 1, 255),
-	UINT_KEY(TFTP, "mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
+    KEY(SERVER, "address", set_address, server_ip),
+    UINT_KEY(SERVER, "mtu", mtu, 576, 9000),
+    ENUM_KEY(PORT, "mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
+    KEY(PORT, "interface", set_ifname, interface),
+    KEY(PORT, "pci", set_pci, pci_addr),
+    ENUM_KEY(PORT, "exception", exception_mode, exception_modes, "auto, xdp, tap or none"),
+    KEY(PORT, "tap_name", set_ifname, tap_name),
+    UINT_KEY(PORT, "queues", queues, 1, 16),
+    KEY(DATAPLANE, "lcores", set_lcores, lcores),
+    ENUM_KEY(DATAPLANE, "hugepages", hugepages, hugepage_modes, "auto, on or off"),
+    UINT_KEY(DATAPLANE, "memory_mb", memory_mb, 64, 65536),
+    UINT_KEY(DATAPLANE, "mbufs", mbufs, 1024, 1048576),
+    UINT_KEY(DATAPLANE, "idle_sleep_us", idle_sleep_us, 0, 100000),
+    UINT_KEY(HTTP, "port", http_port, 1, 65535),
+    KEY(HTTP, "root", set_dir, http_root),
+    UINT_KEY(HTTP, "threads", http_threads, 0, 64),
+    KEY(TFTP, "root", set_dir, tftp_root),
+    UINT_KEY(TFTP, "port", tftp_port, 1, 65535),
+    KEY(TFTP, "session_ports", set_session, session_port_lo),
+    UINT_KEY(TFTP, "cache_mb", tftp_cache_mb, 1, 65536),
+    UINT_KEY(TFTP, "max_sessions", tftp_max_sessions, 1, 1048576),
+    UINT_KEY(TFTP, "max_window", tftp_max_window, 1, 1024),
+    UINT_KEY(TFTP, "retries", tftp_retries, 1, 20),
+    KEY(TFTP, "multicast_group", set_group, mc_group),
+    UINT_KEY(TFTP, "multicast_port", mc_port, 1, 65535),
+    UINT_KEY(TFTP, "multicast_streams", mc_streams, 0, 256),
+    UINT_KEY(TFTP, "multicast_clients", mc_clients, 1, 65535),
+    UINT_KEY(TFTP, "multicast_window", mc_window, 1, 64),
+    KEY(TFTP, "mtftp_group", set_group, mtftp_group),
+    UINT_KEY(TFTP, "mtftp_port", mtftp_port, 1, 65535),
+    UINT_KEY(TFTP, "mtftp_client_port", mtftp_client_port, 1, 65535),
+    UINT_KEY(TFTP, "mtftp_open_timeout", mtftp_open_timeout, 1, 255),
+    UINT_KEY(TFTP, "mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS <= MAX_KEYS, "raise MAX_KEYS");
@@ -410,8 +422,8 @@ given(const struct parse_ctx *ctx, int sec, const char *name)
 }
 
 int
-cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def *def,
-	     void *base, const yaml_node_t **values, const yaml_node_t **key_nodes)
+cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def *def, void *base,
+	     const yaml_node_t **values, const yaml_node_t **key_nodes)
 {
 	yaml_node_pair_t *pair;
 	char what[64];
@@ -421,7 +433,7 @@ cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
 		const char *name = cfg_scalar_text(ctx, key, def->prefix);
-		struct item it = { .ctx = ctx, .what = what, .base = base };
+		struct item it = {.ctx = ctx, .what = what, .base = base};
 
 		if (!name)
 			return -EINVAL;
@@ -470,8 +482,10 @@ cfg_list_of_maps(const struct item *it, size_t max, size_t *n)
 	if (cfg_is_null(it->node))
 		return 0;
 	if (it->node->type != YAML_SEQUENCE_NODE)
-		return cfg_bad(it, "expected a list of mappings (entries starting with '- '), "
-			       "got %s", cfg_kinds[it->node->type]);
+		return cfg_bad(it,
+			       "expected a list of mappings (entries starting with '- '), "
+			       "got %s",
+			       cfg_kinds[it->node->type]);
 	*n = cfg_seq_len(it->node);
 	if (*n > max)
 		return cfg_fail(it->ctx, cfg_seq_item(it->ctx, it->node, max)->start_mark,
@@ -495,15 +509,17 @@ static int
 walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
 {
 	char where[32];
-	struct map_def def = { .prefix = section_names[sec], .where = where };
+	struct map_def def = {.prefix = section_names[sec], .where = where};
 	int first = -1, i;
 
 	/* A section with all of its keys commented out reads as null. */
 	if (cfg_is_null(map))
 		return 0;
 	if (map->type != YAML_MAPPING_NODE)
-		return cfg_fail(ctx, map->start_mark, "section '%s' must be a mapping of keys, "
-				"got %s", section_names[sec], cfg_kinds[map->type]);
+		return cfg_fail(ctx, map->start_mark,
+				"section '%s' must be a mapping of keys, "
+				"got %s",
+				section_names[sec], cfg_kinds[map->type]);
 	/* A section's keys are consecutive in keys[]. */
 	for (i = 0; i < (int)N_KEYS; i++) {
 		if (keys[i].sec == sec && first < 0)
@@ -601,25 +617,30 @@ check_whole(struct parse_ctx *ctx)
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
 	if (!rc && cfg->mc_streams && ((ntohl(cfg->mc_group) + cfg->mc_streams - 1) >> 28) != 0xe)
-		return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_TFTP, "multicast_group"), SEC_TFTP),
-				"tftp.multicast_group: %u streams from here run past 239.255.255.255",
-				cfg->mc_streams);
+		return cfg_fail(
+		    ctx, mark_of(ctx, given(ctx, SEC_TFTP, "multicast_group"), SEC_TFTP),
+		    "tftp.multicast_group: %u streams from here run past 239.255.255.255",
+		    cfg->mc_streams);
 	if (!rc && cfg->mtftp_group) {
 		const yaml_node_t *at = given(ctx, SEC_TFTP, "mtftp_port");
 
-		if (cfg->mtftp_port >= cfg->session_port_lo && cfg->mtftp_port <= cfg->session_port_hi)
-			return cfg_fail(ctx, mark_of(ctx, at ? at : given(ctx, SEC_TFTP, "session_ports"),
-						     SEC_TFTP),
-					"tftp.session_ports: %u-%u contains tftp.mtftp_port %u",
-					cfg->session_port_lo, cfg->session_port_hi, cfg->mtftp_port);
+		if (cfg->mtftp_port >= cfg->session_port_lo &&
+		    cfg->mtftp_port <= cfg->session_port_hi)
+			return cfg_fail(
+			    ctx,
+			    mark_of(ctx, at ? at : given(ctx, SEC_TFTP, "session_ports"), SEC_TFTP),
+			    "tftp.session_ports: %u-%u contains tftp.mtftp_port %u",
+			    cfg->session_port_lo, cfg->session_port_hi, cfg->mtftp_port);
 		if (cfg->mtftp_port == cfg->tftp_port)
 			return cfg_fail(ctx, mark_of(ctx, at, SEC_TFTP),
 					"tftp.mtftp_port %u is also tftp.port", cfg->mtftp_port);
 		if (cfg->mc_streams && ntohl(cfg->mtftp_group) >= ntohl(cfg->mc_group) &&
 		    ntohl(cfg->mtftp_group) - ntohl(cfg->mc_group) < cfg->mc_streams)
-			return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_TFTP, "mtftp_group"), SEC_TFTP),
+			return cfg_fail(ctx,
+					mark_of(ctx, given(ctx, SEC_TFTP, "mtftp_group"), SEC_TFTP),
 					"tftp.mtftp_group is one of the %u RFC 2090 groups from "
-					"tftp.multicast_group", cfg->mc_streams);
+					"tftp.multicast_group",
+					cfg->mc_streams);
 	}
 	return rc ? rc : cfg_dhcp_check(ctx);
 }
@@ -669,7 +690,7 @@ parse_buffer(const char *base_dir, const unsigned char *buf, size_t len, struct 
 	     struct rb_config_error *err)
 {
 	struct rb_config tmp;
-	struct parse_ctx ctx = { .cfg = &tmp, .err = err, .base_dir = base_dir };
+	struct parse_ctx ctx = {.cfg = &tmp, .err = err, .base_dir = base_dir};
 	yaml_document_t doc, extra;
 	yaml_parser_t parser;
 	int rc;
@@ -749,24 +770,44 @@ rb_config_defaults(struct rb_config *cfg)
 {
 	/* server.address and port.interface / port.pci have no default. */
 	*cfg = (struct rb_config){
-		.mtu = 1500,
-		.port_mode = RB_PORT_AF_XDP, .exception_mode = RB_EXC_XDP, /* "auto" with af_xdp */
-		.tap_name = "rb-tap0", .queues = 1,
-		.lcores = "0,1", .hugepages = RB_HUGE_AUTO, .memory_mb = 256, .mbufs = 16384,
-		.idle_sleep_us = 50,
-		.http_port = 80, .http_root = "/var/lib/rackboot/repo", .http_threads = 0,
-		.tftp_root = "/var/lib/rackboot/tftp", .tftp_port = 69,
-		.session_port_lo = 61000, .session_port_hi = 65535,
-		.tftp_cache_mb = 1024, .tftp_max_sessions = 16384, .tftp_max_window = 64,
-		.tftp_retries = 6,
-		.mc_group = htonl(0xefff4501u), /* 239.255.69.1 */
-		.mc_port = 1760, .mc_streams = 16, .mc_clients = 1024, .mc_window = 8,
-		.mtftp_port = 1759, .mtftp_client_port = 1758,
-		.mtftp_open_timeout = 2, .mtftp_reopen_delay = 2,
-		.dhcp = {
-			.mode = RB_DHCP_OFF, .lease_time = 3600, .offer_time = 60,
-			.decline_time = 600, .rate_limit = 20,
-			.database = "/var/lib/rackboot/leases.db",
+	    .mtu = 1500,
+	    .port_mode = RB_PORT_AF_XDP,
+	    .exception_mode = RB_EXC_XDP, /* "auto" with af_xdp */
+	    .tap_name = "rb-tap0",
+	    .queues = 1,
+	    .lcores = "0,1",
+	    .hugepages = RB_HUGE_AUTO,
+	    .memory_mb = 256,
+	    .mbufs = 16384,
+	    .idle_sleep_us = 50,
+	    .http_port = 80,
+	    .http_root = "/var/lib/rackboot/repo",
+	    .http_threads = 0,
+	    .tftp_root = "/var/lib/rackboot/tftp",
+	    .tftp_port = 69,
+	    .session_port_lo = 61000,
+	    .session_port_hi = 65535,
+	    .tftp_cache_mb = 1024,
+	    .tftp_max_sessions = 16384,
+	    .tftp_max_window = 64,
+	    .tftp_retries = 6,
+	    .mc_group = htonl(0xefff4501u), /* 239.255.69.1 */
+	    .mc_port = 1760,
+	    .mc_streams = 16,
+	    .mc_clients = 1024,
+	    .mc_window = 8,
+	    .mtftp_port = 1759,
+	    .mtftp_client_port = 1758,
+	    .mtftp_open_timeout = 2,
+	    .mtftp_reopen_delay = 2,
+	    .dhcp =
+		{
+		    .mode = RB_DHCP_OFF,
+		    .lease_time = 3600,
+		    .offer_time = 60,
+		    .decline_time = 600,
+		    .rate_limit = 20,
+		    .database = "/var/lib/rackboot/leases.db",
 		},
 	};
 }

@@ -19,22 +19,22 @@
 
 enum rb_hugepages { RB_HUGE_AUTO = 0, RB_HUGE_ON, RB_HUGE_OFF };
 
-#define RB_DHCP_MAX_ADDRS 4     /* routers, dns servers per list */
+#define RB_DHCP_MAX_ADDRS 4 /* routers, dns servers per list */
 #define RB_DHCP_MAX_RESV 65536
 #define RB_DOMAIN_MAX 128
 
 /* dhcp.subnets[]: one entry. Addresses in network byte order. */
 struct rb_dhcp_subnet {
-	uint32_t net;                /* host bits zero */
-	uint8_t prefix_len;          /* 8..30 */
-	uint32_t pool_lo, pool_hi;   /* inclusive, inside the subnet, neither the
-				      * network nor the broadcast address */
+	uint32_t net;		   /* host bits zero */
+	uint8_t prefix_len;	   /* 8..30 */
+	uint32_t pool_lo, pool_hi; /* inclusive, inside the subnet, neither the
+				    * network nor the broadcast address */
 	uint32_t routers[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_routers;
 	uint32_t dns[RB_DHCP_MAX_ADDRS]; /* none given: dhcp.dns */
 	uint8_t nb_dns;
-	char domain[RB_DOMAIN_MAX];  /* empty: dhcp.domain */
-	uint32_t lease_time;         /* 0: dhcp.lease_time */
+	char domain[RB_DOMAIN_MAX]; /* empty: dhcp.domain */
+	uint32_t lease_time;	    /* 0: dhcp.lease_time */
 };
 
 /* dhcp.reservations[]: one entry (a mac, a client_id, or both). */
@@ -48,23 +48,23 @@ struct rb_dhcp_resv {
 };
 
 struct rb_dhcp_cfg {
-	enum rb_dhcp_mode mode;  /* no dhcp section: off; section given: server */
-	uint32_t lease_time;     /* 60..31536000, default 3600 */
-	uint32_t offer_time;     /* 5..3600, default 60: how long an offer is held */
-	uint32_t decline_time;   /* 0..86400, default 600: quarantine after DECLINE */
-	uint32_t rate_limit;     /* 0..100000, default 20 requests/s per client; 0 = off */
+	enum rb_dhcp_mode mode;	 /* no dhcp section: off; section given: server */
+	uint32_t lease_time;	 /* 60..31536000, default 3600 */
+	uint32_t offer_time;	 /* 5..3600, default 60: how long an offer is held */
+	uint32_t decline_time;	 /* 0..86400, default 600: quarantine after DECLINE */
+	uint32_t rate_limit;	 /* 0..100000, default 20 requests/s per client; 0 = off */
 	char database[PATH_MAX]; /* default /var/lib/rackboot/leases.db */
 	uint32_t dns[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_dns;
 	char domain[RB_DOMAIN_MAX];
 	struct rb_dhcp_subnet subnets[RB_DHCP_MAX_SUBNETS];
-	unsigned nb_subnets;     /* server mode: >= 1; proxy mode: 0 */
+	unsigned nb_subnets;	   /* server mode: >= 1; proxy mode: 0 */
 	struct rb_dhcp_resv *resv; /* malloc'd, rb_config_free() releases */
 	unsigned nb_resv;
 	/* dhcp.boot: */
-	uint32_t next_server;    /* default: server.address */
+	uint32_t next_server;		    /* default: server.address */
 	char boot[RB_BOOT_MAX][RB_URL_MAX]; /* file names (< 128 bytes) or, for HTTP slots, URLs */
-	char ipxe_script[RB_URL_MAX];       /* http:// or https:// URL; empty: iPXE gets boot[] */
+	char ipxe_script[RB_URL_MAX];	    /* http:// or https:// URL; empty: iPXE gets boot[] */
 };
 
 struct rb_config {
@@ -73,47 +73,47 @@ struct rb_config {
 	/* server: */
 	uint32_t server_ip; /* network byte order */
 	uint8_t prefix_len; /* 1..32 */
-	uint16_t mtu;       /* 576..9000, default 1500 */
+	uint16_t mtu;	    /* 576..9000, default 1500 */
 
 	/* port: */
-	enum rb_port_mode port_mode;           /* af_xdp (default) | af_packet | pci */
-	char interface[RB_IFNAME_MAX];         /* required for af_xdp and af_packet */
-	char pci_addr[32];                     /* required for pci, e.g. 0000:03:00.0 */
+	enum rb_port_mode port_mode;	       /* af_xdp (default) | af_packet | pci */
+	char interface[RB_IFNAME_MAX];	       /* required for af_xdp and af_packet */
+	char pci_addr[32];		       /* required for pci, e.g. 0000:03:00.0 */
 	enum rb_exception_mode exception_mode; /* auto resolves: xdp for af_xdp, tap otherwise */
-	char tap_name[RB_IFNAME_MAX];          /* default "rb-tap0" */
-	uint16_t queues;                       /* 1..16, default 1 */
+	char tap_name[RB_IFNAME_MAX];	       /* default "rb-tap0" */
+	uint16_t queues;		       /* 1..16, default 1 */
 
 	/* dataplane: */
-	char lcores[64];         /* EAL -l list, default "0,1" */
+	char lcores[64];	     /* EAL -l list, default "0,1" */
 	enum rb_hugepages hugepages; /* auto | on | off */
-	uint32_t memory_mb;          /* 64..65536, default 256 */
-	uint32_t mbufs;              /* 1024..1048576, default 16384 */
-	uint32_t idle_sleep_us;      /* 0..100000, default 50 */
+	uint32_t memory_mb;	     /* 64..65536, default 256 */
+	uint32_t mbufs;		     /* 1024..1048576, default 16384 */
+	uint32_t idle_sleep_us;	     /* 0..100000, default 50 */
 
 	/* http: */
-	uint16_t http_port;            /* 1..65535, default 80 */
-	char http_root[PATH_MAX];      /* install repository, must be a directory */
-	uint16_t http_threads;         /* 0 = a thread per connection (default), 1..64 = pool */
+	uint16_t http_port;	  /* 1..65535, default 80 */
+	char http_root[PATH_MAX]; /* install repository, must be a directory */
+	uint16_t http_threads;	  /* 0 = a thread per connection (default), 1..64 = pool */
 
 	/* tftp: */
-	char tftp_root[PATH_MAX];      /* default /var/lib/rackboot/tftp */
-	uint16_t tftp_port;            /* default 69 */
-	uint16_t session_port_lo;      /* default 61000; outside Linux's ephemeral range */
-	uint16_t session_port_hi;      /* default 65535 */
-	uint32_t tftp_cache_mb;        /* 1..65536, default 1024: image cache limit */
-	uint32_t tftp_max_sessions;    /* 1..1048576, default 16384 per worker */
-	uint16_t tftp_max_window;      /* 1..1024, default 64 (RFC 7440 windowsize cap) */
-	uint16_t tftp_retries;         /* 1..20, default 6 retransmissions of a window */
-	uint32_t mc_group;             /* RFC 2090 first group, default 239.255.69.1 */
-	uint16_t mc_port;              /* default 1760 */
-	uint16_t mc_streams;           /* 0..256, default 16 (0: option ignored) */
-	uint16_t mc_clients;           /* 1..65535, default 1024 per stream */
-	uint16_t mc_window;            /* 1..64, default 8 blocks in flight */
-	uint32_t mtftp_group;          /* PXE MTFTP group; 0 (default): off */
-	uint16_t mtftp_port;           /* default 1759 */
-	uint16_t mtftp_client_port;    /* default 1758 */
-	uint16_t mtftp_open_timeout;   /* 1..255 s, default 2 (PXE_MTFTP_TMOUT) */
-	uint16_t mtftp_reopen_delay;   /* 1..255 s, default 2 (PXE_MTFTP_DELAY) */
+	char tftp_root[PATH_MAX];    /* default /var/lib/rackboot/tftp */
+	uint16_t tftp_port;	     /* default 69 */
+	uint16_t session_port_lo;    /* default 61000; outside Linux's ephemeral range */
+	uint16_t session_port_hi;    /* default 65535 */
+	uint32_t tftp_cache_mb;	     /* 1..65536, default 1024: image cache limit */
+	uint32_t tftp_max_sessions;  /* 1..1048576, default 16384 per worker */
+	uint16_t tftp_max_window;    /* 1..1024, default 64 (RFC 7440 windowsize cap) */
+	uint16_t tftp_retries;	     /* 1..20, default 6 retransmissions of a window */
+	uint32_t mc_group;	     /* RFC 2090 first group, default 239.255.69.1 */
+	uint16_t mc_port;	     /* default 1760 */
+	uint16_t mc_streams;	     /* 0..256, default 16 (0: option ignored) */
+	uint16_t mc_clients;	     /* 1..65535, default 1024 per stream */
+	uint16_t mc_window;	     /* 1..64, default 8 blocks in flight */
+	uint32_t mtftp_group;	     /* PXE MTFTP group; 0 (default): off */
+	uint16_t mtftp_port;	     /* default 1759 */
+	uint16_t mtftp_client_port;  /* default 1758 */
+	uint16_t mtftp_open_timeout; /* 1..255 s, default 2 (PXE_MTFTP_TMOUT) */
+	uint16_t mtftp_reopen_delay; /* 1..255 s, default 2 (PXE_MTFTP_DELAY) */
 
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;

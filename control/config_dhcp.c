@@ -22,8 +22,20 @@
 #include "config_priv.h"
 
 /* Key indices, in the order of each table below. */
-enum { D_MODE, D_LEASE, D_OFFER, D_DECLINE, D_RATE, D_DATABASE, D_DNS, D_DOMAIN, D_SUBNETS,
-       D_RESV, D_BOOT, N_D };
+enum {
+	D_MODE,
+	D_LEASE,
+	D_OFFER,
+	D_DECLINE,
+	D_RATE,
+	D_DATABASE,
+	D_DNS,
+	D_DOMAIN,
+	D_SUBNETS,
+	D_RESV,
+	D_BOOT,
+	N_D
+};
 enum { S_SUBNET, S_POOL, S_ROUTERS, S_DNS, S_DOMAIN, S_LEASE, N_S };
 enum { R_MAC, R_CLIENT_ID, R_ADDRESS, R_HOSTNAME, N_R };
 enum { B_NEXT_SERVER, B_FILE, B_IPXE = B_FILE + RB_BOOT_MAX, N_B }; /* B_FILE + enum rb_boot_slot */
@@ -199,8 +211,10 @@ hex_octets(const char *s, const char *seps, uint8_t *out, size_t max)
 /* ---- values ---- */
 
 static const struct name_val dhcp_modes[] = {
-	{ "server", RB_DHCP_SERVER }, { "proxy", RB_DHCP_PROXY }, { "off", RB_DHCP_OFF },
-	{ NULL, 0 },
+    {"server", RB_DHCP_SERVER},
+    {"proxy", RB_DHCP_PROXY},
+    {"off", RB_DHCP_OFF},
+    {NULL, 0},
 };
 
 /* Need not exist yet (the lease store creates it); stored absolute, as the
@@ -242,7 +256,8 @@ set_domain(const struct item *it)
 	for (;; p = dot + 1) {
 		dot = strchr(p, '.');
 		if (!ldh_label(p, dot ? (size_t)(dot - p) : strlen(p)))
-			return cfg_bad(it, "'%.64s' is not a valid domain name (labels of 1..63 "
+			return cfg_bad(it,
+				       "'%.64s' is not a valid domain name (labels of 1..63 "
 				       "letters, digits and '-', not first or last, joined by '.')",
 				       it->val);
 		if (!dot)
@@ -339,8 +354,10 @@ set_pool(const struct item *it)
 
 	snprintf(lo, sizeof(lo), "%.*s", (int)(lolen < sizeof(lo) ? lolen : 0), it->val);
 	if (!dash || lolen >= sizeof(lo) || ipv4(lo, &l) || ipv4(dash + 1, &h))
-		return cfg_bad(it, "expected LOW-HIGH addresses (e.g. 198.18.0.100-198.18.0.199), "
-			       "got '%.64s'", it->val);
+		return cfg_bad(it,
+			       "expected LOW-HIGH addresses (e.g. 198.18.0.100-198.18.0.199), "
+			       "got '%.64s'",
+			       it->val);
 	if (ntohl(l) > ntohl(h))
 		return cfg_bad(it, "%.64s is empty (low end above high end)", it->val);
 	s->pool_lo = l;
@@ -348,22 +365,22 @@ set_pool(const struct item *it)
 	return 0;
 }
 
-#define SF(f) .off = offsetof(struct rb_dhcp_subnet, f), \
-	      .size = sizeof(((struct rb_dhcp_subnet *)0)->f)
+#define SF(f)                                                                                      \
+	.off = offsetof(struct rb_dhcp_subnet, f), .size = sizeof(((struct rb_dhcp_subnet *)0)->f)
 /* An address list in struct T: its array a, its count nb, lo..4 entries. */
-#define ADDRS(T, a, nb, lo) .set = set_addrs, .off = offsetof(T, a), .count_off = offsetof(T, nb), \
-	.min = lo, .max = RB_DHCP_MAX_ADDRS, .tree = true
+#define ADDRS(T, a, nb, lo)                                                                        \
+	.set = set_addrs, .off = offsetof(T, a), .count_off = offsetof(T, nb), .min = lo,          \
+	.max = RB_DHCP_MAX_ADDRS, .tree = true
 static const struct key_def subnet_keys[N_S] = {
-	[S_SUBNET] = { .name = "subnet", .set = set_net },
-	[S_POOL] = { .name = "pool", .set = set_pool },
-	[S_ROUTERS] = { .name = "routers", ADDRS(struct rb_dhcp_subnet, routers, nb_routers, 0) },
-	[S_DNS] = { .name = "dns", ADDRS(struct rb_dhcp_subnet, dns, nb_dns, 0) },
-	[S_DOMAIN] = { .name = "domain", .set = set_domain, SF(domain) },
-	[S_LEASE] = { .name = "lease_time", .set = cfg_set_uint, SF(lease_time), .min = 60,
-		      .max = 31536000 },
+    [S_SUBNET] = {.name = "subnet", .set = set_net},
+    [S_POOL] = {.name = "pool", .set = set_pool},
+    [S_ROUTERS] = {.name = "routers", ADDRS(struct rb_dhcp_subnet, routers, nb_routers, 0)},
+    [S_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_subnet, dns, nb_dns, 0)},
+    [S_DOMAIN] = {.name = "domain", .set = set_domain, SF(domain)},
+    [S_LEASE] =
+	{.name = "lease_time", .set = cfg_set_uint, SF(lease_time), .min = 60, .max = 31536000},
 };
-static const struct map_def subnet_map = { subnet_keys, N_S, "dhcp.subnets",
-					   "a dhcp.subnets entry" };
+static const struct map_def subnet_map = {subnet_keys, N_S, "dhcp.subnets", "a dhcp.subnets entry"};
 
 /* What one subnets entry needs on its own; earlier entries are complete. */
 static int
@@ -404,8 +421,8 @@ check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 		at = addr_node(ctx, sn->v[S_ROUTERS], j);
 		if (!in_subnet(s, r))
 			return cfg_fail(ctx, at->start_mark,
-					"dhcp.subnets.routers: %s is not inside %s/%u",
-					ip_str(r).s, ip_str(s->net).s, plen);
+					"dhcp.subnets.routers: %s is not inside %s/%u", ip_str(r).s,
+					ip_str(s->net).s, plen);
 		if (r == s->net || r == bcast_of(s))
 			return cfg_fail(ctx, at->start_mark,
 					"dhcp.subnets.routers: %s is the %s address of %s/%u",
@@ -433,9 +450,9 @@ set_subnets(const struct item *it)
 		struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
 
 		sn->entry = cfg_entry_at(it, i);
-		rc = !sn->entry ? -EINVAL
-				: cfg_walk_map(ctx, sn->entry, &subnet_map, &d->subnets[i], sn->v,
-					       NULL);
+		rc = !sn->entry
+			 ? -EINVAL
+			 : cfg_walk_map(ctx, sn->entry, &subnet_map, &d->subnets[i], sn->v, NULL);
 		if (!rc)
 			rc = check_subnet(ctx, d, i);
 		d->nb_subnets = (unsigned)i + 1;
@@ -451,8 +468,10 @@ set_mac(const struct item *it)
 	struct rb_dhcp_resv *r = it->base;
 
 	if (hex_octets(it->val, ":-", r->mac, sizeof(r->mac)) != (int)sizeof(r->mac))
-		return cfg_bad(it, "expected a MAC address, 6 hex octets separated by ':' or '-' "
-			       "(e.g. 52:54:00:12:34:56), got '%.64s'", it->val);
+		return cfg_bad(it,
+			       "expected a MAC address, 6 hex octets separated by ':' or '-' "
+			       "(e.g. 52:54:00:12:34:56), got '%.64s'",
+			       it->val);
 	r->has_mac = true;
 	return 0;
 }
@@ -465,7 +484,8 @@ set_client_id(const struct item *it)
 	int n = hex_octets(it->val, ":", r->client_id, sizeof(r->client_id));
 
 	if (n < 2)
-		return cfg_bad(it, "expected 2..%zu hex octets separated by ':' "
+		return cfg_bad(it,
+			       "expected 2..%zu hex octets separated by ':' "
 			       "(e.g. \"01:52:54:00:12:34:56\"), got '%.64s'",
 			       sizeof(r->client_id), it->val);
 	r->client_id_len = (uint8_t)n;
@@ -479,21 +499,22 @@ set_hostname(const struct item *it)
 	size_t n = strlen(it->val);
 
 	if (!ldh_label(it->val, n))
-		return cfg_bad(it, "'%.64s' is not a valid host name (1..63 letters, digits and "
-			       "'-', not first or last)", it->val);
+		return cfg_bad(it,
+			       "'%.64s' is not a valid host name (1..63 letters, digits and "
+			       "'-', not first or last)",
+			       it->val);
 	memcpy(r->hostname, it->val, n + 1);
 	return 0;
 }
 
 static const struct key_def resv_keys[N_R] = {
-	[R_MAC] = { .name = "mac", .set = set_mac },
-	[R_CLIENT_ID] = { .name = "client_id", .set = set_client_id },
-	[R_ADDRESS] = { .name = "address", .set = set_host,
-			.off = offsetof(struct rb_dhcp_resv, ip) },
-	[R_HOSTNAME] = { .name = "hostname", .set = set_hostname },
+    [R_MAC] = {.name = "mac", .set = set_mac},
+    [R_CLIENT_ID] = {.name = "client_id", .set = set_client_id},
+    [R_ADDRESS] = {.name = "address", .set = set_host, .off = offsetof(struct rb_dhcp_resv, ip)},
+    [R_HOSTNAME] = {.name = "hostname", .set = set_hostname},
 };
-static const struct map_def resv_map = { resv_keys, N_R, "dhcp.reservations",
-					 "a dhcp.reservations entry" };
+static const struct map_def resv_map = {resv_keys, N_R, "dhcp.reservations",
+					"a dhcp.reservations entry"};
 
 static int
 set_reservations(const struct item *it)
@@ -519,7 +540,8 @@ set_reservations(const struct item *it)
 		rc = !rn->entry ? -EINVAL
 				: cfg_walk_map(ctx, rn->entry, &resv_map, &d->resv[i], rn->v, NULL);
 		if (!rc && !rn->v[R_ADDRESS])
-			rc = cfg_fail(ctx, rn->entry->start_mark, "missing required key "
+			rc = cfg_fail(ctx, rn->entry->start_mark,
+				      "missing required key "
 				      "'address' in a dhcp.reservations entry");
 		if (!rc && !rn->v[R_MAC] && !rn->v[R_CLIENT_ID])
 			rc = cfg_fail(ctx, rn->entry->start_mark,
@@ -547,13 +569,17 @@ set_boot_file(const struct item *it)
 		return cfg_bad(it, "a boot file name must be 1..%d bytes long, got %zu",
 			       BOOT_FILE_MAX, n);
 	if (!printable(v))
-		return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
-			       "(boot file names are printable ASCII)", v);
+		return cfg_bad(it,
+			       "'%.64s' has a space, control or non-ASCII character "
+			       "(boot file names are printable ASCII)",
+			       v);
 	for (p = v; p; p = strchr(p, '/')) {
 		p += *p == '/';
 		if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2]))
-			return cfg_bad(it, "'%.64s' has a '..' component (boot files are under "
-				       "tftp.root)", v);
+			return cfg_bad(it,
+				       "'%.64s' has a '..' component (boot files are under "
+				       "tftp.root)",
+				       v);
 	}
 	memcpy(it->field, v, n + 1);
 	return 0;
@@ -577,8 +603,10 @@ set_url(const struct item *it)
 		return cfg_bad(it, "the URL is %zu bytes long, at most %zu are allowed", n,
 			       it->def->size - 1);
 	if (!printable(v))
-		return cfg_bad(it, "'%.64s' has a space, control or non-ASCII character "
-			       "(percent-encode it)", v);
+		return cfg_bad(it,
+			       "'%.64s' has a space, control or non-ASCII character "
+			       "(percent-encode it)",
+			       v);
 	if (!v[skip] || v[skip] == '/')
 		return cfg_bad(it, "'%.64s' has no host", v);
 	memcpy(it->field, v, n + 1);
@@ -586,19 +614,19 @@ set_url(const struct item *it)
 }
 
 #define DF(f) .off = offsetof(struct rb_dhcp_cfg, f), .size = sizeof(((struct rb_dhcp_cfg *)0)->f)
-#define BOOT_FILE(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_boot_file, DF(boot[slot]) }
-#define BOOT_URL(slot, n) [B_FILE + (slot)] = { .name = n, .set = set_url, DF(boot[slot]) }
+#define BOOT_FILE(slot, n) [B_FILE + (slot)] = {.name = n, .set = set_boot_file, DF(boot[slot])}
+#define BOOT_URL(slot, n) [B_FILE + (slot)] = {.name = n, .set = set_url, DF(boot[slot])}
 static const struct key_def boot_keys[N_B] = {
-	[B_NEXT_SERVER] = { .name = "next_server", .set = set_host, DF(next_server) },
-	BOOT_FILE(RB_BOOT_BIOS, "bios"),
-	BOOT_FILE(RB_BOOT_EFI_IA32, "efi-ia32"),
-	BOOT_FILE(RB_BOOT_EFI_X64, "efi-x64"),
-	BOOT_FILE(RB_BOOT_EFI_ARM64, "efi-arm64"),
-	BOOT_URL(RB_BOOT_HTTP_X64, "http-x64"),
-	BOOT_URL(RB_BOOT_HTTP_ARM64, "http-arm64"),
-	[B_IPXE] = { .name = "ipxe_script", .set = set_url, DF(ipxe_script) },
+    [B_NEXT_SERVER] = {.name = "next_server", .set = set_host, DF(next_server)},
+    BOOT_FILE(RB_BOOT_BIOS, "bios"),
+    BOOT_FILE(RB_BOOT_EFI_IA32, "efi-ia32"),
+    BOOT_FILE(RB_BOOT_EFI_X64, "efi-x64"),
+    BOOT_FILE(RB_BOOT_EFI_ARM64, "efi-arm64"),
+    BOOT_URL(RB_BOOT_HTTP_X64, "http-x64"),
+    BOOT_URL(RB_BOOT_HTTP_ARM64, "http-arm64"),
+    [B_IPXE] = {.name = "ipxe_script", .set = set_url, DF(ipxe_script)},
 };
-static const struct map_def boot_map = { boot_keys, N_B, "dhcp.boot", "dhcp.boot" };
+static const struct map_def boot_map = {boot_keys, N_B, "dhcp.boot", "dhcp.boot"};
 
 static int
 set_boot(const struct item *it)
@@ -612,23 +640,24 @@ set_boot(const struct item *it)
 }
 
 static const struct key_def dhcp_keys[N_D] = {
-	[D_MODE] = { .name = "mode", .set = cfg_set_enum, DF(mode), .names = dhcp_modes,
-		     .expect = "server, proxy or off" },
-	[D_LEASE] = { .name = "lease_time", .set = cfg_set_uint, DF(lease_time), .min = 60,
-		      .max = 31536000 },
-	[D_OFFER] = { .name = "offer_time", .set = cfg_set_uint, DF(offer_time), .min = 5,
-		      .max = 3600 },
-	[D_DECLINE] = { .name = "decline_time", .set = cfg_set_uint, DF(decline_time),
-			.max = 86400 },
-	[D_RATE] = { .name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000 },
-	[D_DATABASE] = { .name = "database", .set = set_database, DF(database) },
-	[D_DNS] = { .name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1) },
-	[D_DOMAIN] = { .name = "domain", .set = set_domain, DF(domain) },
-	[D_SUBNETS] = { .name = "subnets", .set = set_subnets, .tree = true },
-	[D_RESV] = { .name = "reservations", .set = set_reservations, .tree = true },
-	[D_BOOT] = { .name = "boot", .set = set_boot, .tree = true },
+    [D_MODE] = {.name = "mode",
+		.set = cfg_set_enum,
+		DF(mode),
+		.names = dhcp_modes,
+		.expect = "server, proxy or off"},
+    [D_LEASE] =
+	{.name = "lease_time", .set = cfg_set_uint, DF(lease_time), .min = 60, .max = 31536000},
+    [D_OFFER] = {.name = "offer_time", .set = cfg_set_uint, DF(offer_time), .min = 5, .max = 3600},
+    [D_DECLINE] = {.name = "decline_time", .set = cfg_set_uint, DF(decline_time), .max = 86400},
+    [D_RATE] = {.name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000},
+    [D_DATABASE] = {.name = "database", .set = set_database, DF(database)},
+    [D_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1)},
+    [D_DOMAIN] = {.name = "domain", .set = set_domain, DF(domain)},
+    [D_SUBNETS] = {.name = "subnets", .set = set_subnets, .tree = true},
+    [D_RESV] = {.name = "reservations", .set = set_reservations, .tree = true},
+    [D_BOOT] = {.name = "boot", .set = set_boot, .tree = true},
 };
-static const struct map_def dhcp_map = { dhcp_keys, N_D, "dhcp", "section 'dhcp'" };
+static const struct map_def dhcp_map = {dhcp_keys, N_D, "dhcp", "section 'dhcp'"};
 
 int
 cfg_dhcp_walk(struct parse_ctx *ctx, const yaml_node_t *value)
@@ -671,7 +700,8 @@ check_proxy(struct parse_ctx *ctx)
 		;
 	at = dp->top[D_BOOT] ? dp->top_key[D_BOOT] : dp->top[D_MODE];
 	if (i == RB_BOOT_MAX && !d->ipxe_script[0])
-		return cfg_fail(ctx, at->start_mark, "dhcp.boot: proxy mode needs at least one "
+		return cfg_fail(ctx, at->start_mark,
+				"dhcp.boot: proxy mode needs at least one "
 				"boot file or URL (it answers PXE clients only)");
 	return 0;
 }
@@ -691,8 +721,10 @@ check_resv_addresses(struct parse_ctx *ctx)
 		for (j = 0; j < d->nb_subnets && !in_subnet(&d->subnets[j], ip); j++)
 			;
 		if (j == d->nb_subnets)
-			return cfg_fail(ctx, at->start_mark, "dhcp.reservations.address: %s is not "
-					"inside any of dhcp.subnets", ip_str(ip).s);
+			return cfg_fail(ctx, at->start_mark,
+					"dhcp.reservations.address: %s is not "
+					"inside any of dhcp.subnets",
+					ip_str(ip).s);
 		s = &d->subnets[j];
 		if (ip == s->net || ip == bcast_of(s))
 			return cfg_fail(ctx, at->start_mark,
@@ -705,9 +737,10 @@ check_resv_addresses(struct parse_ctx *ctx)
 					ip_str(ip).s);
 		for (k = 0; k < s->nb_routers; k++) {
 			if (ip == s->routers[k])
-				return cfg_fail(ctx, at->start_mark, "dhcp.reservations.address: "
-						"%s is a router of %s/%u", ip_str(ip).s,
-						ip_str(s->net).s, s->prefix_len);
+				return cfg_fail(ctx, at->start_mark,
+						"dhcp.reservations.address: "
+						"%s is a router of %s/%u",
+						ip_str(ip).s, ip_str(s->net).s, s->prefix_len);
 		}
 	}
 	return 0;
@@ -755,7 +788,7 @@ resv_sort_cmp(const void *a, const void *b, void *arg)
 static bool
 find_dup(const struct rb_dhcp_cfg *d, int key, uint32_t *idx, uint32_t *first, uint32_t *second)
 {
-	struct dup_sort ds = { d->resv, key };
+	struct dup_sort ds = {d->resv, key};
 	uint32_t i, n = 0, run = 0;
 	bool found = false;
 
@@ -786,8 +819,8 @@ find_dup(const struct rb_dhcp_cfg *d, int key, uint32_t *idx, uint32_t *first, u
 static int
 check_resv_dups(struct parse_ctx *ctx)
 {
-	static const char *const names[] = { [R_MAC] = "mac", [R_CLIENT_ID] = "client_id",
-					     [R_ADDRESS] = "address" };
+	static const char *const names[] = {
+	    [R_MAC] = "mac", [R_CLIENT_ID] = "client_id", [R_ADDRESS] = "address"};
 	const struct rb_dhcp_cfg *d = &ctx->cfg->dhcp;
 	uint32_t *idx, first = 0, second = UINT32_MAX;
 	const yaml_node_t *at, *prev;
@@ -807,8 +840,10 @@ check_resv_dups(struct parse_ctx *ctx)
 		return 0;
 	at = ctx->dhcp->resv[second].v[dup];
 	prev = ctx->dhcp->resv[first].v[dup];
-	return cfg_fail(ctx, at->start_mark, "dhcp.reservations.%s: %.64s is already reserved at "
-			"line %u", names[dup], (const char *)at->data.scalar.value, cfg_line(prev));
+	return cfg_fail(ctx, at->start_mark,
+			"dhcp.reservations.%s: %.64s is already reserved at "
+			"line %u",
+			names[dup], (const char *)at->data.scalar.value, cfg_line(prev));
 }
 
 int

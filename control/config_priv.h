@@ -31,13 +31,13 @@ struct key_def {
 	int sec;
 	const char *name;
 	int (*set)(const struct item *it);
-	size_t off, size;             /* the field written */
-	uint32_t min, max;            /* integer keys; list keys: entries */
+	size_t off, size;	      /* the field written */
+	uint32_t min, max;	      /* integer keys; list keys: entries */
 	const struct name_val *names; /* enumerated keys... */
-	const char *expect;           /* ...and their choices, for messages */
-	bool tree;                    /* set() takes any node (lists, mappings);
+	const char *expect;	      /* ...and their choices, for messages */
+	bool tree;		      /* set() takes any node (lists, mappings);
 				       * otherwise the value must be a single one */
-	size_t count_off;             /* address lists: their count's field */
+	size_t count_off;	      /* address lists: their count's field */
 };
 
 /* A mapping's key table, and how messages name the mapping. */
@@ -70,8 +70,8 @@ struct item {
 	const char *what; /* "section.key", for messages */
 	const yaml_node_t *node;
 	const char *val; /* the text of a single value; NULL for tree keys */
-	void *base;      /* the struct the mapping fills */
-	void *field;     /* def->off into base */
+	void *base;	 /* the struct the mapping fills */
+	void *field;	 /* def->off into base */
 };
 
 /* By yaml_node_type_t, for messages. */
@@ -79,7 +79,7 @@ extern const char *const cfg_kinds[4];
 
 /* Record an error at mark; returns -EINVAL for the caller to pass up. */
 int cfg_fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same at an item's value, prefixed with its "section.key: ". */
 int cfg_bad(const struct item *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An allocation failed: -ENOMEM, with no position. */

@@ -122,7 +122,8 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_ROUTERS, in->routers,
 				4u * in->nb_routers);
 		if (nb_dns)
-			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_DNS, dns, 4u * nb_dns);
+			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_DNS, dns,
+				4u * nb_dns);
 		if (domain[0])
 			put_opt(sm->opts, &sm->opts_len, sizeof(sm->opts), DHO_DOMAIN, domain,
 				strlen(domain));
@@ -132,7 +133,8 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 static int
 send_resv(struct dpchan *c, const struct rb_config *cfg)
 {
-	size_t sz = sizeof(struct rb_resv_batch) + RB_RESV_BATCH_MAX * sizeof(struct rb_dhcp_resv_msg);
+	size_t sz =
+	    sizeof(struct rb_resv_batch) + RB_RESV_BATCH_MAX * sizeof(struct rb_dhcp_resv_msg);
 	struct rb_resv_batch *b = calloc(1, sz);
 	unsigned i;
 	int ret = 0;
@@ -267,7 +269,8 @@ dhcp_ctl_api(void *arg, const char *path, const char *state, unsigned *status)
 	body = leasedb_json(dc->db, (uint32_t)time(NULL), state);
 	if (!body && errno == EINVAL) {
 		*status = 400;
-		return strdup("{\"error\": \"state must be bound, released, declined or expired\"}\n");
+		return strdup(
+		    "{\"error\": \"state must be bound, released, declined or expired\"}\n");
 	}
 	*status = 200;
 	return body;

@@ -26,7 +26,7 @@ struct dpchan {
 	bool reader_running;
 	pthread_mutex_t rlock;
 	pthread_cond_t rcond;
-	uint32_t want_seq;      /* the request being waited for */
+	uint32_t want_seq; /* the request being waited for */
 	bool have_reply, gone;
 	struct rb_stats reply;
 	dpchan_commit_fn on_commit;

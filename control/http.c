@@ -665,11 +665,10 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 		 */
 		ops[4].option = MHD_OPTION_THREAD_STACK_SIZE;
 		ops[4].value = 256 * 1024;
-		return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-						MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
-						extra_flags,
-					cfg->port, NULL, NULL, handle, h, MHD_OPTION_ARRAY, ops,
-					MHD_OPTION_END);
+		return MHD_start_daemon(
+		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+			extra_flags,
+		    cfg->port, NULL, NULL, handle, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	}
 	if (cfg->threads == 1) /* no pool: the polling thread does it all */
 		ops[4].option = MHD_OPTION_END;

@@ -31,11 +31,11 @@ typedef char *(*rb_api_fn)(void *arg, const char *path, const char *state, unsig
 
 struct rb_http_config {
 	const char *root;      /* directory served at / */
-	uint16_t port;         /* TCP port, on every address */
+	uint16_t port;	       /* TCP port, on every address */
 	unsigned threads;      /* 0: a thread per connection; N: a pool of N epoll threads */
 	rb_metrics_fn metrics; /* may be NULL */
 	void *metrics_arg;
-	rb_api_fn api;         /* may be NULL: /api/ is then 404 */
+	rb_api_fn api; /* may be NULL: /api/ is then 404 */
 	void *api_arg;
 };
 

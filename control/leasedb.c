@@ -35,9 +35,9 @@
 #define LEASEDB_BUSY_MS 5000
 
 static const char *const state_names[] = {
-	[RB_LEASE_FREE] = "free",	  [RB_LEASE_OFFERED] = "offered",
-	[RB_LEASE_BOUND] = "bound",	  [RB_LEASE_RELEASED] = "released",
-	[RB_LEASE_DECLINED] = "declined", [RB_LEASE_EXPIRED] = "expired",
+    [RB_LEASE_FREE] = "free",	      [RB_LEASE_OFFERED] = "offered",
+    [RB_LEASE_BOUND] = "bound",	      [RB_LEASE_RELEASED] = "released",
+    [RB_LEASE_DECLINED] = "declined", [RB_LEASE_EXPIRED] = "expired",
 };
 
 #define NB_STATES (sizeof(state_names) / sizeof(state_names[0]))
@@ -46,26 +46,26 @@ static const char *const state_names[] = {
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
 
 static const char SQL_SCHEMA[] =
-	"CREATE TABLE IF NOT EXISTS meta ("
-	" key TEXT PRIMARY KEY,"
-	" value INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);"
-	"CREATE TABLE IF NOT EXISTS leases ("
-	" ip INTEGER PRIMARY KEY," /* IPv4 address, host byte order */
-	" state INTEGER NOT NULL,"
-	" expires INTEGER NOT NULL,"
-	" updated INTEGER NOT NULL,"
-	" htype INTEGER NOT NULL,"
-	" hlen INTEGER NOT NULL,"
-	" chaddr BLOB,"
-	" client_key BLOB,"
-	" hostname TEXT);";
+    "CREATE TABLE IF NOT EXISTS meta ("
+    " key TEXT PRIMARY KEY,"
+    " value INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);"
+    "CREATE TABLE IF NOT EXISTS leases ("
+    " ip INTEGER PRIMARY KEY," /* IPv4 address, host byte order */
+    " state INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL,"
+    " htype INTEGER NOT NULL,"
+    " hlen INTEGER NOT NULL,"
+    " chaddr BLOB,"
+    " client_key BLOB,"
+    " hostname TEXT);";
 
 struct leasedb {
 	sqlite3 *db;
 	sqlite3_stmt *begin, *commit, *rollback;
 	sqlite3_stmt *upsert;
-	sqlite3_stmt *all;      /* every row, address order */
+	sqlite3_stmt *all;	/* every row, address order */
 	sqlite3_stmt *by_state; /* rows of one state, address order */
 	pthread_mutex_t lock;
 };
@@ -208,7 +208,8 @@ check_existing(sqlite3 *db, const char *path, char *msg, size_t cap)
 		goto db_error;
 	if (!tables)
 		return 0;
-	rc = query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+	rc = query_int(db,
+		       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
 		       &has_meta);
 	if (rc != SQLITE_ROW)
 		goto db_error;
@@ -217,13 +218,15 @@ check_existing(sqlite3 *db, const char *path, char *msg, size_t cap)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		goto db_error;
 	if (!has_meta || rc == SQLITE_DONE || version < 1) {
-		set_msg(msg, cap, "%s: not a lease database: an SQLite database without a schema version",
+		set_msg(msg, cap,
+			"%s: not a lease database: an SQLite database without a schema version",
 			path);
 		return -EINVAL;
 	}
 	if (version > LEASEDB_SCHEMA_VERSION) {
 		set_msg(msg, cap,
-			"%s: lease database schema version %lld is newer than this rackboot supports (%d)",
+			"%s: lease database schema version %lld is newer than this rackboot "
+			"supports (%d)",
 			path, (long long)version, LEASEDB_SCHEMA_VERSION);
 		return -ENOTSUP;
 	}
@@ -281,19 +284,19 @@ prepare_all(struct leasedb *h, const char *path, char *msg, size_t cap)
 		sqlite3_stmt **st;
 		const char *sql;
 	} list[] = {
-		{&h->begin, "BEGIN IMMEDIATE"},
-		{&h->commit, "COMMIT"},
-		{&h->rollback, "ROLLBACK"},
-		{&h->upsert, "INSERT OR REPLACE INTO leases (" LEASE_COLS
-			     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-		{&h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
-		{&h->by_state, "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
+	    {&h->begin, "BEGIN IMMEDIATE"},
+	    {&h->commit, "COMMIT"},
+	    {&h->rollback, "ROLLBACK"},
+	    {&h->upsert, "INSERT OR REPLACE INTO leases (" LEASE_COLS
+			 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+	    {&h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
+	    {&h->by_state, "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
-		if (sqlite3_prepare_v3(h->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT, list[i].st,
-				       NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(h->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       list[i].st, NULL) != SQLITE_OK) {
 			set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(h->db));
 			return -EIO;
 		}
@@ -344,7 +347,8 @@ leasedb_open(const char *path, char *msg, size_t cap)
 	if (rc != SQLITE_OK) {
 		int sys = h->db ? sqlite3_system_errno(h->db) : 0;
 
-		set_msg(msg, cap, "%s: %s", path, h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
+		set_msg(msg, cap, "%s: %s", path,
+			h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
 		ret = sys > 0 ? -sys : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 		goto fail;
 	}
@@ -433,7 +437,8 @@ bind_rec(sqlite3_stmt *st, const struct rb_lease_rec *r)
 		rc = sqlite3_bind_blob(st, 8, r->key, (int)kl, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 9, r->hostname,
-				       (int)strnlen(r->hostname, sizeof(r->hostname)), SQLITE_STATIC);
+				       (int)strnlen(r->hostname, sizeof(r->hostname)),
+				       SQLITE_STATIC);
 	return rc;
 }
 

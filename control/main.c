@@ -54,14 +54,15 @@ struct ctl {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
-		"  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
-		"      --check         validate the configuration and exit (0 ok, 2 bad)\n"
-		"      --dataplane P   the rackboot-dataplane binary to run\n"
-		"      --status        live status line on stderr (default when a tty)\n"
-		"      --no-status     no status line\n"
-		"      --status-every S  seconds between status lines when not a tty (default 10)\n");
+	fprintf(
+	    f,
+	    "usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
+	    "  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
+	    "      --check         validate the configuration and exit (0 ok, 2 bad)\n"
+	    "      --dataplane P   the rackboot-dataplane binary to run\n"
+	    "      --status        live status line on stderr (default when a tty)\n"
+	    "      --no-status     no status line\n"
+	    "      --status-every S  seconds between status lines when not a tty (default 10)\n");
 }
 
 /* The dataplane binary: explicit, then the build tree, then the install. */
@@ -79,10 +80,11 @@ find_dataplane(const char *given)
 		self[n] = '\0';
 		*strrchr(self, '/') = '\0';
 		if (snprintf(path, sizeof(path), "%s/../dataplane/rackboot-dataplane", self) <
-			    (int)sizeof(path) &&
+			(int)sizeof(path) &&
 		    access(path, X_OK) == 0)
 			return path;
-		if (snprintf(path, sizeof(path), "%s/rackboot-dataplane", self) < (int)sizeof(path) &&
+		if (snprintf(path, sizeof(path), "%s/rackboot-dataplane", self) <
+			(int)sizeof(path) &&
 		    access(path, X_OK) == 0)
 			return path;
 	}
@@ -135,11 +137,12 @@ eal_args(const struct rb_config *c, char *argv[], int max, char store[][64])
 	default:
 		use_huge = huge >= c->memory_mb;
 		if (!use_huge)
-			fprintf(stderr,
-				"rackboot: warning: %lu MB of hugepages free, %u MB wanted: running "
-				"the dataplane on ordinary pages (--no-huge). Fine for tests; for "
-				"speed reserve them: hugeadm --pool-pages-min 2MB:%u\n",
-				huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
+			fprintf(
+			    stderr,
+			    "rackboot: warning: %lu MB of hugepages free, %u MB wanted: running "
+			    "the dataplane on ordinary pages (--no-huge). Fine for tests; for "
+			    "speed reserve them: hugeadm --pool-pages-min 2MB:%u\n",
+			    huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
 	}
 #define ARG(...) (snprintf(store[n], 64, __VA_ARGS__), argv[n] = store[n], n++)
 	ARG("%s", strpbrk(c->lcores, "@(") ? "--lcores" : "-l");
@@ -289,7 +292,8 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 			reload_signal = 0;
 			fprintf(stderr, "\nrackboot: SIGHUP: reloading %s\n", ctl->cfg.tftp_root);
 			if (dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
-				fprintf(stderr, "rackboot: reload: the dataplane is not listening\n");
+				fprintf(stderr,
+					"rackboot: reload: the dataplane is not listening\n");
 		}
 		if (!dpchan_alive(ctl->dp, &status)) {
 			fprintf(stderr, "\nrackboot: the dataplane exited (%s %d); stopping\n",
@@ -307,7 +311,8 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 			double dt;
 
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			dt = (double)(t1.tv_sec - t0.tv_sec) +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 			rb_http_get_stats(ctl->http, &hnow);
 			rb_status_format(&now, &prev, dt, &hnow, &hprev, line, sizeof(line));
 			if (status_mode == 1)
@@ -328,15 +333,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'k'},
-		{"dataplane", required_argument, NULL, 'd'},
-		{"status", no_argument, NULL, 's'},
-		{"no-status", no_argument, NULL, 'n'},
-		{"status-every", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"dataplane", required_argument, NULL, 'd'},
+	    {"status", no_argument, NULL, 's'},
+	    {"no-status", no_argument, NULL, 'n'},
+	    {"status-every", required_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = "/etc/rackboot/rackboot.yaml", *dp_exe = NULL;
 	struct ctl ctl = {0};
@@ -394,7 +399,7 @@ main(int argc, char **argv)
 	if (check) {
 		printf("%s: ok (server %s/%u, port %s %s, http :%u from %s)\n", cfg_path, ip,
 		       ctl.cfg.prefix_len,
-		       ctl.cfg.port_mode == RB_PORT_AF_XDP	  ? "af_xdp"
+		       ctl.cfg.port_mode == RB_PORT_AF_XDP	? "af_xdp"
 		       : ctl.cfg.port_mode == RB_PORT_AF_PACKET ? "af_packet"
 								: "pci",
 		       ctl.cfg.port_mode == RB_PORT_PCI ? ctl.cfg.pci_addr : ctl.cfg.interface,
@@ -402,7 +407,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "rackboot: the dataplane needs root (DPDK, XDP, taps): run as root\n");
+		fprintf(stderr,
+			"rackboot: the dataplane needs root (DPDK, XDP, taps): run as root\n");
 		return 1;
 	}
 
@@ -441,7 +447,8 @@ main(int argc, char **argv)
 			ctl.cfg.dhcp.nb_subnets, ctl.cfg.dhcp.nb_resv, ctl.dhcp.loaded,
 			ctl.cfg.dhcp.database);
 	else if (ctl.cfg.dhcp.mode == RB_DHCP_PROXY)
-		fprintf(stderr, "rackboot: proxyDHCP: answering PXE clients only (ports 67, 4011)\n");
+		fprintf(stderr,
+			"rackboot: proxyDHCP: answering PXE clients only (ports 67, 4011)\n");
 	else
 		fprintf(stderr, "rackboot: dhcp off (no dhcp section in the config)\n");
 	fprintf(stderr,
@@ -479,13 +486,13 @@ main(int argc, char **argv)
 		}
 	}
 	hc = (struct rb_http_config){
-		.root = ctl.cfg.http_root,
-		.port = ctl.cfg.http_port,
-		.threads = ctl.cfg.http_threads,
-		.metrics = metrics_cb,
-		.metrics_arg = &ctl,
-		.api = dhcp_ctl_api,
-		.api_arg = &ctl.dhcp,
+	    .root = ctl.cfg.http_root,
+	    .port = ctl.cfg.http_port,
+	    .threads = ctl.cfg.http_threads,
+	    .metrics = metrics_cb,
+	    .metrics_arg = &ctl,
+	    .api = dhcp_ctl_api,
+	    .api_arg = &ctl.dhcp,
 	};
 	ctl.http = rb_http_start(&hc);
 	if (!ctl.http)

@@ -105,8 +105,8 @@ addr_request(int type, const char *ifname, uint32_t ip, uint8_t prefix_len)
 		return -ENODEV;
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
 	req.nh.nlmsg_type = (uint16_t)type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-			     (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	req.nh.nlmsg_flags =
+	    NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	req.nh.nlmsg_seq = 1;
 	req.ifa.ifa_family = AF_INET;
 	req.ifa.ifa_prefixlen = prefix_len;
@@ -159,9 +159,9 @@ netif_addr_del(const char *ifname, uint32_t ip, uint8_t prefix_len)
 
 /* {family, knob, quiet value} under /proc/sys/net/<family>/conf/<if>/ */
 static const char *const quiet_knobs[3][3] = {
-	{"ipv4", "rp_filter", "1"},
-	{"ipv4", "arp_ignore", "8"},
-	{"ipv6", "disable_ipv6", "1"},
+    {"ipv4", "rp_filter", "1"},
+    {"ipv4", "arp_ignore", "8"},
+    {"ipv6", "disable_ipv6", "1"},
 };
 
 static int
@@ -191,8 +191,8 @@ netif_quiet(const char *ifname, struct netif_saved *saved)
 	memset(saved, 0, sizeof(*saved));
 	snprintf(saved->ifname, sizeof(saved->ifname), "%s", ifname);
 	for (i = 0; i < 3; i++) {
-		ret = sysctl_rw(quiet_knobs[i], ifname, saved->values[i],
-				sizeof(saved->values[i]), quiet_knobs[i][2]);
+		ret = sysctl_rw(quiet_knobs[i], ifname, saved->values[i], sizeof(saved->values[i]),
+				quiet_knobs[i][2]);
 		if (ret == -ENOENT && i == 2)
 			continue; /* IPv6 not built in: nothing to silence */
 		if (ret < 0)

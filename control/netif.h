@@ -17,8 +17,6 @@ int netif_up(const char *ifname, uint16_t mtu);
 int netif_addr_ensure(const char *ifname, uint32_t ip, uint8_t prefix_len, bool *added);
 int netif_addr_del(const char *ifname, uint32_t ip, uint8_t prefix_len);
 
-
-
 /*
  * A packet-socket port (af_packet) shares its interface with the kernel,
  * which would answer ARP and ping for the server address a second time

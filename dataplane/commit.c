@@ -47,9 +47,9 @@ dp_commit_init(struct dp *d, char *msg, size_t cap)
 		struct worker *wk = &d->workers[w];
 
 		snprintf(name, sizeof(name), "rb_commit%u", w);
-		wk->commit_ring = rte_ring_create_elem(name, sizeof(struct rb_lease_rec),
-						       DP_COMMIT_RING, (int)rte_socket_id(),
-						       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		wk->commit_ring =
+		    rte_ring_create_elem(name, sizeof(struct rb_lease_rec), DP_COMMIT_RING,
+					 (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		wk->held = rte_zmalloc("rb_held", DP_HELD_MAX * sizeof(*wk->held), 0);
 		if (!wk->commit_ring || !wk->held)
 			goto nomem;

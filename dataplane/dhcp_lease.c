@@ -40,8 +40,8 @@ lease_table_init(struct lease_table *t, const struct rb_dhcp_subnet_msg *subnets
 		sn->hi = ntohl(subnets[s].pool_hi);
 		sn->base = n;
 		size = (subnets[s].pool_lo || subnets[s].pool_hi) && sn->lo <= sn->hi
-			       ? sn->hi - sn->lo + 1
-			       : 0;
+			   ? sn->hi - sn->lo + 1
+			   : 0;
 		if (!size) {
 			sn->lo = 1;
 			sn->hi = 0;
@@ -251,8 +251,8 @@ lease_table_index(struct lease_table *t)
 }
 
 uint32_t
-lease_resv_for(const struct lease_table *t, const uint8_t *cid, size_t cid_len,
-	       const uint8_t *mac, uint8_t hlen)
+lease_resv_for(const struct lease_table *t, const uint8_t *cid, size_t cid_len, const uint8_t *mac,
+	       uint8_t hlen)
 {
 	uint8_t key[17];
 	uint32_t s = LEASE_NONE;

@@ -25,14 +25,14 @@
 #define LEASE_NONE UINT32_MAX
 
 struct lease {
-	uint32_t ip;      /* network byte order */
+	uint32_t ip;	  /* network byte order */
 	uint32_t expires; /* offered: hold end; bound: lease end; declined: quarantine end */
-	uint32_t next;    /* key hash chain */
+	uint32_t next;	  /* key hash chain */
 	uint16_t subnet;
-	uint8_t state;    /* enum rb_lease_state */
-	uint8_t key_len;  /* 0: no client attached */
+	uint8_t state;	 /* enum rb_lease_state */
+	uint8_t key_len; /* 0: no client attached */
 	uint8_t htype, hlen;
-	bool reserved;    /* reservation slot, or a pool address a reservation took */
+	bool reserved; /* reservation slot, or a pool address a reservation took */
 	bool in_freeq;
 	uint8_t chaddr[16];
 	uint8_t key[RB_CLIENT_KEY_MAX];
@@ -40,12 +40,12 @@ struct lease {
 };
 
 struct lease_subnet {
-	uint32_t net, mask;        /* network byte order */
-	uint32_t lo, hi;           /* pool, host byte order, inclusive; lo > hi: none */
-	uint32_t base;             /* index of the first pool slot */
-	uint32_t *fq;              /* free FIFO of slot indices, capacity hi - lo + 1 */
+	uint32_t net, mask; /* network byte order */
+	uint32_t lo, hi;    /* pool, host byte order, inclusive; lo > hi: none */
+	uint32_t base;	    /* index of the first pool slot */
+	uint32_t *fq;	    /* free FIFO of slot indices, capacity hi - lo + 1 */
 	uint32_t fq_head, fq_count, fq_cap;
-	uint32_t last_sweep;       /* unix second of the last expiry sweep */
+	uint32_t last_sweep; /* unix second of the last expiry sweep */
 };
 
 struct resv_ent {
@@ -57,7 +57,7 @@ struct resv_ent {
 struct lease_table {
 	struct lease *slots;
 	uint32_t nb_slots, nb_pool;
-	uint32_t *buckets; /* key hash -> first slot */
+	uint32_t *buckets;   /* key hash -> first slot */
 	uint32_t nb_buckets; /* power of two */
 	struct lease_subnet subnets[RB_DHCP_MAX_SUBNETS];
 	unsigned nb_subnets;

@@ -18,8 +18,8 @@
 #define RATE_SLOTS 4096
 
 int
-dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server_ip,
-	   uint16_t mtu, char *msg, size_t cap)
+dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server_ip, uint16_t mtu,
+	   char *msg, size_t cap)
 {
 	unsigned s;
 	int ret;
@@ -27,8 +27,8 @@ dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
 	d->server_ip = server_ip;
-	d->max_payload = mtu > 28 && mtu - 28 < DHCPD_MAX_PAYLOAD ? (uint16_t)(mtu - 28)
-								 : DHCPD_MAX_PAYLOAD;
+	d->max_payload =
+	    mtu > 28 && mtu - 28 < DHCPD_MAX_PAYLOAD ? (uint16_t)(mtu - 28) : DHCPD_MAX_PAYLOAD;
 	if (cfg->nb_subnets > RB_DHCP_MAX_SUBNETS) {
 		snprintf(msg, cap, "dhcp: %u subnets, at most %d", cfg->nb_subnets,
 			 RB_DHCP_MAX_SUBNETS);
@@ -121,9 +121,9 @@ sanitize_hostname(const struct dhcp_opts *o, char *out, size_t cap)
 		if (c == 0)
 			break;
 		out[j++] = (char)(((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') ||
-						  c == '-' || c == '.'
-					  ? c
-					  : '_');
+					  c == '-' || c == '.'
+				      ? c
+				      : '_');
 	}
 	out[j] = '\0';
 }
@@ -132,13 +132,19 @@ static int
 boot_slot(int arch)
 {
 	switch (arch) {
-	case 0: return RB_BOOT_BIOS;
-	case 6: return RB_BOOT_EFI_IA32;
+	case 0:
+		return RB_BOOT_BIOS;
+	case 6:
+		return RB_BOOT_EFI_IA32;
 	case 7:
-	case 9: return RB_BOOT_EFI_X64;
-	case 11: return RB_BOOT_EFI_ARM64;
-	case 16: return RB_BOOT_HTTP_X64;
-	case 19: return RB_BOOT_HTTP_ARM64;
+	case 9:
+		return RB_BOOT_EFI_X64;
+	case 11:
+		return RB_BOOT_EFI_ARM64;
+	case 16:
+		return RB_BOOT_HTTP_X64;
+	case 19:
+		return RB_BOOT_HTTP_ARM64;
 	}
 	return -1;
 }
@@ -154,7 +160,7 @@ add_boot(struct dhcpd *d, const struct dhcp_msg *m, struct dhcp_hdr *h, struct d
 	 uint64_t *cnt)
 {
 	static const uint8_t pxe_vendor[] = {6, 1, 8, 255}; /* PXE_DISCOVERY_CONTROL = 8 */
-	static const uint8_t ipxe_opts[] = {176, 1, 1};     /* no-pxedhcp */
+	static const uint8_t ipxe_opts[] = {176, 1, 1};	    /* no-pxedhcp */
 	bool pxe = dhcp_vendor_class_is(&m->o, "PXEClient");
 	bool http = dhcp_vendor_class_is(&m->o, "HTTPClient");
 	bool ipxe = dhcp_is_ipxe(&m->o);
@@ -236,10 +242,10 @@ build_reply(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m
 	    struct dhcp_hdr *h, struct dhcp_opts *o, struct dhcpd_out *out, uint64_t *drops)
 {
 	static const uint8_t head[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME, DHO_T1, DHO_T2};
-	static const uint8_t tail[] = {DHO_SUBNET_MASK, DHO_ROUTERS,  DHO_DNS,       DHO_DOMAIN,
-				       DHO_BROADCAST,   DHO_HOSTNAME, DHO_TFTP_SERVER, DHO_BOOTFILE,
-				       DHO_VENDOR_CLASS, DHO_VENDOR,  DHO_CLIENT_UUID, DHO_IPXE,
-				       DHO_MESSAGE};
+	static const uint8_t tail[] = {
+	    DHO_SUBNET_MASK, DHO_ROUTERS,     DHO_DNS,	    DHO_DOMAIN,	      DHO_BROADCAST,
+	    DHO_HOSTNAME,    DHO_TFTP_SERVER, DHO_BOOTFILE, DHO_VENDOR_CLASS, DHO_VENDOR,
+	    DHO_CLIENT_UUID, DHO_IPXE,	      DHO_MESSAGE};
 	uint8_t order[sizeof(head) + 256 + sizeof(tail) + 1], seen[32] = {0};
 	struct dhcp_build_stats st;
 	size_t n = 0, i, prl_len, maxsz = d->max_payload;
@@ -286,8 +292,7 @@ build_reply(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m
 
 /* Start a reply of this type with the options every reply carries. */
 static void
-begin(struct dhcpd *d, struct dhcp_hdr *h, struct dhcp_opts *o, struct dhcpd_out *out,
-      uint8_t type)
+begin(struct dhcpd *d, struct dhcp_hdr *h, struct dhcp_opts *o, struct dhcpd_out *out, uint8_t type)
 {
 	memset(h, 0, sizeof(*h));
 	dhcp_opts_init(o);
@@ -354,8 +359,8 @@ bind_lease(struct dhcpd *d, uint32_t slot, const struct dhcp_msg *m, const uint8
 /* The slot this client may have for addr: its reservation, its own lease,
  * or a free pool address. LEASE_NONE when it belongs to someone else. */
 static uint32_t
-slot_for(struct dhcpd *d, const struct dhcp_msg *m, const uint8_t *key, size_t klen,
-	 uint32_t resv, uint32_t addr, uint32_t now)
+slot_for(struct dhcpd *d, const struct dhcp_msg *m, const uint8_t *key, size_t klen, uint32_t resv,
+	 uint32_t addr, uint32_t now)
 {
 	uint32_t slot;
 	struct lease *l;
@@ -408,9 +413,9 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 		/* Its current or last address, then the one it asks for,
 		 * then the least recently freed. */
 		slot = lease_by_key(&d->t, key, klen);
-		if (slot != LEASE_NONE && (d->t.slots[slot].reserved ||
-					   d->t.slots[slot].subnet != s ||
-					   d->t.slots[slot].state == RB_LEASE_DECLINED))
+		if (slot != LEASE_NONE &&
+		    (d->t.slots[slot].reserved || d->t.slots[slot].subnet != s ||
+		     d->t.slots[slot].state == RB_LEASE_DECLINED))
 			slot = LEASE_NONE;
 		if (slot != LEASE_NONE && d->t.slots[slot].state != RB_LEASE_BOUND &&
 		    d->t.slots[slot].state != RB_LEASE_OFFERED &&
@@ -555,7 +560,8 @@ proxy(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, stru
 	struct dhcp_hdr h;
 	struct dhcp_opts o;
 
-	if (!dhcp_vendor_class_is(&m->o, "PXEClient") && !dhcp_vendor_class_is(&m->o, "HTTPClient")) {
+	if (!dhcp_vendor_class_is(&m->o, "PXEClient") &&
+	    !dhcp_vendor_class_is(&m->o, "HTTPClient")) {
 		drops[RB_DROP_dhcp_not_pxe]++;
 		return DHCPD_DROP;
 	}
@@ -578,9 +584,9 @@ dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out, 
 	     uint64_t *drops)
 {
 	static const enum rb_counter rx[] = {
-		[DHCPDISCOVER] = RB_CNT_dhcp_discover, [DHCPREQUEST] = RB_CNT_dhcp_request,
-		[DHCPDECLINE] = RB_CNT_dhcp_decline,   [DHCPRELEASE] = RB_CNT_dhcp_release,
-		[DHCPINFORM] = RB_CNT_dhcp_inform,
+	    [DHCPDISCOVER] = RB_CNT_dhcp_discover, [DHCPREQUEST] = RB_CNT_dhcp_request,
+	    [DHCPDECLINE] = RB_CNT_dhcp_decline,   [DHCPRELEASE] = RB_CNT_dhcp_release,
+	    [DHCPINFORM] = RB_CNT_dhcp_inform,
 	};
 	struct dhcp_msg m;
 	uint8_t key[RB_CLIENT_KEY_MAX];

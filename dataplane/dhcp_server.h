@@ -33,7 +33,7 @@ struct dhcpd {
 	struct dhcp_opts *subnet_opts; /* [nb_subnets], decoded from the config blobs */
 	struct rate_slot {
 		uint32_t sec, count;
-	} *rate;
+	} * rate;
 	uint32_t rate_mask;
 };
 
@@ -61,10 +61,10 @@ struct dhcpd_out {
 };
 
 enum dhcpd_verdict {
-	DHCPD_DROP = 0,     /* a drop counter says why */
-	DHCPD_SEND,         /* send now (OFFER, NAK, INFORM's ACK, proxy replies) */
-	DHCPD_COMMIT_SEND,  /* send only once rec is committed (ACK) */
-	DHCPD_COMMIT,       /* commit rec, nothing to send (RELEASE, DECLINE) */
+	DHCPD_DROP = 0,	   /* a drop counter says why */
+	DHCPD_SEND,	   /* send now (OFFER, NAK, INFORM's ACK, proxy replies) */
+	DHCPD_COMMIT_SEND, /* send only once rec is committed (ACK) */
+	DHCPD_COMMIT,	   /* commit rec, nothing to send (RELEASE, DECLINE) */
 };
 
 /*

@@ -31,7 +31,7 @@
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
 #define DP_BURST 32
-#define DP_MAX_PINS 8 /* cache generations one worker may still send from */
+#define DP_MAX_PINS 8	    /* cache generations one worker may still send from */
 #define DP_COMMIT_RING 8192 /* lease records a worker may have waiting */
 #define DP_HELD_MAX 2048    /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
@@ -53,10 +53,10 @@ struct ext_pin;
 
 struct worker {
 	unsigned lcore_id;
-	uint16_t index;        /* 0..nb_workers-1, also its TX queue on every port */
-	uint16_t nb_rxq;       /* provisioning port RX queues this worker polls */
+	uint16_t index;	 /* 0..nb_workers-1, also its TX queue on every port */
+	uint16_t nb_rxq; /* provisioning port RX queues this worker polls */
 	uint16_t rxq[DP_MAX_QUEUES];
-	bool polls_exception;  /* drains exception RX queue `index` (tap mode) */
+	bool polls_exception; /* drains exception RX queue `index` (tap mode) */
 	uint64_t counters[RB_CNT_MAX];
 	uint64_t drops[RB_DROP_MAX];
 	/* Group commit. commit_ring: worker enqueues, main lcore dequeues.
@@ -67,7 +67,7 @@ struct worker {
 	uint64_t committed_seq;
 	struct held_ack *held; /* FIFO, worker rw */
 	uint32_t held_head, held_n;
-	struct dhcpd_out dout; /* scratch for one reply */
+	struct dhcpd_out dout;	 /* scratch for one reply */
 	struct tftp_server tftp; /* this worker's TFTP sessions and timers */
 	/* A new cache generation for this worker to switch to: main lcore
 	 * stores it (with a reference for the worker), worker takes it. */
@@ -109,18 +109,18 @@ struct dp {
 	 * (main lcore publishes; sessions pin theirs with ic_get). */
 	struct image_cache *cache;
 	struct ic_stats cache_stats;
-	uint64_t cache_generation;      /* 1 at start, +1 per published reload */
+	uint64_t cache_generation; /* 1 at start, +1 per published reload */
 	uint64_t cache_reload_failed;
 	/* A reload runs on its own thread (loading can take seconds; the
 	 * main lcore keeps serving the channel and the commit path). */
 	pthread_t loader;
-	int loader_state;               /* enum: 0 idle, 1 loading, 2 done (atomic) */
-	struct image_cache *loaded;     /* loader's result, NULL on failure */
+	int loader_state;	    /* enum: 0 idle, 1 loading, 2 done (atomic) */
+	struct image_cache *loaded; /* loader's result, NULL on failure */
 	struct ic_stats loaded_stats;
 	char loader_msg[256];
 	uint64_t tsc_per_us;
-	bool tx_multiseg;              /* the port transmits chained mbufs */
-	struct rte_mempool *ext_pool;  /* data-less mbufs for zero-copy blocks */
+	bool tx_multiseg;	      /* the port transmits chained mbufs */
+	struct rte_mempool *ext_pool; /* data-less mbufs for zero-copy blocks */
 	/* Main lcore's own counters (lease batches), summed into stats. */
 	uint64_t main_counters[RB_CNT_MAX];
 };

@@ -56,12 +56,12 @@ struct walk {
 	struct image_cache *ic;
 	struct ic_stats *st;
 	int root_fd;
-	char *root_real;         /* set when openat2() is unavailable */
-	uint64_t left;           /* of max_bytes */
-	struct ino_slot *inos;   /* files loaded, by inode: links share them */
+	char *root_real;       /* set when openat2() is unavailable */
+	uint64_t left;	       /* of max_bytes */
+	struct ino_slot *inos; /* files loaded, by inode: links share them */
 	size_t ino_mask, ino_used;
 	struct stat up[IC_MAX_DEPTH + 1]; /* the directories being walked, root first */
-	char rel[IC_NAME_MAX + 1];        /* the current path under the root */
+	char rel[IC_NAME_MAX + 1];	  /* the current path under the root */
 };
 
 /* --- checksums ------------------------------------------------------------ */
@@ -96,8 +96,8 @@ csum_fill(struct ic_file *f)
 
 	f->csum[0] = 0;
 	for (i = 0; i < n; i++)
-		f->csum[i + 1] = add32(f->csum[i],
-				       (uint32_t)sum_words(f->data + i * IC_CSUM_STRIDE, IC_CSUM_STRIDE));
+		f->csum[i + 1] = add32(
+		    f->csum[i], (uint32_t)sum_words(f->data + i * IC_CSUM_STRIDE, IC_CSUM_STRIDE));
 }
 
 /* The word sum of data[0 .. x), modulo 2^32 - 1. */
@@ -143,7 +143,8 @@ ic_csum_range(const struct ic_file *f, uint64_t off, uint32_t len)
 	s = (d & 0xffff) + (d >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	if (s == 0 || s == 0xffff) {
-		zero = len <= EXACT_MAX ? (d == 0 || d == 0xffffffff) : all_zero(f->data + off, len);
+		zero =
+		    len <= EXACT_MAX ? (d == 0 || d == 0xffffffff) : all_zero(f->data + off, len);
 		s = zero ? 0 : 0xffff;
 	}
 	return (uint16_t)(off & 1 ? (s >> 8 | s << 8) : s);
@@ -663,7 +664,8 @@ walk_dir(struct walk *w, size_t len, int depth)
 		goto fail;
 	}
 	for (i = 0; i < depth; i++) {
-		if (w->up[i].st_dev == w->up[depth].st_dev && w->up[i].st_ino == w->up[depth].st_ino) {
+		if (w->up[i].st_dev == w->up[depth].st_dev &&
+		    w->up[i].st_ino == w->up[depth].st_ino) {
 			w->st->skipped_loop++;
 			close(fd);
 			return 0;

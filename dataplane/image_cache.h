@@ -36,11 +36,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IC_NAME_MAX 255        /* longest name (TFTP_FILENAME_MAX) */
-#define IC_MAX_DEPTH 16        /* directory levels below the root that are walked */
+#define IC_NAME_MAX 255		  /* longest name (TFTP_FILENAME_MAX) */
+#define IC_MAX_DEPTH 16		  /* directory levels below the root that are walked */
 #define IC_MAX_ENTRIES (1u << 20) /* files and directories in one generation */
-#define IC_DATA_ALIGN 64       /* alignment of ic_file.data */
-#define IC_CSUM_STRIDE 64      /* bytes between two ic_file.csum entries */
+#define IC_DATA_ALIGN 64	  /* alignment of ic_file.data */
+#define IC_CSUM_STRIDE 64	  /* bytes between two ic_file.csum entries */
 
 /*
  * Where a generation's memory comes from. alloc() returns size bytes aligned
@@ -56,19 +56,19 @@ struct ic_alloc {
 
 /* What ic_load() found. Every entry it did not index is in one skipped_*. */
 struct ic_stats {
-	uint64_t files;           /* names of regular files indexed, aliases included */
-	uint64_t aliases;         /* of which share the data of another (links) */
-	uint64_t dirs;            /* directories indexed, the root not counted */
-	uint64_t bytes;           /* file data held, aliases counted once */
+	uint64_t files;		  /* names of regular files indexed, aliases included */
+	uint64_t aliases;	  /* of which share the data of another (links) */
+	uint64_t dirs;		  /* directories indexed, the root not counted */
+	uint64_t bytes;		  /* file data held, aliases counted once */
 	uint64_t skipped_outside; /* a symlink resolving outside the root */
 	uint64_t skipped_special; /* device, fifo, socket */
 	uint64_t skipped_too_big; /* larger than what was left of max_bytes */
-	uint64_t skipped_deep;    /* a directory more than IC_MAX_DEPTH levels down */
-	uint64_t skipped_loop;    /* a directory symlink to one of its ancestors */
-	uint64_t skipped_name;    /* path longer than IC_NAME_MAX, or a name holding a
+	uint64_t skipped_deep;	  /* a directory more than IC_MAX_DEPTH levels down */
+	uint64_t skipped_loop;	  /* a directory symlink to one of its ancestors */
+	uint64_t skipped_name;	  /* path longer than IC_NAME_MAX, or a name holding a
 				   * control byte or '\\': no request could reach it */
-	uint64_t skipped_limit;   /* past IC_MAX_ENTRIES */
-	uint64_t skipped_error;   /* could not be opened or read (dangling symlink,
+	uint64_t skipped_limit;	  /* past IC_MAX_ENTRIES */
+	uint64_t skipped_error;	  /* could not be opened or read (dangling symlink,
 				   * permissions, symlink loop, file shrank) */
 };
 
@@ -86,8 +86,8 @@ struct ic_file {
 	 * Use ic_csum_range() rather than reading it.
 	 */
 	uint32_t *csum;
-	uint32_t refs;  /* names in the index that point here */
-	uint8_t virt;   /* 1: from ic_add_virtual() */
+	uint32_t refs;		    /* names in the index that point here */
+	uint8_t virt;		    /* 1: from ic_add_virtual() */
 	char path[IC_NAME_MAX + 1]; /* under the root, the first name it was found under */
 };
 

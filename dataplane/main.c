@@ -155,7 +155,8 @@ receive_setup(char *msg, size_t cap)
 		}
 		switch (t) {
 		case RB_MSG_DHCP_CONFIG:
-			ret = dhcpd_init(&dp.dhcp, &pl.dhcp, dp.cfg.server_ip, dp.cfg.mtu, msg, cap);
+			ret =
+			    dhcpd_init(&dp.dhcp, &pl.dhcp, dp.cfg.server_ip, dp.cfg.mtu, msg, cap);
 			if (ret < 0)
 				return ret;
 			have_dhcp = true;
@@ -277,8 +278,10 @@ reload_poll(void)
 	__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
 	if (!dp.loaded) {
 		dp.cache_reload_failed++;
-		fprintf(stderr, "rackboot-dataplane: tftp reload failed, still serving generation %"
-			PRIu64 ": %s\n", dp.cache_generation, dp.loader_msg);
+		fprintf(stderr,
+			"rackboot-dataplane: tftp reload failed, still serving generation %" PRIu64
+			": %s\n",
+			dp.cache_generation, dp.loader_msg);
 		return;
 	}
 	for (w = 0; w < dp.nb_workers; w++) {
@@ -292,7 +295,8 @@ reload_poll(void)
 	dp.loaded = NULL;
 	ic_put(old);
 	dp.cache_generation++;
-	fprintf(stderr, "rackboot-dataplane: tftp reload: generation %" PRIu64 ", %" PRIu64
+	fprintf(stderr,
+		"rackboot-dataplane: tftp reload: generation %" PRIu64 ", %" PRIu64
 		" file(s), %.1f MB; transfers under way finish on the previous one\n",
 		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6);
 }
@@ -303,27 +307,27 @@ tftp_setup(char *msg, size_t cap)
 {
 	struct ic_alloc a;
 	struct tftpd_cfg tc = {
-		.mtu = dp.cfg.mtu,
-		.port_lo = dp.cfg.session_port_lo,
-		.port_hi = dp.cfg.session_port_hi,
-		.max_window = dp.cfg.tftp_max_window,
-		.max_sessions = dp.cfg.tftp_max_sessions,
-		.max_retries = dp.cfg.tftp_retries,
-		.rto_min_us = 10000,
-		/* Until the first ACK gives an RTT: 200 busy clients can take
-		 * over 200 ms to ACK an OACK, and atftp aborts on an OACK it
-		 * gets twice. */
-		.rto_init_us = 1000000,
-		.rto_max_us = 2000000,
-		.give_up_us = 15000000,
-		.oack_wait_us = 6000000,
-		.mc_group = dp.cfg.mc_group,
-		.mc_port = dp.cfg.mc_port,
-		.mc_streams = dp.cfg.mc_streams,
-		.mc_members = dp.cfg.mc_clients,
-		.mc_window = dp.cfg.mc_window,
-		.mtftp_group = dp.cfg.mtftp_group,
-		.mtftp_cport = dp.cfg.mtftp_client_port,
+	    .mtu = dp.cfg.mtu,
+	    .port_lo = dp.cfg.session_port_lo,
+	    .port_hi = dp.cfg.session_port_hi,
+	    .max_window = dp.cfg.tftp_max_window,
+	    .max_sessions = dp.cfg.tftp_max_sessions,
+	    .max_retries = dp.cfg.tftp_retries,
+	    .rto_min_us = 10000,
+	    /* Until the first ACK gives an RTT: 200 busy clients can take
+	     * over 200 ms to ACK an OACK, and atftp aborts on an OACK it
+	     * gets twice. */
+	    .rto_init_us = 1000000,
+	    .rto_max_us = 2000000,
+	    .give_up_us = 15000000,
+	    .oack_wait_us = 6000000,
+	    .mc_group = dp.cfg.mc_group,
+	    .mc_port = dp.cfg.mc_port,
+	    .mc_streams = dp.cfg.mc_streams,
+	    .mc_members = dp.cfg.mc_clients,
+	    .mc_window = dp.cfg.mc_window,
+	    .mtftp_group = dp.cfg.mtftp_group,
+	    .mtftp_cport = dp.cfg.mtftp_client_port,
 	};
 	uint16_t w;
 	int ret;
@@ -350,11 +354,11 @@ tftp_setup(char *msg, size_t cap)
 			char name[RTE_RING_NAMESIZE];
 
 			snprintf(name, sizeof(name), "rb_tftp_in%u", w);
-			dp.workers[w].tftp_in = rte_ring_create(name, 4096,
-								rte_eth_dev_socket_id(dp.port_id),
-								RING_F_SC_DEQ);
+			dp.workers[w].tftp_in = rte_ring_create(
+			    name, 4096, rte_eth_dev_socket_id(dp.port_id), RING_F_SC_DEQ);
 			if (!dp.workers[w].tftp_in) {
-				snprintf(msg, cap, "tftp: no memory for worker %u's handoff ring", w);
+				snprintf(msg, cap, "tftp: no memory for worker %u's handoff ring",
+					 w);
 				return -ENOMEM;
 			}
 		}
@@ -372,8 +376,8 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"channel-fd", required_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0},
+	    {"channel-fd", required_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -484,7 +488,8 @@ main(int argc, char **argv)
 	}
 
 	dp.nb_workers = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		if (dp.nb_workers == DP_MAX_WORKERS)
 			break;
 		dp.workers[dp.nb_workers].lcore_id = lcore;

@@ -61,7 +61,7 @@ port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t mtu, struct
 	if (nb_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		    (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
 	conf.rxmode.mtu = mtu;
 	/* Chained mbufs let TFTP send a block straight out of the image
@@ -75,8 +75,8 @@ port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t mtu, struct
 	if (ret < 0)
 		goto fail;
 	for (q = 0; q < nb_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port), NULL,
-					     mp);
+		ret =
+		    rte_eth_rx_queue_setup(port, q, RX_DESC, rte_eth_dev_socket_id(port), NULL, mp);
 		if (ret < 0)
 			goto fail;
 	}
@@ -122,10 +122,11 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 	uint16_t nb_txq = d->nb_workers;
 	int ret;
 
-	d->pool = rte_pktmbuf_pool_create("rb_mbufs", c->mbufs, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	d->pool = rte_pktmbuf_pool_create("rb_mbufs", c->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  rte_socket_id());
 	if (d->pool == NULL) {
-		snprintf(msg, cap, "cannot create a pool of %u mbufs: %s (raise dataplane.memory_mb)",
+		snprintf(msg, cap,
+			 "cannot create a pool of %u mbufs: %s (raise dataplane.memory_mb)",
 			 c->mbufs, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
@@ -135,8 +136,8 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 		snprintf(name, sizeof(name), "net_af_xdp_%s", c->interface);
 		snprintf(devargs, sizeof(devargs),
 			 "%s,iface=%s,start_queue=0,queue_count=%u,busy_budget=0%s%s", name,
-			 c->interface,
-			 c->queues, c->exception_mode == RB_EXC_XDP ? ",xdp_prog=" : "",
+			 c->interface, c->queues,
+			 c->exception_mode == RB_EXC_XDP ? ",xdp_prog=" : "",
 			 c->exception_mode == RB_EXC_XDP ? c->xdp_prog : "");
 		/* busy_budget=0: no preferred busy polling. With it the PMD makes
 		 * a recvfrom() syscall on every empty poll, which on a small box
@@ -146,9 +147,10 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 		break;
 	case RB_PORT_AF_PACKET:
 		snprintf(name, sizeof(name), "net_af_packet_%s", c->interface);
-		snprintf(devargs, sizeof(devargs),
-			 "%s,iface=%s,qpairs=%u,qdisc_bypass=1,blocksz=4096,framesz=2048,framecnt=2048",
-			 name, c->interface, RTE_MAX(c->queues, d->nb_workers));
+		snprintf(
+		    devargs, sizeof(devargs),
+		    "%s,iface=%s,qpairs=%u,qdisc_bypass=1,blocksz=4096,framesz=2048,framecnt=2048",
+		    name, c->interface, RTE_MAX(c->queues, d->nb_workers));
 		break;
 	case RB_PORT_PCI:
 		snprintf(name, sizeof(name), "%s", c->pci_addr);
@@ -194,8 +196,8 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 			return ret;
 		/* A queue pair per worker (the tap PMD wants as many RX as TX
 		 * queues; the kernel spreads what it sends over them). */
-		ret = port_start(d->exc_port_id, d->nb_workers, d->nb_workers, c->mtu, d->pool, NULL,
-				 msg, cap);
+		ret = port_start(d->exc_port_id, d->nb_workers, d->nb_workers, c->mtu, d->pool,
+				 NULL, msg, cap);
 		if (ret < 0)
 			return ret;
 		d->has_exc_port = true;
@@ -215,7 +217,8 @@ dp_ports_close(struct dp *d)
 {
 	uint16_t pid;
 
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV(pid)
+	{
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
 	}

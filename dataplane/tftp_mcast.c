@@ -46,8 +46,8 @@ tftpd_group_mac(uint32_t group, uint8_t mac[6])
 int
 mc_init(struct tftp_server *t)
 {
-	uint16_t n = (uint16_t)((t->cfg.mc_group ? t->cfg.mc_streams : 0) +
-				(t->cfg.mtftp_group ? 1 : 0));
+	uint16_t n =
+	    (uint16_t)((t->cfg.mc_group ? t->cfg.mc_streams : 0) + (t->cfg.mtftp_group ? 1 : 0));
 	uint16_t i;
 
 	t->nmc = n;
@@ -159,14 +159,14 @@ mc_oack(const struct tftp_mc *c, uint32_t j, struct tftpd_action *a, uint64_t *c
 {
 	const struct tftp_mc_member *m = &c->m[j];
 	struct tftp_opts o = {
-		.mask = (uint8_t)((m->mask & (TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT)) |
-				  TFTP_OPT_MULTICAST),
-		.timeout = m->timeout,
-		.blksize = c->blksize,
-		.tsize = c->file->size,
-		.mc_addr = c->group_ip,
-		.mc_port = c->group_port,
-		.mc_master = j == 0,
+	    .mask = (uint8_t)((m->mask & (TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT)) |
+			      TFTP_OPT_MULTICAST),
+	    .timeout = m->timeout,
+	    .blksize = c->blksize,
+	    .tsize = c->file->size,
+	    .mc_addr = c->group_ip,
+	    .mc_port = c->group_port,
+	    .mc_master = j == 0,
 	};
 	int n;
 
@@ -216,8 +216,8 @@ mc_data(struct tftp_server *t, struct tftp_mc *c, uint64_t from, bool one, uint6
 
 /* The master is done or gone: promote the next member, or end the stream. */
 static void
-mc_next_master(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us,
-	       struct tftpd_action *a, uint64_t *cnt)
+mc_next_master(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us, struct tftpd_action *a,
+	       uint64_t *cnt)
 {
 	memmove(&c->m[0], &c->m[1], (c->nm - 1) * sizeof(c->m[0]));
 	c->nm--;
@@ -229,7 +229,7 @@ mc_next_master(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us,
 	c->state = TS_OACK;
 	c->retries = 0;
 	/* The group's round trip says how long an answer takes. */
-	c->rto_us = !c->srtt_us ? t->cfg.rto_init_us
+	c->rto_us = !c->srtt_us				 ? t->cfg.rto_init_us
 		    : 4 * c->srtt_us < t->cfg.rto_min_us ? t->cfg.rto_min_us
 							 : 4 * c->srtt_us;
 	if (c->rto_us > t->cfg.rto_max_us)
@@ -253,12 +253,11 @@ member_of(const struct tftp_mc *c, uint32_t ip, uint16_t port)
 
 bool
 mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f, uint32_t ip,
-       uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *a,
-       uint64_t *cnt)
+       uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt)
 {
 	uint16_t blksize = rq->opts.mask & TFTP_OPT_BLKSIZE
-				   ? tftp_clamp_blksize(rq->opts.blksize, t->cfg.mtu)
-				   : TFTP_DEFAULT_BLKSIZE;
+			       ? tftp_clamp_blksize(rq->opts.blksize, t->cfg.mtu)
+			       : TFTP_DEFAULT_BLKSIZE;
 	struct tftp_mc *c = NULL, *free_c = NULL;
 	struct tftp_mc_member *m;
 	uint16_t i;
@@ -300,8 +299,8 @@ mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f
 		}
 		c = free_c;
 		mc_start(t, c, MC_RFC2090, f, blksize,
-			 htonl(ntohl(t->cfg.mc_group) + (uint32_t)(c - t->mc)), t->cfg.mc_port, now_us,
-			 cnt);
+			 htonl(ntohl(t->cfg.mc_group) + (uint32_t)(c - t->mc)), t->cfg.mc_port,
+			 now_us, cnt);
 	}
 	m = &c->m[c->nm++];
 	m->ip = ip;
@@ -387,7 +386,8 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 		if (j == 0) {
 			mc_next_master(t, c, now_us, a, cnt);
 		} else {
-			memmove(&c->m[j], &c->m[j + 1], (c->nm - (uint32_t)j - 1) * sizeof(c->m[0]));
+			memmove(&c->m[j], &c->m[j + 1],
+				(c->nm - (uint32_t)j - 1) * sizeof(c->m[0]));
 			c->nm--;
 		}
 		return true;
@@ -416,7 +416,7 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 
 		c->srtt_us = c->srtt_us ? (7 * c->srtt_us + r) / 8 : r;
 		rto = 4 * c->srtt_us;
-		c->rto_us = rto < t->cfg.rto_min_us ? t->cfg.rto_min_us
+		c->rto_us = rto < t->cfg.rto_min_us   ? t->cfg.rto_min_us
 			    : rto > t->cfg.rto_max_us ? t->cfg.rto_max_us
 						      : rto;
 		c->probe_block = 0;
@@ -462,8 +462,8 @@ mc_tick(struct tftp_server *t, uint64_t now_us,
 			mc_next_master(t, c, now_us, &a, cnt);
 		} else {
 			c->retries++;
-			c->rto_us = c->rto_us * 2 < t->cfg.rto_max_us ? c->rto_us * 2
-								      : t->cfg.rto_max_us;
+			c->rto_us =
+			    c->rto_us * 2 < t->cfg.rto_max_us ? c->rto_us * 2 : t->cfg.rto_max_us;
 			if (c->state == TS_OACK) {
 				mc_oack(c, 0, &a, cnt);
 				mc_arm(t, c, now_us);

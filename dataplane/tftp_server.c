@@ -99,9 +99,9 @@ timer_arm(struct tftp_server *t, uint32_t i, uint64_t now_us)
 	timer_stop(t, i);
 	if (!t->wheel_now_ms)
 		t->wheel_now_ms = now_us / 1000; /* no tick yet: the wheel starts here */
-	s->deadline_us = now_us + (s->state == TS_OACK && t->cfg.oack_wait_us > s->rto_us
-					   ? t->cfg.oack_wait_us
-					   : s->rto_us);
+	s->deadline_us =
+	    now_us + (s->state == TS_OACK && t->cfg.oack_wait_us > s->rto_us ? t->cfg.oack_wait_us
+									     : s->rto_us);
 	ms = (s->deadline_us + 999) / 1000;
 	if (ms <= t->wheel_now_ms)
 		ms = t->wheel_now_ms + 1;
@@ -202,7 +202,8 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 }
 
 void
-tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac, uint16_t local)
+tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac,
+	       uint16_t local)
 {
 	a->sess = TFTPD_NONE;
 	a->local_port = local;
@@ -518,7 +519,8 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			if (s->deadline_us > now_us)
 				continue; /* a later lap */
 			timer_stop(t, i);
-			tftpd_act_init(&a, s->client_ip, s->client_port, s->client_mac, s->local_port);
+			tftpd_act_init(&a, s->client_ip, s->client_port, s->client_mac,
+				       s->local_port);
 			/* Give up only when the client has been quiet long
 			 * enough for its own retransmission timer (often
 			 * seconds) to have fired too: fast retries alone say
@@ -564,9 +566,9 @@ tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, 
 	uint64_t o = (n - 1) * s->blksize;
 
 	*off = o;
-	*len = o >= s->file->size ? 0
-		: s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
-						  : s->blksize;
+	*len = o >= s->file->size		? 0
+	       : s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
+						: s->blksize;
 	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
 }
 

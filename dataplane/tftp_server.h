@@ -40,10 +40,10 @@ struct tftpd_cfg {
 	/* With several workers each takes every port_stride-th port from
 	 * port_lo + port_offset, so a packet's port names its worker. */
 	uint16_t port_stride, port_offset;
-	uint16_t max_window;       /* largest windowsize accepted */
+	uint16_t max_window; /* largest windowsize accepted */
 	uint32_t max_sessions;
-	uint8_t max_retries;       /* retransmissions of one window before giving up... */
-	uint32_t give_up_us;       /* ...once the client has also been silent this long */
+	uint8_t max_retries; /* retransmissions of one window before giving up... */
+	uint32_t give_up_us; /* ...once the client has also been silent this long */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
 	/*
 	 * Least time before an unanswered OACK goes again (0: the rto). The
@@ -75,38 +75,38 @@ struct tftp_sess {
 	uint16_t client_port; /* host order */
 	uint16_t local_port;  /* host order: our TID */
 	uint8_t client_mac[6];
-	uint8_t state;        /* enum tftp_sess_state */
+	uint8_t state; /* enum tftp_sess_state */
 	uint8_t retries;
 	uint16_t blksize, window;
-	uint32_t rto_us;      /* current retransmission timeout */
-	uint32_t srtt_us;     /* smoothed ACK round trip, 0 until measured */
+	uint32_t rto_us;  /* current retransmission timeout */
+	uint32_t srtt_us; /* smoothed ACK round trip, 0 until measured */
 	const struct ic_file *file;
 	struct image_cache *gen; /* pinned generation */
-	uint64_t nblocks;     /* DATA blocks in the transfer: size / blksize + 1 */
-	uint64_t acked;       /* highest block acknowledged (0: none, or the OACK) */
-	uint64_t sent;        /* highest block sent */
-	uint64_t sent_us;     /* when the current window went out */
-	uint64_t deadline_us; /* retransmission due */
-	uint64_t progress_us; /* last time the client acknowledged something new */
-	uint32_t hnext;       /* hash chain */
-	uint32_t cnext;       /* client hash chain (client ip, client port) */
-	uint32_t tnext, tprev; /* timer wheel slot list */
-	uint32_t slot;        /* wheel slot, TFTPD_NONE when not armed */
-	struct tftp_opts oack; /* what was acknowledged, to send the OACK again */
+	uint64_t nblocks;	 /* DATA blocks in the transfer: size / blksize + 1 */
+	uint64_t acked;		 /* highest block acknowledged (0: none, or the OACK) */
+	uint64_t sent;		 /* highest block sent */
+	uint64_t sent_us;	 /* when the current window went out */
+	uint64_t deadline_us;	 /* retransmission due */
+	uint64_t progress_us;	 /* last time the client acknowledged something new */
+	uint32_t hnext;		 /* hash chain */
+	uint32_t cnext;		 /* client hash chain (client ip, client port) */
+	uint32_t tnext, tprev;	 /* timer wheel slot list */
+	uint32_t slot;		 /* wheel slot, TFTPD_NONE when not armed */
+	struct tftp_opts oack;	 /* what was acknowledged, to send the OACK again */
 };
 
 enum tftp_sess_state {
 	TS_FREE = 0,
-	TS_OACK,  /* OACK sent, waiting for ACK 0 */
-	TS_DATA,  /* sending DATA windows */
+	TS_OACK, /* OACK sent, waiting for ACK 0 */
+	TS_DATA, /* sending DATA windows */
 };
 
 /* A client of a multicast stream. */
 struct tftp_mc_member {
-	uint32_t ip;    /* network byte order */
-	uint16_t port;  /* host order */
+	uint32_t ip;   /* network byte order */
+	uint16_t port; /* host order */
 	uint8_t mac[6];
-	uint8_t mask;   /* options it asked for (TFTP_OPT_*), echoed in its OACKs */
+	uint8_t mask; /* options it asked for (TFTP_OPT_*), echoed in its OACKs */
 	uint8_t timeout;
 };
 
@@ -125,38 +125,38 @@ enum tftp_mc_kind {
  * with the whole file.
  */
 struct tftp_mc {
-	uint8_t kind;       /* enum tftp_mc_kind */
-	uint8_t state;      /* TS_OACK: waiting for the master's first ACK; TS_DATA */
+	uint8_t kind;  /* enum tftp_mc_kind */
+	uint8_t state; /* TS_OACK: waiting for the master's first ACK; TS_DATA */
 	uint8_t retries;
 	uint16_t local_port; /* our TID: OACKs and DATA come from it */
 	uint16_t group_port;
 	uint16_t blksize;
-	uint32_t group_ip;  /* network byte order */
+	uint32_t group_ip;	  /* network byte order */
 	uint32_t rto_us, srtt_us; /* as a session's, from the master's ACKs */
 	const struct ic_file *file;
 	struct image_cache *gen; /* pinned generation */
 	uint64_t nblocks, acked, sent;
 	uint64_t sent_us, deadline_us, progress_us;
 	uint64_t probe_block, probe_us; /* RTT: one timed block at a time (0: none) */
-	struct tftp_mc_member *m; /* join order, m[0] the master */
+	struct tftp_mc_member *m;	/* join order, m[0] the master */
 	uint32_t nm;
 };
 
 /* What the worker has to send after a call. */
 struct tftpd_action {
-	uint32_t sess;            /* session index, or TFTPD_NONE */
-	uint16_t local_port;      /* source port of what goes out */
-	uint32_t dst_ip;          /* where the OACK or ERROR goes */
+	uint32_t sess;	     /* session index, or TFTPD_NONE */
+	uint16_t local_port; /* source port of what goes out */
+	uint32_t dst_ip;     /* where the OACK or ERROR goes */
 	uint16_t dst_port;
 	uint8_t dst_mac[6];
-	uint16_t ctl_len;         /* an OACK or ERROR to send first (0: none) */
+	uint16_t ctl_len; /* an OACK or ERROR to send first (0: none) */
 	uint8_t ctl[512];
-	uint64_t first, last;     /* DATA blocks to send, inclusive; first > last: none */
+	uint64_t first, last;	    /* DATA blocks to send, inclusive; first > last: none */
 	const struct ic_file *file; /* ...of this file, blksize bytes each */
 	struct image_cache *gen;    /* ...in this generation (pinned by the sender) */
 	uint16_t blksize;
-	uint8_t unicast_first;    /* MTFTP: block 1 goes to dst_* as well */
-	uint8_t mcast;            /* DATA goes to the group below, not dst_* */
+	uint8_t unicast_first; /* MTFTP: block 1 goes to dst_* as well */
+	uint8_t mcast;	       /* DATA goes to the group below, not dst_* */
 	uint32_t data_ip;
 	uint16_t data_port;
 	uint8_t data_mac[6];
@@ -165,8 +165,8 @@ struct tftpd_action {
 struct tftp_server {
 	struct tftpd_cfg cfg;
 	struct tftp_sess *s;
-	uint32_t *hash;    /* (client ip, client port, local port) -> session */
-	uint32_t *chash;   /* (client ip, client port) -> session: repeated RRQs */
+	uint32_t *hash;	 /* (client ip, client port, local port) -> session */
+	uint32_t *chash; /* (client ip, client port) -> session: repeated RRQs */
 	uint32_t hmask;
 	uint32_t free_head; /* free list through hnext */
 	uint32_t active;
@@ -174,7 +174,7 @@ struct tftp_server {
 	uint64_t wheel_now_ms; /* last processed tick */
 	uint16_t next_port;
 	struct image_cache *cache; /* the current generation (worker's view) */
-	struct tftp_mc *mc;  /* mc_streams RFC 2090 streams, then one MTFTP stream */
+	struct tftp_mc *mc;	   /* mc_streams RFC 2090 streams, then one MTFTP stream */
 	uint16_t nmc;
 	uint16_t mc_active;
 };
@@ -195,14 +195,14 @@ void tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, ui
  * A read request to the PXE MTFTP port: starts the MTFTP stream, or is
  * ignored while it runs (the client listens to the running one instead).
  */
-void tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip,
-		     uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *act,
-		     uint64_t *cnt, uint64_t *drops);
+void tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_t port,
+		     const uint8_t *mac, uint64_t now_us, struct tftpd_action *act, uint64_t *cnt,
+		     uint64_t *drops);
 
 /* A packet to one of our session ports (ACK or ERROR from the client). */
-void tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip,
-		 uint16_t port, uint16_t local_port, uint64_t now_us, struct tftpd_action *act,
-		 uint64_t *cnt, uint64_t *drops);
+void tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, uint16_t port,
+		 uint16_t local_port, uint64_t now_us, struct tftpd_action *act, uint64_t *cnt,
+		 uint64_t *drops);
 
 /*
  * Fire due timers. For each session whose window must go again, fn is
@@ -210,8 +210,8 @@ void tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t
  * (an ERROR is sent through fn). Returns the number of actions.
  */
 unsigned tftpd_tick(struct tftp_server *t, uint64_t now_us,
-		    void (*fn)(const struct tftpd_action *act, void *arg), void *arg,
-		    uint64_t *cnt, uint64_t *drops);
+		    void (*fn)(const struct tftpd_action *act, void *arg), void *arg, uint64_t *cnt,
+		    uint64_t *drops);
 
 /* Payload of block n (1-based) of session i: pointer and length (0..blksize). */
 const uint8_t *tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len,

@@ -109,7 +109,7 @@ dp_tftp_take_cache(struct worker *w)
 		return;
 	prev = w->tftp.cache;
 	w->tftp.cache = next; /* new requests: the new generation */
-	ic_put(prev);         /* sessions and pins hold their own references */
+	ic_put(prev);	      /* sessions and pins hold their own references */
 	pin_gc(w);
 }
 
@@ -185,8 +185,8 @@ emit_frame(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, cons
  * back to the copy when no mbuf is free. Returns true when sent this way.
  */
 static bool
-emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group,
-	       const uint8_t *hdr, const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
+emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, const uint8_t *hdr,
+	       const uint8_t *payload, uint32_t plen, uint16_t payload_sum)
 {
 	struct rte_mbuf_ext_shared_info *pin = pin_of(c->w, a->gen);
 	struct rte_mbuf *m, *x;
@@ -313,8 +313,8 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 		}
 		/* Multicast streams all live on worker 0: one stream per file
 		 * and group, whichever queue a request arrives on. */
-		if (w->index && (uv.dport != d->net.tftp_port ||
-				 (rq.opts.mask & TFTP_OPT_MULTICAST)))
+		if (w->index &&
+		    (uv.dport != d->net.tftp_port || (rq.opts.mask & TFTP_OPT_MULTICAST)))
 			return hand_off(d, w, m, 0);
 		w->counters[RB_CNT_tftp_rx]++;
 		if (uv.dport == d->net.tftp_port)
@@ -326,14 +326,14 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	} else {
 		static const uint8_t none[6];
 		uint16_t owner = d->nb_workers > 1
-					 ? (uint16_t)((uv.dport - d->net.session_lo) % d->nb_workers)
-					 : 0;
+				     ? (uint16_t)((uv.dport - d->net.session_lo) % d->nb_workers)
+				     : 0;
 
 		if (owner != w->index)
 			return hand_off(d, w, m, owner);
 		w->counters[RB_CNT_tftp_rx]++;
-		tftpd_input(&w->tftp, uv.payload, uv.len, uv.src_ip, uv.sport, uv.dport,
-			    now_us(d), &a, w->counters, w->drops);
+		tftpd_input(&w->tftp, uv.payload, uv.len, uv.src_ip, uv.sport, uv.dport, now_us(d),
+			    &a, w->counters, w->drops);
 		if (a.ctl_len && !memcmp(a.dst_mac, none, 6))
 			memcpy(a.dst_mac, uv.src_mac, 6); /* error 5 to a stranger */
 	}

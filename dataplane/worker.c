@@ -66,14 +66,14 @@ handle_dhcp(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *ou
 	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
 		return drop(w, m, RB_DROP_runt);
 	in = (struct dhcpd_in){
-		.payload = uv.payload,
-		.len = uv.len,
-		.src_ip = uv.src_ip,
-		.dst_ip = uv.dst_ip,
-		.src_port = uv.sport,
-		.dst_port = uv.dport,
-		.src_mac = uv.src_mac,
-		.now = (uint32_t)time(NULL),
+	    .payload = uv.payload,
+	    .len = uv.len,
+	    .src_ip = uv.src_ip,
+	    .dst_ip = uv.dst_ip,
+	    .src_port = uv.sport,
+	    .dst_port = uv.dport,
+	    .src_mac = uv.src_mac,
+	    .now = (uint32_t)time(NULL),
 	};
 	rte_spinlock_lock(&d->dhcp_lock);
 	v = dhcpd_handle(&d->dhcp, &in, o, w->counters, w->drops);
@@ -95,8 +95,8 @@ handle_dhcp(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *ou
 			return drop(w, m, RB_DROP_dhcp_held_full);
 		h = &w->held[(w->held_head + w->held_n) % DP_HELD_MAX];
 		n = rb_udp_build(h->frame, sizeof(h->frame), d->net.mac,
-				 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip, uv.dport,
-				 o->dst_port, o->payload, (size_t)o->len);
+				 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
+				 uv.dport, o->dst_port, o->payload, (size_t)o->len);
 		rte_pktmbuf_free(m);
 		if (n < 0) {
 			w->drops[RB_DROP_alloc_failed]++;
@@ -171,7 +171,8 @@ handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, st
 	if (out->n == DP_BURST)
 		flush(w, d->port_id, w->index, out, RB_CNT_tx_frames, RB_DROP_tx_full);
 	if (exc->n == DP_BURST)
-		flush(w, d->exc_port_id, w->index, exc, RB_CNT_to_kernel, RB_DROP_exception_tx_full);
+		flush(w, d->exc_port_id, w->index, exc, RB_CNT_to_kernel,
+		      RB_DROP_exception_tx_full);
 
 	/* Multi-segment frames only come from jumbo MTUs; the fast path's
 	 * requests are small, so only the first segment is looked at and

@@ -48,12 +48,12 @@ int
 dp_xdp_configure(int ifindex, const struct rb_netcfg *nc, char *msg, size_t cap)
 {
 	struct rb_xdp_cfg c = {
-		.ip = nc->ip,
-		.flags = RB_XDP_F_ARP | RB_XDP_F_ICMP,
-		.tftp_port = nc->tftp_port,
-		.session_lo = nc->session_lo,
-		.session_hi = nc->session_hi,
-		.mtftp_port = nc->mtftp_port,
+	    .ip = nc->ip,
+	    .flags = RB_XDP_F_ARP | RB_XDP_F_ICMP,
+	    .tftp_port = nc->tftp_port,
+	    .session_lo = nc->session_lo,
+	    .session_hi = nc->session_hi,
+	    .mtftp_port = nc->mtftp_port,
 	};
 	__u32 prog_id = 0, key = 0;
 	int prog_fd, map_fd, ret;

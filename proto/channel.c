@@ -62,10 +62,10 @@ rb_msg_build(void *buf, size_t cap, enum rb_msg_type type, uint32_t seq, const v
 	     size_t len)
 {
 	struct rb_msg_hdr hdr = {
-		.version = RB_CHAN_VERSION,
-		.type = (uint16_t)type,
-		.len = (uint32_t)len,
-		.seq = seq,
+	    .version = RB_CHAN_VERSION,
+	    .type = (uint16_t)type,
+	    .len = (uint32_t)len,
+	    .seq = seq,
 	};
 
 	if (len > RB_CHAN_MAX_MSG || sizeof(hdr) + len > cap)

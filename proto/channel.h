@@ -77,7 +77,7 @@ enum rb_exception_mode {
 struct rb_dp_config {
 	uint32_t server_ip; /* network byte order */
 	uint8_t prefix_len;
-	uint8_t port_mode;      /* enum rb_port_mode */
+	uint8_t port_mode;	/* enum rb_port_mode */
 	uint8_t exception_mode; /* enum rb_exception_mode */
 	uint8_t pad0;
 	uint16_t mtu;
@@ -88,23 +88,23 @@ struct rb_dp_config {
 	uint32_t mbufs;
 	char interface[RB_IFNAME_MAX]; /* kernel name of the port (af_xdp, af_packet) */
 	char tap_name[RB_IFNAME_MAX];  /* exception tap to create (tap mode) */
-	char pci_addr[32];             /* pci mode: the device EAL was allowed (-a) */
-	char xdp_prog[256];            /* af_xdp: path of rb_xdp.o */
-	uint16_t queues;               /* port RX/TX queue pairs */
+	char pci_addr[32];	       /* pci mode: the device EAL was allowed (-a) */
+	char xdp_prog[256];	       /* af_xdp: path of rb_xdp.o */
+	uint16_t queues;	       /* port RX/TX queue pairs */
 	uint16_t tftp_max_window;
 	uint32_t tftp_cache_mb;
 	uint32_t tftp_max_sessions;
 	uint8_t tftp_retries;
 	uint8_t pad2[3];
-	uint32_t mc_group;             /* RFC 2090 first group, network order; 0: off */
+	uint32_t mc_group; /* RFC 2090 first group, network order; 0: off */
 	uint16_t mc_port;
 	uint16_t mc_streams;
 	uint16_t mc_clients;
 	uint16_t mc_window;
-	uint32_t mtftp_group;          /* PXE MTFTP group, network order; 0: off */
-	uint16_t mtftp_port;           /* requests (server port) */
-	uint16_t mtftp_client_port;    /* the group's port */
-	char tftp_root[RB_PATH_MAX];   /* loaded into the image cache at start */
+	uint32_t mtftp_group;	     /* PXE MTFTP group, network order; 0: off */
+	uint16_t mtftp_port;	     /* requests (server port) */
+	uint16_t mtftp_client_port;  /* the group's port */
+	char tftp_root[RB_PATH_MAX]; /* loaded into the image cache at start */
 };
 
 /* dp -> ctl: ports are up. */
@@ -148,12 +148,12 @@ enum rb_dhcp_mode {
 
 /* Boot file slots, chosen by the client's architecture (option 93). */
 enum rb_boot_slot {
-	RB_BOOT_BIOS = 0,    /* arch 0: x86 BIOS */
-	RB_BOOT_EFI_IA32,    /* arch 6 */
-	RB_BOOT_EFI_X64,     /* arch 7 and 9 */
-	RB_BOOT_EFI_ARM64,   /* arch 11 */
-	RB_BOOT_HTTP_X64,    /* arch 16: UEFI HTTP boot, a URL */
-	RB_BOOT_HTTP_ARM64,  /* arch 19: UEFI HTTP boot, a URL */
+	RB_BOOT_BIOS = 0,   /* arch 0: x86 BIOS */
+	RB_BOOT_EFI_IA32,   /* arch 6 */
+	RB_BOOT_EFI_X64,    /* arch 7 and 9 */
+	RB_BOOT_EFI_ARM64,  /* arch 11 */
+	RB_BOOT_HTTP_X64,   /* arch 16: UEFI HTTP boot, a URL */
+	RB_BOOT_HTTP_ARM64, /* arch 19: UEFI HTTP boot, a URL */
 	RB_BOOT_MAX
 };
 
@@ -164,9 +164,9 @@ enum rb_boot_slot {
 #define RB_HOSTNAME_MAX 64
 
 struct rb_dhcp_subnet_msg {
-	uint32_t net, mask;        /* network byte order */
+	uint32_t net, mask;	   /* network byte order */
 	uint32_t pool_lo, pool_hi; /* network byte order, inclusive; both 0: no pool */
-	uint32_t lease_time;       /* seconds */
+	uint32_t lease_time;	   /* seconds */
 	uint16_t opts_len;
 	uint16_t pad;
 	/* Pre-encoded options (code, len, value ...) the control built from the
@@ -179,13 +179,13 @@ struct rb_dhcp_dp_config {
 	uint8_t mode; /* enum rb_dhcp_mode */
 	uint8_t nb_subnets;
 	uint16_t pad;
-	uint32_t offer_time;   /* seconds an offered address is held */
-	uint32_t decline_time; /* seconds a declined address is quarantined */
-	uint32_t rate_limit;   /* requests per second per client, 0 = no limit */
-	uint32_t next_server;  /* siaddr and option 66, network byte order */
-	uint32_t nb_resv;      /* reservations sent in DHCP_RESV batches */
+	uint32_t offer_time;		    /* seconds an offered address is held */
+	uint32_t decline_time;		    /* seconds a declined address is quarantined */
+	uint32_t rate_limit;		    /* requests per second per client, 0 = no limit */
+	uint32_t next_server;		    /* siaddr and option 66, network byte order */
+	uint32_t nb_resv;		    /* reservations sent in DHCP_RESV batches */
 	char boot[RB_BOOT_MAX][RB_URL_MAX]; /* empty: no boot file for that arch */
-	char ipxe_script[RB_URL_MAX];       /* what iPXE gets instead of a ROM */
+	char ipxe_script[RB_URL_MAX];	    /* what iPXE gets instead of a ROM */
 	/* Option 43 for PXE firmware, encoded (suboptions, END): discovery
 	 * control, and the PXE MTFTP parameters when tftp.mtftp_group is set. */
 	uint8_t pxe_vendor_len;
@@ -228,10 +228,10 @@ enum rb_lease_state {
  * whole (dhcp_client_key()).
  */
 struct rb_lease_rec {
-	uint32_t ip;      /* network byte order */
+	uint32_t ip;	  /* network byte order */
 	uint32_t expires; /* unix time: lease end (bound), quarantine end (declined) */
 	uint32_t updated; /* unix time of this change */
-	uint8_t state;    /* enum rb_lease_state */
+	uint8_t state;	  /* enum rb_lease_state */
 	uint8_t htype;
 	uint8_t hlen;
 	uint8_t key_len;
@@ -246,9 +246,9 @@ struct rb_lease_batch {
 	struct rb_lease_rec rec[];
 };
 
-#define RB_LEASE_BATCH_MAX \
+#define RB_LEASE_BATCH_MAX                                                                         \
 	((RB_CHAN_MAX_MSG - sizeof(struct rb_lease_batch)) / sizeof(struct rb_lease_rec))
-#define RB_RESV_BATCH_MAX \
+#define RB_RESV_BATCH_MAX                                                                          \
 	((RB_CHAN_MAX_MSG - sizeof(struct rb_resv_batch)) / sizeof(struct rb_dhcp_resv_msg))
 
 /* ctl -> dp: the outcome of one LEASE_COMMIT. */

@@ -11,88 +11,94 @@
 
 /* X(name, help) */
 #define RB_DP_COUNTERS(X)                                                                          \
-	X(rx_frames, "frames received on the provisioning port")                                  \
-	X(tx_frames, "frames sent on the provisioning port")                                      \
-	X(arp_replies, "ARP requests for the server address answered by the dataplane")           \
+	X(rx_frames, "frames received on the provisioning port")                                   \
+	X(tx_frames, "frames sent on the provisioning port")                                       \
+	X(arp_replies, "ARP requests for the server address answered by the dataplane")            \
 	X(icmp_echo_replies, "ICMP echo requests to the server address answered by the dataplane") \
-	X(dhcp_rx, "DHCP/proxyDHCP frames received on the fast path")                             \
-	X(tftp_rx, "TFTP frames received on the fast path")                                       \
-	X(to_kernel, "frames passed to the kernel through the exception port")                    \
-	X(from_kernel, "frames the kernel sent out through the exception port")                   \
-	X(idle_sleeps, "times a worker slept after a run of empty polls")                         \
-	X(dhcp_discover, "DHCPDISCOVER received")                                                 \
-	X(dhcp_request, "DHCPREQUEST received")                                                   \
-	X(dhcp_decline, "DHCPDECLINE received")                                                   \
-	X(dhcp_release, "DHCPRELEASE received")                                                   \
-	X(dhcp_inform, "DHCPINFORM received")                                                     \
-	X(dhcp_offer, "DHCPOFFER sent with an address")                                           \
-	X(dhcp_ack, "DHCPACK sent")                                                               \
-	X(dhcp_nak, "DHCPNAK sent")                                                               \
-	X(dhcp_proxy_offer, "proxyDHCP offers sent (boot information, no address)")               \
-	X(dhcp_proxy_ack, "proxyDHCP (port 4011) ACKs sent")                                      \
-	X(dhcp_pxe_clients, "requests from PXE or HTTP boot firmware (option 60)")                \
-	X(dhcp_ipxe_clients, "requests from iPXE (user class or option 175)")                     \
-	X(lease_records, "lease changes sent to the control process to be made durable")          \
-	X(lease_batches, "lease commit batches (transactions) sent to the control process")       \
-	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")  \
-	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                    \
-	X(tftp_rrq, "TFTP read requests received")                                                \
-	X(tftp_rrq_repeats, "TFTP read requests repeated before the transfer started (answered again)") \
-	X(tftp_sessions_started, "TFTP transfers started")                                        \
-	X(tftp_sessions_done, "TFTP transfers completed (last block acknowledged)")               \
+	X(dhcp_rx, "DHCP/proxyDHCP frames received on the fast path")                              \
+	X(tftp_rx, "TFTP frames received on the fast path")                                        \
+	X(to_kernel, "frames passed to the kernel through the exception port")                     \
+	X(from_kernel, "frames the kernel sent out through the exception port")                    \
+	X(idle_sleeps, "times a worker slept after a run of empty polls")                          \
+	X(dhcp_discover, "DHCPDISCOVER received")                                                  \
+	X(dhcp_request, "DHCPREQUEST received")                                                    \
+	X(dhcp_decline, "DHCPDECLINE received")                                                    \
+	X(dhcp_release, "DHCPRELEASE received")                                                    \
+	X(dhcp_inform, "DHCPINFORM received")                                                      \
+	X(dhcp_offer, "DHCPOFFER sent with an address")                                            \
+	X(dhcp_ack, "DHCPACK sent")                                                                \
+	X(dhcp_nak, "DHCPNAK sent")                                                                \
+	X(dhcp_proxy_offer, "proxyDHCP offers sent (boot information, no address)")                \
+	X(dhcp_proxy_ack, "proxyDHCP (port 4011) ACKs sent")                                       \
+	X(dhcp_pxe_clients, "requests from PXE or HTTP boot firmware (option 60)")                 \
+	X(dhcp_ipxe_clients, "requests from iPXE (user class or option 175)")                      \
+	X(lease_records, "lease changes sent to the control process to be made durable")           \
+	X(lease_batches, "lease commit batches (transactions) sent to the control process")        \
+	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")   \
+	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                      \
+	X(tftp_rrq, "TFTP read requests received")                                                 \
+	X(tftp_rrq_repeats,                                                                        \
+	  "TFTP read requests repeated before the transfer started (answered again)")              \
+	X(tftp_sessions_started, "TFTP transfers started")                                         \
+	X(tftp_sessions_done, "TFTP transfers completed (last block acknowledged)")                \
 	X(tftp_sessions_ended, "TFTP transfers ended for any reason (done, error, timeout)")       \
-	X(tftp_oack, "TFTP option acknowledgements sent")                                         \
-	X(tftp_blocks, "TFTP DATA blocks sent, retransmissions included")                         \
-	X(tftp_retransmits, "TFTP DATA blocks sent again after a timeout")                        \
-	X(tftp_bytes, "TFTP DATA payload bytes sent")                                             \
-	X(tftp_copies, "TFTP DATA blocks whose payload was copied (goal: 0 on multi-segment ports)") \
-	X(tftp_errors_sent, "TFTP ERROR packets sent")                                            \
+	X(tftp_oack, "TFTP option acknowledgements sent")                                          \
+	X(tftp_blocks, "TFTP DATA blocks sent, retransmissions included")                          \
+	X(tftp_retransmits, "TFTP DATA blocks sent again after a timeout")                         \
+	X(tftp_bytes, "TFTP DATA payload bytes sent")                                              \
+	X(tftp_copies,                                                                             \
+	  "TFTP DATA blocks whose payload was copied (goal: 0 on multi-segment ports)")            \
+	X(tftp_errors_sent, "TFTP ERROR packets sent")                                             \
 	X(tftp_mc_streams, "TFTP multicast streams started (RFC 2090 and PXE MTFTP)")              \
-	X(tftp_mc_streams_ended, "TFTP multicast streams ended")                                  \
-	X(tftp_mc_clients, "TFTP clients served by a multicast stream")                           \
+	X(tftp_mc_streams_ended, "TFTP multicast streams ended")                                   \
+	X(tftp_mc_clients, "TFTP clients served by a multicast stream")                            \
 	X(tftp_mc_done, "TFTP multicast clients that acknowledged the whole file")                 \
-	X(tftp_mc_promotions, "TFTP multicast master clients promoted after the previous one")    \
-	X(tftp_mc_blocks, "TFTP DATA blocks sent to a multicast group (included in tftp_blocks)") \
-	X(tftp_mc_fallback, "TFTP multicast requests served unicast (no stream free, file too long)") \
-	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")                                     \
+	X(tftp_mc_promotions, "TFTP multicast master clients promoted after the previous one")     \
+	X(tftp_mc_blocks, "TFTP DATA blocks sent to a multicast group (included in tftp_blocks)")  \
+	X(tftp_mc_fallback,                                                                        \
+	  "TFTP multicast requests served unicast (no stream free, file too long)")                \
+	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")                                      \
 	X(tftp_handoffs, "TFTP packets passed to the worker that owns their transfer")
 
 #define RB_DP_DROPS(X)                                                                             \
-	X(runt, "frame shorter than the headers it announces")                                    \
-	X(other_host, "unicast frame for another MAC address")                                    \
-	X(bad_ip_header, "IPv4 header with a bad version, length or total length")                \
-	X(bad_ip_checksum, "IPv4 header checksum does not verify")                                \
-	X(bad_udp_length, "UDP length field disagrees with the IPv4 payload")                     \
-	X(no_exception_port, "kernel-bound frame but no exception port is configured")            \
-	X(unhandled, "fast-path frame for a service this build does not serve yet")               \
-	X(tx_full, "provisioning port TX queue full")                                             \
-	X(exception_tx_full, "exception port TX queue full")                                      \
-	X(alloc_failed, "no mbuf for a reply")                                                    \
-	X(dhcp_malformed, "DHCP message the codec refused (see the log-free parse counters)")     \
-	X(dhcp_not_request, "BOOTP op is not BOOTREQUEST, or hardware address unusable")          \
-	X(dhcp_disabled, "DHCP frame while dhcp.mode is off")                                     \
-	X(dhcp_other_server, "REQUEST/DECLINE/RELEASE for another server, or proxy mode ignoring it") \
-	X(dhcp_not_pxe, "proxy mode: request from a client that is not PXE firmware")             \
-	X(dhcp_no_subnet, "no configured subnet for the client's network (giaddr or local)")      \
-	X(dhcp_pool_exhausted, "DISCOVER with no free address in the pool")                       \
-	X(dhcp_rate_limited, "client over dhcp.rate_limit requests per second")                   \
+	X(runt, "frame shorter than the headers it announces")                                     \
+	X(other_host, "unicast frame for another MAC address")                                     \
+	X(bad_ip_header, "IPv4 header with a bad version, length or total length")                 \
+	X(bad_ip_checksum, "IPv4 header checksum does not verify")                                 \
+	X(bad_udp_length, "UDP length field disagrees with the IPv4 payload")                      \
+	X(no_exception_port, "kernel-bound frame but no exception port is configured")             \
+	X(unhandled, "fast-path frame for a service this build does not serve yet")                \
+	X(tx_full, "provisioning port TX queue full")                                              \
+	X(exception_tx_full, "exception port TX queue full")                                       \
+	X(alloc_failed, "no mbuf for a reply")                                                     \
+	X(dhcp_malformed, "DHCP message the codec refused (see the log-free parse counters)")      \
+	X(dhcp_not_request, "BOOTP op is not BOOTREQUEST, or hardware address unusable")           \
+	X(dhcp_disabled, "DHCP frame while dhcp.mode is off")                                      \
+	X(dhcp_other_server,                                                                       \
+	  "REQUEST/DECLINE/RELEASE for another server, or proxy mode ignoring it")                 \
+	X(dhcp_not_pxe, "proxy mode: request from a client that is not PXE firmware")              \
+	X(dhcp_no_subnet, "no configured subnet for the client's network (giaddr or local)")       \
+	X(dhcp_pool_exhausted, "DISCOVER with no free address in the pool")                        \
+	X(dhcp_rate_limited, "client over dhcp.rate_limit requests per second")                    \
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
-	X(dhcp_reply_too_big, "options left out because the client's max message size was reached") \
+	X(dhcp_reply_too_big,                                                                      \
+	  "options left out because the client's max message size was reached")                    \
 	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \
-	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")          \
-	X(tftp_malformed, "TFTP packet the codec refused")                                        \
-	X(tftp_wrq_refused, "TFTP write request refused (read-only server)")                      \
-	X(tftp_not_found, "TFTP request for a file not in the image cache")                       \
+	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")           \
+	X(tftp_malformed, "TFTP packet the codec refused")                                         \
+	X(tftp_wrq_refused, "TFTP write request refused (read-only server)")                       \
+	X(tftp_not_found, "TFTP request for a file not in the image cache")                        \
 	X(tftp_access_denied, "TFTP request with a path that leaves the root or is not allowed")   \
-	X(tftp_sessions_full, "TFTP request refused: tftp.max_sessions transfers running")        \
-	X(tftp_unknown_tid, "TFTP packet for no running transfer (answered with error 5)")        \
-	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")            \
-	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                   \
-	X(tftp_timeout, "TFTP transfers given up after tftp retries")                             \
-	X(tftp_mc_client_lost, "TFTP multicast master client silent after tftp retries (next one promoted)") \
-	X(tftp_mtftp_busy, "PXE MTFTP request while the stream runs (the client listens to it)")  \
-	X(tftp_mtftp_off, "PXE MTFTP request, but tftp.mtftp_group is not set")                   \
-	X(tftp_mtftp_too_big, "PXE MTFTP request for a file beyond 65535 blocks of 512 bytes")    \
+	X(tftp_sessions_full, "TFTP request refused: tftp.max_sessions transfers running")         \
+	X(tftp_unknown_tid, "TFTP packet for no running transfer (answered with error 5)")         \
+	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")             \
+	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                    \
+	X(tftp_timeout, "TFTP transfers given up after tftp retries")                              \
+	X(tftp_mc_client_lost,                                                                     \
+	  "TFTP multicast master client silent after tftp retries (next one promoted)")            \
+	X(tftp_mtftp_busy, "PXE MTFTP request while the stream runs (the client listens to it)")   \
+	X(tftp_mtftp_off, "PXE MTFTP request, but tftp.mtftp_group is not set")                    \
+	X(tftp_mtftp_too_big, "PXE MTFTP request for a file beyond 65535 blocks of 512 bytes")     \
 	X(tftp_handoff_full, "TFTP packet for another worker's transfer, its queue full")
 
 #define RB_X_ENUM(name, help) RB_CNT_##name,

@@ -10,8 +10,8 @@
 
 /* Options whose value has one legal size; anything else is malformed. */
 static const uint8_t fixed_size[256] = {
-	[DHO_REQUESTED_IP] = 4, [DHO_LEASE_TIME] = 4, [DHO_OVERLOAD] = 1, [DHO_MSG_TYPE] = 1,
-	[DHO_SERVER_ID] = 4,    [DHO_MAX_SIZE] = 2,   [DHO_T1] = 4,       [DHO_T2] = 4,
+    [DHO_REQUESTED_IP] = 4, [DHO_LEASE_TIME] = 4, [DHO_OVERLOAD] = 1, [DHO_MSG_TYPE] = 1,
+    [DHO_SERVER_ID] = 4,    [DHO_MAX_SIZE] = 2,	  [DHO_T1] = 4,	      [DHO_T2] = 4,
 };
 
 /* A run of TLV-encoded options: the options field, file or sname. */
@@ -215,15 +215,24 @@ const char *
 dhcp_err_name(int err)
 {
 	switch (err) {
-	case DHCP_OK: return "ok";
-	case DHCP_E_SHORT: return "short";
-	case DHCP_E_LONG: return "long";
-	case DHCP_E_MAGIC: return "no_magic";
-	case DHCP_E_HLEN: return "bad_hlen";
-	case DHCP_E_OPTLEN: return "option_overrun";
-	case DHCP_E_OVERLOAD: return "bad_overload";
-	case DHCP_E_OPTSIZE: return "bad_option_size";
-	case DHCP_E_NOTYPE: return "no_message_type";
+	case DHCP_OK:
+		return "ok";
+	case DHCP_E_SHORT:
+		return "short";
+	case DHCP_E_LONG:
+		return "long";
+	case DHCP_E_MAGIC:
+		return "no_magic";
+	case DHCP_E_HLEN:
+		return "bad_hlen";
+	case DHCP_E_OPTLEN:
+		return "option_overrun";
+	case DHCP_E_OVERLOAD:
+		return "bad_overload";
+	case DHCP_E_OPTSIZE:
+		return "bad_option_size";
+	case DHCP_E_NOTYPE:
+		return "no_message_type";
 	}
 	return "unknown";
 }
@@ -231,8 +240,8 @@ dhcp_err_name(int err)
 const char *
 dhcp_type_name(uint8_t type)
 {
-	static const char *const names[] = {"none",    "discover", "offer",   "request", "decline",
-					    "ack",     "nak",      "release", "inform"};
+	static const char *const names[] = {"none", "discover", "offer",   "request", "decline",
+					    "ack",  "nak",	"release", "inform"};
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 

@@ -24,13 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DHCP_FIXED_LEN 236  /* op .. file */
-#define DHCP_HDR_LEN 240    /* fixed fields + magic cookie */
+#define DHCP_FIXED_LEN 236 /* op .. file */
+#define DHCP_HDR_LEN 240   /* fixed fields + magic cookie */
 #define DHCP_MAGIC 0x63825363u
-#define DHCP_MIN_LEN 300    /* BOOTP minimum; replies are padded to it */
+#define DHCP_MIN_LEN 300      /* BOOTP minimum; replies are padded to it */
 #define DHCP_MIN_MAX_SIZE 576 /* smallest option 57 value a client may send */
-#define DHCP_MAX_LEN 2048   /* longest message accepted by dhcp_parse() */
-#define DHCP_OPTS_MAX 2048  /* option bytes one message can carry */
+#define DHCP_MAX_LEN 2048     /* longest message accepted by dhcp_parse() */
+#define DHCP_OPTS_MAX 2048    /* option bytes one message can carry */
 
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
@@ -55,7 +55,7 @@ enum dhcp_opt_code {
 	DHO_HOSTNAME = 12,
 	DHO_DOMAIN = 15,
 	DHO_BROADCAST = 28,
-	DHO_VENDOR = 43,       /* PXE: encapsulated PXE vendor options */
+	DHO_VENDOR = 43, /* PXE: encapsulated PXE vendor options */
 	DHO_REQUESTED_IP = 50,
 	DHO_LEASE_TIME = 51,
 	DHO_OVERLOAD = 52,
@@ -75,7 +75,7 @@ enum dhcp_opt_code {
 	DHO_CLIENT_ARCH = 93,
 	DHO_CLIENT_NDI = 94,
 	DHO_CLIENT_UUID = 97,
-	DHO_IPXE = 175,        /* iPXE encapsulated options */
+	DHO_IPXE = 175, /* iPXE encapsulated options */
 	DHO_END = 255,
 };
 
@@ -117,7 +117,7 @@ struct dhcp_opts {
 
 struct dhcp_msg {
 	struct dhcp_hdr h;
-	uint8_t type;     /* option 53, 1..8 */
+	uint8_t type;	  /* option 53, 1..8 */
 	uint8_t overload; /* option 52 value, 0 when absent */
 	struct dhcp_opts o;
 };

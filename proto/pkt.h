@@ -33,16 +33,16 @@ struct rb_netcfg {
 	uint32_t ip; /* network byte order */
 	uint16_t tftp_port;
 	uint16_t session_lo, session_hi; /* host order, inclusive */
-	uint16_t mtftp_port;             /* PXE MTFTP requests; 0: none */
+	uint16_t mtftp_port;		 /* PXE MTFTP requests; 0: none */
 };
 
 enum rb_verdict {
-	RB_V_DROP = 0,  /* *why says which drop counter */
+	RB_V_DROP = 0,	/* *why says which drop counter */
 	RB_V_ARP_REPLY, /* ARP request for the server address: answer it */
 	RB_V_ICMP_ECHO, /* echo request to the server address: answer it */
-	RB_V_DHCP,      /* UDP to 67 (any destination), or 4011 to the server */
-	RB_V_TFTP,      /* UDP to the TFTP, MTFTP or a session port, to the server */
-	RB_V_KERNEL,    /* everything else belongs to the kernel stack */
+	RB_V_DHCP,	/* UDP to 67 (any destination), or 4011 to the server */
+	RB_V_TFTP,	/* UDP to the TFTP, MTFTP or a session port, to the server */
+	RB_V_KERNEL,	/* everything else belongs to the kernel stack */
 };
 
 /*

@@ -194,8 +194,7 @@ opt_value(unsigned idx, const char *v, size_t n, enum opt_ctx ctx, struct tftp_o
  * NUL cannot happen; what can happen is tolerated and flagged (tftp.h).
  */
 static void
-parse_opts(struct wire *w, enum opt_ctx ctx, struct tftp_opts *o, uint8_t *bad,
-	   uint32_t *flags)
+parse_opts(struct wire *w, enum opt_ctx ctx, struct tftp_opts *o, uint8_t *bad, uint32_t *flags)
 {
 	const char *name, *val;
 	size_t nlen, vlen;
@@ -358,12 +357,18 @@ const char *
 tftp_err_name(int err)
 {
 	switch (err) {
-	case TFTP_OK: return "ok";
-	case TFTP_E_SHORT: return "short";
-	case TFTP_E_BAD_OPCODE: return "bad_opcode";
-	case TFTP_E_UNTERMINATED: return "unterminated";
-	case TFTP_E_BAD_FILENAME: return "bad_filename";
-	case TFTP_E_BAD_MODE: return "bad_mode";
+	case TFTP_OK:
+		return "ok";
+	case TFTP_E_SHORT:
+		return "short";
+	case TFTP_E_BAD_OPCODE:
+		return "bad_opcode";
+	case TFTP_E_UNTERMINATED:
+		return "unterminated";
+	case TFTP_E_BAD_FILENAME:
+		return "bad_filename";
+	case TFTP_E_BAD_MODE:
+		return "bad_mode";
 	}
 	return "unknown";
 }
@@ -386,15 +391,15 @@ const char *
 tftp_code_name(uint16_t code)
 {
 	static const char *const names[] = {
-		"Not defined",
-		"File not found",
-		"Access violation",
-		"Disk full or allocation exceeded",
-		"Illegal TFTP operation",
-		"Unknown transfer ID",
-		"File already exists",
-		"No such user",
-		"Option negotiation refused",
+	    "Not defined",
+	    "File not found",
+	    "Access violation",
+	    "Disk full or allocation exceeded",
+	    "Illegal TFTP operation",
+	    "Unknown transfer ID",
+	    "File already exists",
+	    "No such user",
+	    "Option negotiation refused",
 	};
 	return code < sizeof(names) / sizeof(names[0]) ? names[code] : "Unknown error";
 }
@@ -471,10 +476,18 @@ out_opts(struct out *o, const struct tftp_opts *opts, bool oack)
 			continue;
 		out_str(o, opt_names[idx]);
 		switch (1u << idx) {
-		case TFTP_OPT_BLKSIZE: out_dec(o, opts->blksize); break;
-		case TFTP_OPT_TSIZE: out_dec(o, opts->tsize); break;
-		case TFTP_OPT_TIMEOUT: out_dec(o, opts->timeout); break;
-		case TFTP_OPT_WINDOWSIZE: out_dec(o, opts->windowsize); break;
+		case TFTP_OPT_BLKSIZE:
+			out_dec(o, opts->blksize);
+			break;
+		case TFTP_OPT_TSIZE:
+			out_dec(o, opts->tsize);
+			break;
+		case TFTP_OPT_TIMEOUT:
+			out_dec(o, opts->timeout);
+			break;
+		case TFTP_OPT_WINDOWSIZE:
+			out_dec(o, opts->windowsize);
+			break;
 		case TFTP_OPT_MULTICAST:
 			if (!oack)
 				break;
@@ -601,6 +614,6 @@ tftp_block_unwrap(uint16_t wire, uint64_t expected_near)
 	if (d < 0 && expected_near < (uint64_t)-d)
 		return expected_near + (uint64_t)(d + 65536); /* no block below 0 */
 	if (d > 0 && expected_near > UINT64_MAX - (uint64_t)d)
-		return expected_near + (uint64_t)d - 65536;   /* none above the top */
+		return expected_near + (uint64_t)d - 65536; /* none above the top */
 	return d < 0 ? expected_near - (uint64_t)-d : expected_near + (uint64_t)d;
 }

@@ -38,17 +38,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TFTP_HDR_LEN 4              /* opcode + block (DATA, ACK) or code (ERROR) */
-#define TFTP_DEFAULT_BLKSIZE 512    /* RFC 1350, without a blksize option */
-#define TFTP_BLKSIZE_MIN 8          /* RFC 2348 */
-#define TFTP_BLKSIZE_MAX 65464      /* RFC 2348 */
-#define TFTP_TIMEOUT_MIN 1          /* RFC 2349, seconds */
+#define TFTP_HDR_LEN 4		 /* opcode + block (DATA, ACK) or code (ERROR) */
+#define TFTP_DEFAULT_BLKSIZE 512 /* RFC 1350, without a blksize option */
+#define TFTP_BLKSIZE_MIN 8	 /* RFC 2348 */
+#define TFTP_BLKSIZE_MAX 65464	 /* RFC 2348 */
+#define TFTP_TIMEOUT_MIN 1	 /* RFC 2349, seconds */
 #define TFTP_TIMEOUT_MAX 255
-#define TFTP_WINDOWSIZE_MIN 1       /* RFC 7440 */
+#define TFTP_WINDOWSIZE_MIN 1 /* RFC 7440 */
 #define TFTP_WINDOWSIZE_MAX 65535
-#define TFTP_FILENAME_MAX 255       /* longest filename tftp_parse_request() takes */
-#define TFTP_ERRMSG_MAX 255         /* longest ERROR message tftp_parse() keeps */
-#define TFTP_REQ_MAX 512            /* RFC 2347 request limit (not enforced on parse) */
+#define TFTP_FILENAME_MAX 255 /* longest filename tftp_parse_request() takes */
+#define TFTP_ERRMSG_MAX 255   /* longest ERROR message tftp_parse() keeps */
+#define TFTP_REQ_MAX 512      /* RFC 2347 request limit (not enforced on parse) */
 
 enum tftp_opcode {
 	TFTP_RRQ = 1,
@@ -61,15 +61,15 @@ enum tftp_opcode {
 
 /* ERROR codes (RFC 1350; 8 from RFC 2347). */
 enum tftp_error_code {
-	TFTP_EC_UNDEF = 0,       /* not defined, see the message */
-	TFTP_EC_NOT_FOUND = 1,   /* file not found */
-	TFTP_EC_ACCESS = 2,      /* access violation */
-	TFTP_EC_DISK_FULL = 3,   /* disk full or allocation exceeded */
-	TFTP_EC_ILLEGAL_OP = 4,  /* illegal TFTP operation */
+	TFTP_EC_UNDEF = 0,	 /* not defined, see the message */
+	TFTP_EC_NOT_FOUND = 1,	 /* file not found */
+	TFTP_EC_ACCESS = 2,	 /* access violation */
+	TFTP_EC_DISK_FULL = 3,	 /* disk full or allocation exceeded */
+	TFTP_EC_ILLEGAL_OP = 4,	 /* illegal TFTP operation */
 	TFTP_EC_UNKNOWN_TID = 5, /* unknown transfer ID (wrong source port) */
 	TFTP_EC_FILE_EXISTS = 6, /* file already exists */
-	TFTP_EC_NO_USER = 7,     /* no such user */
-	TFTP_EC_OPTION = 8,      /* option negotiation refused (RFC 2347) */
+	TFTP_EC_NO_USER = 7,	 /* no such user */
+	TFTP_EC_OPTION = 8,	 /* option negotiation refused (RFC 2347) */
 };
 
 enum tftp_mode {
@@ -81,11 +81,11 @@ enum tftp_mode {
 /* Why a packet was refused; each is a distinct drop counter. */
 enum tftp_parse_err {
 	TFTP_OK = 0,
-	TFTP_E_SHORT = -1,        /* ends before a required field (opcode, block, mode...) */
-	TFTP_E_BAD_OPCODE = -2,   /* opcode unknown, or not one this parser takes */
+	TFTP_E_SHORT = -1,	  /* ends before a required field (opcode, block, mode...) */
+	TFTP_E_BAD_OPCODE = -2,	  /* opcode unknown, or not one this parser takes */
 	TFTP_E_UNTERMINATED = -3, /* a string runs to the end without its NUL */
 	TFTP_E_BAD_FILENAME = -4, /* empty, or longer than TFTP_FILENAME_MAX */
-	TFTP_E_BAD_MODE = -5,     /* not netascii, octet or mail (any case) */
+	TFTP_E_BAD_MODE = -5,	  /* not netascii, octet or mail (any case) */
 };
 
 /* The options, as bits of tftp_opts.mask and tftp_req.bad. */
@@ -115,27 +115,27 @@ enum tftp_flag {
  * with the values as given. Fields outside `mask` mean nothing.
  */
 struct tftp_opts {
-	uint8_t mask;        /* TFTP_OPT_* */
+	uint8_t mask;	     /* TFTP_OPT_* */
 	uint8_t timeout;     /* seconds, 1..255 */
 	uint16_t blksize;    /* 8..65464 */
 	uint16_t windowsize; /* 1..65535 */
-	uint64_t tsize;      /* bytes; 0 in an RRQ (the client asks for the size) */
+	uint64_t tsize;	     /* bytes; 0 in an RRQ (the client asks for the size) */
 	/*
 	 * Multicast: empty in a request; "addr,port,mc" in an OACK, where a
 	 * zero addr or port stands for an empty field (RFC 2090 allows both
 	 * empty in later OACKs to a client).
 	 */
-	uint32_t mc_addr;   /* IPv4 group, network byte order */
+	uint32_t mc_addr; /* IPv4 group, network byte order */
 	uint16_t mc_port;
-	uint8_t mc_master;  /* 1: this client sends the ACKs */
+	uint8_t mc_master; /* 1: this client sends the ACKs */
 };
 
 /* A parsed RRQ or WRQ. Holds no pointer into the packet. */
 struct tftp_req {
-	uint16_t opcode;   /* TFTP_RRQ or TFTP_WRQ (set even on most errors) */
-	uint8_t mode;      /* enum tftp_mode */
-	uint8_t bad;       /* TFTP_OPT_* seen with a malformed or out-of-range value */
-	uint32_t flags;    /* TFTP_F_* */
+	uint16_t opcode; /* TFTP_RRQ or TFTP_WRQ (set even on most errors) */
+	uint8_t mode;	 /* enum tftp_mode */
+	uint8_t bad;	 /* TFTP_OPT_* seen with a malformed or out-of-range value */
+	uint32_t flags;	 /* TFTP_F_* */
 	uint16_t filename_len;
 	/*
 	 * As sent, NUL-terminated, never empty; may hold any byte but NUL
@@ -148,13 +148,13 @@ struct tftp_req {
 /* A parsed DATA, ACK, ERROR or OACK. Fields that do not apply to the opcode
  * are zero (msg empty, opts.mask 0). */
 struct tftp_pkt {
-	uint16_t opcode;       /* set whenever the packet has two bytes */
-	uint16_t block;        /* DATA, ACK: wire block number */
-	uint16_t code;         /* ERROR: as sent, may lie outside 0..8 */
-	uint8_t bad;           /* OACK: as tftp_req.bad */
-	uint32_t flags;        /* TFTP_F_* */
-	const uint8_t *data;   /* DATA: the payload, inside the parsed buffer */
-	size_t data_len;       /* DATA: 0..len-4 (0 ends a transfer) */
+	uint16_t opcode;     /* set whenever the packet has two bytes */
+	uint16_t block;	     /* DATA, ACK: wire block number */
+	uint16_t code;	     /* ERROR: as sent, may lie outside 0..8 */
+	uint8_t bad;	     /* OACK: as tftp_req.bad */
+	uint32_t flags;	     /* TFTP_F_* */
+	const uint8_t *data; /* DATA: the payload, inside the parsed buffer */
+	size_t data_len;     /* DATA: 0..len-4 (0 ends a transfer) */
 	/*
 	 * ERROR: NUL-terminated, at most TFTP_ERRMSG_MAX bytes; bytes outside
 	 * printable ASCII are replaced by '?', so it is safe to log as is.

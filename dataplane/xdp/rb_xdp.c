@@ -128,7 +128,8 @@ rb_xdp_steer(struct xdp_md *ctx)
 		return to_dpdk(ctx);
 	if (ip->daddr != cfg->ip)
 		return count(RB_XDP_STAT_PASS, XDP_PASS);
-	if (dport == 4011 || dport == cfg->tftp_port || (cfg->mtftp_port && dport == cfg->mtftp_port) ||
+	if (dport == 4011 || dport == cfg->tftp_port ||
+	    (cfg->mtftp_port && dport == cfg->mtftp_port) ||
 	    (dport >= cfg->session_lo && dport <= cfg->session_hi))
 		return to_dpdk(ctx);
 	return count(RB_XDP_STAT_PASS, XDP_PASS);

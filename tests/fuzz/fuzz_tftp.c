@@ -94,8 +94,7 @@ request(const uint8_t *data, size_t size)
 		CHECK(q.opts.tsize == 0);
 
 	/* Any request rebuilt from what was kept fits the RFC 2347 limit. */
-	n = tftp_build_request(b, sizeof(b), q.opcode, q.filename, tftp_mode_name(q.mode),
-			       &q.opts);
+	n = tftp_build_request(b, sizeof(b), q.opcode, q.filename, tftp_mode_name(q.mode), &q.opts);
 	CHECK(n > 0 && n <= TFTP_REQ_MAX);
 	CHECK(tftp_parse_request(b, (size_t)n, &back) == TFTP_OK);
 	CHECK(back.opcode == q.opcode && back.mode == q.mode && back.flags == 0 && back.bad == 0);
@@ -127,7 +126,8 @@ transfer(const uint8_t *data, size_t size)
 		CHECK(tftp_build_data_hdr(b, sizeof(b), t.block) == TFTP_HDR_LEN);
 		CHECK(memcmp(b, data, TFTP_HDR_LEN) == 0);
 		if (size <= sizeof(whole)) {
-			CHECK(tftp_build_data(whole, size, t.block, t.data, t.data_len) == (int)size);
+			CHECK(tftp_build_data(whole, size, t.block, t.data, t.data_len) ==
+			      (int)size);
 			CHECK(memcmp(whole, data, size) == 0);
 			CHECK(tftp_build_data(whole, size - 1, t.block, t.data, t.data_len) ==
 			      -ENOSPC);

@@ -77,9 +77,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_counter_names),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_counter_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,8 +80,8 @@ setup_tree(void **state)
 static int
 teardown_tree(void **state)
 {
-	static const char *const names[] = { "conf/rackboot.yaml", "conf/bad.yaml", "afile",
-					     "conf", "repo", "tftp", "" };
+	static const char *const names[] = {
+	    "conf/rackboot.yaml", "conf/bad.yaml", "afile", "conf", "repo", "tftp", ""};
 	char p[PATH_MAX];
 	size_t i;
 
@@ -119,10 +119,10 @@ struct bad_case {
 	const char *want;
 };
 
-#define EXPECT_ERRORS(t)                                                                   \
-	do {                                                                               \
-		for (size_t i_ = 0; i_ < sizeof(t) / sizeof(t[0]); i_++)                  \
-			expect_error(t[i_].yaml, t[i_].line, t[i_].col, t[i_].want);       \
+#define EXPECT_ERRORS(t)                                                                           \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < sizeof(t) / sizeof(t[0]); i_++)                           \
+			expect_error(t[i_].yaml, t[i_].line, t[i_].col, t[i_].want);               \
 	} while (0)
 
 /* n copies of c, NUL-terminated, at buf (which holds n + 1). */
@@ -491,8 +491,7 @@ test_session_ports(void **state)
 		     "tftp.session_ports: 61000-65535 contains tftp.port 62000");
 	expect_error(BASE "http:\n  port: 8080\ntftp:\n  session_ports: 8000-9000\n", 8, 18,
 		     "8000-9000 contains http.port 8080");
-	expect_error(BASE "tftp:\n  session_ports: 2000-1500\n", 6, 18,
-		     "2000-1500 is empty");
+	expect_error(BASE "tftp:\n  session_ports: 2000-1500\n", 6, 18, "2000-1500 is empty");
 	expect_error(BASE "tftp:\n  session_ports: 61000\n", 6, 18, "expected LOW-HIGH");
 	expect_error(BASE "tftp:\n  session_ports: 61000-\n", 6, 18, "expected LOW-HIGH");
 	expect_error(BASE "tftp:\n  session_ports: 61000-70000\n", 6, 18, "out of range");
@@ -599,19 +598,19 @@ static void
 test_cfg_untouched_on_error(void **state)
 {
 	static const char *const bad[] = {
-		"server:\n  address: 198.18.0.1/33\n",
-		BASE "dataplane:\n  mbufs: 1\n",
-		BASE "tftp:\n  port: 62000\n", /* refused only by the whole-file checks */
-		BASE "---\n{}\n",              /* refused after everything else was fine */
-		"server: {",
-		"",
-		/* Refused with reservations allocated: during the walk, in the
-		 * whole-file checks, after them. */
-		DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.0.9}\n"
-		"    - {mac: 52:54:00:00:00:02}\n",
-		DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.1.9}\n",
-		DHCP NET24 "  reservations: [{mac: 52:54:00:00:00:01, address: 198.18.0.9}]\n"
-		"---\n{}\n",
+	    "server:\n  address: 198.18.0.1/33\n",
+	    BASE "dataplane:\n  mbufs: 1\n",
+	    BASE "tftp:\n  port: 62000\n", /* refused only by the whole-file checks */
+	    BASE "---\n{}\n",		   /* refused after everything else was fine */
+	    "server: {",
+	    "",
+	    /* Refused with reservations allocated: during the walk, in the
+	     * whole-file checks, after them. */
+	    DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.0.9}\n"
+		       "    - {mac: 52:54:00:00:00:02}\n",
+	    DHCP NET24 "  reservations:\n    - {mac: 52:54:00:00:00:01, address: 198.18.1.9}\n",
+	    DHCP NET24 "  reservations: [{mac: 52:54:00:00:00:01, address: 198.18.0.9}]\n"
+		       "---\n{}\n",
 	};
 	struct rb_config c, sentinel;
 	struct rb_config_error err;
@@ -632,7 +631,7 @@ test_cfg_untouched_on_error(void **state)
 static void
 test_error_format(void **state)
 {
-	struct rb_config_error err = { .file = "a.yaml", .line = 3, .column = 12 };
+	struct rb_config_error err = {.file = "a.yaml", .line = 3, .column = 12};
 	char buf[128];
 
 	(void)state;
@@ -653,9 +652,9 @@ test_dhcp_full_server(void **state)
 	struct rb_config c;
 	const struct rb_dhcp_subnet *s;
 	const struct rb_dhcp_resv *r;
-	static const uint8_t mac0[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f };
-	static const uint8_t cid1[3] = { 0xff, 0x00, 0x01 };
-	static const uint8_t cid2[7] = { 0x01, 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t mac0[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f};
+	static const uint8_t cid1[3] = {0xff, 0x00, 0x01};
+	static const uint8_t cid2[7] = {0x01, 0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
 
 	(void)state;
 	expect_ok("server:\n  address: 10.1.0.1/16\nport:\n  interface: eth1\n"
@@ -724,7 +723,7 @@ test_dhcp_full_server(void **state)
 	assert_int_equal(s->pool_lo, htonl(0xc0a8070a));
 	assert_int_equal(s->pool_hi, htonl(0xc0a8070a));
 	assert_int_equal(s->nb_routers, 0);
-	assert_int_equal(s->nb_dns, 0);   /* dhcp.dns applies */
+	assert_int_equal(s->nb_dns, 0);	    /* dhcp.dns applies */
 	assert_string_equal(s->domain, ""); /* dhcp.domain applies */
 	assert_int_equal(s->lease_time, 0); /* dhcp.lease_time applies */
 
@@ -800,26 +799,29 @@ test_dhcp_modes(void **state)
 	assert_int_equal(c.dhcp.subnets[0].nb_routers, 1);
 
 	static const struct bad_case bad[] = {
-		{ BASE "dhcp: {}\n", 5, 1, "dhcp.subnets: at least one subnet is required in "
-					  "server mode" },
-		{ BASE "dhcp:\n", 5, 1, "dhcp.subnets: at least one subnet is required" },
-		{ DHCP "  mode: server\n  lease_time: 60\n", 5, 1, "at least one subnet" },
-		{ DHCP "  subnets: []\n", 6, 3, "at least one subnet is required in server mode" },
-		{ DHCP "  subnets:\n  lease_time: 60\n", 6, 3, "at least one subnet is required" },
-		{ DHCP "  mode: relay\n", 6, 9, "dhcp.mode: expected server, proxy or off, got "
-					   "'relay'" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/24\n", 7, 7,
-		  "missing required key 'pool' in a dhcp.subnets entry (dhcp.mode is server)" },
-		{ DHCP "  mode: proxy\n" NET24, 7, 3, "dhcp.subnets: not allowed in proxy mode" },
-		{ DHCP "  mode: proxy\n  boot: {bios: a}\n  reservations: []\n", 8, 3,
-		  "dhcp.reservations: not allowed in proxy mode" },
-		{ DHCP "  mode: proxy\n", 6, 9, "dhcp.boot: proxy mode needs at least one boot "
-					   "file or URL" },
-		{ DHCP "  mode: proxy\n  boot: {next_server: 198.18.0.2}\n", 7, 3,
-		  "proxy mode needs at least one boot file" },
-		/* mode off still checks what is there */
-		{ DHCP "  mode: off\n  subnets:\n    - subnet: 198.18.0.0/24\n      pool: 1-2\n", 9,
-		  13, "dhcp.subnets.pool: expected LOW-HIGH" },
+	    {BASE "dhcp: {}\n", 5, 1,
+	     "dhcp.subnets: at least one subnet is required in "
+	     "server mode"},
+	    {BASE "dhcp:\n", 5, 1, "dhcp.subnets: at least one subnet is required"},
+	    {DHCP "  mode: server\n  lease_time: 60\n", 5, 1, "at least one subnet"},
+	    {DHCP "  subnets: []\n", 6, 3, "at least one subnet is required in server mode"},
+	    {DHCP "  subnets:\n  lease_time: 60\n", 6, 3, "at least one subnet is required"},
+	    {DHCP "  mode: relay\n", 6, 9,
+	     "dhcp.mode: expected server, proxy or off, got "
+	     "'relay'"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0.0/24\n", 7, 7,
+	     "missing required key 'pool' in a dhcp.subnets entry (dhcp.mode is server)"},
+	    {DHCP "  mode: proxy\n" NET24, 7, 3, "dhcp.subnets: not allowed in proxy mode"},
+	    {DHCP "  mode: proxy\n  boot: {bios: a}\n  reservations: []\n", 8, 3,
+	     "dhcp.reservations: not allowed in proxy mode"},
+	    {DHCP "  mode: proxy\n", 6, 9,
+	     "dhcp.boot: proxy mode needs at least one boot "
+	     "file or URL"},
+	    {DHCP "  mode: proxy\n  boot: {next_server: 198.18.0.2}\n", 7, 3,
+	     "proxy mode needs at least one boot file"},
+	    /* mode off still checks what is there */
+	    {DHCP "  mode: off\n  subnets:\n    - subnet: 198.18.0.0/24\n      pool: 1-2\n", 9, 13,
+	     "dhcp.subnets.pool: expected LOW-HIGH"},
 	};
 	EXPECT_ERRORS(bad);
 }
@@ -828,48 +830,59 @@ static void
 test_dhcp_top_values(void **state)
 {
 	static const struct bad_case bad[] = {
-		{ DHCP "  lease_time: 59\n", 6, 15, "dhcp.lease_time: 59 is out of range "
-						   "60..31536000" },
-		{ DHCP "  lease_time: 31536001\n", 6, 15, "out of range 60..31536000" },
-		{ DHCP "  offer_time: 3601\n", 6, 15,
-		  "dhcp.offer_time: 3601 is out of range 5..3600" },
-		{ DHCP "  offer_time: 4\n", 6, 15, "out of range 5..3600" },
-		{ DHCP "  decline_time: 86401\n", 6, 17, "dhcp.decline_time: 86401 is out of range "
-						       "0..86400" },
-		{ DHCP "  rate_limit: 100001\n", 6, 15, "dhcp.rate_limit: 100001 is out of range "
-						      "0..100000" },
-		{ DHCP "  rate_limit: lots\n", 6, 15, "expected an integer, got 'lots'" },
-		{ DHCP "  lease_time: [60]\n", 6, 15, "dhcp.lease_time: expected a single value, "
-						    "got a list" },
-		{ DHCP "  database: ''\n", 6, 13, "dhcp.database: expected a file path, got ''" },
-		{ DHCP "  database: /var/lib/\n", 6, 13, "expected a file path, got '/var/lib/'" },
-		{ DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0" },
-		{ DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
-		  "dhcp.dns: expected 1..4 IPv4 addresses, got 5" },
-		{ DHCP "  dns: {a: 1}\n", 6, 8, "dhcp.dns: expected an IPv4 address or a list of "
-					      "them, got a mapping" },
-		{ DHCP "  dns: [1.1.1.1, 1.1.1]\n", 6, 18, "dhcp.dns: expected an IPv4 address, "
-							 "got '1.1.1'" },
-		{ DHCP "  dns: 224.0.0.1\n", 6, 8, "dhcp.dns: 224.0.0.1 is not a unicast host "
-						 "address" },
-		{ DHCP "  dns: 255.255.255.255\n", 6, 8, "not a unicast host address" },
-		{ DHCP "  dns: [9.9.9.9, 9.9.9.9]\n", 6, 18, "dhcp.dns: 9.9.9.9 is listed twice" },
-		{ DHCP "  dns: [[1.1.1.1]]\n", 6, 9, "dhcp.dns: expected a single value, got a "
-						   "list" },
-		{ DHCP "  domain: -rack.test\n", 6, 11, "dhcp.domain: '-rack.test' is not a valid "
-						      "domain name" },
-		{ DHCP "  domain: rack-.test\n", 6, 11, "is not a valid domain name" },
-		{ DHCP "  domain: rack..test\n", 6, 11, "is not a valid domain name" },
-		{ DHCP "  domain: rack.test.\n", 6, 11, "is not a valid domain name" },
-		{ DHCP "  domain: a_b.test\n", 6, 11, "is not a valid domain name" },
-		{ DHCP "  domain: 'rack test'\n", 6, 11, "is not a valid domain name" },
-		{ DHCP "  domain: ''\n", 6, 11, "dhcp.domain: a domain name must be 1..127 "
-					      "characters long, got 0" },
-		{ DHCP "  mode: server\n  mode: off\n", 7, 3, "duplicate key 'mode' in section "
-							    "'dhcp'" },
-		{ BASE "dhcp: [server]\n", 5, 7, "section 'dhcp' must be a mapping of keys, got a "
-					       "list" },
-		{ BASE "dhcp: server\n", 5, 7, "section 'dhcp' must be a mapping of keys" },
+	    {DHCP "  lease_time: 59\n", 6, 15,
+	     "dhcp.lease_time: 59 is out of range "
+	     "60..31536000"},
+	    {DHCP "  lease_time: 31536001\n", 6, 15, "out of range 60..31536000"},
+	    {DHCP "  offer_time: 3601\n", 6, 15, "dhcp.offer_time: 3601 is out of range 5..3600"},
+	    {DHCP "  offer_time: 4\n", 6, 15, "out of range 5..3600"},
+	    {DHCP "  decline_time: 86401\n", 6, 17,
+	     "dhcp.decline_time: 86401 is out of range "
+	     "0..86400"},
+	    {DHCP "  rate_limit: 100001\n", 6, 15,
+	     "dhcp.rate_limit: 100001 is out of range "
+	     "0..100000"},
+	    {DHCP "  rate_limit: lots\n", 6, 15, "expected an integer, got 'lots'"},
+	    {DHCP "  lease_time: [60]\n", 6, 15,
+	     "dhcp.lease_time: expected a single value, "
+	     "got a list"},
+	    {DHCP "  database: ''\n", 6, 13, "dhcp.database: expected a file path, got ''"},
+	    {DHCP "  database: /var/lib/\n", 6, 13, "expected a file path, got '/var/lib/'"},
+	    {DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0"},
+	    {DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
+	     "dhcp.dns: expected 1..4 IPv4 addresses, got 5"},
+	    {DHCP "  dns: {a: 1}\n", 6, 8,
+	     "dhcp.dns: expected an IPv4 address or a list of "
+	     "them, got a mapping"},
+	    {DHCP "  dns: [1.1.1.1, 1.1.1]\n", 6, 18,
+	     "dhcp.dns: expected an IPv4 address, "
+	     "got '1.1.1'"},
+	    {DHCP "  dns: 224.0.0.1\n", 6, 8,
+	     "dhcp.dns: 224.0.0.1 is not a unicast host "
+	     "address"},
+	    {DHCP "  dns: 255.255.255.255\n", 6, 8, "not a unicast host address"},
+	    {DHCP "  dns: [9.9.9.9, 9.9.9.9]\n", 6, 18, "dhcp.dns: 9.9.9.9 is listed twice"},
+	    {DHCP "  dns: [[1.1.1.1]]\n", 6, 9,
+	     "dhcp.dns: expected a single value, got a "
+	     "list"},
+	    {DHCP "  domain: -rack.test\n", 6, 11,
+	     "dhcp.domain: '-rack.test' is not a valid "
+	     "domain name"},
+	    {DHCP "  domain: rack-.test\n", 6, 11, "is not a valid domain name"},
+	    {DHCP "  domain: rack..test\n", 6, 11, "is not a valid domain name"},
+	    {DHCP "  domain: rack.test.\n", 6, 11, "is not a valid domain name"},
+	    {DHCP "  domain: a_b.test\n", 6, 11, "is not a valid domain name"},
+	    {DHCP "  domain: 'rack test'\n", 6, 11, "is not a valid domain name"},
+	    {DHCP "  domain: ''\n", 6, 11,
+	     "dhcp.domain: a domain name must be 1..127 "
+	     "characters long, got 0"},
+	    {DHCP "  mode: server\n  mode: off\n", 7, 3,
+	     "duplicate key 'mode' in section "
+	     "'dhcp'"},
+	    {BASE "dhcp: [server]\n", 5, 7,
+	     "section 'dhcp' must be a mapping of keys, got a "
+	     "list"},
+	    {BASE "dhcp: server\n", 5, 7, "section 'dhcp' must be a mapping of keys"},
 	};
 	char yaml[512], l63[64], l62[63], l64[65];
 	struct rb_config c;
@@ -900,80 +913,83 @@ static void
 test_dhcp_subnets(void **state)
 {
 	static const struct bad_case bad[] = {
-		{ DHCP "  subnets: 198.18.0.0/24\n", 6, 12,
-		  "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
-		  "single value" },
-		{ DHCP "  subnets:\n    subnet: 198.18.0.0/24\n", 7, 5,
-		  "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
-		  "mapping" },
-		{ DHCP "  subnets:\n    - 198.18.0.0/24\n", 7, 7,
-		  "dhcp.subnets: each entry must be a mapping of keys, got a single value" },
-		{ DHCP "  subnets:\n    - pool: 198.18.0.100-198.18.0.199\n", 7, 7,
-		  "missing required key 'subnet' in a dhcp.subnets entry" },
-		{ DHCP NET24 "      gateway: 198.18.0.1\n", 9, 7,
-		  "unknown key 'gateway' in a dhcp.subnets entry" },
-		{ DHCP NET24 "      pool: 198.18.0.5-198.18.0.6\n", 9, 7,
-		  "duplicate key 'pool' in a dhcp.subnets entry" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0.0\n", 7, 15,
-		  "dhcp.subnets.subnet: expected NETWORK/PREFIX (e.g. 198.18.0.0/24), got "
-		  "'198.18.0.0'" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/31\n", 7, 15,
-		  "dhcp.subnets.subnet: prefix length 31 out of range 8..30" },
-		{ DHCP "  subnets:\n    - subnet: 198.0.0.0/7\n", 7, 15, "prefix length 7 out of "
-									 "range 8..30" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0.0/x\n", 7, 15,
-		  "expected a prefix length after '/', got 'x'" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0.1/24\n", 7, 15,
-		  "198.18.0.1 has host bits set for a /24 (the network is 198.18.0.0/24)" },
-		{ DHCP "  subnets:\n    - subnet: 198.18.0/24\n", 7, 15, "invalid IPv4 address "
-									 "'198.18.0'" },
-		{ DHCP "  subnets:\n    - subnet: 224.0.0.0/8\n", 7, 15, "224.0.0.0/8 is not a "
-									 "unicast network" },
-		{ DHCP "  subnets:\n    - subnet: 127.0.0.0/8\n", 7, 15, "not a unicast network" },
-		{ DHCP "  subnets:\n    - subnet: 0.0.0.0/8\n", 7, 15, "not a unicast network" },
-		{ SUB24 "      pool: 198.18.0.100\n", 8, 13,
-		  "dhcp.subnets.pool: expected LOW-HIGH addresses (e.g. "
-		  "198.18.0.100-198.18.0.199), got '198.18.0.100'" },
-		{ SUB24 "      pool: 198.18.0.1-x\n", 8, 13,
-		  "expected LOW-HIGH addresses" },
-		{ SUB24 "      pool: 198.18.0.200-198.18.0.100\n", 8, 13,
-		  "dhcp.subnets.pool: 198.18.0.200-198.18.0.100 is empty (low end above high "
-		  "end)" },
-		{ SUB24 "      pool: 198.18.0.100-198.18.1.5\n",
-		  8, 13, "dhcp.subnets.pool: 198.18.0.100-198.18.1.5 is not inside 198.18.0.0/24" },
-		{ SUB24 "      pool: 198.18.0.0-198.18.0.10\n", 8, 13,
-		  "dhcp.subnets.pool: 198.18.0.0-198.18.0.10 contains the network address of "
-		  "198.18.0.0/24" },
-		{ SUB24 "      pool: 198.18.0.9-198.18.0.255\n",
-		  8, 13, "contains the broadcast address of 198.18.0.0/24" },
-		/* The subnet key may follow the pool it bounds. */
-		{ DHCP "  subnets:\n    - pool: 198.18.1.1-198.18.1.2\n"
-		       "      subnet: 198.18.0.0/24\n",
-		  7, 13, "198.18.1.1-198.18.1.2 is not inside 198.18.0.0/24" },
-		{ SUB24 "      pool: 198.18.0.1-198.18.0.50\n",
-		  8, 13, "dhcp.subnets.pool: 198.18.0.1-198.18.0.50 contains server.address "
-			 "198.18.0.1" },
-		{ DHCP NET24 "      routers: [198.18.1.1]\n", 9, 17,
-		  "dhcp.subnets.routers: 198.18.1.1 is not inside 198.18.0.0/24" },
-		{ DHCP NET24 "      routers: 198.18.0.255\n", 9, 16,
-		  "dhcp.subnets.routers: 198.18.0.255 is the broadcast address of 198.18.0.0/24" },
-		{ DHCP NET24 "      routers: [198.18.0.1, 198.18.0.150]\n", 9, 29,
-		  "dhcp.subnets.routers: 198.18.0.150 is inside the pool "
-		  "198.18.0.100-198.18.0.199" },
-		{ DHCP NET24 "      routers: [198.18.0.1, 198.18.0.2, 198.18.0.3, 198.18.0.4, "
-			     "198.18.0.5]\n",
-		  9, 16, "dhcp.subnets.routers: expected 0..4 IPv4 addresses, got 5" },
-		{ DHCP NET24 "      dns: 0.0.0.0\n", 9, 12, "dhcp.subnets.dns: 0.0.0.0 is not a "
-							  "unicast host address" },
-		{ DHCP NET24 "      lease_time: 59\n", 9, 19,
-		  "dhcp.subnets.lease_time: 59 is out of range 60..31536000" },
-		{ DHCP NET24 "      domain: x y\n", 9, 15,
-		  "dhcp.subnets.domain: 'x y' is not a valid domain name" },
-		{ DHCP NET24 "    - subnet: 198.18.0.128/25\n"
-			     "      pool: 198.18.0.130-198.18.0.140\n",
-		  9, 15, "dhcp.subnets.subnet: 198.18.0.128/25 overlaps 198.18.0.0/24 at line 7" },
-		{ DHCP NET24 "    - subnet: 198.16.0.0/14\n", 9, 15,
-		  "198.16.0.0/14 overlaps 198.18.0.0/24 at line 7" },
+	    {DHCP "  subnets: 198.18.0.0/24\n", 6, 12,
+	     "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
+	     "single value"},
+	    {DHCP "  subnets:\n    subnet: 198.18.0.0/24\n", 7, 5,
+	     "dhcp.subnets: expected a list of mappings (entries starting with '- '), got a "
+	     "mapping"},
+	    {DHCP "  subnets:\n    - 198.18.0.0/24\n", 7, 7,
+	     "dhcp.subnets: each entry must be a mapping of keys, got a single value"},
+	    {DHCP "  subnets:\n    - pool: 198.18.0.100-198.18.0.199\n", 7, 7,
+	     "missing required key 'subnet' in a dhcp.subnets entry"},
+	    {DHCP NET24 "      gateway: 198.18.0.1\n", 9, 7,
+	     "unknown key 'gateway' in a dhcp.subnets entry"},
+	    {DHCP NET24 "      pool: 198.18.0.5-198.18.0.6\n", 9, 7,
+	     "duplicate key 'pool' in a dhcp.subnets entry"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0.0\n", 7, 15,
+	     "dhcp.subnets.subnet: expected NETWORK/PREFIX (e.g. 198.18.0.0/24), got "
+	     "'198.18.0.0'"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0.0/31\n", 7, 15,
+	     "dhcp.subnets.subnet: prefix length 31 out of range 8..30"},
+	    {DHCP "  subnets:\n    - subnet: 198.0.0.0/7\n", 7, 15,
+	     "prefix length 7 out of "
+	     "range 8..30"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0.0/x\n", 7, 15,
+	     "expected a prefix length after '/', got 'x'"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0.1/24\n", 7, 15,
+	     "198.18.0.1 has host bits set for a /24 (the network is 198.18.0.0/24)"},
+	    {DHCP "  subnets:\n    - subnet: 198.18.0/24\n", 7, 15,
+	     "invalid IPv4 address "
+	     "'198.18.0'"},
+	    {DHCP "  subnets:\n    - subnet: 224.0.0.0/8\n", 7, 15,
+	     "224.0.0.0/8 is not a "
+	     "unicast network"},
+	    {DHCP "  subnets:\n    - subnet: 127.0.0.0/8\n", 7, 15, "not a unicast network"},
+	    {DHCP "  subnets:\n    - subnet: 0.0.0.0/8\n", 7, 15, "not a unicast network"},
+	    {SUB24 "      pool: 198.18.0.100\n", 8, 13,
+	     "dhcp.subnets.pool: expected LOW-HIGH addresses (e.g. "
+	     "198.18.0.100-198.18.0.199), got '198.18.0.100'"},
+	    {SUB24 "      pool: 198.18.0.1-x\n", 8, 13, "expected LOW-HIGH addresses"},
+	    {SUB24 "      pool: 198.18.0.200-198.18.0.100\n", 8, 13,
+	     "dhcp.subnets.pool: 198.18.0.200-198.18.0.100 is empty (low end above high "
+	     "end)"},
+	    {SUB24 "      pool: 198.18.0.100-198.18.1.5\n", 8, 13,
+	     "dhcp.subnets.pool: 198.18.0.100-198.18.1.5 is not inside 198.18.0.0/24"},
+	    {SUB24 "      pool: 198.18.0.0-198.18.0.10\n", 8, 13,
+	     "dhcp.subnets.pool: 198.18.0.0-198.18.0.10 contains the network address of "
+	     "198.18.0.0/24"},
+	    {SUB24 "      pool: 198.18.0.9-198.18.0.255\n", 8, 13,
+	     "contains the broadcast address of 198.18.0.0/24"},
+	    /* The subnet key may follow the pool it bounds. */
+	    {DHCP "  subnets:\n    - pool: 198.18.1.1-198.18.1.2\n"
+		  "      subnet: 198.18.0.0/24\n",
+	     7, 13, "198.18.1.1-198.18.1.2 is not inside 198.18.0.0/24"},
+	    {SUB24 "      pool: 198.18.0.1-198.18.0.50\n", 8, 13,
+	     "dhcp.subnets.pool: 198.18.0.1-198.18.0.50 contains server.address "
+	     "198.18.0.1"},
+	    {DHCP NET24 "      routers: [198.18.1.1]\n", 9, 17,
+	     "dhcp.subnets.routers: 198.18.1.1 is not inside 198.18.0.0/24"},
+	    {DHCP NET24 "      routers: 198.18.0.255\n", 9, 16,
+	     "dhcp.subnets.routers: 198.18.0.255 is the broadcast address of 198.18.0.0/24"},
+	    {DHCP NET24 "      routers: [198.18.0.1, 198.18.0.150]\n", 9, 29,
+	     "dhcp.subnets.routers: 198.18.0.150 is inside the pool "
+	     "198.18.0.100-198.18.0.199"},
+	    {DHCP NET24 "      routers: [198.18.0.1, 198.18.0.2, 198.18.0.3, 198.18.0.4, "
+			"198.18.0.5]\n",
+	     9, 16, "dhcp.subnets.routers: expected 0..4 IPv4 addresses, got 5"},
+	    {DHCP NET24 "      dns: 0.0.0.0\n", 9, 12,
+	     "dhcp.subnets.dns: 0.0.0.0 is not a "
+	     "unicast host address"},
+	    {DHCP NET24 "      lease_time: 59\n", 9, 19,
+	     "dhcp.subnets.lease_time: 59 is out of range 60..31536000"},
+	    {DHCP NET24 "      domain: x y\n", 9, 15,
+	     "dhcp.subnets.domain: 'x y' is not a valid domain name"},
+	    {DHCP NET24 "    - subnet: 198.18.0.128/25\n"
+			"      pool: 198.18.0.130-198.18.0.140\n",
+	     9, 15, "dhcp.subnets.subnet: 198.18.0.128/25 overlaps 198.18.0.0/24 at line 7"},
+	    {DHCP NET24 "    - subnet: 198.16.0.0/14\n", 9, 15,
+	     "198.16.0.0/14 overlaps 198.18.0.0/24 at line 7"},
 	};
 	char yaml[2048], *p;
 	struct rb_config c;
@@ -1006,91 +1022,91 @@ static void
 test_dhcp_reservations(void **state)
 {
 	static const struct bad_case bad[] = {
-		{ RESV "    - mac: 52:54:00:12:34\n      address: 198.18.0.10\n", 11, 12,
-		  "dhcp.reservations.mac: expected a MAC address, 6 hex octets separated by ':' "
-		  "or '-' (e.g. 52:54:00:12:34:56), got '52:54:00:12:34'" },
-		{ RESV "    - mac: 52:54-00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - mac: 52:54:00:12:34:5g\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - mac: 52:54:00:12:34:56:78\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - mac: 525400123456\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - mac: 5:54:00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - mac: \"\\x10\\x12:54:00:12:34:56\"\n      address: 198.18.0.10\n",
-		  11, 12, "expected a MAC address" },
-		{ RESV "    - mac: '52:54:00:12:34:56:'\n      address: 198.18.0.10\n", 11, 12,
-		  "expected a MAC address" },
-		{ RESV "    - client_id: \"01\"\n      address: 198.18.0.10\n", 11, 18,
-		  "dhcp.reservations.client_id: expected 2..64 hex octets separated by ':'" },
-		{ RESV "    - client_id: 01-02\n      address: 198.18.0.10\n", 11, 18,
-		  "expected 2..64 hex octets" },
-		{ RESV "    - client_id: ''\n      address: 198.18.0.10\n", 11, 18,
-		  "expected 2..64 hex octets" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n", 11, 7,
-		  "missing required key 'address' in a dhcp.reservations entry" },
-		{ RESV "    - address: 198.18.0.10\n", 11, 7,
-		  "a dhcp.reservations entry needs a mac, a client_id or both" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      ip: 198.18.0.10\n", 12, 7,
-		  "unknown key 'ip' in a dhcp.reservations entry" },
-		{ RESV "    - {mac: 52:54:00:12:34:56, mac: 52:54:00:12:34:57}\n", 11, 32,
-		  "duplicate key 'mac' in a dhcp.reservations entry" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
-		       "      hostname: -node\n", 13, 17,
-		  "dhcp.reservations.hostname: '-node' is not a valid host name" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
-		       "      hostname: node.rack\n", 13, 17, "is not a valid host name" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.300\n", 12, 16,
-		  "dhcp.reservations.address: expected an IPv4 address, got '198.18.0.300'" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.1.10\n", 12, 16,
-		  "dhcp.reservations.address: 198.18.1.10 is not inside any of dhcp.subnets" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.0\n", 12, 16,
-		  "dhcp.reservations.address: 198.18.0.0 is the network address of 198.18.0.0/24" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.255\n", 12, 16,
-		  "198.18.0.255 is the broadcast address of 198.18.0.0/24" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.1\n", 12, 16,
-		  "dhcp.reservations.address: 198.18.0.1 is server.address" },
-		{ RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.254\n", 12, 16,
-		  "dhcp.reservations.address: 198.18.0.254 is a router of 198.18.0.0/24" },
-		{ RESV "    - [52:54:00:12:34:56, 198.18.0.10]\n", 11, 7,
-		  "dhcp.reservations: each entry must be a mapping of keys, got a list" },
-		{ DHCP NET24 "  reservations: {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n",
-		  9, 17, "dhcp.reservations: expected a list of mappings (entries starting with "
-			 "'- '), got a mapping" },
-		{ DHCP NET24 "  reservations: node01\n", 9, 17,
-		  "dhcp.reservations: expected a list of mappings (entries starting with '- '), "
-		  "got a single value" },
-		/* Duplicates point at the second and name the first's line. */
-		{ RESV "    - {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n"
-		       "    - {mac: 52-54-00-12-34-56, address: 198.18.0.11}\n",
-		  12, 13,
-		  "dhcp.reservations.mac: 52-54-00-12-34-56 is already reserved at line 11" },
-		{ RESV "    - {client_id: \"01:aa\", address: 198.18.0.10}\n"
-		       "    - {client_id: \"01:AA\", address: 198.18.0.11}\n",
-		  12, 19, "dhcp.reservations.client_id: 01:AA is already reserved at line 11" },
-		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
-		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.10}\n",
-		  12, 41, "dhcp.reservations.address: 198.18.0.10 is already reserved at line 11" },
-		/* Of several, the earliest repeat in the file; runs of three name
-		 * the first holder. */
-		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
-		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
-		       "    - {mac: 52:54:00:00:00:03, address: 198.18.0.11}\n"
-		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n",
-		  13, 41, "198.18.0.11 is already reserved at line 12" },
-		{ RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
-		       "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
-		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.12}\n"
-		       "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n"
-		       "    - {mac: 52:54:00:00:00:05, address: 198.18.0.11}\n",
-		  13, 13, "52:54:00:00:00:01 is already reserved at line 11" },
-		/* A mac and a client_id are different keys, even for one host. */
-		{ RESV "    - {mac: 52:54:00:00:00:01, client_id: '01:02', address: 198.18.0.10}\n"
-		       "    - {client_id: '01:03', address: 198.18.0.11}\n"
-		       "    - {client_id: '01:02', address: 198.18.0.12}\n",
-		  13, 19, "01:02 is already reserved at line 11" },
+	    {RESV "    - mac: 52:54:00:12:34\n      address: 198.18.0.10\n", 11, 12,
+	     "dhcp.reservations.mac: expected a MAC address, 6 hex octets separated by ':' "
+	     "or '-' (e.g. 52:54:00:12:34:56), got '52:54:00:12:34'"},
+	    {RESV "    - mac: 52:54-00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: 52:54:00:12:34:5g\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: 52:54:00:12:34:56:78\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: 525400123456\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: 5:54:00:12:34:56\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: \"\\x10\\x12:54:00:12:34:56\"\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - mac: '52:54:00:12:34:56:'\n      address: 198.18.0.10\n", 11, 12,
+	     "expected a MAC address"},
+	    {RESV "    - client_id: \"01\"\n      address: 198.18.0.10\n", 11, 18,
+	     "dhcp.reservations.client_id: expected 2..64 hex octets separated by ':'"},
+	    {RESV "    - client_id: 01-02\n      address: 198.18.0.10\n", 11, 18,
+	     "expected 2..64 hex octets"},
+	    {RESV "    - client_id: ''\n      address: 198.18.0.10\n", 11, 18,
+	     "expected 2..64 hex octets"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n", 11, 7,
+	     "missing required key 'address' in a dhcp.reservations entry"},
+	    {RESV "    - address: 198.18.0.10\n", 11, 7,
+	     "a dhcp.reservations entry needs a mac, a client_id or both"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      ip: 198.18.0.10\n", 12, 7,
+	     "unknown key 'ip' in a dhcp.reservations entry"},
+	    {RESV "    - {mac: 52:54:00:12:34:56, mac: 52:54:00:12:34:57}\n", 11, 32,
+	     "duplicate key 'mac' in a dhcp.reservations entry"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
+		  "      hostname: -node\n",
+	     13, 17, "dhcp.reservations.hostname: '-node' is not a valid host name"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.10\n"
+		  "      hostname: node.rack\n",
+	     13, 17, "is not a valid host name"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.300\n", 12, 16,
+	     "dhcp.reservations.address: expected an IPv4 address, got '198.18.0.300'"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.1.10\n", 12, 16,
+	     "dhcp.reservations.address: 198.18.1.10 is not inside any of dhcp.subnets"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.0\n", 12, 16,
+	     "dhcp.reservations.address: 198.18.0.0 is the network address of 198.18.0.0/24"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.255\n", 12, 16,
+	     "198.18.0.255 is the broadcast address of 198.18.0.0/24"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.1\n", 12, 16,
+	     "dhcp.reservations.address: 198.18.0.1 is server.address"},
+	    {RESV "    - mac: 52:54:00:12:34:56\n      address: 198.18.0.254\n", 12, 16,
+	     "dhcp.reservations.address: 198.18.0.254 is a router of 198.18.0.0/24"},
+	    {RESV "    - [52:54:00:12:34:56, 198.18.0.10]\n", 11, 7,
+	     "dhcp.reservations: each entry must be a mapping of keys, got a list"},
+	    {DHCP NET24 "  reservations: {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n", 9, 17,
+	     "dhcp.reservations: expected a list of mappings (entries starting with "
+	     "'- '), got a mapping"},
+	    {DHCP NET24 "  reservations: node01\n", 9, 17,
+	     "dhcp.reservations: expected a list of mappings (entries starting with '- '), "
+	     "got a single value"},
+	    /* Duplicates point at the second and name the first's line. */
+	    {RESV "    - {mac: 52:54:00:12:34:56, address: 198.18.0.10}\n"
+		  "    - {mac: 52-54-00-12-34-56, address: 198.18.0.11}\n",
+	     12, 13, "dhcp.reservations.mac: 52-54-00-12-34-56 is already reserved at line 11"},
+	    {RESV "    - {client_id: \"01:aa\", address: 198.18.0.10}\n"
+		  "    - {client_id: \"01:AA\", address: 198.18.0.11}\n",
+	     12, 19, "dhcp.reservations.client_id: 01:AA is already reserved at line 11"},
+	    {RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		  "    - {mac: 52:54:00:00:00:02, address: 198.18.0.10}\n",
+	     12, 41, "dhcp.reservations.address: 198.18.0.10 is already reserved at line 11"},
+	    /* Of several, the earliest repeat in the file; runs of three name
+	     * the first holder. */
+	    {RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		  "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
+		  "    - {mac: 52:54:00:00:00:03, address: 198.18.0.11}\n"
+		  "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n",
+	     13, 41, "198.18.0.11 is already reserved at line 12"},
+	    {RESV "    - {mac: 52:54:00:00:00:01, address: 198.18.0.10}\n"
+		  "    - {mac: 52:54:00:00:00:02, address: 198.18.0.11}\n"
+		  "    - {mac: 52:54:00:00:00:01, address: 198.18.0.12}\n"
+		  "    - {mac: 52:54:00:00:00:01, address: 198.18.0.13}\n"
+		  "    - {mac: 52:54:00:00:00:05, address: 198.18.0.11}\n",
+	     13, 13, "52:54:00:00:00:01 is already reserved at line 11"},
+	    /* A mac and a client_id are different keys, even for one host. */
+	    {RESV "    - {mac: 52:54:00:00:00:01, client_id: '01:02', address: 198.18.0.10}\n"
+		  "    - {client_id: '01:03', address: 198.18.0.11}\n"
+		  "    - {client_id: '01:02', address: 198.18.0.12}\n",
+	     13, 19, "01:02 is already reserved at line 11"},
 	};
 	char yaml[1024], id64[64 * 3], id65[65 * 3], h63[64], h64[65];
 	struct rb_config c;
@@ -1166,39 +1182,38 @@ static void
 test_dhcp_boot(void **state)
 {
 	static const struct bad_case bad[] = {
-		{ DHCP NET24 "  boot: pxelinux.0\n", 9, 9,
-		  "dhcp.boot: expected a mapping of keys (bios: ..., efi-x64: ...), got a single "
-		  "value" },
-		{ DHCP NET24 "  boot:\n    uefi: x.efi\n", 10, 5,
-		  "unknown key 'uefi' in dhcp.boot" },
-		{ DHCP NET24 "  boot:\n    bios: a\n    bios: b\n", 11, 5,
-		  "duplicate key 'bios' in dhcp.boot" },
-		{ DHCP NET24 "  boot:\n    bios: pxe linux.0\n", 10, 11,
-		  "dhcp.boot.bios: 'pxe linux.0' has a space, control or non-ASCII character" },
-		{ DHCP NET24 "  boot:\n    bios: \"pxe\\tlinux\"\n", 10, 11,
-		  "has a space, control" },
-		{ DHCP NET24 "  boot:\n    bios: \"pxe\\u00e9\"\n", 10, 11, "non-ASCII character" },
-		{ DHCP NET24 "  boot:\n    efi-x64: ../efi/x.efi\n", 10, 14,
-		  "dhcp.boot.efi-x64: '../efi/x.efi' has a '..' component" },
-		{ DHCP NET24 "  boot:\n    efi-arm64: efi/../../x.efi\n", 10, 16,
-		  "dhcp.boot.efi-arm64: 'efi/../../x.efi' has a '..' component" },
-		{ DHCP NET24 "  boot:\n    efi-ia32: /boot/..\n", 10, 15, "has a '..' component" },
-		{ DHCP NET24 "  boot:\n    bios: ''\n", 10, 11,
-		  "dhcp.boot.bios: a boot file name must be 1..127 bytes long, got 0" },
-		{ DHCP NET24 "  boot:\n    http-x64: ftp://x/a.efi\n", 10, 15,
-		  "dhcp.boot.http-x64: expected an http:// or https:// URL, got 'ftp://x/a.efi'" },
-		{ DHCP NET24 "  boot:\n    http-x64: ipxe.efi\n", 10, 15, "expected an http:// or "
-									   "https:// URL" },
-		{ DHCP NET24 "  boot:\n    http-arm64: http:///a.efi\n", 10, 17,
-		  "dhcp.boot.http-arm64: 'http:///a.efi' has no host" },
-		{ DHCP NET24 "  boot:\n    ipxe_script: https://\n", 10, 18, "has no host" },
-		{ DHCP NET24 "  boot:\n    ipxe_script: 'http://a/b c'\n", 10, 18,
-		  "dhcp.boot.ipxe_script: 'http://a/b c' has a space, control or non-ASCII "
-		  "character (percent-encode it)" },
-		{ DHCP NET24 "  boot:\n    next_server: 0.0.0.0\n", 10, 18,
-		  "dhcp.boot.next_server: 0.0.0.0 is not a unicast host address" },
-		{ DHCP NET24 "  boot:\n    next_server: boot.example\n", 10, 18,
-		  "dhcp.boot.next_server: expected an IPv4 address, got 'boot.example'" },
+	    {DHCP NET24 "  boot: pxelinux.0\n", 9, 9,
+	     "dhcp.boot: expected a mapping of keys (bios: ..., efi-x64: ...), got a single "
+	     "value"},
+	    {DHCP NET24 "  boot:\n    uefi: x.efi\n", 10, 5, "unknown key 'uefi' in dhcp.boot"},
+	    {DHCP NET24 "  boot:\n    bios: a\n    bios: b\n", 11, 5,
+	     "duplicate key 'bios' in dhcp.boot"},
+	    {DHCP NET24 "  boot:\n    bios: pxe linux.0\n", 10, 11,
+	     "dhcp.boot.bios: 'pxe linux.0' has a space, control or non-ASCII character"},
+	    {DHCP NET24 "  boot:\n    bios: \"pxe\\tlinux\"\n", 10, 11, "has a space, control"},
+	    {DHCP NET24 "  boot:\n    bios: \"pxe\\u00e9\"\n", 10, 11, "non-ASCII character"},
+	    {DHCP NET24 "  boot:\n    efi-x64: ../efi/x.efi\n", 10, 14,
+	     "dhcp.boot.efi-x64: '../efi/x.efi' has a '..' component"},
+	    {DHCP NET24 "  boot:\n    efi-arm64: efi/../../x.efi\n", 10, 16,
+	     "dhcp.boot.efi-arm64: 'efi/../../x.efi' has a '..' component"},
+	    {DHCP NET24 "  boot:\n    efi-ia32: /boot/..\n", 10, 15, "has a '..' component"},
+	    {DHCP NET24 "  boot:\n    bios: ''\n", 10, 11,
+	     "dhcp.boot.bios: a boot file name must be 1..127 bytes long, got 0"},
+	    {DHCP NET24 "  boot:\n    http-x64: ftp://x/a.efi\n", 10, 15,
+	     "dhcp.boot.http-x64: expected an http:// or https:// URL, got 'ftp://x/a.efi'"},
+	    {DHCP NET24 "  boot:\n    http-x64: ipxe.efi\n", 10, 15,
+	     "expected an http:// or "
+	     "https:// URL"},
+	    {DHCP NET24 "  boot:\n    http-arm64: http:///a.efi\n", 10, 17,
+	     "dhcp.boot.http-arm64: 'http:///a.efi' has no host"},
+	    {DHCP NET24 "  boot:\n    ipxe_script: https://\n", 10, 18, "has no host"},
+	    {DHCP NET24 "  boot:\n    ipxe_script: 'http://a/b c'\n", 10, 18,
+	     "dhcp.boot.ipxe_script: 'http://a/b c' has a space, control or non-ASCII "
+	     "character (percent-encode it)"},
+	    {DHCP NET24 "  boot:\n    next_server: 0.0.0.0\n", 10, 18,
+	     "dhcp.boot.next_server: 0.0.0.0 is not a unicast host address"},
+	    {DHCP NET24 "  boot:\n    next_server: boot.example\n", 10, 18,
+	     "dhcp.boot.next_server: expected an IPv4 address, got 'boot.example'"},
 	};
 	char yaml[1024], f127[128], f128[129], u246[247], u247[248];
 	struct rb_config c;
@@ -1219,11 +1234,13 @@ test_dhcp_boot(void **state)
 	assert_string_equal(c.dhcp.boot[RB_BOOT_EFI_X64], "a..b/..c/d..");
 	assert_int_equal(strlen(c.dhcp.ipxe_script), 255);
 	snprintf(yaml, sizeof(yaml), DHCP NET24 "  boot:\n    bios: %s\n", f128);
-	expect_error(yaml, 10, 11, "dhcp.boot.bios: a boot file name must be 1..127 bytes long, "
-				   "got 128");
+	expect_error(yaml, 10, 11,
+		     "dhcp.boot.bios: a boot file name must be 1..127 bytes long, "
+		     "got 128");
 	snprintf(yaml, sizeof(yaml), DHCP NET24 "  boot:\n    http-arm64: http://a/%s\n", u247);
-	expect_error(yaml, 10, 17, "dhcp.boot.http-arm64: the URL is 256 bytes long, at most 255 "
-				   "are allowed");
+	expect_error(yaml, 10, 17,
+		     "dhcp.boot.http-arm64: the URL is 256 bytes long, at most 255 "
+		     "are allowed");
 	/* An empty boot mapping is no boot file. */
 	expect_ok(DHCP NET24 "  boot: {}\n", &c);
 	assert_string_equal(c.dhcp.boot[RB_BOOT_BIOS], "");
@@ -1347,68 +1364,67 @@ static void
 test_tftp_multicast_errors(void **state)
 {
 	static const struct bad_case bad[] = {
-		/* Groups: multicast, and not the link-local 224.0.0.0/24. */
-		{ BASE "tftp:\n  multicast_group: 198.18.0.1\n", 6, 20,
-		  "tftp.multicast_group: 198.18.0.1 is not a multicast group outside "
-		  "224.0.0.0/24 (e.g. 239.255.69.1)" },
-		{ BASE "tftp:\n  multicast_group: 224.0.0.5\n", 6, 20,
-		  "tftp.multicast_group: 224.0.0.5 is not a multicast group" },
-		{ BASE "tftp:\n  multicast_group: 224.0.0.255\n", 6, 20, "is not a multicast group" },
-		{ BASE "tftp:\n  multicast_group: 240.0.0.1\n", 6, 20, "is not a multicast group" },
-		{ BASE "tftp:\n  multicast_group: 255.255.255.255\n", 6, 20,
-		  "is not a multicast group" },
-		{ BASE "tftp:\n  multicast_group: 239.255.69\n", 6, 20,
-		  "tftp.multicast_group: invalid IPv4 address '239.255.69'" },
-		{ BASE "tftp:\n  multicast_group: 239.255.69.1/24\n", 6, 20, "invalid IPv4 address" },
-		{ BASE "tftp:\n  multicast_group: ''\n", 6, 20, "invalid IPv4 address ''" },
-		{ BASE "tftp:\n  mtftp_group: 198.18.0.1\n", 6, 16,
-		  "tftp.mtftp_group: 198.18.0.1 is not a multicast group" },
-		{ BASE "tftp:\n  mtftp_group: 224.0.0.5\n", 6, 16,
-		  "tftp.mtftp_group: 224.0.0.5 is not a multicast group" },
-		/* Ranges. */
-		{ BASE "tftp:\n  multicast_port: 0\n", 6, 19,
-		  "tftp.multicast_port: 0 is out of range 1..65535" },
-		{ BASE "tftp:\n  multicast_streams: 257\n", 6, 22,
-		  "tftp.multicast_streams: 257 is out of range 0..256" },
-		{ BASE "tftp:\n  multicast_clients: 0\n", 6, 22,
-		  "tftp.multicast_clients: 0 is out of range 1..65535" },
-		{ BASE "tftp:\n  multicast_window: 65\n", 6, 21,
-		  "tftp.multicast_window: 65 is out of range 1..64" },
-		{ BASE "tftp:\n  mtftp_port: 65536\n", 6, 15,
-		  "tftp.mtftp_port: 65536 is out of range 1..65535" },
-		{ BASE "tftp:\n  mtftp_client_port: 0\n", 6, 22,
-		  "tftp.mtftp_client_port: 0 is out of range 1..65535" },
-		{ BASE "tftp:\n  mtftp_open_timeout: 0\n", 6, 23,
-		  "tftp.mtftp_open_timeout: 0 is out of range 1..255" },
-		{ BASE "tftp:\n  mtftp_reopen_delay: 256\n", 6, 23,
-		  "tftp.mtftp_reopen_delay: 256 is out of range 1..255" },
-		{ BASE "tftp:\n  multicast_window: many\n", 6, 21,
-		  "tftp.multicast_window: expected an integer, got 'many'" },
-		/* The MTFTP port inside the session ports: at mtftp_port when
-		 * given, else at session_ports. */
-		{ BASE "tftp:\n  mtftp_group: 239.255.70.1\n  mtftp_port: 62000\n", 7, 15,
-		  "tftp.session_ports: 61000-65535 contains tftp.mtftp_port 62000" },
-		{ BASE "tftp:\n  mtftp_group: 239.255.70.1\n  session_ports: 1700-1800\n", 7, 18,
-		  "tftp.session_ports: 1700-1800 contains tftp.mtftp_port 1759" },
-		/* The MTFTP port is the TFTP port: at mtftp_port, else at the section. */
-		{ BASE "tftp:\n  port: 1069\n  mtftp_group: 239.255.70.1\n  mtftp_port: 1069\n", 8,
-		  15, "tftp.mtftp_port 1069 is also tftp.port" },
-		{ BASE "tftp:\n  port: 1759\n  mtftp_group: 239.255.70.1\n", 5, 1,
-		  "tftp.mtftp_port 1759 is also tftp.port" },
-		/* The MTFTP group among the RFC 2090 ones (multicast_group + 0..streams-1). */
-		{ BASE "tftp:\n  mtftp_group: 239.255.69.1\n", 6, 16,
-		  "tftp.mtftp_group is one of the 16 RFC 2090 groups from tftp.multicast_group" },
-		{ BASE "tftp:\n  mtftp_group: 239.255.69.16\n", 6, 16,
-		  "is one of the 16 RFC 2090 groups" },
-		{ BASE "tftp:\n  multicast_group: 239.1.2.250\n  multicast_streams: 10\n"
-		       "  mtftp_group: 239.1.3.3\n", 8, 16,
-		  "tftp.mtftp_group is one of the 10 RFC 2090 groups" },
-		/* The RFC 2090 groups must all be multicast groups. */
-		{ BASE "tftp:\n  multicast_group: 239.255.255.250\n", 6, 20,
-		  "tftp.multicast_group: 16 streams from here run past 239.255.255.255" },
-		/* Keys are checked as they come; the whole-file checks after. */
-		{ BASE "tftp:\n  mtftp_group: 239.255.69.1\n  multicast_group: 10.1.1.1\n", 7, 20,
-		  "tftp.multicast_group: 10.1.1.1 is not a multicast group" },
+	    /* Groups: multicast, and not the link-local 224.0.0.0/24. */
+	    {BASE "tftp:\n  multicast_group: 198.18.0.1\n", 6, 20,
+	     "tftp.multicast_group: 198.18.0.1 is not a multicast group outside "
+	     "224.0.0.0/24 (e.g. 239.255.69.1)"},
+	    {BASE "tftp:\n  multicast_group: 224.0.0.5\n", 6, 20,
+	     "tftp.multicast_group: 224.0.0.5 is not a multicast group"},
+	    {BASE "tftp:\n  multicast_group: 224.0.0.255\n", 6, 20, "is not a multicast group"},
+	    {BASE "tftp:\n  multicast_group: 240.0.0.1\n", 6, 20, "is not a multicast group"},
+	    {BASE "tftp:\n  multicast_group: 255.255.255.255\n", 6, 20, "is not a multicast group"},
+	    {BASE "tftp:\n  multicast_group: 239.255.69\n", 6, 20,
+	     "tftp.multicast_group: invalid IPv4 address '239.255.69'"},
+	    {BASE "tftp:\n  multicast_group: 239.255.69.1/24\n", 6, 20, "invalid IPv4 address"},
+	    {BASE "tftp:\n  multicast_group: ''\n", 6, 20, "invalid IPv4 address ''"},
+	    {BASE "tftp:\n  mtftp_group: 198.18.0.1\n", 6, 16,
+	     "tftp.mtftp_group: 198.18.0.1 is not a multicast group"},
+	    {BASE "tftp:\n  mtftp_group: 224.0.0.5\n", 6, 16,
+	     "tftp.mtftp_group: 224.0.0.5 is not a multicast group"},
+	    /* Ranges. */
+	    {BASE "tftp:\n  multicast_port: 0\n", 6, 19,
+	     "tftp.multicast_port: 0 is out of range 1..65535"},
+	    {BASE "tftp:\n  multicast_streams: 257\n", 6, 22,
+	     "tftp.multicast_streams: 257 is out of range 0..256"},
+	    {BASE "tftp:\n  multicast_clients: 0\n", 6, 22,
+	     "tftp.multicast_clients: 0 is out of range 1..65535"},
+	    {BASE "tftp:\n  multicast_window: 65\n", 6, 21,
+	     "tftp.multicast_window: 65 is out of range 1..64"},
+	    {BASE "tftp:\n  mtftp_port: 65536\n", 6, 15,
+	     "tftp.mtftp_port: 65536 is out of range 1..65535"},
+	    {BASE "tftp:\n  mtftp_client_port: 0\n", 6, 22,
+	     "tftp.mtftp_client_port: 0 is out of range 1..65535"},
+	    {BASE "tftp:\n  mtftp_open_timeout: 0\n", 6, 23,
+	     "tftp.mtftp_open_timeout: 0 is out of range 1..255"},
+	    {BASE "tftp:\n  mtftp_reopen_delay: 256\n", 6, 23,
+	     "tftp.mtftp_reopen_delay: 256 is out of range 1..255"},
+	    {BASE "tftp:\n  multicast_window: many\n", 6, 21,
+	     "tftp.multicast_window: expected an integer, got 'many'"},
+	    /* The MTFTP port inside the session ports: at mtftp_port when
+	     * given, else at session_ports. */
+	    {BASE "tftp:\n  mtftp_group: 239.255.70.1\n  mtftp_port: 62000\n", 7, 15,
+	     "tftp.session_ports: 61000-65535 contains tftp.mtftp_port 62000"},
+	    {BASE "tftp:\n  mtftp_group: 239.255.70.1\n  session_ports: 1700-1800\n", 7, 18,
+	     "tftp.session_ports: 1700-1800 contains tftp.mtftp_port 1759"},
+	    /* The MTFTP port is the TFTP port: at mtftp_port, else at the section. */
+	    {BASE "tftp:\n  port: 1069\n  mtftp_group: 239.255.70.1\n  mtftp_port: 1069\n", 8, 15,
+	     "tftp.mtftp_port 1069 is also tftp.port"},
+	    {BASE "tftp:\n  port: 1759\n  mtftp_group: 239.255.70.1\n", 5, 1,
+	     "tftp.mtftp_port 1759 is also tftp.port"},
+	    /* The MTFTP group among the RFC 2090 ones (multicast_group + 0..streams-1). */
+	    {BASE "tftp:\n  mtftp_group: 239.255.69.1\n", 6, 16,
+	     "tftp.mtftp_group is one of the 16 RFC 2090 groups from tftp.multicast_group"},
+	    {BASE "tftp:\n  mtftp_group: 239.255.69.16\n", 6, 16,
+	     "is one of the 16 RFC 2090 groups"},
+	    {BASE "tftp:\n  multicast_group: 239.1.2.250\n  multicast_streams: 10\n"
+		  "  mtftp_group: 239.1.3.3\n",
+	     8, 16, "tftp.mtftp_group is one of the 10 RFC 2090 groups"},
+	    /* The RFC 2090 groups must all be multicast groups. */
+	    {BASE "tftp:\n  multicast_group: 239.255.255.250\n", 6, 20,
+	     "tftp.multicast_group: 16 streams from here run past 239.255.255.255"},
+	    /* Keys are checked as they come; the whole-file checks after. */
+	    {BASE "tftp:\n  mtftp_group: 239.255.69.1\n  multicast_group: 10.1.1.1\n", 7, 20,
+	     "tftp.multicast_group: 10.1.1.1 is not a multicast group"},
 	};
 
 	(void)state;
@@ -1424,10 +1440,10 @@ static void
 test_tftp_mtftp_option43(void **state)
 {
 	static const uint8_t plain[] = {6, 1, 8, 255};
-	static const uint8_t dflt[] = {1, 4, 239, 255, 70, 1, 2, 2, 0x06, 0xde, 3, 2, 0x06, 0xdf,
-				       4, 1, 2, 5, 1, 2, 6, 1, 8, 255};
-	static const uint8_t custom[] = {1, 4, 239, 1, 2, 3, 2, 2, 0x0f, 0xb0, 3, 2, 0x0f, 0xaf,
-					 4, 1, 255, 5, 1, 9, 6, 1, 8, 255};
+	static const uint8_t dflt[] = {1,    4,	   239, 255, 70, 1, 2, 2, 0x06, 0xde, 3, 2,
+				       0x06, 0xdf, 4,	1,   2,	 5, 1, 2, 6,	1,    8, 255};
+	static const uint8_t custom[] = {1,    4,    239, 1, 2,	  3, 2, 2, 0x0f, 0xb0, 3, 2,
+					 0x0f, 0xaf, 4,	  1, 255, 5, 1, 9, 6,	 1,    8, 255};
 	struct rb_dhcp_dp_config *dp = calloc(1, sizeof(*dp));
 	struct rb_config c;
 
@@ -1461,38 +1477,38 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_minimal_gets_defaults),
-		cmocka_unit_test(test_full_valid),
-		cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_bad_prefix),
-		cmocka_unit_test(test_bad_address),
-		cmocka_unit_test(test_unknown_names),
-		cmocka_unit_test(test_wrong_kind),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_bad_names),
-		cmocka_unit_test(test_missing_required),
-		cmocka_unit_test(test_exception_xdp_needs_af_xdp),
-		cmocka_unit_test(test_session_ports),
-		cmocka_unit_test(test_tftp_multicast_defaults),
-		cmocka_unit_test(test_tftp_multicast_full),
-		cmocka_unit_test(test_tftp_multicast_errors),
-		cmocka_unit_test(test_tftp_mtftp_option43),
-		cmocka_unit_test(test_yaml_syntax),
-		cmocka_unit_test(test_dirs),
-		cmocka_unit_test(test_load_relative_root),
-		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_cfg_untouched_on_error),
-		cmocka_unit_test(test_error_format),
-		cmocka_unit_test(test_dhcp_full_server),
-		cmocka_unit_test(test_dhcp_modes),
-		cmocka_unit_test(test_dhcp_top_values),
-		cmocka_unit_test(test_dhcp_subnets),
-		cmocka_unit_test(test_dhcp_reservations),
-		cmocka_unit_test(test_dhcp_many_reservations),
-		cmocka_unit_test(test_dhcp_boot),
-		cmocka_unit_test(test_dhcp_database_path),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_minimal_gets_defaults),
+	    cmocka_unit_test(test_full_valid),
+	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_bad_prefix),
+	    cmocka_unit_test(test_bad_address),
+	    cmocka_unit_test(test_unknown_names),
+	    cmocka_unit_test(test_wrong_kind),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_integers),
+	    cmocka_unit_test(test_bad_names),
+	    cmocka_unit_test(test_missing_required),
+	    cmocka_unit_test(test_exception_xdp_needs_af_xdp),
+	    cmocka_unit_test(test_session_ports),
+	    cmocka_unit_test(test_tftp_multicast_defaults),
+	    cmocka_unit_test(test_tftp_multicast_full),
+	    cmocka_unit_test(test_tftp_multicast_errors),
+	    cmocka_unit_test(test_tftp_mtftp_option43),
+	    cmocka_unit_test(test_yaml_syntax),
+	    cmocka_unit_test(test_dirs),
+	    cmocka_unit_test(test_load_relative_root),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_cfg_untouched_on_error),
+	    cmocka_unit_test(test_error_format),
+	    cmocka_unit_test(test_dhcp_full_server),
+	    cmocka_unit_test(test_dhcp_modes),
+	    cmocka_unit_test(test_dhcp_top_values),
+	    cmocka_unit_test(test_dhcp_subnets),
+	    cmocka_unit_test(test_dhcp_reservations),
+	    cmocka_unit_test(test_dhcp_many_reservations),
+	    cmocka_unit_test(test_dhcp_boot),
+	    cmocka_unit_test(test_dhcp_database_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

@@ -291,14 +291,14 @@ handle(struct fx *f, const struct req *r)
 	len = dhcp_build(buf, sizeof(buf), 0, &r->h, &r->o, r->order, r->norder, NULL);
 	assert_true(len >= DHCP_MIN_LEN);
 	in = (struct dhcpd_in){
-		.payload = buf,
-		.len = r->trunc ? r->trunc : (size_t)len,
-		.src_ip = r->src_ip,
-		.dst_ip = r->dst_ip,
-		.src_port = r->src_port,
-		.dst_port = r->dst_port,
-		.src_mac = r->src_mac,
-		.now = f->now,
+	    .payload = buf,
+	    .len = r->trunc ? r->trunc : (size_t)len,
+	    .src_ip = r->src_ip,
+	    .dst_ip = r->dst_ip,
+	    .src_port = r->src_port,
+	    .dst_port = r->dst_port,
+	    .src_mac = r->src_mac,
+	    .now = f->now,
 	};
 	memset(&f->out, 0x5a, sizeof(f->out));
 	memset(&f->rep, 0, sizeof(f->rep));
@@ -755,9 +755,8 @@ test_resv_duplicate_key(void **state)
 	assert_int_equal(try_resv(f, RB_RESV_MAC, mac_resv10, 6, "198.18.0.13"), 0);
 	assert_int_equal(dhcpd_ready(&f->d), -EEXIST);
 	fx_start(f, &c);
-	assert_int_equal(try_resv(f, RB_RESV_CLIENT_ID, cid_resv11, sizeof(cid_resv11),
-				  "198.18.0.14"),
-			 0);
+	assert_int_equal(
+	    try_resv(f, RB_RESV_CLIENT_ID, cid_resv11, sizeof(cid_resv11), "198.18.0.14"), 0);
 	assert_int_equal(dhcpd_ready(&f->d), -EEXIST);
 }
 
@@ -1066,10 +1065,10 @@ test_pxe_arch(void **state)
 		uint16_t arch;
 		const char *vc, *file;
 	} v[] = {
-		{0, "PXEClient:Arch:00000:UNDI:002001", "pxelinux.0"},
-		{7, "PXEClient:Arch:00007:UNDI:003016", "syslinux.efi"},
-		{9, "PXEClient:Arch:00009:UNDI:003016", "syslinux.efi"},
-		{11, "PXEClient:Arch:00011:UNDI:003016", "grubaa64.efi"},
+	    {0, "PXEClient:Arch:00000:UNDI:002001", "pxelinux.0"},
+	    {7, "PXEClient:Arch:00007:UNDI:003016", "syslinux.efi"},
+	    {9, "PXEClient:Arch:00009:UNDI:003016", "syslinux.efi"},
+	    {11, "PXEClient:Arch:00011:UNDI:003016", "grubaa64.efi"},
 	};
 	static const uint8_t pxe43[] = {6, 1, 8, 255};
 	struct fx *f = *state;
@@ -1110,12 +1109,12 @@ test_pxe_arch(void **state)
 static void
 test_pxe_vendor_mtftp(void **state)
 {
-	static const uint8_t v43[] = {1, 4, 239, 255, 70, 1, /* PXE_MTFTP_IP */
-				      2, 2, 0x06, 0xde,      /* PXE_MTFTP_CPORT 1758 */
-				      3, 2, 0x06, 0xdf,      /* PXE_MTFTP_SPORT 1759 */
-				      4, 1, 2,               /* PXE_MTFTP_TMOUT */
-				      5, 1, 3,               /* PXE_MTFTP_DELAY */
-				      6, 1, 8,               /* PXE_DISCOVERY_CONTROL */
+	static const uint8_t v43[] = {1,  4, 239,  255,	 70, 1, /* PXE_MTFTP_IP */
+				      2,  2, 0x06, 0xde,	/* PXE_MTFTP_CPORT 1758 */
+				      3,  2, 0x06, 0xdf,	/* PXE_MTFTP_SPORT 1759 */
+				      4,  1, 2,			/* PXE_MTFTP_TMOUT */
+				      5,  1, 3,			/* PXE_MTFTP_DELAY */
+				      6,  1, 8,			/* PXE_DISCOVERY_CONTROL */
 				      255};
 	static const char vc[] = "PXEClient:Arch:00000:UNDI:002001";
 	struct rb_dhcp_dp_config c;
@@ -1227,8 +1226,9 @@ static void
 test_prl_order(void **state)
 {
 	static const uint8_t prl[] = {DHO_BOOTFILE, DHO_DNS, DHO_ROUTERS, DHO_SUBNET_MASK};
-	static const uint8_t want[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME, DHO_T1, DHO_T2,
-				       DHO_BOOTFILE, DHO_DNS,       DHO_ROUTERS,    DHO_SUBNET_MASK};
+	static const uint8_t want[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME,
+				       DHO_T1,	     DHO_T2,	    DHO_BOOTFILE,
+				       DHO_DNS,	     DHO_ROUTERS,   DHO_SUBNET_MASK};
 	struct fx *f = *state;
 	uint8_t mac[6], codes[64];
 	struct req r;
@@ -1253,8 +1253,9 @@ test_prl_order(void **state)
 static void
 test_long_prl(void **state)
 {
-	static const uint8_t want[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME, DHO_T1, DHO_T2,
-				       DHO_BOOTFILE, DHO_DNS,       DHO_ROUTERS,    DHO_SUBNET_MASK};
+	static const uint8_t want[] = {DHO_MSG_TYPE, DHO_SERVER_ID, DHO_LEASE_TIME,
+				       DHO_T1,	     DHO_T2,	    DHO_BOOTFILE,
+				       DHO_DNS,	     DHO_ROUTERS,   DHO_SUBNET_MASK};
 	struct fx *f = *state;
 	uint8_t mac[6], codes[64], prl[600];
 	struct req r;
@@ -1609,36 +1610,36 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_dora),
-		T(test_rediscover_same_offer),
-		T(test_reply_unicast_to_chaddr),
-		T(test_pool_exhaustion),
-		T(test_reservations),
-		T(test_resv_duplicate_key),
-		T(test_selecting_other_server),
-		T(test_init_reboot),
-		T(test_renew_rebind),
-		T(test_release),
-		T(test_decline),
-		T(test_inform),
-		T(test_offer_expiry),
-		T(test_expired_lease_reuse),
-		T(test_expired_lease_reuse_later),
-		T(test_pxe_arch),
-		T(test_pxe_vendor_mtftp),
-		T(test_http_boot),
-		T(test_ipxe),
-		T(test_prl_order),
-		T(test_long_prl),
-		T(test_max_message_size),
-		T(test_relayed),
-		T(test_relay_info_local_not_echoed),
-		T(test_proxy),
-		T(test_server_port_4011),
-		T(test_rate_limit),
-		T(test_bad_input),
-		T(test_load),
-		T(test_load_then_init_reboot),
+	    T(test_dora),
+	    T(test_rediscover_same_offer),
+	    T(test_reply_unicast_to_chaddr),
+	    T(test_pool_exhaustion),
+	    T(test_reservations),
+	    T(test_resv_duplicate_key),
+	    T(test_selecting_other_server),
+	    T(test_init_reboot),
+	    T(test_renew_rebind),
+	    T(test_release),
+	    T(test_decline),
+	    T(test_inform),
+	    T(test_offer_expiry),
+	    T(test_expired_lease_reuse),
+	    T(test_expired_lease_reuse_later),
+	    T(test_pxe_arch),
+	    T(test_pxe_vendor_mtftp),
+	    T(test_http_boot),
+	    T(test_ipxe),
+	    T(test_prl_order),
+	    T(test_long_prl),
+	    T(test_max_message_size),
+	    T(test_relayed),
+	    T(test_relay_info_local_not_echoed),
+	    T(test_proxy),
+	    T(test_server_port_4011),
+	    T(test_rate_limit),
+	    T(test_bad_input),
+	    T(test_load),
+	    T(test_load_then_init_reboot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -769,21 +769,16 @@ int
 main(void)
 {
 	const struct CMUnitTest pure[] = {
-		cmocka_unit_test(test_parse_range),
-		cmocka_unit_test(test_url_to_path),
-		cmocka_unit_test(test_url_to_path_length),
+	    cmocka_unit_test(test_parse_range),
+	    cmocka_unit_test(test_url_to_path),
+	    cmocka_unit_test(test_url_to_path_length),
 	};
 	const struct CMUnitTest live[] = {
-		cmocka_unit_test(test_live_get),
-		cmocka_unit_test(test_live_range),
-		cmocka_unit_test(test_live_head),
-		cmocka_unit_test(test_live_keepalive),
-		cmocka_unit_test(test_live_errors),
-		cmocka_unit_test(test_live_dirs),
-		cmocka_unit_test(test_live_endpoints),
-		cmocka_unit_test(test_live_connections),
-		cmocka_unit_test(test_metrics_format),
-		cmocka_unit_test(test_start_failures),
+	    cmocka_unit_test(test_live_get),	   cmocka_unit_test(test_live_range),
+	    cmocka_unit_test(test_live_head),	   cmocka_unit_test(test_live_keepalive),
+	    cmocka_unit_test(test_live_errors),	   cmocka_unit_test(test_live_dirs),
+	    cmocka_unit_test(test_live_endpoints), cmocka_unit_test(test_live_connections),
+	    cmocka_unit_test(test_metrics_format), cmocka_unit_test(test_start_failures),
 	};
 	int fails;
 

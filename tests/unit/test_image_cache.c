@@ -350,12 +350,12 @@ static void
 test_lookup_names(void **state)
 {
 	static const char *const boot[] = {
-	    "boot/x", "/boot/x", "boot//x", "boot/./x", "boot\\x", "\\boot\\x", "./boot/x",
-	    "//boot/x/",
+	    "boot/x",  "/boot/x",   "boot//x",	"boot/./x",
+	    "boot\\x", "\\boot\\x", "./boot/x", "//boot/x/",
 	};
 	static const char *const access[] = {
-	    "../etc/passwd", "/../x", "boot/../../x", "a/..", "..", "boot\\..\\x",
-	    "boot/x\n", "boot/\x01x", "\x7f", "boot/deep/../x",
+	    "../etc/passwd", "/../x",	 "boot/../../x", "a/..", "..",
+	    "boot\\..\\x",   "boot/x\n", "boot/\x01x",	 "\x7f", "boot/deep/../x",
 	};
 	struct image_cache *ic;
 	char longname[IC_NAME_MAX + 2];
@@ -545,7 +545,7 @@ test_csum_small(void **state)
 	memcpy(data, big, sizeof(data));
 	memset(data + 10, 0, 70);     /* ranges summing to 0 */
 	memset(data + 100, 0xff, 70); /* and to 0xffff */
-	data[200] = 0xff;             /* an odd-offset one */
+	data[200] = 0xff;	      /* an odd-offset one */
 	data[201] = 0;
 	ic = load("void", UINT64_MAX, NULL);
 	assert_int_equal(ic_add_virtual(ic, "s", data, sizeof(data)), 0);
@@ -610,12 +610,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_tree),   cmocka_unit_test(test_load_fails),
-	    cmocka_unit_test(test_depth),       cmocka_unit_test(test_max_bytes),
-	    cmocka_unit_test(test_lookup_names), cmocka_unit_test(test_normalize),
-	    cmocka_unit_test(test_virtual),     cmocka_unit_test(test_refcount),
+	    cmocka_unit_test(test_load_tree),	  cmocka_unit_test(test_load_fails),
+	    cmocka_unit_test(test_depth),	  cmocka_unit_test(test_max_bytes),
+	    cmocka_unit_test(test_lookup_names),  cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_virtual),	  cmocka_unit_test(test_refcount),
 	    cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_safe_name),
-	    cmocka_unit_test(test_csum_small),  cmocka_unit_test(test_csum_large),
+	    cmocka_unit_test(test_csum_small),	  cmocka_unit_test(test_csum_large),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

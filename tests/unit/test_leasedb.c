@@ -34,7 +34,7 @@
 #include "leasedb.h"
 
 struct fixture {
-	char dir[64];        /* the per-test temporary directory */
+	char dir[64];	     /* the per-test temporary directory */
 	char path[PATH_MAX]; /* dir/var/lib/leases.db, parents not yet there */
 };
 
@@ -301,7 +301,8 @@ test_open_creates_parents(void **state)
 	/* The mode stuck in the file: WAL. And the schema version is 1. */
 	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
-	raw_text(f->path, "SELECT value FROM meta WHERE key = 'schema_version'", mode, sizeof(mode));
+	raw_text(f->path, "SELECT value FROM meta WHERE key = 'schema_version'", mode,
+		 sizeof(mode));
 	assert_string_equal(mode, "1");
 
 	/* Opening again (everything exists now) works too. */
@@ -560,7 +561,8 @@ find_addr(json_t *arr, const char *addr)
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		if (!strcmp(json_string_value(json_object_get(o, "address")), addr))
 			return o;
 	}
@@ -982,23 +984,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_names),
-		cmocka_unit_test_setup_teardown(test_open_creates_parents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_parent_is_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreach_stops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_batch_all_or_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_survives_kill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+	    cmocka_unit_test(test_state_names),
+	    cmocka_unit_test_setup_teardown(test_open_creates_parents, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_parent_is_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreach_stops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_big_batch_all_or_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_survives_kill, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_json_filter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,9 +101,9 @@ test_arp_request_for_us(void **state)
 	(void)state;
 	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_ARP_REPLY);
 	assert_int_equal(rb_arp_reply_inplace(f, n, &nc), 42);
-	assert_memory_equal(f, cli_mac, 6);     /* to the asker */
+	assert_memory_equal(f, cli_mac, 6);	/* to the asker */
 	assert_memory_equal(f + 6, srv_mac, 6); /* from us */
-	assert_int_equal(f[21], 2);             /* oper reply */
+	assert_int_equal(f[21], 2);		/* oper reply */
 	assert_memory_equal(f + 22, srv_mac, 6);
 	assert_memory_equal(f + 28, srv_ip, 4);
 	assert_memory_equal(f + 32, cli_mac, 6);
@@ -157,7 +157,7 @@ test_icmp_echo(void **state)
 	assert_memory_equal(f + 14 + 16, cli_ip, 4);
 	assert_int_equal(icmp[0], 0);
 	assert_int_equal(rb_csum_partial(f + 14, 20, 0), 0xffff); /* IP checksum verifies */
-	assert_int_equal(rb_csum_partial(icmp, 64, 0), 0xffff);   /* ICMP checksum verifies */
+	assert_int_equal(rb_csum_partial(icmp, 64, 0), 0xffff);	  /* ICMP checksum verifies */
 }
 
 static void
@@ -263,13 +263,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arp_request_for_us),
-		cmocka_unit_test(test_arp_other_goes_to_kernel),
-		cmocka_unit_test(test_icmp_echo),
-		cmocka_unit_test(test_bad_ip),
-		cmocka_unit_test(test_udp_steering),
-		cmocka_unit_test(test_other_traffic),
-		cmocka_unit_test(test_csum_vector),
+	    cmocka_unit_test(test_arp_request_for_us),
+	    cmocka_unit_test(test_arp_other_goes_to_kernel),
+	    cmocka_unit_test(test_icmp_echo),
+	    cmocka_unit_test(test_bad_ip),
+	    cmocka_unit_test(test_udp_steering),
+	    cmocka_unit_test(test_other_traffic),
+	    cmocka_unit_test(test_csum_vector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,7 +81,9 @@ static void
 test_rrq_pxelinux(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0tsize\0" "0\0blksize\0" "1468\0")),
+	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0tsize\0"
+				 "0\0blksize\0"
+				 "1468\0")),
 			 TFTP_OK);
 	assert_int_equal(r.opcode, TFTP_RRQ);
 	assert_string_equal(r.filename, "pxelinux.0");
@@ -98,7 +100,9 @@ static void
 test_rrq_ipxe(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1/boot/undionly.kpxe\0octet\0blksize\0" "1432\0tsize\0" "0\0")),
+	assert_int_equal(req(LIT("\0\1/boot/undionly.kpxe\0octet\0blksize\0"
+				 "1432\0tsize\0"
+				 "0\0")),
 			 TFTP_OK);
 	assert_string_equal(r.filename, "/boot/undionly.kpxe");
 	assert_int_equal(r.opts.mask, TFTP_OPT_TSIZE | TFTP_OPT_BLKSIZE);
@@ -110,8 +114,11 @@ static void
 test_rrq_curl(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1images/vmlinuz\0octet\0tsize\0" "0\0blksize\0" "512\0"
-				 "timeout\0" "6\0")),
+	assert_int_equal(req(LIT("\0\1images/vmlinuz\0octet\0tsize\0"
+				 "0\0blksize\0"
+				 "512\0"
+				 "timeout\0"
+				 "6\0")),
 			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_TSIZE | TFTP_OPT_BLKSIZE | TFTP_OPT_TIMEOUT);
 	assert_int_equal(r.opts.blksize, 512);
@@ -122,11 +129,13 @@ static void
 test_rrq_atftp_windowsize(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1grubx64.efi\0octet\0blksize\0" "1428\0windowsize\0" "16\0"
-				 "tsize\0" "0\0")),
+	assert_int_equal(req(LIT("\0\1grubx64.efi\0octet\0blksize\0"
+				 "1428\0windowsize\0"
+				 "16\0"
+				 "tsize\0"
+				 "0\0")),
 			 TFTP_OK);
-	assert_int_equal(r.opts.mask,
-			 TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE | TFTP_OPT_TSIZE);
+	assert_int_equal(r.opts.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE | TFTP_OPT_TSIZE);
 	assert_int_equal(r.opts.windowsize, 16);
 	assert_int_equal(r.opts.blksize, 1428);
 }
@@ -151,7 +160,9 @@ static void
 test_wrq(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\2upload.bin\0octet\0tsize\0" "1048576\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\2upload.bin\0octet\0tsize\0"
+				 "1048576\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opcode, TFTP_WRQ);
 	assert_int_equal(r.opts.mask, TFTP_OPT_TSIZE);
 	assert_int_equal(r.opts.tsize, 1048576);
@@ -203,7 +214,9 @@ test_req_unterminated(void **state)
 	assert_int_equal(req(LIT("\0\1pxelinux.0")), TFTP_E_UNTERMINATED);
 	assert_int_equal(req(LIT("\0\1pxelinux.0\0oct")), TFTP_E_UNTERMINATED);
 	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0blksize")), TFTP_E_UNTERMINATED);
-	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0blksize\0" "14")), TFTP_E_UNTERMINATED);
+	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0blksize\0"
+				 "14")),
+			 TFTP_E_UNTERMINATED);
 	/* junk after padding still has to end in a NUL */
 	assert_int_equal(req(LIT("\0\1f\0octet\0\0junk")), TFTP_E_UNTERMINATED);
 }
@@ -353,8 +366,12 @@ static void
 test_opt_names_any_case(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1f\0octet\0BLKSIZE\0" "1468\0TSize\0" "0\0TIMEOUT\0" "5\0"
-				 "WindowSize\0" "4\0MULTICAST\0\0")),
+	assert_int_equal(req(LIT("\0\1f\0octet\0BLKSIZE\0"
+				 "1468\0TSize\0"
+				 "0\0TIMEOUT\0"
+				 "5\0"
+				 "WindowSize\0"
+				 "4\0MULTICAST\0\0")),
 			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_ALL);
 	assert_int_equal(r.opts.blksize, 1468);
@@ -368,13 +385,19 @@ test_opt_duplicate(void **state)
 {
 	(void)state;
 	/* the first wins */
-	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0" "1024\0BLKSIZE\0" "512\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0"
+				 "1024\0BLKSIZE\0"
+				 "512\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_BLKSIZE);
 	assert_int_equal(r.opts.blksize, 1024);
 	assert_int_equal(r.bad, 0);
 	assert_int_equal(r.flags, TFTP_F_DUP_OPT);
 	/* even when the first is bad: a repeat does not get a second chance */
-	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0" "1\0blksize\0" "512\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0"
+				 "1\0blksize\0"
+				 "512\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opts.mask, 0);
 	assert_int_equal(r.bad, TFTP_OPT_BLKSIZE);
 	assert_int_equal(r.flags, TFTP_F_DUP_OPT | TFTP_F_BAD_VALUE);
@@ -384,8 +407,12 @@ static void
 test_opt_unknown(void **state)
 {
 	(void)state;
-	assert_int_equal(req(LIT("\0\1f\0octet\0rollover\0" "0\0blksize2\0" "9\0blksize\0" "1468\0"
-				 "utimeout\0" "500\0")),
+	assert_int_equal(req(LIT("\0\1f\0octet\0rollover\0"
+				 "0\0blksize2\0"
+				 "9\0blksize\0"
+				 "1468\0"
+				 "utimeout\0"
+				 "500\0")),
 			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_BLKSIZE);
 	assert_int_equal(r.opts.blksize, 1468);
@@ -415,18 +442,24 @@ test_req_trailing(void **state)
 {
 	(void)state;
 	/* one NUL of padding */
-	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0tsize\0" "0\0\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\1pxelinux.0\0octet\0tsize\0"
+				 "0\0\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_TSIZE);
 	assert_int_equal(r.flags, TFTP_F_TRAILING);
 	/* a run of NULs */
 	assert_int_equal(req(LIT("\0\1f\0octet\0\0\0\0\0\0\0")), TFTP_OK);
 	assert_int_equal(r.flags, TFTP_F_TRAILING);
 	/* a name without a value */
-	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0" "1468\0tsize\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\1f\0octet\0blksize\0"
+				 "1468\0tsize\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opts.mask, TFTP_OPT_BLKSIZE);
 	assert_int_equal(r.flags, TFTP_F_TRAILING);
 	/* terminated junk after the padding: nothing after it is an option */
-	assert_int_equal(req(LIT("\0\1f\0octet\0\0blksize\0" "1468\0")), TFTP_OK);
+	assert_int_equal(req(LIT("\0\1f\0octet\0\0blksize\0"
+				 "1468\0")),
+			 TFTP_OK);
 	assert_int_equal(r.opts.mask, 0);
 	assert_int_equal(r.flags, TFTP_F_TRAILING);
 }
@@ -482,7 +515,9 @@ test_parse_error(void **state)
 	assert_string_equal(p.msg, "File not found");
 	assert_int_equal(p.flags, 0);
 	/* what iPXE sends when the user aborts, code outside 0..8 kept */
-	assert_int_equal(pkt(LIT("\0\5\0\x63" "abort\0")), TFTP_OK);
+	assert_int_equal(pkt(LIT("\0\5\0\x63"
+				 "abort\0")),
+			 TFTP_OK);
 	assert_int_equal(p.code, 99);
 	assert_string_equal(p.msg, "abort");
 	/* no NUL: taken to the end */
@@ -516,14 +551,19 @@ test_parse_oack(void **state)
 	static const uint8_t grp[4] = {224, 1, 2, 3};
 
 	(void)state;
-	assert_int_equal(pkt(LIT("\0\6blksize\0" "1468\0tsize\0" "123456\0")), TFTP_OK);
+	assert_int_equal(pkt(LIT("\0\6blksize\0"
+				 "1468\0tsize\0"
+				 "123456\0")),
+			 TFTP_OK);
 	assert_int_equal(p.opcode, TFTP_OACK);
 	assert_int_equal(p.opts.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE);
 	assert_int_equal(p.opts.blksize, 1468);
 	assert_int_equal(p.opts.tsize, 123456);
 	assert_int_equal(p.flags, 0);
 
-	assert_int_equal(pkt(LIT("\0\6multicast\0" "224.1.2.3,1758,1\0")), TFTP_OK);
+	assert_int_equal(pkt(LIT("\0\6multicast\0"
+				 "224.1.2.3,1758,1\0")),
+			 TFTP_OK);
 	assert_int_equal(p.opts.mask, TFTP_OPT_MULTICAST);
 	assert_memory_equal(&p.opts.mc_addr, grp, 4);
 	assert_int_equal(p.opts.mc_port, 1758);
@@ -538,7 +578,9 @@ test_parse_oack(void **state)
 	/* a bare OACK is well-formed */
 	assert_int_equal(pkt(LIT("\0\6")), TFTP_OK);
 	assert_int_equal(p.opts.mask, 0);
-	assert_int_equal(pkt(LIT("\0\6blksize\0" "1468")), TFTP_E_UNTERMINATED);
+	assert_int_equal(pkt(LIT("\0\6blksize\0"
+				 "1468")),
+			 TFTP_E_UNTERMINATED);
 	assert_int_equal(pkt(LIT("\0")), TFTP_E_SHORT);
 }
 
@@ -546,10 +588,22 @@ static void
 test_parse_oack_bad_multicast(void **state)
 {
 	static const char *const bad[] = {
-		"",               "1",              "224.1.2.3,1758",  "224.1.2.3,1758,2",
-		"224.1.2,1758,1", "224.1.2.3,0,1",  "256.1.2.3,1758,1", "1.2.3.4.5,1758,1",
-		"0224.1.2.3,1,1", "1.2.3.4,1,1,",   "1.2.3.4,65536,1", "1.2..4,1,1",
-		"1.2.3.4,+1,1",   "1.2.3.4, 1,1",   "1.2.3.,1,1",      "a.b.c.d,1,1",
+	    "",
+	    "1",
+	    "224.1.2.3,1758",
+	    "224.1.2.3,1758,2",
+	    "224.1.2,1758,1",
+	    "224.1.2.3,0,1",
+	    "256.1.2.3,1758,1",
+	    "1.2.3.4.5,1758,1",
+	    "0224.1.2.3,1,1",
+	    "1.2.3.4,1,1,",
+	    "1.2.3.4,65536,1",
+	    "1.2..4,1,1",
+	    "1.2.3.4,+1,1",
+	    "1.2.3.4, 1,1",
+	    "1.2.3.,1,1",
+	    "a.b.c.d,1,1",
 	};
 	uint8_t b[64];
 	size_t i, n;
@@ -565,7 +619,9 @@ test_parse_oack_bad_multicast(void **state)
 		assert_int_equal(p.flags, TFTP_F_BAD_VALUE);
 	}
 	/* the OACK's tsize is the file size, not 0 */
-	assert_int_equal(pkt(LIT("\0\6tsize\0" "18446744073709551615\0")), TFTP_OK);
+	assert_int_equal(pkt(LIT("\0\6tsize\0"
+				 "18446744073709551615\0")),
+			 TFTP_OK);
 	assert_true(p.opts.tsize == UINT64_MAX);
 }
 
@@ -596,7 +652,10 @@ test_build_data(void **state)
 	assert_int_equal(tftp_build_data_hdr(b, 3, 1), -ENOSPC);
 
 	assert_int_equal(tftp_build_data(b, sizeof(b), 65535, "abcdef", 6), 10);
-	assert_memory_equal(b, "\0\3\xff\xff" "abcdef", 10);
+	assert_memory_equal(b,
+			    "\0\3\xff\xff"
+			    "abcdef",
+			    10);
 	assert_int_equal(tftp_build_data(b, 10, 1, "abcdef", 6), 10);
 	assert_int_equal(tftp_build_data(b, 9, 1, "abcdef", 6), -ENOSPC);
 	assert_int_equal(tftp_build_data(b, sizeof(b), 7, NULL, 0), 4);
@@ -646,18 +705,23 @@ test_build_error(void **state)
 static void
 test_build_oack(void **state)
 {
-	static const uint8_t all[] = "\0\6blksize\0" "65464\0tsize\0" "18446744073709551615\0"
-				     "timeout\0" "255\0windowsize\0" "65535\0"
-				     "multicast\0" "255.255.255.255,65535,1\0";
+	static const uint8_t all[] = "\0\6blksize\0"
+				     "65464\0tsize\0"
+				     "18446744073709551615\0"
+				     "timeout\0"
+				     "255\0windowsize\0"
+				     "65535\0"
+				     "multicast\0"
+				     "255.255.255.255,65535,1\0";
 	struct tftp_opts o = {
-		.mask = TFTP_OPT_ALL,
-		.blksize = 65464,
-		.tsize = UINT64_MAX,
-		.timeout = 255,
-		.windowsize = 65535,
-		.mc_addr = 0xffffffffu,
-		.mc_port = 65535,
-		.mc_master = 1,
+	    .mask = TFTP_OPT_ALL,
+	    .blksize = 65464,
+	    .tsize = UINT64_MAX,
+	    .timeout = 255,
+	    .windowsize = 65535,
+	    .mc_addr = 0xffffffffu,
+	    .mc_port = 65535,
+	    .mc_master = 1,
 	};
 	uint8_t b[200];
 	int n;
@@ -671,13 +735,20 @@ test_build_oack(void **state)
 	assert_int_equal(tftp_build_oack(b, 105, &o), -ENOSPC);
 
 	/* only what is in the mask, in the fixed order whatever the request's */
-	assert_int_equal(req(LIT("\0\1f\0octet\0windowsize\0" "8\0tsize\0" "0\0blksize\0" "1468\0")),
+	assert_int_equal(req(LIT("\0\1f\0octet\0windowsize\0"
+				 "8\0tsize\0"
+				 "0\0blksize\0"
+				 "1468\0")),
 			 TFTP_OK);
-	r.opts.tsize = 4096; /* the server fills in the size */
+	r.opts.tsize = 4096;			      /* the server fills in the size */
 	r.opts.mask &= (uint8_t)~TFTP_OPT_WINDOWSIZE; /* and declines windowsize */
 	n = tftp_build_oack(b, sizeof(b), &r.opts);
 	assert_int_equal(n, 26);
-	assert_memory_equal(b, "\0\6blksize\0" "1468\0tsize\0" "4096\0", 26);
+	assert_memory_equal(b,
+			    "\0\6blksize\0"
+			    "1468\0tsize\0"
+			    "4096\0",
+			    26);
 
 	/* multicast with the address and port left empty */
 	o.mask = TFTP_OPT_MULTICAST;
@@ -698,13 +769,13 @@ static void
 test_build_oack_round_trip(void **state)
 {
 	struct tftp_opts o = {
-		.mask = TFTP_OPT_ALL,
-		.blksize = 8,
-		.tsize = 0,
-		.timeout = 1,
-		.windowsize = 1,
-		.mc_port = 1758,
-		.mc_master = 0,
+	    .mask = TFTP_OPT_ALL,
+	    .blksize = 8,
+	    .tsize = 0,
+	    .timeout = 1,
+	    .windowsize = 1,
+	    .mc_port = 1758,
+	    .mc_master = 0,
 	};
 	static const uint8_t grp[4] = {239, 0, 10, 1};
 	uint8_t b[128];
@@ -729,7 +800,9 @@ test_build_oack_round_trip(void **state)
 static void
 test_build_rrq(void **state)
 {
-	static const uint8_t want[] = "\0\1pxelinux.0\0octet\0blksize\0" "1468\0tsize\0" "0\0";
+	static const uint8_t want[] = "\0\1pxelinux.0\0octet\0blksize\0"
+				      "1468\0tsize\0"
+				      "0\0";
 	struct tftp_opts o = {.mask = TFTP_OPT_TSIZE | TFTP_OPT_BLKSIZE, .blksize = 1468};
 	uint8_t b[TFTP_REQ_MAX];
 	int n;
@@ -750,7 +823,11 @@ test_build_rrq(void **state)
 	o.mc_port = 1758;
 	n = tftp_build_rrq(b, sizeof(b), "f", "octet", &o);
 	assert_int_equal(n, 44);
-	assert_memory_equal(b, "\0\1f\0octet\0timeout\0" "3\0windowsize\0" "8\0multicast\0\0", 44);
+	assert_memory_equal(b,
+			    "\0\1f\0octet\0timeout\0"
+			    "3\0windowsize\0"
+			    "8\0multicast\0\0",
+			    44);
 	assert_int_equal(req(b, (size_t)n), TFTP_OK);
 	assert_int_equal(r.opts.mask, o.mask);
 	assert_int_equal(r.flags, 0);
@@ -760,7 +837,10 @@ test_build_rrq(void **state)
 	o.tsize = 99;
 	n = tftp_build_request(b, sizeof(b), TFTP_WRQ, "up", "octet", &o);
 	assert_int_equal(n, 20);
-	assert_memory_equal(b, "\0\2up\0octet\0tsize\0" "99\0", 20);
+	assert_memory_equal(b,
+			    "\0\2up\0octet\0tsize\0"
+			    "99\0",
+			    20);
 	assert_int_equal(tftp_build_request(b, sizeof(b), TFTP_ACK, "f", "octet", &o), -EINVAL);
 }
 
@@ -829,8 +909,12 @@ test_block_unwrap(void **state)
 static void
 test_names(void **state)
 {
-	static const int errs[] = {TFTP_OK, TFTP_E_SHORT, TFTP_E_BAD_OPCODE, TFTP_E_UNTERMINATED,
-				   TFTP_E_BAD_FILENAME, TFTP_E_BAD_MODE};
+	static const int errs[] = {TFTP_OK,
+				   TFTP_E_SHORT,
+				   TFTP_E_BAD_OPCODE,
+				   TFTP_E_UNTERMINATED,
+				   TFTP_E_BAD_FILENAME,
+				   TFTP_E_BAD_MODE};
 	size_t i, j;
 
 	(void)state;
@@ -866,44 +950,44 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rrq_pxelinux),
-		cmocka_unit_test(test_rrq_ipxe),
-		cmocka_unit_test(test_rrq_curl),
-		cmocka_unit_test(test_rrq_atftp_windowsize),
-		cmocka_unit_test(test_rrq_modes),
-		cmocka_unit_test(test_wrq),
-		cmocka_unit_test(test_req_owns_filename),
-		cmocka_unit_test(test_req_short),
-		cmocka_unit_test(test_req_bad_opcode),
-		cmocka_unit_test(test_req_unterminated),
-		cmocka_unit_test(test_req_filename_length),
-		cmocka_unit_test(test_req_bad_mode),
-		cmocka_unit_test(test_opt_blksize),
-		cmocka_unit_test(test_opt_timeout),
-		cmocka_unit_test(test_opt_tsize),
-		cmocka_unit_test(test_opt_windowsize),
-		cmocka_unit_test(test_opt_malformed_values),
-		cmocka_unit_test(test_opt_names_any_case),
-		cmocka_unit_test(test_opt_duplicate),
-		cmocka_unit_test(test_opt_unknown),
-		cmocka_unit_test(test_opt_multicast_request),
-		cmocka_unit_test(test_req_trailing),
-		cmocka_unit_test(test_parse_ack),
-		cmocka_unit_test(test_parse_data),
-		cmocka_unit_test(test_parse_error),
-		cmocka_unit_test(test_parse_oack),
-		cmocka_unit_test(test_parse_oack_bad_multicast),
-		cmocka_unit_test(test_parse_bad_opcode),
-		cmocka_unit_test(test_build_data),
-		cmocka_unit_test(test_build_ack),
-		cmocka_unit_test(test_build_error),
-		cmocka_unit_test(test_build_oack),
-		cmocka_unit_test(test_build_oack_round_trip),
-		cmocka_unit_test(test_build_rrq),
-		cmocka_unit_test(test_clamp_blksize),
-		cmocka_unit_test(test_block_wire),
-		cmocka_unit_test(test_block_unwrap),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_rrq_pxelinux),
+	    cmocka_unit_test(test_rrq_ipxe),
+	    cmocka_unit_test(test_rrq_curl),
+	    cmocka_unit_test(test_rrq_atftp_windowsize),
+	    cmocka_unit_test(test_rrq_modes),
+	    cmocka_unit_test(test_wrq),
+	    cmocka_unit_test(test_req_owns_filename),
+	    cmocka_unit_test(test_req_short),
+	    cmocka_unit_test(test_req_bad_opcode),
+	    cmocka_unit_test(test_req_unterminated),
+	    cmocka_unit_test(test_req_filename_length),
+	    cmocka_unit_test(test_req_bad_mode),
+	    cmocka_unit_test(test_opt_blksize),
+	    cmocka_unit_test(test_opt_timeout),
+	    cmocka_unit_test(test_opt_tsize),
+	    cmocka_unit_test(test_opt_windowsize),
+	    cmocka_unit_test(test_opt_malformed_values),
+	    cmocka_unit_test(test_opt_names_any_case),
+	    cmocka_unit_test(test_opt_duplicate),
+	    cmocka_unit_test(test_opt_unknown),
+	    cmocka_unit_test(test_opt_multicast_request),
+	    cmocka_unit_test(test_req_trailing),
+	    cmocka_unit_test(test_parse_ack),
+	    cmocka_unit_test(test_parse_data),
+	    cmocka_unit_test(test_parse_error),
+	    cmocka_unit_test(test_parse_oack),
+	    cmocka_unit_test(test_parse_oack_bad_multicast),
+	    cmocka_unit_test(test_parse_bad_opcode),
+	    cmocka_unit_test(test_build_data),
+	    cmocka_unit_test(test_build_ack),
+	    cmocka_unit_test(test_build_error),
+	    cmocka_unit_test(test_build_oack),
+	    cmocka_unit_test(test_build_oack_round_trip),
+	    cmocka_unit_test(test_build_rrq),
+	    cmocka_unit_test(test_clamp_blksize),
+	    cmocka_unit_test(test_block_wire),
+	    cmocka_unit_test(test_block_unwrap),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,7 @@
 
 #include "tftp_server.h"
 
-#define T0 1000000u  /* the fake clock's start, in microseconds */
+#define T0 1000000u /* the fake clock's start, in microseconds */
 #define MS 1000u
 #define PORT_LO 61000
 #define PORT_HI 61009
@@ -50,11 +50,11 @@ struct tfile {
 };
 
 static struct tfile files[F_COUNT] = {
-	[F_EMPTY] = {"empty", 0, NULL},
-	[F_ONE] = {"one", 512, NULL},
-	[F_ONE_PLUS] = {"one_plus", 513, NULL},
-	[F_THREE] = {"three", 3 * 512, NULL},
-	[F_BIG] = {"boot/big.img", BIG_SIZE, NULL},
+    [F_EMPTY] = {"empty", 0, NULL},
+    [F_ONE] = {"one", 512, NULL},
+    [F_ONE_PLUS] = {"one_plus", 513, NULL},
+    [F_THREE] = {"three", 3 * 512, NULL},
+    [F_BIG] = {"boot/big.img", BIG_SIZE, NULL},
 };
 
 static char base[64];
@@ -193,16 +193,16 @@ struct client {
 };
 
 static const struct tftpd_cfg base_cfg = {
-	.mtu = 1500,
-	.port_lo = PORT_LO,
-	.port_hi = PORT_HI,
-	.max_window = 16,
-	.max_sessions = 4,
-	.max_retries = 3,
-	.give_up_us = 2000000,
-	.rto_min_us = 10000,
-	.rto_max_us = 400000,
-	.rto_init_us = 100000,
+    .mtu = 1500,
+    .port_lo = PORT_LO,
+    .port_hi = PORT_HI,
+    .max_window = 16,
+    .max_sessions = 4,
+    .max_retries = 3,
+    .give_up_us = 2000000,
+    .rto_min_us = 10000,
+    .rto_max_us = 400000,
+    .rto_init_us = 100000,
 };
 
 static void
@@ -277,12 +277,12 @@ static struct client
 client(unsigned n)
 {
 	struct client c = {
-		.ip = htonl(0x0a000000u | n),
-		.port = (uint16_t)(2000 + n),
-		.mac = {0x02, 0x00, 0x5e, 0x00, 0x00, (uint8_t)n},
-		.sess = TFTPD_NONE,
-		.file = -1,
-		.blksize = TFTP_DEFAULT_BLKSIZE,
+	    .ip = htonl(0x0a000000u | n),
+	    .port = (uint16_t)(2000 + n),
+	    .mac = {0x02, 0x00, 0x5e, 0x00, 0x00, (uint8_t)n},
+	    .sess = TFTPD_NONE,
+	    .file = -1,
+	    .blksize = TFTP_DEFAULT_BLKSIZE,
 	};
 
 	return c;
@@ -344,8 +344,9 @@ check_block(const struct fx *f, const struct client *c, uint64_t n)
 	uint32_t len = UINT32_MAX, want;
 	const uint8_t *p;
 
-	want = off >= tf->size ? 0 : tf->size - off < c->blksize ? (uint32_t)(tf->size - off)
-								  : c->blksize;
+	want = off >= tf->size		     ? 0
+	       : tf->size - off < c->blksize ? (uint32_t)(tf->size - off)
+					     : c->blksize;
 	p = tftpd_block(&f->t, c->sess, n, &len, &got_off);
 	assert_int_equal(got_off, off);
 	assert_int_equal(len, want);
@@ -451,8 +452,7 @@ oack_of(const struct tftpd_action *a)
  * DATA blocks sent.
  */
 static uint64_t
-finish(struct fx *f, const struct client *c, struct tftpd_action *a, uint16_t window,
-       uint64_t step)
+finish(struct fx *f, const struct client *c, struct tftpd_action *a, uint16_t window, uint64_t step)
 {
 	uint64_t next = a->first, last, blocks = 0, total = nblocks(c);
 
@@ -515,10 +515,10 @@ test_lockstep_block_counts(void **state)
 		uint64_t blocks;
 		uint32_t last_len;
 	} cases[] = {
-		{F_EMPTY, 1, 0},
-		{F_ONE, 2, 0},
-		{F_ONE_PLUS, 2, 1},
-		{F_THREE, 4, 0},
+	    {F_EMPTY, 1, 0},
+	    {F_ONE, 2, 0},
+	    {F_ONE_PLUS, 2, 1},
+	    {F_THREE, 4, 0},
 	};
 	struct fx *f = *state;
 	struct tftpd_action a;
@@ -573,10 +573,10 @@ test_oack_negotiation(void **state)
 	struct fx *f = *state;
 	struct client c = client(1);
 	struct tftp_opts o = {
-		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT | TFTP_OPT_WINDOWSIZE,
-		.blksize = TFTP_BLKSIZE_MAX,
-		.timeout = 3,
-		.windowsize = 1000,
+	    .mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT | TFTP_OPT_WINDOWSIZE,
+	    .blksize = TFTP_BLKSIZE_MAX,
+	    .timeout = 3,
+	    .windowsize = 1000,
 	};
 	struct tftpd_action a;
 	struct tftp_opts got;
@@ -909,9 +909,9 @@ test_oack_lost(void **state)
 	struct fx *f = *state;
 	struct client c = client(1);
 	struct tftp_opts o = {
-		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_WINDOWSIZE,
-		.blksize = 1024,
-		.windowsize = 8,
+	    .mask = TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE | TFTP_OPT_WINDOWSIZE,
+	    .blksize = 1024,
+	    .windowsize = 8,
 	};
 	struct tftpd_action a, first;
 
@@ -951,9 +951,9 @@ test_rollover(void **state)
 	struct fx *f = *state;
 	struct client c = client(1);
 	struct tftp_opts o = {
-		.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE,
-		.blksize = 8,
-		.windowsize = 64,
+	    .mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE,
+	    .blksize = 8,
+	    .windowsize = 64,
 	};
 	struct tftpd_action a;
 	uint64_t next, last, blocks = 0;
@@ -1000,9 +1000,8 @@ test_rollover_retransmit(void **state)
 	struct tftpd_cfg cfg = base_cfg;
 	struct fx *f = *state;
 	struct client c = client(1);
-	struct tftp_opts o = {.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE,
-			      .blksize = 8,
-			      .windowsize = 64};
+	struct tftp_opts o = {
+	    .mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE, .blksize = 8, .windowsize = 64};
 	struct tftpd_action a;
 	uint64_t last;
 
@@ -1444,7 +1443,7 @@ test_generation_pinned(void **state)
 
 /* --- multicast: RFC 2090 streams and PXE MTFTP ----------------------------- */
 
-#define MC_GROUP 0xefff4501u    /* 239.255.69.1, host order; stream k is + k */
+#define MC_GROUP 0xefff4501u /* 239.255.69.1, host order; stream k is + k */
 #define MC_PORT 1760
 #define MC_WINDOW 4
 #define MTFTP_GROUP 0xefff4601u /* 239.255.70.1 */
@@ -1560,8 +1559,7 @@ stream_error(struct fx *f, const struct client *c, struct tftpd_action *a)
  * Returns the options for the caller's checks of the rest.
  */
 static struct tftp_opts
-assert_mc_oack(const struct tftpd_action *a, const struct client *c, uint32_t group,
-	       uint8_t master)
+assert_mc_oack(const struct tftpd_action *a, const struct client *c, uint32_t group, uint8_t master)
 {
 	struct tftp_opts o;
 
@@ -1582,8 +1580,9 @@ assert_mc_oack(const struct tftpd_action *a, const struct client *c, uint32_t gr
 static void
 group_mac(uint32_t group, uint8_t mac[6])
 {
-	const uint8_t m[6] = {0x01, 0x00, 0x5e, (uint8_t)((group >> 16) & 0x7f),
-			      (uint8_t)(group >> 8), (uint8_t)group};
+	const uint8_t m[6] = {
+	    0x01,	   0x00, 0x5e, (uint8_t)((group >> 16) & 0x7f), (uint8_t)(group >> 8),
+	    (uint8_t)group};
 
 	memcpy(mac, m, 6);
 }
@@ -1617,8 +1616,9 @@ assert_group_data(const struct tftpd_action *a, uint16_t local, uint32_t group, 
 	assert_int_equal(a->file->size, tf->size);
 	for (n = first; n <= last; n++) {
 		off = (n - 1) * blksize;
-		want = off >= tf->size ? 0 : tf->size - off < blksize ? (uint32_t)(tf->size - off)
-									: blksize;
+		want = off >= tf->size		  ? 0
+		       : tf->size - off < blksize ? (uint32_t)(tf->size - off)
+						  : blksize;
 		p = tftpd_act_block(a, n, &len, &got_off);
 		assert_int_equal(got_off, off);
 		assert_int_equal(len, want);
@@ -1691,7 +1691,10 @@ test_mc_first_client_and_join(void **state)
 	assert_int_equal(o.mask, TFTP_OPT_TSIZE | TFTP_OPT_MULTICAST);
 	assert_int_equal(o.tsize, BIG_SIZE);
 	/* The value on the wire, as RFC 2090 spells it. */
-	assert_non_null(memmem(a.ctl, a.ctl_len, "multicast\0" "239.255.69.1,1760,1\0", 30));
+	assert_non_null(memmem(a.ctl, a.ctl_len,
+			       "multicast\0"
+			       "239.255.69.1,1760,1\0",
+			       30));
 	s = stream_at(f, c1.local);
 	assert_non_null(s);
 	assert_ptr_equal(s, &f->t.mc[0]);
@@ -1772,8 +1775,7 @@ test_mc_second_stream_and_fallback(void **state)
 	f->now += MS;
 	send_ack(f, &c[1], 0, &a);
 	assert_group_data(&a, c[1].local, MC_GROUP + 1, MC_PORT, F_BIG, 1024, 1, MC_WINDOW);
-	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x45, 0x02}),
-			    6);
+	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x45, 0x02}), 6);
 
 	/* A third (file, blksize) while both are busy: a plain session. */
 	send_mc_rrq(f, &c[2], F_THREE, 0, 0, &a);
@@ -2171,8 +2173,7 @@ test_mtftp_stream(void **state)
 	assert_to(&a, &c1);
 	assert_int_equal(a.unicast_first, 1);
 	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 1, 1);
-	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}),
-			    6);
+	assert_memory_equal(a.data_mac, ((const uint8_t[]){0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}), 6);
 	s = stream_at(f, c1.local);
 	assert_ptr_equal(s, &f->t.mc[2]); /* after the two RFC 2090 slots */
 	assert_int_equal(s->kind, MC_MTFTP);
@@ -2267,8 +2268,8 @@ test_mtftp_timeout(void **state)
 	for (k = 0; k < 3; k++) {
 		assert_int_equal(tick_at(f, s->deadline_us), 1);
 		assert_int_equal(f->fired[0].unicast_first, 0);
-		assert_group_data(&f->fired[0], c.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512,
-				  2, 2);
+		assert_group_data(&f->fired[0], c.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2,
+				  2);
 	}
 	/* Out of retries: no one to promote in MTFTP, the stream ends. */
 	assert_int_equal(tick_at(f, s->deadline_us), 1);
@@ -2386,12 +2387,12 @@ test_group_mac(void **state)
 		const char *group;
 		uint8_t mac[6];
 	} v[] = {
-		{"224.1.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}},
-		{"239.255.69.1", {0x01, 0x00, 0x5e, 0x7f, 0x45, 0x01}},
-		{"225.129.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}}, /* bit 23 dropped */
-		{"239.255.70.1", {0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}},
-		{"224.0.0.1", {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
-		{"239.255.255.255", {0x01, 0x00, 0x5e, 0x7f, 0xff, 0xff}},
+	    {"224.1.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}},
+	    {"239.255.69.1", {0x01, 0x00, 0x5e, 0x7f, 0x45, 0x01}},
+	    {"225.129.2.3", {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}}, /* bit 23 dropped */
+	    {"239.255.70.1", {0x01, 0x00, 0x5e, 0x7f, 0x46, 0x01}},
+	    {"224.0.0.1", {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+	    {"239.255.255.255", {0x01, 0x00, 0x5e, 0x7f, 0xff, 0xff}},
 	};
 	uint8_t mac[6];
 	struct in_addr in;
@@ -2411,54 +2412,54 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_plain_rrq_first_block),
-		T(test_lockstep_block_counts),
-		T(test_final_ack_frees_session),
-		T(test_oack_negotiation),
-		T(test_oack_partial),
-		T(test_ack_inside_window),
-		T(test_stale_acks_ignored),
-		T(test_malformed_input),
-		T(test_timeout_resends_window),
-		T(test_backoff_and_probe),
-		T(test_give_up),
-		T(test_give_up_after_retries),
-		T(test_progress_resets_give_up),
-		T(test_oack_lost),
-		T(test_oack_wait),
-		T(test_rollover),
-		T(test_rollover_retransmit),
-		T(test_client_error_ends_session),
-		T(test_unknown_tid),
-		T(test_wrq_refused),
-		T(test_access_denied),
-		T(test_not_found),
-		T(test_sessions_full),
-		T(test_same_client_repeat_and_replace),
-		T(test_local_ports_cycle),
-		T(test_tid_never_duplicated),
-		T(test_rtt_sample),
-		T(test_rtt_only_last_block),
-		T(test_rtt_karn),
-		T(test_timeout_option_bounds_rto),
-		T(test_first_tick_fires_due_timer),
-		T(test_long_timers),
-		T(test_generation_pinned),
-		T(test_mc_option_off),
-		T(test_mc_first_client_and_join),
-		T(test_mc_second_stream_and_fallback),
-		T(test_mc_promotion),
-		T(test_mc_generation_pinned),
-		T(test_mc_repeat_rrq),
-		T(test_mc_errors_and_listeners),
-		T(test_mc_timers),
-		T(test_mtftp_off),
-		T(test_mtftp_stream),
-		T(test_mtftp_timeout),
-		T(test_mtftp_refused),
-		T(test_mc_huge_file),
-		T(test_mc_too_many_blocks),
-		cmocka_unit_test(test_group_mac),
+	    T(test_plain_rrq_first_block),
+	    T(test_lockstep_block_counts),
+	    T(test_final_ack_frees_session),
+	    T(test_oack_negotiation),
+	    T(test_oack_partial),
+	    T(test_ack_inside_window),
+	    T(test_stale_acks_ignored),
+	    T(test_malformed_input),
+	    T(test_timeout_resends_window),
+	    T(test_backoff_and_probe),
+	    T(test_give_up),
+	    T(test_give_up_after_retries),
+	    T(test_progress_resets_give_up),
+	    T(test_oack_lost),
+	    T(test_oack_wait),
+	    T(test_rollover),
+	    T(test_rollover_retransmit),
+	    T(test_client_error_ends_session),
+	    T(test_unknown_tid),
+	    T(test_wrq_refused),
+	    T(test_access_denied),
+	    T(test_not_found),
+	    T(test_sessions_full),
+	    T(test_same_client_repeat_and_replace),
+	    T(test_local_ports_cycle),
+	    T(test_tid_never_duplicated),
+	    T(test_rtt_sample),
+	    T(test_rtt_only_last_block),
+	    T(test_rtt_karn),
+	    T(test_timeout_option_bounds_rto),
+	    T(test_first_tick_fires_due_timer),
+	    T(test_long_timers),
+	    T(test_generation_pinned),
+	    T(test_mc_option_off),
+	    T(test_mc_first_client_and_join),
+	    T(test_mc_second_stream_and_fallback),
+	    T(test_mc_promotion),
+	    T(test_mc_generation_pinned),
+	    T(test_mc_repeat_rrq),
+	    T(test_mc_errors_and_listeners),
+	    T(test_mc_timers),
+	    T(test_mtftp_off),
+	    T(test_mtftp_stream),
+	    T(test_mtftp_timeout),
+	    T(test_mtftp_refused),
+	    T(test_mc_huge_file),
+	    T(test_mc_too_many_blocks),
+	    cmocka_unit_test(test_group_mac),
 	};
 #undef T
 
