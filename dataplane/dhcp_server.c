@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dhcp_server.h"
+#include "hash.h"
 
 #define RATE_SLOTS 4096
 
@@ -92,15 +93,11 @@ dhcpd_free(struct dhcpd *d)
 static bool
 rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
 {
-	uint32_t h = 2166136261u;
 	struct rate_slot *r;
-	int i;
 
 	if (!d->cfg.rate_limit)
 		return true;
-	for (i = 0; i < 16; i++)
-		h = (h ^ chaddr[i]) * 16777619u;
-	r = &d->rate[h & d->rate_mask];
+	r = &d->rate[rb_hash32(chaddr, 16) & d->rate_mask];
 	if (r->sec != now) {
 		r->sec = now;
 		r->count = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "hash.h"
 #include "wire.h"
 
 /* Options whose value has one legal size; anything else is malformed. */
@@ -498,7 +499,7 @@ dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap)
 {
 	uint8_t tmp[1 + 16];
 	const uint8_t *id;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h;
 	size_t n, i;
 
 	id = dhcp_opt(&m->o, DHO_CLIENT_ID, &n);
@@ -513,10 +514,7 @@ dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap)
 		memcpy(key, id, n);
 		return n;
 	}
-	for (i = 0; i < n; i++) {
-		h ^= id[i];
-		h *= 0x100000001b3ull;
-	}
+	h = rb_hash64(id, n);
 	memcpy(key, id, cap - 8);
 	for (i = 0; i < 8; i++)
 		key[cap - 8 + i] = (uint8_t)(h >> (56 - 8 * i));
