@@ -494,6 +494,42 @@ dhcp_client_arch(const struct dhcp_opts *s)
 	return a;
 }
 
+int
+dhcp_pxe_vendor(uint8_t *buf, size_t cap, const struct pxe_mtftp *mtftp)
+{
+	uint8_t v[PXE_VENDOR_MAX];
+	size_t n = 0;
+
+	if (mtftp && mtftp->group) {
+		v[n++] = PXE_MTFTP_IP;
+		v[n++] = 4;
+		memcpy(v + n, &mtftp->group, 4);
+		n += 4;
+		v[n++] = PXE_MTFTP_CPORT;
+		v[n++] = 2;
+		v[n++] = (uint8_t)(mtftp->client_port >> 8);
+		v[n++] = (uint8_t)mtftp->client_port;
+		v[n++] = PXE_MTFTP_SPORT;
+		v[n++] = 2;
+		v[n++] = (uint8_t)(mtftp->server_port >> 8);
+		v[n++] = (uint8_t)mtftp->server_port;
+		v[n++] = PXE_MTFTP_TMOUT;
+		v[n++] = 1;
+		v[n++] = mtftp->open_timeout;
+		v[n++] = PXE_MTFTP_DELAY;
+		v[n++] = 1;
+		v[n++] = mtftp->reopen_delay;
+	}
+	v[n++] = PXE_DISCOVERY_CONTROL;
+	v[n++] = 1;
+	v[n++] = 8;
+	v[n++] = DHO_END;
+	if (n > cap)
+		return -ENOSPC;
+	memcpy(buf, v, n);
+	return (int)n;
+}
+
 size_t
 dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap)
 {

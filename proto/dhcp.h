@@ -92,6 +92,27 @@ enum dhcp_parse_err {
 	DHCP_E_NOTYPE = -8,   /* no option 53, or a type outside 1..8 */
 };
 
+/* PXE 2.1 (table 2-1) suboptions of option 43. */
+enum pxe_vendor_opt {
+	PXE_MTFTP_IP = 1,
+	PXE_MTFTP_CPORT = 2,
+	PXE_MTFTP_SPORT = 3,
+	PXE_MTFTP_TMOUT = 4,
+	PXE_MTFTP_DELAY = 5,
+	PXE_DISCOVERY_CONTROL = 6,
+};
+
+#define PXE_VENDOR_MAX 24 /* dhcp_pxe_vendor() with MTFTP, END included */
+
+/* The MTFTP parameters PXE firmware is told about in option 43. */
+struct pxe_mtftp {
+	uint32_t group;	      /* multicast group, network order; 0: no MTFTP */
+	uint16_t client_port; /* host order */
+	uint16_t server_port; /* host order */
+	uint8_t open_timeout; /* seconds */
+	uint8_t reopen_delay; /* seconds */
+};
+
 /* The fixed BOOTP fields. Addresses in network byte order. */
 struct dhcp_hdr {
 	uint8_t op, htype, hlen, hops;
@@ -121,6 +142,15 @@ struct dhcp_msg {
 	uint8_t overload; /* option 52 value, 0 when absent */
 	struct dhcp_opts o;
 };
+
+/*
+ * Encodes option 43 for PXE firmware into buf: the MTFTP group, client and
+ * server ports, open timeout and reopen delay when mtftp is non-NULL with a
+ * group set; always discovery control 8 (no boot server discovery: boot
+ * the file in the reply); then END. Returns the length (at most
+ * PXE_VENDOR_MAX) or -ENOSPC when cap is too small.
+ */
+int dhcp_pxe_vendor(uint8_t *buf, size_t cap, const struct pxe_mtftp *mtftp);
 
 /* Parse one DHCP message (the UDP payload). 0 or an enum dhcp_parse_err. */
 int dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *out);

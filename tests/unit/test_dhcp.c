@@ -718,6 +718,31 @@ expect_hashed_key(const uint8_t *key, size_t klen, const uint8_t *id, size_t n)
 		assert_int_equal(key[56 + i], (uint8_t)(h >> (56 - 8 * i)));
 }
 
+/* Option 43 for PXE firmware, byte for byte (PXE 2.1 table 2-1). */
+static void
+test_pxe_vendor(void **state)
+{
+	static const uint8_t plain[] = {6, 1, 8, 255};
+	static const uint8_t mtftp[] = {1,    4,    224, 1, 2, 3, 2, 2, 0x06, 0xde, 3, 2,
+					0x06, 0xdf, 4,	 1, 2, 5, 1, 3, 6,    1,    8, 255};
+	struct pxe_mtftp m = {
+	    .client_port = 1758, .server_port = 1759, .open_timeout = 2, .reopen_delay = 3};
+	uint8_t b[PXE_VENDOR_MAX];
+
+	(void)state;
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), NULL), sizeof(plain));
+	assert_memory_equal(b, plain, sizeof(plain));
+	/* no group: no MTFTP suboptions */
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), &m), sizeof(plain));
+	assert_memory_equal(b, plain, sizeof(plain));
+	memcpy(&m.group, "\xe0\x01\x02\x03", 4);
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), &m), sizeof(mtftp));
+	assert_memory_equal(b, mtftp, sizeof(mtftp));
+	assert_int_equal(sizeof(mtftp), PXE_VENDOR_MAX);
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(mtftp) - 1, &m), -ENOSPC);
+	assert_int_equal(dhcp_pxe_vendor(b, 3, NULL), -ENOSPC);
+}
+
 static void
 test_client_key(void **state)
 {
@@ -1266,6 +1291,7 @@ main(void)
 	    cmocka_unit_test(test_err_notype),
 	    cmocka_unit_test(test_err_names),
 	    cmocka_unit_test(test_is_ipxe),
+	    cmocka_unit_test(test_pxe_vendor),
 	    cmocka_unit_test(test_client_key),
 	    cmocka_unit_test(test_opts_set_replace_del),
 	    cmocka_unit_test(test_opts_full),
