@@ -98,7 +98,7 @@ lease_subnet_of(const struct lease_table *t, uint32_t ip)
 	for (s = 0; s < t->nb_subnets; s++)
 		if ((ip & t->subnets[s].mask) == t->subnets[s].net)
 			return (int)s;
-	return -1;
+	return -ENOENT;
 }
 
 static uint32_t

@@ -150,7 +150,7 @@ boot_slot(int arch)
 	case 19:
 		return RB_BOOT_HTTP_ARM64;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /*

@@ -489,7 +489,7 @@ dhcp_client_arch(const struct dhcp_opts *s)
 	const uint8_t *p = dhcp_opt(s, DHO_CLIENT_ARCH, &n);
 
 	if (!p || n < 2)
-		return -1;
+		return -ENOENT;
 	a = get_u16(p);
 	return a;
 }

@@ -79,17 +79,23 @@ enum dhcp_opt_code {
 	DHO_END = 255,
 };
 
-/* Why dhcp_parse() refused a message; each is a distinct drop counter. */
+/*
+ * Why dhcp_parse() refused a message; each is a distinct drop counter.
+ * These are a named result, not errno values: they sit below -4095
+ * (Linux's MAX_ERRNO), so strerror(-ret) can never mistake one for an
+ * errno; dhcp_err_name() names them. Every other function of this codec
+ * returns 0 (or a length) or -errno.
+ */
 enum dhcp_parse_err {
 	DHCP_OK = 0,
-	DHCP_E_SHORT = -1,    /* shorter than the fixed header and cookie */
-	DHCP_E_LONG = -2,     /* longer than DHCP_MAX_LEN */
-	DHCP_E_MAGIC = -3,    /* no magic cookie: plain BOOTP is not served */
-	DHCP_E_HLEN = -4,     /* hlen > 16 */
-	DHCP_E_OPTLEN = -5,   /* an option runs past the end of its field */
-	DHCP_E_OVERLOAD = -6, /* option 52 bad, or found inside file/sname */
-	DHCP_E_OPTSIZE = -7,  /* fixed-size option with the wrong length */
-	DHCP_E_NOTYPE = -8,   /* no option 53, or a type outside 1..8 */
+	DHCP_E_SHORT = -4201,	 /* shorter than the fixed header and cookie */
+	DHCP_E_LONG = -4202,	 /* longer than DHCP_MAX_LEN */
+	DHCP_E_MAGIC = -4203,	 /* no magic cookie: plain BOOTP is not served */
+	DHCP_E_HLEN = -4204,	 /* hlen > 16 */
+	DHCP_E_OPTLEN = -4205,	 /* an option runs past the end of its field */
+	DHCP_E_OVERLOAD = -4206, /* option 52 bad, or found inside file/sname */
+	DHCP_E_OPTSIZE = -4207,	 /* fixed-size option with the wrong length */
+	DHCP_E_NOTYPE = -4208,	 /* no option 53, or a type outside 1..8 */
 };
 
 /* PXE 2.1 (table 2-1) suboptions of option 43. */
@@ -228,7 +234,7 @@ bool dhcp_vendor_class_is(const struct dhcp_opts *s, const char *prefix);
  */
 size_t dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap);
 
-/* The first client architecture of option 93, or -1 when absent. */
+/* The first client architecture of option 93, or -ENOENT when absent. */
 int dhcp_client_arch(const struct dhcp_opts *s);
 
 #endif

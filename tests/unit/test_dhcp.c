@@ -228,7 +228,7 @@ test_parse_udhcpc_discover(void **state)
 	expect_opt(&m.o, DHO_HOSTNAME, "node1", 5);
 	assert_true(dhcp_opt_u16(&m.o, DHO_MAX_SIZE, &u16));
 	assert_int_equal(u16, DHCP_MIN_MAX_SIZE);
-	assert_int_equal(dhcp_client_arch(&m.o), -1);
+	assert_int_equal(dhcp_client_arch(&m.o), -ENOENT);
 	assert_false(dhcp_vendor_class_is(&m.o, "PXEClient"));
 	assert_true(dhcp_vendor_class_is(&m.o, "udhcp"));
 	assert_false(dhcp_is_ipxe(&m.o));
@@ -664,6 +664,9 @@ test_err_names(void **state)
 	assert_string_equal(dhcp_err_name(DHCP_E_OPTSIZE), "bad_option_size");
 	assert_string_equal(dhcp_err_name(DHCP_E_NOTYPE), "no_message_type");
 	assert_string_equal(dhcp_err_name(-99), "unknown");
+	/* an errno is never a parse result: strerror(-ret) cannot lie */
+	assert_string_equal(dhcp_err_name(-EINVAL), "unknown");
+	assert_true(DHCP_E_SHORT < -4095 && DHCP_E_NOTYPE < -4095);
 }
 
 /* --- client helpers ----------------------------------------------------- */
