@@ -44,42 +44,21 @@ put_opt(uint8_t *blob, uint16_t *len, size_t cap, uint8_t code, const void *v, s
 	return true;
 }
 
-/*
- * Option 43 for PXE firmware (PXE 2.1, table 2-1): when tftp.mtftp_group
- * is set, the MTFTP group, client and server ports, open timeout and
- * reopen delay for the boot file; always discovery control 8 (no boot
- * server discovery: boot the file in the reply). Then END.
- */
+/* Option 43 for PXE firmware (proto/dhcp.c encodes it). */
 static void
 pxe_vendor(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 {
-	uint8_t *v = out->pxe_vendor, n = 0;
+	const struct pxe_mtftp m = {
+	    .group = cfg->mtftp_group,
+	    .client_port = cfg->mtftp_client_port,
+	    .server_port = cfg->mtftp_port,
+	    .open_timeout = (uint8_t)cfg->mtftp_open_timeout,
+	    .reopen_delay = (uint8_t)cfg->mtftp_reopen_delay,
+	};
+	int n = dhcp_pxe_vendor(out->pxe_vendor, sizeof(out->pxe_vendor), &m);
 
-	if (cfg->mtftp_group) {
-		v[n++] = 1; /* PXE_MTFTP_IP */
-		v[n++] = 4;
-		memcpy(v + n, &cfg->mtftp_group, 4);
-		n += 4;
-		v[n++] = 2; /* PXE_MTFTP_CPORT */
-		v[n++] = 2;
-		v[n++] = (uint8_t)(cfg->mtftp_client_port >> 8);
-		v[n++] = (uint8_t)cfg->mtftp_client_port;
-		v[n++] = 3; /* PXE_MTFTP_SPORT */
-		v[n++] = 2;
-		v[n++] = (uint8_t)(cfg->mtftp_port >> 8);
-		v[n++] = (uint8_t)cfg->mtftp_port;
-		v[n++] = 4; /* PXE_MTFTP_TMOUT */
-		v[n++] = 1;
-		v[n++] = (uint8_t)cfg->mtftp_open_timeout;
-		v[n++] = 5; /* PXE_MTFTP_DELAY */
-		v[n++] = 1;
-		v[n++] = (uint8_t)cfg->mtftp_reopen_delay;
-	}
-	v[n++] = 6; /* PXE_DISCOVERY_CONTROL */
-	v[n++] = 1;
-	v[n++] = 8;
-	v[n++] = 255;
-	out->pxe_vendor_len = n;
+	/* pxe_vendor[] holds PXE_VENDOR_MAX bytes: n < 0 cannot happen. */
+	out->pxe_vendor_len = n > 0 ? (uint8_t)n : 0;
 }
 
 void

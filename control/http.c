@@ -4,19 +4,18 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "fs_beneath.h"
 #include "http.h"
 
 #if __has_include("rb_build.h")
@@ -39,8 +38,7 @@
 
 struct rb_http {
 	struct MHD_Daemon *d;
-	int root_fd;
-	char *root_real; /* only set when openat2() is unavailable */
+	struct rb_beneath root;
 	rb_metrics_fn metrics;
 	void *metrics_arg;
 	rb_api_fn api;
@@ -139,62 +137,37 @@ hexval(int c)
 int
 rb_http_url_to_path(const char *url, char *out, size_t cap)
 {
-	size_t pos = 0, mark = 0, seglen = 0;
-	char head[2] = {0, 0};
-	const char *p;
-	int c, hi, lo;
+	size_t n = strcspn(url, "?"), len = 0, i;
+	char *dec;
+	int hi, lo, ret;
 
-	if (!cap)
-		return -ENAMETOOLONG;
-	for (p = url;; p++) {
-		c = (unsigned char)*p;
-		if (c == '\0' || c == '?') {
-			c = -1;
-		} else if (c == '%') {
-			hi = hexval((unsigned char)p[1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
-			if (lo < 0)
-				goto invalid;
-			c = hi << 4 | lo;
-			p += 2;
-		}
-		if (c == '\\' || c == 0)
-			goto invalid;
-		if (c == '/' || c == -1) {
-			if (seglen == 1 && head[0] == '.')
-				pos = mark;
-			else if (seglen == 2 && head[0] == '.' && head[1] == '.')
-				goto invalid;
-			if (c == -1)
-				break;
-			seglen = 0;
-			mark = pos;
+	/* Decoded first, then normalised, so an encoded '/' separates and an
+	 * encoded ".." is refused like a plain one. */
+	dec = malloc(n + 1);
+	if (!dec)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (url[i] != '%') {
+			dec[len++] = url[i];
 			continue;
 		}
-		/* Bytes past cap are counted, not stored: a later "." segment
-		 * may still roll pos back. */
-		if (seglen == 0 && pos > 0) {
-			if (pos < cap)
-				out[pos] = '/';
-			pos++;
+		hi = hexval((unsigned char)url[i + 1]);
+		lo = hi < 0 ? -1 : hexval((unsigned char)url[i + 2]);
+		if (lo < 0) {
+			ret = -EINVAL;
+			goto out;
 		}
-		if (seglen < 2)
-			head[seglen] = (char)c;
-		seglen++;
-		if (pos < cap)
-			out[pos] = (char)c;
-		pos++;
+		dec[len++] = (char)(hi << 4 | lo);
+		i += 2;
 	}
-	if (pos >= cap) {
+	ret = rb_path_normalize(dec, len, out, cap, 0);
+	if (ret > 0)
+		ret = 0;
+out:
+	if (ret && cap)
 		out[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	out[pos] = '\0';
-	return 0;
-
-invalid:
-	out[0] = '\0';
-	return -EINVAL;
+	free(dec);
+	return ret;
 }
 
 static void
@@ -531,47 +504,6 @@ cleanup:
 	return queue(rq, 200, r, len);
 }
 
-/* Without openat2() the check is racy against concurrent renames inside the
- * root, which is acceptable for a read-only repository. */
-static int
-open_realpath(const struct rb_http *h, const char *rel)
-{
-	size_t n = h->root_real[1] ? strlen(h->root_real) : 0; /* 0: the root is "/" */
-	char full[PATH_MAX], *res;
-	int fd;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", h->root_real, rel) >= sizeof(full))
-		return -ENAMETOOLONG;
-	res = realpath(full, NULL);
-	if (!res)
-		return -errno;
-	if (strncmp(res, h->root_real, n) != 0 || (res[n] != '/' && res[n] != '\0')) {
-		free(res);
-		return -EXDEV;
-	}
-	fd = open(res, OPEN_FLAGS);
-	free(res); /* keeps errno */
-	return fd >= 0 ? fd : -errno;
-}
-
-/* Opens rel beneath the root; returns an fd or -errno (EXDEV: escapes). */
-static int
-open_beneath(const struct rb_http *h, const char *rel)
-{
-	struct open_how how = {.flags = OPEN_FLAGS,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	int fd, tries = 0;
-
-	if (h->root_real)
-		return open_realpath(h, rel);
-	/* EAGAIN means a concurrent rename raced the ".." check in a symlink
-	 * target; the kernel asks us to retry. */
-	do
-		fd = (int)syscall(SYS_openat2, h->root_fd, *rel ? rel : ".", &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN && ++tries < 4);
-	return fd >= 0 ? fd : -errno;
-}
-
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version UNUSED, const char *upload_data UNUSED, size_t *upload_data_size,
@@ -606,7 +538,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (!strncmp(rel, "api/", 4))
 		return serve_api(&rq, rel + 4);
 
-	fd = open_beneath(rq.h, rel);
+	fd = rb_beneath_open(&rq.h->root, rel, OPEN_FLAGS);
 	if (fd < 0)
 		return send_status(&rq, errno_status(-fd), NULL, NULL);
 	if (fstat(fd, &st) != 0 || (S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, O_RDONLY) != 0)) {
@@ -681,10 +613,8 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 struct rb_http *
 rb_http_start(const struct rb_http_config *cfg)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY,
-			       .resolve = RESOLVE_BENEATH};
 	struct rb_http *h;
-	int err, fd;
+	int err;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -693,15 +623,11 @@ rb_http_start(const struct rb_http_config *cfg)
 	h->metrics_arg = cfg->metrics_arg;
 	h->api = cfg->api;
 	h->api_arg = cfg->api_arg;
-	h->root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (h->root_fd < 0)
+	err = rb_beneath_init(&h->root, cfg->root);
+	if (err) {
+		errno = -err;
 		goto fail_root;
-	fd = (int)syscall(SYS_openat2, h->root_fd, ".", &how, sizeof(how));
-	if (fd >= 0)
-		close(fd);
-	else if ((errno == ENOSYS || errno == EPERM /* seccomp */) &&
-		 !(h->root_real = realpath(cfg->root, NULL)))
-		goto fail_root;
+	}
 
 	errno = 0;
 	h->d = start_daemon(h, cfg, MHD_USE_DUAL_STACK);
@@ -720,10 +646,8 @@ fail_listen:
 	err = errno ? errno : EADDRINUSE;
 	fprintf(stderr, "rackboot: http: cannot listen on port %u: %s\n", cfg->port, strerror(err));
 cleanup:
-	if (h && h->root_fd >= 0)
-		close(h->root_fd);
 	if (h)
-		free(h->root_real);
+		rb_beneath_close(&h->root);
 	free(h);
 	errno = err;
 	return NULL;
@@ -735,7 +659,6 @@ rb_http_stop(struct rb_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
-	close(h->root_fd);
-	free(h->root_real);
+	rb_beneath_close(&h->root);
 	free(h);
 }

@@ -93,7 +93,7 @@ uint32_t lease_by_key(const struct lease_table *t, const uint8_t *key, size_t le
 uint32_t lease_resv_for(const struct lease_table *t, const uint8_t *cid, size_t cid_len,
 			const uint8_t *mac, uint8_t hlen);
 
-/* The subnet (index) containing ip, or -1. */
+/* The subnet (index) containing ip, or -ENOENT. */
 int lease_subnet_of(const struct lease_table *t, uint32_t ip);
 
 /* True when the slot can be given to a new client now. */

@@ -14,8 +14,12 @@
 #include <string.h>
 
 #include "dhcp_server.h"
+#include "hash.h"
 
 #define RATE_SLOTS 4096
+
+_Static_assert(sizeof(((struct rb_dhcp_dp_config *)0)->pxe_vendor) >= PXE_VENDOR_MAX,
+	       "the channel's option 43 field holds what dhcp_pxe_vendor() writes");
 
 int
 dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server_ip, uint16_t mtu,
@@ -26,6 +30,10 @@ dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
+	/* A control that sent no option 43 gets the plain PXE one. */
+	if (!d->cfg.pxe_vendor_len)
+		d->cfg.pxe_vendor_len =
+		    (uint8_t)dhcp_pxe_vendor(d->cfg.pxe_vendor, sizeof(d->cfg.pxe_vendor), NULL);
 	d->server_ip = server_ip;
 	d->max_payload =
 	    mtu > 28 && mtu - 28 < DHCPD_MAX_PAYLOAD ? (uint16_t)(mtu - 28) : DHCPD_MAX_PAYLOAD;
@@ -92,15 +100,11 @@ dhcpd_free(struct dhcpd *d)
 static bool
 rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
 {
-	uint32_t h = 2166136261u;
 	struct rate_slot *r;
-	int i;
 
 	if (!d->cfg.rate_limit)
 		return true;
-	for (i = 0; i < 16; i++)
-		h = (h ^ chaddr[i]) * 16777619u;
-	r = &d->rate[h & d->rate_mask];
+	r = &d->rate[rb_hash32(chaddr, 16) & d->rate_mask];
 	if (r->sec != now) {
 		r->sec = now;
 		r->count = 0;
@@ -146,7 +150,7 @@ boot_slot(int arch)
 	case 19:
 		return RB_BOOT_HTTP_ARM64;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /*
@@ -159,8 +163,7 @@ static void
 add_boot(struct dhcpd *d, const struct dhcp_msg *m, struct dhcp_hdr *h, struct dhcp_opts *o,
 	 uint64_t *cnt)
 {
-	static const uint8_t pxe_vendor[] = {6, 1, 8, 255}; /* PXE_DISCOVERY_CONTROL = 8 */
-	static const uint8_t ipxe_opts[] = {176, 1, 1};	    /* no-pxedhcp */
+	static const uint8_t ipxe_opts[] = {176, 1, 1}; /* no-pxedhcp */
 	bool pxe = dhcp_vendor_class_is(&m->o, "PXEClient");
 	bool http = dhcp_vendor_class_is(&m->o, "HTTPClient");
 	bool ipxe = dhcp_is_ipxe(&m->o);
@@ -193,10 +196,8 @@ add_boot(struct dhcpd *d, const struct dhcp_msg *m, struct dhcp_hdr *h, struct d
 		dhcp_opts_set(o, DHO_VENDOR_CLASS, "HTTPClient", 10);
 	else if (pxe)
 		dhcp_opts_set(o, DHO_VENDOR_CLASS, "PXEClient", 9);
-	if (pxe && d->cfg.pxe_vendor_len)
+	if (pxe)
 		dhcp_opts_set(o, DHO_VENDOR, d->cfg.pxe_vendor, d->cfg.pxe_vendor_len);
-	else if (pxe)
-		dhcp_opts_set(o, DHO_VENDOR, pxe_vendor, sizeof(pxe_vendor));
 	v = dhcp_opt(&m->o, DHO_CLIENT_UUID, &n);
 	if (v && (pxe || http))
 		dhcp_opts_set(o, DHO_CLIENT_UUID, v, n);

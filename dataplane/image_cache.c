@@ -14,14 +14,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs_beneath.h"
+#include "hash.h"
 #include "image_cache.h"
 
 #define MIN_SLOTS 16
@@ -55,8 +55,7 @@ struct ino_slot {
 struct walk {
 	struct image_cache *ic;
 	struct ic_stats *st;
-	int root_fd;
-	char *root_real;       /* set when openat2() is unavailable */
+	struct rb_beneath root;
 	uint64_t left;	       /* of max_bytes */
 	struct ino_slot *inos; /* files loaded, by inode: links share them */
 	size_t ino_mask, ino_used;
@@ -155,46 +154,13 @@ ic_csum_range(const struct ic_file *f, uint64_t off, uint32_t len)
 int
 ic_normalize(const char *name, char *out, size_t cap)
 {
-	size_t len = strnlen(name, IC_NAME_MAX + 1), i = 0, pos = 0, start, seg;
-	unsigned char c;
+	size_t len = strnlen(name, IC_NAME_MAX + 1);
+	int ret;
 
 	if (len > IC_NAME_MAX || !cap)
 		return -ENAMETOOLONG;
-	while (i < len) {
-		if (name[i] == '/' || name[i] == '\\') {
-			i++;
-			continue;
-		}
-		for (start = i; i < len && name[i] != '/' && name[i] != '\\'; i++) {
-			c = (unsigned char)name[i];
-			if (c < 0x20 || c == 0x7f)
-				return -EACCES;
-		}
-		seg = i - start;
-		if (seg == 1 && name[start] == '.')
-			continue;
-		if (seg == 2 && name[start] == '.' && name[start + 1] == '.')
-			return -EACCES;
-		if (pos + !!pos + seg >= cap)
-			return -ENAMETOOLONG;
-		if (pos)
-			out[pos++] = '/';
-		memcpy(out + pos, name + start, seg);
-		pos += seg;
-	}
-	out[pos] = '\0';
-	return (int)pos;
-}
-
-/* FNV-1a. */
-static uint32_t
-name_hash(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	while (len--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	ret = rb_path_normalize(name, len, out, cap, RB_PATH_BACKSLASH | RB_PATH_NO_CTRL);
+	return ret == -EINVAL ? -EACCES : ret;
 }
 
 /* The slot holding name, or the free slot where it would go. */
@@ -247,7 +213,7 @@ grow(struct image_cache *ic)
 static int
 insert(struct image_cache *ic, const char *name, size_t len, struct ic_file *f)
 {
-	uint32_t h = name_hash(name, len);
+	uint32_t h = rb_hash32(name, len);
 	struct ic_entry *e;
 
 	if (ic->used >= IC_MAX_ENTRIES)
@@ -366,7 +332,7 @@ ic_lookup(const struct image_cache *ic, const char *name, const struct ic_file *
 		return len;
 	if (len == 0)
 		return -EISDIR;
-	e = ic->slot[find_slot(ic, buf, (size_t)len, name_hash(buf, (size_t)len))];
+	e = ic->slot[find_slot(ic, buf, (size_t)len, rb_hash32(buf, (size_t)len))];
 	if (!e)
 		return -ENOENT;
 	if (!e->file)
@@ -388,14 +354,14 @@ ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_
 		return n;
 	if (n == 0)
 		return -EISDIR;
-	e = ic->slot[find_slot(ic, buf, (size_t)n, name_hash(buf, (size_t)n))];
+	e = ic->slot[find_slot(ic, buf, (size_t)n, rb_hash32(buf, (size_t)n))];
 	if (e && !e->file)
 		return -EISDIR;
 	/* A new name: its parents must be directories, indexed if missing. */
 	for (i = 0; !e && i < (size_t)n; i++) {
 		if (buf[i] != '/')
 			continue;
-		up = ic->slot[find_slot(ic, buf, i, name_hash(buf, i))];
+		up = ic->slot[find_slot(ic, buf, i, rb_hash32(buf, i))];
 		if (up && up->file)
 			return -ENOTDIR;
 		if (!up && (err = insert(ic, buf, i, NULL)) < 0)
@@ -453,46 +419,6 @@ ic_safe_name(const char *name, char *buf, size_t cap)
 }
 
 /* --- loading -------------------------------------------------------------- */
-
-/* Without openat2() the check is racy against renames inside the root,
- * as in the HTTP server; acceptable for a tree only the operator writes. */
-static int
-open_realpath(const struct walk *w, const char *rel, int flags)
-{
-	size_t n = w->root_real[1] ? strlen(w->root_real) : 0; /* 0: the root is "/" */
-	char full[PATH_MAX], *res;
-	int fd;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", w->root_real, rel) >= sizeof(full))
-		return -ENAMETOOLONG;
-	res = realpath(full, NULL);
-	if (!res)
-		return -errno;
-	if (strncmp(res, w->root_real, n) != 0 || (res[n] != '/' && res[n] != '\0')) {
-		free(res);
-		return -EXDEV;
-	}
-	fd = open(res, flags | O_CLOEXEC);
-	free(res); /* keeps errno */
-	return fd >= 0 ? fd : -errno;
-}
-
-/* Opens rel beneath the root; an fd or -errno (EXDEV: it leads outside). */
-static int
-open_beneath(const struct walk *w, const char *rel, int flags)
-{
-	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	int fd, tries = 0;
-
-	if (w->root_real)
-		return open_realpath(w, rel, flags);
-	/* EAGAIN: a rename raced the kernel's ".." check; it asks for a retry. */
-	do
-		fd = (int)syscall(SYS_openat2, w->root_fd, *rel ? rel : ".", &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN && ++tries < 4);
-	return fd >= 0 ? fd : -errno;
-}
 
 static void
 count_open_error(struct walk *w, int err)
@@ -564,7 +490,7 @@ load_file(struct walk *w, size_t len)
 	struct stat sb;
 	int fd, err;
 
-	fd = open_beneath(w, w->rel, OPEN_FLAGS);
+	fd = rb_beneath_open(&w->root, w->rel, OPEN_FLAGS);
 	if (fd < 0) {
 		count_open_error(w, fd);
 		return 0;
@@ -634,7 +560,7 @@ by_name(const struct dirent **a, const struct dirent **b)
 static int
 look(const struct walk *w, struct stat *sb)
 {
-	int fd = open_beneath(w, w->rel, O_PATH), err = 0;
+	int fd = rb_beneath_open(&w->root, w->rel, O_PATH), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -658,7 +584,7 @@ walk_dir(struct walk *w, size_t len, int depth)
 		w->st->skipped_deep++;
 		return 0;
 	}
-	fd = open_beneath(w, w->rel, O_RDONLY | O_DIRECTORY);
+	fd = rb_beneath_open(&w->root, w->rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || fstat(fd, &w->up[depth]) < 0) {
 		err = fd < 0 ? fd : -errno;
 		goto fail;
@@ -739,12 +665,10 @@ struct image_cache *
 ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a, struct ic_stats *st,
 	char *msg, size_t cap)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY,
-			       .resolve = RESOLVE_BENEATH};
-	struct walk w = {.root_fd = -1, .left = max_bytes, .ino_mask = MIN_SLOTS - 1};
+	struct walk w = {.root.root_fd = -1, .left = max_bytes, .ino_mask = MIN_SLOTS - 1};
 	struct ic_stats scratch;
 	const char *what = "cannot open root";
-	int err = 0, fd;
+	int err = 0;
 
 	w.st = st ? st : &scratch;
 	memset(w.st, 0, sizeof(*w.st));
@@ -756,18 +680,7 @@ ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a, struct i
 		err = ENOMEM;
 		goto fail;
 	}
-	w.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (w.root_fd < 0) {
-		err = errno;
-		goto fail;
-	}
-	fd = (int)syscall(SYS_openat2, w.root_fd, ".", &how, sizeof(how));
-	if (fd >= 0)
-		close(fd);
-	else if (errno != ENOSYS && errno != EPERM /* seccomp */)
-		err = errno;
-	else if (!(w.root_real = realpath(root, NULL)))
-		err = errno;
+	err = -rb_beneath_init(&w.root, root);
 	if (err)
 		goto fail;
 	what = "cannot load";
@@ -782,9 +695,7 @@ fail:
 	ic_free(w.ic);
 	w.ic = NULL;
 cleanup:
-	if (w.root_fd >= 0)
-		close(w.root_fd);
-	free(w.root_real);
+	rb_beneath_close(&w.root);
 	free(w.inos);
 	if (err)
 		errno = err;

@@ -10,7 +10,9 @@
  * a signal, or the control's end of the channel closing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -26,11 +28,44 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "log.h"
 
 struct dp dp;
+
+/* EAL's --log-level=rackboot.dataplane:debug applies to our lines. */
+RTE_LOG_REGISTER(rb_dp_logtype, rackboot.dataplane, INFO);
+
+/* The rb_log() sink once EAL is up: every line goes through rte_log, so
+ * EAL's log stream and levels apply to it as to EAL's own lines. */
+static void
+log_to_rte(enum rb_log_level level, const char *line)
+{
+	uint32_t l;
+
+	switch (level) {
+	case RB_LOG_ERR:
+		l = RTE_LOG_ERR;
+		break;
+	case RB_LOG_WARN:
+		l = RTE_LOG_WARNING;
+		break;
+	case RB_LOG_NOTICE:
+		l = RTE_LOG_NOTICE;
+		break;
+	case RB_LOG_INFO:
+		l = RTE_LOG_INFO;
+		break;
+	default:
+		l = RTE_LOG_DEBUG;
+		break;
+	}
+	rte_log(l, (uint32_t)rb_dp_logtype, "rackboot-dataplane: %s%s\n",
+		level == RB_LOG_WARN ? "warning: " : "", line);
+}
 
 static int chan_fd = -1;
 
@@ -58,7 +93,7 @@ send_error(int code, const char *msg)
 	struct rb_dp_error e = {.code = code};
 
 	snprintf(e.message, sizeof(e.message), "%s", msg);
-	fprintf(stderr, "rackboot-dataplane: %s\n", msg);
+	RB_ERR("%s", msg);
 	chan_send(RB_MSG_DP_ERROR, 0, &e, sizeof(e));
 }
 
@@ -249,14 +284,14 @@ static void
 reload_start(void)
 {
 	if (__atomic_load_n(&dp.loader_state, __ATOMIC_ACQUIRE)) {
-		fprintf(stderr, "rackboot-dataplane: tftp reload already under way\n");
+		RB_WARN("tftp reload already under way");
 		return;
 	}
 	__atomic_store_n(&dp.loader_state, 1, __ATOMIC_RELEASE);
 	if (pthread_create(&dp.loader, NULL, loader_main, NULL) != 0) {
 		__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
 		dp.cache_reload_failed++;
-		fprintf(stderr, "rackboot-dataplane: tftp reload: no thread\n");
+		RB_ERR("tftp reload: no thread");
 	}
 }
 
@@ -278,10 +313,8 @@ reload_poll(void)
 	__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
 	if (!dp.loaded) {
 		dp.cache_reload_failed++;
-		fprintf(stderr,
-			"rackboot-dataplane: tftp reload failed, still serving generation %" PRIu64
-			": %s\n",
-			dp.cache_generation, dp.loader_msg);
+		RB_ERR("tftp reload failed, still serving generation %" PRIu64 ": %s",
+		       dp.cache_generation, dp.loader_msg);
 		return;
 	}
 	for (w = 0; w < dp.nb_workers; w++) {
@@ -295,9 +328,8 @@ reload_poll(void)
 	dp.loaded = NULL;
 	ic_put(old);
 	dp.cache_generation++;
-	fprintf(stderr,
-		"rackboot-dataplane: tftp reload: generation %" PRIu64 ", %" PRIu64
-		" file(s), %.1f MB; transfers under way finish on the previous one\n",
+	RB_INFO("tftp reload: generation %" PRIu64 ", %" PRIu64
+		" file(s), %.1f MB; transfers under way finish on the previous one",
 		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6);
 }
 
@@ -372,6 +404,30 @@ tftp_setup(char *msg, size_t cap)
 	return 0;
 }
 
+/*
+ * Reads a file descriptor number: decimal, 0..INT_MAX, nothing after it,
+ * and open in this process. Returns it, or -EINVAL / -EBADF with a message.
+ */
+static int
+parse_fd(const char *opt, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > INT_MAX) {
+		RB_ERR("%s: '%s' is not a file descriptor number (0..%d)", opt, s, INT_MAX);
+		return -EINVAL;
+	}
+	if (fcntl((int)v, F_GETFD) < 0) {
+		RB_ERR("%s: %ld is not an open file descriptor", opt, v);
+		return -EBADF;
+	}
+	return (int)v;
+}
+
+/* The arguments after EAL's: --channel-fd N, required, nothing else. */
 static int
 parse_args(int argc, char **argv)
 {
@@ -385,13 +441,23 @@ parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			chan_fd = atoi(optarg);
+			chan_fd = parse_fd("--channel-fd", optarg);
+			if (chan_fd < 0)
+				return chan_fd;
 			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	return chan_fd >= 0 ? 0 : -EINVAL;
+	if (optind < argc) {
+		RB_ERR("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (chan_fd < 0) {
+		RB_ERR("--channel-fd is required");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Serve the channel on the main lcore until told to stop; between
@@ -413,7 +479,7 @@ serve_channel(void)
 		reload_poll();
 		t = chan_recv(wait_ms, &hdr, &pl, sizeof(pl));
 		if (t == -EPIPE) {
-			fprintf(stderr, "rackboot-dataplane: control process gone, stopping\n");
+			RB_INFO("control process gone, stopping");
 			break;
 		}
 		if (t <= 0)
@@ -451,15 +517,19 @@ main(int argc, char **argv)
 
 	/* Die with the control process even if it is killed outright. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Until EAL's log is up, lines go to stderr. */
+	rb_log_open("rackboot-dataplane", 0);
 	eal = rte_eal_init(argc, argv);
 	if (eal < 0) {
-		fprintf(stderr, "rackboot-dataplane: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
+		RB_ERR("EAL init failed: %s", rte_strerror(rte_errno));
 		return 1;
 	}
+	rb_log_set_sink(log_to_rte);
+	rb_log_set_level(RB_LOG_DEBUG); /* rte_log's level for our type decides */
 	if (parse_args(argc - eal, argv + eal) < 0) {
-		fprintf(stderr, "usage: rackboot-dataplane <EAL args> -- --channel-fd N\n"
-				"(started by rackboot; see rackboot --help)\n");
+		RB_ERR("usage: rackboot-dataplane <EAL args> -- --channel-fd N "
+		       "(started by rackboot; see rackboot --help)");
+		rb_log_set_sink(NULL);
 		rte_eal_cleanup();
 		return 2;
 	}
@@ -469,7 +539,7 @@ main(int argc, char **argv)
 
 	t = chan_recv(10000, &hdr, &dp.cfg, sizeof(dp.cfg));
 	if (t != RB_MSG_DP_CONFIG) {
-		fprintf(stderr, "rackboot-dataplane: no config from control (%d)\n", t);
+		RB_ERR("no config from control (%d)", t);
 		ret = 1;
 		goto out;
 	}
@@ -553,6 +623,7 @@ out:
 	if (dp.cache)
 		ic_put(dp.cache);
 	rte_mempool_free(dp.ext_pool);
+	rb_log_set_sink(NULL); /* rte_log is gone after the cleanup */
 	rte_eal_cleanup();
 	return ret;
 }

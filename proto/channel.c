@@ -31,7 +31,7 @@ rb_msg_payload_size(enum rb_msg_type type)
 	case RB_MSG_LEASE_COMMIT:
 		break; /* counted batches: checked in rb_msg_parse() */
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* A counted batch: a header whose count says exactly how many records follow. */

@@ -272,7 +272,7 @@ int rb_msg_build(void *buf, size_t cap, enum rb_msg_type type, uint32_t seq, con
  */
 int rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **payload);
 
-/* Expected payload size for a message type, or -1 when it has none fixed. */
+/* Expected payload size for a message type, or -ENOENT when it has none fixed. */
 long rb_msg_payload_size(enum rb_msg_type type);
 
 #endif

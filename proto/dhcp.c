@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "hash.h"
 #include "wire.h"
 
 /* Options whose value has one legal size; anything else is malformed. */
@@ -488,9 +489,45 @@ dhcp_client_arch(const struct dhcp_opts *s)
 	const uint8_t *p = dhcp_opt(s, DHO_CLIENT_ARCH, &n);
 
 	if (!p || n < 2)
-		return -1;
+		return -ENOENT;
 	a = get_u16(p);
 	return a;
+}
+
+int
+dhcp_pxe_vendor(uint8_t *buf, size_t cap, const struct pxe_mtftp *mtftp)
+{
+	uint8_t v[PXE_VENDOR_MAX];
+	size_t n = 0;
+
+	if (mtftp && mtftp->group) {
+		v[n++] = PXE_MTFTP_IP;
+		v[n++] = 4;
+		memcpy(v + n, &mtftp->group, 4);
+		n += 4;
+		v[n++] = PXE_MTFTP_CPORT;
+		v[n++] = 2;
+		v[n++] = (uint8_t)(mtftp->client_port >> 8);
+		v[n++] = (uint8_t)mtftp->client_port;
+		v[n++] = PXE_MTFTP_SPORT;
+		v[n++] = 2;
+		v[n++] = (uint8_t)(mtftp->server_port >> 8);
+		v[n++] = (uint8_t)mtftp->server_port;
+		v[n++] = PXE_MTFTP_TMOUT;
+		v[n++] = 1;
+		v[n++] = mtftp->open_timeout;
+		v[n++] = PXE_MTFTP_DELAY;
+		v[n++] = 1;
+		v[n++] = mtftp->reopen_delay;
+	}
+	v[n++] = PXE_DISCOVERY_CONTROL;
+	v[n++] = 1;
+	v[n++] = 8;
+	v[n++] = DHO_END;
+	if (n > cap)
+		return -ENOSPC;
+	memcpy(buf, v, n);
+	return (int)n;
 }
 
 size_t
@@ -498,7 +535,7 @@ dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap)
 {
 	uint8_t tmp[1 + 16];
 	const uint8_t *id;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h;
 	size_t n, i;
 
 	id = dhcp_opt(&m->o, DHO_CLIENT_ID, &n);
@@ -513,10 +550,7 @@ dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap)
 		memcpy(key, id, n);
 		return n;
 	}
-	for (i = 0; i < n; i++) {
-		h ^= id[i];
-		h *= 0x100000001b3ull;
-	}
+	h = rb_hash64(id, n);
 	memcpy(key, id, cap - 8);
 	for (i = 0; i < 8; i++)
 		key[cap - 8 + i] = (uint8_t)(h >> (56 - 8 * i));

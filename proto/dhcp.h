@@ -79,17 +79,44 @@ enum dhcp_opt_code {
 	DHO_END = 255,
 };
 
-/* Why dhcp_parse() refused a message; each is a distinct drop counter. */
+/*
+ * Why dhcp_parse() refused a message; each is a distinct drop counter.
+ * These are a named result, not errno values: they sit below -4095
+ * (Linux's MAX_ERRNO), so strerror(-ret) can never mistake one for an
+ * errno; dhcp_err_name() names them. Every other function of this codec
+ * returns 0 (or a length) or -errno.
+ */
 enum dhcp_parse_err {
 	DHCP_OK = 0,
-	DHCP_E_SHORT = -1,    /* shorter than the fixed header and cookie */
-	DHCP_E_LONG = -2,     /* longer than DHCP_MAX_LEN */
-	DHCP_E_MAGIC = -3,    /* no magic cookie: plain BOOTP is not served */
-	DHCP_E_HLEN = -4,     /* hlen > 16 */
-	DHCP_E_OPTLEN = -5,   /* an option runs past the end of its field */
-	DHCP_E_OVERLOAD = -6, /* option 52 bad, or found inside file/sname */
-	DHCP_E_OPTSIZE = -7,  /* fixed-size option with the wrong length */
-	DHCP_E_NOTYPE = -8,   /* no option 53, or a type outside 1..8 */
+	DHCP_E_SHORT = -4201,	 /* shorter than the fixed header and cookie */
+	DHCP_E_LONG = -4202,	 /* longer than DHCP_MAX_LEN */
+	DHCP_E_MAGIC = -4203,	 /* no magic cookie: plain BOOTP is not served */
+	DHCP_E_HLEN = -4204,	 /* hlen > 16 */
+	DHCP_E_OPTLEN = -4205,	 /* an option runs past the end of its field */
+	DHCP_E_OVERLOAD = -4206, /* option 52 bad, or found inside file/sname */
+	DHCP_E_OPTSIZE = -4207,	 /* fixed-size option with the wrong length */
+	DHCP_E_NOTYPE = -4208,	 /* no option 53, or a type outside 1..8 */
+};
+
+/* PXE 2.1 (table 2-1) suboptions of option 43. */
+enum pxe_vendor_opt {
+	PXE_MTFTP_IP = 1,
+	PXE_MTFTP_CPORT = 2,
+	PXE_MTFTP_SPORT = 3,
+	PXE_MTFTP_TMOUT = 4,
+	PXE_MTFTP_DELAY = 5,
+	PXE_DISCOVERY_CONTROL = 6,
+};
+
+#define PXE_VENDOR_MAX 24 /* dhcp_pxe_vendor() with MTFTP, END included */
+
+/* The MTFTP parameters PXE firmware is told about in option 43. */
+struct pxe_mtftp {
+	uint32_t group;	      /* multicast group, network order; 0: no MTFTP */
+	uint16_t client_port; /* host order */
+	uint16_t server_port; /* host order */
+	uint8_t open_timeout; /* seconds */
+	uint8_t reopen_delay; /* seconds */
 };
 
 /* The fixed BOOTP fields. Addresses in network byte order. */
@@ -121,6 +148,15 @@ struct dhcp_msg {
 	uint8_t overload; /* option 52 value, 0 when absent */
 	struct dhcp_opts o;
 };
+
+/*
+ * Encodes option 43 for PXE firmware into buf: the MTFTP group, client and
+ * server ports, open timeout and reopen delay when mtftp is non-NULL with a
+ * group set; always discovery control 8 (no boot server discovery: boot
+ * the file in the reply); then END. Returns the length (at most
+ * PXE_VENDOR_MAX) or -ENOSPC when cap is too small.
+ */
+int dhcp_pxe_vendor(uint8_t *buf, size_t cap, const struct pxe_mtftp *mtftp);
 
 /* Parse one DHCP message (the UDP payload). 0 or an enum dhcp_parse_err. */
 int dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *out);
@@ -198,7 +234,7 @@ bool dhcp_vendor_class_is(const struct dhcp_opts *s, const char *prefix);
  */
 size_t dhcp_client_key(const struct dhcp_msg *m, uint8_t *key, size_t cap);
 
-/* The first client architecture of option 93, or -1 when absent. */
+/* The first client architecture of option 93, or -ENOENT when absent. */
 int dhcp_client_arch(const struct dhcp_opts *s);
 
 #endif

@@ -78,14 +78,19 @@ enum tftp_mode {
 	TFTP_MODE_MAIL = 3,
 };
 
-/* Why a packet was refused; each is a distinct drop counter. */
+/*
+ * Why a packet was refused; each is a distinct drop counter. A named
+ * result, not errno values: they sit below -4095 (Linux's MAX_ERRNO), so
+ * strerror(-ret) can never mistake one for an errno; tftp_err_name() names
+ * them. The builders return a length or -errno.
+ */
 enum tftp_parse_err {
 	TFTP_OK = 0,
-	TFTP_E_SHORT = -1,	  /* ends before a required field (opcode, block, mode...) */
-	TFTP_E_BAD_OPCODE = -2,	  /* opcode unknown, or not one this parser takes */
-	TFTP_E_UNTERMINATED = -3, /* a string runs to the end without its NUL */
-	TFTP_E_BAD_FILENAME = -4, /* empty, or longer than TFTP_FILENAME_MAX */
-	TFTP_E_BAD_MODE = -5,	  /* not netascii, octet or mail (any case) */
+	TFTP_E_SHORT = -4301,	     /* ends before a required field (opcode, block, mode...) */
+	TFTP_E_BAD_OPCODE = -4302,   /* opcode unknown, or not one this parser takes */
+	TFTP_E_UNTERMINATED = -4303, /* a string runs to the end without its NUL */
+	TFTP_E_BAD_FILENAME = -4304, /* empty, or longer than TFTP_FILENAME_MAX */
+	TFTP_E_BAD_MODE = -4305,     /* not netascii, octet or mail (any case) */
 };
 
 /* The options, as bits of tftp_opts.mask and tftp_req.bad. */

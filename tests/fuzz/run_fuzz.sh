@@ -17,7 +17,7 @@ clang=${CLANG:-clang}
 
 # The codec sources each target needs (pure C, no DPDK).
 case $name in
-dhcp) srcs="$src/proto/dhcp.c" ;;
+dhcp) srcs="$src/proto/dhcp.c $src/util/hash.c" ;;
 tftp) srcs="$src/proto/tftp.c" ;;
 *) echo "run_fuzz: unknown target '$name'" >&2; exit 2 ;;
 esac
@@ -39,7 +39,7 @@ if ! "$clang" $flags "$probe" -o "$out/probe" 2>/dev/null; then
 fi
 bin=$out/fuzz_$name
 # shellcheck disable=SC2086 # flags and srcs are lists
-"$clang" $flags -I"$src/proto" $srcs "$src/tests/fuzz/fuzz_$name.c" -o "$bin"
+"$clang" $flags -I"$src/proto" -I"$src/util" $srcs "$src/tests/fuzz/fuzz_$name.c" -o "$bin"
 
 corpus=$out/corpus-$name
 rm -rf "$corpus"

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dhcp.h"
+#include "hash.h"
 
 #define COOKIE 0x63, 0x82, 0x53, 0x63
 
@@ -227,7 +228,7 @@ test_parse_udhcpc_discover(void **state)
 	expect_opt(&m.o, DHO_HOSTNAME, "node1", 5);
 	assert_true(dhcp_opt_u16(&m.o, DHO_MAX_SIZE, &u16));
 	assert_int_equal(u16, DHCP_MIN_MAX_SIZE);
-	assert_int_equal(dhcp_client_arch(&m.o), -1);
+	assert_int_equal(dhcp_client_arch(&m.o), -ENOENT);
 	assert_false(dhcp_vendor_class_is(&m.o, "PXEClient"));
 	assert_true(dhcp_vendor_class_is(&m.o, "udhcp"));
 	assert_false(dhcp_is_ipxe(&m.o));
@@ -663,6 +664,9 @@ test_err_names(void **state)
 	assert_string_equal(dhcp_err_name(DHCP_E_OPTSIZE), "bad_option_size");
 	assert_string_equal(dhcp_err_name(DHCP_E_NOTYPE), "no_message_type");
 	assert_string_equal(dhcp_err_name(-99), "unknown");
+	/* an errno is never a parse result: strerror(-ret) cannot lie */
+	assert_string_equal(dhcp_err_name(-EINVAL), "unknown");
+	assert_true(DHCP_E_SHORT < -4095 && DHCP_E_NOTYPE < -4095);
 }
 
 /* --- client helpers ----------------------------------------------------- */
@@ -705,30 +709,41 @@ test_is_ipxe(void **state)
 	assert_true(dhcp_is_ipxe(&o));
 }
 
-/* FNV-1a 64, written here from the published definition. */
-static uint64_t
-fnv1a64(const uint8_t *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static void
 expect_hashed_key(const uint8_t *key, size_t klen, const uint8_t *id, size_t n)
 {
-	uint64_t h = fnv1a64(id, n);
+	uint64_t h = rb_hash64(id, n);
 	int i;
 
 	assert_int_equal(klen, 64);
 	assert_memory_equal(key, id, 56);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(key[56 + i], (uint8_t)(h >> (56 - 8 * i)));
+}
+
+/* Option 43 for PXE firmware, byte for byte (PXE 2.1 table 2-1). */
+static void
+test_pxe_vendor(void **state)
+{
+	static const uint8_t plain[] = {6, 1, 8, 255};
+	static const uint8_t mtftp[] = {1,    4,    224, 1, 2, 3, 2, 2, 0x06, 0xde, 3, 2,
+					0x06, 0xdf, 4,	 1, 2, 5, 1, 3, 6,    1,    8, 255};
+	struct pxe_mtftp m = {
+	    .client_port = 1758, .server_port = 1759, .open_timeout = 2, .reopen_delay = 3};
+	uint8_t b[PXE_VENDOR_MAX];
+
+	(void)state;
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), NULL), sizeof(plain));
+	assert_memory_equal(b, plain, sizeof(plain));
+	/* no group: no MTFTP suboptions */
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), &m), sizeof(plain));
+	assert_memory_equal(b, plain, sizeof(plain));
+	memcpy(&m.group, "\xe0\x01\x02\x03", 4);
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(b), &m), sizeof(mtftp));
+	assert_memory_equal(b, mtftp, sizeof(mtftp));
+	assert_int_equal(sizeof(mtftp), PXE_VENDOR_MAX);
+	assert_int_equal(dhcp_pxe_vendor(b, sizeof(mtftp) - 1, &m), -ENOSPC);
+	assert_int_equal(dhcp_pxe_vendor(b, 3, NULL), -ENOSPC);
 }
 
 static void
@@ -740,10 +755,11 @@ test_client_key(void **state)
 	size_t i, n;
 
 	(void)state;
-	/* the published FNV-1a 64 test values, to trust fnv1a64() */
-	assert_true(fnv1a64((const uint8_t *)"", 0) == 0xcbf29ce484222325ull);
-	assert_true(fnv1a64((const uint8_t *)"a", 1) == 0xaf63dc4c8601ec8cull);
-	assert_true(fnv1a64((const uint8_t *)"foobar", 6) == 0x85944171f73967e8ull);
+	/* the published FNV-1a 64 test values: the key's tail is stored in
+	 * the lease database, so its hash must not change unnoticed */
+	assert_true(rb_hash64("", 0) == 0xcbf29ce484222325ull);
+	assert_true(rb_hash64("a", 1) == 0xaf63dc4c8601ec8cull);
+	assert_true(rb_hash64("foobar", 6) == 0x85944171f73967e8ull);
 
 	/* option 61 */
 	assert_int_equal(
@@ -1278,6 +1294,7 @@ main(void)
 	    cmocka_unit_test(test_err_notype),
 	    cmocka_unit_test(test_err_names),
 	    cmocka_unit_test(test_is_ipxe),
+	    cmocka_unit_test(test_pxe_vendor),
 	    cmocka_unit_test(test_client_key),
 	    cmocka_unit_test(test_opts_set_replace_del),
 	    cmocka_unit_test(test_opts_full),

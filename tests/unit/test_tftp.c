@@ -924,6 +924,9 @@ test_names(void **state)
 			assert_string_not_equal(tftp_err_name(errs[i]), tftp_err_name(errs[j]));
 	}
 	assert_string_equal(tftp_err_name(-100), "unknown");
+	/* below -MAX_ERRNO: never mistaken for an errno */
+	for (i = 1; i < sizeof(errs) / sizeof(errs[0]); i++)
+		assert_true(errs[i] < -4095);
 	assert_string_equal(tftp_err_name(TFTP_E_UNTERMINATED), "unterminated");
 
 	assert_string_equal(tftp_code_name(TFTP_EC_UNDEF), "Not defined");
