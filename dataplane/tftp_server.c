@@ -486,19 +486,6 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 	return fired;
 }
 
-const uint8_t *
-tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, uint64_t *off)
-{
-	const struct tftp_sess *s = &t->s[i];
-	uint64_t o = (n - 1) * s->blksize;
-
-	*off = o;
-	*len = o >= s->file->size		? 0
-	       : s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
-						: s->blksize;
-	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
-}
-
 bool
 tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen)
 {

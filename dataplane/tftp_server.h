@@ -207,10 +207,6 @@ unsigned tftpd_tick(struct tftp_server *t, uint64_t now_us,
 		    void (*fn)(const struct tftpd_action *act, void *arg), void *arg, uint64_t *cnt,
 		    uint64_t *drops);
 
-/* Payload of block n (1-based) of session i: pointer and length (0..blksize). */
-const uint8_t *tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len,
-			   uint64_t *off);
-
 /* Ethernet address of an IPv4 group (RFC 1112: 01:00:5e + low 23 bits). */
 void tftpd_group_mac(uint32_t group, uint8_t mac[6]);
 
