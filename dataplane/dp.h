@@ -27,6 +27,7 @@
 #include "image_cache.h"
 #include "pkt.h"
 #include "tftp_server.h"
+#include "txbuf.h"
 
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
@@ -81,12 +82,6 @@ struct worker {
 	uint64_t pin_gc_us;
 } __rte_cache_aligned;
 
-/* Frames queued for one TX burst. */
-struct txbuf {
-	uint16_t n;
-	struct rte_mbuf *m[DP_BURST];
-};
-
 struct dp {
 	struct rb_dp_config cfg;
 	struct rb_netcfg net;
@@ -127,6 +122,14 @@ struct dp {
 
 extern struct dp dp;
 
+/* The dp a worker belongs to (worker i is d->workers[i]): the worker loop
+ * needs no global. */
+static inline struct dp *
+dp_of(struct worker *w)
+{
+	return container_of(w - w->index, struct dp, workers[0]);
+}
+
 /* port.c: probe and start the provisioning port (and exception port).
  * Returns 0 or -errno with msg filled for the control. */
 int dp_ports_setup(struct dp *d, char *msg, size_t cap);
@@ -137,11 +140,8 @@ void dp_ports_close(struct dp *d);
 int dp_xdp_configure(int ifindex, const struct rb_netcfg *nc, char *msg, size_t cap);
 void dp_xdp_detach(int ifindex);
 
-/* worker.c: the lcore loop. */
+/* worker.c: the lcore loop: poll, classify, dispatch. */
 int dp_worker_main(void *arg);
-/* Send what is queued; what the queue refuses is freed and counted. */
-void dp_flush(struct worker *w, uint16_t port, uint16_t q, struct txbuf *b, enum rb_counter sent,
-	      enum rb_drop full);
 
 static inline void
 dp_drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
@@ -149,6 +149,14 @@ dp_drop(struct worker *w, struct rte_mbuf *m, enum rb_drop why)
 	w->drops[why]++;
 	rte_pktmbuf_free(m);
 }
+
+/*
+ * dhcp_tx.c: one DHCP/proxyDHCP request in m, its reply (the same mbuf)
+ * queued on out, or its ACK held until the lease record is committed.
+ */
+void dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out);
+/* Queue the held ACKs whose leases are on disk; drop those that waited too long. */
+void dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out);
 
 /* tftp_tx.c: TFTP requests and ACKs; retransmission timers. */
 void dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out);

@@ -345,14 +345,11 @@ tftp_setup(char *msg, size_t cap)
 	    .max_window = dp.cfg.tftp_max_window,
 	    .max_sessions = dp.cfg.tftp_max_sessions,
 	    .max_retries = dp.cfg.tftp_retries,
-	    .rto_min_us = 10000,
-	    /* Until the first ACK gives an RTT: 200 busy clients can take
-	     * over 200 ms to ACK an OACK, and atftp aborts on an OACK it
-	     * gets twice. */
-	    .rto_init_us = 1000000,
-	    .rto_max_us = 2000000,
-	    .give_up_us = 15000000,
-	    .oack_wait_us = 6000000,
+	    .rto_min_us = TFTPD_RTO_MIN_US,
+	    .rto_init_us = TFTPD_RTO_INIT_US,
+	    .rto_max_us = TFTPD_RTO_MAX_US,
+	    .give_up_us = TFTPD_GIVE_UP_US,
+	    .oack_wait_us = TFTPD_OACK_WAIT_US,
 	    .mc_group = dp.cfg.mc_group,
 	    .mc_port = dp.cfg.mc_port,
 	    .mc_streams = dp.cfg.mc_streams,

@@ -23,10 +23,11 @@
  * Blocks are 512 bytes; PXE MTFTP has no options.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_priv.h"
+#include "tftp_mcast.h"
 
 #define MC_MAX_BLOCKS 65535u /* 16-bit block numbers, no rollover on a group */
 
@@ -56,13 +57,13 @@ mc_init(struct tftp_server *t)
 		return 0;
 	t->mc = calloc(n, sizeof(*t->mc));
 	if (!t->mc)
-		return -1;
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		uint32_t cap = t->cfg.mtftp_group && i == n - 1 ? 1 : t->cfg.mc_members;
 
 		t->mc[i].m = calloc(cap ? cap : 1, sizeof(*t->mc[i].m));
 		if (!t->mc[i].m)
-			return -1;
+			return -ENOMEM; /* the caller's mc_fini() frees the rest */
 	}
 	return 0;
 }
@@ -113,7 +114,7 @@ mc_start(struct tftp_server *t, struct tftp_mc *c, uint8_t kind, const struct ic
 	/* A port no other stream sends from: listeners tell streams apart
 	 * by it (RFC 2090 clients check the source of every block). */
 	for (tries = 0; tries < 64; tries++) {
-		port = tftpd_take_port(t);
+		port = tftp_ports_take(&t->ports);
 		for (i = 0; i < t->nmc; i++)
 			if (t->mc[i].kind != MC_FREE && t->mc[i].local_port == port)
 				break;
@@ -229,11 +230,9 @@ mc_next_master(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us, struct
 	c->state = TS_OACK;
 	c->retries = 0;
 	/* The group's round trip says how long an answer takes. */
-	c->rto_us = !c->srtt_us				 ? t->cfg.rto_init_us
-		    : 4 * c->srtt_us < t->cfg.rto_min_us ? t->cfg.rto_min_us
-							 : 4 * c->srtt_us;
-	if (c->rto_us > t->cfg.rto_max_us)
-		c->rto_us = t->cfg.rto_max_us;
+	c->rto_us = c->srtt_us ? tftp_rto_of(c->srtt_us, t->cfg.rto_min_us, t->cfg.rto_max_us)
+		    : t->cfg.rto_init_us < t->cfg.rto_max_us ? t->cfg.rto_init_us
+							     : t->cfg.rto_max_us;
 	c->probe_block = 0;
 	c->progress_us = now_us;
 	mc_oack(c, 0, a, cnt);
@@ -329,7 +328,7 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 		drops[RB_DROP_tftp_mtftp_off]++;
 		return;
 	}
-	f = tftpd_req_file(t, rq, a, cnt, drops);
+	f = tftpd_req_file(t->cache, rq, a, cnt, drops);
 	if (!f)
 		return;
 	if (f->size / TFTP_DEFAULT_BLKSIZE + 1 > MC_MAX_BLOCKS) {
@@ -412,13 +411,8 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	 * what the stream sent last: the stream goes back to serve it.
 	 */
 	if (c->probe_block && n >= c->probe_block) {
-		uint32_t r = (uint32_t)(now_us - c->probe_us), rto;
-
-		c->srtt_us = c->srtt_us ? (7 * c->srtt_us + r) / 8 : r;
-		rto = 4 * c->srtt_us;
-		c->rto_us = rto < t->cfg.rto_min_us   ? t->cfg.rto_min_us
-			    : rto > t->cfg.rto_max_us ? t->cfg.rto_max_us
-						      : rto;
+		c->rto_us = tftp_rtt_sample(&c->srtt_us, (uint32_t)(now_us - c->probe_us),
+					    t->cfg.rto_min_us, t->cfg.rto_max_us);
 		c->probe_block = 0;
 	}
 	if (c->state == TS_OACK) {
@@ -462,8 +456,7 @@ mc_tick(struct tftp_server *t, uint64_t now_us,
 			mc_next_master(t, c, now_us, &a, cnt);
 		} else {
 			c->retries++;
-			c->rto_us =
-			    c->rto_us * 2 < t->cfg.rto_max_us ? c->rto_us * 2 : t->cfg.rto_max_us;
+			c->rto_us = tftp_rto_backoff(c->rto_us, t->cfg.rto_max_us);
 			if (c->state == TS_OACK) {
 				mc_oack(c, 0, &a, cnt);
 				mc_arm(t, c, now_us);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_priv.h"
+#include "tftp_mcast.h"
 
 static uint32_t
 tid_hash(uint32_t ip, uint16_t port, uint16_t local)
@@ -17,6 +17,13 @@ tid_hash(uint32_t ip, uint16_t port, uint16_t local)
 	return h ^ (h >> 15);
 }
 
+/* A TFTP timeout option (seconds) in microseconds. */
+static inline uint32_t
+secs_us(uint8_t secs)
+{
+	return (uint32_t)secs * 1000000u;
+}
+
 int
 tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 {
@@ -24,7 +31,8 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 
 	memset(t, 0, sizeof(*t));
 	t->cfg = *cfg;
-	if (!cfg->max_sessions || cfg->port_lo > cfg->port_hi)
+	if (!cfg->max_sessions || tftp_ports_init(&t->ports, cfg->port_lo, cfg->port_hi,
+						  cfg->port_offset, cfg->port_stride) < 0)
 		return -EINVAL;
 	while (nb < cfg->max_sessions * 2)
 		nb <<= 1;
@@ -45,9 +53,6 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	t->free_head = 0;
 	for (i = 0; i < TFTPD_WHEEL_SLOTS; i++)
 		t->wheel[i] = TFTPD_NONE;
-	if ((uint32_t)cfg->port_lo + cfg->port_offset > cfg->port_hi)
-		return -EINVAL;
-	t->next_port = cfg->port_lo + cfg->port_offset;
 	if (mc_init(t) < 0) {
 		tftpd_fini(t);
 		return -ENOMEM;
@@ -151,7 +156,7 @@ sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
 		return TFTPD_NONE;
 	/* Our TID: the next session port not already used with this client. */
 	for (tries = 0; tries < 64; tries++) {
-		local = tftpd_take_port(t);
+		local = tftp_ports_take(&t->ports);
 		if (sess_find(t, ip, port, local) == TFTPD_NONE)
 			break;
 	}
@@ -201,47 +206,6 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 	cnt[RB_CNT_tftp_sessions_ended]++;
 }
 
-void
-tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac,
-	       uint16_t local)
-{
-	a->sess = TFTPD_NONE;
-	a->local_port = local;
-	a->dst_ip = ip;
-	a->dst_port = port;
-	memcpy(a->dst_mac, mac, 6);
-	a->ctl_len = 0;
-	a->first = 1;
-	a->last = 0;
-	a->file = NULL;
-	a->gen = NULL;
-	a->blksize = 0;
-	a->unicast_first = 0;
-	a->mcast = 0;
-	a->data_ip = ip;
-	a->data_port = port;
-	memcpy(a->data_mac, mac, 6);
-}
-
-void
-tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt)
-{
-	int n = tftp_build_error(a->ctl, sizeof(a->ctl), code, msg);
-
-	a->ctl_len = n > 0 ? (uint16_t)n : 0;
-	cnt[RB_CNT_tftp_errors_sent]++;
-}
-
-uint16_t
-tftpd_take_port(struct tftp_server *t)
-{
-	uint16_t p = t->next_port, stride = t->cfg.port_stride ? t->cfg.port_stride : 1;
-
-	t->next_port = (uint32_t)p + stride > t->cfg.port_hi ? t->cfg.port_lo + t->cfg.port_offset
-							     : (uint16_t)(p + stride);
-	return p;
-}
-
 /*
  * The window starting after the last acknowledged block. `probe` (a second
  * timeout without progress) sends the next window as well: when the client
@@ -272,36 +236,6 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	timer_arm(t, i, now_us);
 }
 
-/*
- * The file a read request names, or NULL with the ERROR for the client in
- * a (write request, path refused, not found) and the drop counted.
- */
-const struct ic_file *
-tftpd_req_file(struct tftp_server *t, const struct tftp_req *rq, struct tftpd_action *a,
-	       uint64_t *cnt, uint64_t *drops)
-{
-	const struct ic_file *f = NULL;
-	int ret;
-
-	if (rq->opcode != TFTP_RRQ) {
-		drops[RB_DROP_tftp_wrq_refused]++;
-		tftpd_act_error(a, TFTP_EC_ACCESS, "read-only server", cnt);
-		return NULL;
-	}
-	ret = t->cache ? ic_lookup(t->cache, rq->filename, &f) : -ENOENT;
-	if (ret == -EACCES) {
-		drops[RB_DROP_tftp_access_denied]++;
-		tftpd_act_error(a, TFTP_EC_ACCESS, "access violation", cnt);
-		return NULL;
-	}
-	if (ret < 0) {
-		drops[RB_DROP_tftp_not_found]++;
-		tftpd_act_error(a, TFTP_EC_NOT_FOUND, "file not found", cnt);
-		return NULL;
-	}
-	return f;
-}
-
 void
 tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_t port,
 	  const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
@@ -313,9 +247,9 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	uint32_t i;
 	int n;
 
-	tftpd_act_init(a, ip, port, mac, t->next_port);
+	tftpd_act_init(a, ip, port, mac, t->ports.next);
 	cnt[RB_CNT_tftp_rrq]++;
-	f = tftpd_req_file(t, rq, a, cnt, drops);
+	f = tftpd_req_file(t->cache, rq, a, cnt, drops);
 	if (!f)
 		return;
 	if ((rq->opts.mask & TFTP_OPT_MULTICAST) && mc_rrq(t, rq, f, ip, port, mac, now_us, a, cnt))
@@ -374,8 +308,8 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 		 * before the client gives up on us. */
 		acc.timeout = rq->opts.timeout;
 		acc.mask |= TFTP_OPT_TIMEOUT;
-		if ((uint32_t)rq->opts.timeout * 1000000u < s->rto_us)
-			s->rto_us = (uint32_t)rq->opts.timeout * 1000000u;
+		if (secs_us(rq->opts.timeout) < s->rto_us)
+			s->rto_us = secs_us(rq->opts.timeout);
 	}
 	if (rq->opts.mask & TFTP_OPT_WINDOWSIZE) {
 		s->window = rq->opts.windowsize < t->cfg.max_window ? rq->opts.windowsize
@@ -407,24 +341,17 @@ rto_cap(const struct tftp_server *t, const struct tftp_sess *s)
 {
 	uint32_t cap = t->cfg.rto_max_us;
 
-	if ((s->oack.mask & TFTP_OPT_TIMEOUT) && (uint32_t)s->oack.timeout * 1000000u < cap)
-		cap = (uint32_t)s->oack.timeout * 1000000u;
+	if ((s->oack.mask & TFTP_OPT_TIMEOUT) && secs_us(s->oack.timeout) < cap)
+		cap = secs_us(s->oack.timeout);
 	return cap;
 }
 
-/* Fold an ACK round trip into the timeout (RFC 6298's smoothing, coarse). */
+/* Fold the round trip of the ACK just in into the session's timeout. */
 static void
 rtt_sample(struct tftp_server *t, struct tftp_sess *s, uint64_t now_us)
 {
-	uint32_t r = (uint32_t)(now_us - s->sent_us), rto;
-
-	s->srtt_us = s->srtt_us ? (7 * s->srtt_us + r) / 8 : r;
-	rto = 4 * s->srtt_us;
-	if (rto < t->cfg.rto_min_us)
-		rto = t->cfg.rto_min_us;
-	if (rto > rto_cap(t, s))
-		rto = rto_cap(t, s);
-	s->rto_us = rto;
+	s->rto_us = tftp_rtt_sample(&s->srtt_us, (uint32_t)(now_us - s->sent_us), t->cfg.rto_min_us,
+				    rto_cap(t, s));
 }
 
 void
@@ -536,7 +463,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			}
 			if (s->retries < UINT8_MAX)
 				s->retries++;
-			s->rto_us = s->rto_us * 2 < rto_cap(t, s) ? s->rto_us * 2 : rto_cap(t, s);
+			s->rto_us = tftp_rto_backoff(s->rto_us, rto_cap(t, s));
 			if (s->state == TS_OACK) {
 				/* The OACK or its ACK went missing: send it again. */
 				int n = tftp_build_oack(a.ctl, sizeof(a.ctl), &s->oack);
@@ -559,19 +486,6 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 	return fired;
 }
 
-const uint8_t *
-tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len, uint64_t *off)
-{
-	const struct tftp_sess *s = &t->s[i];
-	uint64_t o = (n - 1) * s->blksize;
-
-	*off = o;
-	*len = o >= s->file->size		? 0
-	       : s->file->size - o < s->blksize ? (uint32_t)(s->file->size - o)
-						: s->blksize;
-	return o < s->file->size ? s->file->data + o : NULL; /* data is NULL when size is 0 */
-}
-
 bool
 tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen)
 {
@@ -584,14 +498,4 @@ tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen)
 		if (t->mc[i].kind != MC_FREE && t->mc[i].gen == gen)
 			return true;
 	return false;
-}
-
-const uint8_t *
-tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len, uint64_t *off)
-{
-	uint64_t o = (n - 1) * a->blksize, size = a->file->size;
-
-	*off = o;
-	*len = o >= size ? 0 : size - o < a->blksize ? (uint32_t)(size - o) : a->blksize;
-	return o < size ? a->file->data + o : NULL;
 }

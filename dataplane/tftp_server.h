@@ -7,7 +7,7 @@
  * parsed request or packet, update the session and say what to send (an
  * OACK, an ERROR, or a run of DATA blocks); tftpd_tick() fires expired
  * retransmission timers. The worker builds the frames (copying the block
- * from the image cache, or chaining it zero-copy) with tftpd_block().
+ * from the image cache, or chaining it zero-copy) with tftpd_act_block().
  *
  * Transfers follow RFC 1350 with options (RFC 2347/2348/2349) and windows
  * (RFC 7440): after an ACK of block k the server sends k+1 .. k+window; a
@@ -30,15 +30,29 @@
 #include "counters.h"
 #include "image_cache.h"
 #include "tftp.h"
+#include "tftp_session.h"
 
 #define TFTPD_WHEEL_SLOTS 4096 /* 1 ms each: a 4 s horizon, longer timers go round */
-#define TFTPD_NONE UINT32_MAX
+
+/*
+ * The dataplane's timer settings (struct tftpd_cfg below says what each
+ * one bounds). The retransmission timeout adapts between RTO_MIN and
+ * RTO_MAX; RTO_INIT holds until the first ACK gives a round trip, and is
+ * long because busy clients can be slow to ACK an OACK and atftp aborts
+ * on an OACK it gets twice. GIVE_UP and OACK_WAIT outlast the seconds a
+ * client's own retransmission timer usually takes.
+ */
+#define TFTPD_RTO_MIN_US 10000u	    /* 10 ms */
+#define TFTPD_RTO_MAX_US 2000000u   /* 2 s */
+#define TFTPD_RTO_INIT_US 1000000u  /* 1 s */
+#define TFTPD_GIVE_UP_US 15000000u  /* 15 s of client silence */
+#define TFTPD_OACK_WAIT_US 6000000u /* 6 s before an OACK goes again */
 
 struct tftpd_cfg {
 	uint16_t mtu;
 	uint16_t port_lo, port_hi; /* session (server TID) ports, host order */
-	/* With several workers each takes every port_stride-th port from
-	 * port_lo + port_offset, so a packet's port names its worker. */
+	/* With several workers, worker port_offset of port_stride owns the
+	 * ports tftp_port_owner() gives it (tftp_session.h). */
 	uint16_t port_stride, port_offset;
 	uint16_t max_window; /* largest windowsize accepted */
 	uint32_t max_sessions;
@@ -142,26 +156,6 @@ struct tftp_mc {
 	uint32_t nm;
 };
 
-/* What the worker has to send after a call. */
-struct tftpd_action {
-	uint32_t sess;	     /* session index, or TFTPD_NONE */
-	uint16_t local_port; /* source port of what goes out */
-	uint32_t dst_ip;     /* where the OACK or ERROR goes */
-	uint16_t dst_port;
-	uint8_t dst_mac[6];
-	uint16_t ctl_len; /* an OACK or ERROR to send first (0: none) */
-	uint8_t ctl[512];
-	uint64_t first, last;	    /* DATA blocks to send, inclusive; first > last: none */
-	const struct ic_file *file; /* ...of this file, blksize bytes each */
-	struct image_cache *gen;    /* ...in this generation (pinned by the sender) */
-	uint16_t blksize;
-	uint8_t unicast_first; /* MTFTP: block 1 goes to dst_* as well */
-	uint8_t mcast;	       /* DATA goes to the group below, not dst_* */
-	uint32_t data_ip;
-	uint16_t data_port;
-	uint8_t data_mac[6];
-};
-
 struct tftp_server {
 	struct tftpd_cfg cfg;
 	struct tftp_sess *s;
@@ -171,8 +165,8 @@ struct tftp_server {
 	uint32_t free_head; /* free list through hnext */
 	uint32_t active;
 	uint32_t wheel[TFTPD_WHEEL_SLOTS];
-	uint64_t wheel_now_ms; /* last processed tick */
-	uint16_t next_port;
+	uint64_t wheel_now_ms;	   /* last processed tick */
+	struct tftp_ports ports;   /* this worker's session ports (cfg.port_*) */
 	struct image_cache *cache; /* the current generation (worker's view) */
 	struct tftp_mc *mc;	   /* mc_streams RFC 2090 streams, then one MTFTP stream */
 	uint16_t nmc;
@@ -213,32 +207,10 @@ unsigned tftpd_tick(struct tftp_server *t, uint64_t now_us,
 		    void (*fn)(const struct tftpd_action *act, void *arg), void *arg, uint64_t *cnt,
 		    uint64_t *drops);
 
-/* Payload of block n (1-based) of session i: pointer and length (0..blksize). */
-const uint8_t *tftpd_block(const struct tftp_server *t, uint32_t i, uint64_t n, uint32_t *len,
-			   uint64_t *off);
-
-/* The same for the file an action sends (sessions and streams alike). */
-const uint8_t *tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len,
-			       uint64_t *off);
-
 /* Ethernet address of an IPv4 group (RFC 1112: 01:00:5e + low 23 bits). */
 void tftpd_group_mac(uint32_t group, uint8_t mac[6]);
 
 /* True while a session or stream still sends from generation gen. */
 bool tftpd_uses_gen(const struct tftp_server *t, const struct image_cache *gen);
-
-/* Session memory, for docs and metrics. */
-static inline uint64_t
-tftpd_bytes_per_session(void)
-{
-	return sizeof(struct tftp_sess) + 2 * sizeof(uint32_t);
-}
-
-/* Multicast stream memory: the stream and its member table. */
-static inline uint64_t
-tftpd_bytes_per_stream(uint16_t members)
-{
-	return sizeof(struct tftp_mc) + (uint64_t)members * sizeof(struct tftp_mc_member);
-}
 
 #endif

@@ -19,6 +19,8 @@
 
 #include "dp.h"
 
+#define PIN_GC_INTERVAL_US 1000000u /* how often unused generations are let go */
+
 /*
  * A pin keeps one cache generation alive for the blocks a worker attached
  * from it: the shared info's count is one per mbuf in flight plus one held
@@ -119,15 +121,6 @@ struct emit_ctx {
 	struct txbuf *out;
 };
 
-static inline void
-push(struct emit_ctx *c, struct rte_mbuf *m)
-{
-	if (c->out->n == DP_BURST)
-		dp_flush(c->w, c->d->port_id, c->w->index, c->out, RB_CNT_tx_frames,
-			 RB_DROP_tx_full);
-	c->out->m[c->out->n++] = m;
-}
-
 /*
  * Ethernet, IPv4 and UDP headers: to the client, or to the action's
  * multicast group (rb_udp_build_hdr gives that TTL 1).
@@ -176,7 +169,7 @@ emit_frame(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, cons
 	build_hdr(c, f, a, to_group, hlen + plen, (uint16_t)sum);
 	m->data_len = (uint16_t)(RB_UDP_HDRS_LEN + hlen + plen);
 	m->pkt_len = m->data_len;
-	push(c, m);
+	txbuf_push(c->out, m);
 }
 
 /*
@@ -216,7 +209,7 @@ emit_zero_copy(struct emit_ctx *c, const struct tftpd_action *a, bool to_group, 
 	m->next = x;
 	m->nb_segs = 2;
 	m->pkt_len = m->data_len + plen;
-	push(c, m);
+	txbuf_push(c->out, m);
 	return true;
 }
 
@@ -325,9 +318,7 @@ dp_tftp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 					&a, w->counters, w->drops);
 	} else {
 		static const uint8_t none[6];
-		uint16_t owner = d->nb_workers > 1
-				     ? (uint16_t)((uv.dport - d->net.session_lo) % d->nb_workers)
-				     : 0;
+		uint16_t owner = tftp_port_owner(uv.dport, d->net.session_lo, d->nb_workers);
 
 		if (owner != w->index)
 			return hand_off(d, w, m, owner);
@@ -348,8 +339,8 @@ dp_tftp_tick(struct dp *d, struct worker *w, struct txbuf *out)
 
 	uint64_t now = now_us(d);
 
-	/* Once a second: let go of generations nothing sends from. */
-	if (now - w->pin_gc_us >= 1000000) {
+	/* Now and then: let go of generations nothing sends from. */
+	if (now - w->pin_gc_us >= PIN_GC_INTERVAL_US) {
 		w->pin_gc_us = now;
 		pin_gc(w);
 	}

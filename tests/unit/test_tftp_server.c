@@ -335,6 +335,15 @@ assert_to(const struct tftpd_action *a, const struct client *c)
 	assert_int_equal(a->local_port, c->local);
 }
 
+/* Block n of session i, the way the worker reads it (tftpd_act_block). */
+static const uint8_t *
+sess_block(const struct fx *f, uint32_t i, uint64_t n, uint32_t *len, uint64_t *off)
+{
+	struct tftpd_action a = {.file = f->t.s[i].file, .blksize = f->t.s[i].blksize};
+
+	return tftpd_act_block(&a, n, len, off);
+}
+
 /* Block n of c's session is the right slice of the file. */
 static void
 check_block(const struct fx *f, const struct client *c, uint64_t n)
@@ -347,7 +356,7 @@ check_block(const struct fx *f, const struct client *c, uint64_t n)
 	want = off >= tf->size		     ? 0
 	       : tf->size - off < c->blksize ? (uint32_t)(tf->size - off)
 					     : c->blksize;
-	p = tftpd_block(&f->t, c->sess, n, &len, &got_off);
+	p = sess_block(f, c->sess, n, &len, &got_off);
 	assert_int_equal(got_off, off);
 	assert_int_equal(len, want);
 	if (len)
@@ -531,7 +540,7 @@ test_lockstep_block_counts(void **state)
 
 		send_rrq(f, &c, cases[k].file, NULL, &a);
 		assert_int_equal(f->t.s[c.sess].nblocks, cases[k].blocks);
-		tftpd_block(&f->t, c.sess, cases[k].blocks, &len, &off);
+		sess_block(f, c.sess, cases[k].blocks, &len, &off);
 		assert_int_equal(len, cases[k].last_len);
 		assert_int_equal(finish(f, &c, &a, 1, MS), cases[k].blocks);
 		assert_int_equal(f->t.active, 0);
@@ -1233,6 +1242,104 @@ test_tid_never_duplicated(void **state)
 	assert_int_equal(f->t.active, 3);
 	assert_int_not_equal(c[0].local, c[1].local);
 	assert_local_port(c[2].local);
+}
+
+/*
+ * Each of n workers takes only the ports tftp_port_owner() gives it, every
+ * one of them, in order, and wraps to its first: what the worker that
+ * receives a packet relies on to find the session's owner.
+ */
+static void
+test_ports_owner_round_robin(void **state)
+{
+	static const struct {
+		uint16_t lo, hi;
+	} ranges[] = {{61000, 65535}, {100, 109}, {65530, 65535}, {7, 7}};
+	struct tftp_ports p;
+	uint16_t n, k, got;
+	uint32_t port, want;
+	size_t r;
+
+	(void)state;
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		uint16_t lo = ranges[r].lo, hi = ranges[r].hi;
+
+		for (n = 1; n <= 5; n++) {
+			for (k = 0; k < n; k++) {
+				if ((uint32_t)lo + k > hi) {
+					assert_int_equal(tftp_ports_init(&p, lo, hi, k, n),
+							 -EINVAL);
+					continue;
+				}
+				assert_int_equal(tftp_ports_init(&p, lo, hi, k, n), 0);
+				/* Two laps: lo + k, lo + k + n, ... <= hi, then again. */
+				want = (uint32_t)lo + k;
+				for (port = 0; port < 2u * (hi - lo + 1u) / n + 2; port++) {
+					got = tftp_ports_take(&p);
+					assert_int_equal(got, want);
+					assert_int_equal(tftp_port_owner(got, lo, n),
+							 n > 1 ? k : 0);
+					want = want + n > hi ? (uint32_t)lo + k : want + n;
+				}
+			}
+		}
+	}
+	assert_int_equal(tftp_ports_init(&p, 10, 9, 0, 1), -EINVAL);
+	assert_int_equal(tftp_ports_init(&p, 10, 20, 2, 2), -EINVAL); /* no such worker */
+	assert_int_equal(tftp_ports_init(&p, 10, 20, 1, 1), -EINVAL);
+}
+
+/* Two workers' engines: their sessions never share a port, and the port
+ * names the worker that owns the session. */
+static void
+test_ports_split_between_workers(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct tftp_server other;
+	struct tftpd_action a, b;
+	struct tftp_req rq = {.opcode = TFTP_RRQ};
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+	unsigned k;
+
+	cfg.port_stride = 2;
+	cfg.port_offset = 0;
+	fx_start(f, &cfg);
+	cfg.port_offset = 1;
+	assert_int_equal(tftpd_init(&other, &cfg), 0);
+	other.cache = f->t.cache;
+	snprintf(rq.filename, sizeof(rq.filename), "%s", "empty");
+	for (k = 0; k < 4; k++) {
+		tftpd_rrq(&f->t, &rq, htonl(0xc6120000u + 10 + k), 1000, mac, f->now, &a, f->cnt,
+			  f->drops);
+		tftpd_rrq(&other, &rq, htonl(0xc6120000u + 10 + k), 1000, mac, f->now, &b, f->cnt,
+			  f->drops);
+		assert_int_not_equal(a.sess, TFTPD_NONE);
+		assert_int_not_equal(b.sess, TFTPD_NONE);
+		assert_int_equal(tftp_port_owner(a.local_port, PORT_LO, 2), 0);
+		assert_int_equal(tftp_port_owner(b.local_port, PORT_LO, 2), 1);
+		assert_int_equal(a.local_port, PORT_LO + 2 * k);
+		assert_int_equal(b.local_port, PORT_LO + 2 * k + 1);
+	}
+	tftpd_fini(&other);
+}
+
+/* The one estimator: smoothing, bounds (hi wins when they cross), backoff. */
+static void
+test_rtt_estimator(void **state)
+{
+	uint32_t srtt = 0;
+
+	(void)state;
+	assert_int_equal(tftp_rtt_sample(&srtt, 5000, 10000, 400000), 20000);
+	assert_int_equal(srtt, 5000);
+	assert_int_equal(tftp_rtt_sample(&srtt, 13000, 10000, 400000), 4 * 6000);
+	assert_int_equal(srtt, 6000);
+	assert_int_equal(tftp_rtt_sample(&srtt, 1000000, 10000, 400000), 400000);
+	assert_int_equal(tftp_rto_of(0, 10000, 400000), 10000);
+	assert_int_equal(tftp_rto_of(50000, 300000, 200000), 200000);
+	assert_int_equal(tftp_rto_backoff(150000, 400000), 300000);
+	assert_int_equal(tftp_rto_backoff(300000, 400000), 400000);
 }
 
 /* --- RTT ------------------------------------------------------------------- */
@@ -2438,6 +2545,9 @@ main(void)
 	    T(test_same_client_repeat_and_replace),
 	    T(test_local_ports_cycle),
 	    T(test_tid_never_duplicated),
+	    T(test_ports_split_between_workers),
+	    cmocka_unit_test(test_ports_owner_round_robin),
+	    cmocka_unit_test(test_rtt_estimator),
 	    T(test_rtt_sample),
 	    T(test_rtt_only_last_block),
 	    T(test_rtt_karn),

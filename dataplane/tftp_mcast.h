@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tftp_priv.h: what tftp_server.c (unicast sessions) and tftp_mcast.c
- * (multicast streams) share inside the engine. Not for the worker.
+ * tftp_mcast.h: what the unicast engine (tftp_server.c) calls in the
+ * multicast one (tftp_mcast.c). Not for the worker. Both sit on
+ * tftp_session.h; tftp_mcast.c calls nothing in tftp_server.c.
  */
-#ifndef RB_DP_TFTP_PRIV_H
-#define RB_DP_TFTP_PRIV_H
+#ifndef RB_DP_TFTP_MCAST_H
+#define RB_DP_TFTP_MCAST_H
 
 #include "tftp_server.h"
 
-void tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const uint8_t *mac,
-		    uint16_t local);
-void tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt);
-const struct ic_file *tftpd_req_file(struct tftp_server *t, const struct tftp_req *rq,
-				     struct tftpd_action *a, uint64_t *cnt, uint64_t *drops);
-/* The next session port, round robin over cfg.port_lo..port_hi. */
-uint16_t tftpd_take_port(struct tftp_server *t);
-
+/* The streams cfg asks for: 0, or -ENOMEM. */
 int mc_init(struct tftp_server *t);
+/* Ends every stream (their generations are let go) and frees them. */
 void mc_fini(struct tftp_server *t);
 /*
  * A request with the multicast option for file f. Returns false when it
@@ -30,6 +25,7 @@ bool mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_fi
 bool mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t port,
 	      uint16_t local_port, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
 	      uint64_t *drops);
+/* Fire the streams' due timers, as tftpd_tick() does for sessions. */
 unsigned mc_tick(struct tftp_server *t, uint64_t now_us,
 		 void (*fn)(const struct tftpd_action *act, void *arg), void *arg, uint64_t *cnt,
 		 uint64_t *drops);

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dhcp_tx.c: the worker's side of DHCP: requests in, replies out.
+ *
+ * The server (dhcp_server.c) decides under the table's lock and fills a
+ * reply payload; this file turns its verdict into a frame on the
+ * provisioning port, queues the lease record for the group commit, and
+ * holds an ACK until the main lcore says its record is on disk.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+void
+dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct dhcpd_out *o = &w->dout;
+	enum dhcpd_verdict v;
+	struct rb_udp_view uv;
+	struct dhcpd_in in;
+	struct held_ack *h;
+	int n;
+
+	w->counters[RB_CNT_dhcp_rx]++;
+	if (!d->dhcp_on)
+		return dp_drop(w, m, RB_DROP_dhcp_disabled);
+	if (m->nb_segs > 1 ||
+	    rb_udp_view(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &uv) < 0)
+		return dp_drop(w, m, RB_DROP_runt);
+	in = (struct dhcpd_in){
+	    .payload = uv.payload,
+	    .len = uv.len,
+	    .src_ip = uv.src_ip,
+	    .dst_ip = uv.dst_ip,
+	    .src_port = uv.sport,
+	    .dst_port = uv.dport,
+	    .src_mac = uv.src_mac,
+	    .now = (uint32_t)time(NULL),
+	};
+	rte_spinlock_lock(&d->dhcp_lock);
+	v = dhcpd_handle(&d->dhcp, &in, o, w->counters, w->drops);
+	rte_spinlock_unlock(&d->dhcp_lock);
+	if (v == DHCPD_DROP)
+		return rte_pktmbuf_free(m);
+
+	if (o->has_rec) {
+		if (rte_ring_enqueue_elem(w->commit_ring, &o->rec, sizeof(o->rec)) < 0)
+			return dp_drop(w, m, RB_DROP_dhcp_held_full);
+		w->commit_seq++;
+	}
+	if (v == DHCPD_COMMIT)
+		return rte_pktmbuf_free(m);
+
+	if (v == DHCPD_COMMIT_SEND) {
+		/* Held as bytes until the commit; the mbuf goes back now. */
+		if (w->held_n == DP_HELD_MAX)
+			return dp_drop(w, m, RB_DROP_dhcp_held_full);
+		h = &w->held[(w->held_head + w->held_n) % DP_HELD_MAX];
+		n = rb_udp_build(h->frame, sizeof(h->frame), d->net.mac,
+				 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
+				 uv.dport, o->dst_port, o->payload, (size_t)o->len);
+		rte_pktmbuf_free(m);
+		if (n < 0) {
+			w->drops[RB_DROP_alloc_failed]++;
+			return;
+		}
+		h->len = (uint16_t)n;
+		h->seq = w->commit_seq;
+		h->tsc = rte_get_tsc_cycles();
+		w->held_n++;
+		w->counters[RB_CNT_dhcp_acks_held]++;
+		return;
+	}
+	rte_pktmbuf_reset_headroom(m);
+	n = rb_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m) + m->data_len,
+			 d->net.mac, o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
+			 uv.dport, o->dst_port, o->payload, (size_t)o->len);
+	if (n < 0)
+		return dp_drop(w, m, RB_DROP_alloc_failed);
+	m->data_len = (uint16_t)n;
+	m->pkt_len = (uint32_t)n;
+	txbuf_push(out, m);
+}
+
+void
+dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
+{
+	uint64_t done = __atomic_load_n(&w->committed_seq, __ATOMIC_ACQUIRE);
+	uint64_t too_old = rte_get_tsc_hz() / 1000 * DP_HELD_TIMEOUT_MS;
+	struct held_ack *h;
+	struct rte_mbuf *m;
+
+	while (w->held_n) {
+		h = &w->held[w->held_head];
+		if (h->seq > done) {
+			if (rte_get_tsc_cycles() - h->tsc < too_old)
+				break;
+			w->drops[RB_DROP_dhcp_commit_failed]++;
+		} else {
+			m = rte_pktmbuf_alloc(d->pool);
+			if (!m) {
+				w->drops[RB_DROP_alloc_failed]++;
+				break; /* try again on the next loop */
+			}
+			memcpy(rte_pktmbuf_mtod(m, void *), h->frame, h->len);
+			m->data_len = h->len;
+			m->pkt_len = h->len;
+			txbuf_push(out, m);
+		}
+		w->held_head = (w->held_head + 1) % DP_HELD_MAX;
+		w->held_n--;
+	}
+}
