@@ -17,7 +17,9 @@
 
 #include <microhttpd.h>
 
+#include "hex.h"
 #include "http.h"
+#include "promtext.h"
 
 #if __has_include("rb_build.h")
 #include "rb_build.h"
@@ -127,15 +129,6 @@ rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t 
 	return 1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int
 rb_http_url_to_path(const char *url, char *out, size_t cap)
 {
@@ -151,8 +144,8 @@ rb_http_url_to_path(const char *url, char *out, size_t cap)
 		if (c == '\0' || c == '?') {
 			c = -1;
 		} else if (c == '%') {
-			hi = hexval((unsigned char)p[1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+			hi = rb_hex_digit((unsigned char)p[1]);
+			lo = hi < 0 ? -1 : rb_hex_digit((unsigned char)p[2]);
 			if (lo < 0)
 				goto invalid;
 			c = hi << 4 | lo;
@@ -282,32 +275,32 @@ rb_http_get_stats(const struct rb_http *h, struct rb_http_stats *out)
 size_t
 rb_http_metrics(const struct rb_http *h, char *buf, size_t cap)
 {
+	static const char *const classes[] = {"2xx", "3xx", "4xx", "5xx"};
 	struct rb_http_stats s;
-	int n;
+	struct prom_out o;
+	uint64_t by_class[4];
+	int i;
 
 	rb_http_get_stats(h, &s);
-	n = snprintf(buf, cap,
-		     "# HELP rackboot_http_requests_total HTTP requests received.\n"
-		     "# TYPE rackboot_http_requests_total counter\n"
-		     "rackboot_http_requests_total %" PRIu64 "\n"
-		     "# HELP rackboot_http_responses_total HTTP responses sent, by status class.\n"
-		     "# TYPE rackboot_http_responses_total counter\n"
-		     "rackboot_http_responses_total{code=\"2xx\"} %" PRIu64 "\n"
-		     "rackboot_http_responses_total{code=\"3xx\"} %" PRIu64 "\n"
-		     "rackboot_http_responses_total{code=\"4xx\"} %" PRIu64 "\n"
-		     "rackboot_http_responses_total{code=\"5xx\"} %" PRIu64 "\n"
-		     "# HELP rackboot_http_body_bytes_total HTTP body bytes queued for sending.\n"
-		     "# TYPE rackboot_http_body_bytes_total counter\n"
-		     "rackboot_http_body_bytes_total %" PRIu64 "\n"
-		     "# HELP rackboot_http_connections HTTP connections open now.\n"
-		     "# TYPE rackboot_http_connections gauge\n"
-		     "rackboot_http_connections %" PRIu64 "\n",
-		     s.requests, s.responses_2xx, s.responses_3xx, s.responses_4xx, s.responses_5xx,
-		     s.bytes_sent, s.active);
-	if (n >= 0 && (size_t)n < cap)
-		return (size_t)n;
-	if (cap)
-		buf[0] = '\0';
+	by_class[0] = s.responses_2xx;
+	by_class[1] = s.responses_3xx;
+	by_class[2] = s.responses_4xx;
+	by_class[3] = s.responses_5xx;
+	prom_init(&o, buf, cap);
+	prom_head(&o, "rackboot_http_requests_total", "counter", "HTTP requests received.");
+	prom_u64(&o, "rackboot_http_requests_total", NULL, NULL, s.requests);
+	prom_head(&o, "rackboot_http_responses_total", "counter",
+		  "HTTP responses sent, by status class.");
+	for (i = 0; i < 4; i++)
+		prom_u64(&o, "rackboot_http_responses_total", "code", classes[i], by_class[i]);
+	prom_head(&o, "rackboot_http_body_bytes_total", "counter",
+		  "HTTP body bytes queued for sending.");
+	prom_u64(&o, "rackboot_http_body_bytes_total", NULL, NULL, s.bytes_sent);
+	prom_head(&o, "rackboot_http_connections", "gauge", "HTTP connections open now.");
+	prom_u64(&o, "rackboot_http_connections", NULL, NULL, s.active);
+	if (!o.full)
+		return o.len;
+	prom_rewind(&o, 0);
 	return 0;
 }
 

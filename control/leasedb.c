@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "hex.h"
 #include "leasedb.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
@@ -561,21 +562,6 @@ leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void 
 	return ret;
 }
 
-static void
-hex(char *out, const uint8_t *p, size_t n, char sep)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (sep && i)
-			*out++ = sep;
-		*out++ = digits[p[i] >> 4];
-		*out++ = digits[p[i] & 15];
-	}
-	*out = '\0';
-}
-
 /*
  * A JSON string of a hostname. The dataplane sanitises hostnames, but an
  * invalid UTF-8 sequence would make jansson refuse the string, so such
@@ -625,13 +611,13 @@ rec_to_json(const struct rb_lease_rec *r, void *arg)
 	bad |= set_new(o, "address", json_string(addr));
 	bad |= set_new(o, "state", json_string(leasedb_state_name(r->state)));
 	if (r->htype == 1 && r->hlen == 6) {
-		hex(buf, r->chaddr, 6, ':');
+		rb_hex_format(buf, r->chaddr, 6, ':');
 		bad |= set_new(o, "mac", json_string(buf));
 	} else {
-		hex(buf, r->chaddr, hw, 0);
+		rb_hex_format(buf, r->chaddr, hw, 0);
 		bad |= set_new(o, "hwaddr", json_string(buf));
 	}
-	hex(buf, r->key, r->key_len, 0);
+	rb_hex_format(buf, r->key, r->key_len, 0);
 	bad |= set_new(o, "client_id", json_string(buf));
 	if (r->hostname[0])
 		bad |= set_new(o, "hostname", hostname_json(r->hostname));

@@ -28,6 +28,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "netif.h"
+#include "promtext.h"
 #include "rb_build.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -212,20 +213,21 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	struct rb_stats st;
 	int ret = dpchan_stats(ctl->dp, &st, 1000);
 	size_t n = rb_metrics_format(&st, ret == 0, buf, cap);
-	int m;
+	struct prom_out o = {.buf = buf, .cap = cap, .len = n};
 
-	m = snprintf(buf + n, cap - n,
-		     "# HELP rackboot_lease_commits_total lease batches written to the database\n"
-		     "# TYPE rackboot_lease_commits_total counter\n"
-		     "rackboot_lease_commits_total{result=\"ok\"} %" PRIu64 "\n"
-		     "rackboot_lease_commits_total{result=\"failed\"} %" PRIu64 "\n"
-		     "# HELP rackboot_lease_records_committed_total lease changes on disk\n"
-		     "# TYPE rackboot_lease_records_committed_total counter\n"
-		     "rackboot_lease_records_committed_total %" PRIu64 "\n",
-		     __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED),
-		     __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED),
-		     __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
-	return m > 0 && (size_t)m < cap - n ? n + (size_t)m : n;
+	/* The lease lines go in whole or not at all. */
+	prom_head(&o, "rackboot_lease_commits_total", "counter",
+		  "lease batches written to the database");
+	prom_u64(&o, "rackboot_lease_commits_total", "result", "ok",
+		 __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED));
+	prom_u64(&o, "rackboot_lease_commits_total", "result", "failed",
+		 __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED));
+	prom_head(&o, "rackboot_lease_records_committed_total", "counter", "lease changes on disk");
+	prom_u64(&o, "rackboot_lease_records_committed_total", NULL, NULL,
+		 __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	if (o.full)
+		prom_rewind(&o, n);
+	return o.len;
 }
 
 /*

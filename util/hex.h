@@ -15,7 +15,8 @@ int rb_hex_digit(int c);
 
 /*
  * Parse the whole of s as octets of two hex digits each, separated by one
- * character of seps, the same one throughout (seps "" or NULL: none).
+ * character of seps, the same one throughout (seps "" or NULL: only
+ * a single octet is accepted).
  * Returns how many octets went into out[0..max), -EINVAL when s is not of
  * that form, -E2BIG when it holds more than max.
  */
