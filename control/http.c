@@ -71,7 +71,7 @@ skip_ws(const char *p)
 }
 
 /* Reads decimal digits at *pp into *v: 1 on success (advancing *pp),
- * 0 if there are none, -1 on overflow. */
+ * 0 if there are none, -ERANGE on overflow. */
 static int
 parse_u64(const char **pp, uint64_t *v)
 {
@@ -83,7 +83,7 @@ parse_u64(const char **pp, uint64_t *v)
 	errno = 0;
 	*v = strtoull(*pp, &end, 10);
 	*pp = end;
-	return errno == ERANGE ? -1 : 1;
+	return errno == ERANGE ? -ERANGE : 1;
 }
 
 int
@@ -115,7 +115,7 @@ rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t 
 		if (!rb || (b && size == 0))
 			return 0;
 		if (b == 0)
-			return -1;
+			return -ERANGE;
 		*first = b < size ? size - b : 0;
 		*last = size - 1;
 		return 1;
@@ -123,7 +123,7 @@ rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t 
 	if (rb && b < a)
 		return 0;
 	if (a >= size)
-		return -1;
+		return -ERANGE;
 	*first = a;
 	*last = (!rb || b >= size) ? size - 1 : b;
 	return 1;
@@ -672,7 +672,7 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 }
 
 struct rb_http *
-rb_http_start(const struct rb_http_config *cfg)
+rb_http_start(const struct rb_http_config *cfg, char *errbuf, size_t errlen)
 {
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_DIRECTORY,
 			       .resolve = RESOLVE_BENEATH};
@@ -706,12 +706,14 @@ rb_http_start(const struct rb_http_config *cfg)
 
 fail_root:
 	err = errno;
-	fprintf(stderr, "rackboot: http: cannot open root %s: %s\n", cfg->root, strerror(err));
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "cannot open root %s: %s", cfg->root, strerror(err));
 	goto cleanup;
 fail_listen:
 	/* MHD leaves the bind()/listen() errno in place. */
 	err = errno ? errno : EADDRINUSE;
-	fprintf(stderr, "rackboot: http: cannot listen on port %u: %s\n", cfg->port, strerror(err));
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "cannot listen on port %u: %s", cfg->port, strerror(err));
 cleanup:
 	if (h && h->root_fd >= 0)
 		close(h->root_fd);

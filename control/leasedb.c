@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "hex.h"
+#include "log.h"
 #include "leasedb.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
@@ -77,7 +78,7 @@ leasedb_state_name(unsigned state)
 	return state < NB_STATES && state_names[state] ? state_names[state] : "unknown";
 }
 
-/* The enum value of a state name, or -1. */
+/* The enum value of a state name, or -EINVAL. */
 static int
 state_from_name(const char *name)
 {
@@ -86,7 +87,7 @@ state_from_name(const char *name)
 	for (i = 0; i < NB_STATES; i++)
 		if (state_names[i] && !strcmp(state_names[i], name))
 			return (int)i;
-	return -1;
+	return -EINVAL;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -104,7 +105,7 @@ set_msg(char *msg, size_t cap, const char *fmt, ...)
 static void
 log_db_error(const char *what)
 {
-	fprintf(stderr, "rackboot: lease db: %s\n", what);
+	RB_ERR("lease db: %s", what);
 }
 
 /*
