@@ -653,7 +653,8 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 		 * A thread per connection: MHD then sendfile()s in 2 MiB steps
 		 * instead of 128 KiB, and each transfer blocks in the kernel
 		 * rather than cycling through epoll. On the rack benchmark this
-		 * took 50 parallel 64 MiB downloads from 0.8x to 1.15x nginx.
+		 * was the faster mode for many parallel large downloads (the
+		 * figures are in docs/benchmarks.md).
 		 * Small stacks keep hundreds of nodes cheap.
 		 */
 		ops[4].option = MHD_OPTION_THREAD_STACK_SIZE;
