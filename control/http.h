@@ -6,6 +6,12 @@
  * zero-copy (sendfile) file bodies, plus /healthz and /metrics. It runs on
  * ordinary kernel sockets: on the provisioning network the kernel side is the
  * af_xdp interface itself or the exception tap.
+ *
+ * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
+ * functions return NULL and set errno. Set-up functions that can say why
+ * fill the caller's message buffer and print nothing (only main.c prints);
+ * failures with no caller to return to (background threads) are logged
+ * through util/log.h.
  */
 #ifndef RB_CONTROL_HTTP_H
 #define RB_CONTROL_HTTP_H

@@ -6,6 +6,12 @@
  * file:line:column), starts the DPDK dataplane as its child, gives the
  * kernel side of the port the server address, serves HTTP, and prints a
  * live status line. SIGINT/SIGTERM stop everything it started, in reverse.
+ *
+ * The one place that prints: library code in control/ hands errors back
+ * (-errno and a message buffer). Logs go through util/log.h (--log-level,
+ * --syslog); the terminal's own output stays plain stdio: usage and option
+ * errors, --check's verdict, the config's file:line:column diagnostic
+ * (compiler style, no prefix) and the live status line.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
