@@ -1,132 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * config.c: struct rb_config from YAML, with libyaml's document API.
- *
- * The file is composed into a node tree, then walked against a fixed schema:
- * top-level sections, each a mapping of keys to single values. Unlike a
- * stream of events, the tree keeps every node's start mark, so each error
- * points at the key or value at fault, even in the whole-file checks at the
- * end. All parsing goes into a private copy, handed out only on success.
+ * config.c: struct rb_config from YAML: the flat sections (server, port,
+ * dataplane, http, tftp), the checks across them, and the section table
+ * that the schema walker (config_yaml.c) runs; the dhcp section plugs in
+ * from config_dhcp.c as one table entry. All parsing goes into a private
+ * copy, handed out only on success.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <libgen.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <yaml.h>
+#include "config_dhcp.h"
+#include "config_yaml.h"
 
-#include "config_priv.h"
-
-/* A real config is a few kilobytes; the ceiling leaves room for the most
- * reservations dhcp takes (RB_DHCP_MAX_RESV, ~90 bytes each in block style),
- * and anything beyond is a mistake. */
-#define CONFIG_MAX_BYTES (16u << 20)
+enum { SEC_SERVER, SEC_PORT, SEC_DATAPLANE, SEC_HTTP, SEC_TFTP, SEC_DHCP, N_SECTIONS };
 
 /* exception_mode while parsing, for "auto" or nothing given: it is resolved
  * once port.mode is known, which may come later in the file. */
 #define EXC_AUTO 0
-
-/* dhcp is walked by config_dhcp.c; it has no keys[] entries. */
-static const char *const section_names[N_SECTIONS] = {"server", "port", "dataplane",
-						      "http",	"tftp", "dhcp"};
-
-const char *const cfg_kinds[4] = {"nothing", "a single value", "a list", "a mapping"};
-
-int
-cfg_fail(struct parse_ctx *ctx, yaml_mark_t mark, const char *fmt, ...)
-{
-	va_list ap;
-
-	ctx->err->line = (unsigned)mark.line + 1;
-	ctx->err->column = (unsigned)mark.column + 1;
-	va_start(ap, fmt);
-	vsnprintf(ctx->err->message, sizeof(ctx->err->message), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-int
-cfg_bad(const struct item *it, const char *fmt, ...)
-{
-	char *msg = it->ctx->err->message;
-	size_t n;
-	va_list ap;
-
-	cfg_fail(it->ctx, it->node->start_mark, "%s: ", it->what);
-	n = strlen(msg);
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(it->ctx->err->message) - n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-int
-cfg_oom(struct parse_ctx *ctx)
-{
-	ctx->err->line = ctx->err->column = 0;
-	snprintf(ctx->err->message, sizeof(ctx->err->message), "out of memory");
-	return -ENOMEM;
-}
-
-unsigned
-cfg_line(const yaml_node_t *node)
-{
-	return (unsigned)node->start_mark.line + 1;
-}
-
-bool
-cfg_is_null(const yaml_node_t *node)
-{
-	const char *s = (const char *)node->data.scalar.value;
-
-	return node->type == YAML_SCALAR_NODE &&
-	       node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!*s || !strcmp(s, "~") || !strcasecmp(s, "null"));
-}
-
-/* The text of a scalar node, or NULL (error set) when it is not a scalar or
- * holds a NUL byte ("\0" in double quotes), where C strings would stop. */
-const char *
-cfg_scalar_text(struct parse_ctx *ctx, const yaml_node_t *node, const char *what)
-{
-	const char *s = (const char *)node->data.scalar.value;
-
-	if (node->type != YAML_SCALAR_NODE)
-		cfg_fail(ctx, node->start_mark, "%s: expected a single value, got %s", what,
-			 cfg_kinds[node->type]);
-	else if (strlen(s) != node->data.scalar.length)
-		cfg_fail(ctx, node->start_mark, "%s: contains a NUL byte", what);
-	else
-		return s;
-	return NULL;
-}
-
-/* Parse the unsigned decimal integer that makes up all of s[0..n). Returns
- * 0 with *out set, -EINVAL when it is not one, -ERANGE past 64 bits. */
-int
-cfg_parse_dec(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!n || strspn(s, "0123456789") < n)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
 
 /* In enum order: check_whole() indexes it by port_mode. */
 static const struct name_val port_modes[] = {
@@ -146,38 +42,6 @@ static const struct name_val hugepage_modes[] = {
     {"off", RB_HUGE_OFF},   {"false", RB_HUGE_OFF}, {"no", RB_HUGE_OFF},  {NULL, 0},
 };
 
-int
-cfg_set_uint(const struct item *it)
-{
-	uint64_t v;
-	int rc;
-
-	rc = cfg_parse_dec(it->val, strlen(it->val), &v);
-	if (rc == -EINVAL)
-		return cfg_bad(it, "expected an integer, got '%.64s'", it->val);
-	if (rc == -ERANGE || v < it->def->min || v > it->def->max)
-		return cfg_bad(it, "%.64s is out of range %u..%u", it->val, it->def->min,
-			       it->def->max);
-	if (it->def->size == sizeof(uint16_t))
-		*(uint16_t *)it->field = (uint16_t)v;
-	else
-		*(uint32_t *)it->field = (uint32_t)v;
-	return 0;
-}
-
-int
-cfg_set_enum(const struct item *it)
-{
-	const struct name_val *t;
-
-	for (t = it->def->names; t->name && strcasecmp(t->name, it->val); t++)
-		;
-	if (!t->name)
-		return cfg_bad(it, "expected %s, got '%.64s'", it->def->expect, it->val);
-	*(int *)it->field = t->val; /* every enum field is int-sized */
-	return 0;
-}
-
 /*
  * "A.B.C.D/P". Refuses addresses a server cannot own: 0.0.0.0, multicast,
  * limited broadcast, and the network and broadcast addresses of its own
@@ -186,36 +50,24 @@ cfg_set_enum(const struct item *it)
 static int
 set_address(const struct item *it)
 {
-	const char *slash = strchr(it->val, '/');
-	size_t iplen = slash ? (size_t)(slash - it->val) : 0;
+	struct rb_config *cfg = it->base;
 	char ip[INET_ADDRSTRLEN];
-	uint32_t h, host_mask;
-	struct in_addr in;
-	uint64_t plen;
+	uint32_t a, h, host_mask;
+	unsigned plen;
 	int rc;
 
-	if (!slash)
-		return cfg_bad(it, "expected ADDR/PREFIX (e.g. 198.18.0.1/24), got '%.64s'",
-			       it->val);
-	snprintf(ip, sizeof(ip), "%.*s", (int)(iplen < sizeof(ip) ? iplen : 0), it->val);
-	if (iplen >= sizeof(ip) || inet_pton(AF_INET, ip, &in) != 1)
-		return cfg_bad(it, "invalid IPv4 address '%.*s'", (int)(iplen > 64 ? 64 : iplen),
-			       it->val);
-	rc = cfg_parse_dec(slash + 1, strlen(slash + 1), &plen);
-	if (rc == -EINVAL)
-		return cfg_bad(it, "expected a prefix length after '/', got '%.64s'", slash + 1);
-	if (rc == -ERANGE || plen < 1 || plen > 32)
-		return cfg_bad(it, "prefix length %.64s out of range 1..32", slash + 1);
-
-	h = ntohl(in.s_addr);
+	rc = cfg_item_prefix(it, "ADDR/PREFIX (e.g. 198.18.0.1/24)", 1, 32, &a, &plen, ip);
+	if (rc)
+		return rc;
+	h = ntohl(a);
 	host_mask = plen == 32 ? 0 : UINT32_MAX >> plen;
-	if (h == 0 || h == UINT32_MAX || (h >> 28) == 0xe)
+	if (!cfg_is_unicast_host(a))
 		return cfg_bad(it, "%s is not a unicast host address", ip);
 	if (plen <= 30 && ((h & host_mask) == 0 || (h & host_mask) == host_mask))
 		return cfg_bad(it, "%s is the %s address of its /%u subnet", ip,
-			       (h & host_mask) == 0 ? "network" : "broadcast", (unsigned)plen);
-	it->ctx->cfg->server_ip = in.s_addr;
-	it->ctx->cfg->prefix_len = (uint8_t)plen;
+			       (h & host_mask) == 0 ? "network" : "broadcast", plen);
+	cfg->server_ip = a;
+	cfg->prefix_len = (uint8_t)plen;
 	return 0;
 }
 
@@ -325,8 +177,8 @@ set_session(const struct item *it)
 		return cfg_bad(it, "%.64s is out of range 1024..65535", it->val);
 	if (lo > hi)
 		return cfg_bad(it, "%.64s is empty (low end above high end)", it->val);
-	it->ctx->cfg->session_port_lo = (uint16_t)lo;
-	it->ctx->cfg->session_port_hi = (uint16_t)hi;
+	((struct rb_config *)it->base)->session_port_lo = (uint16_t)lo;
+	((struct rb_config *)it->base)->session_port_hi = (uint16_t)hi;
 	return 0;
 }
 
@@ -334,240 +186,118 @@ set_session(const struct item *it)
 static int
 set_group(const struct item *it)
 {
-	struct in_addr in;
-	uint32_t h;
+	uint32_t a, h;
 
-	if (inet_pton(AF_INET, it->val, &in) != 1)
+	if (cfg_parse_ipv4(it->val, &a))
 		return cfg_bad(it, "invalid IPv4 address '%.64s'", it->val);
-	h = ntohl(in.s_addr);
+	h = ntohl(a);
 	if ((h >> 28) != 0xe || (h >> 8) == 0xe00000)
 		return cfg_bad(it,
 			       "%.64s is not a multicast group outside 224.0.0.0/24 "
 			       "(e.g. 239.255.69.1)",
 			       it->val);
-	memcpy((char *)it->ctx->cfg + it->def->off, &in.s_addr, sizeof(in.s_addr));
+	memcpy(it->field, &a, sizeof(a));
 	return 0;
 }
 
 #define FIELD(f) offsetof(struct rb_config, f), sizeof(((struct rb_config *)0)->f)
-#define KEY(s, n, fn, f)                                                                           \
+#define KEY(n, fn, f)                                                                              \
 	{                                                                                          \
-		SEC_##s, n, fn, FIELD(f), 0, 0, NULL, NULL                                         \
+		n, fn, FIELD(f), 0, 0, NULL, NULL, false, 0                                        \
 	}
-#define UINT_KEY(s, n, f, lo, hi)                                                                  \
+#define UINT_KEY(n, f, lo, hi)                                                                     \
 	{                                                                                          \
-		SEC_##s, n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL                             \
+		n, cfg_set_uint, FIELD(f), lo, hi, NULL, NULL, false, 0                            \
 	}
-#define ENUM_KEY(s, n, f, t, e)                                                                    \
+#define ENUM_KEY(n, f, t, e)                                                                       \
 	{                                                                                          \
-		SEC_##s, n, cfg_set_enum, FIELD(f), 0, 0, t, e                                     \
+		n, cfg_set_enum, FIELD(f), 0, 0, t, e, false, 0                                    \
+	}
+#define MAP(sec, keys)                                                                             \
+	{                                                                                          \
+		keys, sizeof(keys) / sizeof(keys[0]), sec, "section '" sec "'"                     \
 	}
 
-static const struct key_def keys[] = {
-    KEY(SERVER, "address", set_address, server_ip),
-    UINT_KEY(SERVER, "mtu", mtu, 576, 9000),
-    ENUM_KEY(PORT, "mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
-    KEY(PORT, "interface", set_ifname, interface),
-    KEY(PORT, "pci", set_pci, pci_addr),
-    ENUM_KEY(PORT, "exception", exception_mode, exception_modes, "auto, xdp, tap or none"),
-    KEY(PORT, "tap_name", set_ifname, tap_name),
-    UINT_KEY(PORT, "queues", queues, 1, 16),
-    KEY(DATAPLANE, "lcores", set_lcores, lcores),
-    ENUM_KEY(DATAPLANE, "hugepages", hugepages, hugepage_modes, "auto, on or off"),
-    UINT_KEY(DATAPLANE, "memory_mb", memory_mb, 64, 65536),
-    UINT_KEY(DATAPLANE, "mbufs", mbufs, 1024, 1048576),
-    UINT_KEY(DATAPLANE, "idle_sleep_us", idle_sleep_us, 0, 100000),
-    UINT_KEY(HTTP, "port", http_port, 1, 65535),
-    KEY(HTTP, "root", set_dir, http_root),
-    UINT_KEY(HTTP, "threads", http_threads, 0, 64),
-    KEY(TFTP, "root", set_dir, tftp_root),
-    UINT_KEY(TFTP, "port", tftp_port, 1, 65535),
-    KEY(TFTP, "session_ports", set_session, session_port_lo),
-    UINT_KEY(TFTP, "cache_mb", tftp_cache_mb, 1, 65536),
-    UINT_KEY(TFTP, "max_sessions", tftp_max_sessions, 1, 1048576),
-    UINT_KEY(TFTP, "max_window", tftp_max_window, 1, 1024),
-    UINT_KEY(TFTP, "retries", tftp_retries, 1, 20),
-    KEY(TFTP, "multicast_group", set_group, mc_group),
-    UINT_KEY(TFTP, "multicast_port", mc_port, 1, 65535),
-    UINT_KEY(TFTP, "multicast_streams", mc_streams, 0, 256),
-    UINT_KEY(TFTP, "multicast_clients", mc_clients, 1, 65535),
-    UINT_KEY(TFTP, "multicast_window", mc_window, 1, 64),
-    KEY(TFTP, "mtftp_group", set_group, mtftp_group),
-    UINT_KEY(TFTP, "mtftp_port", mtftp_port, 1, 65535),
-    UINT_KEY(TFTP, "mtftp_client_port", mtftp_client_port, 1, 65535),
-    UINT_KEY(TFTP, "mtftp_open_timeout", mtftp_open_timeout, 1, 255),
-    UINT_KEY(TFTP, "mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
+static const struct key_def server_keys[] = {
+    KEY("address", set_address, server_ip),
+    UINT_KEY("mtu", mtu, 576, 9000),
 };
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(N_KEYS <= MAX_KEYS, "raise MAX_KEYS");
+static const struct key_def port_keys[] = {
+    ENUM_KEY("mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
+    KEY("interface", set_ifname, interface),
+    KEY("pci", set_pci, pci_addr),
+    ENUM_KEY("exception", exception_mode, exception_modes, "auto, xdp, tap or none"),
+    KEY("tap_name", set_ifname, tap_name),
+    UINT_KEY("queues", queues, 1, 16),
+};
+static const struct key_def dataplane_keys[] = {
+    KEY("lcores", set_lcores, lcores),
+    ENUM_KEY("hugepages", hugepages, hugepage_modes, "auto, on or off"),
+    UINT_KEY("memory_mb", memory_mb, 64, 65536),
+    UINT_KEY("mbufs", mbufs, 1024, 1048576),
+    UINT_KEY("idle_sleep_us", idle_sleep_us, 0, 100000),
+};
+static const struct key_def http_keys[] = {
+    UINT_KEY("port", http_port, 1, 65535),
+    KEY("root", set_dir, http_root),
+    UINT_KEY("threads", http_threads, 0, 64),
+};
+static const struct key_def tftp_keys[] = {
+    KEY("root", set_dir, tftp_root),
+    UINT_KEY("port", tftp_port, 1, 65535),
+    KEY("session_ports", set_session, session_port_lo),
+    UINT_KEY("cache_mb", tftp_cache_mb, 1, 65536),
+    UINT_KEY("max_sessions", tftp_max_sessions, 1, 1048576),
+    UINT_KEY("max_window", tftp_max_window, 1, 1024),
+    UINT_KEY("retries", tftp_retries, 1, 20),
+    KEY("multicast_group", set_group, mc_group),
+    UINT_KEY("multicast_port", mc_port, 1, 65535),
+    UINT_KEY("multicast_streams", mc_streams, 0, 256),
+    UINT_KEY("multicast_clients", mc_clients, 1, 65535),
+    UINT_KEY("multicast_window", mc_window, 1, 64),
+    KEY("mtftp_group", set_group, mtftp_group),
+    UINT_KEY("mtftp_port", mtftp_port, 1, 65535),
+    UINT_KEY("mtftp_client_port", mtftp_client_port, 1, 65535),
+    UINT_KEY("mtftp_open_timeout", mtftp_open_timeout, 1, 255),
+    UINT_KEY("mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
+};
 
-/* keys[] index of section.key, or -1. */
-static int
-key_index(int sec, const char *name)
-{
-	size_t i;
+static const struct map_def maps[] = {
+    [SEC_SERVER] = MAP("server", server_keys),
+    [SEC_PORT] = MAP("port", port_keys),
+    [SEC_DATAPLANE] = MAP("dataplane", dataplane_keys),
+    [SEC_HTTP] = MAP("http", http_keys),
+    [SEC_TFTP] = MAP("tftp", tftp_keys),
+};
 
-	for (i = 0; i < N_KEYS; i++) {
-		if (keys[i].sec == sec && !strcmp(keys[i].name, name))
-			return (int)i;
-	}
-	return -1;
-}
+static int check_whole(struct cfg_ctx *ctx);
+
+#define FLAT(var, sec, n)                                                                          \
+	static const struct cfg_section var = {n, cfg_walk_section, NULL, NULL, &maps[sec]}
+FLAT(server_sec, SEC_SERVER, "server");
+FLAT(port_sec, SEC_PORT, "port");
+FLAT(dataplane_sec, SEC_DATAPLANE, "dataplane");
+FLAT(http_sec, SEC_HTTP, "http");
+FLAT(tftp_sec, SEC_TFTP, "tftp");
+
+/* In the order the whole-file checks run: dhcp's need the others' values. */
+static const struct cfg_section *const sections[N_SECTIONS] = {
+    [SEC_SERVER] = &server_sec, [SEC_PORT] = &port_sec, [SEC_DATAPLANE] = &dataplane_sec,
+    [SEC_HTTP] = &http_sec,	[SEC_TFTP] = &tftp_sec, [SEC_DHCP] = &cfg_dhcp_section,
+};
+static const struct cfg_schema schema = {sections, N_SECTIONS, check_whole};
 
 /* The value node given for section.key, or NULL. */
 static const yaml_node_t *
-given(const struct parse_ctx *ctx, int sec, const char *name)
+given(const struct cfg_ctx *ctx, int sec, const char *name)
 {
-	return ctx->value[key_index(sec, name)];
-}
-
-int
-cfg_walk_map(struct parse_ctx *ctx, const yaml_node_t *map, const struct map_def *def, void *base,
-	     const yaml_node_t **values, const yaml_node_t **key_nodes)
-{
-	yaml_node_pair_t *pair;
-	char what[64];
-	size_t i;
-	int rc;
-
-	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-		const yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
-		const char *name = cfg_scalar_text(ctx, key, def->prefix);
-		struct item it = {.ctx = ctx, .what = what, .base = base};
-
-		if (!name)
-			return -EINVAL;
-		for (i = 0; i < def->n && strcmp(def->keys[i].name, name); i++)
-			;
-		if (i == def->n)
-			return cfg_fail(ctx, key->start_mark, "unknown key '%.64s' in %s", name,
-					def->where);
-		if (values[i])
-			return cfg_fail(ctx, key->start_mark, "duplicate key '%s' in %s", name,
-					def->where);
-		if (key_nodes)
-			key_nodes[i] = key;
-		snprintf(what, sizeof(what), "%s.%s", def->prefix, name);
-		it.def = &def->keys[i];
-		it.node = values[i] = yaml_document_get_node(ctx->doc, pair->value);
-		it.field = (char *)base + it.def->off;
-		if (!it.def->tree) {
-			it.val = cfg_scalar_text(ctx, it.node, what);
-			if (!it.val)
-				return -EINVAL;
-		}
-		rc = it.def->set(&it);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-size_t
-cfg_seq_len(const yaml_node_t *seq)
-{
-	return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-}
-
-const yaml_node_t *
-cfg_seq_item(const struct parse_ctx *ctx, const yaml_node_t *seq, size_t i)
-{
-	return yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
-}
-
-int
-cfg_list_of_maps(const struct item *it, size_t max, size_t *n)
-{
-	*n = 0;
-	if (cfg_is_null(it->node))
-		return 0;
-	if (it->node->type != YAML_SEQUENCE_NODE)
-		return cfg_bad(it,
-			       "expected a list of mappings (entries starting with '- '), "
-			       "got %s",
-			       cfg_kinds[it->node->type]);
-	*n = cfg_seq_len(it->node);
-	if (*n > max)
-		return cfg_fail(it->ctx, cfg_seq_item(it->ctx, it->node, max)->start_mark,
-				"%s: at most %zu entries are allowed", it->what, max);
-	return 0;
-}
-
-const yaml_node_t *
-cfg_entry_at(const struct item *it, size_t i)
-{
-	const yaml_node_t *e = cfg_seq_item(it->ctx, it->node, i);
-
-	if (e->type == YAML_MAPPING_NODE)
-		return e;
-	cfg_fail(it->ctx, e->start_mark, "%s: each entry must be a mapping of keys, got %s",
-		 it->what, cfg_kinds[e->type]);
-	return NULL;
-}
-
-static int
-walk_section(struct parse_ctx *ctx, int sec, const yaml_node_t *map)
-{
-	char where[32];
-	struct map_def def = {.prefix = section_names[sec], .where = where};
-	int first = -1, i;
-
-	/* A section with all of its keys commented out reads as null. */
-	if (cfg_is_null(map))
-		return 0;
-	if (map->type != YAML_MAPPING_NODE)
-		return cfg_fail(ctx, map->start_mark,
-				"section '%s' must be a mapping of keys, "
-				"got %s",
-				section_names[sec], cfg_kinds[map->type]);
-	/* A section's keys are consecutive in keys[]. */
-	for (i = 0; i < (int)N_KEYS; i++) {
-		if (keys[i].sec == sec && first < 0)
-			first = i;
-		if (keys[i].sec == sec)
-			def.n++;
-	}
-	def.keys = &keys[first];
-	snprintf(where, sizeof(where), "section '%s'", section_names[sec]);
-	return cfg_walk_map(ctx, map, &def, ctx->cfg, &ctx->value[first], NULL);
-}
-
-static int
-walk_root(struct parse_ctx *ctx)
-{
-	const yaml_node_t *root = ctx->root, *val;
-	yaml_node_pair_t *pair;
-	int sec, rc;
-
-	if (root->type != YAML_MAPPING_NODE)
-		return cfg_fail(ctx, root->start_mark,
-				"the top level must be a mapping of sections, got %s",
-				cfg_kinds[root->type]);
-	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
-		const yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
-		const char *name = cfg_scalar_text(ctx, key, "section name");
-
-		if (!name)
-			return -EINVAL;
-		for (sec = 0; sec < N_SECTIONS && strcmp(section_names[sec], name); sec++)
-			;
-		if (sec == N_SECTIONS)
-			return cfg_fail(ctx, key->start_mark, "unknown section '%.64s'", name);
-		if (ctx->section[sec])
-			return cfg_fail(ctx, key->start_mark, "duplicate section '%s'", name);
-		ctx->section[sec] = key;
-		val = yaml_document_get_node(ctx->doc, pair->value);
-		rc = sec == SEC_DHCP ? cfg_dhcp_walk(ctx, val) : walk_section(ctx, sec, val);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return cfg_given(ctx, &schema, (size_t)sec, name);
 }
 
 /* Where a whole-file error points: the node when there is one, else its
  * section's name, else the top of the document. */
 static yaml_mark_t
-mark_of(const struct parse_ctx *ctx, const yaml_node_t *node, int sec)
+mark_of(const struct cfg_ctx *ctx, const yaml_node_t *node, int sec)
 {
 	if (node)
 		return node->start_mark;
@@ -577,23 +307,23 @@ mark_of(const struct parse_ctx *ctx, const yaml_node_t *node, int sec)
 /* The session range must not swallow a service port, or the dataplane would
  * take that port's requests for TFTP session traffic. */
 static int
-check_session(struct parse_ctx *ctx, int sec, uint16_t port)
+check_session(struct cfg_ctx *ctx, int sec, uint16_t port)
 {
-	const struct rb_config *cfg = ctx->cfg;
+	const struct rb_config *cfg = ctx->target;
 	const yaml_node_t *at = given(ctx, SEC_TFTP, "session_ports");
 
 	if (port < cfg->session_port_lo || port > cfg->session_port_hi)
 		return 0;
 	return cfg_fail(ctx, mark_of(ctx, at ? at : given(ctx, sec, "port"), SEC_TFTP),
 			"tftp.session_ports: %u-%u contains %s.port %u", cfg->session_port_lo,
-			cfg->session_port_hi, section_names[sec], port);
+			cfg->session_port_hi, sections[sec]->name, port);
 }
 
 /* Checks that need the whole file, and the resolution of exception "auto". */
 static int
-check_whole(struct parse_ctx *ctx)
+check_whole(struct cfg_ctx *ctx)
 {
-	struct rb_config *cfg = ctx->cfg;
+	struct rb_config *cfg = ctx->target;
 	const char *mode = port_modes[cfg->port_mode - RB_PORT_AF_XDP].name;
 	int rc;
 
@@ -642,126 +372,28 @@ check_whole(struct parse_ctx *ctx)
 					"tftp.multicast_group",
 					cfg->mc_streams);
 	}
-	return rc ? rc : cfg_dhcp_check(ctx);
+	return rc;
 }
 
-/* Fill *err from a libyaml failure; returns -EINVAL, or -ENOMEM. */
+/* Parse with the schema into a private copy, handed out on success. */
 static int
-yaml_error(const yaml_parser_t *p, const unsigned char *buf, size_t len,
-	   struct rb_config_error *err)
-{
-	char *msg = err->message;
-	size_t cap = sizeof(err->message), i;
-
-	if (p->error == YAML_MEMORY_ERROR || !p->problem) {
-		snprintf(msg, cap, "out of memory while parsing YAML");
-		return -ENOMEM;
-	}
-	err->line = (unsigned)p->problem_mark.line + 1;
-	err->column = (unsigned)p->problem_mark.column + 1;
-	if (p->error == YAML_READER_ERROR) {
-		/* Bad encoding or control characters come with a byte offset
-		 * only: count lines, and columns in UTF-8 characters. */
-		err->line = err->column = 1;
-		for (i = 0; i < p->problem_offset && i < len; i++) {
-			if (buf[i] == '\n') {
-				err->line++;
-				err->column = 1;
-			} else if ((buf[i] & 0xc0) != 0x80) {
-				err->column++;
-			}
-		}
-		snprintf(msg, cap, "%s (byte 0x%02x)", p->problem, p->problem_value & 0xff);
-	} else if (p->context) {
-		snprintf(msg, cap, "%s (%s at %zu:%zu)", p->problem, p->context,
-			 p->context_mark.line + 1, p->context_mark.column + 1);
-	} else {
-		snprintf(msg, cap, "%s", p->problem);
-	}
-	return -EINVAL;
-}
-
-/*
- * Parse buf into *cfg, which is written only on success. base_dir: where
- * relative paths resolve (NULL: the cwd). *err already names the file.
- */
-static int
-parse_buffer(const char *base_dir, const unsigned char *buf, size_t len, struct rb_config *cfg,
-	     struct rb_config_error *err)
+parse(const char *path, const char *yaml, size_t len, bool is_file, struct rb_config *cfg,
+      struct rb_config_error *err)
 {
 	struct rb_config tmp;
-	struct parse_ctx ctx = {.cfg = &tmp, .err = err, .base_dir = base_dir};
-	yaml_document_t doc, extra;
-	yaml_parser_t parser;
 	int rc;
 
 	rb_config_defaults(&tmp);
 	tmp.exception_mode = EXC_AUTO;
-	snprintf(tmp.path, sizeof(tmp.path), "%s", err->file);
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err->message, sizeof(err->message), "out of memory");
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_string(&parser, buf, len);
-	/* On failure, yaml_parser_load() frees the document itself. */
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = yaml_error(&parser, buf, len, err);
-		goto out_parser;
-	}
-	ctx.doc = &doc;
-	ctx.root = yaml_document_get_root_node(&doc);
-	if (!ctx.root) {
-		rc = cfg_fail(&ctx, doc.start_mark, "the configuration is empty");
-		goto out_doc;
-	}
-	rc = walk_root(&ctx);
-	if (!rc)
-		rc = check_whole(&ctx);
-	if (rc)
-		goto out_doc;
-
-	/* A second document would otherwise be ignored without a word. */
-	if (!yaml_parser_load(&parser, &extra)) {
-		rc = yaml_error(&parser, buf, len, err);
-		goto out_doc;
-	}
-	if (yaml_document_get_root_node(&extra))
-		rc = cfg_fail(&ctx, extra.start_mark, "only one YAML document is allowed");
-	yaml_document_delete(&extra);
-	if (!rc)
-		memcpy(cfg, &tmp, sizeof(tmp)); /* tmp's allocations now belong to cfg */
-out_doc:
-	yaml_document_delete(&doc);
-out_parser:
-	yaml_parser_delete(&parser);
-	cfg_dhcp_done(&ctx);
+	snprintf(tmp.path, sizeof(tmp.path), "%s", path);
+	if (is_file)
+		rc = cfg_parse_file(path, &schema, &tmp, err);
+	else
+		rc = cfg_parse_buffer(path, NULL, yaml, len, &schema, &tmp, err);
 	if (rc)
 		rb_config_free(&tmp);
-	return rc;
-}
-
-/* Read all of path into a malloc()ed buffer. Returns 0 or -errno (-EFBIG
- * past CONFIG_MAX_BYTES). */
-static int
-read_file(const char *path, unsigned char **out, size_t *out_len)
-{
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	*out = malloc(CONFIG_MAX_BYTES + 1);
-	if (!*out)
-		rc = -ENOMEM;
 	else
-		*out_len = fread(*out, 1, CONFIG_MAX_BYTES + 1, f);
-	if (!rc && ferror(f))
-		rc = errno ? -errno : -EIO;
-	else if (!rc && *out_len > CONFIG_MAX_BYTES)
-		rc = -EFBIG;
-	fclose(f);
-	if (rc)
-		free(*out);
+		memcpy(cfg, &tmp, sizeof(tmp)); /* tmp's allocations now belong to cfg */
 	return rc;
 }
 
@@ -825,37 +457,14 @@ rb_config_free(struct rb_config *cfg)
 int
 rb_config_load(const char *path, struct rb_config *cfg, struct rb_config_error *err)
 {
-	char dir[PATH_MAX], base[PATH_MAX], *d;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	rc = strlen(path) >= PATH_MAX ? -ENAMETOOLONG : read_file(path, &buf, &len);
-	if (rc) {
-		snprintf(err->message, sizeof(err->message), "cannot open: %s", strerror(-rc));
-		return rc;
-	}
-	/* Relative paths in the file resolve against its directory, made
-	 * absolute here so that the stored paths are too. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	d = dirname(dir);
-	if (!realpath(d, base))
-		snprintf(base, sizeof(base), "%s", d);
-	rc = parse_buffer(base, buf, len, cfg, err);
-	free(buf);
-	return rc;
+	return parse(path, NULL, 0, true, cfg, err);
 }
 
 int
 rb_config_parse_string(const char *name, const char *yaml, size_t len, struct rb_config *cfg,
 		       struct rb_config_error *err)
 {
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", name ? name : "<string>");
-	return parse_buffer(NULL, (const unsigned char *)(yaml ? yaml : ""), yaml ? len : 0, cfg,
-			    err);
+	return parse(name ? name : "<string>", yaml, yaml ? len : 0, false, cfg, err);
 }
 
 void

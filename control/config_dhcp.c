@@ -19,7 +19,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "config_priv.h"
+#include "config_dhcp.h"
+#include "config_yaml.h"
+#include "hex.h"
 
 /* Key indices, in the order of each table below. */
 enum {
@@ -53,7 +55,9 @@ struct resv_nodes {
 	const yaml_node_t *v[N_R];
 };
 
+/* The section's parse state: every value node, for the whole-file checks. */
 struct dhcp_parse {
+	const yaml_node_t *key; /* the section's name */
 	const yaml_node_t *top[N_D], *top_key[N_D];
 	const yaml_node_t *boot[N_B];
 	struct subnet_nodes subnet[RB_DHCP_MAX_SUBNETS];
@@ -101,44 +105,9 @@ in_pool(const struct rb_dhcp_subnet *s, uint32_t ip)
 
 /* Entry i of an address list, which may also be a single value. */
 static const yaml_node_t *
-addr_node(const struct parse_ctx *ctx, const yaml_node_t *list, size_t i)
+addr_node(const struct cfg_ctx *ctx, const yaml_node_t *list, size_t i)
 {
 	return list->type == YAML_SEQUENCE_NODE ? cfg_seq_item(ctx, list, i) : list;
-}
-
-/* A dotted quad into *out (network order); 0, or -1 when it is not one. */
-static int
-ipv4(const char *s, uint32_t *out)
-{
-	struct in_addr in;
-
-	if (inet_pton(AF_INET, s, &in) != 1)
-		return -1;
-	*out = in.s_addr;
-	return 0;
-}
-
-/* An address a client can be pointed at: not 0.0.0.0, multicast or the
- * limited broadcast. */
-static int
-parse_host(const struct item *it, uint32_t *out)
-{
-	uint32_t a, h;
-
-	if (ipv4(it->val, &a))
-		return cfg_bad(it, "expected an IPv4 address, got '%.64s'", it->val);
-	h = ntohl(a);
-	if (h == 0 || h == UINT32_MAX || (h >> 28) == 0xe)
-		return cfg_bad(it, "%s is not a unicast host address", it->val);
-	*out = a;
-	return 0;
-}
-
-/* The same into the uint32_t at field. */
-static int
-set_host(const struct item *it)
-{
-	return parse_host(it, it->field);
 }
 
 /* Printable ASCII without spaces: what boot ROMs and URLs cope with. */
@@ -168,44 +137,6 @@ ldh_label(const char *s, size_t n)
 			return false;
 	}
 	return true;
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
-/*
- * Octets of two hex digits each, separated by one character of seps, the
- * same throughout. Returns how many went into out[0..max), or -1 when s is
- * not that or holds more than max.
- */
-static int
-hex_octets(const char *s, const char *seps, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	char sep = 0;
-	int hi, lo;
-
-	for (;;) {
-		hi = hex_digit(s[0]);
-		lo = hi < 0 ? -1 : hex_digit(s[1]);
-		if (lo < 0 || n == max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-		if (!*s)
-			return (int)n;
-		if (!sep && strchr(seps, *s))
-			sep = *s;
-		if (*s++ != sep)
-			return -1;
-	}
 }
 
 /* ---- values ---- */
@@ -290,7 +221,7 @@ set_addrs(const struct item *it)
 		one.val = cfg_scalar_text(it->ctx, one.node, it->what);
 		if (!one.val)
 			return -EINVAL;
-		rc = parse_host(&one, &a[i]);
+		rc = cfg_item_host(&one, &a[i]);
 		if (rc)
 			return rc;
 		for (j = 0; j < i; j++) {
@@ -309,31 +240,19 @@ static int
 set_net(const struct item *it)
 {
 	struct rb_dhcp_subnet *s = it->base;
-	const char *slash = strchr(it->val, '/');
-	size_t iplen = slash ? (size_t)(slash - it->val) : 0;
 	char ip[INET_ADDRSTRLEN];
-	uint64_t plen;
+	unsigned plen;
 	uint32_t a, h;
 	int rc;
 
-	if (!slash)
-		return cfg_bad(it, "expected NETWORK/PREFIX (e.g. 198.18.0.0/24), got '%.64s'",
-			       it->val);
-	snprintf(ip, sizeof(ip), "%.*s", (int)(iplen < sizeof(ip) ? iplen : 0), it->val);
-	if (iplen >= sizeof(ip) || ipv4(ip, &a))
-		return cfg_bad(it, "invalid IPv4 address '%.*s'", (int)(iplen > 64 ? 64 : iplen),
-			       it->val);
-	rc = cfg_parse_dec(slash + 1, strlen(slash + 1), &plen);
-	if (rc == -EINVAL)
-		return cfg_bad(it, "expected a prefix length after '/', got '%.64s'", slash + 1);
 	/* Below /8 is no provisioning network; above /30 leaves no pool. */
-	if (rc || plen < 8 || plen > 30)
-		return cfg_bad(it, "prefix length %.64s out of range 8..30", slash + 1);
+	rc = cfg_item_prefix(it, "NETWORK/PREFIX (e.g. 198.18.0.0/24)", 8, 30, &a, &plen, ip);
+	if (rc)
+		return rc;
 	h = ntohl(a);
 	if (h & (UINT32_MAX >> plen))
 		return cfg_bad(it, "%s has host bits set for a /%u (the network is %s/%u)", ip,
-			       (unsigned)plen, ip_str(a & mask_of((unsigned)plen)).s,
-			       (unsigned)plen);
+			       plen, ip_str(a & mask_of(plen)).s, plen);
 	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
 		return cfg_bad(it, "%s is not a unicast network", it->val);
 	s->net = a;
@@ -353,7 +272,7 @@ set_pool(const struct item *it)
 	uint32_t l, h;
 
 	snprintf(lo, sizeof(lo), "%.*s", (int)(lolen < sizeof(lo) ? lolen : 0), it->val);
-	if (!dash || lolen >= sizeof(lo) || ipv4(lo, &l) || ipv4(dash + 1, &h))
+	if (!dash || lolen >= sizeof(lo) || cfg_parse_ipv4(lo, &l) || cfg_parse_ipv4(dash + 1, &h))
 		return cfg_bad(it,
 			       "expected LOW-HIGH addresses (e.g. 198.18.0.100-198.18.0.199), "
 			       "got '%.64s'",
@@ -384,9 +303,10 @@ static const struct map_def subnet_map = {subnet_keys, N_S, "dhcp.subnets", "a d
 
 /* What one subnets entry needs on its own; earlier entries are complete. */
 static int
-check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
+check_subnet(struct cfg_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 {
-	const struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
+	const struct dhcp_parse *dp = ctx->walking;
+	const struct subnet_nodes *sn = &dp->subnet[i];
 	const struct rb_dhcp_subnet *s = &d->subnets[i], *o;
 	unsigned plen = s->prefix_len;
 	const yaml_node_t *at;
@@ -403,7 +323,7 @@ check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 			return cfg_fail(ctx, sn->v[S_SUBNET]->start_mark,
 					"dhcp.subnets.subnet: %s/%u overlaps %s/%u at line %u",
 					ip_str(s->net).s, plen, ip_str(o->net).s, o->prefix_len,
-					cfg_line(ctx->dhcp->subnet[j].v[S_SUBNET]));
+					cfg_line(dp->subnet[j].v[S_SUBNET]));
 	}
 	at = sn->v[S_POOL];
 	if (at && (!in_subnet(s, s->pool_lo) || !in_subnet(s, s->pool_hi)))
@@ -440,14 +360,15 @@ check_subnet(struct parse_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 static int
 set_subnets(const struct item *it)
 {
-	struct parse_ctx *ctx = it->ctx;
+	struct cfg_ctx *ctx = it->ctx;
+	struct dhcp_parse *dp = ctx->walking;
 	struct rb_dhcp_cfg *d = it->base;
 	size_t n, i;
 	int rc;
 
 	rc = cfg_list_of_maps(it, RB_DHCP_MAX_SUBNETS, &n);
 	for (i = 0; !rc && i < n; i++) {
-		struct subnet_nodes *sn = &ctx->dhcp->subnet[i];
+		struct subnet_nodes *sn = &dp->subnet[i];
 
 		sn->entry = cfg_entry_at(it, i);
 		rc = !sn->entry
@@ -466,12 +387,10 @@ static int
 set_mac(const struct item *it)
 {
 	struct rb_dhcp_resv *r = it->base;
+	int rc = cfg_item_mac(it, r->mac);
 
-	if (hex_octets(it->val, ":-", r->mac, sizeof(r->mac)) != (int)sizeof(r->mac))
-		return cfg_bad(it,
-			       "expected a MAC address, 6 hex octets separated by ':' or '-' "
-			       "(e.g. 52:54:00:12:34:56), got '%.64s'",
-			       it->val);
+	if (rc)
+		return rc;
 	r->has_mac = true;
 	return 0;
 }
@@ -481,7 +400,7 @@ static int
 set_client_id(const struct item *it)
 {
 	struct rb_dhcp_resv *r = it->base;
-	int n = hex_octets(it->val, ":", r->client_id, sizeof(r->client_id));
+	int n = rb_hex_octets(it->val, ":", r->client_id, sizeof(r->client_id));
 
 	if (n < 2)
 		return cfg_bad(it,
@@ -510,7 +429,9 @@ set_hostname(const struct item *it)
 static const struct key_def resv_keys[N_R] = {
     [R_MAC] = {.name = "mac", .set = set_mac},
     [R_CLIENT_ID] = {.name = "client_id", .set = set_client_id},
-    [R_ADDRESS] = {.name = "address", .set = set_host, .off = offsetof(struct rb_dhcp_resv, ip)},
+    [R_ADDRESS] = {.name = "address",
+		   .set = cfg_set_host,
+		   .off = offsetof(struct rb_dhcp_resv, ip)},
     [R_HOSTNAME] = {.name = "hostname", .set = set_hostname},
 };
 static const struct map_def resv_map = {resv_keys, N_R, "dhcp.reservations",
@@ -519,7 +440,8 @@ static const struct map_def resv_map = {resv_keys, N_R, "dhcp.reservations",
 static int
 set_reservations(const struct item *it)
 {
-	struct parse_ctx *ctx = it->ctx;
+	struct cfg_ctx *ctx = it->ctx;
+	struct dhcp_parse *dp = ctx->walking;
 	struct rb_dhcp_cfg *d = it->base;
 	size_t n, i;
 	int rc;
@@ -528,13 +450,13 @@ set_reservations(const struct item *it)
 	if (rc || !n)
 		return rc;
 	/* The list's length is known up front: no growing. d->resv is freed
-	 * with the config, ctx->dhcp->resv with the parse. */
+	 * with the config, dp->resv with the parse. */
 	d->resv = calloc(n, sizeof(*d->resv));
-	ctx->dhcp->resv = calloc(n, sizeof(*ctx->dhcp->resv));
-	if (!d->resv || !ctx->dhcp->resv)
+	dp->resv = calloc(n, sizeof(*dp->resv));
+	if (!d->resv || !dp->resv)
 		return cfg_oom(ctx);
 	for (i = 0; !rc && i < n; i++) {
-		struct resv_nodes *rn = &ctx->dhcp->resv[i];
+		struct resv_nodes *rn = &dp->resv[i];
 
 		rn->entry = cfg_entry_at(it, i);
 		rc = !rn->entry ? -EINVAL
@@ -617,7 +539,7 @@ set_url(const struct item *it)
 #define BOOT_FILE(slot, n) [B_FILE + (slot)] = {.name = n, .set = set_boot_file, DF(boot[slot])}
 #define BOOT_URL(slot, n) [B_FILE + (slot)] = {.name = n, .set = set_url, DF(boot[slot])}
 static const struct key_def boot_keys[N_B] = {
-    [B_NEXT_SERVER] = {.name = "next_server", .set = set_host, DF(next_server)},
+    [B_NEXT_SERVER] = {.name = "next_server", .set = cfg_set_host, DF(next_server)},
     BOOT_FILE(RB_BOOT_BIOS, "bios"),
     BOOT_FILE(RB_BOOT_EFI_IA32, "efi-ia32"),
     BOOT_FILE(RB_BOOT_EFI_X64, "efi-x64"),
@@ -631,12 +553,14 @@ static const struct map_def boot_map = {boot_keys, N_B, "dhcp.boot", "dhcp.boot"
 static int
 set_boot(const struct item *it)
 {
+	struct dhcp_parse *dp = it->ctx->walking;
+
 	if (cfg_is_null(it->node))
 		return 0;
 	if (it->node->type != YAML_MAPPING_NODE)
 		return cfg_bad(it, "expected a mapping of keys (bios: ..., efi-x64: ...), got %s",
 			       cfg_kinds[it->node->type]);
-	return cfg_walk_map(it->ctx, it->node, &boot_map, it->base, it->ctx->dhcp->boot, NULL);
+	return cfg_walk_map(it->ctx, it->node, &boot_map, it->base, dp->boot, NULL);
 }
 
 static const struct key_def dhcp_keys[N_D] = {
@@ -659,32 +583,37 @@ static const struct key_def dhcp_keys[N_D] = {
 };
 static const struct map_def dhcp_map = {dhcp_keys, N_D, "dhcp", "section 'dhcp'"};
 
-int
-cfg_dhcp_walk(struct parse_ctx *ctx, const yaml_node_t *value)
+static int
+dhcp_walk(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+	  const yaml_node_t *value, void **state)
 {
-	ctx->dhcp = calloc(1, sizeof(*ctx->dhcp));
-	if (!ctx->dhcp)
+	struct rb_config *cfg = ctx->target;
+	struct dhcp_parse *dp;
+
+	(void)sec;
+	*state = ctx->walking = dp = calloc(1, sizeof(*dp));
+	if (!dp)
 		return cfg_oom(ctx);
+	dp->key = key;
 	/* Writing a dhcp section at all means serving; mode says otherwise. */
-	ctx->cfg->dhcp.mode = RB_DHCP_SERVER;
+	cfg->dhcp.mode = RB_DHCP_SERVER;
 	if (cfg_is_null(value))
 		return 0;
 	if (value->type != YAML_MAPPING_NODE)
 		return cfg_fail(ctx, value->start_mark,
 				"section 'dhcp' must be a mapping of keys, got %s",
 				cfg_kinds[value->type]);
-	return cfg_walk_map(ctx, value, &dhcp_map, &ctx->cfg->dhcp, ctx->dhcp->top,
-			    ctx->dhcp->top_key);
+	return cfg_walk_map(ctx, value, &dhcp_map, &cfg->dhcp, dp->top, dp->top_key);
 }
 
 /* ---- whole-file checks ---- */
 
 /* Proxy DHCP only adds boot information to another server's offers. */
 static int
-check_proxy(struct parse_ctx *ctx)
+check_proxy(struct cfg_ctx *ctx, const struct dhcp_parse *dp)
 {
-	const struct rb_dhcp_cfg *d = &ctx->cfg->dhcp;
-	const struct dhcp_parse *dp = ctx->dhcp;
+	const struct rb_config *cfg = ctx->target;
+	const struct rb_dhcp_cfg *d = &cfg->dhcp;
 	const yaml_node_t *at;
 	int i;
 
@@ -707,15 +636,15 @@ check_proxy(struct parse_ctx *ctx)
 }
 
 static int
-check_resv_addresses(struct parse_ctx *ctx)
+check_resv_addresses(struct cfg_ctx *ctx, const struct dhcp_parse *dp)
 {
-	const struct rb_config *cfg = ctx->cfg;
+	const struct rb_config *cfg = ctx->target;
 	const struct rb_dhcp_cfg *d = &cfg->dhcp;
 	const struct rb_dhcp_subnet *s;
 	size_t i, j, k;
 
 	for (i = 0; i < d->nb_resv; i++) {
-		const yaml_node_t *at = ctx->dhcp->resv[i].v[R_ADDRESS];
+		const yaml_node_t *at = dp->resv[i].v[R_ADDRESS];
 		uint32_t ip = d->resv[i].ip;
 
 		for (j = 0; j < d->nb_subnets && !in_subnet(&d->subnets[j], ip); j++)
@@ -817,11 +746,12 @@ find_dup(const struct rb_dhcp_cfg *d, int key, uint32_t *idx, uint32_t *first, u
 
 /* Of all repeated keys, the one earliest in the file is reported. */
 static int
-check_resv_dups(struct parse_ctx *ctx)
+check_resv_dups(struct cfg_ctx *ctx, const struct dhcp_parse *dp)
 {
 	static const char *const names[] = {
 	    [R_MAC] = "mac", [R_CLIENT_ID] = "client_id", [R_ADDRESS] = "address"};
-	const struct rb_dhcp_cfg *d = &ctx->cfg->dhcp;
+	const struct rb_config *cfg = ctx->target;
+	const struct rb_dhcp_cfg *d = &cfg->dhcp;
 	uint32_t *idx, first = 0, second = UINT32_MAX;
 	const yaml_node_t *at, *prev;
 	int key, dup = -1;
@@ -838,20 +768,21 @@ check_resv_dups(struct parse_ctx *ctx)
 	free(idx);
 	if (dup < 0)
 		return 0;
-	at = ctx->dhcp->resv[second].v[dup];
-	prev = ctx->dhcp->resv[first].v[dup];
+	at = dp->resv[second].v[dup];
+	prev = dp->resv[first].v[dup];
 	return cfg_fail(ctx, at->start_mark,
 			"dhcp.reservations.%s: %.64s is already reserved at "
 			"line %u",
 			names[dup], (const char *)at->data.scalar.value, cfg_line(prev));
 }
 
-int
-cfg_dhcp_check(struct parse_ctx *ctx)
+/* Runs also without a dhcp section (dp NULL): next_server's default. */
+static int
+dhcp_check(struct cfg_ctx *ctx, void *state)
 {
-	struct rb_config *cfg = ctx->cfg;
+	struct rb_config *cfg = ctx->target;
 	struct rb_dhcp_cfg *d = &cfg->dhcp;
-	const struct dhcp_parse *dp = ctx->dhcp;
+	const struct dhcp_parse *dp = state;
 	const struct rb_dhcp_subnet *s;
 	const yaml_node_t *at;
 	unsigned i;
@@ -863,9 +794,9 @@ cfg_dhcp_check(struct parse_ctx *ctx)
 	if (!dp)
 		return 0;
 	if (d->mode == RB_DHCP_PROXY)
-		return check_proxy(ctx);
+		return check_proxy(ctx, dp);
 	/* At the (empty) subnets key, or at the section that lacks one. */
-	at = dp->top_key[D_SUBNETS] ? dp->top_key[D_SUBNETS] : ctx->section[SEC_DHCP];
+	at = dp->top_key[D_SUBNETS] ? dp->top_key[D_SUBNETS] : dp->key;
 	if (d->mode == RB_DHCP_SERVER && !d->nb_subnets)
 		return cfg_fail(ctx, at->start_mark,
 				"dhcp.subnets: at least one subnet is required in server mode");
@@ -882,16 +813,19 @@ cfg_dhcp_check(struct parse_ctx *ctx)
 					ip_str(s->pool_lo).s, ip_str(s->pool_hi).s,
 					ip_str(cfg->server_ip).s);
 	}
-	rc = check_resv_addresses(ctx);
-	return rc ? rc : check_resv_dups(ctx);
+	rc = check_resv_addresses(ctx, dp);
+	return rc ? rc : check_resv_dups(ctx, dp);
 }
 
-void
-cfg_dhcp_done(struct parse_ctx *ctx)
+static void
+dhcp_done(void *state)
 {
-	if (!ctx->dhcp)
+	struct dhcp_parse *dp = state;
+
+	if (!dp)
 		return;
-	free(ctx->dhcp->resv);
-	free(ctx->dhcp);
-	ctx->dhcp = NULL;
+	free(dp->resv);
+	free(dp);
 }
+
+const struct cfg_section cfg_dhcp_section = {"dhcp", dhcp_walk, dhcp_check, dhcp_done, NULL};

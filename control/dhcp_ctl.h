@@ -3,6 +3,12 @@
  * dhcp_ctl.h: the control side of DHCP: the config snapshot the dataplane
  * decides with, the durable lease store behind its commits, and the
  * /api/leases listing.
+ *
+ * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
+ * functions return NULL and set errno. Set-up functions that can say why
+ * fill the caller's message buffer and print nothing (only main.c prints);
+ * failures with no caller to return to (background threads) are logged
+ * through util/log.h.
  */
 #ifndef RB_CONTROL_DHCP_CTL_H
 #define RB_CONTROL_DHCP_CTL_H

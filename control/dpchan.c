@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dpchan.h"
+#include "log.h"
 
 struct dpchan {
 	int fd;
@@ -129,7 +130,7 @@ reader_main(void *arg)
 		if (n <= 0)
 			break;
 		if (rb_msg_parse(buf, (size_t)n, &hdr, &p) < 0) {
-			fprintf(stderr, "rackboot: bad message from the dataplane, ignored\n");
+			RB_WARN("bad message from the dataplane, ignored");
 			continue;
 		}
 		if (hdr.type == RB_MSG_LEASE_COMMIT) {
@@ -202,7 +203,7 @@ dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config 
 		/* Child: keep only its end of the channel across exec. */
 		fcntl(sv[1], F_SETFD, 0);
 		execv(exe, argv);
-		fprintf(stderr, "rackboot: cannot run %s: %s\n", exe, strerror(errno));
+		RB_ERR("cannot run %s: %s", exe, strerror(errno));
 		_exit(127);
 	}
 	close(sv[1]);
@@ -320,8 +321,8 @@ dpchan_stop(struct dpchan *c, int timeout_ms)
 	while (dpchan_alive(c, NULL) && now_ms() < deadline)
 		usleep(20000);
 	if (dpchan_alive(c, NULL)) {
-		fprintf(stderr, "rackboot: dataplane (pid %d) did not stop in %d ms, killing it\n",
-			(int)c->pid, timeout_ms);
+		RB_WARN("dataplane (pid %d) did not stop in %d ms, killing it", (int)c->pid,
+			timeout_ms);
 		kill(c->pid, SIGKILL);
 		waitpid(c->pid, &c->status, 0);
 		c->reaped = true;

@@ -7,6 +7,12 @@
  * here. Requests are serialised by a mutex (the main loop and HTTP threads
  * both ask for stats); a reply whose seq does not match (one that arrived
  * after its asker timed out) is discarded.
+ *
+ * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
+ * functions return NULL and set errno. Set-up functions that can say why
+ * fill the caller's message buffer and print nothing (only main.c prints);
+ * failures with no caller to return to (background threads) are logged
+ * through util/log.h.
  */
 #ifndef RB_CONTROL_DPCHAN_H
 #define RB_CONTROL_DPCHAN_H

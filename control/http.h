@@ -6,6 +6,12 @@
  * zero-copy (sendfile) file bodies, plus /healthz and /metrics. It runs on
  * ordinary kernel sockets: on the provisioning network the kernel side is the
  * af_xdp interface itself or the exception tap.
+ *
+ * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
+ * functions return NULL and set errno. Set-up functions that can say why
+ * fill the caller's message buffer and print nothing (only main.c prints);
+ * failures with no caller to return to (background threads) are logged
+ * through util/log.h.
  */
 #ifndef RB_CONTROL_HTTP_H
 #define RB_CONTROL_HTTP_H
@@ -47,8 +53,9 @@ struct rb_http_stats {
 	uint64_t active;     /* connections open now */
 };
 
-/* Start serving; returns NULL and sets errno on failure (and logs why). */
-struct rb_http *rb_http_start(const struct rb_http_config *cfg);
+/* Start serving; returns NULL and sets errno on failure, with why in
+ * err[0..errlen) ("cannot open root ...", "cannot listen on port ..."). */
+struct rb_http *rb_http_start(const struct rb_http_config *cfg, char *err, size_t errlen);
 void rb_http_stop(struct rb_http *h);
 void rb_http_get_stats(const struct rb_http *h, struct rb_http_stats *out);
 
@@ -60,7 +67,7 @@ size_t rb_http_metrics(const struct rb_http *h, char *buf, size_t cap);
  * "bytes=" range is honoured: "a-b", "a-", "-n".
  * Returns 1 with [*first, *last] set (inclusive) for a satisfiable range,
  * 0 when the header should be ignored (absent, several ranges, other unit,
- * malformed: serve the whole file), -1 when unsatisfiable (416).
+ * malformed: serve the whole file), -ERANGE when unsatisfiable (416).
  */
 int rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t *last);
 

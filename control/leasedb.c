@@ -26,6 +26,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "hex.h"
+#include "log.h"
 #include "leasedb.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
@@ -76,7 +78,7 @@ leasedb_state_name(unsigned state)
 	return state < NB_STATES && state_names[state] ? state_names[state] : "unknown";
 }
 
-/* The enum value of a state name, or -1. */
+/* The enum value of a state name, or -EINVAL. */
 static int
 state_from_name(const char *name)
 {
@@ -85,7 +87,7 @@ state_from_name(const char *name)
 	for (i = 0; i < NB_STATES; i++)
 		if (state_names[i] && !strcmp(state_names[i], name))
 			return (int)i;
-	return -1;
+	return -EINVAL;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -103,7 +105,7 @@ set_msg(char *msg, size_t cap, const char *fmt, ...)
 static void
 log_db_error(const char *what)
 {
-	fprintf(stderr, "rackboot: lease db: %s\n", what);
+	RB_ERR("lease db: %s", what);
 }
 
 /*
@@ -561,21 +563,6 @@ leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void 
 	return ret;
 }
 
-static void
-hex(char *out, const uint8_t *p, size_t n, char sep)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (sep && i)
-			*out++ = sep;
-		*out++ = digits[p[i] >> 4];
-		*out++ = digits[p[i] & 15];
-	}
-	*out = '\0';
-}
-
 /*
  * A JSON string of a hostname. The dataplane sanitises hostnames, but an
  * invalid UTF-8 sequence would make jansson refuse the string, so such
@@ -625,13 +612,13 @@ rec_to_json(const struct rb_lease_rec *r, void *arg)
 	bad |= set_new(o, "address", json_string(addr));
 	bad |= set_new(o, "state", json_string(leasedb_state_name(r->state)));
 	if (r->htype == 1 && r->hlen == 6) {
-		hex(buf, r->chaddr, 6, ':');
+		rb_hex_format(buf, r->chaddr, 6, ':');
 		bad |= set_new(o, "mac", json_string(buf));
 	} else {
-		hex(buf, r->chaddr, hw, 0);
+		rb_hex_format(buf, r->chaddr, hw, 0);
 		bad |= set_new(o, "hwaddr", json_string(buf));
 	}
-	hex(buf, r->key, r->key_len, 0);
+	rb_hex_format(buf, r->key, r->key_len, 0);
 	bad |= set_new(o, "client_id", json_string(buf));
 	if (r->hostname[0])
 		bad |= set_new(o, "hostname", hostname_json(r->hostname));

@@ -11,6 +11,12 @@
  *
  * Thread safety: every function may be called from any thread; a mutex
  * inside serialises them (the channel thread commits, HTTP threads list).
+ *
+ * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
+ * functions return NULL and set errno. Set-up functions that can say why
+ * fill the caller's message buffer and print nothing (only main.c prints);
+ * failures with no caller to return to (background threads) are logged
+ * through util/log.h.
  */
 #ifndef RB_CONTROL_LEASEDB_H
 #define RB_CONTROL_LEASEDB_H

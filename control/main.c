@@ -6,6 +6,12 @@
  * file:line:column), starts the DPDK dataplane as its child, gives the
  * kernel side of the port the server address, serves HTTP, and prints a
  * live status line. SIGINT/SIGTERM stop everything it started, in reverse.
+ *
+ * The one place that prints: library code in control/ hands errors back
+ * (-errno and a message buffer). Logs go through util/log.h (--log-level,
+ * --syslog); the terminal's own output stays plain stdio: usage and option
+ * errors, --check's verdict, the config's file:line:column diagnostic
+ * (compiler style, no prefix) and the live status line.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,6 +34,8 @@
 #include "http.h"
 #include "metrics.h"
 #include "netif.h"
+#include "log.h"
+#include "promtext.h"
 #include "rb_build.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -54,15 +62,43 @@ struct ctl {
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
-	    "  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
-	    "      --check         validate the configuration and exit (0 ok, 2 bad)\n"
-	    "      --dataplane P   the rackboot-dataplane binary to run\n"
-	    "      --status        live status line on stderr (default when a tty)\n"
-	    "      --no-status     no status line\n"
-	    "      --status-every S  seconds between status lines when not a tty (default 10)\n");
+	fprintf(f, "usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
+		   "                [--log-level LEVEL] [--syslog]\n"
+		   "  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
+		   "      --check         validate the configuration and exit (0 ok, 2 bad)\n"
+		   "      --dataplane P   the rackboot-dataplane binary to run\n"
+		   "      --status        live status line on stderr (default when a tty)\n"
+		   "      --no-status     no status line\n"
+		   "      --status-every S  seconds between status lines when not a tty, 1..3600\n"
+		   "                      (default 10)\n"
+		   "      --log-level L   err, warn, notice, info (default) or debug\n"
+		   "      --syslog        log to syslog (daemon facility) instead of stderr\n");
+}
+
+/*
+ * A command-line integer: all of s in decimal, min..max, into *out.
+ * Returns 0, or -EINVAL / -ERANGE after saying so on stderr.
+ */
+static int
+parse_int_opt(const char *opt, const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	/* strtol() alone would take blanks, a sign and an empty string. */
+	v = (*s >= '0' && *s <= '9') ? strtol(s, &end, 10) : 0;
+	if (*s < '0' || *s > '9' || *end) {
+		fprintf(stderr, "rackboot: %s: expected an integer %d..%d, got '%s'\n", opt, min,
+			max, s);
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		fprintf(stderr, "rackboot: %s: %s is out of range %d..%d\n", opt, s, min, max);
+		return -ERANGE;
+	}
+	*out = (int)v;
+	return 0;
 }
 
 /* The dataplane binary: explicit, then the build tree, then the install. */
@@ -137,12 +173,10 @@ eal_args(const struct rb_config *c, char *argv[], int max, char store[][64])
 	default:
 		use_huge = huge >= c->memory_mb;
 		if (!use_huge)
-			fprintf(
-			    stderr,
-			    "rackboot: warning: %lu MB of hugepages free, %u MB wanted: running "
-			    "the dataplane on ordinary pages (--no-huge). Fine for tests; for "
-			    "speed reserve them: hugeadm --pool-pages-min 2MB:%u\n",
-			    huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
+			RB_WARN("%lu MB of hugepages free, %u MB wanted: running the dataplane "
+				"on ordinary pages (--no-huge). Fine for tests; for speed reserve "
+				"them: hugeadm --pool-pages-min 2MB:%u",
+				huge, c->memory_mb, (c->memory_mb + 1) / 2 + 64);
 	}
 #define ARG(...) (snprintf(store[n], 64, __VA_ARGS__), argv[n] = store[n], n++)
 	ARG("%s", strpbrk(c->lcores, "@(") ? "--lcores" : "-l");
@@ -212,20 +246,21 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	struct rb_stats st;
 	int ret = dpchan_stats(ctl->dp, &st, 1000);
 	size_t n = rb_metrics_format(&st, ret == 0, buf, cap);
-	int m;
+	struct prom_out o = {.buf = buf, .cap = cap, .len = n};
 
-	m = snprintf(buf + n, cap - n,
-		     "# HELP rackboot_lease_commits_total lease batches written to the database\n"
-		     "# TYPE rackboot_lease_commits_total counter\n"
-		     "rackboot_lease_commits_total{result=\"ok\"} %" PRIu64 "\n"
-		     "rackboot_lease_commits_total{result=\"failed\"} %" PRIu64 "\n"
-		     "# HELP rackboot_lease_records_committed_total lease changes on disk\n"
-		     "# TYPE rackboot_lease_records_committed_total counter\n"
-		     "rackboot_lease_records_committed_total %" PRIu64 "\n",
-		     __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED),
-		     __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED),
-		     __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
-	return m > 0 && (size_t)m < cap - n ? n + (size_t)m : n;
+	/* The lease lines go in whole or not at all. */
+	prom_head(&o, "rackboot_lease_commits_total", "counter",
+		  "lease batches written to the database");
+	prom_u64(&o, "rackboot_lease_commits_total", "result", "ok",
+		 __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED));
+	prom_u64(&o, "rackboot_lease_commits_total", "result", "failed",
+		 __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED));
+	prom_head(&o, "rackboot_lease_records_committed_total", "counter", "lease changes on disk");
+	prom_u64(&o, "rackboot_lease_records_committed_total", NULL, NULL,
+		 __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	if (o.full)
+		prom_rewind(&o, n);
+	return o.len;
 }
 
 /*
@@ -274,6 +309,15 @@ teardown(struct ctl *ctl)
 	rb_config_free(&ctl->cfg);
 }
 
+/* The live status line (mode 1) is redrawn in place: end it before a log
+ * line so that the two do not share a line. */
+static void
+status_break(int status_mode)
+{
+	if (status_mode == 1)
+		fputc('\n', stderr);
+}
+
 static int
 run_status_loop(struct ctl *ctl, int status_mode, int every)
 {
@@ -290,15 +334,16 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 			 * cache generation and logs the result; transfers under
 			 * way finish on the old one. */
 			reload_signal = 0;
-			fprintf(stderr, "\nrackboot: SIGHUP: reloading %s\n", ctl->cfg.tftp_root);
+			status_break(status_mode);
+			RB_NOTICE("SIGHUP: reloading %s", ctl->cfg.tftp_root);
 			if (dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
-				fprintf(stderr,
-					"rackboot: reload: the dataplane is not listening\n");
+				RB_ERR("reload: the dataplane is not listening");
 		}
 		if (!dpchan_alive(ctl->dp, &status)) {
-			fprintf(stderr, "\nrackboot: the dataplane exited (%s %d); stopping\n",
-				WIFSIGNALED(status) ? "signal" : "status",
-				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			status_break(status_mode);
+			RB_ERR("the dataplane exited (%s %d); stopping",
+			       WIFSIGNALED(status) ? "signal" : "status",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			return 1;
 		}
 		if (!status_mode || stop_signal)
@@ -339,6 +384,8 @@ main(int argc, char **argv)
 	    {"status", no_argument, NULL, 's'},
 	    {"no-status", no_argument, NULL, 'n'},
 	    {"status-every", required_argument, NULL, 'e'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"syslog", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -350,6 +397,8 @@ main(int argc, char **argv)
 	struct rb_dp_ready ready;
 	struct rb_http_config hc;
 	char *eal_argv[32], eal_store[32][64], msg[512], ip[INET_ADDRSTRLEN];
+	enum rb_log_level level = RB_LOG_INFO;
+	int use_syslog = 0;
 	int check = 0, status_mode = isatty(STDERR_FILENO) ? 1 : 2, every = 10, c, ret;
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -371,7 +420,20 @@ main(int argc, char **argv)
 			status_mode = 0;
 			break;
 		case 'e':
-			every = atoi(optarg) > 0 ? atoi(optarg) : 10;
+			if (parse_int_opt("--status-every", optarg, 1, 3600, &every) < 0)
+				return 2;
+			break;
+		case 'l':
+			if (rb_log_level_parse(optarg, &level) < 0) {
+				fprintf(stderr,
+					"rackboot: --log-level: expected err, warn, notice, info "
+					"or debug, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			use_syslog = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -388,6 +450,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	rb_log_open("rackboot", use_syslog);
+	rb_log_set_level(level);
 
 	ret = rb_config_load(cfg_path, &ctl.cfg, &err);
 	if (ret < 0) {
@@ -407,8 +471,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr,
-			"rackboot: the dataplane needs root (DPDK, XDP, taps): run as root\n");
+		RB_ERR("the dataplane needs root (DPDK, XDP, taps): run as root");
 		return 1;
 	}
 
@@ -420,40 +483,36 @@ main(int argc, char **argv)
 	dp_exe = find_dataplane(dp_exe);
 	eal_args(&ctl.cfg, eal_argv, 32, eal_store);
 	dp_config(&ctl.cfg, dp_exe, &dpc);
-	fprintf(stderr, "rackboot %s: starting dataplane %s\n", RB_VERSION, dp_exe);
+	RB_INFO("version %s: starting dataplane %s", RB_VERSION, dp_exe);
 	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "rackboot: lease database: %s\n", msg);
+		RB_ERR("lease database: %s", msg);
 		rb_config_free(&ctl.cfg);
 		return 1;
 	}
 	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, dhcp_ctl_setup, &ctl.dhcp, dhcp_ctl_commit,
 			      &ctl.dhcp, 60000, &ready, msg, sizeof(msg));
 	if (!ctl.dp) {
-		fprintf(stderr, "rackboot: dataplane failed to start: %s\n", msg);
+		RB_ERR("dataplane failed to start: %s", msg);
 		dhcp_ctl_close(&ctl.dhcp);
 		rb_config_free(&ctl.cfg);
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
-	fprintf(stderr,
-		"rackboot: tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64
-		" skipped: outside the root, special, too big or unreadable)\n",
+	RB_INFO("tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64
+		" skipped: outside the root, special, too big or unreadable)",
 		ready.cache_files, (double)ready.cache_bytes / 1e6, ctl.cfg.tftp_root,
 		ready.cache_skipped);
 	if (ctl.cfg.dhcp.mode == RB_DHCP_SERVER)
-		fprintf(stderr,
-			"rackboot: dhcp server: %u subnet(s), %u reservation(s), %" PRIu64
-			" lease record(s) loaded from %s\n",
+		RB_INFO("dhcp server: %u subnet(s), %u reservation(s), %" PRIu64
+			" lease record(s) loaded from %s",
 			ctl.cfg.dhcp.nb_subnets, ctl.cfg.dhcp.nb_resv, ctl.dhcp.loaded,
 			ctl.cfg.dhcp.database);
 	else if (ctl.cfg.dhcp.mode == RB_DHCP_PROXY)
-		fprintf(stderr,
-			"rackboot: proxyDHCP: answering PXE clients only (ports 67, 4011)\n");
+		RB_INFO("proxyDHCP: answering PXE clients only (ports 67, 4011)");
 	else
-		fprintf(stderr, "rackboot: dhcp off (no dhcp section in the config)\n");
-	fprintf(stderr,
-		"rackboot: port %s (%s) mac %02x:%02x:%02x:%02x:%02x:%02x, %u worker(s), "
-		"exception %s\n",
+		RB_INFO("dhcp off (no dhcp section in the config)");
+	RB_INFO("port %s (%s) mac %02x:%02x:%02x:%02x:%02x:%02x, %u worker(s), "
+		"exception %s",
 		ctl.cfg.port_mode == RB_PORT_PCI ? ctl.cfg.pci_addr : ctl.cfg.interface,
 		ready.port_driver, ready.mac[0], ready.mac[1], ready.mac[2], ready.mac[3],
 		ready.mac[4], ready.mac[5], ready.nb_workers,
@@ -466,8 +525,8 @@ main(int argc, char **argv)
 		int r = netif_quiet(ctl.cfg.interface, &ctl.quiet);
 
 		if (r < 0) {
-			fprintf(stderr, "rackboot: cannot quiet the kernel on %s: %s\n",
-				ctl.cfg.interface, strerror(-r));
+			RB_ERR("cannot quiet the kernel on %s: %s", ctl.cfg.interface,
+			       strerror(-r));
 			goto out;
 		}
 	}
@@ -480,8 +539,8 @@ main(int argc, char **argv)
 			r = netif_addr_ensure(ctl.kernel_if, ctl.cfg.server_ip, ctl.cfg.prefix_len,
 					      &ctl.addr_added);
 		if (r < 0) {
-			fprintf(stderr, "rackboot: cannot give %s the address %s/%u: %s\n",
-				ctl.kernel_if, ip, ctl.cfg.prefix_len, strerror(-r));
+			RB_ERR("cannot give %s the address %s/%u: %s", ctl.kernel_if, ip,
+			       ctl.cfg.prefix_len, strerror(-r));
 			goto out;
 		}
 	}
@@ -494,18 +553,20 @@ main(int argc, char **argv)
 	    .api = dhcp_ctl_api,
 	    .api_arg = &ctl.dhcp,
 	};
-	ctl.http = rb_http_start(&hc);
-	if (!ctl.http)
+	ctl.http = rb_http_start(&hc, msg, sizeof(msg));
+	if (!ctl.http) {
+		RB_ERR("http: %s", msg);
 		goto out;
-	fprintf(stderr, "rackboot: serving http://%s:%u/ from %s on %s; Ctrl-C stops\n", ip,
-		ctl.cfg.http_port, ctl.cfg.http_root, ctl.kernel_if);
+	}
+	RB_INFO("serving http://%s:%u/ from %s on %s; Ctrl-C stops", ip, ctl.cfg.http_port,
+		ctl.cfg.http_root, ctl.kernel_if);
 
 	ret = run_status_loop(&ctl, status_mode, every);
 	if (stop_signal)
-		fprintf(stderr, "rackboot: %s, stopping\n", strsignal(stop_signal));
+		RB_NOTICE("%s, stopping", strsignal(stop_signal));
 out:
 	teardown(&ctl);
 	if (ret == 0)
-		fprintf(stderr, "rackboot: stopped cleanly\n");
+		RB_INFO("stopped cleanly");
 	return ret;
 }

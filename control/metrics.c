@@ -4,14 +4,71 @@
 #include <stdio.h>
 
 #include "metrics.h"
+#include "promtext.h"
 
+size_t
+rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
+{
+	static const char *const dirs[] = {"rx", "tx"};
+	static const char *const errs[] = {"imissed", "ierrors", "oerrors"};
+	const uint64_t pkts[] = {st->port_ipackets, st->port_opackets};
+	const uint64_t bytes[] = {st->port_ibytes, st->port_obytes};
+	const uint64_t errv[] = {st->port_imissed, st->port_ierrors, st->port_oerrors};
+	struct prom_out o;
+	char name[96];
+	int i;
+
+	prom_init(&o, buf, cap);
+	prom_head(&o, "rackboot_dp_up", "gauge", "1 when the dataplane answered the stats request");
+	prom_u64(&o, "rackboot_dp_up", NULL, NULL, ok ? 1 : 0);
+	if (!ok)
+		return o.len;
+	for (i = 0; i < RB_CNT_MAX; i++) {
+		snprintf(name, sizeof(name), "rackboot_dp_%s_total", rb_counter_names[i]);
+		prom_head(&o, name, "counter", rb_counter_help[i]);
+		prom_u64(&o, name, NULL, NULL, st->counters[i]);
+	}
+	prom_head(&o, "rackboot_dp_drops_total", "counter",
+		  "frames dropped by the dataplane, by reason");
+	for (i = 0; i < RB_DROP_MAX; i++)
+		prom_u64(&o, "rackboot_dp_drops_total", "reason", rb_drop_names[i], st->drops[i]);
+	prom_head(&o, "rackboot_port_packets_total", "counter",
+		  "packets on the provisioning port (driver)");
+	for (i = 0; i < 2; i++)
+		prom_u64(&o, "rackboot_port_packets_total", "dir", dirs[i], pkts[i]);
+	prom_head(&o, "rackboot_port_bytes_total", "counter",
+		  "bytes on the provisioning port (driver)");
+	for (i = 0; i < 2; i++)
+		prom_u64(&o, "rackboot_port_bytes_total", "dir", dirs[i], bytes[i]);
+	prom_head(&o, "rackboot_port_errors_total", "counter",
+		  "port-level misses and errors (driver)");
+	for (i = 0; i < 3; i++)
+		prom_u64(&o, "rackboot_port_errors_total", "kind", errs[i], errv[i]);
+	prom_head(&o, "rackboot_dp_uptime_seconds", "gauge", "seconds since the dataplane started");
+	prom_f3(&o, "rackboot_dp_uptime_seconds", (double)st->uptime_ms / 1000.0);
+	prom_head(&o, "rackboot_dp_tftp_cache_generation", "gauge",
+		  "image cache generation new transfers start on (+1 per reload)");
+	prom_u64(&o, "rackboot_dp_tftp_cache_generation", NULL, NULL, st->cache_generation);
+	prom_head(&o, "rackboot_dp_tftp_cache_files", "gauge",
+		  "files in the current image cache generation");
+	prom_u64(&o, "rackboot_dp_tftp_cache_files", NULL, NULL, st->cache_files);
+	prom_head(&o, "rackboot_dp_tftp_cache_bytes", "gauge",
+		  "bytes in the current image cache generation");
+	prom_u64(&o, "rackboot_dp_tftp_cache_bytes", NULL, NULL, st->cache_bytes);
+	prom_head(&o, "rackboot_dp_tftp_cache_reload_failed_total", "counter",
+		  "reloads (SIGHUP) that failed; the previous generation stays");
+	prom_u64(&o, "rackboot_dp_tftp_cache_reload_failed_total", NULL, NULL,
+		 st->cache_reload_failed);
+	return o.len;
+}
+
+/* The status line: appended piece by piece, cut at cap. */
 struct out {
 	char *buf;
 	size_t cap, len;
 };
 
-static void
-put(struct out *o, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -23,72 +80,6 @@ put(struct out *o, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		o->len = (size_t)n < o->cap - o->len ? o->len + (size_t)n : o->cap - 1;
-}
-
-size_t
-rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
-{
-	struct out o = {buf, cap, 0};
-	int i;
-
-	if (cap)
-		buf[0] = '\0';
-	put(&o,
-	    "# HELP rackboot_dp_up 1 when the dataplane answered the stats request\n"
-	    "# TYPE rackboot_dp_up gauge\nrackboot_dp_up %d\n",
-	    ok ? 1 : 0);
-	if (!ok)
-		return o.len;
-	for (i = 0; i < RB_CNT_MAX; i++)
-		put(&o,
-		    "# HELP rackboot_dp_%s_total %s\n# TYPE rackboot_dp_%s_total counter\n"
-		    "rackboot_dp_%s_total %" PRIu64 "\n",
-		    rb_counter_names[i], rb_counter_help[i], rb_counter_names[i],
-		    rb_counter_names[i], st->counters[i]);
-	put(&o, "# HELP rackboot_dp_drops_total frames dropped by the dataplane, by reason\n"
-		"# TYPE rackboot_dp_drops_total counter\n");
-	for (i = 0; i < RB_DROP_MAX; i++)
-		put(&o, "rackboot_dp_drops_total{reason=\"%s\"} %" PRIu64 "\n", rb_drop_names[i],
-		    st->drops[i]);
-	put(&o,
-	    "# HELP rackboot_port_packets_total packets on the provisioning port (driver)\n"
-	    "# TYPE rackboot_port_packets_total counter\n"
-	    "rackboot_port_packets_total{dir=\"rx\"} %" PRIu64 "\n"
-	    "rackboot_port_packets_total{dir=\"tx\"} %" PRIu64 "\n",
-	    st->port_ipackets, st->port_opackets);
-	put(&o,
-	    "# HELP rackboot_port_bytes_total bytes on the provisioning port (driver)\n"
-	    "# TYPE rackboot_port_bytes_total counter\n"
-	    "rackboot_port_bytes_total{dir=\"rx\"} %" PRIu64 "\n"
-	    "rackboot_port_bytes_total{dir=\"tx\"} %" PRIu64 "\n",
-	    st->port_ibytes, st->port_obytes);
-	put(&o,
-	    "# HELP rackboot_port_errors_total port-level misses and errors (driver)\n"
-	    "# TYPE rackboot_port_errors_total counter\n"
-	    "rackboot_port_errors_total{kind=\"imissed\"} %" PRIu64 "\n"
-	    "rackboot_port_errors_total{kind=\"ierrors\"} %" PRIu64 "\n"
-	    "rackboot_port_errors_total{kind=\"oerrors\"} %" PRIu64 "\n",
-	    st->port_imissed, st->port_ierrors, st->port_oerrors);
-	put(&o,
-	    "# HELP rackboot_dp_uptime_seconds seconds since the dataplane started\n"
-	    "# TYPE rackboot_dp_uptime_seconds gauge\nrackboot_dp_uptime_seconds %.3f\n",
-	    (double)st->uptime_ms / 1000.0);
-	put(&o,
-	    "# HELP rackboot_dp_tftp_cache_generation image cache generation new transfers start "
-	    "on "
-	    "(+1 per reload)\n"
-	    "# TYPE rackboot_dp_tftp_cache_generation gauge\nrackboot_dp_tftp_cache_generation "
-	    "%" PRIu64 "\n"
-	    "# HELP rackboot_dp_tftp_cache_files files in the current image cache generation\n"
-	    "# TYPE rackboot_dp_tftp_cache_files gauge\nrackboot_dp_tftp_cache_files %" PRIu64 "\n"
-	    "# HELP rackboot_dp_tftp_cache_bytes bytes in the current image cache generation\n"
-	    "# TYPE rackboot_dp_tftp_cache_bytes gauge\nrackboot_dp_tftp_cache_bytes %" PRIu64 "\n"
-	    "# HELP rackboot_dp_tftp_cache_reload_failed_total reloads (SIGHUP) that failed; the "
-	    "previous generation stays\n"
-	    "# TYPE rackboot_dp_tftp_cache_reload_failed_total counter\n"
-	    "rackboot_dp_tftp_cache_reload_failed_total %" PRIu64 "\n",
-	    st->cache_generation, st->cache_files, st->cache_bytes, st->cache_reload_failed);
-	return o.len;
 }
 
 static double

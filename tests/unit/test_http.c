@@ -45,11 +45,11 @@ test_parse_range(void **state)
 	    {"bytes=-30", 100, 1, 70, 99},
 	    {"bytes=-100", 100, 1, 0, 99},
 	    {"bytes=-500", 100, 1, 0, 99}, /* suffix longer than the file */
-	    {"bytes=-0", 100, -1, 0, 0},
-	    {"bytes=50-1000", 100, 1, 50, 99}, /* last clamps to size - 1 */
-	    {"bytes=100-", 100, -1, 0, 0},     /* first >= size */
-	    {"bytes=100-200", 100, -1, 0, 0},
-	    {"bytes=5000-6000", 100, -1, 0, 0},
+	    {"bytes=-0", 100, -ERANGE, 0, 0},
+	    {"bytes=50-1000", 100, 1, 50, 99},	/* last clamps to size - 1 */
+	    {"bytes=100-", 100, -ERANGE, 0, 0}, /* first >= size */
+	    {"bytes=100-200", 100, -ERANGE, 0, 0},
+	    {"bytes=5000-6000", 100, -ERANGE, 0, 0},
 	    {"bytes=20-10", 100, 0, 0, 0}, /* first > last: ignored */
 	    {"bytes=200-100", 100, 0, 0, 0},
 	    {"bytes=1-2,4-5", 100, 0, 0, 0},
@@ -74,17 +74,17 @@ test_parse_range(void **state)
 	    {"bytes=99999999999999999999999-", 100, 0, 0, 0}, /* overflow */
 	    {"bytes=0-99999999999999999999999", 100, 0, 0, 0},
 	    {"bytes=-99999999999999999999999", 100, 0, 0, 0},
-	    {"bytes=18446744073709551615-", 100, -1, 0, 0}, /* UINT64_MAX fits */
+	    {"bytes=18446744073709551615-", 100, -ERANGE, 0, 0}, /* UINT64_MAX fits */
 	    {"bytes=18446744073709551616-", 100, 0, 0, 0},
 	    {"bytes=0-18446744073709551615", 100, 1, 0, 99},
 	    {"bytes=4294967296-", 8589934592ULL, 1, 4294967296ULL, 8589934591ULL},
-	    {"bytes=0-", 0, -1, 0, 0}, /* empty file */
-	    {"bytes=0-0", 0, -1, 0, 0},
+	    {"bytes=0-", 0, -ERANGE, 0, 0}, /* empty file */
+	    {"bytes=0-0", 0, -ERANGE, 0, 0},
 	    {"bytes=-5", 0, 0, 0, 0}, /* suffix of nothing: whole (empty) file */
-	    {"bytes=-0", 0, -1, 0, 0},
+	    {"bytes=-0", 0, -ERANGE, 0, 0},
 	    {"bytes=0-0", 1, 1, 0, 0},
 	    {"bytes=-1", 1, 1, 0, 0},
-	    {"bytes=1-", 1, -1, 0, 0},
+	    {"bytes=1-", 1, -ERANGE, 0, 0},
 	};
 	uint64_t first, last;
 	size_t i;
@@ -292,7 +292,7 @@ live_setup(void **state)
 	cfg.metrics_arg = &metrics_arg;
 	for (port = 18000; port < 19000 && !lv->h; port++) {
 		cfg.port = (uint16_t)port;
-		lv->h = rb_http_start(&cfg);
+		lv->h = rb_http_start(&cfg, NULL, 0);
 		if (!lv->h && errno != EADDRINUSE)
 			return -1;
 	}
@@ -751,16 +751,20 @@ test_start_failures(void **state)
 {
 	struct live *lv = *state;
 	struct rb_http_config cfg = {.root = "/nonexistent/rackboot", .port = 1, .threads = 1};
+	char why[256] = "";
 
 	errno = 0;
-	assert_null(rb_http_start(&cfg));
+	assert_null(rb_http_start(&cfg, why, sizeof(why)));
 	assert_int_equal(errno, ENOENT);
+	assert_string_equal(why,
+			    "cannot open root /nonexistent/rackboot: No such file or directory");
 
 	cfg.root = lv->root;
 	cfg.port = lv->port; /* already ours */
 	errno = 0;
-	assert_null(rb_http_start(&cfg));
+	assert_null(rb_http_start(&cfg, why, sizeof(why)));
 	assert_int_equal(errno, EADDRINUSE);
+	assert_non_null(strstr(why, "cannot listen on port "));
 
 	rb_http_stop(NULL);
 }

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* promtext.c: see promtext.h. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "promtext.h"
+
+void
+prom_init(struct prom_out *o, char *buf, size_t cap)
+{
+	*o = (struct prom_out){.buf = buf, .cap = cap};
+	if (cap)
+		buf[0] = '\0';
+}
+
+static void __attribute__((format(printf, 2, 3))) put(struct prom_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->len + 1 >= o->cap) {
+		o->full = true;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < o->cap - o->len) {
+		o->len += (size_t)n;
+	} else {
+		o->len = o->cap - 1;
+		o->full = true;
+	}
+}
+
+void
+prom_head(struct prom_out *o, const char *name, const char *type, const char *help)
+{
+	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+prom_u64(struct prom_out *o, const char *name, const char *lkey, const char *lval, uint64_t v)
+{
+	if (lkey)
+		put(o, "%s{%s=\"%s\"} %" PRIu64 "\n", name, lkey, lval, v);
+	else
+		put(o, "%s %" PRIu64 "\n", name, v);
+}
+
+void
+prom_f3(struct prom_out *o, const char *name, double v)
+{
+	put(o, "%s %.3f\n", name, v);
+}
+
+void
+prom_rewind(struct prom_out *o, size_t len)
+{
+	if (len > o->len)
+		return;
+	o->len = len;
+	o->full = false;
+	if (o->cap)
+		o->buf[len] = '\0';
+}
