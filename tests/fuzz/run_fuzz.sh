@@ -19,6 +19,7 @@ clang=${CLANG:-clang}
 case $name in
 dhcp) srcs="$src/proto/dhcp.c" ;;
 tftp) srcs="$src/proto/tftp.c" ;;
+template) srcs="-I$src/control/provision $src/control/provision/template.c" ;;
 *) echo "run_fuzz: unknown target '$name'" >&2; exit 2 ;;
 esac
 
