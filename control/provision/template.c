@@ -9,6 +9,9 @@
  * pass: a quoted variable stays "pending" until its quote closes (kept) or
  * a newline or section tag comes first (downgraded to bare).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem(); meson sets it, run_fuzz.sh does not */
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -987,6 +990,8 @@ tpl_buf_init(struct tpl_buf *b, size_t max)
 {
 	memset(b, 0, sizeof(*b));
 	b->max = max ? max : TPL_OUT_MAX;
+	if (b->max > SIZE_MAX / 4)
+		b->max = SIZE_MAX / 4; /* so the doubling in emit() cannot wrap */
 }
 
 void
