@@ -19,6 +19,7 @@ clang=${CLANG:-clang}
 case $name in
 dhcp) srcs="$src/proto/dhcp.c $src/util/hash.c" ;;
 tftp) srcs="$src/proto/tftp.c" ;;
+template) srcs="-I$src/control/provision -I$src/util $src/control/provision/template.c $src/util/strbuf.c" ;;
 *) echo "run_fuzz: unknown target '$name'" >&2; exit 2 ;;
 esac
 
