@@ -39,6 +39,8 @@
 #        RB_PERFDHCP_PROCS processes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/rack.sh
+. scripts/lib/rack.sh
 
 REPS=${1:-${RB_REPS:-3}}
 SERVERS=${RB_SERVERS:-"rackboot dnsmasq kea"}
@@ -90,38 +92,29 @@ mkdir -p "$res/raw"
 # appends to its CSV); RB_STATE_DIR=/dev/shm takes the disk out of it.
 work=$(mktemp -d "${RB_STATE_DIR:-/tmp}/rackboot-dhcpbench.XXXXXX")
 chmod 755 "$work"        # dnsmasq drops privileges after opening its files
-SRV_PID= CUR= PERF_PIDS=()
+CUR='' PERF_PIDS=()
 
 cleanup() {
   local pid
   for pid in "${PERF_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -n "$SRV_PID" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
+  [ -n "$srv_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_srv() { ip netns exec "$P-srv" "$@"; }
-
-# Stops a server started here: TERM, up to 10 s to exit (kea writes its lease
-# file on the way out), then KILL.
-kill_wait() { # pid
-  local pid=$1 i
-  kill "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# Servers are stopped with kill_wait (scripts/lib/rack.sh): TERM, up to
+# 10 s to exit (kea writes its lease file on the way out), then KILL.
 
 # ---------------------------------------------------------------- servers
 # start_<name> DIR LOG: start the server with its state in DIR (fresh for each
-# step), set SRV_PID, return non-zero if it did not start. stop_<name>: stop
+# step), set srv_pid, return non-zero if it did not start. stop_<name>: stop
 # it and undo what start did. Readiness (answers DHCP) is checked by the caller.
 
 start_dnsmasq() {
   command -v dnsmasq >/dev/null || { echo "dnsmasq not installed" > "$2"; return 1; }
-  in_srv ip addr replace "$SRV_CIDR" dev "$P-srv0"
+  srv_addr_add "$SRV_CIDR"
   # --no-ping: dnsmasq otherwise pings every address before offering it and
   # holds the OFFER ~3 s for the echo timeout; perfdhcp then counts every new
   # client as lost. Kea does no such check by default either.
@@ -133,16 +126,16 @@ start_dnsmasq() {
     --dhcp-range=198.18.1.0,198.18.255.254,255.255.0.0,1h \
     --dhcp-option=3,$SRV_IP --dhcp-lease-max=1000000 \
     --dhcp-leasefile="$1/dnsmasq.leases" --quiet-dhcp --log-facility=- > "$2" 2>&1 &
-  SRV_PID=$!
+  srv_pid=$!
 }
 stop_dnsmasq() {
-  kill_wait "$SRV_PID"; SRV_PID=
-  in_srv ip addr del "$SRV_CIDR" dev "$P-srv0" 2>/dev/null || true
+  kill_wait "$srv_pid"; srv_pid=
+  srv_addr_del "$SRV_CIDR"
 }
 
 start_kea() {
   command -v kea-dhcp4 >/dev/null || { echo "kea-dhcp4 not installed" > "$2"; return 1; }
-  in_srv ip addr replace "$SRV_CIDR" dev "$P-srv0"
+  srv_addr_add "$SRV_CIDR"
   # "udp" sockets take relayed (unicast) traffic; "raw" works too but was
   # slower here, and is only needed for clients without an address.
   cat > "$1/kea-dhcp4.conf" <<JSON
@@ -161,11 +154,11 @@ JSON
   # Kea or another engineer's benchmark does not collide with this one.
   KEA_PIDFILE_DIR=$1 KEA_LOCKFILE_DIR=$1 \
     ip netns exec "$P-srv" kea-dhcp4 -c "$1/kea-dhcp4.conf" > "$2" 2>&1 &
-  SRV_PID=$!
+  srv_pid=$!
 }
 stop_kea() {
-  kill_wait "$SRV_PID"; SRV_PID=
-  in_srv ip addr del "$SRV_CIDR" dev "$P-srv0" 2>/dev/null || true
+  kill_wait "$srv_pid"; srv_pid=
+  srv_addr_del "$SRV_CIDR"
 }
 
 # ===== rackboot ========================================================
@@ -194,18 +187,9 @@ dhcp:
       pool: 198.18.1.0-198.18.255.254
       routers: [$SRV_IP]
 YAML
-  ip netns exec "$P-srv" build/control/rackboot -c "$1/rackboot.yaml" --no-status > "$2" 2>&1 &
-  SRV_PID=$!
-  local i
-  for i in $(seq 1 150); do   # up to 30 s: DPDK init and hugepages
-    grep -qs "serving http" "$2" && return 0
-    kill -0 "$SRV_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill_wait "$SRV_PID"; SRV_PID=
-  return 1
+  rb_start "$1/rackboot.yaml" "$2"   # up to 30 s: DPDK init and hugepages
 }
-stop_rackboot() { kill_wait "$SRV_PID"; SRV_PID=; }
+stop_rackboot() { kill_wait "$srv_pid"; srv_pid=; }
 # ===== end rackboot ====================================================
 
 # ---------------------------------------------------------------- perfdhcp
@@ -255,7 +239,7 @@ ready() { # log
             -W 300000 -R 1 -b mac=02:ee:00:00:00:01 "$SRV_IP" 2>&1 || true)
     echo "$out" >> "$1"
     [ "$(echo "$out" | awk '/^received packets:/ { n = $3 } END { print n + 0 }')" -gt 0 ] && return 0
-    kill -0 "$SRV_PID" 2>/dev/null || return 2
+    kill -0 "$srv_pid" 2>/dev/null || return 2
   done
   return 1
 }
@@ -264,7 +248,7 @@ ready() { # log
 # start: did not start, noreply: no DHCP answers) and, when ok, R_ACH
 # (achieved DORA/s), R_DROP (loss %), R_CPU (perfdhcp CPU %, the busiest
 # process), R_SRV (server CPU %). Globals, not output: a $(...) subshell
-# would hide SRV_PID from the cleanup trap.
+# would hide srv_pid from the cleanup trap.
 step() { # server rate tag
   local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 b0 b1 tot_sent=0 tot_acks=0 cpu_max=0 s a c
   dir=$work/$tag; mkdir -p "$dir"
@@ -282,7 +266,7 @@ step() { # server rate tag
   # No -D: perfdhcp 2.2 counts exchanges still in flight as drops, so both
   # "-D N%" (checked after 10 exchanges) and "-D N" abort runs that lose
   # nothing; an overloaded step simply runs its whole period.
-  k0=$(ticks "$SRV_PID"); b0=$(busy); t0=$(date +%s.%N)
+  k0=$(ticks "$srv_pid"); b0=$(busy); t0=$(date +%s.%N)
   if [ "$LOADGEN" = storm ]; then
     timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c1" "$STORM" --server "$SRV_IP" \
       --relay "$(client_ip 1)" --rate "$rate" --clients "$CLIENTS" --duration "$PERIOD" \
@@ -293,6 +277,7 @@ step() { # server rate tag
       # Distinct base MACs per process so the client sets do not overlap; -W
       # waits 0.5 s after the period for replies still in flight. `times`
       # reports perfdhcp's CPU seconds once it has exited.
+      # shellcheck disable=SC2016 # the inner bash expands "$@" and $rc
       timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c$i" bash -c 'perfdhcp "$@"; rc=$?; times; exit $rc' _ \
         -4 -g "$THREADS" -l "$(client_ip "$i")" -r "$per_rate" -R "$per_clients" \
         -b "mac=02:0c:00:0$i:00:00" -p "$PERIOD" -W 500000 -x e "$SRV_IP" \
@@ -302,8 +287,8 @@ step() { # server rate tag
     for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
     PERF_PIDS=()
   fi
-  t1=$(date +%s.%N); k1=$(ticks "$SRV_PID"); b1=$(busy)
-  kill -0 "$SRV_PID" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
+  t1=$(date +%s.%N); k1=$(ticks "$srv_pid"); b1=$(busy)
+  kill -0 "$srv_pid" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
   [ "$k1" -ge "$k0" ] || k1=-1
@@ -427,7 +412,8 @@ for name in $SERVERS; do
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
   esac
-  ROW[$name]="| $name | ${bests[$m]} | $(echo "${bests[*]}" | sed 's/ /, /g') | ${drops[$m]} | ${cpus[$m]} (max $maxcpu) | $note |"
+  all="${bests[*]}"
+  ROW[$name]="| $name | ${bests[$m]} | ${all// /, } | ${drops[$m]} | ${cpus[$m]} (max $maxcpu) | $note |"
 done
 
 {

@@ -12,11 +12,12 @@
 #
 # usage: benchmarks/http_bench.sh [REPS (default 5)] [SIZE_MB (default 64)]
 set -uo pipefail
-cd "$(dirname "$0")/.."
-top=$PWD
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/lib/rack.sh
+. scripts/lib/rack.sh
 REPS=${1:-5}
 SIZE_MB=${2:-64}
-CLIENTS=(${RB_CLIENTS:-1 50})
+read -ra CLIENTS <<<"${RB_CLIENTS:-1 50}"
 MODES=${RB_MODES:-"af_xdp af_packet"}     # port modes to measure
 THREADS=${RB_HTTP_THREADS:-2}             # rackboot http.threads (nginx: 2 workers)
 [ "$(id -u)" = 0 ] || { echo "http_bench.sh: run as root" >&2; exit 1; }
@@ -26,13 +27,13 @@ scripts/build.sh >/dev/null
 export RB_PREFIX=rbb$$
 P=$RB_PREFIX
 work=$(mktemp -d /tmp/rackboot-bench.XXXXXX)
-rb_pid= ng_pid=
+ng_pid=
 results=${RB_RESULTS:-results}/http_bench-$(date +%Y%m%d-%H%M%S).txt
 mkdir -p "$(dirname "$results")"
 
 cleanup() {
-  [ -n "$rb_pid" ] && kill "$rb_pid" 2>/dev/null && wait "$rb_pid" 2>/dev/null
-  [ -n "$ng_pid" ] && kill "$ng_pid" 2>/dev/null && wait "$ng_pid" 2>/dev/null
+  [ -n "$srv_pid" ] && kill_wait "$srv_pid"
+  [ -n "$ng_pid" ] && kill_wait "$ng_pid"
   scripts/rack.sh down >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -64,16 +65,14 @@ NGX
 
 scripts/rack.sh up >/dev/null
 scripts/rack.sh client c1 198.18.0.10/24 >/dev/null
-in_srv() { ip netns exec "$P-srv" "$@"; }
-in_cli() { ip netns exec "$P-c1" "$@"; }
 
 start_nginx() {
   ip netns exec "$P-srv" nginx -c "$work/nginx/nginx.conf" &
   ng_pid=$!
-  for _ in $(seq 1 50); do in_cli curl -s -o /dev/null --max-time 1 http://198.18.0.1:8080/ && return 0; sleep 0.1; done
+  for _ in $(seq 1 50); do in_ns c1 curl -s -o /dev/null --max-time 1 http://198.18.0.1:8080/ && return 0; sleep 0.1; done
   echo "nginx did not start" >&2; return 1
 }
-stop_nginx() { kill "$ng_pid"; wait "$ng_pid" 2>/dev/null; ng_pid=; }
+stop_nginx() { kill_wait "$ng_pid"; ng_pid=; }
 
 start_rb() { # mode exception
   cat > "$work/rb.yaml" <<YAML
@@ -83,22 +82,16 @@ dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
 http: { port: 80, root: $work/repo, threads: $THREADS }
 tftp: { root: $work/tftp }
 YAML
-  ip netns exec "$P-srv" build/control/rackboot -c "$work/rb.yaml" --no-status > "$work/rb.log" 2>&1 &
-  rb_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q "serving http" "$work/rb.log" && return 0
-    kill -0 "$rb_pid" 2>/dev/null || break; sleep 0.2
-  done
-  cat "$work/rb.log" >&2; return 1
+  rb_start "$work/rb.yaml" "$work/rb.log"
 }
-stop_rb() { kill "$rb_pid"; wait "$rb_pid" 2>/dev/null; rb_pid=; }
+stop_rb() { rb_stop "$srv_pid"; srv_pid=; }
 
 # One round: N parallel downloads; prints aggregate MB/s (0 on any failure).
 round() { # url n
   local url=$1 n=$2 t0 t1 i bytes=0 fails=0
   t0=$(date +%s.%N)
   for i in $(seq 1 "$n"); do
-    in_cli curl -s --max-time 120 -o /dev/null -w '%{size_download}\n' "$url" > "$work/c.$i" &
+    in_ns c1 curl -s --max-time 120 -o /dev/null -w '%{size_download}\n' "$url" > "$work/c.$i" &
   done
   wait
   t1=$(date +%s.%N)
@@ -112,8 +105,8 @@ median() { sort -n | awk '{a[NR]=$1} END { print (NR % 2) ? a[(NR+1)/2] : (a[NR/
 
 declare -A R
 measure() { # label url n
-  local label=$1 url=$2 n=$3 r v=()
-  for r in $(seq 1 "$REPS"); do v+=("$(round "$url" "$n")"); done
+  local label=$1 url=$2 n=$3 v=()
+  for _ in $(seq 1 "$REPS"); do v+=("$(round "$url" "$n")"); done
   R[$label,$n]=$(printf '%s\n' "${v[@]}" | median)
   echo "  $label x$n: ${v[*]} MB/s -> median ${R[$label,$n]}" >&2
 }
@@ -132,7 +125,7 @@ for m in $MODES; do
   start_rb "$1" "$2" || { echo "rackboot failed to start in $1 mode" >&2; exit 1; }
   start_nginx
   for n in "${CLIENTS[@]}"; do
-    for r in $(seq 1 "$REPS"); do
+    for _ in $(seq 1 "$REPS"); do
       # Alternate within the repetition so drift hits both servers alike.
       R_rb+=("$(round http://198.18.0.1/image.bin "$n")")
       R_ng+=("$(round http://198.18.0.1:8080/image.bin "$n")")
@@ -149,7 +142,7 @@ done
 {
   echo "HTTP throughput, aggregate MB/s (median of $REPS), $SIZE_MB MiB file, same rack, same run"
   printf '%-22s' "server / port mode"; for n in "${CLIENTS[@]}"; do printf ' %10s' "x$n"; done; echo
-  for row in nginx-plain-veth $(for m in $MODES; do echo rackboot-$m nginx-$m; done); do
+  for row in nginx-plain-veth $(for m in $MODES; do echo "rackboot-$m" "nginx-$m"; done); do
     printf '%-22s' "$row"; for n in "${CLIENTS[@]}"; do printf ' %10s' "${R[$row,$n]}"; done; echo
   done
   for m in $MODES; do

@@ -68,6 +68,8 @@
 #        RB_CLIENT=storm|atftp
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/rack.sh
+. scripts/lib/rack.sh
 
 SERVERS=${RB_SERVERS:-"rackboot rackboot-busypoll tftpd-hpa atftpd dnsmasq"}
 REPS=${RB_REPS:-3}
@@ -108,27 +110,18 @@ res=${RB_RESULTS:-results}/tftp-$stamp
 mkdir -p "$res/raw"
 work=$(mktemp -d /tmp/rackboot-tftpbench.XXXXXX)
 chmod 755 "$work"        # servers drop privileges (tftp, nobody)
-SRV_PID= CUR= BG=() CG=
+CUR='' BG=() CG=''
 
 cleanup() {
   local p
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -n "$SRV_PID" ] && [ -n "$CUR" ] && { "stop_$CUR" >/dev/null 2>&1 || true; }
+  [ -n "$srv_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" >/dev/null 2>&1 || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
   [ -z "$CG" ] || rmdir "$CG" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-in_srv() { ip netns exec "$P-srv" "$@"; }
-kill_wait() { # pid: TERM, up to 10 s, then KILL
-  local i
-  kill "$1" 2>/dev/null || return 0
-  for i in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
 
 # ---------------------------------------------------------------- the files
 mkdir -p "$work/root" "$work/repo" "$work/r"
@@ -138,17 +131,18 @@ chmod -R a+rX "$work/root"
 cat "$work/root/image.bin" > /dev/null    # page cache, for every server alike
 
 # ---------------------------------------------------------------- servers
-# start_<name> LOG: serve $work/root as $SRV_IP:69 in $P-srv, set SRV_PID;
+# start_<name> LOG: serve $work/root as $SRV_IP:69 in $P-srv, set srv_pid;
 # non-zero if it did not start. stop_<name>: stop it, undo what start did.
-# Readiness (answers an RRQ) is checked by the caller.
+# Readiness (answers an RRQ) is checked by the caller. Every server runs in
+# the cgroup RB_SRV_CG (scripts/lib/rack.sh's srv_exec), for its CPU time.
 
 # rackboot as configured by default (a worker naps dataplane.idle_sleep_us,
 # 50 us, after a run of empty polls); rackboot-busypoll: idle_sleep_us 0,
 # the setting for cores of its own.
-start_rackboot() { rb_start "$1" ""; }
-start_rackboot-busypoll() { rb_start "$1" ", idle_sleep_us: 0"; }
+start_rackboot() { rb_bench_start "$1" ""; }
+start_rackboot-busypoll() { rb_bench_start "$1" ", idle_sleep_us: 0"; }
 stop_rackboot-busypoll() { stop_rackboot; }
-rb_start() { # log extra-dataplane-keys
+rb_bench_start() { # log extra-dataplane-keys
   [ -x build/control/rackboot ] || scripts/build.sh > "$1" 2>&1 || return 1
   local exc=xdp; [ "$RB_MODE" = af_xdp ] || exc=tap
   cat > "$work/rackboot.yaml" <<YAML
@@ -158,79 +152,25 @@ dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256$2 }
 http: { port: 80, root: $work/repo }
 tftp: { root: $work/root, port: 69, session_ports: 61000-65535 }
 YAML
-  in_cg ip netns exec "$P-srv" build/control/rackboot -c "$work/rackboot.yaml" --no-status >> "$1" 2>&1 &
-  SRV_PID=$!
-  local i
-  for i in $(seq 1 150); do   # up to 30 s: DPDK init and hugepages
-    grep -qs "serving http" "$1" && return 0
-    kill -0 "$SRV_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill_wait "$SRV_PID"; SRV_PID=
-  return 1
+  rb_start "$work/rackboot.yaml" "$1"   # up to 30 s: DPDK init and hugepages
 }
-stop_rackboot() { kill_wait "$SRV_PID"; SRV_PID=; }
+stop_rackboot() { kill_wait "$srv_pid"; srv_pid=; }
 
-start_tftpd-hpa() {
-  [ -x /usr/sbin/in.tftpd ] || { echo "in.tftpd missing (apt-get install tftpd-hpa)" > "$1"; return 1; }
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  # Debian's defaults: --secure (chroot) as user tftp; -L stays in the
-  # foreground and forks a process per request.
-  in_cg ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$SRV_IP:69" "$work/root" > "$1" 2>&1 &
-  SRV_PID=$!
-}
-stop_tftpd-hpa() {
-  kill_wait "$SRV_PID"; SRV_PID=
-  in_srv ip addr del "$SRV_IP/24" dev "$P-srv0" 2>/dev/null || true
-}
+# The peers (scripts/lib/rack.sh). atftpd: its default of 100 threads is
+# fewer than 200 clients; dnsmasq: its default is 50 concurrent transfers.
+start_tftpd-hpa() { tftp_peer_start tftpd-hpa "$work/root" "$1"; }
+start_atftpd() { tftp_peer_start atftpd "$work/root" "$1" --maxthread 1000 --logfile /dev/null; }
+start_dnsmasq() { tftp_peer_start dnsmasq "$work/root" "$1" --tftp-max=1000; }
+stop_tftpd-hpa() { tftp_peer_stop; }
+stop_atftpd() { tftp_peer_stop; }
+stop_dnsmasq() { tftp_peer_stop; }
 
-atftpd_bin() { # installed, or unpacked from the Debian package under build/peers
-  local dir=build/peers/atftpd tmp
-  command -v atftpd 2>/dev/null && return 0
-  if [ ! -x "$dir/usr/sbin/atftpd" ]; then
-    tmp=$(mktemp -d /tmp/rackboot-atftpd.XXXXXX)
-    chmod 755 "$tmp"
-    (cd "$tmp" && apt-get download -q atftpd >/dev/null 2>&1) &&
-      mkdir -p "$dir" && dpkg-deb -x "$tmp"/atftpd_*.deb "$dir" || true
-    rm -rf "$tmp"
-  fi
-  [ -x "$dir/usr/sbin/atftpd" ] && echo "$PWD/$dir/usr/sbin/atftpd"
-}
-start_atftpd() {
-  local bin
-  bin=$(atftpd_bin) || { echo "atftpd: not installed, apt-get download failed" > "$1"; return 1; }
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  in_cg ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$SRV_IP" \
-    --user nobody --group nogroup --maxthread 1000 --logfile /dev/null "$work/root" > "$1" 2>&1 &
-  SRV_PID=$!
-}
-stop_atftpd() { stop_tftpd-hpa; }
-
-start_dnsmasq() {
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  in_cg ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
-    --interface="$P-srv0" --bind-interfaces --enable-tftp --tftp-root="$work/root" \
-    --tftp-max=1000 --log-facility=- > "$1" 2>&1 &
-  SRV_PID=$!
-}
-stop_dnsmasq() { stop_tftpd-hpa; }
-
-NOTE_rackboot="af_xdp, 2 lcores"; [ "$RB_MODE" = af_xdp ] || NOTE_rackboot="$RB_MODE, 2 lcores"
-NOTE_rackboot_busypoll="$NOTE_rackboot, idle_sleep_us 0"
-NOTE_tftpd_hpa="forks per request"
-NOTE_atftpd="--maxthread 1000 (default 100)"
-NOTE_dnsmasq="--tftp-max=1000 (default 50)"
+declare -A NOTE=([rackboot]="$RB_MODE, 2 lcores" [tftpd-hpa]="forks per request"
+                 [atftpd]="--maxthread 1000 (default 100)" [dnsmasq]="--tftp-max=1000 (default 50)")
+NOTE[rackboot-busypoll]="${NOTE[rackboot]}, idle_sleep_us 0"
 
 # Does the server answer? Up to 15 tries of 1 s.
-ready() {
-  local i
-  for i in $(seq 1 15); do
-    ip netns exec "$P-c1" curl -s --max-time 1 -o "$work/ready" "tftp://$SRV_IP/probe.bin" &&
-      cmp -s "$work/ready" "$work/root/probe.bin" && return 0
-    kill -0 "$SRV_PID" 2>/dev/null || return 1
-  done
-  return 1
-}
+ready() { tftp_ready probe.bin "$work/root/probe.bin" "$work/ready"; }
 
 # What the server agrees to for blksize 1468 windowsize W: its OACK.
 oack() { # w (or mc: the multicast option)
@@ -246,14 +186,11 @@ busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 # cpu.stat, or v1 cpuacct), so threads and forked children (rackboot's
 # dataplane, tftpd-hpa's per-request processes) all count. Kernel work done
 # in softirq context (forwarding on the rack bridge) is charged to no one.
-CG= CGK=
+CG='' CGK=''
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then CG=/sys/fs/cgroup/$P-srv CGK=v2
 elif [ -d /sys/fs/cgroup/cpuacct ]; then CG=/sys/fs/cgroup/cpuacct/$P-srv CGK=v1; fi
-[ -z "$CG" ] || mkdir -p "$CG" 2>/dev/null || CG= CGK=
-in_cg() { # run a server in the cgroup: in_cg CMD... &
-  [ -z "$CG" ] || echo "$BASHPID" > "$CG/cgroup.procs" || true
-  exec "$@"
-}
+[ -z "$CG" ] || mkdir -p "$CG" 2>/dev/null || CG='' CGK=''
+RB_SRV_CG=$CG   # scripts/lib/rack.sh's srv_exec puts every server in it
 srv_cpu() { # microseconds of CPU used in the cgroup so far (0 without one)
   case $CGK in
     v2) awk '$1 == "usage_usec" { print $2 }' "$CG/cpu.stat" ;;
@@ -529,7 +466,7 @@ echo "$link_line" | tee -a "$res/env.txt" >&2
 declare -A ROW
 for name in $SERVERS; do
   CUR=$name
-  note_var=NOTE_${name//-/_}; base_note=${!note_var:-}
+  base_note=${NOTE[$name]:-}
   if ! declare -F "start_$name" >/dev/null; then
     for n in $CLIENTS; do for w in $WINDOWS; do ROW[$name,$n,$w]="| $name | $n | $w | - | - | - | 0/$REPS | failed (unknown server) |"; done; done
     continue
@@ -565,11 +502,11 @@ for name in $SERVERS; do
           # of the downloads that did complete.
           FW[$n,$w]="$R_FAILS of $n downloads short ($R_ERR), $R_MBPS MB/s from the complete ones"
         fi
-        kill -0 "$SRV_PID" 2>/dev/null || break 3
+        kill -0 "$srv_pid" 2>/dev/null || break 3
       done
     done
   done
-  alive=yes; kill -0 "$SRV_PID" 2>/dev/null || alive=no
+  alive=yes; kill -0 "$srv_pid" 2>/dev/null || alive=no
   "stop_$name"
   for n in $CLIENTS; do
     for w in $WINDOWS; do

@@ -12,6 +12,8 @@ PKGS=(
   libhugetlbfs-bin iproute2 procps ethtool
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
+  # lint (the meson suite "lint")
+  shellcheck clang-format
   udhcpc isc-dhcp-client kea-admin dnsmasq-base
   tftp-hpa atftp nftables
   # benchmarks (peers measured in the same run)

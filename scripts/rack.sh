@@ -117,7 +117,7 @@ down() {
 
 status() {
   ip netns list | grep -E "^$P-" || echo "no $P namespaces"
-  ns_exists "$RACK" && in_rack bridge link show || true
+  if ns_exists "$RACK"; then in_rack bridge link show || true; fi
 }
 
 case "${1:-}" in

@@ -45,5 +45,4 @@ if [ "$iface" = "${RB_PREFIX:-rb}-srv0" ]; then
 fi
 # Not exec: the trap must run after rackboot exits. Ctrl-C reaches rackboot
 # (same process group), which stops its dataplane and returns.
-"${netns[@]}" "$top/build/control/rackboot" -c "$cfg" || rc=$?
-exit "${rc:-0}"
+"${netns[@]}" "$top/build/control/rackboot" -c "$cfg" || exit   # with rackboot's status

@@ -10,27 +10,22 @@
 # Needs root. Uses its own namespace prefix so it never touches a running rack.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
-[ "$(id -u)" = 0 ] || { echo "test_dhcp.sh: needs root (network namespaces)" >&2; exit 1; }
-for t in ip curl udhcpc dhclient perfdhcp dnsmasq python3 jq; do
-  command -v $t >/dev/null || { echo "test_dhcp.sh: $t missing: run scripts/deps.sh" >&2; exit 1; }
-done
+# shellcheck source=scripts/lib/rack.sh
+. "$RB_SRC/scripts/lib/rack.sh"
+rb_require test_dhcp.sh ip curl udhcpc dhclient perfdhcp dnsmasq python3 jq
 
 export RB_PREFIX=rbd$$
 P=$RB_PREFIX
-RACK="$RB_SRC/scripts/rack.sh"
-RB="$RB_BUILD/control/rackboot"
 PROBE="$RB_SRC/tests/tools/dhcp_probe.py"
 work=$(mktemp -d /tmp/rackboot-dhcp.XXXXXX)
-pass=0 fail=0 rb_pid= dnsmasq_pid=
+pass=0 fail=0 dnsmasq_pid=''
 RESV_MAC=52:54:00:be:ef:01
 
-# shellcheck source=tests/integration/lib.sh
-. "$RB_SRC/tests/integration/lib.sh"
 jqe() { jq -e "$@" > /dev/null; }   # a jq condition as an exit status
 
 cleanup() {
-  [ -n "$rb_pid" ] && kill "$rb_pid" 2>/dev/null && wait "$rb_pid" 2>/dev/null
-  [ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null
+  [ -n "$srv_pid" ] && kill_wait "$srv_pid"
+  [ -n "$dnsmasq_pid" ] && kill_wait "$dnsmasq_pid"
   "$RACK" down >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -66,29 +61,9 @@ YAML
 YAML
 }
 
-start_rb() {
-  ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/rb.log" 2>&1 &
-  rb_pid=$!
-  for _ in $(seq 1 150); do
-    grep -q "serving http" "$work/rb.log" 2>/dev/null && return 0
-    kill -0 "$rb_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "--- rackboot log:"; cat "$work/rb.log"
-  return 1
-}
+start_rb() { rb_start "$work/rb.yaml" "$work/rb.log"; }   # appends to one log
+stop_rb() { local rc; rb_stop "$srv_pid"; rc=$?; srv_pid=; return $rc; }
 
-stop_rb() {
-  local rc
-  rb_stop "$rb_pid"; rc=$?
-  rb_pid=
-  sed -i 's/serving http/(stopped) served http/' "$work/rb.log"
-  return $rc
-}
-
-metric() { # name -> value, from the client c1
-  in_ns c1 curl -s --max-time 5 http://198.18.0.1/metrics | awk -v m="$1" '$1 == m {print $2}'
-}
 leases() { # [state] -> JSON from the lease API
   in_ns c1 curl -s --max-time 5 "http://198.18.0.1/api/leases${1:+?state=$1}"
 }
@@ -110,7 +85,7 @@ for c in c1 c2 c3 c4; do "$RACK" client $c >/dev/null; done
 in_ns c1 ip addr add 198.18.0.5/24 dev eth0   # c1 talks to the API; static
 in_ns c2 ip link set eth0 address "$RESV_MAC"
 write_cfg server
-check "rackboot starts in DHCP server mode" start_rb || exit 1
+check "rackboot starts in DHCP server mode" start_rb || bail "rackboot did not start"
 
 # --- udhcpc: DORA, options, renew, release -----------------------------------
 export UDHCPC_LOG=$work/u3.log
@@ -174,7 +149,7 @@ SH
 chmod +x "$work/dhclient.sh"
 in_ns c3 ip addr flush dev eth0
 dh() { in_ns c3 timeout 30 dhclient -1 -v -sf "$work/dhclient.sh" \
-  -lf "$work/dh.leases" -pf "$work/dh.pid" "$@" eth0 > "$work/dh.out" 2>&1; }
+  -lf "$work/dh.leases" -pf "$work/dh.pid" eth0 > "$work/dh.out" 2>&1; }
 dh
 line=$(grep '^BOUND' "$work/dh.log" | tail -1)
 check "dhclient gets a lease ($line)" grep -q 'ip=198.18.0.1[0-9][0-9] next=198.18.0.1 file=pxelinux.0 dom=rack.test' <<<"$line"
@@ -193,10 +168,10 @@ check "dhclient -r releases $ipd" \
 # --- PXE firmware per architecture, iPXE, HTTP boot ---------------------------
 probe() { in_ns c3 timeout 40 python3 "$PROBE" "$@" 2> "$work/probe.err"; }
 for a in "0 pxelinux.0" "7 syslinux.efi" "9 syslinux.efi" "11 grubaa64.efi"; do
-  set -- $a
-  out=$(probe --mode discover --pxe --arch "$1")
+  read -r arch want <<<"$a"
+  out=$(probe --mode discover --pxe --arch "$arch")
   file=$(jq -r '.replies[0].file' <<<"$out")
-  check "PXE arch $1 is offered $2 (got $file)" [ "$file" = "$2" ]
+  check "PXE arch $arch is offered $want (got $file)" [ "$file" = "$want" ]
 done
 out=$(probe --mode discover --pxe --arch 7)
 check "PXE offer echoes PXEClient, UUID, and has option 43" \
@@ -231,7 +206,7 @@ print(json.dumps([list(r) for r in rows]))
 PY
 nb=$(jq length "$work/before.json")
 check "the database holds the bound leases ($nb rows, 100 perfdhcp clients + earlier ones)" [ "${nb:-0}" -ge 90 ]
-check "rackboot restarts" start_rb
+check "rackboot restarts" start_rb || bail "rackboot did not restart"
 check "the restart reports the leases it loaded" grep -q "lease record(s) loaded" "$work/rb.log"
 wait $perf; prc=$?
 sed 's/^/# /' "$work/perf.out" | grep -E 'sent|received|drops|Rate|orphans|rejected|unique|Malformed' | head -20
@@ -240,6 +215,7 @@ check "perfdhcp: no malformed packets" grep -q '^Malformed packets: 0' "$work/pe
 check "perfdhcp: no rejected leases, no non-unique addresses, no orphans" \
   bash -c "! grep -E '^(rejected leases|non unique addresses|orphans): [1-9]' '$work/perf.out'"
 after=$(leases bound)
+# shellcheck disable=SC2016 # $a and $b are jq variables, not the shell's
 check "every lease bound before the restart is still bound to the same client after it" \
   jqe --slurpfile b "$work/before.json" \
     '[.[] | [(.address | split(".") | map(tonumber) | .[0]*16777216 + .[1]*65536 + .[2]*256 + .[3]), (.client_id | ascii_upcase)]] as $a | ($b[0] - $a) | length == 0' <<<"$after"
@@ -259,7 +235,7 @@ ip netns exec "$P-dm" dnsmasq --no-daemon --port=0 --interface=eth0 --bind-inter
   --pid-file="$work/dm.pid" > "$work/dm.log" 2>&1 &
 dnsmasq_pid=$!
 write_cfg proxy
-check "rackboot starts in proxyDHCP mode" start_rb
+check "rackboot starts in proxyDHCP mode" start_rb || bail "rackboot did not start in proxyDHCP mode"
 in_ns c3 ip addr flush dev eth0
 out=$(probe --mode proxy --pxe --arch 7 --collect 2 --timeout 8)
 echo "$out" | jq -c '.replies[] | {type, server_id, yiaddr, from, file}' | sed 's/^/# /'

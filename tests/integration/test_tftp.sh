@@ -30,10 +30,9 @@
 # Needs root. Uses its own namespace prefix so it never touches a running rack.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
-[ "$(id -u)" = 0 ] || { echo "test_tftp.sh: needs root (network namespaces)" >&2; exit 1; }
-for t in ip curl tftp atftp nft python3 cmp timeout; do
-  command -v $t >/dev/null || { echo "test_tftp.sh: $t missing: run scripts/deps.sh" >&2; exit 1; }
-done
+# shellcheck source=scripts/lib/rack.sh
+. "$RB_SRC/scripts/lib/rack.sh"
+rb_require test_tftp.sh ip curl tftp atftp nft python3 cmp timeout
 
 SERVER=${TFTP_SERVER:-rackboot}
 LOSS=${RB_TFTP_LOSS:-5}
@@ -41,17 +40,11 @@ LOSS_MB=${RB_TFTP_LOSS_MB:-20}
 LOSS_T=${RB_TFTP_LOSS_TIMEOUT:-300}
 export RB_PREFIX=rbf$$   # rbf: this test (rbd, rbt: the DHCP and rack tests)
 P=$RB_PREFIX
-RACK="$RB_SRC/scripts/rack.sh"
-RB="$RB_BUILD/control/rackboot"
 SRV_IP=198.18.0.1
 MTFTP_GROUP=239.255.70.1   # multicast: only on the rack switch (TTL 1, namespaces)
 work=$(mktemp -d /tmp/rackboot-tftp.XXXXXX)
 root=$work/root
-pass=0 fail=0 srv_pid= bg_pids=()
-
-# shellcheck source=tests/integration/lib.sh
-. "$RB_SRC/tests/integration/lib.sh"
-in_srv() { ip netns exec "$P-srv" "$@"; }
+pass=0 fail=0 bg_pids=()
 
 cleanup() {
   local p
@@ -62,13 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-kill_wait() { # pid: TERM, up to 10 s, then KILL
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null
-  return 0
-}
 
 # ---------------------------------------------------------------- the tree
 # Servers drop privileges (tftp, nobody): everything is world-readable,
@@ -98,82 +84,28 @@ chmod -R a+rX "$work"
 
 start_rackboot() {
   [ -x "$RB" ] || { echo "$RB missing (scripts/build.sh)" > "$work/srv.log"; return 1; }
-  # As test_dhcp.sh's start_rb, without DHCP: rackboot holds the address
-  # itself, the kernel side of the port has none.
+  # As test_dhcp.sh's, without DHCP: rackboot holds the address itself, the
+  # kernel side of the port has none.
   # memory_mb: a reload holds two generations of the ~190 MB tree at once.
   { rb_yaml_base "$SRV_IP/24" "$work/repo" "$root" | sed 's/memory_mb: .*/memory_mb: 1024/'
     printf '  port: 69\n  session_ports: 61000-65535\n  mtftp_group: %s\n' "$MTFTP_GROUP"; } > "$work/rb.yaml"
-  ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status >> "$work/srv.log" 2>&1 &
-  srv_pid=$!
-  for _ in $(seq 1 150); do
-    grep -q "serving http" "$work/srv.log" 2>/dev/null && return 0
-    kill -0 "$srv_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  return 1
+  rb_start "$work/rb.yaml" "$work/srv.log"
 }
 stop_rackboot() { kill_wait "$srv_pid"; srv_pid=; }
 
-start_tftpd-hpa() {
-  # Debian's defaults (/etc/default/tftpd-hpa): --secure (chroot to the
-  # root) as user tftp. -L: foreground; it still forks per request.
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$SRV_IP:69" "$root" \
-    > "$work/srv.log" 2>&1 &
-  srv_pid=$!
-}
-stop_tftpd-hpa() {
-  kill_wait "$srv_pid"; srv_pid=
-  in_srv ip addr del "$SRV_IP/24" dev "$P-srv0" 2>/dev/null
-  return 0
-}
-
-# atftpd conflicts with tftpd-hpa in Debian (Conflicts: tftpd-hpa), so when
-# it is not installed its binary is taken from the Debian package, unpacked
-# (not installed) under the build directory. It needs only libpcre2 and
-# libwrap0, which deps.sh installs.
-atftpd_bin() {
-  local dir=$RB_BUILD/peers/atftpd tmp
-  command -v atftpd 2>/dev/null && return 0
-  if [ ! -x "$dir/usr/sbin/atftpd" ]; then
-    tmp=$(mktemp -d /tmp/rackboot-atftpd.XXXXXX)
-    chmod 755 "$tmp"    # apt's _apt user writes the download
-    (cd "$tmp" && apt-get download -q atftpd >/dev/null 2>&1) &&
-      mkdir -p "$dir" && dpkg-deb -x "$tmp"/atftpd_*.deb "$dir"
-    rm -rf "$tmp"
-  fi
-  [ -x "$dir/usr/sbin/atftpd" ] && echo "$dir/usr/sbin/atftpd"
-}
+# The peers (scripts/lib/rack.sh): tftpd-hpa as Debian runs it, atftpd
+# (from its .deb when not installed), dnsmasq with TFTP only.
+start_tftpd-hpa() { tftp_peer_start tftpd-hpa "$root" "$work/srv.log"; }
 start_atftpd() {
-  local bin
-  bin=$(atftpd_bin) || { echo "atftpd: not installed and apt-get download failed" > "$work/srv.log"; return 1; }
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$SRV_IP" \
-    --user nobody --group nogroup --maxthread 200 --logfile "$work/atftpd.log" "$root" \
-    > "$work/srv.log" 2>&1 &
-  srv_pid=$!
+  tftp_peer_start atftpd "$root" "$work/srv.log" --maxthread 200 --logfile "$work/atftpd.log"
 }
-stop_atftpd() { stop_tftpd-hpa; }
-
-start_dnsmasq() {
-  in_srv ip addr replace "$SRV_IP/24" dev "$P-srv0"
-  # --port=0: no DNS. No --tftp-secure: serve any readable file in the root.
-  ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
-    --interface="$P-srv0" --bind-interfaces --enable-tftp --tftp-root="$root" \
-    --log-facility=- > "$work/srv.log" 2>&1 &
-  srv_pid=$!
-}
-stop_dnsmasq() { stop_tftpd-hpa; }
+start_dnsmasq() { tftp_peer_start dnsmasq "$root" "$work/srv.log"; }
+stop_tftpd-hpa() { tftp_peer_stop; }
+stop_atftpd() { tftp_peer_stop; }
+stop_dnsmasq() { tftp_peer_stop; }
 
 # Does the server answer an RRQ? Up to 15 s of 1-s tries.
-ready() {
-  for _ in $(seq 1 15); do
-    in_ns c1 curl -s --max-time 1 -o "$work/out/ready" "tftp://$SRV_IP/f512" &&
-      cmp -s "$work/out/ready" "$root/f512" && return 0
-    kill -0 "$srv_pid" 2>/dev/null || return 1
-  done
-  return 1
-}
+ready() { tftp_ready f512 "$root/f512" "$work/out/ready"; }
 
 # --------------------------------------------------------------- clients
 # Each returns success only for an identical copy. $work/client.log keeps
@@ -225,9 +157,12 @@ for c in c1 c2 c3 c4 cl; do   # cl: the lossy client
 done
 declare -F "start_$SERVER" >/dev/null || { echo "test_tftp.sh: unknown TFTP_SERVER $SERVER" >&2; exit 2; }
 echo "# server under test: $SERVER"
-check "$SERVER starts" "start_$SERVER" || { cat "$work/srv.log"; exit 1; }
+check "$SERVER starts" "start_$SERVER" || { sed 's/^/# /' "$work/srv.log"; bail "$SERVER did not start"; }
 if ! check "$SERVER answers a read request on $SRV_IP:69" ready; then
-  [ "${RB_TFTP_KEEP_GOING:-0}" = 1 ] || { echo "$pass passed, $fail failed"; exit 1; }
+  if [ "${RB_TFTP_KEEP_GOING:-0}" != 1 ]; then
+    tail -n 20 "$work/srv.log" | sed 's/^/# /'
+    echo "$pass passed, $fail failed"; exit 1
+  fi
 fi
 
 # --- tftp-hpa: default block size (512), lockstep ------------------------------
@@ -275,8 +210,8 @@ atftp_file f1m --option "tsize 0"; rc=$?
 check "atftp tsize 0 get f1m: identical" [ $rc = 0 ]
 check "atftp tsize 0: OACK tsize 1048576 (OACK: $(oack))" oack_has 'tsize: 1048576,'
 atftp_file empty --option "tsize 0" --option "blksize 1468"; rc=$?
-check "atftp tsize 0 get empty: identical, OACK tsize 0 (OACK: $(oack))" \
-  eval '[ $rc = 0 ] && oack_has "tsize: 0,"'
+empty_ok() { [ "$1" = 0 ] && oack_has "tsize: 0,"; }   # atftp's exit status
+check "atftp tsize 0 get empty: identical, OACK tsize 0 (OACK: $(oack))" empty_ok "$rc"
 
 ident() { [ "$1" = 0 ] && cmp -s "$out" "$2"; }   # client exit status, expected file
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }   # seconds since $EPOCHREALTIME was $1
@@ -374,8 +309,8 @@ storm() { # ns secs name clients windowsize [more options]
 sv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$work/storm.out"; }
 for w in 1 32; do
   storm c2 120 f1m 24 $w; rc=$?
-  check "tftp_storm: 24 concurrent downloads of f1m, windowsize $w, every byte checked: $(sv done) of 24 done (exit $rc, $(sv secs) s)" \
-    bash -c "[ $rc = 0 ] && [ '$(sv done)' = 24 ] && [ '$(sv bytes)' = $((24 << 20)) ]"
+  check "tftp_storm: 24 concurrent downloads of f1m, windowsize $w, every byte checked: $(sv 'done') of 24 done (exit $rc, $(sv secs) s)" \
+    bash -c "[ $rc = 0 ] && [ '$(sv 'done')' = 24 ] && [ '$(sv bytes)' = $((24 << 20)) ]"
 done
 
 # The probe: RRQ f1m (blksize 1468, tsize 0) from one socket; from a second
@@ -489,8 +424,8 @@ fi
 if [ -n "${WS_OK[32]:-}" ]; then
   d0=$(dropped) t0=$EPOCHREALTIME
   storm cl "$LOSS_T" f1m 8 32 --timeout 300; rc=$?
-  check "$LOSS% loss each way: tftp_storm 8 downloads of f1m, windowsize 32: $(sv done) of 8 done, every byte checked ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, $(sv holes) holes seen)" \
-    bash -c "[ $rc = 0 ] && [ '$(sv done)' = 8 ]"
+  check "$LOSS% loss each way: tftp_storm 8 downloads of f1m, windowsize 32: $(sv 'done') of 8 done, every byte checked ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, $(sv holes) holes seen)" \
+    bash -c "[ $rc = 0 ] && [ '$(sv 'done')' = 8 ]"
   [ $rc = 0 ] || sed 's/^/# /' "$work/storm.err" | head -5
 fi
 in_ns rack nft delete table bridge rbf_loss
@@ -518,10 +453,10 @@ fi
 # rack switch: rackboot sends them with TTL 1, clients join on eth0 (rack.sh
 # gives client namespaces a 224.0.0.0/4 route). "One stream" is read from
 # rackboot's counters: DATA frames sent to a group against the file's blocks.
-metric() { in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics" | awk -v k="rackboot_dp_$1" '$1 == k { print $2 }'; }
+dp_metric() { metric "rackboot_dp_$1"; }
 mc_snap() { local k; for k in tftp_mc_streams_total tftp_mc_clients_total tftp_mc_done_total \
     tftp_mc_blocks_total tftp_sessions_started_total tftp_mc_fallback_total tftp_mtftp_rrq_total; do
-    printf '%s=%s ' "$k" "$(metric $k)"; done; }
+    printf '%s=%s ' "$k" "$(dp_metric "$k")"; done; }
 mc_delta() { # before after key
   local a b
   a=$(sed -n "s/.*\b$3=\([0-9]*\).*/\1/p" <<<"$1"); b=$(sed -n "s/.*\b$3=\([0-9]*\).*/\1/p" <<<"$2")
@@ -596,15 +531,15 @@ else
 fi
 
 # --- reload ----------------------------------------------------------------------
-cache_gen() { metric tftp_cache_generation 2>/dev/null || true; }
+cache_gen() { dp_metric tftp_cache_generation 2>/dev/null || true; }
 wait_metric() { # name value: up to 30 s
   local _
-  for _ in $(seq 1 60); do [ "$(metric "$1")" = "$2" ] && return 0; sleep 0.5; done
+  for _ in $(seq 1 60); do [ "$(dp_metric "$1")" = "$2" ] && return 0; sleep 0.5; done
   return 1
 }
 check_reload() {
   local g0 f0 old_pid old_rc running
-  g0=$(metric tftp_cache_generation) f0=$(metric tftp_cache_reload_failed_total)
+  g0=$(dp_metric tftp_cache_generation) f0=$(dp_metric tftp_cache_reload_failed_total)
   cp "$root/freload" "$work/freload.v1"
   # Lockstep at 512 bytes: 16385 blocks, long enough to be under way at the reload.
   in_ns c2 timeout 120 atftp --get -r freload -l "$work/out/old" --tftp-timeout 1 "$SRV_IP" \

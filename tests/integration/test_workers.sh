@@ -14,24 +14,18 @@
 # Needs root. Uses its own namespace prefix so it never touches a running rack.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
-[ "$(id -u)" = 0 ] || { echo "test_workers.sh: needs root (network namespaces)" >&2; exit 1; }
-for t in ip curl atftp cmp timeout; do
-  command -v $t >/dev/null || { echo "test_workers.sh: $t missing: run scripts/deps.sh" >&2; exit 1; }
-done
+# shellcheck source=scripts/lib/rack.sh
+. "$RB_SRC/scripts/lib/rack.sh"
+rb_require test_workers.sh ip curl atftp cmp timeout
 
 export RB_PREFIX=rbw$$ RB_SRV_QUEUES=2
 P=$RB_PREFIX
-RACK="$RB_SRC/scripts/rack.sh"
-RB="$RB_BUILD/control/rackboot"
 SRV_IP=198.18.0.1
 work=$(mktemp -d /tmp/rackboot-workers.XXXXXX)
-pass=0 fail=0 rb_pid=
-
-# shellcheck source=tests/integration/lib.sh
-. "$RB_SRC/tests/integration/lib.sh"
+pass=0 fail=0
 
 cleanup() {
-  [ -n "$rb_pid" ] && rb_stop "$rb_pid"
+  [ -n "$srv_pid" ] && rb_stop "$srv_pid"
   "$RACK" down >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -47,22 +41,15 @@ chmod -R a+rX "$work"
 "$RACK" up >/dev/null
 for i in 1 2 3 4; do "$RACK" client "c$i" "198.18.0.$((10 + i))/24" >/dev/null; done
 
-rb_yaml_base "$SRV_IP/24" "$work/repo" "$work/tftp" |
-  sed 's/mode: af_xdp/mode: af_packet\n  exception: tap\n  tap_name: '"$P"'t\n  queues: 2/;
+rb_yaml_base "$SRV_IP/24" "$work/repo" "$work/tftp" af_packet tap "${P}t" |
+  sed 's/^  tap_name: .*/&\n  queues: 2/;
        s/lcores: .*/lcores: "0@0,(1,2)@1"/' > "$work/rb.yaml"
 printf '  mtftp_group: 239.255.70.1\n' >> "$work/rb.yaml"
-ip netns exec "$P-srv" "$RB" -c "$work/rb.yaml" --no-status > "$work/rb.log" 2>&1 &
-rb_pid=$!
-for _ in $(seq 1 150); do
-  grep -q "serving http" "$work/rb.log" && break
-  kill -0 "$rb_pid" 2>/dev/null || break
-  sleep 0.2
-done
+rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
 check "rackboot starts with 2 workers on 2 queues ($(grep -o '[0-9] worker(s)' "$work/rb.log"))" \
   grep -q "2 worker(s)" "$work/rb.log"
-grep -q "serving http" "$work/rb.log" || { sed 's/^/# /' "$work/rb.log"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 
-metric() { in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics" | awk -v k="rackboot_dp_$1" '$1 == k { print $2 }'; }
+dp_metric() { metric "rackboot_dp_$1"; }
 check "HTTP through the exception tap" \
   bash -c "[ \"\$(ip netns exec $P-c1 curl -s --max-time 5 http://$SRV_IP/hello.txt)\" = 'two workers' ]"
 
@@ -77,17 +64,16 @@ for p in "${pids[@]}"; do wait "$p"; done
 same=0
 for i in 1 2 3 4 5 6 7 8; do cmp -s "$work/out/u$i" "$work/tftp/f3m" && same=$((same + 1)); done
 check "8 unicast transfers at once over 2 workers: identical ($same/8)" [ "$same" = 8 ]
-h=$(metric tftp_handoffs_total)
+h=$(dp_metric tftp_handoffs_total)
 check "packets reached the worker owning their transfer through its ring (${h:-?} handed over)" \
   [ "${h:-0}" -gt 0 ]
-u=$(awk '$1 == "rackboot_dp_drops_total{reason=\"tftp_unknown_tid\"}" { print $2 }' \
-  <<<"$(in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics")")
+u=$(metric 'rackboot_dp_drops_total{reason="tftp_unknown_tid"}')
 check "no packet met an unknown transfer ID (${u:-?})" [ "${u:-x}" = 0 ]
 
 # Multicast: RFC 2090 and MTFTP, 4 clients each.
 mc_run() { # kind
   local i pids=() s0 s1
-  s0=$(metric tftp_mc_streams_total)
+  s0=$(dp_metric tftp_mc_streams_total)
   for i in 1 2 3 4; do
     if [ "$1" = rfc ]; then
       in_ns "c$i" timeout 60 atftp --get -r f3m -l "$work/out/m$i" --option multicast \
@@ -100,7 +86,7 @@ mc_run() { # kind
     pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i"; done
-  s1=$(metric tftp_mc_streams_total)
+  s1=$(dp_metric tftp_mc_streams_total)
   mc_same=0
   for i in 1 2 3 4; do
     cmp -s "$work/out/m$i" "$work/tftp/$([ "$1" = rfc ] && echo f3m || echo pxelinux.0)" &&
@@ -115,7 +101,7 @@ mc_run mtftp
 check "PXE MTFTP over 2 workers: 4 clients identical ($mc_same/4), $mc_streams stream" \
   [ "$mc_same" = 4 ] && [ "$mc_streams" = 1 ]
 
-rb_stop "$rb_pid"; rc=$?; rb_pid=
+rb_stop "$srv_pid"; rc=$?; srv_pid=
 check "SIGTERM stops it cleanly (exit $rc)" [ "$rc" = 0 ]
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
