@@ -191,7 +191,7 @@ set_group(const struct item *it)
 	if (cfg_parse_ipv4(it->val, &a))
 		return cfg_bad(it, "invalid IPv4 address '%.64s'", it->val);
 	h = ntohl(a);
-	if ((h >> 28) != 0xe || (h >> 8) == 0xe00000)
+	if (!IN_MULTICAST(h) || (h >> 8) == 0xe00000)
 		return cfg_bad(it,
 			       "%.64s is not a multicast group outside 224.0.0.0/24 "
 			       "(e.g. 239.255.69.1)",
@@ -346,7 +346,7 @@ check_whole(struct cfg_ctx *ctx)
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
-	if (!rc && cfg->mc_streams && ((ntohl(cfg->mc_group) + cfg->mc_streams - 1) >> 28) != 0xe)
+	if (!rc && cfg->mc_streams && !IN_MULTICAST(ntohl(cfg->mc_group) + cfg->mc_streams - 1))
 		return cfg_fail(
 		    ctx, mark_of(ctx, given(ctx, SEC_TFTP, "multicast_group"), SEC_TFTP),
 		    "tftp.multicast_group: %u streams from here run past 239.255.255.255",

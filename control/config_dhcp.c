@@ -253,7 +253,7 @@ set_net(const struct item *it)
 	if (h & (UINT32_MAX >> plen))
 		return cfg_bad(it, "%s has host bits set for a /%u (the network is %s/%u)", ip,
 			       plen, ip_str(a & mask_of(plen)).s, plen);
-	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+	if ((h >> 24) == 0 || (h >> 24) == 127 || IN_MULTICAST(h) || IN_BADCLASS(h))
 		return cfg_bad(it, "%s is not a unicast network", it->val);
 	s->net = a;
 	s->prefix_len = (uint8_t)plen;

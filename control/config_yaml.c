@@ -247,7 +247,7 @@ cfg_is_unicast_host(uint32_t addr)
 {
 	uint32_t h = ntohl(addr);
 
-	return h != 0 && h != UINT32_MAX && (h >> 28) != 0xe;
+	return h != 0 && h != UINT32_MAX && !IN_MULTICAST(h);
 }
 
 int
