@@ -330,38 +330,85 @@ resolve_profile(const struct inventory *inv, const char *name, const struct inv_
 	return -EINVAL;
 }
 
+/* Duplicate hosts are found by sorting, not by comparing every pair: an
+ * inventory may hold tens of thousands. */
+enum host_key { HK_NAME, HK_MAC, HK_UUID, HK_IP };
+
+static const struct inventory *hk_inv;
+static enum host_key hk_key;
+
+static int
+hk_cmp_raw(const struct inv_host *a, const struct inv_host *b)
+{
+	switch (hk_key) {
+	case HK_NAME:
+		return strcmp(a->name, b->name);
+	case HK_MAC:
+		return cmp_mac(a->mac, b->mac);
+	case HK_UUID:
+		if (a->has_uuid != b->has_uuid)
+			return a->has_uuid ? 1 : -1;
+		return a->has_uuid ? memcmp(a->uuid, b->uuid, 16) : 0;
+	case HK_IP:
+		return a->ip < b->ip ? -1 : a->ip > b->ip;
+	}
+	return 0;
+}
+
+/* Equal keys keep declaration order, so the later one is reported. */
+static int
+hk_cmp(const void *x, const void *y)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	int c = hk_cmp_raw(&hk_inv->hosts[i], &hk_inv->hosts[j]);
+
+	return c ? c : (i < j ? -1 : i > j);
+}
+
+static int
+check_unique(struct inventory *inv, uint32_t *idx, enum host_key key, char *err, size_t errlen)
+{
+	static const char *const what[] = {"name", "MAC", "UUID", "address"};
+
+	for (size_t i = 0; i < inv->n_hosts; i++)
+		idx[i] = (uint32_t)i;
+	hk_inv = inv;
+	hk_key = key;
+	qsort(idx, inv->n_hosts, sizeof(*idx), hk_cmp);
+	for (size_t i = 1; i < inv->n_hosts; i++) {
+		const struct inv_host *o = &inv->hosts[idx[i - 1]], *h = &inv->hosts[idx[i]];
+
+		if (hk_cmp_raw(o, h) != 0 || (key == HK_UUID && !h->has_uuid) ||
+		    (key == HK_IP && !h->ip))
+			continue;
+		if (key == HK_NAME)
+			fail(err, errlen, &h->pos,
+			     "host '%s' is declared twice (first at %s:%u:%u)", h->name,
+			     o->pos.file, o->pos.line, o->pos.column);
+		else
+			fail(err, errlen, &h->pos, "host '%s' has the %s of host '%s' (%s:%u:%u)",
+			     h->name, what[key], o->name, o->pos.file, o->pos.line, o->pos.column);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 check_hosts(struct inventory *inv, const struct inv_net *nets, size_t n_nets, char *err,
 	    size_t errlen)
 {
-	for (size_t i = 0; i < inv->n_hosts; i++) {
+	uint32_t *idx = malloc((inv->n_hosts ? inv->n_hosts : 1) * sizeof(*idx));
+	int rc = 0;
+
+	if (!idx) {
+		fail(err, errlen, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	/* In declaration order, so the first bad host is the one reported. */
+	for (size_t i = 0; !rc && i < inv->n_hosts; i++) {
 		struct inv_host *h = &inv->hosts[i];
 		bool inside = n_nets == 0 || h->ip == 0;
 
-		for (size_t j = 0; j < i; j++) {
-			const struct inv_host *o = &inv->hosts[j];
-
-			if (check_names("host", o->name, &o->pos, h->name, &h->pos, err, errlen))
-				return -EINVAL;
-			if (cmp_mac(o->mac, h->mac) == 0) {
-				fail(err, errlen, &h->pos,
-				     "host '%s' has the MAC of host '%s' (%s:%u:%u)", h->name,
-				     o->name, o->pos.file, o->pos.line, o->pos.column);
-				return -EINVAL;
-			}
-			if (h->has_uuid && o->has_uuid && memcmp(h->uuid, o->uuid, 16) == 0) {
-				fail(err, errlen, &h->pos,
-				     "host '%s' has the UUID of host '%s' (%s:%u:%u)", h->name,
-				     o->name, o->pos.file, o->pos.line, o->pos.column);
-				return -EINVAL;
-			}
-			if (h->ip && h->ip == o->ip) {
-				fail(err, errlen, &h->pos,
-				     "host '%s' has the address of host '%s' (%s:%u:%u)", h->name,
-				     o->name, o->pos.file, o->pos.line, o->pos.column);
-				return -EINVAL;
-			}
-		}
 		for (size_t j = 0; j < n_nets && !inside; j++)
 			inside = (h->ip & nets[j].mask) == nets[j].net;
 		if (!inside) {
@@ -370,12 +417,16 @@ check_hosts(struct inventory *inv, const struct inv_net *nets, size_t n_nets, ch
 			fail(err, errlen, &h->pos,
 			     "host '%s': address %u.%u.%u.%u is outside every DHCP subnet", h->name,
 			     a[0], a[1], a[2], a[3]);
-			return -EINVAL;
+			rc = -EINVAL;
+		} else {
+			rc = resolve_profile(inv, h->profile, &h->profile_pos, &h->prof, err,
+					     errlen);
 		}
-		if (resolve_profile(inv, h->profile, &h->profile_pos, &h->prof, err, errlen))
-			return -EINVAL;
 	}
-	return 0;
+	for (int k = HK_NAME; !rc && k <= HK_IP; k++)
+		rc = check_unique(inv, idx, (enum host_key)k, err, errlen);
+	free(idx);
+	return rc;
 }
 
 static int
