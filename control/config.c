@@ -16,9 +16,23 @@
 #include <sys/stat.h>
 
 #include "config_dhcp.h"
+#include "config_provision.h"
 #include "config_yaml.h"
 
-enum { SEC_SERVER, SEC_PORT, SEC_DATAPLANE, SEC_HTTP, SEC_TFTP, SEC_DHCP, N_SECTIONS };
+enum {
+	SEC_SERVER,
+	SEC_PORT,
+	SEC_DATAPLANE,
+	SEC_HTTP,
+	SEC_TFTP,
+	SEC_DHCP,
+	SEC_BOOT,
+	SEC_PROFILES,
+	SEC_GROUPS,
+	SEC_HOSTS,
+	SEC_HOSTS_FILES, /* its check finishes the provisioning layer: last */
+	N_SECTIONS
+};
 
 /* exception_mode while parsing, for "auto" or nothing given: it is resolved
  * once port.mode is known, which may come later in the file. */
@@ -282,8 +296,17 @@ FLAT(tftp_sec, SEC_TFTP, "tftp");
 
 /* In the order the whole-file checks run: dhcp's need the others' values. */
 static const struct cfg_section *const sections[N_SECTIONS] = {
-    [SEC_SERVER] = &server_sec, [SEC_PORT] = &port_sec, [SEC_DATAPLANE] = &dataplane_sec,
-    [SEC_HTTP] = &http_sec,	[SEC_TFTP] = &tftp_sec, [SEC_DHCP] = &cfg_dhcp_section,
+    [SEC_SERVER] = &server_sec,
+    [SEC_PORT] = &port_sec,
+    [SEC_DATAPLANE] = &dataplane_sec,
+    [SEC_HTTP] = &http_sec,
+    [SEC_TFTP] = &tftp_sec,
+    [SEC_DHCP] = &cfg_dhcp_section,
+    [SEC_BOOT] = &cfg_boot_section,
+    [SEC_PROFILES] = &cfg_profiles_section,
+    [SEC_GROUPS] = &cfg_groups_section,
+    [SEC_HOSTS] = &cfg_hosts_section,
+    [SEC_HOSTS_FILES] = &cfg_hosts_files_section,
 };
 static const struct cfg_schema schema = {sections, N_SECTIONS, check_whole};
 
@@ -452,6 +475,9 @@ rb_config_free(struct rb_config *cfg)
 	free(cfg->dhcp.resv);
 	cfg->dhcp.resv = NULL;
 	cfg->dhcp.nb_resv = 0;
+	rb_provision_free(cfg->prov);
+	free(cfg->prov);
+	cfg->prov = NULL;
 }
 
 int

@@ -67,6 +67,8 @@ struct rb_dhcp_cfg {
 	char ipxe_script[RB_URL_MAX];	    /* http:// or https:// URL; empty: iPXE gets boot[] */
 };
 
+struct rb_provision; /* config_provision.h */
+
 struct rb_config {
 	char path[PATH_MAX]; /* the file this came from, as given */
 
@@ -117,6 +119,10 @@ struct rb_config {
 
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;
+
+	/* boot, profiles, groups, hosts, hosts_files: NULL when the file has
+	 * none of them (rb_config_free releases it). */
+	struct rb_provision *prov;
 };
 
 /* Where and why a config was refused. */

@@ -30,9 +30,9 @@
 #include "config_yaml.h"
 #include "provision/inventory.h"
 
-#define RB_MENU_MAX 32	      /* entries in the boot menu */
+#define RB_MENU_MAX 32 /* entries in the boot menu */
 #define RB_HOSTS_FILES_MAX 16
-#define RB_HOSTS_MAX 65536    /* hosts in all, like dhcp reservations */
+#define RB_HOSTS_MAX 65536 /* hosts in all, like dhcp reservations */
 
 enum rb_bios_loader { RB_BIOS_PXELINUX = 0, RB_BIOS_IPXE };
 enum rb_efi_loader { RB_EFI_SYSLINUX = 0, RB_EFI_GRUB, RB_EFI_IPXE };
@@ -41,16 +41,16 @@ struct rb_provision {
 	bool given; /* the file has a provisioning section */
 	struct inventory inv;
 	/* boot: */
-	char menu_title[128];	  /* default "rackboot" */
-	uint32_t menu_timeout;	  /* seconds, 0..3600, default 10; 0: no menu */
-	char *menu_default;	  /* a menu entry (profile name); NULL: the first local entry */
+	char menu_title[128];  /* default "rackboot" */
+	uint32_t menu_timeout; /* seconds, 0..3600, default 10; 0: no menu */
+	char *menu_default;    /* a menu entry (profile name); NULL: the first local entry */
 	struct inv_pos menu_default_pos;
-	char *menu[RB_MENU_MAX];  /* profile names in the menu; none given: every profile */
+	char *menu[RB_MENU_MAX]; /* profile names in the menu; none given: every profile */
 	struct inv_pos menu_pos[RB_MENU_MAX];
 	unsigned n_menu;
-	uint32_t bios_loader;	  /* enum rb_bios_loader, default pxelinux */
-	uint32_t efi_loader;	  /* enum rb_efi_loader, default grub */
-	char base_dir[PATH_MAX];  /* the config's directory: templates resolve here */
+	uint32_t bios_loader;	 /* enum rb_bios_loader, default pxelinux */
+	uint32_t efi_loader;	 /* enum rb_efi_loader, default grub */
+	char base_dir[PATH_MAX]; /* the config's directory: templates resolve here */
 };
 
 extern const struct cfg_section cfg_boot_section;

@@ -1,0 +1,1222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config_provision.c: the boot, profiles, groups, hosts and hosts_files
+ * sections (config_provision.h), and hosts files in YAML or CSV.
+ *
+ * Each mapping is walked with a key table (config_yaml.h) whose setters
+ * write straight into the inventory's structs; ctx->walking holds the
+ * struct rb_provision being filled. Positions come from the YAML marks, so
+ * inv_finish() and the template checks can point at the line that
+ * declared a thing long after the walk.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_provision.h"
+#include "hex.h"
+
+#define STR_MAX 4096 /* any one string value (command lines are the longest) */
+
+/* ---- the struct behind a walk ---- */
+
+static struct rb_provision *
+prov_new(const char *base_dir)
+{
+	struct rb_provision *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	snprintf(p->menu_title, sizeof(p->menu_title), "rackboot");
+	p->menu_timeout = 10;
+	p->bios_loader = RB_BIOS_PXELINUX;
+	p->efi_loader = RB_EFI_GRUB;
+	p->inv.dflt = INV_DEFAULT_MENU;
+	if (base_dir)
+		snprintf(p->base_dir, sizeof(p->base_dir), "%s", base_dir);
+	return p;
+}
+
+/* The rb_config's provision struct, made on first use. */
+static struct rb_provision *
+cfg_prov(struct cfg_ctx *ctx)
+{
+	struct rb_config *cfg = ctx->target;
+
+	if (!cfg->prov)
+		cfg->prov = prov_new(ctx->base_dir);
+	if (cfg->prov)
+		cfg->prov->given = true;
+	return cfg->prov;
+}
+
+static struct rb_provision *
+walking(const struct item *it)
+{
+	return it->ctx->walking;
+}
+
+static struct inv_pos
+pos_at(struct cfg_ctx *ctx, const yaml_node_t *node)
+{
+	struct rb_provision *p = ctx->walking;
+
+	return (struct inv_pos){.file = inv_intern_file(&p->inv, ctx->err->file),
+				.line = (unsigned)node->start_mark.line + 1,
+				.column = (unsigned)node->start_mark.column + 1};
+}
+
+/* ---- scalar setters ---- */
+
+/* A name: 1..INV_NAME_MAX of [A-Za-z0-9._-], not starting with '.' or '-'. */
+static int
+check_name(const struct item *it, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > INV_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return cfg_bad(it,
+			       "'%.64s' is not a name (1..%d of letters, digits, '.', '_', "
+			       "'-', not starting with '.' or '-')",
+			       s, INV_NAME_MAX);
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+			return cfg_bad(it, "'%.64s' is not a name: '%c' is not allowed", s, *c);
+	return 0;
+}
+
+static int
+dup_into(const struct item *it, char **field, const char *s)
+{
+	char *d;
+
+	if (strlen(s) > STR_MAX)
+		return cfg_bad(it, "longer than %d bytes", STR_MAX);
+	d = strdup(s);
+	if (!d)
+		return cfg_oom(it->ctx);
+	free(*field);
+	*field = d;
+	return 0;
+}
+
+static int
+set_str(const struct item *it)
+{
+	return dup_into(it, it->field, it->val);
+}
+
+static int
+set_name(const struct item *it)
+{
+	return check_name(it, it->val) ? -EINVAL : dup_into(it, it->field, it->val);
+}
+
+static int
+parse_bool(const struct item *it, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no",
+									       "off"};
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(it->val, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(it->val, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return cfg_bad(it, "expected true or false, got '%.64s'", it->val);
+}
+
+static int
+set_bool(const struct item *it)
+{
+	return parse_bool(it, it->field);
+}
+
+/* 8-4-4-4-12 hex digits (SMBIOS UUID as firmware sends it in option 97). */
+static int
+parse_uuid(const char *s, uint8_t out[16])
+{
+	static const int groups[] = {8, 4, 4, 4, 12};
+	size_t k = 0;
+
+	for (size_t g = 0; g < 5; g++) {
+		for (int i = 0; i < groups[g]; i += 2) {
+			int hi = rb_hex_digit((unsigned char)s[0]);
+			int lo = hi < 0 ? -1 : rb_hex_digit((unsigned char)s[1]);
+
+			if (lo < 0)
+				return -EINVAL;
+			out[k++] = (uint8_t)(hi << 4 | lo);
+			s += 2;
+		}
+		if (g < 4 && *s++ != '-')
+			return -EINVAL;
+	}
+	return *s ? -EINVAL : 0;
+}
+
+/* ---- string maps: labels, vars, templates ---- */
+
+/* A mapping of names to scalars into m. Keys are names (check_name());
+ * variable names may not hold '.', which templates use for nesting. */
+static int
+walk_kvs(const struct item *it, struct inv_kvs *m, bool var_keys)
+{
+	struct cfg_ctx *ctx = it->ctx;
+	const yaml_node_t *map = it->node;
+
+	if (cfg_is_null(map))
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping of names to values, got %s",
+			       cfg_kinds[map->type]);
+	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top;
+	     pr++) {
+		const yaml_node_t *k = yaml_document_get_node(ctx->doc, pr->key);
+		const yaml_node_t *v = yaml_document_get_node(ctx->doc, pr->value);
+		const char *ks = cfg_scalar_text(ctx, k, it->what), *vs;
+		struct item kit = *it;
+
+		if (!ks)
+			return -EINVAL;
+		kit.node = k;
+		if (check_name(&kit, ks))
+			return -EINVAL;
+		if (var_keys && strchr(ks, '.'))
+			return cfg_bad(&kit,
+				       "'%.64s': a variable name may not hold '.' (templates "
+				       "read it as nesting)",
+				       ks);
+		if (inv_kvs_get(m, ks))
+			return cfg_fail(ctx, k->start_mark, "duplicate key '%.64s' in %s", ks,
+					it->what);
+		vs = cfg_scalar_text(ctx, v, it->what);
+		if (!vs)
+			return -EINVAL;
+		if (strlen(vs) > STR_MAX)
+			return cfg_fail(ctx, v->start_mark, "%s.%s: longer than %d bytes", it->what,
+					ks, STR_MAX);
+		if (inv_kvs_set(m, ks, vs, pos_at(ctx, v)))
+			return cfg_oom(ctx);
+	}
+	return 0;
+}
+
+static int
+set_vars(const struct item *it)
+{
+	return walk_kvs(it, it->field, true);
+}
+
+static int
+set_labels(const struct item *it)
+{
+	return walk_kvs(it, it->field, false);
+}
+
+/* ---- profiles ---- */
+
+static int
+set_initrd(const struct item *it)
+{
+	struct inv_profile *pr = it->base;
+	const yaml_node_t *n = it->node;
+	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+
+	if (count > INV_MAX_INITRD)
+		return cfg_bad(it, "at most %d initrds", INV_MAX_INITRD);
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *e =
+		    n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
+		const char *s = e ? cfg_scalar_text(it->ctx, e, it->what) : NULL;
+
+		if (!s)
+			return -EINVAL;
+		pr->initrd[i] = strdup(s);
+		if (!pr->initrd[i])
+			return cfg_oom(it->ctx);
+		pr->n_initrd = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+/* templates: served name -> template file (relative to the config). */
+static int
+set_templates(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+	struct inv_kvs *m = it->field;
+	int rc = walk_kvs(it, m, false);
+
+	for (size_t i = 0; !rc && i < m->n; i++) {
+		char path[PATH_MAX];
+		int n;
+
+		if (m->v[i].val[0] == '/' || !p->base_dir[0])
+			n = snprintf(path, sizeof(path), "%s", m->v[i].val);
+		else
+			n = snprintf(path, sizeof(path), "%s/%s", p->base_dir, m->v[i].val);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return cfg_bad(it, "template path is too long");
+		rc = inv_kvs_set(m, m->v[i].key, path, m->v[i].pos) ? cfg_oom(it->ctx) : 0;
+	}
+	return rc;
+}
+
+#define PFIELD(f) offsetof(struct inv_profile, f), sizeof(((struct inv_profile *)0)->f)
+#define PKEY(n, fn, f, tree)                                                                       \
+	{                                                                                          \
+		n, fn, PFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
+	}
+enum { P_LABEL, P_LOCAL, P_KERNEL, P_INITRD, P_CMDLINE, P_REPO, P_TEMPLATES, P_VARS, N_P };
+static const struct key_def profile_keys[N_P] = {
+    [P_LABEL] = PKEY("label", set_str, label, false),
+    [P_LOCAL] = PKEY("localboot", set_bool, localboot, false),
+    [P_KERNEL] = PKEY("kernel", set_str, kernel, false),
+    [P_INITRD] = PKEY("initrd", set_initrd, initrd, true),
+    [P_CMDLINE] = PKEY("cmdline", set_str, cmdline, false),
+    [P_REPO] = PKEY("repo", set_str, repo, false),
+    [P_TEMPLATES] = PKEY("templates", set_templates, templates, true),
+    [P_VARS] = PKEY("vars", set_vars, vars, true),
+};
+static const struct map_def profile_map = {profile_keys, N_P, "profiles", "a profile"};
+
+static int
+walk_profiles(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+	      const yaml_node_t *value, void **state)
+{
+	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
+
+	(void)sec, (void)key, (void)state;
+	if (!p)
+		return cfg_oom(ctx);
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_MAPPING_NODE)
+		return cfg_fail(ctx, value->start_mark,
+				"section 'profiles' must map profile names to profiles, got %s",
+				cfg_kinds[value->type]);
+	for (yaml_node_pair_t *pr = value->data.mapping.pairs.start;
+	     pr < value->data.mapping.pairs.top; pr++) {
+		const yaml_node_t *k = yaml_document_get_node(ctx->doc, pr->key);
+		const yaml_node_t *v = yaml_document_get_node(ctx->doc, pr->value);
+		const yaml_node_t *vals[N_P] = {0};
+		const char *name = cfg_scalar_text(ctx, k, "profiles");
+		struct item nit = {.ctx = ctx, .what = "profiles", .node = k};
+		struct inv_profile *prof;
+		int rc;
+
+		if (!name || check_name(&nit, name))
+			return -EINVAL;
+		for (size_t i = 0; i < p->inv.n_profiles; i++)
+			if (strcmp(p->inv.profiles[i].name, name) == 0)
+				return cfg_fail(ctx, k->start_mark,
+						"profile '%s' is declared twice (first at line %u)",
+						name, p->inv.profiles[i].pos.line);
+		prof = inv_add_profile(&p->inv);
+		if (!prof || !(prof->name = strdup(name)))
+			return cfg_oom(ctx);
+		prof->pos = pos_at(ctx, k);
+		if (v->type != YAML_MAPPING_NODE)
+			return cfg_fail(ctx, v->start_mark,
+					"profile '%s' must be a mapping, got %s", name,
+					cfg_kinds[v->type]);
+		rc = cfg_walk_map(ctx, v, &profile_map, prof, vals, NULL);
+		if (rc)
+			return rc;
+		if (prof->localboot && (vals[P_KERNEL] || vals[P_INITRD] || vals[P_CMDLINE]))
+			return cfg_fail(
+			    ctx, k->start_mark,
+			    "profile '%s': localboot takes no kernel, initrd or cmdline", name);
+		if (!prof->localboot && !prof->kernel)
+			return cfg_fail(ctx, k->start_mark,
+					"profile '%s' needs a kernel (or localboot: true)", name);
+	}
+	return 0;
+}
+
+/* ---- hosts ---- */
+
+static int
+set_mac(const struct item *it)
+{
+	return cfg_item_mac(it, it->field);
+}
+
+static int
+set_host_uuid(const struct item *it)
+{
+	struct inv_host *h = it->base;
+
+	if (parse_uuid(it->val, h->uuid))
+		return cfg_bad(it,
+			       "expected a UUID like 4c4c4544-0042-3510-8050-b4c04f4b4c31, "
+			       "got '%.64s'",
+			       it->val);
+	h->has_uuid = true;
+	return 0;
+}
+
+static int
+set_host_address(const struct item *it)
+{
+	return cfg_item_host(it, it->field);
+}
+
+static int
+set_host_profile(const struct item *it)
+{
+	struct inv_host *h = it->base;
+
+	h->profile_pos = pos_at(it->ctx, it->node);
+	return set_name(it);
+}
+
+#define HFIELD(f) offsetof(struct inv_host, f), sizeof(((struct inv_host *)0)->f)
+#define HKEY(n, fn, f, tree)                                                                       \
+	{                                                                                          \
+		n, fn, HFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
+	}
+enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, N_H };
+static const struct key_def host_keys[N_H] = {
+    [H_NAME] = HKEY("name", set_name, name, false),
+    [H_MAC] = HKEY("mac", set_mac, mac, false),
+    [H_UUID] = HKEY("uuid", set_host_uuid, uuid, false),
+    [H_ADDRESS] = HKEY("address", set_host_address, ip, false),
+    [H_PROFILE] = HKEY("profile", set_host_profile, profile, false),
+    [H_LABELS] = HKEY("labels", set_labels, labels, true),
+    [H_VARS] = HKEY("vars", set_vars, vars, true),
+};
+static const struct map_def host_map = {host_keys, N_H, "hosts", "a hosts entry"};
+
+static int
+walk_host_list(struct cfg_ctx *ctx, const yaml_node_t *value)
+{
+	struct rb_provision *p = ctx->walking;
+	size_t n;
+
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return cfg_fail(ctx, value->start_mark, "hosts: expected a list of hosts, got %s",
+				cfg_kinds[value->type]);
+	n = cfg_seq_len(value);
+	if (p->inv.n_hosts + n > RB_HOSTS_MAX)
+		return cfg_fail(ctx, value->start_mark, "hosts: more than %d hosts", RB_HOSTS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[N_H] = {0};
+		struct inv_host *h;
+		int rc;
+
+		if (!e)
+			return -EINVAL;
+		if (e->type != YAML_MAPPING_NODE)
+			return cfg_fail(ctx, e->start_mark, "hosts: each host is a mapping, got %s",
+					cfg_kinds[e->type]);
+		h = inv_add_host(&p->inv);
+		if (!h)
+			return cfg_oom(ctx);
+		h->pos = pos_at(ctx, e);
+		rc = cfg_walk_map(ctx, e, &host_map, h, vals, NULL);
+		if (rc)
+			return rc;
+		if (!vals[H_NAME] || !vals[H_MAC])
+			return cfg_fail(ctx, e->start_mark, "hosts: a host needs a name and a mac");
+	}
+	return 0;
+}
+
+static int
+walk_hosts(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+	   const yaml_node_t *value, void **state)
+{
+	(void)sec, (void)key, (void)state;
+	ctx->walking = cfg_prov(ctx);
+	return ctx->walking ? walk_host_list(ctx, value) : cfg_oom(ctx);
+}
+
+/* ---- groups ---- */
+
+struct group_walk {
+	struct inv_group *g;
+};
+
+static int
+set_match_mac(const struct item *it)
+{
+	struct inv_group *g = it->base;
+	const yaml_node_t *n = it->node;
+	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+
+	g->macs = calloc(count ? count : 1, sizeof(*g->macs));
+	if (!g->macs)
+		return cfg_oom(it->ctx);
+	for (size_t i = 0; i < count; i++) {
+		struct item e = *it;
+
+		e.node = n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
+		e.val = e.node ? cfg_scalar_text(it->ctx, e.node, it->what) : NULL;
+		if (!e.val || cfg_item_mac(&e, g->macs[i]))
+			return -EINVAL;
+		g->n_macs = i + 1;
+	}
+	return 0;
+}
+
+static int
+set_match_uuid(const struct item *it)
+{
+	struct inv_group *g = it->base;
+
+	if (parse_uuid(it->val, g->uuid))
+		return cfg_bad(it, "expected a UUID, got '%.64s'", it->val);
+	g->has_uuid = true;
+	return 0;
+}
+
+static int
+set_match_arch(const struct item *it)
+{
+	struct inv_group *g = it->base;
+	const yaml_node_t *n = it->node;
+	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *e =
+		    n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
+		const char *s = e ? cfg_scalar_text(it->ctx, e, it->what) : NULL;
+		uint32_t bit;
+
+		if (!s)
+			return -EINVAL;
+		bit = inv_arch_parse(s);
+		if (!bit)
+			return cfg_fail(
+			    it->ctx, e->start_mark,
+			    "%s: unknown architecture '%.32s' (bios, efi-ia32, efi-x64, "
+			    "efi-arm64, http-x64, http-arm64)",
+			    it->what, s);
+		g->arch_mask |= bit;
+	}
+	return 0;
+}
+
+static int
+set_match_subnet(const struct item *it)
+{
+	struct inv_group *g = it->base;
+	unsigned plen;
+	char ip[16];
+	int rc =
+	    cfg_item_prefix(it, "NETWORK/PREFIX (e.g. 198.18.0.0/24)", 0, 32, &g->net, &plen, ip);
+
+	if (rc)
+		return rc;
+	g->mask = plen ? htonl(~0u << (32 - plen)) : 0;
+	if (g->net & ~g->mask)
+		return cfg_bad(it, "%s has host bits set for a /%u", ip, plen);
+	g->has_subnet = true;
+	return 0;
+}
+
+#define GFIELD(f) offsetof(struct inv_group, f), sizeof(((struct inv_group *)0)->f)
+#define GKEY(n, fn, f, tree)                                                                       \
+	{                                                                                          \
+		n, fn, GFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
+	}
+enum { M_MAC, M_UUID, M_ARCH, M_SUBNET, M_LABELS, N_M };
+static const struct key_def match_keys[N_M] = {
+    [M_MAC] = GKEY("mac", set_match_mac, macs, true),
+    [M_UUID] = GKEY("uuid", set_match_uuid, uuid, false),
+    [M_ARCH] = GKEY("arch", set_match_arch, arch_mask, true),
+    [M_SUBNET] = GKEY("subnet", set_match_subnet, net, false),
+    [M_LABELS] = GKEY("labels", set_labels, labels, true),
+};
+static const struct map_def match_map = {match_keys, N_M, "groups.match", "a group's match"};
+
+static int
+set_group_match(const struct item *it)
+{
+	const yaml_node_t *vals[N_M] = {0};
+
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping (mac, uuid, arch, subnet, labels), got %s",
+			       cfg_kinds[it->node->type]);
+	return cfg_walk_map(it->ctx, it->node, &match_map, it->base, vals, NULL);
+}
+
+static int
+set_group_profile(const struct item *it)
+{
+	struct inv_group *g = it->base;
+
+	g->profile_pos = pos_at(it->ctx, it->node);
+	return set_name(it);
+}
+
+enum { G_NAME, G_MATCH, G_PROFILE, G_VARS, N_G };
+static const struct key_def group_keys[N_G] = {
+    [G_NAME] = GKEY("name", set_name, name, false),
+    [G_MATCH] = GKEY("match", set_group_match, name, true),
+    [G_PROFILE] = GKEY("profile", set_group_profile, profile, false),
+    [G_VARS] = GKEY("vars", set_vars, vars, true),
+};
+static const struct map_def group_map = {group_keys, N_G, "groups", "a groups entry"};
+
+static int
+walk_groups(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+	    const yaml_node_t *value, void **state)
+{
+	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
+	size_t n;
+
+	(void)sec, (void)key, (void)state;
+	if (!p)
+		return cfg_oom(ctx);
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return cfg_fail(ctx, value->start_mark, "groups: expected a list of groups, got %s",
+				cfg_kinds[value->type]);
+	n = cfg_seq_len(value);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[N_G] = {0};
+		struct inv_group *g;
+		int rc;
+
+		if (!e)
+			return -EINVAL;
+		if (e->type != YAML_MAPPING_NODE)
+			return cfg_fail(ctx, e->start_mark,
+					"groups: each group is a mapping, got %s",
+					cfg_kinds[e->type]);
+		g = inv_add_group(&p->inv);
+		if (!g)
+			return cfg_oom(ctx);
+		g->pos = pos_at(ctx, e);
+		rc = cfg_walk_map(ctx, e, &group_map, g, vals, NULL);
+		if (rc)
+			return rc;
+		if (!vals[G_NAME] || !vals[G_PROFILE])
+			return cfg_fail(ctx, e->start_mark,
+					"groups: a group needs a name and a profile");
+	}
+	return 0;
+}
+
+/* ---- boot ---- */
+
+static const struct name_val bios_loaders[] = {{"pxelinux", RB_BIOS_PXELINUX},
+					       {"ipxe", RB_BIOS_IPXE}};
+static const struct name_val efi_loaders[] = {
+    {"syslinux", RB_EFI_SYSLINUX}, {"grub", RB_EFI_GRUB}, {"ipxe", RB_EFI_IPXE}};
+
+static int
+set_unknown(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+
+	if (strcmp(it->val, "menu") == 0)
+		p->inv.dflt = INV_DEFAULT_MENU;
+	else if (strcmp(it->val, "local") == 0)
+		p->inv.dflt = INV_DEFAULT_LOCAL;
+	else if (strcmp(it->val, "none") == 0)
+		p->inv.dflt = INV_DEFAULT_NONE;
+	else {
+		if (set_name(it))
+			return -EINVAL;
+		p->inv.dflt = INV_DEFAULT_PROFILE;
+		p->inv.dflt_pos = pos_at(it->ctx, it->node);
+	}
+	return 0;
+}
+
+static int
+set_menu_title(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+
+	if (strlen(it->val) >= sizeof(p->menu_title))
+		return cfg_bad(it, "longer than %zu bytes", sizeof(p->menu_title) - 1);
+	snprintf(p->menu_title, sizeof(p->menu_title), "%s", it->val);
+	return 0;
+}
+
+static int
+set_menu_default(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+
+	p->menu_default_pos = pos_at(it->ctx, it->node);
+	return set_name(it);
+}
+
+static int
+set_menu_entries(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+	const yaml_node_t *n = it->node;
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return cfg_bad(it, "expected a list of profile names, got %s", cfg_kinds[n->type]);
+	count = cfg_seq_len(n);
+	if (count == 0 || count > RB_MENU_MAX)
+		return cfg_bad(it, "1..%d entries", RB_MENU_MAX);
+	for (size_t i = 0; i < count; i++) {
+		struct item e = *it;
+
+		e.node = cfg_seq_item(it->ctx, n, i);
+		e.val = e.node ? cfg_scalar_text(it->ctx, e.node, it->what) : NULL;
+		e.field = &p->menu[i];
+		if (!e.val || set_name(&e))
+			return -EINVAL;
+		p->menu_pos[i] = pos_at(it->ctx, e.node);
+		p->n_menu = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+#define BFIELD(f) offsetof(struct rb_provision, f), sizeof(((struct rb_provision *)0)->f)
+enum { MN_TITLE, MN_TIMEOUT, MN_DEFAULT, MN_ENTRIES, N_MN };
+static const struct key_def menu_keys[N_MN] = {
+    [MN_TITLE] = {"title", set_menu_title, BFIELD(menu_title), 0, 0, NULL, NULL, false, 0},
+    [MN_TIMEOUT] = {"timeout", cfg_set_uint, BFIELD(menu_timeout), 0, 3600, NULL, NULL, false, 0},
+    [MN_DEFAULT] = {"default", set_menu_default, BFIELD(menu_default), 0, 0, NULL, NULL, false, 0},
+    [MN_ENTRIES] = {"entries", set_menu_entries, BFIELD(menu), 0, 0, NULL, NULL, true, 0},
+};
+static const struct map_def menu_map = {menu_keys, N_MN, "boot.menu", "boot.menu"};
+
+static int
+set_menu(const struct item *it)
+{
+	const yaml_node_t *vals[N_MN] = {0};
+
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping (title, timeout, default, entries), got %s",
+			       cfg_kinds[it->node->type]);
+	return cfg_walk_map(it->ctx, it->node, &menu_map, walking(it), vals, NULL);
+}
+
+enum { BO_MENU, BO_UNKNOWN, BO_BIOS, BO_EFI, N_BO };
+static const struct key_def boot_keys[N_BO] = {
+    [BO_MENU] = {"menu", set_menu, BFIELD(menu), 0, 0, NULL, NULL, true, 0},
+    [BO_UNKNOWN] = {"unknown", set_unknown, BFIELD(inv.dflt_profile), 0, 0, NULL, NULL, false, 0},
+    [BO_BIOS] = {"bios", cfg_set_enum, BFIELD(bios_loader), 0, 0, bios_loaders, "pxelinux or ipxe",
+		 false, 0},
+    [BO_EFI] = {"efi", cfg_set_enum, BFIELD(efi_loader), 0, 0, efi_loaders,
+		"syslinux, grub or ipxe", false, 0},
+};
+static const struct map_def boot_map = {boot_keys, N_BO, "boot", "section 'boot'"};
+
+static int
+walk_boot(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+	  const yaml_node_t *value, void **state)
+{
+	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
+	const yaml_node_t *vals[N_BO] = {0};
+
+	(void)sec, (void)key, (void)state;
+	if (!p)
+		return cfg_oom(ctx);
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_MAPPING_NODE)
+		return cfg_fail(ctx, value->start_mark, "section 'boot' must be a mapping, got %s",
+				cfg_kinds[value->type]);
+	return cfg_walk_map(ctx, value, &boot_map, p, vals, NULL);
+}
+
+/* ---- hosts files ---- */
+
+/* The hosts_files section: one path or a list, kept for the check (the
+ * files are read once the whole config is, so their hosts follow the
+ * config's own). */
+struct files_state {
+	const yaml_node_t *node[RB_HOSTS_FILES_MAX];
+	char path[RB_HOSTS_FILES_MAX][PATH_MAX];
+	size_t n;
+};
+
+static int
+walk_hosts_files(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+		 const yaml_node_t *value, void **state)
+{
+	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
+	struct files_state *fs;
+	size_t count;
+
+	(void)sec, (void)key;
+	if (!p)
+		return cfg_oom(ctx);
+	*state = fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return cfg_oom(ctx);
+	if (cfg_is_null(value))
+		return 0;
+	count = value->type == YAML_SEQUENCE_NODE ? cfg_seq_len(value) : 1;
+	if (value->type == YAML_MAPPING_NODE || count > RB_HOSTS_FILES_MAX)
+		return cfg_fail(ctx, value->start_mark,
+				"hosts_files: a file name or a list of at most %d",
+				RB_HOSTS_FILES_MAX);
+	for (size_t i = 0; i < count; i++) {
+		const yaml_node_t *e =
+		    value->type == YAML_SEQUENCE_NODE ? cfg_seq_item(ctx, value, i) : value;
+		const char *s = e ? cfg_scalar_text(ctx, e, "hosts_files") : NULL;
+		int n;
+
+		if (!s)
+			return -EINVAL;
+		if (s[0] == '/' || !ctx->base_dir)
+			n = snprintf(fs->path[i], PATH_MAX, "%s", s);
+		else
+			n = snprintf(fs->path[i], PATH_MAX, "%s/%s", ctx->base_dir, s);
+		if (n < 0 || n >= PATH_MAX)
+			return cfg_fail(ctx, e->start_mark, "hosts_files: path is too long");
+		fs->node[i] = e;
+		fs->n = i + 1;
+	}
+	return 0;
+}
+
+/* A hosts file in YAML: one section, `hosts:`, into the struct rb_provision
+ * that is the parse's target. */
+static int
+walk_file_hosts(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
+		const yaml_node_t *value, void **state)
+{
+	(void)sec, (void)key, (void)state;
+	ctx->walking = ctx->target;
+	return walk_host_list(ctx, value);
+}
+
+static const struct cfg_section file_hosts_section = {"hosts", walk_file_hosts, NULL, NULL, NULL};
+static const struct cfg_section *const file_sections[] = {&file_hosts_section};
+static const struct cfg_schema file_schema = {file_sections, 1, NULL};
+
+/* CSV: name,mac,address,profile,uuid,labels — a header line naming the
+ * columns is required (any order, the first two mandatory), '#' starts a
+ * comment line, labels are key=value pairs separated by ';'. Fields do not
+ * hold commas or quotes. */
+enum { C_NAME, C_MAC, C_ADDRESS, C_PROFILE, C_UUID, C_LABELS, N_C };
+static const char *const csv_cols[N_C] = {"name", "mac", "address", "profile", "uuid", "labels"};
+
+static int csv_fail(struct rb_config_error *err, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+csv_fail(struct rb_config_error *err, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->line = line;
+	err->column = col;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Splits line at ',' in place: fields and their 1-based columns. */
+static size_t
+csv_split(char *line, char **f, unsigned *col, size_t max)
+{
+	size_t n = 0;
+	char *s = line;
+
+	while (n < max) {
+		f[n] = s;
+		col[n] = (unsigned)(s - line) + 1;
+		n++;
+		s = strchr(s, ',');
+		if (!s)
+			break;
+		*s++ = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *e = f[i] + strlen(f[i]);
+
+		while (*f[i] == ' ' || *f[i] == '\t')
+			f[i]++, col[i]++;
+		while (e > f[i] && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = 0;
+	}
+	return n;
+}
+
+static int
+csv_host(struct rb_provision *p, struct rb_config_error *err, const char *file, unsigned line,
+	 char **f, const unsigned *col, const int *which, size_t n)
+{
+	struct inv_host *h = inv_add_host(&p->inv);
+	struct inv_pos pos = {.file = inv_intern_file(&p->inv, file), .line = line, .column = 1};
+
+	if (!h || !pos.file)
+		return csv_fail(err, line, 1, "out of memory");
+	h->pos = pos;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = f[i];
+		struct inv_pos vp = {pos.file, line, col[i]};
+
+		if (!*v)
+			continue;
+		switch (which[i]) {
+		case C_NAME:
+		case C_PROFILE: {
+			char **dst = which[i] == C_NAME ? &h->name : &h->profile;
+
+			if (strlen(v) > INV_NAME_MAX ||
+			    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789._-") != strlen(v) ||
+			    v[0] == '.' || v[0] == '-')
+				return csv_fail(err, line, col[i], "%s: '%.64s' is not a name",
+						csv_cols[which[i]], v);
+			*dst = strdup(v);
+			if (!*dst)
+				return csv_fail(err, line, 1, "out of memory");
+			if (which[i] == C_PROFILE)
+				h->profile_pos = vp;
+			break;
+		}
+		case C_MAC:
+			if (rb_hex_octets(v, ":-", h->mac, 6) != 6)
+				return csv_fail(err, line, col[i],
+						"mac: expected 6 hex octets separated by ':' or "
+						"'-', got '%.32s'",
+						v);
+			break;
+		case C_ADDRESS:
+			if (inet_pton(AF_INET, v, &h->ip) != 1 || h->ip == 0 ||
+			    IN_MULTICAST(ntohl(h->ip)) || h->ip == INADDR_BROADCAST)
+				return csv_fail(err, line, col[i],
+						"address: '%.32s' is not a unicast IPv4 address",
+						v);
+			break;
+		case C_UUID:
+			if (parse_uuid(v, h->uuid))
+				return csv_fail(err, line, col[i], "uuid: '%.64s' is not a UUID",
+						v);
+			h->has_uuid = true;
+			break;
+		case C_LABELS: {
+			char buf[STR_MAX + 1], *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", v);
+			for (char *kv = strtok_r(buf, ";", &save); kv;
+			     kv = strtok_r(NULL, ";", &save)) {
+				char *eq = strchr(kv, '=');
+
+				if (!eq || eq == kv)
+					return csv_fail(err, line, col[i],
+							"labels: expected key=value;key=value, got "
+							"'%.64s'",
+							kv);
+				*eq = 0;
+				if (inv_kvs_set(&h->labels, kv, eq + 1, vp))
+					return csv_fail(err, line, 1, "out of memory");
+			}
+			break;
+		}
+		}
+	}
+	if (!h->name)
+		return csv_fail(err, line, 1, "a host needs a name");
+	if (!memcmp(h->mac, (const uint8_t[6]){0}, 6))
+		return csv_fail(err, line, 1, "host '%s' needs a mac", h->name);
+	return 0;
+}
+
+static int
+load_csv(const char *path, struct rb_provision *p, struct rb_config_error *err)
+{
+	FILE *f = fopen(path, "re");
+	char line[8192];
+	int which[N_C];
+	size_t ncols = 0;
+	unsigned ln = 0;
+	int rc = 0;
+
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	if (!f) {
+		rc = -errno;
+		snprintf(err->message, sizeof(err->message), "cannot open: %s", strerror(errno));
+		return rc;
+	}
+	while (!rc && fgets(line, sizeof(line), f)) {
+		char *fld[N_C + 1];
+		unsigned col[N_C + 1];
+		size_t n;
+
+		ln++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = csv_fail(err, ln, 1, "line longer than %zu bytes", sizeof(line) - 2);
+			break;
+		}
+		line[strcspn(line, "\n")] = 0;
+		if (line[strspn(line, " \t\r")] == 0 || line[strspn(line, " \t")] == '#')
+			continue;
+		n = csv_split(line, fld, col, N_C + 1);
+		if (n > N_C) {
+			rc = csv_fail(err, ln, col[N_C], "more than %d columns", N_C);
+			break;
+		}
+		if (!ncols) { /* the header */
+			bool seen[N_C] = {0};
+
+			for (size_t i = 0; !rc && i < n; i++) {
+				size_t c;
+
+				for (c = 0; c < N_C && strcmp(fld[i], csv_cols[c]); c++)
+					;
+				if (c == N_C || seen[c])
+					rc = csv_fail(
+					    err, ln, col[i],
+					    "%s column '%.32s' (the header names name, mac, "
+					    "address, profile, uuid, labels, each once)",
+					    c == N_C ? "unknown" : "repeated", fld[i]);
+				else
+					seen[c] = true, which[i] = (int)c;
+			}
+			if (!rc && (!seen[C_NAME] || !seen[C_MAC]))
+				rc = csv_fail(err, ln, 1,
+					      "the header must name the name and mac columns");
+			ncols = n;
+			continue;
+		}
+		if (n != ncols) {
+			rc = csv_fail(err, ln, 1, "%zu fields, the header has %zu", n, ncols);
+			break;
+		}
+		if (p->inv.n_hosts >= RB_HOSTS_MAX) {
+			rc = csv_fail(err, ln, 1, "more than %d hosts", RB_HOSTS_MAX);
+			break;
+		}
+		rc = csv_host(p, err, path, ln, fld, col, which, n);
+	}
+	if (!rc && ferror(f))
+		rc = csv_fail(err, ln, 0, "read error");
+	fclose(f);
+	return rc;
+}
+
+static int
+load_hosts_file(const char *path, struct rb_provision *p, struct rb_config_error *err)
+{
+	size_t n = strlen(path);
+
+	if (n > 4 && strcasecmp(path + n - 4, ".csv") == 0)
+		return load_csv(path, p, err);
+	return cfg_parse_file(path, &file_schema, p, err);
+}
+
+/* ---- the whole-file check ---- */
+
+static int
+fail_inv(struct cfg_ctx *ctx, const char *msg)
+{
+	/* inv_finish() writes "file:line:col: error: text"; split it back. */
+	struct rb_config_error *e = ctx->err;
+	unsigned line = 0, col = 0;
+	const char *p = strstr(msg, ": error: ");
+	const char *c2, *c1;
+
+	if (p) {
+		for (c2 = p - 1; c2 > msg && *c2 != ':'; c2--)
+			;
+		for (c1 = c2 - 1; c1 > msg && *c1 != ':'; c1--)
+			;
+		if (c1 > msg && sscanf(c1, ":%u:%u", &line, &col) == 2) {
+			snprintf(e->file, sizeof(e->file), "%.*s", (int)(c1 - msg), msg);
+			e->line = line;
+			e->column = col;
+			snprintf(e->message, sizeof(e->message), "%s", p + 9);
+			return -EINVAL;
+		}
+	}
+	snprintf(e->message, sizeof(e->message), "%s", msg);
+	return -EINVAL;
+}
+
+/* A host's address becomes its DHCP reservation; one declared in
+ * dhcp.reservations as well must agree. */
+static int
+add_reservations(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p)
+{
+	struct rb_dhcp_cfg *d = &cfg->dhcp;
+	size_t add = 0;
+
+	for (size_t i = 0; i < p->inv.n_hosts; i++)
+		add += p->inv.hosts[i].ip != 0;
+	if (!add)
+		return 0;
+	if (d->mode != RB_DHCP_SERVER) {
+		const struct inv_host *h = &p->inv.hosts[0];
+
+		for (size_t i = 0; i < p->inv.n_hosts && !h->ip; i++)
+			h = &p->inv.hosts[i];
+		snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", h->pos.file);
+		ctx->err->line = h->pos.line;
+		ctx->err->column = h->pos.column;
+		snprintf(ctx->err->message, sizeof(ctx->err->message),
+			 "host '%s' has an address, but rackboot assigns none (dhcp.mode is not "
+			 "server)",
+			 h->name);
+		return -EINVAL;
+	}
+	if (d->nb_resv + add > RB_DHCP_MAX_RESV)
+		return cfg_fail(ctx, ctx->root->start_mark,
+				"hosts and dhcp.reservations: more than %d addresses",
+				RB_DHCP_MAX_RESV);
+	{
+		struct rb_dhcp_resv *r = realloc(d->resv, (d->nb_resv + add) * sizeof(*r));
+
+		if (!r)
+			return cfg_oom(ctx);
+		d->resv = r;
+	}
+	for (size_t i = 0; i < p->inv.n_hosts; i++) {
+		const struct inv_host *h = &p->inv.hosts[i];
+		struct rb_dhcp_resv *r;
+		const char *clash = NULL;
+
+		if (!h->ip)
+			continue;
+		for (unsigned j = 0; j < d->nb_resv && !clash; j++) {
+			if (d->resv[j].ip == h->ip)
+				clash = "address";
+			else if (d->resv[j].has_mac && !memcmp(d->resv[j].mac, h->mac, 6))
+				clash = "MAC";
+		}
+		for (unsigned s = 0; s < d->nb_subnets && !clash; s++) {
+			const struct rb_dhcp_subnet *sn = &d->subnets[s];
+			uint32_t mask = sn->prefix_len ? htonl(~0u << (32 - sn->prefix_len)) : 0;
+
+			if ((h->ip & mask) != sn->net)
+				continue;
+			if (h->ip == sn->net || h->ip == (sn->net | ~mask))
+				clash = "subnet's network or broadcast address";
+			for (unsigned k = 0; k < sn->nb_routers && !clash; k++)
+				if (h->ip == sn->routers[k])
+					clash = "router address";
+		}
+		if (!clash && h->ip == cfg->server_ip)
+			clash = "server address";
+		if (clash) {
+			snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", h->pos.file);
+			ctx->err->line = h->pos.line;
+			ctx->err->column = h->pos.column;
+			snprintf(ctx->err->message, sizeof(ctx->err->message),
+				 "host '%s': its address is the %s of %s", h->name, clash,
+				 strchr(clash, ' ') ? "this server" : "a dhcp.reservations entry");
+			return -EINVAL;
+		}
+		r = &d->resv[d->nb_resv++];
+		memset(r, 0, sizeof(*r));
+		r->has_mac = true;
+		memcpy(r->mac, h->mac, 6);
+		r->ip = h->ip;
+		snprintf(r->hostname, sizeof(r->hostname), "%s", h->name);
+	}
+	return 0;
+}
+
+static int
+check_provision(struct cfg_ctx *ctx, void *state)
+{
+	struct rb_config *cfg = ctx->target;
+	struct rb_provision *p = cfg->prov;
+	struct files_state *fs = state;
+	struct inv_net nets[RB_DHCP_MAX_SUBNETS];
+	char msg[512];
+	size_t n_nets = 0;
+	int rc;
+
+	if (!p)
+		return 0;
+	for (size_t i = 0; fs && i < fs->n; i++) {
+		struct rb_config_error sub;
+
+		rc = load_hosts_file(fs->path[i], p, &sub);
+		if (rc) {
+			*ctx->err = sub;
+			if (!sub.line) { /* could not read it: point at its name */
+				ctx->err->line = (unsigned)fs->node[i]->start_mark.line + 1;
+				ctx->err->column = (unsigned)fs->node[i]->start_mark.column + 1;
+				snprintf(ctx->err->message, sizeof(ctx->err->message),
+					 "hosts_files: '%.120s': %.100s", fs->path[i], sub.message);
+				snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", cfg->path);
+			}
+			return -EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < cfg->dhcp.nb_subnets; i++) {
+		const struct rb_dhcp_subnet *s = &cfg->dhcp.subnets[i];
+
+		nets[n_nets].net = s->net;
+		nets[n_nets++].mask = s->prefix_len ? htonl(~0u << (32 - s->prefix_len)) : 0;
+	}
+	rc = inv_finish(&p->inv, nets, cfg->dhcp.mode == RB_DHCP_SERVER ? n_nets : 0, msg,
+			sizeof(msg));
+	if (rc)
+		return fail_inv(ctx, msg);
+	/* Menu entries and the menu's default name profiles. */
+	for (unsigned i = 0; i <= p->n_menu; i++) {
+		const char *name = i < p->n_menu ? p->menu[i] : p->menu_default;
+		const struct inv_pos *pos = i < p->n_menu ? &p->menu_pos[i] : &p->menu_default_pos;
+		bool found = false;
+
+		if (!name)
+			continue;
+		for (size_t j = 0; j < p->inv.n_profiles && !found; j++)
+			found = strcmp(p->inv.profiles[j].name, name) == 0;
+		if (!found) {
+			snprintf(msg, sizeof(msg), "%s:%u:%u: error: unknown profile '%s'",
+				 pos->file, pos->line, pos->column, name);
+			return fail_inv(ctx, msg);
+		}
+	}
+	return add_reservations(ctx, cfg, p);
+}
+
+static void
+files_done(void *state)
+{
+	free(state);
+}
+
+const struct cfg_section cfg_boot_section = {"boot", walk_boot, NULL, NULL, NULL};
+const struct cfg_section cfg_profiles_section = {"profiles", walk_profiles, NULL, NULL, NULL};
+const struct cfg_section cfg_groups_section = {"groups", walk_groups, NULL, NULL, NULL};
+const struct cfg_section cfg_hosts_section = {"hosts", walk_hosts, NULL, NULL, NULL};
+/* Its check runs for every config (state NULL without the section) and
+ * finishes the whole provisioning layer. */
+const struct cfg_section cfg_hosts_files_section = {"hosts_files", walk_hosts_files,
+						    check_provision, files_done, NULL};
+
+void
+rb_provision_free(struct rb_provision *p)
+{
+	if (!p)
+		return;
+	inv_free(&p->inv);
+	free(p->menu_default);
+	for (unsigned i = 0; i < p->n_menu; i++)
+		free(p->menu[i]);
+	memset(p, 0, sizeof(*p));
+}
