@@ -273,6 +273,24 @@ set_templates(const struct item *it)
 	return rc;
 }
 
+/* The inline templates remember where they are, for template errors. */
+static int
+set_inline_tpl(const struct item *it)
+{
+	struct inv_profile *pr = it->base;
+	struct inv_pos pos = pos_at(it->ctx, it->node);
+
+	/* Quoted scalars start one column before their text. */
+	if (it->node->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    it->node->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		pos.column++;
+	if (it->field == &pr->cmdline)
+		pr->cmdline_pos = pos;
+	else
+		pr->repo_pos = pos;
+	return set_str(it);
+}
+
 #define PFIELD(f) offsetof(struct inv_profile, f), sizeof(((struct inv_profile *)0)->f)
 #define PKEY(n, fn, f, tree)                                                                       \
 	{                                                                                          \
@@ -284,8 +302,8 @@ static const struct key_def profile_keys[N_P] = {
     [P_LOCAL] = PKEY("localboot", set_bool, localboot, false),
     [P_KERNEL] = PKEY("kernel", set_str, kernel, false),
     [P_INITRD] = PKEY("initrd", set_initrd, initrd, true),
-    [P_CMDLINE] = PKEY("cmdline", set_str, cmdline, false),
-    [P_REPO] = PKEY("repo", set_str, repo, false),
+    [P_CMDLINE] = PKEY("cmdline", set_inline_tpl, cmdline, false),
+    [P_REPO] = PKEY("repo", set_inline_tpl, repo, false),
     [P_TEMPLATES] = PKEY("templates", set_templates, templates, true),
     [P_VARS] = PKEY("vars", set_vars, vars, true),
 };

@@ -36,6 +36,8 @@
 #include "netif.h"
 #include "log.h"
 #include "promtext.h"
+#include "hex.h"
+#include "provision/snapshot.h"
 #include "rb_build.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -57,22 +59,65 @@ struct ctl {
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
 	struct netif_saved quiet;
+	struct prov_snapshot *prov; /* what the provisioning layer serves now */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
-		   "                [--log-level LEVEL] [--syslog]\n"
-		   "  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
-		   "      --check         validate the configuration and exit (0 ok, 2 bad)\n"
-		   "      --dataplane P   the rackboot-dataplane binary to run\n"
-		   "      --status        live status line on stderr (default when a tty)\n"
-		   "      --no-status     no status line\n"
-		   "      --status-every S  seconds between status lines when not a tty, 1..3600\n"
-		   "                      (default 10)\n"
-		   "      --log-level L   err, warn, notice, info (default) or debug\n"
-		   "      --syslog        log to syslog (daemon facility) instead of stderr\n");
+	fprintf(
+	    f,
+	    "usage: rackboot [-c FILE] [--check] [--dataplane PATH] [--status|--no-status]\n"
+	    "                [--log-level LEVEL] [--syslog]\n"
+	    "       rackboot [-c FILE] explain MAC [ARCH]\n"
+	    "  explain MAC [ARCH] say what the machine with this MAC gets (profile, group,\n"
+	    "                      variables, boot config) and why, without booting it;\n"
+	    "                      ARCH: bios, efi-ia32, efi-x64, efi-arm64, http-x64, http-arm64\n"
+	    "  -c, --config FILE   configuration (default /etc/rackboot/rackboot.yaml)\n"
+	    "      --check         validate the configuration and exit (0 ok, 2 bad)\n"
+	    "      --dataplane P   the rackboot-dataplane binary to run\n"
+	    "      --status        live status line on stderr (default when a tty)\n"
+	    "      --no-status     no status line\n"
+	    "      --status-every S  seconds between status lines when not a tty, 1..3600\n"
+	    "                      (default 10)\n"
+	    "      --log-level L   err, warn, notice, info (default) or debug\n"
+	    "      --syslog        log to syslog (daemon facility) instead of stderr\n");
+}
+
+/* `rackboot explain MAC [ARCH]`: 0, or 2 for a bad MAC or ARCH. */
+static int
+explain(const struct prov_snapshot *s, const char *mac, const char *arch)
+{
+	static const int dhcp_arch[] = {0, 6, 7, 11, 16, 19};
+	struct inv_machine m = {.arch = -1};
+	struct strbuf out;
+	int rc;
+
+	if (rb_hex_octets(mac, ":-", m.mac, 6) != 6) {
+		fprintf(stderr, "rackboot: explain: '%s' is not a MAC address (6 hex octets)\n",
+			mac);
+		return 2;
+	}
+	if (arch) {
+		uint32_t bit = inv_arch_parse(arch);
+
+		for (int i = 0; bit && i < 6; i++)
+			if (inv_arch_bit(dhcp_arch[i]) == bit)
+				m.arch = dhcp_arch[i];
+		if (m.arch < 0) {
+			fprintf(stderr,
+				"rackboot: explain: unknown architecture '%s' (bios, efi-ia32, "
+				"efi-x64, efi-arm64, http-x64, http-arm64)\n",
+				arch);
+			return 2;
+		}
+	}
+	strbuf_init(&out, 0);
+	rc = prov_explain(s, &m, &out);
+	if (!rc)
+		fputs(out.data, stdout);
+	strbuf_free(&out);
+	return rc ? 1 : 0;
 }
 
 /*
@@ -446,7 +491,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc &&
+	    !(strcmp(argv[optind], "explain") == 0 && argc - optind >= 2 && argc - optind <= 3)) {
 		usage(stderr);
 		return 2;
 	}
@@ -459,6 +505,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", msg);
 		return 2;
 	}
+	ret = prov_snapshot_build(&ctl.cfg, &ctl.prov, &err);
+	if (ret < 0) {
+		rb_config_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return 2;
+	}
+	if (optind != argc)
+		return explain(ctl.prov, argv[optind + 1],
+			       argc - optind == 3 ? argv[optind + 2] : NULL);
 	inet_ntop(AF_INET, &ctl.cfg.server_ip, ip, sizeof(ip));
 	if (check) {
 		printf("%s: ok (server %s/%u, port %s %s, http :%u from %s)\n", cfg_path, ip,

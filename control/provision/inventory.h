@@ -73,10 +73,11 @@ struct inv_profile {
 	char *kernel; /* path under tftp.root / repository URL */
 	char *initrd[INV_MAX_INITRD];
 	unsigned n_initrd;
-	char *cmdline;		  /* kernel arguments (a template) */
-	char *repo;		  /* install repository URL (a template) */
-	char *label;		  /* menu entry text; NULL: the name */
-	struct inv_kvs templates; /* served name -> template file */
+	char *cmdline;			      /* kernel arguments (a template) */
+	struct inv_pos cmdline_pos, repo_pos; /* where those two are written */
+	char *repo;			      /* install repository URL (a template) */
+	char *label;			      /* menu entry text; NULL: the name */
+	struct inv_kvs templates;	      /* served name -> template file */
 	struct inv_kvs vars;
 };
 

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * snapshot.h: the provisioning layer as served: an immutable snapshot made
+ * from a loaded config, swapped whole on reload.
+ *
+ * Building one parses every template (files and the profiles' inline
+ * command lines and repository URLs), renders each known host's templates
+ * (which is also the strict check: an undefined variable or a value that
+ * would break out of its context refuses the config with file:line:column)
+ * and generates every boot loader config:
+ *
+ *   pxelinux.cfg/default, efi64/pxelinux.cfg/default   the menu (unknown machines)
+ *   pxelinux.cfg/01-<mac>, efi64/pxelinux.cfg/01-<mac>  one per known host
+ *   grub/grub.cfg                                       the menu, after a
+ *                                                       jump to grub/hosts/<mac>.cfg
+ *   grub/hosts/<mac>.cfg                                one per known host
+ *   boot.ipxe                                           chains ipxe/<mac>.ipxe, else
+ *   ipxe/default.ipxe, ipxe/<mac>.ipxe                  the menu / one per host
+ *
+ * A known host whose decision is "the menu" gets no file of its own: the
+ * loaders fall back to the default names by themselves. The files are
+ * written to a directory that becomes the last root of the boot namespace
+ * (TFTP and HTTP /boot/). Templates are served over HTTP at
+ * /t/<name>[?mac=<mac>]: the machine is named by mac= or found from the
+ * requester's address in the lease database.
+ */
+#ifndef RB_PROVISION_SNAPSHOT_H
+#define RB_PROVISION_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory.h"
+#include "strbuf.h"
+
+struct rb_config;
+struct rb_config_error;
+struct prov_snapshot;
+
+/* A generated file. */
+struct prov_file {
+	char *name; /* in the boot namespace, e.g. "pxelinux.cfg/default" */
+	char *data;
+	size_t len;
+};
+
+/*
+ * Build a snapshot from cfg (its prov member is taken over: cfg->prov is
+ * NULL afterwards). On error returns -EINVAL/-ENOMEM with *err filled
+ * (file:line:column) and cfg unchanged.
+ */
+int prov_snapshot_build(struct rb_config *cfg, struct prov_snapshot **out,
+			struct rb_config_error *err);
+void prov_snapshot_free(struct prov_snapshot *s);
+
+/* The inventory the snapshot serves. */
+const struct inventory *prov_inventory(const struct prov_snapshot *s);
+
+/* The generated files. */
+const struct prov_file *prov_files(const struct prov_snapshot *s, size_t *n);
+
+/*
+ * Write the generated files under dir (created; must not exist yet).
+ * 0 or -errno with a message in err.
+ */
+int prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size_t errlen);
+
+/*
+ * Render template `name` (a served name of the machine's profile) for
+ * machine m, whose address is ip (network order, 0: unknown). 0 with the
+ * text in out; -ENOENT when the machine's profile has no such template (or
+ * it gets no profile); -EINVAL with err when rendering fails.
+ */
+int prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,
+		struct strbuf *out, char *err, size_t errlen);
+
+/*
+ * `rackboot explain`: what machine m gets and why, its variables with
+ * where each comes from, and the boot configs it will read.
+ */
+int prov_explain(const struct prov_snapshot *s, const struct inv_machine *m, struct strbuf *out);
+
+#endif
