@@ -95,7 +95,7 @@ static int
 map_inline(struct rb_config_error *e)
 {
 	const struct inventory *inv = placing ? &placing->p->inv : NULL;
-	char name[INV_NAME_MAX + 1], field[16], msg[256];
+	char name[INV_NAME_MAX + 1], field[16], msg[512];
 	const struct inv_pos *pos = NULL;
 
 	if (!inv || sscanf(e->file, "profiles.%64[^.].%15s", name, field) != 2)
