@@ -20,6 +20,7 @@
 
 #include "config_provision.h"
 #include "hex.h"
+#include "provision/loaders.h"
 
 #define STR_MAX 4096 /* any one string value (command lines are the longest) */
 
@@ -730,7 +731,19 @@ set_menu(const struct item *it)
 	return cfg_walk_map(it->ctx, it->node, &menu_map, walking(it), vals, NULL);
 }
 
-enum { BO_MENU, BO_UNKNOWN, BO_BIOS, BO_EFI, N_BO };
+/* A directory standing in for / when looking up the packages' loaders. */
+static int
+set_loader_root(const struct item *it)
+{
+	struct rb_provision *p = walking(it);
+
+	if (it->val[0] != '/' || strlen(it->val) >= sizeof(p->loader_root))
+		return cfg_bad(it, "expected an absolute directory, got '%.64s'", it->val);
+	snprintf(p->loader_root, sizeof(p->loader_root), "%s", it->val);
+	return 0;
+}
+
+enum { BO_MENU, BO_UNKNOWN, BO_BIOS, BO_EFI, BO_LOADER_ROOT, N_BO };
 static const struct key_def boot_keys[N_BO] = {
     [BO_MENU] = {"menu", set_menu, BFIELD(menu), 0, 0, NULL, NULL, true, 0},
     [BO_UNKNOWN] = {"unknown", set_unknown, BFIELD(inv.dflt_profile), 0, 0, NULL, NULL, false, 0},
@@ -738,6 +751,8 @@ static const struct key_def boot_keys[N_BO] = {
 		 false, 0},
     [BO_EFI] = {"efi", cfg_set_enum, BFIELD(efi_loader), 0, 0, efi_loaders,
 		"syslinux, grub or ipxe", false, 0},
+    [BO_LOADER_ROOT] = {"loader_root", set_loader_root, BFIELD(loader_root), 0, 0, NULL, NULL,
+			false, 0},
 };
 static const struct map_def boot_map = {boot_keys, N_BO, "boot", "section 'boot'"};
 
@@ -1154,6 +1169,42 @@ add_reservations(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision
 	return 0;
 }
 
+/*
+ * With a provisioning layer, DHCP hands out its loaders unless dhcp.boot
+ * names others, and iPXE the generated boot.ipxe; every loader file must
+ * be there (a missing one is an error now, not a timeout at boot).
+ */
+static int
+boot_defaults(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p)
+{
+	struct loader_choice lc = {p->bios_loader, p->efi_loader};
+	struct rb_dhcp_cfg *d = &cfg->dhcp;
+	char ip[INET_ADDRSTRLEN], err[256];
+
+	if (!p->given)
+		return 0;
+	if (!d->boot[RB_BOOT_BIOS][0])
+		snprintf(d->boot[RB_BOOT_BIOS], sizeof(d->boot[0]), "%s", loaders_bios_file(&lc));
+	if (!d->boot[RB_BOOT_EFI_X64][0])
+		snprintf(d->boot[RB_BOOT_EFI_X64], sizeof(d->boot[0]), "%s",
+			 loaders_efi64_file(&lc));
+	if (!d->ipxe_script[0]) {
+		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
+		if (cfg->http_port == 80)
+			snprintf(d->ipxe_script, sizeof(d->ipxe_script), "http://%s/boot/boot.ipxe",
+				 ip);
+		else
+			snprintf(d->ipxe_script, sizeof(d->ipxe_script),
+				 "http://%s:%u/boot/boot.ipxe", ip, cfg->http_port);
+	}
+	if (loaders_check(&lc, p->loader_root, err, sizeof(err)) == 0)
+		return 0;
+	snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", cfg->path);
+	ctx->err->line = ctx->err->column = 0;
+	snprintf(ctx->err->message, sizeof(ctx->err->message), "%s", err);
+	return -EINVAL;
+}
+
 static int
 check_provision(struct cfg_ctx *ctx, void *state)
 {
@@ -1209,7 +1260,8 @@ check_provision(struct cfg_ctx *ctx, void *state)
 			return fail_inv(ctx, msg);
 		}
 	}
-	return add_reservations(ctx, cfg, p);
+	rc = add_reservations(ctx, cfg, p);
+	return rc ? rc : boot_defaults(ctx, cfg, p);
 }
 
 static void

@@ -48,9 +48,10 @@ struct rb_provision {
 	char *menu[RB_MENU_MAX]; /* profile names in the menu; none given: every profile */
 	struct inv_pos menu_pos[RB_MENU_MAX];
 	unsigned n_menu;
-	uint32_t bios_loader;	 /* enum rb_bios_loader, default pxelinux */
-	uint32_t efi_loader;	 /* enum rb_efi_loader, default grub */
-	char base_dir[PATH_MAX]; /* the config's directory: templates resolve here */
+	uint32_t bios_loader;	    /* enum rb_bios_loader, default pxelinux */
+	uint32_t efi_loader;	    /* enum rb_efi_loader, default grub */
+	char base_dir[PATH_MAX];    /* the config's directory: templates resolve here */
+	char loader_root[PATH_MAX]; /* prefix of the packages' loader paths; "" = / */
 };
 
 extern const struct cfg_section cfg_boot_section;

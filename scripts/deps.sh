@@ -10,6 +10,10 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev libyaml-dev libjansson-dev
   # run
   libhugetlbfs-bin iproute2 procps ethtool
+  # boot loaders served from the packages' own paths (control/provision/loaders.c)
+  # and the Debian installer the default config offers
+  pxelinux syslinux-common syslinux-efi ipxe grub-efi-amd64-signed
+  debian-installer-12-netboot-amd64
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
   # lint (the meson suite "lint")
