@@ -130,7 +130,8 @@ for w in $(cat /proc/cmdline); do
 done
 [ -n "$ks" ] || fail "no rb.ks= on the kernel command line"
 echo "rb-e2e: fetching $ks at $(up) s"
-wget -q -T 10 -O /tmp/ks "$ks" || fail "wget $ks"
+# busybox 1.35 (Debian 12) wget segfaults with -T: bound it with timeout
+timeout 20 wget -q -O /tmp/ks "$ks" || fail "wget $ks"
 echo "RACKBOOT-E2E-KS-BEGIN"
 cat /tmp/ks
 echo "RACKBOOT-E2E-KS-END"
