@@ -63,8 +63,9 @@ EOF
 
 # GRUB (grubnetx64.efi, Debian's signed network image). It asks for its
 # config under its built-in prefix; the names it requested on the wire are
-# in the test's timeline. The same grub.cfg goes to each candidate name.
-E2E_GRUB_CFGS=${E2E_GRUB_CFGS:-"grub/grub.cfg debian-installer/amd64/grub/grub.cfg grub.cfg"}
+# in the timeline: /grub/x86_64-efi/{command,fs,crypto,terminal}.lst, then
+# /grub/grub.cfg (prefix /grub, names with a leading slash).
+E2E_GRUB_CFGS=${E2E_GRUB_CFGS:-"grub/grub.cfg"}
 bootcfg_grub() { # dir
   local d=$1/tftp n
   cp "$E2E_CACHE/grubnetx64.efi" "$d/grubnetx64.efi"
