@@ -88,3 +88,77 @@ EOF
 bootcfg_ipxe_efi() { # dir
   cp /usr/lib/ipxe/ipxe.efi "$1/tftp/ipxe.efi"
 }
+
+# A path's boot tree in DIR, and what its server must hand out: sets FW
+# (seabios|ovmf), BOOT_BIOS, BOOT_EFI64 and BOOT_SCRIPT ("" for none).
+bootcfg_path() { # path dir
+  local d=$2
+  bootcfg_common "$d"
+  BOOT_BIOS= BOOT_EFI64= BOOT_SCRIPT=
+  case "$1" in
+    ipxe-http)     FW=seabios; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
+    pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; BOOT_BIOS=pxelinux.0 ;;
+    ovmf-syslinux) FW=ovmf; bootcfg_pxelinux "$d" efi64; BOOT_EFI64=syslinux.efi ;;
+    ovmf-grub)     FW=ovmf; bootcfg_grub "$d"; BOOT_EFI64=grubnetx64.efi ;;
+    ovmf-ipxe)     FW=ovmf; bootcfg_ipxe_efi "$d"; BOOT_EFI64=ipxe.efi
+                   BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
+    *) e2e_die "unknown path '$1'" ;;
+  esac
+}
+
+# rackboot's config, DIR/rackboot.yaml: DHCP server on the rack, the boot
+# files of bootcfg_path.
+bootcfg_rackboot() { # dir
+  {
+    e2e_rb_yaml_base "$1/repo" "$1/tftp"
+    cat <<YAML
+dhcp:
+  mode: server
+  database: $1/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [$E2E_SERVER]
+  boot:
+YAML
+    [ -n "$BOOT_BIOS" ] && echo "    bios: $BOOT_BIOS"
+    [ -n "$BOOT_EFI64" ] && echo "    efi-x64: $BOOT_EFI64"
+    [ -n "$BOOT_SCRIPT" ] && echo "    ipxe_script: $BOOT_SCRIPT"
+  } > "$1/rackboot.yaml"
+}
+
+# The peer's config, DIR/dnsmasq.conf: DHCP + TFTP handing out the same
+# files. Like rackboot it sends iPXE 175.176 = 1 (no proxyDHCP wait).
+# E2E_DNSMASQ_RA=1 (default) also answers router solicitations (enable-ra,
+# SLAAC prefix 2001:2::/64, the IPv6 benchmarking range), which ends iPXE's
+# wait for IPv6 autoconfiguration; rackboot does not send RAs.
+bootcfg_dnsmasq() { # dir
+  local ifc=$P-srv0
+  {
+    cat <<EOF
+port=0
+interface=$ifc
+bind-interfaces
+dhcp-authoritative
+dhcp-range=198.18.0.100,198.18.0.250,255.255.255.0,1h
+dhcp-option=option:router,$E2E_SERVER
+dhcp-leasefile=$1/dnsmasq.leases
+enable-tftp
+tftp-root=$1/tftp
+dhcp-userclass=set:ipxe,iPXE
+dhcp-option=tag:ipxe,encap:175,176,1b
+dhcp-match=set:efi64,option:client-arch,7
+dhcp-match=set:efi64,option:client-arch,9
+EOF
+    [ -n "$BOOT_SCRIPT" ] && echo "dhcp-boot=tag:ipxe,$BOOT_SCRIPT"
+    [ -n "$BOOT_EFI64" ] && echo "dhcp-boot=tag:!ipxe,tag:efi64,$BOOT_EFI64"
+    [ -n "$BOOT_BIOS" ] && echo "dhcp-boot=tag:!ipxe,tag:!efi64,$BOOT_BIOS"
+    # iPXE loads the BIOS boot file itself when no script is configured.
+    [ -n "$BOOT_BIOS" ] && [ -z "$BOOT_SCRIPT" ] && echo "dhcp-boot=tag:ipxe,tag:!efi64,$BOOT_BIOS"
+    if [ "${E2E_DNSMASQ_RA:-1}" = 1 ]; then
+      echo "enable-ra"
+      echo "dhcp-range=::,constructor:$ifc,ra-only"
+    fi
+  } > "$1/dnsmasq.conf"
+}

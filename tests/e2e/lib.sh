@@ -45,6 +45,7 @@ e2e_init() {
   E2E_CACHE=${RB_E2E_CACHE:-/var/cache/rackboot-e2e}
   "$RB_SRC/tests/e2e/initramfs.sh" "$E2E_CACHE" || e2e_die "initramfs.sh failed"
   E2E_WORK=$(mktemp -d /tmp/rackboot-e2e.XXXXXX)
+  chmod 755 "$E2E_WORK"   # dnsmasq reads its TFTP root as nobody
   E2E_QEMU_PID= E2E_RB_PID= E2E_PEER_PIDS= E2E_TCPDUMP_PID=
 }
 
@@ -128,6 +129,9 @@ e2e_peer_addr() {
 }
 e2e_dnsmasq_start() { # conf-file
   e2e_peer_addr
+  # enable-ra's constructor takes its prefix from the interface.
+  grep -q '^enable-ra' "$1" &&
+    ip netns exec "$P-srv" ip -6 addr replace 2001:2::1/64 dev "$P-srv0" nodad
   ip netns exec "$P-srv" dnsmasq --keep-in-foreground --conf-file="$1" \
     --pid-file= --log-facility="${1%.conf}.log" &
   E2E_PEER_PIDS="$E2E_PEER_PIDS $!"
@@ -145,7 +149,8 @@ e2e_peer_stop() {
   local p
   for p in ${E2E_PEER_PIDS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   E2E_PEER_PIDS=
-  [ -n "${P:-}" ] && ip netns exec "$P-srv" ip addr flush dev "$P-srv0" 2>/dev/null
+  [ -n "${P:-}" ] && ip netns exec "$P-srv" ip -4 addr flush dev "$P-srv0" 2>/dev/null
+  [ -n "${P:-}" ] && ip netns exec "$P-srv" ip -6 addr del 2001:2::1/64 dev "$P-srv0" 2>/dev/null
   return 0
 }
 

@@ -33,42 +33,6 @@ e2e_rack_up
 TIMEOUT=${RB_E2E_TIMEOUT:-240}
 PATHS=${RB_E2E_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe"}
 
-# rackboot's config for one path: DHCP server on the rack, boot files as given.
-rb_config() { # dir bios efi-x64 ipxe_script ("" leaves a key out)
-  {
-    e2e_rb_yaml_base "$1/repo" "$1/tftp"
-    cat <<YAML
-dhcp:
-  mode: server
-  database: $1/leases.db
-  rate_limit: 0
-  subnets:
-    - subnet: 198.18.0.0/24
-      pool: 198.18.0.100-198.18.0.250
-      routers: [$E2E_SERVER]
-  boot:
-YAML
-    [ -n "$2" ] && echo "    bios: $2"
-    [ -n "$3" ] && echo "    efi-x64: $3"
-    [ -n "$4" ] && echo "    ipxe_script: $4"
-  } > "$1/rackboot.yaml"
-}
-
-# Sets FW and writes DIR's boot tree and rackboot.yaml for PATH.
-setup_path() { # path dir
-  local d=$2 url
-  bootcfg_common "$d"
-  case "$1" in
-    ipxe-http)     FW=seabios; url=$(bootcfg_ipxe "$d"); rb_config "$d" "" "" "$url" ;;
-    pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; rb_config "$d" pxelinux.0 "" "" ;;
-    ovmf-syslinux) FW=ovmf; bootcfg_pxelinux "$d" efi64; rb_config "$d" "" syslinux.efi "" ;;
-    ovmf-grub)     FW=ovmf; bootcfg_grub "$d"; rb_config "$d" "" grubnetx64.efi "" ;;
-    ovmf-ipxe)     FW=ovmf; bootcfg_ipxe_efi "$d"; url=$(bootcfg_ipxe "$d")
-                   rb_config "$d" "" ipxe.efi "$url" ;;
-    *) e2e_die "unknown path '$1'" ;;
-  esac
-}
-
 # What the timeline must show for PATH: the loader's own requests.
 expect_on_wire() { # path timeline-file
   case "$1" in
@@ -85,7 +49,8 @@ expect_on_wire() { # path timeline-file
 run_path() { # path
   local p=$1 d=$E2E_WORK/$1 tl
   mkdir -p "$d"
-  setup_path "$p" "$d"
+  bootcfg_path "$p" "$d"
+  bootcfg_rackboot "$d"
   if ! e2e_rb_start "$d/rackboot.yaml"; then bad "$p: rackboot starts"; return; fi
   e2e_tcpdump_start "$d/tap.pcap"
   e2e_qemu_start "$FW" "$d/serial.log"
