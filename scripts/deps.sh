@@ -25,6 +25,12 @@ PKGS=(
   # TFTP peers: tftpd-hpa; atftpd conflicts with it, so the TFTP test and
   # benchmark unpack atftpd from its .deb and need only its libraries
   tftpd-hpa libwrap0 libpcre2-8-0
+  # e2e (tests/e2e, benchmarks/boot_bench.sh): qemu with SeaBIOS + iPXE ROMs
+  # and OVMF, the loaders served (pxelinux, syslinux.efi, ipxe.efi), busybox
+  # and cpio for the initramfs, tcpdump for the wire timeline. The kernel and
+  # grubnetx64.efi are unpacked from .debs by tests/e2e/initramfs.sh.
+  qemu-system-x86 seabios ipxe-qemu ovmf ipxe pxelinux syslinux-common
+  syslinux-efi busybox-static cpio tcpdump
 )
 
 missing=()

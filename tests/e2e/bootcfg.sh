@@ -1,0 +1,164 @@
+# bootcfg.sh: what the e2e boot servers serve: the kernel and initramfs from
+# initramfs.sh, the loaders, a kickstart-like file and one hand-written
+# config per loader family. Sourced by test_boot.sh and
+# benchmarks/boot_bench.sh. To test configs rackboot generates instead,
+# replace the body of the bootcfg_* function of that family.
+#
+# Layout: a path's boot tree is DIR/repo (HTTP root) and DIR/tftp (TFTP root).
+
+E2E_KS_PATH=ks/node.cfg
+E2E_CMDLINE="console=ttyS0 quiet rb.ks=http://$E2E_SERVER/$E2E_KS_PATH"
+
+# Kernel, initramfs and the kickstart-like file, in both roots.
+bootcfg_common() { # dir
+  local d=$1
+  mkdir -p "$d/repo/ks" "$d/tftp"
+  cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/initrd.gz" "$d/repo/"
+  cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/initrd.gz" "$d/tftp/"
+  cat > "$d/repo/$E2E_KS_PATH" <<EOF
+# rackboot e2e kickstart
+hostname node-e2e01
+mac $E2E_MAC
+rootpw --plaintext e2e-not-secret
+disk /dev/vda
+EOF
+}
+
+# The lines of the kickstart file that must appear on the serial console.
+bootcfg_ks_lines() { grep -v '^#' "$1/repo/$E2E_KS_PATH"; }
+
+# iPXE (ROM or ipxe.efi): the script rackboot's dhcp.boot.ipxe_script points
+# at, kernel and initrd over HTTP. initrd= names the initrd for the EFI stub
+# when iPXE runs under UEFI (harmless under BIOS). Prints the script's URL.
+bootcfg_ipxe() { # dir
+  cat > "$1/repo/boot.ipxe" <<EOF
+#!ipxe
+echo rb-e2e: ipxe script running
+kernel http://$E2E_SERVER/vmlinuz initrd=initrd.gz $E2E_CMDLINE
+initrd http://$E2E_SERVER/initrd.gz
+boot
+EOF
+  echo "http://$E2E_SERVER/boot.ipxe"
+}
+
+# PXELINUX (BIOS) and SYSLINUX.EFI: one pxelinux.cfg/default menu, kernel
+# and initrd over TFTP. Which loader binaries go with it is the caller's.
+bootcfg_pxelinux() { # dir bios|efi64
+  local d=$1/tftp
+  mkdir -p "$d/pxelinux.cfg"
+  case "$2" in
+    bios)  cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$d/" ;;
+    efi64) cp /usr/lib/SYSLINUX.EFI/efi64/syslinux.efi /usr/lib/syslinux/modules/efi64/ldlinux.e64 "$d/" ;;
+  esac
+  cat > "$d/pxelinux.cfg/default" <<EOF
+SERIAL 0 115200
+DEFAULT e2e
+PROMPT 0
+TIMEOUT 1
+LABEL e2e
+  KERNEL vmlinuz
+  APPEND initrd=initrd.gz $E2E_CMDLINE
+EOF
+}
+
+# GRUB (grubnetx64.efi, Debian's signed network image). It asks for its
+# config under its built-in prefix; the names it requested on the wire are
+# in the timeline: /grub/x86_64-efi/{command,fs,crypto,terminal}.lst, then
+# /grub/grub.cfg (prefix /grub, names with a leading slash).
+E2E_GRUB_CFGS=${E2E_GRUB_CFGS:-"grub/grub.cfg"}
+bootcfg_grub() { # dir
+  local d=$1/tftp n
+  cp "$E2E_CACHE/grubnetx64.efi" "$d/grubnetx64.efi"
+  for n in $E2E_GRUB_CFGS; do
+    mkdir -p "$d/$(dirname "$n")"
+    cat > "$d/$n" <<EOF
+set timeout=0
+set default=0
+serial --unit=0 --speed=115200
+terminal_output serial console
+menuentry "rackboot e2e" {
+  echo "rb-e2e: grub loading vmlinuz"
+  linux (tftp,$E2E_SERVER)/vmlinuz $E2E_CMDLINE
+  initrd (tftp,$E2E_SERVER)/initrd.gz
+}
+EOF
+  done
+}
+
+bootcfg_ipxe_efi() { # dir
+  cp /usr/lib/ipxe/ipxe.efi "$1/tftp/ipxe.efi"
+}
+
+# A path's boot tree in DIR, and what its server must hand out: sets FW
+# (seabios|ovmf), BOOT_BIOS, BOOT_EFI64 and BOOT_SCRIPT ("" for none).
+bootcfg_path() { # path dir
+  local d=$2
+  bootcfg_common "$d"
+  BOOT_BIOS= BOOT_EFI64= BOOT_SCRIPT=
+  case "$1" in
+    ipxe-http)     FW=seabios; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
+    pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; BOOT_BIOS=pxelinux.0 ;;
+    ovmf-syslinux) FW=ovmf; bootcfg_pxelinux "$d" efi64; BOOT_EFI64=syslinux.efi ;;
+    ovmf-grub)     FW=ovmf; bootcfg_grub "$d"; BOOT_EFI64=grubnetx64.efi ;;
+    ovmf-ipxe)     FW=ovmf; bootcfg_ipxe_efi "$d"; BOOT_EFI64=ipxe.efi
+                   BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
+    *) e2e_die "unknown path '$1'" ;;
+  esac
+}
+
+# rackboot's config, DIR/rackboot.yaml: DHCP server on the rack, the boot
+# files of bootcfg_path.
+bootcfg_rackboot() { # dir
+  {
+    e2e_rb_yaml_base "$1/repo" "$1/tftp"
+    cat <<YAML
+dhcp:
+  mode: server
+  database: $1/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [$E2E_SERVER]
+  boot:
+YAML
+    [ -n "$BOOT_BIOS" ] && echo "    bios: $BOOT_BIOS"
+    [ -n "$BOOT_EFI64" ] && echo "    efi-x64: $BOOT_EFI64"
+    [ -n "$BOOT_SCRIPT" ] && echo "    ipxe_script: $BOOT_SCRIPT"
+  } > "$1/rackboot.yaml"
+}
+
+# The peer's config, DIR/dnsmasq.conf: DHCP + TFTP handing out the same
+# files. Like rackboot it sends iPXE 175.176 = 1 (no proxyDHCP wait).
+# E2E_DNSMASQ_RA=1 (default) also answers router solicitations (enable-ra,
+# SLAAC prefix 2001:2::/64, the IPv6 benchmarking range), which ends iPXE's
+# wait for IPv6 autoconfiguration; rackboot does not send RAs.
+bootcfg_dnsmasq() { # dir
+  local ifc=$P-srv0
+  {
+    cat <<EOF
+port=0
+interface=$ifc
+bind-interfaces
+dhcp-authoritative
+dhcp-range=198.18.0.100,198.18.0.250,255.255.255.0,1h
+dhcp-option=option:router,$E2E_SERVER
+dhcp-leasefile=$1/dnsmasq.leases
+enable-tftp
+tftp-root=$1/tftp
+dhcp-userclass=set:ipxe,iPXE
+dhcp-option=tag:ipxe,encap:175,176,1b
+dhcp-match=set:efi64,option:client-arch,7
+dhcp-match=set:efi64,option:client-arch,9
+EOF
+    [ -n "$BOOT_SCRIPT" ] && echo "dhcp-boot=tag:ipxe,$BOOT_SCRIPT"
+    [ -n "$BOOT_EFI64" ] && echo "dhcp-boot=tag:!ipxe,tag:efi64,$BOOT_EFI64"
+    [ -n "$BOOT_BIOS" ] && echo "dhcp-boot=tag:!ipxe,tag:!efi64,$BOOT_BIOS"
+    # iPXE loads the BIOS boot file itself when no script is configured.
+    [ -n "$BOOT_BIOS" ] && [ -z "$BOOT_SCRIPT" ] && echo "dhcp-boot=tag:ipxe,tag:!efi64,$BOOT_BIOS"
+    if [ "${E2E_DNSMASQ_RA:-1}" = 1 ]; then
+      echo "enable-ra"
+      echo "dhcp-range=::,constructor:$ifc,ra-only"
+    fi
+  } > "$1/dnsmasq.conf"
+}

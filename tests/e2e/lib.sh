@@ -1,0 +1,263 @@
+# lib.sh: the e2e harness: a private virtual rack, a boot server (rackboot
+# or dnsmasq + busybox httpd) and one qemu VM with real firmware, watched on
+# its serial console. Sourced, never run. The caller sets RB_BUILD, RB_SRC
+# and calls e2e_init first; e2e_cleanup (trap EXIT) removes everything.
+#
+#   e2e_init                  prefix, work dir, kernel cache, tools check
+#   e2e_rack_up               rack namespaces + tap $E2E_TAP for the VM
+#   e2e_rb_start CFG          rackboot in $P-srv (af_xdp on $P-srv0)
+#   e2e_rb_stop
+#   e2e_dnsmasq_start CONF / e2e_httpd_start ROOT / e2e_peer_stop
+#   e2e_tcpdump_start NAME / e2e_tcpdump_stop   capture on the VM's tap
+#   e2e_qemu_start FW LOG     FW: seabios (NIC iPXE ROM) | ovmf (romfile= off)
+#   e2e_wait LOG TIMEOUT      OK marker -> E2E_SECONDS; FAIL/timeout -> 1
+#   e2e_qemu_stop
+#   e2e_timeline PCAP         DHCP/TFTP/HTTP/ICMPv6 events, s from qemu start
+
+E2E_MAC=${E2E_MAC:-52:54:00:e2:e0:01}
+E2E_SERVER=198.18.0.1
+E2E_MEM=${RB_E2E_MEM:-512}
+E2E_NIC=${RB_E2E_NIC:-virtio-net-pci}
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+E2E_OK=RACKBOOT-E2E-OK
+E2E_FAIL=RACKBOOT-E2E-FAIL
+
+e2e_die() { echo "e2e: $*" >&2; exit 1; }
+
+e2e_init() {
+  [ "$(id -u)" = 0 ] || e2e_die "needs root (network namespaces, taps); run scripts/test.sh as root"
+  local t
+  for t in ip qemu-system-x86_64 tcpdump busybox dnsmasq; do
+    command -v $t >/dev/null || e2e_die "$t missing: run scripts/deps.sh"
+  done
+  for t in /usr/lib/ipxe/qemu/efi-virtio.rom "$OVMF_CODE" "$OVMF_VARS" \
+           /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+           /usr/lib/SYSLINUX.EFI/efi64/syslinux.efi /usr/lib/syslinux/modules/efi64/ldlinux.e64 \
+           /usr/lib/ipxe/ipxe.efi; do
+    [ -f "$t" ] || e2e_die "$t missing: run scripts/deps.sh"
+  done
+  # Prefix short enough for "p-$P-srv0" (15 characters at most).
+  P=e2$(($$ % 100000))
+  export RB_PREFIX=$P
+  E2E_TAP=${P}t
+  E2E_RACK="$RB_SRC/scripts/rack.sh"
+  E2E_CACHE=${RB_E2E_CACHE:-/var/cache/rackboot-e2e}
+  "$RB_SRC/tests/e2e/initramfs.sh" "$E2E_CACHE" || e2e_die "initramfs.sh failed"
+  E2E_WORK=$(mktemp -d /tmp/rackboot-e2e.XXXXXX)
+  chmod 755 "$E2E_WORK"   # dnsmasq reads its TFTP root as nobody
+  E2E_QEMU_PID= E2E_RB_PID= E2E_PEER_PIDS= E2E_TCPDUMP_PID=
+}
+
+e2e_cleanup() {
+  e2e_qemu_stop
+  e2e_tcpdump_stop
+  [ -n "${E2E_RB_PID:-}" ] && e2e_rb_stop
+  e2e_peer_stop
+  [ -n "${E2E_RACK:-}" ] && "$E2E_RACK" down >/dev/null 2>&1
+  if [ -n "${E2E_WORK:-}" ]; then
+    if [ -n "${RB_E2E_KEEP:-}" ]; then echo "# e2e: kept $E2E_WORK"; else rm -rf "$E2E_WORK"; fi
+  fi
+}
+
+e2e_rack_up() {
+  "$E2E_RACK" up >/dev/null || e2e_die "rack.sh up failed"
+  "$E2E_RACK" tap "$E2E_TAP" >/dev/null || e2e_die "rack.sh tap failed"
+}
+
+# Seconds since the epoch, with fractions.
+e2e_now() { date +%s.%N; }
+e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# --- boot servers --------------------------------------------------------
+
+# Config sections rackboot needs on the rack besides dhcp: (like
+# tests/integration/lib.sh). Args: HTTP root, TFTP root.
+e2e_rb_yaml_base() {
+  cat <<YAML
+server:
+  address: $E2E_SERVER/24
+port:
+  mode: af_xdp
+  interface: $P-srv0
+dataplane:
+  lcores: "0,1"
+  hugepages: off
+  memory_mb: 256
+  mbufs: 8192
+http:
+  port: 80
+  root: $1
+tftp:
+  root: $2
+YAML
+}
+
+e2e_rb_start() { # config
+  local log=${1%.yaml}.log
+  ip netns exec "$P-srv" "$RB_BUILD/control/rackboot" -c "$1" --no-status > "$log" 2>&1 &
+  E2E_RB_PID=$!
+  for _ in $(seq 1 150); do
+    grep -q "serving http" "$log" 2>/dev/null && return 0
+    kill -0 "$E2E_RB_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "--- rackboot log ($log):"; cat "$log"
+  return 1
+}
+
+e2e_rb_stop() {
+  [ -n "${E2E_RB_PID:-}" ] || return 0
+  kill -TERM "$E2E_RB_PID" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$E2E_RB_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$E2E_RB_PID" 2>/dev/null
+  wait "$E2E_RB_PID" 2>/dev/null
+  E2E_RB_PID=
+}
+
+# rackboot's /metrics from inside the server namespace (kernel side of the
+# address, af_xdp passes TCP to the kernel).
+e2e_rb_metrics() {
+  ip netns exec "$P-srv" curl -s --max-time 5 "http://$E2E_SERVER/metrics"
+}
+
+# The peer: dnsmasq (DHCP + TFTP) and busybox httpd in the server
+# namespace, on the plain veth with the server address.
+e2e_peer_addr() {
+  ip netns exec "$P-srv" ip addr replace "$E2E_SERVER/24" dev "$P-srv0"
+  ip netns exec "$P-srv" ip link set "$P-srv0" up
+}
+e2e_dnsmasq_start() { # conf-file
+  e2e_peer_addr
+  # enable-ra's constructor takes its prefix from the interface.
+  grep -q '^enable-ra' "$1" &&
+    ip netns exec "$P-srv" ip -6 addr replace 2001:2::1/64 dev "$P-srv0" nodad
+  ip netns exec "$P-srv" dnsmasq --keep-in-foreground --conf-file="$1" \
+    --pid-file= --log-facility="${1%.conf}.log" &
+  E2E_PEER_PIDS="$E2E_PEER_PIDS $!"
+  sleep 0.5
+  kill -0 "$!" 2>/dev/null || { cat "${1%.conf}.log" 2>/dev/null; return 1; }
+}
+e2e_httpd_start() { # root
+  e2e_peer_addr
+  ip netns exec "$P-srv" busybox httpd -f -p "$E2E_SERVER:80" -h "$1" &
+  E2E_PEER_PIDS="$E2E_PEER_PIDS $!"
+  sleep 0.3
+  kill -0 "$!" 2>/dev/null
+}
+e2e_peer_stop() {
+  local p
+  for p in ${E2E_PEER_PIDS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  E2E_PEER_PIDS=
+  [ -n "${P:-}" ] && ip netns exec "$P-srv" ip -4 addr flush dev "$P-srv0" 2>/dev/null
+  [ -n "${P:-}" ] && ip netns exec "$P-srv" ip -6 addr del 2001:2::1/64 dev "$P-srv0" 2>/dev/null
+  return 0
+}
+
+# --- capture ----------------------------------------------------------------
+
+e2e_tcpdump_start() { # pcap
+  E2E_PCAP=$1
+  ip netns exec "$P-rack" tcpdump -i "$E2E_TAP" -U -s 1600 -w "$E2E_PCAP" \
+    'udp or icmp6 or (tcp port 80)' >/dev/null 2>"$E2E_PCAP.err" &
+  E2E_TCPDUMP_PID=$!
+  for _ in $(seq 1 30); do [ -s "$E2E_PCAP" ] && break; sleep 0.1; done
+}
+e2e_tcpdump_stop() {
+  [ -n "${E2E_TCPDUMP_PID:-}" ] || return 0
+  sleep 0.2
+  kill -INT "$E2E_TCPDUMP_PID" 2>/dev/null; wait "$E2E_TCPDUMP_PID" 2>/dev/null
+  E2E_TCPDUMP_PID=
+}
+
+# One line per event of interest, "  t=SECONDS what", seconds from qemu start.
+e2e_timeline() { # pcap
+  local t0=${E2E_T0:-0}
+  {
+    tcpdump -r "$1" -tt -nn -v 'udp port 67 or udp port 68' 2>/dev/null |
+      awk '/^[0-9]+\.[0-9]+ IP/ { ts = $1; next }
+           /BOOTP\/DHCP/ { dir = $1 " > " $3 }
+           /DHCP-Message \(53\)/ { print ts, "DHCP", $NF, dir }
+           /Vendor-Class \(60\)|User-Class \(77\)|BF \(67\)|File "/ { sub(/^[ \t]+/, ""); print ts, "     ", $0 }'
+    tcpdump -r "$1" -tt -nn 'udp dst port 69 or udp dst port 4011' 2>/dev/null |
+      awk '/RRQ|4011/ { i = index($0, "RRQ"); print $1, "TFTP", (i ? substr($0, i) : $0) }'
+    tcpdump -r "$1" -tt -nn 'udp' 2>/dev/null |
+      awk '/ERROR/ { i = index($0, "ERROR"); print $1, "TFTP", $3, ">", $5, substr($0, i) }'
+    tcpdump -r "$1" -tt -nn -A 'tcp dst port 80' 2>/dev/null |
+      awk '/^[0-9]+\.[0-9]+ IP/ { ts = $1; next }
+           match($0, /(GET|HEAD) [^ ]+/) { print ts, "HTTP", substr($0, RSTART, RLENGTH) }'
+    tcpdump -r "$1" -tt -nn 'icmp6' 2>/dev/null |
+      awk '/router solicitation|router advertisement|neighbor solicitation/ { i = index($0, "ICMP6"); print $1, substr($0, i) }'
+  } | awk -v t0="$t0" '{ t = $1; $1 = ""; printf "  t=%6.2f%s\n", t - t0, $0 }' | sort -t= -k2 -n -s
+}
+
+# --- the VM -----------------------------------------------------------------
+
+e2e_qemu_start() { # seabios|ovmf serial-log
+  local fw=$1 log=$2 fwargs=() dev="$E2E_NIC,netdev=n0,mac=$E2E_MAC"
+  case "$fw" in
+    seabios) ;;   # the default BIOS; the NIC's default romfile is Debian's iPXE (ipxe-qemu)
+    ovmf)
+      cp "$OVMF_VARS" "$E2E_WORK/OVMF_VARS.$$.fd"
+      fwargs=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+              -drive "if=pflash,format=raw,unit=1,file=$E2E_WORK/OVMF_VARS.$$.fd")
+      dev="$dev,romfile="   # no option ROM: EDK2's own PXE client runs
+      ;;
+    *) e2e_die "e2e_qemu_start: firmware seabios or ovmf, not '$fw'" ;;
+  esac
+  : > "$log"
+  E2E_T0=$(e2e_now)
+  ip netns exec "$P-rack" qemu-system-x86_64 -accel tcg -m "$E2E_MEM" -smp 1 \
+    -display none -monitor none -serial "file:$log" -no-reboot \
+    "${fwargs[@]}" -boot n \
+    -netdev "tap,id=n0,ifname=$E2E_TAP,script=no,downscript=no" -device "$dev" \
+    > "$log.qemu" 2>&1 &
+  E2E_QEMU_PID=$!
+}
+
+e2e_qemu_stop() {
+  [ -n "${E2E_QEMU_PID:-}" ] || return 0
+  kill -TERM "$E2E_QEMU_PID" 2>/dev/null
+  for _ in $(seq 1 30); do kill -0 "$E2E_QEMU_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$E2E_QEMU_PID" 2>/dev/null
+  wait "$E2E_QEMU_PID" 2>/dev/null
+  E2E_QEMU_PID=
+}
+
+# Waits for the OK marker in the serial log. Sets E2E_SECONDS (from qemu
+# start) and E2E_MILESTONES (first sight of each firmware/loader stage).
+# Returns 1 on the FAIL marker, on timeout, or when qemu exits first.
+e2e_wait() { # serial-log timeout-seconds
+  local log=$1 limit=$2 el m name pat
+  local -A seen=()
+  local stages=("iPXE initialising=iPXE" "Start PXE over IPv4=>>Start PXE over IPv4"
+                "PXELINUX=PXELINUX" "SYSLINUX=SYSLINUX 6" "GRUB=GNU GRUB|Welcome to GRUB"
+                "init=rb-e2e: init" "dhcp=rb-e2e: dhcp" "fetch=rb-e2e: fetching")
+  E2E_SECONDS= E2E_MILESTONES= E2E_WHY=
+  while :; do
+    el=$(e2e_since "$E2E_T0")
+    for m in "${stages[@]}"; do
+      name=${m%%=*} pat=${m#*=}
+      [ -n "${seen[$name]:-}" ] && continue
+      if grep -aqE "$pat" "$log" 2>/dev/null; then
+        seen[$name]=$el; E2E_MILESTONES="$E2E_MILESTONES $name@$el"
+      fi
+    done
+    if grep -aq "$E2E_OK" "$log" 2>/dev/null; then E2E_SECONDS=$el; return 0; fi
+    if grep -aq "$E2E_FAIL" "$log" 2>/dev/null; then
+      E2E_WHY=$(grep -a "$E2E_FAIL" "$log" | head -1 | tr -d '\r'); return 1
+    fi
+    if ! kill -0 "$E2E_QEMU_PID" 2>/dev/null; then
+      E2E_WHY="qemu exited without a marker ($(tail -c 300 "$log.qemu" | tr '\n' ' '))"; return 1
+    fi
+    if awk -v e="$el" -v l="$limit" 'BEGIN { exit !(e >= l) }'; then
+      E2E_WHY="no marker within ${limit}s"; return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# The kickstart-like file printed back between the markers.
+e2e_ks_seen() { # serial-log
+  sed -n '/RACKBOOT-E2E-KS-BEGIN/,/RACKBOOT-E2E-KS-END/p' "$1" | tr -d '\r'
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test_boot.sh: real firmware under qemu (TCG) boots from rackboot on a
+# private virtual rack, through to a Debian kernel + initramfs that fetches
+# a kickstart-like file over HTTP and prints it on the serial console.
+# Paths (RB_E2E_PATHS narrows them, space separated):
+#   ipxe-http      SeaBIOS + the NIC's iPXE ROM: DHCP gives iPXE
+#                  dhcp.boot.ipxe_script; script, kernel, initrd over HTTP
+#   pxelinux       SeaBIOS + iPXE ROM, no ipxe_script: iPXE loads the BIOS
+#                  boot file pxelinux.0 by TFTP; menu, kernel, initrd by TFTP
+#   ovmf-syslinux  OVMF, NIC ROM off: EDK2 PXE -> syslinux.efi -> TFTP
+#   ovmf-grub      OVMF: EDK2 PXE -> grubnetx64.efi -> grub.cfg -> TFTP
+#   ovmf-ipxe      OVMF: EDK2 PXE -> ipxe.efi -> ipxe_script -> HTTP
+# Each path prints "# timing <path> <seconds>" (qemu start to the marker)
+# and a timeline of DHCP/TFTP/HTTP/ICMPv6 events from a capture on the tap.
+# Needs root. RB_E2E_TIMEOUT (240) bounds each VM; RB_E2E_KEEP=1 keeps logs.
+set -uo pipefail
+: "${RB_BUILD:?}" "${RB_SRC:?}"
+
+# shellcheck source=tests/e2e/lib.sh
+. "$RB_SRC/tests/e2e/lib.sh"
+# shellcheck source=tests/e2e/bootcfg.sh
+. "$RB_SRC/tests/e2e/bootcfg.sh"
+
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+[ -x "$RB_BUILD/control/rackboot" ] || e2e_die "$RB_BUILD/control/rackboot not built"
+e2e_init
+trap e2e_cleanup EXIT
+e2e_rack_up
+TIMEOUT=${RB_E2E_TIMEOUT:-240}
+PATHS=${RB_E2E_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe"}
+
+# What the timeline must show for PATH: the loader's own requests.
+expect_on_wire() { # path timeline-file
+  case "$1" in
+    ipxe-http)     grep -q 'HTTP GET /boot.ipxe' "$2" && grep -q 'HTTP GET /vmlinuz' "$2" ;;
+    pxelinux)      grep -q 'RRQ "pxelinux.0"' "$2" && grep -q 'RRQ "pxelinux.cfg/default"' "$2" &&
+                   grep -q 'RRQ "initrd.gz"' "$2" && ! grep -q 'HTTP GET /boot.ipxe' "$2" ;;
+    ovmf-syslinux) grep -q 'RRQ "syslinux.efi"' "$2" && grep -q 'RRQ "ldlinux.e64"' "$2" &&
+                   grep -q 'RRQ "initrd.gz"' "$2" ;;
+    ovmf-grub)     grep -q 'RRQ "grubnetx64.efi"' "$2" && grep -q 'grub.cfg"' "$2" ;;
+    ovmf-ipxe)     grep -q 'RRQ "ipxe.efi"' "$2" && grep -q 'HTTP GET /boot.ipxe' "$2" ;;
+  esac
+}
+
+run_path() { # path
+  local p=$1 d=$E2E_WORK/$1 tl
+  mkdir -p "$d"
+  bootcfg_path "$p" "$d"
+  bootcfg_rackboot "$d"
+  if ! e2e_rb_start "$d/rackboot.yaml"; then bad "$p: rackboot starts"; return; fi
+  e2e_tcpdump_start "$d/tap.pcap"
+  e2e_qemu_start "$FW" "$d/serial.log"
+  local rc=0; e2e_wait "$d/serial.log" "$TIMEOUT" || rc=1
+  e2e_qemu_stop
+  e2e_tcpdump_stop
+  tl=$d/timeline.txt
+  e2e_timeline "$d/tap.pcap" > "$tl"
+  if [ $rc = 0 ]; then
+    ok "$p: $E2E_OK on the serial console"
+    echo "# timing $p ${E2E_SECONDS}"
+  else
+    bad "$p: $E2E_OK on the serial console ($E2E_WHY)"
+    echo "# --- $p serial log (last 40 lines):"; tail -n 40 "$d/serial.log" | tr -d '\r' | sed 's/^/#   /'
+    echo "# --- $p rackboot log (last 20 lines):"; tail -n 20 "$d/rackboot.log" | sed 's/^/#   /'
+  fi
+  echo "# $p milestones (s from qemu start):${E2E_MILESTONES:- none}"
+  echo "# $p serial:"; grep -a 'rb-e2e:' "$d/serial.log" | tr -d '\r' | sed 's/^/#   /'
+  echo "# $p timeline (capture on the VM's tap, s from qemu start):"; sed 's/^/#/' "$tl"
+  local ks_seen; ks_seen=$(e2e_ks_seen "$d/serial.log")
+  local missing=0 l
+  while IFS= read -r l; do grep -qxF "$l" <<<"$ks_seen" || missing=$((missing + 1)); done < <(bootcfg_ks_lines "$d")
+  check "$p: the kickstart file came back intact on the console ($missing lines missing)" \
+    [ $rc = 0 -a "$missing" = 0 ]
+  check "$p: the loader's requests are on the wire" expect_on_wire "$p" "$tl"
+  local m; m=$(e2e_rb_metrics)
+  echo "# $p rackboot counters:"; grep -E '^rackboot_dp_(dhcp|tftp)_[a-z_]+(\{[^}]*\})? [1-9]' <<<"$m" | sed 's/^/#   /' | head -40
+  e2e_rb_stop
+}
+
+for p in $PATHS; do run_path "$p"; done
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
