@@ -16,7 +16,7 @@ if [ $# -gt 0 ]; then
   exec meson test -C build --print-errorlogs "$@"
 fi
 rc=0
-meson test -C build --print-errorlogs --suite unit --suite lint --suite integration || rc=1
+meson test -C build --print-errorlogs --suite unit --suite lint --suite integration --suite e2e || rc=1
 # halt_on_error + print_stacktrace: a UBSan finding fails the test with a
 # stack, as an ASan one does; detect_leaks: leaks fail too.
 ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:print_stacktrace=1 \
