@@ -357,6 +357,16 @@ check_subnet(struct cfg_ctx *ctx, const struct rb_dhcp_cfg *d, size_t i)
 	return 0;
 }
 
+/* Entry i of the list of mappings at it, walked with def into base; its
+ * node goes to *entry (NULL when it is not a mapping) and its values to v. */
+static int
+walk_entry(const struct item *it, size_t i, const struct map_def *def, void *base,
+	   const yaml_node_t **entry, const yaml_node_t **v)
+{
+	*entry = cfg_entry_at(it, i);
+	return *entry ? cfg_walk_map(it->ctx, *entry, def, base, v, NULL) : -EINVAL;
+}
+
 static int
 set_subnets(const struct item *it)
 {
@@ -370,10 +380,7 @@ set_subnets(const struct item *it)
 	for (i = 0; !rc && i < n; i++) {
 		struct subnet_nodes *sn = &dp->subnet[i];
 
-		sn->entry = cfg_entry_at(it, i);
-		rc = !sn->entry
-			 ? -EINVAL
-			 : cfg_walk_map(ctx, sn->entry, &subnet_map, &d->subnets[i], sn->v, NULL);
+		rc = walk_entry(it, i, &subnet_map, &d->subnets[i], &sn->entry, sn->v);
 		if (!rc)
 			rc = check_subnet(ctx, d, i);
 		d->nb_subnets = (unsigned)i + 1;
@@ -458,9 +465,7 @@ set_reservations(const struct item *it)
 	for (i = 0; !rc && i < n; i++) {
 		struct resv_nodes *rn = &dp->resv[i];
 
-		rn->entry = cfg_entry_at(it, i);
-		rc = !rn->entry ? -EINVAL
-				: cfg_walk_map(ctx, rn->entry, &resv_map, &d->resv[i], rn->v, NULL);
+		rc = walk_entry(it, i, &resv_map, &d->resv[i], &rn->entry, rn->v);
 		if (!rc && !rn->v[R_ADDRESS])
 			rc = cfg_fail(ctx, rn->entry->start_mark,
 				      "missing required key "

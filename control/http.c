@@ -252,7 +252,6 @@ rb_http_metrics(const struct rb_http *h, char *buf, size_t cap)
 	struct rb_http_stats s;
 	struct prom_out o;
 	uint64_t by_class[4];
-	int i;
 
 	rb_http_get_stats(h, &s);
 	by_class[0] = s.responses_2xx;
@@ -260,17 +259,14 @@ rb_http_metrics(const struct rb_http *h, char *buf, size_t cap)
 	by_class[2] = s.responses_4xx;
 	by_class[3] = s.responses_5xx;
 	prom_init(&o, buf, cap);
-	prom_head(&o, "rackboot_http_requests_total", "counter", "HTTP requests received.");
-	prom_u64(&o, "rackboot_http_requests_total", NULL, NULL, s.requests);
-	prom_head(&o, "rackboot_http_responses_total", "counter",
-		  "HTTP responses sent, by status class.");
-	for (i = 0; i < 4; i++)
-		prom_u64(&o, "rackboot_http_responses_total", "code", classes[i], by_class[i]);
-	prom_head(&o, "rackboot_http_body_bytes_total", "counter",
-		  "HTTP body bytes queued for sending.");
-	prom_u64(&o, "rackboot_http_body_bytes_total", NULL, NULL, s.bytes_sent);
-	prom_head(&o, "rackboot_http_connections", "gauge", "HTTP connections open now.");
-	prom_u64(&o, "rackboot_http_connections", NULL, NULL, s.active);
+	prom_metric(&o, "rackboot_http_requests_total", "counter", "HTTP requests received.",
+		    s.requests);
+	prom_labelled(&o, "rackboot_http_responses_total", "counter",
+		      "HTTP responses sent, by status class.", "code", classes, by_class, 4);
+	prom_metric(&o, "rackboot_http_body_bytes_total", "counter",
+		    "HTTP body bytes queued for sending.", s.bytes_sent);
+	prom_metric(&o, "rackboot_http_connections", "gauge", "HTTP connections open now.",
+		    s.active);
 	if (!o.full)
 		return o.len;
 	prom_rewind(&o, 0);

@@ -300,9 +300,9 @@ metrics_cb(void *arg, char *buf, size_t cap)
 		 __atomic_load_n(&ctl->dhcp.committed_batches, __ATOMIC_RELAXED));
 	prom_u64(&o, "rackboot_lease_commits_total", "result", "failed",
 		 __atomic_load_n(&ctl->dhcp.failed_batches, __ATOMIC_RELAXED));
-	prom_head(&o, "rackboot_lease_records_committed_total", "counter", "lease changes on disk");
-	prom_u64(&o, "rackboot_lease_records_committed_total", NULL, NULL,
-		 __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	prom_metric(&o, "rackboot_lease_records_committed_total", "counter",
+		    "lease changes on disk",
+		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
 	if (o.full)
 		prom_rewind(&o, n);
 	return o.len;

@@ -19,46 +19,35 @@ rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
 	int i;
 
 	prom_init(&o, buf, cap);
-	prom_head(&o, "rackboot_dp_up", "gauge", "1 when the dataplane answered the stats request");
-	prom_u64(&o, "rackboot_dp_up", NULL, NULL, ok ? 1 : 0);
+	prom_metric(&o, "rackboot_dp_up", "gauge",
+		    "1 when the dataplane answered the stats request", ok ? 1 : 0);
 	if (!ok)
 		return o.len;
 	for (i = 0; i < RB_CNT_MAX; i++) {
 		snprintf(name, sizeof(name), "rackboot_dp_%s_total", rb_counter_names[i]);
-		prom_head(&o, name, "counter", rb_counter_help[i]);
-		prom_u64(&o, name, NULL, NULL, st->counters[i]);
+		prom_metric(&o, name, "counter", rb_counter_help[i], st->counters[i]);
 	}
-	prom_head(&o, "rackboot_dp_drops_total", "counter",
-		  "frames dropped by the dataplane, by reason");
-	for (i = 0; i < RB_DROP_MAX; i++)
-		prom_u64(&o, "rackboot_dp_drops_total", "reason", rb_drop_names[i], st->drops[i]);
-	prom_head(&o, "rackboot_port_packets_total", "counter",
-		  "packets on the provisioning port (driver)");
-	for (i = 0; i < 2; i++)
-		prom_u64(&o, "rackboot_port_packets_total", "dir", dirs[i], pkts[i]);
-	prom_head(&o, "rackboot_port_bytes_total", "counter",
-		  "bytes on the provisioning port (driver)");
-	for (i = 0; i < 2; i++)
-		prom_u64(&o, "rackboot_port_bytes_total", "dir", dirs[i], bytes[i]);
-	prom_head(&o, "rackboot_port_errors_total", "counter",
-		  "port-level misses and errors (driver)");
-	for (i = 0; i < 3; i++)
-		prom_u64(&o, "rackboot_port_errors_total", "kind", errs[i], errv[i]);
+	prom_labelled(&o, "rackboot_dp_drops_total", "counter",
+		      "frames dropped by the dataplane, by reason", "reason", rb_drop_names,
+		      st->drops, RB_DROP_MAX);
+	prom_labelled(&o, "rackboot_port_packets_total", "counter",
+		      "packets on the provisioning port (driver)", "dir", dirs, pkts, 2);
+	prom_labelled(&o, "rackboot_port_bytes_total", "counter",
+		      "bytes on the provisioning port (driver)", "dir", dirs, bytes, 2);
+	prom_labelled(&o, "rackboot_port_errors_total", "counter",
+		      "port-level misses and errors (driver)", "kind", errs, errv, 3);
 	prom_head(&o, "rackboot_dp_uptime_seconds", "gauge", "seconds since the dataplane started");
 	prom_f3(&o, "rackboot_dp_uptime_seconds", (double)st->uptime_ms / 1000.0);
-	prom_head(&o, "rackboot_dp_tftp_cache_generation", "gauge",
-		  "image cache generation new transfers start on (+1 per reload)");
-	prom_u64(&o, "rackboot_dp_tftp_cache_generation", NULL, NULL, st->cache_generation);
-	prom_head(&o, "rackboot_dp_tftp_cache_files", "gauge",
-		  "files in the current image cache generation");
-	prom_u64(&o, "rackboot_dp_tftp_cache_files", NULL, NULL, st->cache_files);
-	prom_head(&o, "rackboot_dp_tftp_cache_bytes", "gauge",
-		  "bytes in the current image cache generation");
-	prom_u64(&o, "rackboot_dp_tftp_cache_bytes", NULL, NULL, st->cache_bytes);
-	prom_head(&o, "rackboot_dp_tftp_cache_reload_failed_total", "counter",
-		  "reloads (SIGHUP) that failed; the previous generation stays");
-	prom_u64(&o, "rackboot_dp_tftp_cache_reload_failed_total", NULL, NULL,
-		 st->cache_reload_failed);
+	prom_metric(&o, "rackboot_dp_tftp_cache_generation", "gauge",
+		    "image cache generation new transfers start on (+1 per reload)",
+		    st->cache_generation);
+	prom_metric(&o, "rackboot_dp_tftp_cache_files", "gauge",
+		    "files in the current image cache generation", st->cache_files);
+	prom_metric(&o, "rackboot_dp_tftp_cache_bytes", "gauge",
+		    "bytes in the current image cache generation", st->cache_bytes);
+	prom_metric(&o, "rackboot_dp_tftp_cache_reload_failed_total", "counter",
+		    "reloads (SIGHUP) that failed; the previous generation stays",
+		    st->cache_reload_failed);
 	return o.len;
 }
 

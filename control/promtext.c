@@ -52,6 +52,24 @@ prom_u64(struct prom_out *o, const char *name, const char *lkey, const char *lva
 }
 
 void
+prom_metric(struct prom_out *o, const char *name, const char *type, const char *help, uint64_t v)
+{
+	prom_head(o, name, type, help);
+	prom_u64(o, name, NULL, NULL, v);
+}
+
+void
+prom_labelled(struct prom_out *o, const char *name, const char *type, const char *help,
+	      const char *lkey, const char *const *lvals, const uint64_t *v, size_t n)
+{
+	size_t i;
+
+	prom_head(o, name, type, help);
+	for (i = 0; i < n; i++)
+		prom_u64(o, name, lkey, lvals[i], v[i]);
+}
+
+void
 prom_f3(struct prom_out *o, const char *name, double v)
 {
 	put(o, "%s %.3f\n", name, v);

@@ -28,6 +28,12 @@ void prom_init(struct prom_out *o, char *buf, size_t cap);
 void prom_head(struct prom_out *o, const char *name, const char *type, const char *help);
 /* "name value", or "name{lkey=\"lval\"} value" when lkey is not NULL. */
 void prom_u64(struct prom_out *o, const char *name, const char *lkey, const char *lval, uint64_t v);
+/* A metric without labels: its head and its one value line. */
+void prom_metric(struct prom_out *o, const char *name, const char *type, const char *help,
+		 uint64_t v);
+/* A metric with one label: its head, then one line per lvals[i], v[i], i < n. */
+void prom_labelled(struct prom_out *o, const char *name, const char *type, const char *help,
+		   const char *lkey, const char *const *lvals, const uint64_t *v, size_t n);
 /* The same with a fractional value, printed with 3 decimals. */
 void prom_f3(struct prom_out *o, const char *name, double v);
 /* Cut back to len (a value of o->len taken earlier) and clear full: drops

@@ -193,25 +193,17 @@ mc_data(struct tftp_server *t, struct tftp_mc *c, uint64_t from, bool one, uint6
 		mc_arm(t, c, now_us); /* progress, nothing new to send: restart the timer */
 		return;
 	}
-	if (from <= c->sent) {
-		cnt[RB_CNT_tftp_retransmits] += (c->sent < last ? c->sent : last) - from + 1;
+	if (tftpd_act_data(a, c->file, c->gen, c->blksize, from, last, &c->sent, cnt)) {
 		c->probe_block = 0; /* Karn: a resent block's ACK times nothing */
 	} else if (!c->probe_block) {
 		c->probe_block = last; /* time the ACK that covers this one */
 		c->probe_us = now_us;
 	}
-	a->first = from;
-	a->last = last;
-	a->file = c->file;
-	a->gen = c->gen;
-	a->blksize = c->blksize;
 	a->mcast = 1;
 	a->data_ip = c->group_ip;
 	a->data_port = c->group_port;
 	tftpd_group_mac(c->group_ip, a->data_mac);
 	a->local_port = c->local_port;
-	if (last > c->sent)
-		c->sent = last;
 	mc_arm(t, c, now_us);
 }
 

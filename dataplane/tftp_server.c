@@ -222,16 +222,8 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 
 	if (last > s->nblocks)
 		last = s->nblocks;
-	if (first <= s->sent)
-		cnt[RB_CNT_tftp_retransmits] += (s->sent < last ? s->sent : last) - first + 1;
 	a->sess = i;
-	a->first = first;
-	a->last = last;
-	a->file = s->file;
-	a->gen = s->gen;
-	a->blksize = s->blksize;
-	if (last > s->sent)
-		s->sent = last;
+	tftpd_act_data(a, s->file, s->gen, s->blksize, first, last, &s->sent, cnt);
 	s->sent_us = now_us;
 	timer_arm(t, i, now_us);
 }

@@ -41,6 +41,24 @@ tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t
 	cnt[RB_CNT_tftp_errors_sent]++;
 }
 
+bool
+tftpd_act_data(struct tftpd_action *a, const struct ic_file *file, struct image_cache *gen,
+	       uint16_t blksize, uint64_t first, uint64_t last, uint64_t *sent, uint64_t *cnt)
+{
+	bool resend = first <= *sent;
+
+	if (resend)
+		cnt[RB_CNT_tftp_retransmits] += (*sent < last ? *sent : last) - first + 1;
+	a->first = first;
+	a->last = last;
+	a->file = file;
+	a->gen = gen;
+	a->blksize = blksize;
+	if (last > *sent)
+		*sent = last;
+	return resend;
+}
+
 const uint8_t *
 tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len, uint64_t *off)
 {

@@ -44,6 +44,15 @@ void tftpd_act_init(struct tftpd_action *a, uint32_t ip, uint16_t port, const ui
 /* Put an ERROR (code, msg) in a's control packet; counts tftp_errors_sent. */
 void tftpd_act_error(struct tftpd_action *a, uint16_t code, const char *msg, uint64_t *cnt);
 
+/*
+ * Make a send DATA blocks first..last (none when first > last) of file, in
+ * generation gen, blksize bytes each. Blocks up to *sent went out before:
+ * they count as tftp_retransmits; *sent is raised to last. Returns whether
+ * any block is a retransmission.
+ */
+bool tftpd_act_data(struct tftpd_action *a, const struct ic_file *file, struct image_cache *gen,
+		    uint16_t blksize, uint64_t first, uint64_t last, uint64_t *sent, uint64_t *cnt);
+
 /* Payload of block n (1-based) of the file an action sends: pointer and
  * length (0..blksize), *off its offset in the file. */
 const uint8_t *tftpd_act_block(const struct tftpd_action *a, uint64_t n, uint32_t *len,

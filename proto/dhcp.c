@@ -277,14 +277,22 @@ opt_sized(const struct dhcp_opts *s, uint8_t code, size_t n)
 	return p && len == n ? p : NULL;
 }
 
+/* The bytes of an option that must be exactly n long, copied to out as
+ * sent (no byte order change); false, out untouched, otherwise. */
+static bool
+opt_copy(const struct dhcp_opts *s, uint8_t code, void *out, size_t n)
+{
+	const uint8_t *p = opt_sized(s, code, n);
+
+	if (p)
+		memcpy(out, p, n);
+	return p != NULL;
+}
+
 bool
 dhcp_opt_u8(const struct dhcp_opts *s, uint8_t code, uint8_t *v)
 {
-	const uint8_t *p = opt_sized(s, code, 1);
-
-	if (p)
-		*v = p[0];
-	return p != NULL;
+	return opt_copy(s, code, v, 1);
 }
 
 bool
@@ -310,11 +318,7 @@ dhcp_opt_u32(const struct dhcp_opts *s, uint8_t code, uint32_t *v)
 bool
 dhcp_opt_ip(const struct dhcp_opts *s, uint8_t code, uint32_t *ip)
 {
-	const uint8_t *p = opt_sized(s, code, 4);
-
-	if (p)
-		memcpy(ip, p, 4);
-	return p != NULL;
+	return opt_copy(s, code, ip, 4);
 }
 
 int

@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "dhcp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static volatile size_t sink; /* keeps the getters' results alive */
 

@@ -15,14 +15,7 @@
 #include <string.h>
 
 #include "template.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 #define OUT_CAP (64u * 1024)
 

@@ -14,14 +14,7 @@
 #include <string.h>
 
 #include "tftp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 /* Equal in every option a's mask says is there (and the same mask). */
 static void

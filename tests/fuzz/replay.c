@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Run one file. 0, or -1 when it cannot be read. */
 static int

@@ -319,94 +319,113 @@ test_modes(void **state)
 static void
 test_bad_prefix(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"server:\n  address: 198.18.0.1/33\n", 2, 12,
+	     "server.address: prefix length 33 out of range 1..32"},
+	    {"server:\n  address: 198.18.0.1/0\n", 2, 12, "prefix length 0 out of range"},
+	    {"server:\n  address: \"198.18.0.1/x\"\n", 2, 12,
+	     "expected a prefix length after '/', got 'x'"},
+	    {"server:\n  address: 198.18.0.1\n", 2, 12, "expected ADDR/PREFIX"},
+	};
+
 	(void)state;
-	expect_error("server:\n  address: 198.18.0.1/33\n", 2, 12,
-		     "server.address: prefix length 33 out of range 1..32");
-	expect_error("server:\n  address: 198.18.0.1/0\n", 2, 12, "prefix length 0 out of range");
-	expect_error("server:\n  address: \"198.18.0.1/x\"\n", 2, 12,
-		     "expected a prefix length after '/', got 'x'");
-	expect_error("server:\n  address: 198.18.0.1\n", 2, 12, "expected ADDR/PREFIX");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_bad_address(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"server:\n  address: 198.18.0/24\n", 2, 12,
+	     "server.address: invalid IPv4 address '198.18.0'"},
+	    {"server:\n  address: 198.18.0.256/24\n", 2, 12, "invalid IPv4 address"},
+	    {"server:\n  address: rackboot.example/24\n", 2, 12, "invalid IPv4 address"},
+	    {"server:\n  address: 198.18.0.0/24\n", 2, 12, "198.18.0.0 is the network address"},
+	    {"server:\n  address: 198.18.0.255/24\n", 2, 12,
+	     "198.18.0.255 is the broadcast address"},
+	    {"server:\n  address: 0.0.0.0/8\n", 2, 12, "not a unicast host address"},
+	    {"server:\n  address: 224.0.0.5/24\n", 2, 12, "not a unicast host address"},
+	    {"server:\n  address: 255.255.255.255/32\n", 2, 12, "not a unicast host address"},
+	};
+
 	(void)state;
-	expect_error("server:\n  address: 198.18.0/24\n", 2, 12,
-		     "server.address: invalid IPv4 address '198.18.0'");
-	expect_error("server:\n  address: 198.18.0.256/24\n", 2, 12, "invalid IPv4 address");
-	expect_error("server:\n  address: rackboot.example/24\n", 2, 12, "invalid IPv4 address");
-	expect_error("server:\n  address: 198.18.0.0/24\n", 2, 12,
-		     "198.18.0.0 is the network address");
-	expect_error("server:\n  address: 198.18.0.255/24\n", 2, 12,
-		     "198.18.0.255 is the broadcast address");
-	expect_error("server:\n  address: 0.0.0.0/8\n", 2, 12, "not a unicast host address");
-	expect_error("server:\n  address: 224.0.0.5/24\n", 2, 12, "not a unicast host address");
-	expect_error("server:\n  address: 255.255.255.255/32\n", 2, 12,
-		     "not a unicast host address");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_unknown_names(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {BASE "  foo: 1\n", 5, 3, "unknown key 'foo' in section 'port'"},
+	    {BASE "dhcpd:\n  range: x\n", 5, 1, "unknown section 'dhcpd'"},
+	    {BASE "dhcp:\n  range: x\n", 6, 3, "unknown key 'range' in section 'dhcp'"},
+	    /* Keys are case-sensitive: a near miss is still a typo. */
+	    {"server:\n  Address: 198.18.0.1/24\n", 2, 3, "unknown key 'Address'"},
+	};
+
 	(void)state;
-	expect_error(BASE "  foo: 1\n", 5, 3, "unknown key 'foo' in section 'port'");
-	expect_error(BASE "dhcpd:\n  range: x\n", 5, 1, "unknown section 'dhcpd'");
-	expect_error(BASE "dhcp:\n  range: x\n", 6, 3, "unknown key 'range' in section 'dhcp'");
-	/* Keys are case-sensitive: a near miss is still a typo. */
-	expect_error("server:\n  Address: 198.18.0.1/24\n", 2, 3, "unknown key 'Address'");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_wrong_kind(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"- server\n- port\n", 1, 1, "top level must be a mapping"},
+	    {"just words\n", 1, 1, "top level must be a mapping"},
+	    {"server: [198.18.0.1/24]\n", 1, 9,
+	     "section 'server' must be a mapping of keys, got a list"},
+	    {"server: '198.18.0.1/24'\n", 1, 9, "must be a mapping of keys"},
+	    {BASE "  mode:\n    af_xdp: 1\n", 6, 5,
+	     "port.mode: expected a single value, got a mapping"},
+	    {BASE "dataplane:\n  lcores: [0, 1]\n", 6, 11,
+	     "dataplane.lcores: expected a single value, got a list"},
+	    {"server:\n  ? [a]\n  : b\n", 2, 5, "expected a single value"},
+	};
+
 	(void)state;
-	expect_error("- server\n- port\n", 1, 1, "top level must be a mapping");
-	expect_error("just words\n", 1, 1, "top level must be a mapping");
-	expect_error("server: [198.18.0.1/24]\n", 1, 9,
-		     "section 'server' must be a mapping of keys, got a list");
-	expect_error("server: '198.18.0.1/24'\n", 1, 9, "must be a mapping of keys");
-	expect_error(BASE "  mode:\n    af_xdp: 1\n", 6, 5,
-		     "port.mode: expected a single value, got a mapping");
-	expect_error(BASE "dataplane:\n  lcores: [0, 1]\n", 6, 11,
-		     "dataplane.lcores: expected a single value, got a list");
-	expect_error("server:\n  ? [a]\n  : b\n", 2, 5, "expected a single value");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_duplicates(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {BASE "  interface: rb-srv1\n", 5, 3, "duplicate key 'interface' in section 'port'"},
+	    {BASE "server:\n  mtu: 1500\n", 5, 1, "duplicate section 'server'"},
+	    {BASE "dhcp: {mode: off}\ndhcp: {mode: off}\n", 6, 1, "duplicate section 'dhcp'"},
+	};
+
 	(void)state;
-	expect_error(BASE "  interface: rb-srv1\n", 5, 3,
-		     "duplicate key 'interface' in section 'port'");
-	expect_error(BASE "server:\n  mtu: 1500\n", 5, 1, "duplicate section 'server'");
-	expect_error(BASE "dhcp: {mode: off}\ndhcp: {mode: off}\n", 6, 1,
-		     "duplicate section 'dhcp'");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_integers(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {BASE "dataplane:\n  memory_mb: 10\n", 6, 14,
+	     "dataplane.memory_mb: 10 is out of range 64..65536"},
+	    {BASE "dataplane:\n  mbufs: lots\n", 6, 10,
+	     "dataplane.mbufs: expected an integer, got 'lots'"},
+	    {BASE "dataplane:\n  mbufs: 1048577\n", 6, 10, "out of range 1024..1048576"},
+	    {BASE "dataplane:\n  idle_sleep_us: 100001\n", 6, 18, "out of range 0..100000"},
+	    {"server:\n  mtu: 575\n", 2, 8, "server.mtu: 575 is out of range 576..9000"},
+	    {BASE "  queues: 0\n", 5, 11, "port.queues: 0 is out of range 1..16"},
+	    {BASE "http:\n  port: 65536\n", 6, 9, "http.port: 65536 is out of range"},
+	    {BASE "http:\n  threads: 99999999999999999999999\n", 6, 12,
+	     "99999999999999999999999 is out of range 0..64"},
+	    {BASE "http:\n  port: -80\n", 6, 9, "expected an integer, got '-80'"},
+	    {BASE "http:\n  port: +80\n", 6, 9, "expected an integer, got '+80'"},
+	    {BASE "http:\n  port: 0x50\n", 6, 9, "expected an integer, got '0x50'"},
+	    {BASE "http:\n  port: 8e1\n", 6, 9, "expected an integer, got '8e1'"},
+	    {BASE "http:\n  port: \"80 \"\n", 6, 9, "expected an integer, got '80 '"},
+	    {BASE "http:\n  port:\n", 6, 8, "expected an integer, got ''"},
+	};
 	struct rb_config c;
 
 	(void)state;
-	expect_error(BASE "dataplane:\n  memory_mb: 10\n", 6, 14,
-		     "dataplane.memory_mb: 10 is out of range 64..65536");
-	expect_error(BASE "dataplane:\n  mbufs: lots\n", 6, 10,
-		     "dataplane.mbufs: expected an integer, got 'lots'");
-	expect_error(BASE "dataplane:\n  mbufs: 1048577\n", 6, 10, "out of range 1024..1048576");
-	expect_error(BASE "dataplane:\n  idle_sleep_us: 100001\n", 6, 18, "out of range 0..100000");
-	expect_error("server:\n  mtu: 575\n", 2, 8, "server.mtu: 575 is out of range 576..9000");
-	expect_error(BASE "  queues: 0\n", 5, 11, "port.queues: 0 is out of range 1..16");
-	expect_error(BASE "http:\n  port: 65536\n", 6, 9, "http.port: 65536 is out of range");
-	expect_error(BASE "http:\n  threads: 99999999999999999999999\n", 6, 12,
-		     "99999999999999999999999 is out of range 0..64");
-	expect_error(BASE "http:\n  port: -80\n", 6, 9, "expected an integer, got '-80'");
-	expect_error(BASE "http:\n  port: +80\n", 6, 9, "expected an integer, got '+80'");
-	expect_error(BASE "http:\n  port: 0x50\n", 6, 9, "expected an integer, got '0x50'");
-	expect_error(BASE "http:\n  port: 8e1\n", 6, 9, "expected an integer, got '8e1'");
-	expect_error(BASE "http:\n  port: \"80 \"\n", 6, 9, "expected an integer, got '80 '");
-	expect_error(BASE "http:\n  port:\n", 6, 8, "expected an integer, got ''");
+	EXPECT_ERRORS(bad);
 	/* Decimal only: a leading zero does not make it octal. */
 	expect_ok(BASE "http:\n  threads: 010\n", &c);
 	assert_int_equal(c.http_threads, 10);
@@ -415,25 +434,29 @@ test_integers(void **state)
 static void
 test_bad_names(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"server:\n  address: 198.18.0.1/24\nport:\n  interface: eth0/1\n", 4, 14,
+	     "port.interface: 'eth0/1' is not a valid interface name"},
+	    {"port:\n  interface: abcdefghijklmnop\n", 2, 14,
+	     "interface name 'abcdefghijklmnop' must be 1..15 characters"},
+	    {"port:\n  interface: ''\n", 2, 14, "must be 1..15 characters"},
+	    {"port:\n  interface: ..\n", 2, 14, "not a valid interface name"},
+	    {"port:\n  tap_name: tap 0\n", 2, 13, "port.tap_name: 'tap 0' is not a valid"},
+	    {"port:\n  pci: 03:00\n", 2, 8, "port.pci: expected a PCI address"},
+	    {"port:\n  pci: 0000:03:20.0\n", 2, 8, "expected a PCI address"},
+	    {"port:\n  pci: 0000:03:00.8\n", 2, 8, "expected a PCI address"},
+	    {"port:\n  pci: 0000:03:0x.1\n", 2, 8, "expected a PCI address"},
+	    {"port:\n  mode: dpdk\n", 2, 9,
+	     "port.mode: expected af_xdp, af_packet or pci, got 'dpdk'"},
+	    {"port:\n  exception: kni\n", 2, 14, "expected auto, xdp, tap or none"},
+	    {"dataplane:\n  hugepages: maybe\n", 2, 14, "expected auto, on or off"},
+	    {"dataplane:\n  lcores: 0;1\n", 2, 11, "dataplane.lcores: expected a core"},
+	    {"dataplane:\n  lcores: ''\n", 2, 11, "expected a core list"},
+	    {"dataplane:\n  lcores: 0@0;1@1\n", 2, 11, "expected a core list"},
+	};
+
 	(void)state;
-	expect_error("server:\n  address: 198.18.0.1/24\nport:\n  interface: eth0/1\n", 4, 14,
-		     "port.interface: 'eth0/1' is not a valid interface name");
-	expect_error("port:\n  interface: abcdefghijklmnop\n", 2, 14,
-		     "interface name 'abcdefghijklmnop' must be 1..15 characters");
-	expect_error("port:\n  interface: ''\n", 2, 14, "must be 1..15 characters");
-	expect_error("port:\n  interface: ..\n", 2, 14, "not a valid interface name");
-	expect_error("port:\n  tap_name: tap 0\n", 2, 13, "port.tap_name: 'tap 0' is not a valid");
-	expect_error("port:\n  pci: 03:00\n", 2, 8, "port.pci: expected a PCI address");
-	expect_error("port:\n  pci: 0000:03:20.0\n", 2, 8, "expected a PCI address");
-	expect_error("port:\n  pci: 0000:03:00.8\n", 2, 8, "expected a PCI address");
-	expect_error("port:\n  pci: 0000:03:0x.1\n", 2, 8, "expected a PCI address");
-	expect_error("port:\n  mode: dpdk\n", 2, 9,
-		     "port.mode: expected af_xdp, af_packet or pci, got 'dpdk'");
-	expect_error("port:\n  exception: kni\n", 2, 14, "expected auto, xdp, tap or none");
-	expect_error("dataplane:\n  hugepages: maybe\n", 2, 14, "expected auto, on or off");
-	expect_error("dataplane:\n  lcores: 0;1\n", 2, 11, "dataplane.lcores: expected a core");
-	expect_error("dataplane:\n  lcores: ''\n", 2, 11, "expected a core list");
-	expect_error("dataplane:\n  lcores: 0@0;1@1\n", 2, 11, "expected a core list");
+	EXPECT_ERRORS(bad);
 	{ /* EAL's lcore@cpu form: more lcores than cores (tests on small boxes). */
 		struct rb_config c;
 
@@ -448,53 +471,64 @@ test_bad_names(void **state)
 static void
 test_missing_required(void **state)
 {
+	static const struct bad_case bad[] = {
+	    /* Pointed at the section that lacks it, else at the top. */
+	    {"server:\n  mtu: 1500\nport:\n  interface: eth1\n", 1, 1,
+	     "missing required key 'server.address'"},
+	    {"# comment\nport:\n  interface: eth1\n", 2, 1,
+	     "missing required key 'server.address'"},
+	    {"port:\n  interface: eth1\nserver:\n  mtu: 1500\n", 3, 1,
+	     "missing required key 'server.address'"},
+	    {"server:\n  address: 198.18.0.1/24\nport:\n  mode: af_packet\n", 3, 1,
+	     "missing required key 'port.interface' (port.mode is af_packet)"},
+	    {"server:\n  address: 198.18.0.1/24\n", 1, 1,
+	     "missing required key 'port.interface' (port.mode is af_xdp)"},
+	    {"server:\n  address: 198.18.0.1/24\nhttp: {}\nport:\n  mode: pci\n", 4, 1,
+	     "missing required key 'port.pci'"},
+	};
+
 	(void)state;
-	/* Pointed at the section that lacks it, else at the top. */
-	expect_error("server:\n  mtu: 1500\nport:\n  interface: eth1\n", 1, 1,
-		     "missing required key 'server.address'");
-	expect_error("# comment\nport:\n  interface: eth1\n", 2, 1,
-		     "missing required key 'server.address'");
-	expect_error("port:\n  interface: eth1\nserver:\n  mtu: 1500\n", 3, 1,
-		     "missing required key 'server.address'");
-	expect_error("server:\n  address: 198.18.0.1/24\nport:\n  mode: af_packet\n", 3, 1,
-		     "missing required key 'port.interface' (port.mode is af_packet)");
-	expect_error("server:\n  address: 198.18.0.1/24\n", 1, 1,
-		     "missing required key 'port.interface' (port.mode is af_xdp)");
-	expect_error("server:\n  address: 198.18.0.1/24\nhttp: {}\nport:\n  mode: pci\n", 4, 1,
-		     "missing required key 'port.pci'");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_exception_xdp_needs_af_xdp(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"server:\n  address: 198.18.0.1/24\n"
+	     "port:\n  exception: xdp\n  mode: af_packet\n  interface: eth1\n",
+	     4, 14, "port.exception: xdp needs port.mode af_xdp (port.mode is af_packet)"},
+	    {"server:\n  address: 198.18.0.1/24\n"
+	     "port: {mode: pci, pci: 03:00.0, exception: xdp}\n",
+	     3, 44, "xdp needs port.mode af_xdp"},
+	};
+
 	(void)state;
-	expect_error("server:\n  address: 198.18.0.1/24\n"
-		     "port:\n  exception: xdp\n  mode: af_packet\n  interface: eth1\n",
-		     4, 14, "port.exception: xdp needs port.mode af_xdp (port.mode is af_packet)");
-	expect_error("server:\n  address: 198.18.0.1/24\n"
-		     "port: {mode: pci, pci: 03:00.0, exception: xdp}\n",
-		     3, 44, "xdp needs port.mode af_xdp");
+	EXPECT_ERRORS(bad);
 }
 
 static void
 test_session_ports(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {BASE "tftp:\n  session_ports: 60-100\n", 6, 18,
+	     "tftp.session_ports: 60-100 is out of range 1024..65535"},
+	    {BASE "tftp:\n  port: 1069\n  session_ports: 1060-1080\n", 7, 18,
+	     "tftp.session_ports: 1060-1080 contains tftp.port 1069"},
+	    /* Without session_ports, the port that moved into the default range. */
+	    {BASE "tftp:\n  port: 62000\n", 6, 9,
+	     "tftp.session_ports: 61000-65535 contains tftp.port 62000"},
+	    {BASE "http:\n  port: 8080\ntftp:\n  session_ports: 8000-9000\n", 8, 18,
+	     "8000-9000 contains http.port 8080"},
+	    {BASE "tftp:\n  session_ports: 2000-1500\n", 6, 18, "2000-1500 is empty"},
+	    {BASE "tftp:\n  session_ports: 61000\n", 6, 18, "expected LOW-HIGH"},
+	    {BASE "tftp:\n  session_ports: 61000-\n", 6, 18, "expected LOW-HIGH"},
+	    {BASE "tftp:\n  session_ports: 61000-70000\n", 6, 18, "out of range"},
+	};
 	struct rb_config c;
 
 	(void)state;
-	expect_error(BASE "tftp:\n  session_ports: 60-100\n", 6, 18,
-		     "tftp.session_ports: 60-100 is out of range 1024..65535");
-	expect_error(BASE "tftp:\n  port: 1069\n  session_ports: 1060-1080\n", 7, 18,
-		     "tftp.session_ports: 1060-1080 contains tftp.port 1069");
-	/* Without session_ports, the port that moved into the default range. */
-	expect_error(BASE "tftp:\n  port: 62000\n", 6, 9,
-		     "tftp.session_ports: 61000-65535 contains tftp.port 62000");
-	expect_error(BASE "http:\n  port: 8080\ntftp:\n  session_ports: 8000-9000\n", 8, 18,
-		     "8000-9000 contains http.port 8080");
-	expect_error(BASE "tftp:\n  session_ports: 2000-1500\n", 6, 18, "2000-1500 is empty");
-	expect_error(BASE "tftp:\n  session_ports: 61000\n", 6, 18, "expected LOW-HIGH");
-	expect_error(BASE "tftp:\n  session_ports: 61000-\n", 6, 18, "expected LOW-HIGH");
-	expect_error(BASE "tftp:\n  session_ports: 61000-70000\n", 6, 18, "out of range");
+	EXPECT_ERRORS(bad);
 	expect_ok(BASE "tftp:\n  session_ports: 1024-1024\n", &c);
 	assert_int_equal(c.session_port_lo, 1024);
 	assert_int_equal(c.session_port_hi, 1024);
@@ -503,18 +537,20 @@ test_session_ports(void **state)
 static void
 test_yaml_syntax(void **state)
 {
+	static const struct bad_case bad[] = {
+	    {"server:\n  address: 198.18.0.1/24\n mtu: 1500\n", 3, 2, "did not find expected key"},
+	    {"server: {address: 198.18.0.1/24\n", 2, 1, "did not find expected"},
+	    {"server:\n  address: \"198.18.0.1/24\n", 3, 1, "found unexpected end of stream"},
+	    {"server: *nope\n", 1, 9, "found undefined alias"},
+	    /* Bad UTF-8 is found by libyaml's reader, which gives only an offset. */
+	    {"server:\n  mtu: 15\xff\n", 2, 10, "invalid leading UTF-8 octet"},
+	    {"", 1, 1, "the configuration is empty"},
+	    {"# nothing but a comment\n", 1, 1, "the configuration is empty"},
+	    {BASE "---\nserver: {}\n", 5, 1, "only one YAML document"},
+	};
+
 	(void)state;
-	expect_error("server:\n  address: 198.18.0.1/24\n mtu: 1500\n", 3, 2,
-		     "did not find expected key");
-	expect_error("server: {address: 198.18.0.1/24\n", 2, 1, "did not find expected");
-	expect_error("server:\n  address: \"198.18.0.1/24\n", 3, 1,
-		     "found unexpected end of stream");
-	expect_error("server: *nope\n", 1, 9, "found undefined alias");
-	/* Bad UTF-8 is found by libyaml's reader, which gives only an offset. */
-	expect_error("server:\n  mtu: 15\xff\n", 2, 10, "invalid leading UTF-8 octet");
-	expect_error("", 1, 1, "the configuration is empty");
-	expect_error("# nothing but a comment\n", 1, 1, "the configuration is empty");
-	expect_error(BASE "---\nserver: {}\n", 5, 1, "only one YAML document");
+	EXPECT_ERRORS(bad);
 }
 
 static void

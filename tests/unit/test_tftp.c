@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -263,79 +265,109 @@ test_req_bad_mode(void **state)
 
 /* --- option values -------------------------------------------------------- */
 
+/* One option value sent alone, and whether it is taken. */
+struct opt_case {
+	uint16_t opcode;
+	const char *value;
+	bool ok;
+};
+
+/* The parsed value of the option bit names. */
+static uint64_t
+opt_value(uint8_t bit)
+{
+	switch (bit) {
+	case TFTP_OPT_BLKSIZE:
+		return r.opts.blksize;
+	case TFTP_OPT_TIMEOUT:
+		return r.opts.timeout;
+	case TFTP_OPT_TSIZE:
+		return r.opts.tsize;
+	case TFTP_OPT_WINDOWSIZE:
+		return r.opts.windowsize;
+	}
+	fail_msg("no value for option bit %u", bit);
+	return 0;
+}
+
+/* Each case parses; a value taken is in the options as sent (decimal), one
+ * refused is flagged. */
+static void
+check_opt(const char *name, uint8_t bit, const struct opt_case *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		print_message("%s %s %s\n", c[i].opcode == TFTP_RRQ ? "RRQ" : "WRQ", name,
+			      c[i].value);
+		assert_int_equal(one_opt(c[i].opcode, name, c[i].value), TFTP_OK);
+		if (c[i].ok) {
+			accepted(bit);
+			assert_int_equal(opt_value(bit), strtoull(c[i].value, NULL, 10));
+		} else {
+			refused(bit);
+		}
+	}
+}
+
+#define CHECK_OPT(name, bit, t) check_opt(name, bit, t, sizeof(t) / sizeof(t[0]))
+
 static void
 test_opt_blksize(void **state)
 {
+	static const struct opt_case c[] = {
+	    {TFTP_RRQ, "7", false},	{TFTP_RRQ, "8", true},	{TFTP_RRQ, "65464", true},
+	    {TFTP_RRQ, "65465", false}, {TFTP_RRQ, "0", false},
+	};
+
 	(void)state;
-	assert_int_equal(one_opt(TFTP_RRQ, "blksize", "7"), TFTP_OK);
-	refused(TFTP_OPT_BLKSIZE);
-	assert_int_equal(one_opt(TFTP_RRQ, "blksize", "8"), TFTP_OK);
-	accepted(TFTP_OPT_BLKSIZE);
-	assert_int_equal(r.opts.blksize, 8);
-	assert_int_equal(one_opt(TFTP_RRQ, "blksize", "65464"), TFTP_OK);
-	accepted(TFTP_OPT_BLKSIZE);
-	assert_int_equal(r.opts.blksize, 65464);
-	assert_int_equal(one_opt(TFTP_RRQ, "blksize", "65465"), TFTP_OK);
-	refused(TFTP_OPT_BLKSIZE);
-	assert_int_equal(one_opt(TFTP_RRQ, "blksize", "0"), TFTP_OK);
-	refused(TFTP_OPT_BLKSIZE);
+	CHECK_OPT("blksize", TFTP_OPT_BLKSIZE, c);
 }
 
 static void
 test_opt_timeout(void **state)
 {
+	static const struct opt_case c[] = {
+	    {TFTP_RRQ, "0", false},
+	    {TFTP_RRQ, "1", true},
+	    {TFTP_RRQ, "255", true},
+	    {TFTP_RRQ, "256", false},
+	};
+
 	(void)state;
-	assert_int_equal(one_opt(TFTP_RRQ, "timeout", "0"), TFTP_OK);
-	refused(TFTP_OPT_TIMEOUT);
-	assert_int_equal(one_opt(TFTP_RRQ, "timeout", "1"), TFTP_OK);
-	accepted(TFTP_OPT_TIMEOUT);
-	assert_int_equal(r.opts.timeout, 1);
-	assert_int_equal(one_opt(TFTP_RRQ, "timeout", "255"), TFTP_OK);
-	accepted(TFTP_OPT_TIMEOUT);
-	assert_int_equal(r.opts.timeout, 255);
-	assert_int_equal(one_opt(TFTP_RRQ, "timeout", "256"), TFTP_OK);
-	refused(TFTP_OPT_TIMEOUT);
+	CHECK_OPT("timeout", TFTP_OPT_TIMEOUT, c);
 }
 
 static void
 test_opt_tsize(void **state)
 {
+	static const struct opt_case c[] = {
+	    {TFTP_RRQ, "0", true},
+	    {TFTP_RRQ, "000", true},
+	    /* an RRQ asks for the size: anything but 0 is a bad request */
+	    {TFTP_RRQ, "5", false},
+	    {TFTP_WRQ, "18446744073709551616", false},
+	    {TFTP_WRQ, "99999999999999999999", false},
+	    {TFTP_WRQ, "184467440737095516150", false},
+	    {TFTP_RRQ, "99999999999999999999", false},
+	};
+
 	(void)state;
-	assert_int_equal(one_opt(TFTP_RRQ, "tsize", "0"), TFTP_OK);
-	accepted(TFTP_OPT_TSIZE);
-	assert_int_equal(one_opt(TFTP_RRQ, "tsize", "000"), TFTP_OK);
-	accepted(TFTP_OPT_TSIZE);
-	/* an RRQ asks for the size: anything but 0 is a bad request */
-	assert_int_equal(one_opt(TFTP_RRQ, "tsize", "5"), TFTP_OK);
-	refused(TFTP_OPT_TSIZE);
-	/* a WRQ announces it: any 64-bit value */
-	assert_int_equal(one_opt(TFTP_WRQ, "tsize", "18446744073709551615"), TFTP_OK);
-	accepted(TFTP_OPT_TSIZE);
-	assert_true(r.opts.tsize == UINT64_MAX);
-	assert_int_equal(one_opt(TFTP_WRQ, "tsize", "18446744073709551616"), TFTP_OK);
-	refused(TFTP_OPT_TSIZE);
-	assert_int_equal(one_opt(TFTP_WRQ, "tsize", "99999999999999999999"), TFTP_OK);
-	refused(TFTP_OPT_TSIZE);
-	assert_int_equal(one_opt(TFTP_WRQ, "tsize", "184467440737095516150"), TFTP_OK);
-	refused(TFTP_OPT_TSIZE);
-	assert_int_equal(one_opt(TFTP_RRQ, "tsize", "99999999999999999999"), TFTP_OK);
-	refused(TFTP_OPT_TSIZE);
+	CHECK_OPT("tsize", TFTP_OPT_TSIZE, c);
 }
 
 static void
 test_opt_windowsize(void **state)
 {
+	static const struct opt_case c[] = {
+	    {TFTP_RRQ, "0", false},
+	    {TFTP_RRQ, "1", true},
+	    {TFTP_RRQ, "65535", true},
+	    {TFTP_RRQ, "65536", false},
+	};
+
 	(void)state;
-	assert_int_equal(one_opt(TFTP_RRQ, "windowsize", "0"), TFTP_OK);
-	refused(TFTP_OPT_WINDOWSIZE);
-	assert_int_equal(one_opt(TFTP_RRQ, "windowsize", "1"), TFTP_OK);
-	accepted(TFTP_OPT_WINDOWSIZE);
-	assert_int_equal(r.opts.windowsize, 1);
-	assert_int_equal(one_opt(TFTP_RRQ, "windowsize", "65535"), TFTP_OK);
-	accepted(TFTP_OPT_WINDOWSIZE);
-	assert_int_equal(r.opts.windowsize, 65535);
-	assert_int_equal(one_opt(TFTP_RRQ, "windowsize", "65536"), TFTP_OK);
-	refused(TFTP_OPT_WINDOWSIZE);
+	CHECK_OPT("windowsize", TFTP_OPT_WINDOWSIZE, c);
 }
 
 /* Strict decimal: no sign, space, base prefix or empty value. */
