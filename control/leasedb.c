@@ -69,6 +69,7 @@ struct leasedb {
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *all;	/* every row, address order */
 	sqlite3_stmt *by_state; /* rows of one state, address order */
+	sqlite3_stmt *by_ip;	/* the row of one address */
 	pthread_mutex_t lock;
 };
 
@@ -293,6 +294,7 @@ prepare_all(struct leasedb *h, const char *path, char *msg, size_t cap)
 			 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
 	    {&h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
 	    {&h->by_state, "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
+	    {&h->by_ip, "SELECT " LEASE_COLS " FROM leases WHERE ip = ?1"},
 	};
 	size_t i;
 
@@ -315,6 +317,7 @@ finalize_all(struct leasedb *h)
 	sqlite3_finalize(h->upsert);
 	sqlite3_finalize(h->all);
 	sqlite3_finalize(h->by_state);
+	sqlite3_finalize(h->by_ip);
 }
 
 struct leasedb *
@@ -544,6 +547,28 @@ walk(struct leasedb *db, sqlite3_stmt *st, int (*fn)(const struct rb_lease_rec *
 	/* Resetting ends the read transaction, letting checkpoints proceed. */
 	sqlite3_reset(st);
 	return ret;
+}
+
+static int
+copy_rec(const struct rb_lease_rec *r, void *arg)
+{
+	*(struct rb_lease_rec *)arg = *r;
+	return 1;
+}
+
+int
+leasedb_get(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out)
+{
+	int ret;
+
+	if (!db || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&db->lock);
+	sqlite3_bind_int64(db->by_ip, 1, (sqlite3_int64)ntohl(ip));
+	ret = walk(db, db->by_ip, copy_rec, out);
+	sqlite3_clear_bindings(db->by_ip);
+	pthread_mutex_unlock(&db->lock);
+	return ret == 1 ? 0 : ret ? ret : -ENOENT;
 }
 
 /*

@@ -50,6 +50,10 @@ int leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n
  */
 int leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void *), void *arg);
 
+/* The row of address ip (network order): 0, -ENOENT when there is none,
+ * -EIO on a read error. */
+int leasedb_get(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out);
+
 /*
  * The leases as a JSON array (malloc'd, NUL-terminated, caller frees):
  * [{"address": "198.18.0.100", "state": "bound", "mac": "52:54:00:..",

@@ -980,11 +980,32 @@ test_threads(void **state)
 	leasedb_close(db);
 }
 
+/* leasedb_get(): one row by address, what was committed, or -ENOENT. */
+static void
+test_get_by_address(void **state)
+{
+	struct fixture *f = *state;
+	struct leasedb *db = open_ok(f->path);
+	struct rb_lease_rec recs[3], got;
+
+	for (unsigned i = 0; i < 3; i++)
+		recs[i] = make_rec(0xc6120064u + i, i + 1);
+	assert_int_equal(leasedb_commit(db, recs, 3), 0);
+	assert_int_equal(leasedb_get(db, recs[1].ip, &got), 0);
+	assert_memory_equal(&got, &recs[1], sizeof(got));
+	assert_int_equal(leasedb_get(db, htonl(0xc6120001u), &got), -ENOENT);
+	/* the statement is reset: a second lookup works too */
+	assert_int_equal(leasedb_get(db, recs[2].ip, &got), 0);
+	assert_memory_equal(&got, &recs[2], sizeof(got));
+	leasedb_close(db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_state_names),
+	    cmocka_unit_test_setup_teardown(test_get_by_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_creates_parents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_parent_is_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
