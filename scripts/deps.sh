@@ -12,6 +12,8 @@ PKGS=(
   libhugetlbfs-bin iproute2 procps ethtool
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
+  # test_ra.sh: a router solicitation client, and the wire seen from a client
+  ndisc6 tcpdump
   # lint (the meson suite "lint")
   shellcheck clang-format
   udhcpc isc-dhcp-client kea-admin dnsmasq-base
