@@ -46,6 +46,11 @@ static const struct name_val port_modes[] = {
     {NULL, 0},
 };
 
+/* server.ipv6_ra: the YAML 1.1 booleans as well as on/off. */
+static const struct name_val on_off[] = {
+    {"on", 1}, {"true", 1}, {"yes", 1}, {"off", 0}, {"false", 0}, {"no", 0}, {NULL, 0},
+};
+
 static const struct name_val exception_modes[] = {
     {"auto", EXC_AUTO}, {"xdp", RB_EXC_XDP}, {"tap", RB_EXC_TAP}, {"none", RB_EXC_NONE}, {NULL, 0},
 };
@@ -235,6 +240,7 @@ set_group(const struct item *it)
 static const struct key_def server_keys[] = {
     KEY("address", set_address, server_ip),
     UINT_KEY("mtu", mtu, 576, 9000),
+    ENUM_KEY("ipv6_ra", ipv6_ra, on_off, "on or off"),
 };
 static const struct key_def port_keys[] = {
     ENUM_KEY("mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
@@ -426,6 +432,7 @@ rb_config_defaults(struct rb_config *cfg)
 	/* server.address and port.interface / port.pci have no default. */
 	*cfg = (struct rb_config){
 	    .mtu = 1500,
+	    .ipv6_ra = 1,
 	    .port_mode = RB_PORT_AF_XDP,
 	    .exception_mode = RB_EXC_XDP, /* "auto" with af_xdp */
 	    .tap_name = "rb-tap0",

@@ -76,6 +76,7 @@ struct rb_config {
 	uint32_t server_ip; /* network byte order */
 	uint8_t prefix_len; /* 1..32 */
 	uint16_t mtu;	    /* 576..9000, default 1500 */
+	int ipv6_ra;	    /* 1 (default): answer IPv6 router solicitations; 0: off */
 
 	/* port: */
 	enum rb_port_mode port_mode;	       /* af_xdp (default) | af_packet | pci */

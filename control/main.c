@@ -276,6 +276,7 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	d->mtftp_client_port = c->mtftp_client_port;
 	snprintf(d->tftp_root, sizeof(d->tftp_root), "%s", c->tftp_root);
 	d->idle_sleep_us = c->idle_sleep_us;
+	d->ipv6_ra = c->ipv6_ra != 0;
 	d->mbufs = c->mbufs;
 	d->queues = c->queues;
 	snprintf(d->interface, sizeof(d->interface), "%s", c->interface);

@@ -24,6 +24,7 @@
 #include "channel.h"
 #include "counters.h"
 #include "dhcp_server.h"
+#include "icmp6.h"
 #include "image_cache.h"
 #include "pkt.h"
 #include "tftp_server.h"
@@ -85,6 +86,7 @@ struct worker {
 struct dp {
 	struct rb_dp_config cfg;
 	struct rb_netcfg net;
+	struct rb_ra_cfg ra; /* what our router advertisements say (net.ra_on) */
 	uint16_t port_id;
 	uint16_t exc_port_id;
 	bool has_exc_port;

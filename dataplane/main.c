@@ -545,6 +545,9 @@ main(int argc, char **argv)
 	dp.net.session_lo = dp.cfg.session_port_lo;
 	dp.net.session_hi = dp.cfg.session_port_hi;
 	dp.net.mtftp_port = dp.cfg.mtftp_group ? dp.cfg.mtftp_port : 0;
+	/* Router lifetime 0, no prefix, M and O clear (dp.ra zeroed): "no
+	 * router, nothing to configure", which ends firmware's wait. */
+	dp.net.ra_on = dp.cfg.ipv6_ra != 0;
 	dp.start_tsc = rte_get_tsc_cycles();
 	rte_spinlock_init(&dp.dhcp_lock);
 	ret = receive_setup(msg, sizeof(msg));

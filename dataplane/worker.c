@@ -3,9 +3,9 @@
  * worker.c: the lcore loop.
  *
  * Each worker polls its RX queues, classifies every frame with the pure
- * rb_classify(), answers ARP and ICMP echo in place, hands DHCP
- * (dhcp_tx.c) and TFTP (tftp_tx.c) to their glue, and forwards the rest to
- * the kernel through the exception port. In tap mode every worker also
+ * rb_classify(), answers ARP, ICMP echo and IPv6 router solicitations in
+ * place, hands DHCP (dhcp_tx.c) and TFTP (tftp_tx.c) to their glue, and
+ * forwards the rest to the kernel through the exception port. In tap mode every worker also
  * drains its own RX queue of the exception port (the tap has a queue pair
  * per worker) back to the wire. It never logs per packet: every outcome is
  * a counter.
@@ -52,6 +52,19 @@ handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf *out, st
 			return dp_drop(w, m, RB_DROP_runt);
 		rte_pktmbuf_trim(m, (uint16_t)(len - (size_t)n));
 		w->counters[RB_CNT_icmp_echo_replies]++;
+		txbuf_push(out, m);
+		return;
+	case RB_V_ICMP6_RS:
+		/* The RA replaces the RS in the same buffer: it is a few bytes
+		 * longer (78 against 70 for iPXE's), well inside the segment. */
+		if (m->nb_segs > 1)
+			return dp_drop(w, m, RB_DROP_runt);
+		n = rb_ra_build(f, len + rte_pktmbuf_tailroom(m), f, len, d->net.mac, &d->ra);
+		if (n < 0)
+			return dp_drop(w, m, RB_DROP_runt);
+		m->data_len = (uint16_t)n;
+		m->pkt_len = (uint32_t)n;
+		w->counters[RB_CNT_ra_sent]++;
 		txbuf_push(out, m);
 		return;
 	case RB_V_DHCP:

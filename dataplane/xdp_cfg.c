@@ -49,7 +49,7 @@ dp_xdp_configure(int ifindex, const struct rb_netcfg *nc, char *msg, size_t cap)
 {
 	struct rb_xdp_cfg c = {
 	    .ip = nc->ip,
-	    .flags = RB_XDP_F_ARP | RB_XDP_F_ICMP,
+	    .flags = RB_XDP_F_ARP | RB_XDP_F_ICMP | (nc->ra_on ? RB_XDP_F_RS : 0),
 	    .tftp_port = nc->tftp_port,
 	    .session_lo = nc->session_lo,
 	    .session_hi = nc->session_hi,

@@ -105,6 +105,8 @@ struct rb_dp_config {
 	uint16_t mtftp_port;	     /* requests (server port) */
 	uint16_t mtftp_client_port;  /* the group's port */
 	char tftp_root[RB_PATH_MAX]; /* loaded into the image cache at start */
+	uint8_t ipv6_ra;	     /* 1: answer IPv6 router solicitations */
+	uint8_t pad3[3];
 };
 
 /* dp -> ctl: ports are up. */

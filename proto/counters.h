@@ -15,6 +15,7 @@
 	X(tx_frames, "frames sent on the provisioning port")                                       \
 	X(arp_replies, "ARP requests for the server address answered by the dataplane")            \
 	X(icmp_echo_replies, "ICMP echo requests to the server address answered by the dataplane") \
+	X(ra_sent, "IPv6 router advertisements sent (answers to router solicitations)")            \
 	X(dhcp_rx, "DHCP/proxyDHCP frames received on the fast path")                              \
 	X(tftp_rx, "TFTP frames received on the fast path")                                        \
 	X(to_kernel, "frames passed to the kernel through the exception port")                     \
@@ -66,6 +67,7 @@
 	X(bad_ip_header, "IPv4 header with a bad version, length or total length")                 \
 	X(bad_ip_checksum, "IPv4 header checksum does not verify")                                 \
 	X(bad_udp_length, "UDP length field disagrees with the IPv4 payload")                      \
+	X(bad_rs, "IPv6 router solicitation a router must ignore (RFC 4861 6.1.1)")                \
 	X(no_exception_port, "kernel-bound frame but no exception port is configured")             \
 	X(unhandled, "fast-path frame for a service this build does not serve yet")                \
 	X(tx_full, "provisioning port TX queue full")                                              \

@@ -2,23 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "icmp6.h"
 #include "pkt.h"
 #include "wire.h"
-
-uint16_t
-rb_csum_partial(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += get_u16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 static bool
 ip_is_ours(const uint8_t *ip_field, const struct rb_netcfg *nc)
@@ -135,8 +121,20 @@ rb_classify(const uint8_t *frame, size_t len, const struct rb_netcfg *nc, enum r
 		return classify_arp(&w, nc, why);
 	case ETHERTYPE_IPV4_:
 		return classify_ipv4(&w, nc, why);
+	case ETHERTYPE_IPV6_:
+		if (!nc->ra_on)
+			return RB_V_KERNEL;
+		switch (rb_rs_check(frame, len)) {
+		case 0:
+			return RB_V_ICMP6_RS;
+		case -EBADMSG:
+			*why = RB_DROP_bad_rs;
+			return RB_V_DROP;
+		default:
+			return RB_V_KERNEL; /* ND, MLD, anything else IPv6 */
+		}
 	default:
-		return RB_V_KERNEL; /* IPv6, VLANs, LLDP...: the kernel decides */
+		return RB_V_KERNEL; /* VLANs, LLDP...: the kernel decides */
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "csum.h" /* rb_csum(), rb_csum_partial() */
 
 #define ETH_HLEN_ 14
 #define ETHERTYPE_IPV4_ 0x0800
@@ -34,6 +35,7 @@ struct rb_netcfg {
 	uint16_t tftp_port;
 	uint16_t session_lo, session_hi; /* host order, inclusive */
 	uint16_t mtftp_port;		 /* PXE MTFTP requests; 0: none */
+	bool ra_on;			 /* answer IPv6 router solicitations */
 };
 
 enum rb_verdict {
@@ -43,24 +45,19 @@ enum rb_verdict {
 	RB_V_DHCP,	/* UDP to 67 (any destination), or 4011 to the server */
 	RB_V_TFTP,	/* UDP to the TFTP, MTFTP or a session port, to the server */
 	RB_V_KERNEL,	/* everything else belongs to the kernel stack */
+	RB_V_ICMP6_RS,	/* IPv6 router solicitation, ra_on: answer with an RA */
 };
 
 /*
  * Classify one Ethernet frame. Frames that are malformed in a way that
  * matters to the fast path get RB_V_DROP with *why set; anything the fast
  * path does not own goes to the kernel untouched, malformed or not, because
- * the kernel is the right judge of its own traffic.
+ * the kernel is the right judge of its own traffic. IPv6 is all the
+ * kernel's except router solicitations when nc->ra_on (rb_rs_check(): a
+ * bad RS is dropped as bad_rs, since no router would accept it either).
  */
 enum rb_verdict rb_classify(const uint8_t *frame, size_t len, const struct rb_netcfg *nc,
 			    enum rb_drop *why);
-
-/* Internet checksum (RFC 1071) of len bytes, folded, not complemented. */
-uint16_t rb_csum_partial(const void *buf, size_t len, uint32_t sum);
-static inline uint16_t
-rb_csum(const void *buf, size_t len)
-{
-	return (uint16_t)~rb_csum_partial(buf, len, 0);
-}
 
 /*
  * Turn an ARP request that rb_classify() accepted into the reply, in place.

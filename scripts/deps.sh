@@ -16,6 +16,8 @@ PKGS=(
   debian-installer-12-netboot-amd64
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
+  # test_ra.sh: a router solicitation client, and the wire seen from a client
+  ndisc6 tcpdump
   # lint (the meson suite "lint")
   shellcheck clang-format
   udhcpc isc-dhcp-client kea-admin dnsmasq-base

@@ -8,7 +8,9 @@
  * the same interface and address. The rules mirror rb_classify() in
  * proto/pkt.c: ARP requests for the server address, ICMP echo to it,
  * UDP to 67 (any destination: DHCP is broadcast), and UDP to 4011, the
- * TFTP port and the TFTP session ports at the server address.
+ * TFTP port and the TFTP session ports at the server address; and, when
+ * the RA responder is on, ICMPv6 router solicitations (any address: they go
+ * to ff02::2 or to our link-local address).
  *
  * The af_xdp PMD loads this object (xdp_prog= devarg) and fills xsks_map;
  * the dataplane then writes rb_cfg. Until it does (ip == 0) every frame
@@ -17,6 +19,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
@@ -94,6 +97,20 @@ rb_xdp_steer(struct xdp_md *ctx)
 		if ((void *)(arp + 1) > end)
 			return count(RB_XDP_STAT_PASS, XDP_PASS);
 		if (arp->oper == bpf_htons(1) && arp->tpa == cfg->ip && (cfg->flags & RB_XDP_F_ARP))
+			return to_dpdk(ctx);
+		return count(RB_XDP_STAT_PASS, XDP_PASS);
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		__u8 *icmp6 = (__u8 *)(ip6 + 1);
+
+		/* Router solicitations only, and only the ones with ICMPv6
+		 * right after the fixed header, as rb_classify() takes them.
+		 * The dataplane checks the rest (a bad RS is dropped there: a
+		 * host kernel ignores RS, so nothing is lost). */
+		if ((void *)(icmp6 + 1) > end || !(cfg->flags & RB_XDP_F_RS))
+			return count(RB_XDP_STAT_PASS, XDP_PASS);
+		if (ip6->nexthdr == IPPROTO_ICMPV6 && icmp6[0] == 133)
 			return to_dpdk(ctx);
 		return count(RB_XDP_STAT_PASS, XDP_PASS);
 	}

@@ -7,6 +7,7 @@
 
 #define RB_XDP_F_ARP 0x1  /* steer ARP requests for the server address */
 #define RB_XDP_F_ICMP 0x2 /* steer ICMP echo to the server address */
+#define RB_XDP_F_RS 0x4	  /* steer IPv6 router solicitations (any address) */
 
 /* rb_cfg[0]; written by the dataplane after the port starts. */
 struct rb_xdp_cfg {

@@ -316,6 +316,43 @@ test_modes(void **state)
 	assert_int_equal(c.http_port, 80);
 }
 
+/* server.ipv6_ra: on by default; on/off and the YAML 1.1 booleans. */
+static void
+test_ipv6_ra(void **state)
+{
+#define SRV "server:\n  address: 198.18.0.1/24\n"
+#define PORT "port:\n  interface: rb-srv0\n"
+	static const struct bad_case bad[] = {
+	    {SRV "  ipv6_ra: maybe\n" PORT, 3, 12,
+	     "server.ipv6_ra: expected on or off, got 'maybe'"},
+	    {SRV "  ipv6_ra: 1\n" PORT, 3, 12, "server.ipv6_ra: expected on or off, got '1'"},
+	    {SRV "  ipv6_ra: \"\"\n" PORT, 3, 12, "server.ipv6_ra: expected on or off, got ''"},
+	    {SRV "  ipv6_ra: {managed: true}\n" PORT, 3, 12,
+	     "server.ipv6_ra: expected a single value, got a mapping"},
+	    {SRV "  ipv6_ra: on\n  ipv6_ra: off\n" PORT, 4, 3, "ipv6_ra"},
+	};
+	struct rb_config c;
+
+	(void)state;
+	rb_config_defaults(&c);
+	assert_int_equal(c.ipv6_ra, 1);
+	expect_ok(BASE, &c);
+	assert_int_equal(c.ipv6_ra, 1);
+	expect_ok(SRV "  ipv6_ra: off\n" PORT, &c);
+	assert_int_equal(c.ipv6_ra, 0);
+	expect_ok(SRV "  ipv6_ra: on\n" PORT, &c);
+	assert_int_equal(c.ipv6_ra, 1);
+	expect_ok(SRV "  ipv6_ra: false\n" PORT, &c);
+	assert_int_equal(c.ipv6_ra, 0);
+	expect_ok(SRV "  ipv6_ra: Yes\n" PORT, &c);
+	assert_int_equal(c.ipv6_ra, 1);
+	expect_ok("server: {address: 198.18.0.1/24, ipv6_ra: no}\n" PORT, &c);
+	assert_int_equal(c.ipv6_ra, 0);
+	EXPECT_ERRORS(bad);
+#undef SRV
+#undef PORT
+}
+
 static void
 test_bad_prefix(void **state)
 {
@@ -1545,6 +1582,7 @@ main(void)
 	    cmocka_unit_test(test_dhcp_many_reservations),
 	    cmocka_unit_test(test_dhcp_boot),
 	    cmocka_unit_test(test_dhcp_database_path),
+	    cmocka_unit_test(test_ipv6_ra),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

@@ -242,9 +242,95 @@ test_other_traffic(void **state)
 	n = eth(f, srv_mac, 0x86dd); /* IPv6 */
 	memset(f + n, 0, 40);
 	assert_int_equal(rb_classify(f, n + 40, &nc, &why), RB_V_KERNEL);
+	nc.ra_on = true; /* the RA responder takes router solicitations only */
+	assert_int_equal(rb_classify(f, n + 40, &nc, &why), RB_V_KERNEL);
+	nc.ra_on = false;
 	n = udp(f, someone, srv_ip, 69); /* flooded unicast for another MAC */
 	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_DROP);
 	assert_int_equal(why, RB_DROP_other_host);
+}
+
+/* A router solicitation as iPXE sends it (link-local source, to ff02::2,
+ * with its link-layer address), checksum by the test's own plain sum. */
+static size_t
+rs_frame(uint8_t *f)
+{
+	static const uint8_t all_routers_mac[6] = {0x33, 0x33, 0, 0, 0, 2};
+	uint8_t *ip6, *icmp;
+	size_t n = eth(f, all_routers_mac, 0x86dd), i;
+	uint32_t s;
+
+	ip6 = f + n;
+	icmp = ip6 + 40;
+	memset(ip6, 0, 40 + 16);
+	ip6[0] = 0x60;
+	ip6[5] = 16; /* payload length */
+	ip6[6] = 58; /* ICMPv6 */
+	ip6[7] = 255;
+	ip6[8] = 0xfe; /* fe80::5054:ff:fe12:3456 */
+	ip6[9] = 0x80;
+	memcpy(ip6 + 16, (const uint8_t[]){0x50, 0x54, 0x00, 0xff, 0xfe, 0x12, 0x34, 0x56}, 8);
+	ip6[24] = 0xff; /* ff02::2 */
+	ip6[25] = 0x02;
+	ip6[39] = 0x02;
+	icmp[0] = 133;
+	icmp[8] = 1; /* source link-layer address option */
+	icmp[9] = 1;
+	memcpy(icmp + 10, cli_mac, 6);
+	s = 16 + 58;
+	for (i = 8; i < 40 + 16; i += 2) /* addresses, then the message */
+		s += (uint32_t)(ip6[i] << 8 | ip6[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	icmp[2] = (uint8_t)(~s >> 8);
+	icmp[3] = (uint8_t)~s;
+	return n + 40 + 16;
+}
+
+static void
+test_router_solicitation(void **state)
+{
+	struct rb_netcfg nc = netcfg();
+	uint8_t f[128];
+	enum rb_drop why;
+	size_t n;
+
+	(void)state;
+	nc.ra_on = true;
+	n = rs_frame(f);
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_ICMP6_RS);
+	/* Unicast to us is an RS too; to another host's MAC it is not ours. */
+	memcpy(f, srv_mac, 6);
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_ICMP6_RS);
+	f[5] = 0x99;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_DROP);
+	assert_int_equal(why, RB_DROP_other_host);
+
+	/* Responder off: the kernel's, like all IPv6. */
+	n = rs_frame(f);
+	nc.ra_on = false;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_KERNEL);
+	nc.ra_on = true;
+
+	/* A bad RS is a counted drop: hop limit not 255 (forwarded, so not
+	 * from the link), then a checksum that does not verify. */
+	f[14 + 7] = 64;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_DROP);
+	assert_int_equal(why, RB_DROP_bad_rs);
+	n = rs_frame(f);
+	f[14 + 40 + 3] ^= 1;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_DROP);
+	assert_int_equal(why, RB_DROP_bad_rs);
+
+	/* Other ICMPv6 (a neighbour solicitation) and a truncated RS: kernel. */
+	n = rs_frame(f);
+	f[14 + 40] = 135;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_KERNEL);
+	n = rs_frame(f);
+	assert_int_equal(rb_classify(f, 14 + 40, &nc, &why), RB_V_KERNEL);
+	/* Next header not ICMPv6 (here: a hop-by-hop header first): kernel. */
+	f[14 + 6] = 0;
+	assert_int_equal(rb_classify(f, n, &nc, &why), RB_V_KERNEL);
 }
 
 static void
@@ -269,6 +355,7 @@ main(void)
 	    cmocka_unit_test(test_bad_ip),
 	    cmocka_unit_test(test_udp_steering),
 	    cmocka_unit_test(test_other_traffic),
+	    cmocka_unit_test(test_router_solicitation),
 	    cmocka_unit_test(test_csum_vector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
