@@ -18,6 +18,7 @@
 #include "config_dhcp.h"
 #include "config_provision.h"
 #include "config_yaml.h"
+#include "fs_beneath.h"
 
 enum {
 	SEC_SERVER,
@@ -219,6 +220,92 @@ set_group(const struct item *it)
 	return 0;
 }
 
+/*
+ * tftp.mounts: a mapping of name -> path, each a directory mounted at that
+ * name ("" = the top) or a regular file served as that name. Paths as for
+ * set_dir(); names as a TFTP client sends them, normalised ("/d-i/" is
+ * "d-i"). The list must fit one TFTP_ROOTS message after tftp.root (at
+ * most PATH_MAX).
+ */
+static int
+set_mounts(const struct item *it)
+{
+	struct rb_config *cfg = it->base;
+	const yaml_node_pair_t *pair;
+	struct rb_tftp_mount *m;
+	const yaml_node_t *k, *v;
+	char joined[PATH_MAX];
+	const char *key, *val, *base = it->ctx->base_dir;
+	size_t n, i, bytes = 8 + 4 + 2 + PATH_MAX;
+	struct stat st;
+	int len, e;
+
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping of name: path, got %s",
+			       cfg_kinds[it->node->type]);
+	n = (size_t)(it->node->data.mapping.pairs.top - it->node->data.mapping.pairs.start);
+	if (n > RB_TFTP_MAX_MOUNTS)
+		return cfg_bad(it, "at most %u mounts are allowed, got %zu", RB_TFTP_MAX_MOUNTS, n);
+	cfg->tftp_mounts = m = calloc(n ? n : 1, sizeof(*m));
+	if (!m)
+		return cfg_oom(it->ctx);
+	pair = it->node->data.mapping.pairs.start;
+	for (i = 0; i < n; i++, pair++) {
+		k = yaml_document_get_node(it->ctx->doc, pair->key);
+		v = yaml_document_get_node(it->ctx->doc, pair->value);
+		key = cfg_scalar_text(it->ctx, k, it->what);
+		val = key ? cfg_scalar_text(it->ctx, v, it->what) : NULL;
+		if (!val)
+			return -EINVAL;
+		len = rb_path_normalize(key, strlen(key), m[i].name, sizeof(m[i].name),
+					RB_PATH_BACKSLASH | RB_PATH_NO_CTRL);
+		if (len < 0)
+			return cfg_fail(
+			    it->ctx, k->start_mark, "%s: '%.64s' is not a name TFTP can serve (%s)",
+			    it->what, key,
+			    len == -ENAMETOOLONG ? "too long" : "'..' or a control byte");
+		for (e = 0; (size_t)e < i; e++)
+			if (!strcmp(m[e].name, m[i].name))
+				return cfg_fail(it->ctx, k->start_mark,
+						"%s: '%s' is mounted twice (line %u)", it->what,
+						m[i].name,
+						cfg_line(yaml_document_get_node(
+						    it->ctx->doc, (pair - i + e)->key)));
+		if (!*val)
+			return cfg_fail(it->ctx, v->start_mark, "%s.%s: expected a path, got ''",
+					it->what, m[i].name);
+		if (val[0] == '/' || !base)
+			e = snprintf(joined, sizeof(joined), "%s", val);
+		else
+			e = snprintf(joined, sizeof(joined), "%s/%s", base, val);
+		if (e < 0 || (size_t)e >= sizeof(joined))
+			return cfg_fail(it->ctx, v->start_mark, "%s.%s: path is too long", it->what,
+					m[i].name);
+		e = !realpath(joined, m[i].path) || stat(m[i].path, &st) ? errno : 0;
+		if (e)
+			return cfg_fail(it->ctx, v->start_mark, "%s.%s '%s': %s", it->what,
+					m[i].name, joined, strerror(e));
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			return cfg_fail(it->ctx, v->start_mark,
+					"%s.%s '%s': neither a directory nor a regular file",
+					it->what, m[i].name, joined);
+		if (S_ISREG(st.st_mode) && !*m[i].name)
+			return cfg_fail(it->ctx, k->start_mark,
+					"%s: a file is served under a name, '' is the top",
+					it->what);
+		bytes += 4 + strlen(m[i].name) + 1 + strlen(m[i].path) + 1;
+		if (bytes > RB_CHAN_MAX_MSG)
+			return cfg_fail(it->ctx, v->start_mark,
+					"%s: the mounts' names and paths are too long for one "
+					"channel message (%u bytes)",
+					it->what, RB_CHAN_MAX_MSG);
+		cfg->nb_tftp_mounts = (unsigned)i + 1;
+	}
+	return 0;
+}
+
 #define FIELD(f) offsetof(struct rb_config, f), sizeof(((struct rb_config *)0)->f)
 #define KEY(n, fn, f)                                                                              \
 	{                                                                                          \
@@ -280,6 +367,7 @@ static const struct key_def tftp_keys[] = {
     UINT_KEY("mtftp_client_port", mtftp_client_port, 1, 65535),
     UINT_KEY("mtftp_open_timeout", mtftp_open_timeout, 1, 255),
     UINT_KEY("mtftp_reopen_delay", mtftp_reopen_delay, 1, 255),
+    {"mounts", set_mounts, FIELD(tftp_mounts), 0, 0, NULL, NULL, true, 0},
 };
 
 static const struct map_def maps[] = {
@@ -485,6 +573,9 @@ rb_config_free(struct rb_config *cfg)
 	rb_provision_free(cfg->prov);
 	free(cfg->prov);
 	cfg->prov = NULL;
+	free(cfg->tftp_mounts);
+	cfg->tftp_mounts = NULL;
+	cfg->nb_tftp_mounts = 0;
 }
 
 int

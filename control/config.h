@@ -69,6 +69,13 @@ struct rb_dhcp_cfg {
 
 struct rb_provision; /* config_provision.h */
 
+/* tftp.mounts: one entry. */
+#define RB_TFTP_MAX_MOUNTS 64 /* the rest of RB_MAX_BOOT_ROOTS is the provisioning layer's */
+struct rb_tftp_mount {
+	char name[RB_BOOT_NAME_MAX + 1]; /* normalised; "" = the top (directories only) */
+	char path[PATH_MAX];		 /* realpath(): a directory or a regular file */
+};
+
 struct rb_config {
 	char path[PATH_MAX]; /* the file this came from, as given */
 
@@ -117,6 +124,11 @@ struct rb_config {
 	uint16_t mtftp_client_port;  /* default 1758 */
 	uint16_t mtftp_open_timeout; /* 1..255 s, default 2 (PXE_MTFTP_TMOUT) */
 	uint16_t mtftp_reopen_delay; /* 1..255 s, default 2 (PXE_MTFTP_DELAY) */
+	/* tftp.mounts: {name: path}, in file order, served after tftp.root
+	 * in the boot namespace (TFTP and HTTP /boot/, control/bootns.h);
+	 * malloc'd, rb_config_free() releases. */
+	struct rb_tftp_mount *tftp_mounts;
+	unsigned nb_tftp_mounts;
 
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;
@@ -136,7 +148,7 @@ struct rb_config_error {
 /* Fill *cfg with every default. */
 void rb_config_defaults(struct rb_config *cfg);
 
-/* Release what a loaded config owns (the reservations); safe to call twice. */
+/* Release what a loaded config owns (reservations, mounts); safe to call twice. */
 void rb_config_free(struct rb_config *cfg);
 
 /*

@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "bootns.h"
 #include "fs_beneath.h"
 #include "hex.h"
 #include "http.h"
@@ -45,6 +46,7 @@ struct rb_http {
 	void *metrics_arg;
 	rb_api_fn api;
 	void *api_arg;
+	struct bootns *boot;
 	_Atomic uint64_t requests, bytes_sent, active;
 	_Atomic uint64_t responses[4]; /* 2xx .. 5xx */
 };
@@ -493,6 +495,26 @@ cleanup:
 	return queue(rq, 200, r, len);
 }
 
+/* /boot/<name>: the boot namespace, looked up in the snapshot current
+ * now; the fd outlives the reference. */
+static enum MHD_Result
+serve_boot(struct req *rq, const char *name)
+{
+	struct bootns_snap *s = bootns_get(rq->h->boot);
+	struct stat st;
+	int fd;
+
+	fd = bootns_open(s, name, OPEN_FLAGS, &st);
+	bootns_put(s);
+	if (fd < 0)
+		return send_status(rq, fd == -EISDIR ? 404 : errno_status(-fd), NULL, NULL);
+	if (fcntl(fd, F_SETFL, O_RDONLY) != 0) {
+		close(fd);
+		return send_status(rq, 500, NULL, NULL);
+	}
+	return serve_file(rq, fd, &st, name);
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version UNUSED, const char *upload_data UNUSED, size_t *upload_data_size,
@@ -526,6 +548,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return serve_metrics(&rq);
 	if (!strncmp(rel, "api/", 4))
 		return serve_api(&rq, rel + 4);
+	if (rq.h->boot && (!strcmp(rel, "boot") || !strncmp(rel, "boot/", 5)))
+		return serve_boot(&rq, rel[4] ? rel + 5 : "");
 
 	fd = rb_beneath_open(&rq.h->root, rel, OPEN_FLAGS);
 	if (fd < 0)
@@ -613,6 +637,7 @@ rb_http_start(const struct rb_http_config *cfg, char *errbuf, size_t errlen)
 	h->metrics_arg = cfg->metrics_arg;
 	h->api = cfg->api;
 	h->api_arg = cfg->api_arg;
+	h->boot = cfg->boot;
 	err = rb_beneath_init(&h->root, cfg->root);
 	if (err) {
 		errno = -err;

@@ -3,7 +3,8 @@
  * http.h: the control process's HTTP server (libmicrohttpd).
  *
  * Serves the install repository read-only, with single Range requests and
- * zero-copy (sendfile) file bodies, plus /healthz and /metrics. It runs on
+ * zero-copy (sendfile) file bodies, plus /healthz, /metrics, /api/ and the
+ * boot namespace under /boot/. It runs on
  * ordinary kernel sockets: on the provisioning network the kernel side is the
  * af_xdp interface itself or the exception tap.
  *
@@ -22,6 +23,7 @@
 #include <sys/types.h>
 
 struct rb_http;
+struct bootns;
 
 /* Appends Prometheus text to buf (cap bytes); returns bytes written. It is
  * called from an HTTP thread for every GET /metrics. */
@@ -43,6 +45,11 @@ struct rb_http_config {
 	void *metrics_arg;
 	rb_api_fn api; /* may be NULL: /api/ is then 404 */
 	void *api_arg;
+	/* May be NULL: /boot/ is then the repository's. Otherwise GET/HEAD
+	 * /boot/<name> serves name from the boot namespace (control/bootns.h:
+	 * the last root that has it wins, as over TFTP); a directory, or a
+	 * name no root has, is 404. */
+	struct bootns *boot;
 };
 
 /* HTTP counters, read by the metrics and status code without locks. */

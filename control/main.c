@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bootns.h"
 #include "config.h"
 #include "dhcp_ctl.h"
 #include "dpchan.h"
@@ -56,6 +57,7 @@ struct ctl {
 	struct dhcp_ctl dhcp;
 	struct dpchan *dp;
 	struct rb_http *http;
+	struct bootns *boot; /* TFTP and HTTP /boot/: tftp.root, tftp.mounts, ... */
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
 	struct netif_saved quiet;
@@ -285,6 +287,53 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	sibling(exe, "rb_xdp.o", d->xdp_prog, sizeof(d->xdp_prog));
 }
 
+/* The boot namespace from the config: tftp.root first, then tftp.mounts
+ * in file order. 0 or -errno with msg. */
+static int
+boot_from_config(struct ctl *ctl, char *msg, size_t cap)
+{
+	struct rb_boot_root r[RB_TFTP_MAX_MOUNTS + 1];
+	unsigned i;
+
+	ctl->boot = bootns_new();
+	if (!ctl->boot) {
+		snprintf(msg, cap, "out of memory");
+		return -ENOMEM;
+	}
+	r[0] = (struct rb_boot_root){"", ctl->cfg.tftp_root};
+	for (i = 0; i < ctl->cfg.nb_tftp_mounts; i++)
+		r[i + 1] = (struct rb_boot_root){ctl->cfg.tftp_mounts[i].name,
+						 ctl->cfg.tftp_mounts[i].path};
+	return bootns_set(ctl->boot, r, i + 1, msg, cap);
+}
+
+/* Sends the boot namespace's current list (TFTP_ROOTS). 0 or -errno. */
+static int
+send_roots(struct ctl *ctl, struct dpchan *c)
+{
+	struct bootns_snap *s = bootns_get(ctl->boot);
+	const void *pl;
+	size_t len;
+	int ret;
+
+	if (!s)
+		return 0; /* the dataplane loads tftp_root alone */
+	pl = bootns_payload(s, &len);
+	ret = dpchan_send(c, RB_MSG_TFTP_ROOTS, pl, len);
+	bootns_put(s);
+	return ret;
+}
+
+/* Start-up messages after DP_CONFIG: DHCP's, then the boot namespace. */
+static int
+ctl_setup(struct dpchan *c, void *arg)
+{
+	struct ctl *ctl = arg;
+	int ret = dhcp_ctl_setup(c, &ctl->dhcp);
+
+	return ret ? ret : send_roots(ctl, c);
+}
+
 static size_t
 metrics_cb(void *arg, char *buf, size_t cap)
 {
@@ -351,6 +400,8 @@ teardown(struct ctl *ctl)
 	ctl->dp = NULL;
 	/* After the dataplane: its channel thread may still be committing. */
 	dhcp_ctl_close(&ctl->dhcp);
+	bootns_free(ctl->boot); /* after HTTP, its reader */
+	ctl->boot = NULL;
 	remove_runtime_dir();
 	rb_config_free(&ctl->cfg);
 }
@@ -379,10 +430,22 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 			/* SIGHUP: the dataplane loads tftp.root into a new
 			 * cache generation and logs the result; transfers under
 			 * way finish on the old one. */
+			struct bootns_snap *s = bootns_get(ctl->boot);
+			size_t nroots = bootns_count(s);
+			char msg[512];
+
+			bootns_put(s);
 			reload_signal = 0;
 			status_break(status_mode);
-			RB_NOTICE("SIGHUP: reloading %s", ctl->cfg.tftp_root);
-			if (dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
+			RB_NOTICE("SIGHUP: reloading %s (%zu boot root(s))", ctl->cfg.tftp_root,
+				  nroots);
+			/* Roots opened anew (HTTP sees a replaced tree); a root
+			 * gone keeps the old list, and the dataplane's load of
+			 * it fails the same way and keeps its generation. */
+			if (bootns_reopen(ctl->boot, msg, sizeof(msg)) < 0)
+				RB_ERR("reload: %s; keeping the previous boot roots", msg);
+			if (send_roots(ctl, ctl->dp) < 0 ||
+			    dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
 				RB_ERR("reload: the dataplane is not listening");
 		}
 		if (!dpchan_alive(ctl->dp, &status)) {
@@ -540,16 +603,24 @@ main(int argc, char **argv)
 	eal_args(&ctl.cfg, eal_argv, 32, eal_store);
 	dp_config(&ctl.cfg, dp_exe, &dpc);
 	RB_INFO("version %s: starting dataplane %s", RB_VERSION, dp_exe);
-	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
-		RB_ERR("lease database: %s", msg);
+	if (boot_from_config(&ctl, msg, sizeof(msg)) < 0) {
+		RB_ERR("tftp: %s", msg);
+		bootns_free(ctl.boot);
 		rb_config_free(&ctl.cfg);
 		return 1;
 	}
-	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, dhcp_ctl_setup, &ctl.dhcp, dhcp_ctl_commit,
-			      &ctl.dhcp, 60000, &ready, msg, sizeof(msg));
+	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
+		RB_ERR("lease database: %s", msg);
+		bootns_free(ctl.boot);
+		rb_config_free(&ctl.cfg);
+		return 1;
+	}
+	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, ctl_setup, &ctl, dhcp_ctl_commit, &ctl.dhcp,
+			      60000, &ready, msg, sizeof(msg));
 	if (!ctl.dp) {
 		RB_ERR("dataplane failed to start: %s", msg);
 		dhcp_ctl_close(&ctl.dhcp);
+		bootns_free(ctl.boot);
 		rb_config_free(&ctl.cfg);
 		return 1;
 	}
@@ -558,6 +629,9 @@ main(int argc, char **argv)
 		" skipped: outside the root, special, too big or unreadable)",
 		ready.cache_files, (double)ready.cache_bytes / 1e6, ctl.cfg.tftp_root,
 		ready.cache_skipped);
+	for (unsigned i = 0; i < ctl.cfg.nb_tftp_mounts; i++)
+		RB_INFO("tftp: mounted %s at '%s' (TFTP and http /boot/)",
+			ctl.cfg.tftp_mounts[i].path, ctl.cfg.tftp_mounts[i].name);
 	if (ctl.cfg.dhcp.mode == RB_DHCP_SERVER)
 		RB_INFO("dhcp server: %u subnet(s), %u reservation(s), %" PRIu64
 			" lease record(s) loaded from %s",
@@ -608,6 +682,7 @@ main(int argc, char **argv)
 	    .metrics_arg = &ctl,
 	    .api = dhcp_ctl_api,
 	    .api_arg = &ctl.dhcp,
+	    .boot = ctl.boot,
 	};
 	ctl.http = rb_http_start(&hc, msg, sizeof(msg));
 	if (!ctl.http) {

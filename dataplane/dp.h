@@ -115,6 +115,13 @@ struct dp {
 	struct image_cache *loaded; /* loader's result, NULL on failure */
 	struct ic_stats loaded_stats;
 	char loader_msg[256];
+	/* The boot namespace: the last TFTP_ROOTS payload (main lcore; NULL:
+	 * tftp_root alone), and the copy the loader thread loads from (set
+	 * before it starts, freed after it is joined). */
+	void *roots;
+	size_t roots_len;
+	void *loader_roots;
+	size_t loader_roots_len;
 	uint64_t tsc_per_us;
 	bool tx_multiseg;	      /* the port transmits chained mbufs */
 	struct rte_mempool *ext_pool; /* data-less mbufs for zero-copy blocks */

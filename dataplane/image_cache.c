@@ -34,6 +34,8 @@ struct ic_entry {
 	struct ic_file *file; /* NULL: a directory */
 	uint32_t hash;
 	uint16_t len;
+	uint8_t implicit; /* a directory above a root's prefix: an earlier
+			   * root's entry of that name may still take it */
 	char name[];
 };
 
@@ -51,17 +53,22 @@ struct ino_slot {
 	struct ic_file *f; /* NULL: free slot */
 };
 
-/* One ic_load() walk. */
+/* One ic_load_roots() walk. */
 struct walk {
 	struct image_cache *ic;
 	struct ic_stats *st;
-	struct rb_beneath root;
-	uint64_t left;	       /* of max_bytes */
-	struct ino_slot *inos; /* files loaded, by inode: links share them */
+	struct rb_beneath root; /* the directory root being walked */
+	uint64_t left;		/* of max_bytes */
+	struct ino_slot *inos;	/* files loaded, by inode: links share them */
 	size_t ino_mask, ino_used;
 	struct stat up[IC_MAX_DEPTH + 1]; /* the directories being walked, root first */
-	char rel[IC_NAME_MAX + 1];	  /* the current path under the root */
+	/* The current name: the root's prefix, '/', the path beneath the root
+	 * (rel = name + base). plen: the prefix's length; base: 0 or plen + 1. */
+	size_t plen, base;
+	char name[IC_NAME_MAX + 1];
 };
+
+#define REL(w) ((w)->name + (w)->base)
 
 /* --- checksums ------------------------------------------------------------ */
 
@@ -226,6 +233,7 @@ insert(struct image_cache *ic, const char *name, size_t len, struct ic_file *f)
 	e->file = f;
 	e->hash = h;
 	e->len = (uint16_t)len;
+	e->implicit = 0;
 	memcpy(e->name, name, len);
 	e->name[len] = '\0';
 	ic->slot[find_slot(ic, name, len, h)] = e;
@@ -481,20 +489,54 @@ read_all(int fd, uint8_t *p, uint64_t len)
 	return 0;
 }
 
-/* Loads w->rel (len bytes), a regular file when it was looked at. */
+/* The entry for name[0 .. len), or NULL. */
+static struct ic_entry *
+entry_of(const struct image_cache *ic, const char *name, size_t len)
+{
+	return ic->slot[find_slot(ic, name, len, rb_hash32(name, len))];
+}
+
+/*
+ * Whether w->name (len bytes) is still free for the root being walked:
+ * 1 when nobody has it or only as a directory above a later root's
+ * prefix, else 0 (a later root has it).
+ */
 static int
-load_file(struct walk *w, size_t len)
+name_free(const struct walk *w, size_t len)
+{
+	const struct ic_entry *e = entry_of(w->ic, w->name, len);
+
+	return !e || e->implicit;
+}
+
+/* Binds w->name (len bytes, name_free()) to f (NULL: a directory). 0 or -errno. */
+static int
+bind_name(struct walk *w, size_t len, struct ic_file *f)
+{
+	struct ic_entry *e = entry_of(w->ic, w->name, len);
+
+	if (!e)
+		return insert(w->ic, w->name, len, f);
+	/* An implicit directory taken by this root: it stays a directory, or
+	 * becomes a file (what lies below it stays, every name on its own). */
+	e->implicit = 0;
+	e->file = f;
+	if (f) {
+		f->refs++;
+		w->st->dirs--;
+	}
+	return 0;
+}
+
+/* Loads the regular file open on fd (closed here) as w->name (len bytes). */
+static int
+load_fd(struct walk *w, int fd, size_t len)
 {
 	struct ino_slot *known;
 	struct ic_file *f;
 	struct stat sb;
-	int fd, err;
+	int err;
 
-	fd = rb_beneath_open(&w->root, w->rel, OPEN_FLAGS);
-	if (fd < 0) {
-		count_open_error(w, fd);
-		return 0;
-	}
 	err = fstat(fd, &sb) < 0 ? -errno : 0;
 	if (err || !S_ISREG(sb.st_mode)) {
 		if (err)
@@ -507,7 +549,7 @@ load_file(struct walk *w, size_t len)
 	known = ino_slot(w, sb.st_dev, sb.st_ino);
 	if (known->f) {
 		close(fd);
-		err = insert(w->ic, w->rel, len, known->f);
+		err = bind_name(w, len, known->f);
 		if (!err) {
 			w->st->files++;
 			w->st->aliases++;
@@ -519,7 +561,8 @@ load_file(struct walk *w, size_t len)
 		close(fd);
 		return 0;
 	}
-	f = file_new(&w->ic->a, (uint64_t)sb.st_size, w->rel);
+	w->name[len] = '\0';
+	f = file_new(&w->ic->a, (uint64_t)sb.st_size, w->name);
 	if (!f) {
 		close(fd);
 		return -ENOMEM;
@@ -532,7 +575,7 @@ load_file(struct walk *w, size_t len)
 		return 0;
 	}
 	csum_fill(f);
-	err = insert(w->ic, w->rel, len, f);
+	err = bind_name(w, len, f);
 	if (err) {
 		w->ic->a.free(f, w->ic->a.arg);
 		return err;
@@ -541,6 +584,26 @@ load_file(struct walk *w, size_t len)
 	w->st->files++;
 	w->st->bytes += f->size;
 	return ino_add(w, sb.st_dev, sb.st_ino, f);
+}
+
+/* Loads REL(w) (rlen bytes beneath the root), a regular file when it was
+ * looked at, unless a later root has its name. */
+static int
+load_file(struct walk *w, size_t rlen)
+{
+	size_t len = w->base + rlen;
+	int fd;
+
+	if (!name_free(w, len)) {
+		w->st->shadowed++;
+		return 0;
+	}
+	fd = rb_beneath_open(&w->root, REL(w), OPEN_FLAGS);
+	if (fd < 0) {
+		count_open_error(w, fd);
+		return 0;
+	}
+	return load_fd(w, fd, len);
 }
 
 static int
@@ -555,12 +618,12 @@ by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Stats what w->rel resolves to beneath the root; 0 or -errno. O_PATH:
+/* Stats what REL(w) resolves to beneath the root; 0 or -errno. O_PATH:
  * looking at a device or FIFO must not open it. */
 static int
 look(const struct walk *w, struct stat *sb)
 {
-	int fd = rb_beneath_open(&w->root, w->rel, O_PATH), err = 0;
+	int fd = rb_beneath_open(&w->root, REL(w), O_PATH), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -570,12 +633,35 @@ look(const struct walk *w, struct stat *sb)
 	return err;
 }
 
+/* Indexes a directory as w->name (len bytes; 0: the top, not indexed),
+ * unless a later root has the name: then only what lies below it is
+ * walked, name by name. A directory over a directory merges, unnoticed. */
+static int
+bind_dir(struct walk *w, size_t len)
+{
+	const struct ic_entry *e;
+	int err;
+
+	if (!len)
+		return 0;
+	e = entry_of(w->ic, w->name, len);
+	if (e && !e->implicit) {
+		if (e->file)
+			w->st->shadowed++;
+		return 0;
+	}
+	err = bind_name(w, len, NULL);
+	if (!err && !e)
+		w->st->dirs++;
+	return err;
+}
+
 static int walk_entry(struct walk *w, size_t rlen, const char *name, int depth);
 
-/* Indexes and walks the directory w->rel (len bytes; 0: the root) at depth.
- * Only a failure on the root or of memory fails: -errno. */
+/* Indexes and walks the directory REL(w) (rlen bytes; 0: the root) at
+ * depth. Only a failure on the root or of memory fails: -errno. */
 static int
-walk_dir(struct walk *w, size_t len, int depth)
+walk_dir(struct walk *w, size_t rlen, int depth)
 {
 	struct dirent **list = NULL;
 	int fd, n, i, err = 0;
@@ -584,7 +670,7 @@ walk_dir(struct walk *w, size_t len, int depth)
 		w->st->skipped_deep++;
 		return 0;
 	}
-	fd = rb_beneath_open(&w->root, w->rel, O_RDONLY | O_DIRECTORY);
+	fd = rb_beneath_open(&w->root, REL(w), O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || fstat(fd, &w->up[depth]) < 0) {
 		err = fd < 0 ? fd : -errno;
 		goto fail;
@@ -603,13 +689,9 @@ walk_dir(struct walk *w, size_t len, int depth)
 	fd = -1;
 	if (err)
 		goto fail;
-	if (len) {
-		err = insert(w->ic, w->rel, len, NULL);
-		if (!err)
-			w->st->dirs++;
-	}
+	err = bind_dir(w, rlen ? w->base + rlen : w->plen);
 	for (i = 0; i < n && !err; i++)
-		err = walk_entry(w, len, list[i]->d_name, depth);
+		err = walk_entry(w, rlen, list[i]->d_name, depth);
 	for (i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
@@ -624,18 +706,19 @@ fail:
 	return 0;
 }
 
-/* Appends name to w->rel (rlen bytes) and indexes what it resolves to. */
+/* Appends name to REL(w) (rlen bytes) and indexes what it resolves to. */
 static int
 walk_entry(struct walk *w, size_t rlen, const char *name, int depth)
 {
 	size_t nlen = strlen(name), len = rlen ? rlen + 1 + nlen : nlen, i;
+	char *rel = REL(w);
 	struct stat sb;
 	int err;
 
 	for (i = 0; i < nlen; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f || name[i] == '\\')
 			break;
-	if (len > IC_NAME_MAX || i < nlen) {
+	if (w->base + len > IC_NAME_MAX || i < nlen) {
 		w->st->skipped_name++;
 		return 0;
 	}
@@ -644,8 +727,8 @@ walk_entry(struct walk *w, size_t rlen, const char *name, int depth)
 		return 0;
 	}
 	if (rlen)
-		w->rel[rlen] = '/';
-	memcpy(w->rel + len - nlen, name, nlen + 1);
+		rel[rlen] = '/';
+	memcpy(rel + len - nlen, name, nlen + 1);
 	err = look(w, &sb);
 	if (err) {
 		count_open_error(w, err);
@@ -657,17 +740,85 @@ walk_entry(struct walk *w, size_t rlen, const char *name, int depth)
 	} else {
 		w->st->skipped_special++;
 	}
-	w->rel[rlen] = '\0';
+	rel[rlen] = '\0';
+	return err;
+}
+
+/* Indexes the directories above w->name's prefix that are not there yet,
+ * as implicit ones. 0 or -errno. */
+static int
+bind_parents(struct walk *w)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < w->plen; i++) {
+		if (w->name[i] != '/' || entry_of(w->ic, w->name, i))
+			continue;
+		err = insert(w->ic, w->name, i, NULL);
+		if (err)
+			return err;
+		entry_of(w->ic, w->name, i)->implicit = 1;
+		w->st->dirs++;
+	}
+	return 0;
+}
+
+/* Loads one root into w->ic. 0 or -errno with *what saying which step. */
+static int
+load_root(struct walk *w, const struct ic_root *r, const char **what)
+{
+	struct stat sb;
+	int n, fd, err;
+
+	*what = "bad name for root";
+	n = ic_normalize(r->prefix ? r->prefix : "", w->name, sizeof(w->name));
+	if (n < 0)
+		return n == -EACCES ? -EINVAL : n;
+	w->plen = (size_t)n;
+	w->base = n ? w->plen + 1 : 0;
+	*what = "cannot open root";
+	if (stat(r->path, &sb) < 0)
+		return -errno;
+	if (!S_ISDIR(sb.st_mode) && (!S_ISREG(sb.st_mode) || !n)) {
+		*what = S_ISREG(sb.st_mode) ? "a file root needs a name" : "cannot open root";
+		return -ENOTDIR;
+	}
+	*what = "cannot index";
+	err = bind_parents(w);
+	if (err)
+		return err;
+	*what = "cannot open root";
+	if (S_ISREG(sb.st_mode)) {
+		if (!name_free(w, w->plen)) {
+			w->st->shadowed++;
+			return 0;
+		}
+		fd = open(r->path, OPEN_FLAGS | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		return load_fd(w, fd, w->plen);
+	}
+	if (n)
+		w->name[w->plen] = '/';
+	REL(w)[0] = '\0';
+	err = -rb_beneath_init(&w->root, r->path);
+	if (err)
+		return -err;
+	*what = "cannot load";
+	err = walk_dir(w, 0, 0);
+	rb_beneath_close(&w->root);
 	return err;
 }
 
 struct image_cache *
-ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a, struct ic_stats *st,
-	char *msg, size_t cap)
+ic_load_roots(const struct ic_root *roots, size_t n, uint64_t max_bytes, const struct ic_alloc *a,
+	      struct ic_stats *st, char *msg, size_t cap)
 {
 	struct walk w = {.root.root_fd = -1, .left = max_bytes, .ino_mask = MIN_SLOTS - 1};
 	struct ic_stats scratch;
-	const char *what = "cannot open root";
+	const char *what = "out of memory loading";
+	size_t i = n;
 	int err = 0;
 
 	w.st = st ? st : &scratch;
@@ -680,18 +831,21 @@ ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a, struct i
 		err = ENOMEM;
 		goto fail;
 	}
-	err = -rb_beneath_init(&w.root, root);
-	if (err)
-		goto fail;
-	what = "cannot load";
-	err = -walk_dir(&w, 0, 0);
-	if (err)
-		goto fail;
+	/* Last first: a name a later root has is never read again. */
+	while (i-- > 0) {
+		err = -load_root(&w, &roots[i], &what);
+		if (err)
+			goto fail;
+	}
 	goto cleanup;
 
 fail:
-	if (msg && cap)
-		snprintf(msg, cap, "image cache: %s %s: %s", what, root, strerror(err));
+	if (msg && cap && i < n)
+		snprintf(msg, cap, "image cache: %s %s%s%s: %s", what, roots[i].path,
+			 roots[i].prefix && *roots[i].prefix ? " at " : "",
+			 roots[i].prefix ? roots[i].prefix : "", strerror(err));
+	else if (msg && cap)
+		snprintf(msg, cap, "image cache: out of memory: %s", strerror(err));
 	ic_free(w.ic);
 	w.ic = NULL;
 cleanup:
@@ -700,4 +854,13 @@ cleanup:
 	if (err)
 		errno = err;
 	return w.ic;
+}
+
+struct image_cache *
+ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a, struct ic_stats *st,
+	char *msg, size_t cap)
+{
+	const struct ic_root r = {.prefix = "", .path = root};
+
+	return ic_load_roots(&r, 1, max_bytes, a, st, msg, cap);
 }

@@ -26,6 +26,14 @@
  * UDP checksum of a DATA packet costs O(1) instead of a pass over the
  * payload: ic_csum_range().
  *
+ * Several roots (ic_load_roots()) make one namespace: a directory mounted
+ * at a name prefix ("" = the top), or one regular file served under exactly
+ * its name. A later root's name shadows an earlier root's: each name is
+ * served from the last root that has it (a file or a directory of that
+ * name beneath it; the directories above a root's prefix are not "had" by
+ * it, so an earlier root may put a file there). The control's HTTP /boot/
+ * resolves names by the same rule (control/bootns.c).
+ *
  * Who calls: the dataplane's control thread loads and adds virtual files
  * before publishing a generation; workers only look up, read and checksum,
  * which is safe from any number of threads. Unit tests call it directly.
@@ -70,6 +78,19 @@ struct ic_stats {
 	uint64_t skipped_limit;	  /* past IC_MAX_ENTRIES */
 	uint64_t skipped_error;	  /* could not be opened or read (dangling symlink,
 				   * permissions, symlink loop, file shrank) */
+	uint64_t shadowed;	  /* names a later root already had (not read) */
+};
+
+/*
+ * One root of a namespace. path: a directory, walked beneath itself as
+ * ic_load() walks its root, its names served under prefix ("boot/x" with
+ * prefix "d-i" is "d-i/boot/x"; "" mounts it at the top); or a regular
+ * file, served as prefix (which must then not be ""). prefix is normalised
+ * like a request; path is the operator's: symlinks in it are followed.
+ */
+struct ic_root {
+	const char *prefix;
+	const char *path;
 };
 
 /*
@@ -111,6 +132,20 @@ struct image_cache; /* one generation */
  */
 struct image_cache *ic_load(const char *root, uint64_t max_bytes, const struct ic_alloc *a,
 			    struct ic_stats *st, char *msg, size_t cap);
+
+/*
+ * The same for n roots in one generation (ic_load(root) is the one root
+ * {"", root}). Roots are loaded last first, and a name a later root has
+ * already taken is skipped without reading it (counted in st->shadowed),
+ * so max_bytes goes to the later roots first. The directories above a
+ * prefix are indexed too. Fails (NULL, errno, msg naming the root) when a
+ * root cannot be opened, is neither a directory nor a regular file, is a
+ * file with an empty prefix (ENOTDIR), or its prefix is not a valid name
+ * (EINVAL, ENAMETOOLONG); n may be 0 (an empty generation).
+ */
+struct image_cache *ic_load_roots(const struct ic_root *roots, size_t n, uint64_t max_bytes,
+				  const struct ic_alloc *a, struct ic_stats *st, char *msg,
+				  size_t cap);
 
 /*
  * Finds name (an RRQ filename as sent) in the index. 0 with *out set, or

@@ -164,6 +164,48 @@ collect_stats(struct rb_stats *st)
 	st->uptime_ms = (rte_get_tsc_cycles() - dp.start_tsc) * 1000 / st->tsc_hz;
 }
 
+/* Keeps a TFTP_ROOTS payload (checked by rb_msg_parse()) for the next
+ * load. 0 or -ENOMEM (the previous list stays). */
+static int
+roots_keep(const void *pl, size_t len)
+{
+	void *copy = malloc(len);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, pl, len);
+	free(dp.roots);
+	dp.roots = copy;
+	dp.roots_len = len;
+	return 0;
+}
+
+/*
+ * Loads the image cache from a TFTP_ROOTS payload, or tftp_root alone
+ * when there is none (roots NULL). As ic_load_roots().
+ */
+static struct image_cache *
+cache_load(const void *roots, size_t len, const struct ic_alloc *a, struct ic_stats *st, char *msg,
+	   size_t cap)
+{
+	struct rb_boot_root br[RB_MAX_BOOT_ROOTS];
+	struct ic_root r[RB_MAX_BOOT_ROOTS];
+	int n, i;
+
+	if (!roots)
+		return ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, a, st, msg,
+			       cap);
+	n = rb_roots_decode(roots, len, br, RB_MAX_BOOT_ROOTS);
+	if (n < 0) { /* checked on receipt: cannot happen */
+		snprintf(msg, cap, "image cache: a bad roots list");
+		errno = EBADMSG;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		r[i] = (struct ic_root){.prefix = br[i].prefix, .path = br[i].path};
+	return ic_load_roots(r, (size_t)n, (uint64_t)dp.cfg.tftp_cache_mb << 20, a, st, msg, cap);
+}
+
 /*
  * After DP_CONFIG: the DHCP snapshot, reservations and stored leases, up
  * to CONFIG_DONE. Returns 0, or -errno with a reason in msg.
@@ -222,6 +264,13 @@ receive_setup(char *msg, size_t cap)
 					dp.leases_skipped++;
 			}
 			break;
+		case RB_MSG_TFTP_ROOTS:
+			ret = roots_keep(&pl, hdr.len);
+			if (ret < 0) {
+				snprintf(msg, cap, "tftp: no memory for the boot namespace");
+				return ret;
+			}
+			break;
 		case RB_MSG_CONFIG_DONE:
 			if (!have_dhcp) {
 				snprintf(msg, cap, "no DHCP config from the control");
@@ -274,8 +323,8 @@ loader_main(void *arg)
 	(void)arg;
 	cache_alloc(&a);
 	dp.loader_msg[0] = 0;
-	dp.loaded = ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, &a,
-			    &dp.loaded_stats, dp.loader_msg, sizeof(dp.loader_msg));
+	dp.loaded = cache_load(dp.loader_roots, dp.loader_roots_len, &a, &dp.loaded_stats,
+			       dp.loader_msg, sizeof(dp.loader_msg));
 	__atomic_store_n(&dp.loader_state, 2, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -287,9 +336,22 @@ reload_start(void)
 		RB_WARN("tftp reload already under way");
 		return;
 	}
+	/* The loader's own copy: a TFTP_ROOTS during the load is kept for
+	 * the next one. */
+	dp.loader_roots = dp.roots ? malloc(dp.roots_len) : NULL;
+	dp.loader_roots_len = dp.roots_len;
+	if (dp.roots && !dp.loader_roots) {
+		dp.cache_reload_failed++;
+		RB_ERR("tftp reload: no memory");
+		return;
+	}
+	if (dp.roots)
+		memcpy(dp.loader_roots, dp.roots, dp.roots_len);
 	__atomic_store_n(&dp.loader_state, 1, __ATOMIC_RELEASE);
 	if (pthread_create(&dp.loader, NULL, loader_main, NULL) != 0) {
 		__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
+		free(dp.loader_roots);
+		dp.loader_roots = NULL;
 		dp.cache_reload_failed++;
 		RB_ERR("tftp reload: no thread");
 	}
@@ -311,6 +373,8 @@ reload_poll(void)
 		return;
 	pthread_join(dp.loader, NULL);
 	__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
+	free(dp.loader_roots);
+	dp.loader_roots = NULL;
 	if (!dp.loaded) {
 		dp.cache_reload_failed++;
 		RB_ERR("tftp reload failed, still serving generation %" PRIu64 ": %s",
@@ -328,9 +392,10 @@ reload_poll(void)
 	dp.loaded = NULL;
 	ic_put(old);
 	dp.cache_generation++;
-	RB_INFO("tftp reload: generation %" PRIu64 ", %" PRIu64
-		" file(s), %.1f MB; transfers under way finish on the previous one",
-		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6);
+	RB_INFO("tftp reload: generation %" PRIu64 ", %" PRIu64 " file(s), %.1f MB, %" PRIu64
+		" shadowed name(s); transfers under way finish on the previous one",
+		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6,
+		dp.cache_stats.shadowed);
 }
 
 /* Load the TFTP root and give every worker its session table. */
@@ -366,8 +431,7 @@ tftp_setup(char *msg, size_t cap)
 		dp.tsc_per_us = 1;
 	cache_alloc(&a);
 	dp.cache_generation = 1;
-	dp.cache = ic_load(dp.cfg.tftp_root, (uint64_t)dp.cfg.tftp_cache_mb << 20, &a,
-			   &dp.cache_stats, msg, cap);
+	dp.cache = cache_load(dp.roots, dp.roots_len, &a, &dp.cache_stats, msg, cap);
 	if (!dp.cache)
 		return -errno;
 	if (dp.tx_multiseg) {
@@ -492,6 +556,10 @@ serve_channel(void)
 		case RB_MSG_TFTP_RELOAD:
 			reload_start();
 			break;
+		case RB_MSG_TFTP_ROOTS:
+			if (roots_keep(&pl, hdr.len) < 0)
+				RB_ERR("tftp: no memory for the new roots, keeping the old ones");
+			break;
 		case RB_MSG_LEASE_COMMITTED:
 			dp_commit_done(&dp, &pl.ack);
 			break;
@@ -612,6 +680,8 @@ out:
 		pthread_join(dp.loader, NULL);
 		ic_put(dp.loaded);
 	}
+	free(dp.loader_roots);
+	free(dp.roots);
 	for (uint16_t w = 0; w < dp.nb_workers; w++) {
 		struct worker *wk = &dp.workers[w];
 

@@ -29,6 +29,7 @@ rb_msg_payload_size(enum rb_msg_type type)
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:
 	case RB_MSG_LEASE_COMMIT:
+	case RB_MSG_TFTP_ROOTS:
 		break; /* counted batches: checked in rb_msg_parse() */
 	}
 	return -ENOENT;
@@ -96,6 +97,10 @@ rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **p
 				hdr->len) < 0)
 			return -EBADMSG;
 		break;
+	case RB_MSG_TFTP_ROOTS:
+		if (rb_roots_decode((const char *)buf + sizeof(*hdr), hdr->len, NULL, 0) < 0)
+			return -EBADMSG;
+		break;
 	default:
 		want = rb_msg_payload_size((enum rb_msg_type)hdr->type);
 		if (want < 0 || (size_t)want != hdr->len)
@@ -103,4 +108,89 @@ rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **p
 	}
 	*payload = (const char *)buf + sizeof(*hdr);
 	return 0;
+}
+
+/* One record's length fields. */
+struct root_rec {
+	uint16_t prefix_len, path_len;
+};
+
+int
+rb_roots_encode(void *buf, size_t cap, const struct rb_boot_root *roots, size_t n)
+{
+	struct rb_roots_msg h = {.count = (uint32_t)n};
+	size_t off = sizeof(h), i, plen, len;
+	struct root_rec r;
+	char *p = buf;
+
+	if (n > RB_MAX_BOOT_ROOTS)
+		return -E2BIG;
+	if (cap > RB_CHAN_MAX_MSG)
+		cap = RB_CHAN_MAX_MSG;
+	if (off > cap)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		plen = strnlen(roots[i].prefix, RB_BOOT_NAME_MAX + 1);
+		len = strnlen(roots[i].path, RB_PATH_MAX);
+		if (plen > RB_BOOT_NAME_MAX || !len || len >= RB_PATH_MAX ||
+		    roots[i].path[0] != '/')
+			return -EINVAL;
+		if (cap - off < sizeof(r) + plen + 1 + len + 1)
+			return -EMSGSIZE;
+		r = (struct root_rec){(uint16_t)plen, (uint16_t)len};
+		memcpy(p + off, &r, sizeof(r));
+		off += sizeof(r);
+		memcpy(p + off, roots[i].prefix, plen + 1);
+		off += plen + 1;
+		memcpy(p + off, roots[i].path, len + 1);
+		off += len + 1;
+	}
+	memcpy(p, &h, sizeof(h));
+	return (int)off;
+}
+
+/* The string of n bytes at p[*off], NUL-terminated and with no NUL inside:
+ * it, with *off moved past the NUL, or NULL. */
+static const char *
+take_string(const char *p, size_t len, size_t *off, size_t n)
+{
+	const char *s = p + *off;
+
+	if (len - *off < n + 1 || s[n] != '\0' || memchr(s, '\0', n))
+		return NULL;
+	*off += n + 1;
+	return s;
+}
+
+int
+rb_roots_decode(const void *payload, size_t len, struct rb_boot_root *out, size_t cap)
+{
+	const char *p = payload, *prefix, *path;
+	struct rb_roots_msg h;
+	size_t off = sizeof(h);
+	struct root_rec r;
+	uint32_t i;
+
+	if (len < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, p, sizeof(h));
+	if (h.count > RB_MAX_BOOT_ROOTS)
+		return -EBADMSG;
+	if (out && cap < h.count)
+		return -ENOBUFS;
+	for (i = 0; i < h.count; i++) {
+		if (len - off < sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, p + off, sizeof(r));
+		off += sizeof(r);
+		if (r.prefix_len > RB_BOOT_NAME_MAX || !r.path_len || r.path_len >= RB_PATH_MAX)
+			return -EBADMSG;
+		prefix = take_string(p, len, &off, r.prefix_len);
+		path = prefix ? take_string(p, len, &off, r.path_len) : NULL;
+		if (!path || path[0] != '/')
+			return -EBADMSG;
+		if (out)
+			out[i] = (struct rb_boot_root){.prefix = prefix, .path = path};
+	}
+	return off == len ? (int)h.count : -EBADMSG;
 }

@@ -13,6 +13,8 @@
  *   ctl -> dp  DHCP_CONFIG  once: mode, subnets, PXE boot map
  *   ctl -> dp  DHCP_RESV    reservations, in batches (as many as announced)
  *   ctl -> dp  LEASE_LOAD   the durable leases, in batches
+ *   ctl -> dp  TFTP_ROOTS   the boot namespace (below); again before each
+ *                           TFTP_RELOAD. Without one, tftp_root alone.
  *   ctl -> dp  CONFIG_DONE  the dataplane starts its ports
  *   dp  -> ctl DP_READY     ports started (or DP_ERROR with a message)
  *   ctl -> dp  STATS_REQ    any time;  dp -> ctl STATS_REP
@@ -31,7 +33,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 3
+#define RB_CHAN_VERSION 4
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -48,6 +50,7 @@ enum rb_msg_type {
 	RB_MSG_LEASE_COMMIT = 11,
 	RB_MSG_LEASE_COMMITTED = 12,
 	RB_MSG_TFTP_RELOAD = 13, /* ctl -> dp: load tftp.root again, publish it */
+	RB_MSG_TFTP_ROOTS = 14,	 /* ctl -> dp: the roots the next load serves */
 };
 
 struct rb_msg_hdr {
@@ -258,6 +261,52 @@ struct rb_lease_ack {
 	uint32_t batch;
 	int32_t status; /* 0: on disk; -errno: not stored, ACKs must not go out */
 };
+
+/* ---- The boot namespace (TFTP_ROOTS) ---- */
+
+/*
+ * The roots TFTP (the image cache) and HTTP /boot/ serve, in order: each
+ * name is served from the last root that has it (dataplane/image_cache.h).
+ * The whole list travels in one TFTP_ROOTS message, so it is replaced at
+ * once: at most RB_MAX_BOOT_ROOTS roots, and the encoded list must fit in
+ * RB_CHAN_MAX_MSG (256 roots of ~250 bytes each; rb_roots_encode() says
+ * -EMSGSIZE otherwise).
+ */
+#define RB_MAX_BOOT_ROOTS 256
+#define RB_BOOT_NAME_MAX 255 /* a prefix: a name as TFTP serves it (IC_NAME_MAX) */
+
+struct rb_boot_root {
+	const char *prefix; /* "" = the top; a file root needs one */
+	const char *path;   /* absolute: a directory, or a regular file served as prefix */
+};
+
+/*
+ * TFTP_ROOTS payload: this header, then count records, each
+ *   uint16_t prefix_len, uint16_t path_len   (host order, unaligned)
+ *   prefix bytes, NUL, path bytes, NUL
+ * with prefix_len <= RB_BOOT_NAME_MAX, 1 <= path_len < RB_PATH_MAX, no NUL
+ * inside either, the path starting with '/', and nothing after the last.
+ */
+struct rb_roots_msg {
+	uint32_t count;
+	uint32_t pad;
+};
+
+/*
+ * Encodes roots[0 .. n) as a TFTP_ROOTS payload into buf (cap bytes).
+ * Returns its length, or -E2BIG (n > RB_MAX_BOOT_ROOTS), -EINVAL (a prefix
+ * longer than RB_BOOT_NAME_MAX, a path empty, relative or too long),
+ * -EMSGSIZE (past cap or RB_CHAN_MAX_MSG).
+ */
+int rb_roots_encode(void *buf, size_t cap, const struct rb_boot_root *roots, size_t n);
+
+/*
+ * Checks a TFTP_ROOTS payload of len bytes and, when out is not NULL,
+ * points out[i] into it (cap entries; RB_MAX_BOOT_ROOTS always suffice).
+ * Returns the number of roots, or -EBADMSG (anything the format above
+ * does not allow, a count past RB_MAX_BOOT_ROOTS included), -ENOBUFS (cap).
+ */
+int rb_roots_decode(const void *payload, size_t len, struct rb_boot_root *out, size_t cap);
 
 /*
  * Build a message into buf (cap bytes). Returns the datagram length, or

@@ -4,6 +4,10 @@
 #  - in af_xdp mode and in tap exception mode: ping is answered by the
 #    dataplane (counter moves), curl gets files byte-identical, ranges exact
 #  - SIGTERM leaves no process, tap, XDP program, address or hugepage file
+#  - the boot namespace: tftp.mounts (a directory at a name, single files,
+#    one shadowing a tftp.root file) served byte-identical over TFTP and
+#    HTTP /boot/; SIGHUP reloads a changed file in a mounted directory; a
+#    missing mount path is refused with file:line:column
 # Needs root. Uses its own namespace prefix so it never touches a running rack.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -110,6 +114,58 @@ export -f in_srv; export P
 
 exercise "af_xdp" af_xdp xdp
 exercise "tap exception" af_packet tap
+
+# --- the boot namespace -----------------------------------------------------
+mkdir -p "$work/di/sub"
+head -c 200000 /dev/urandom > "$work/di/linux"
+head -c 70000 /dev/urandom > "$work/di/sub/initrd.gz"
+head -c 40000 /dev/urandom > "$work/pxelinux.bin"
+echo "menu from tftp.root" > "$work/tftp/menu.cfg"
+echo "shadows tftp.root's kernel.bin" > "$work/kshadow"
+ns_cfg() { # mounts... ("name: path" lines)
+  rb_yaml_base 198.18.0.1/24 "$work/repo" "$work/tftp" af_xdp xdp
+  echo "  mounts:"
+  printf '    %s\n' "$@"
+}
+ns_cfg "x: $work/nope" > "$work/rb-badmount.yaml"
+out=$("$RB" --check -c "$work/rb-badmount.yaml" 2>&1); rc=$?
+check "tftp.mounts with a missing path exits 2" [ "$rc" = 2 ]
+check "... naming file:line:column and the path ($out)" \
+  grep -qE "rb-badmount.yaml:[0-9]+:8: error: tftp.mounts.x '$work/nope': No such file" <<<"$out"
+ns_cfg "d-i/amd64: $work/di" "pxelinux.0: $work/pxelinux.bin" "kernel.bin: $work/kshadow" \
+  > "$work/rb-ns.yaml"
+# name file: TFTP and HTTP /boot/ both return exactly file
+both_same() {
+  rm -f "$work/ns.t" "$work/ns.h"
+  in_ns c1 curl -s --max-time 20 -o "$work/ns.t" "tftp://198.18.0.1/$1"
+  in_ns c1 curl -s --max-time 20 -o "$work/ns.h" "http://198.18.0.1/boot/$1"
+  cmp -s "$work/ns.t" "$2" && cmp -s "$work/ns.h" "$2"
+}
+tftp_same() { rm -f "$work/ns.t"; in_ns c1 curl -s --max-time 20 -o "$work/ns.t" "tftp://198.18.0.1/$1" && cmp -s "$work/ns.t" "$2"; }
+http_code() { in_ns c1 curl -s --max-time 5 --path-as-is -o /dev/null -w '%{http_code}' "http://198.18.0.1$1"; }
+if check "boot namespace: rackboot starts with tftp.mounts" rb_start "$work/rb-ns.yaml" "$work/rb-ns.log"; then
+  check "boot namespace: a file in a mounted directory, TFTP = HTTP /boot/ = the file" both_same d-i/amd64/linux "$work/di/linux"
+  check "boot namespace: ... nested" both_same d-i/amd64/sub/initrd.gz "$work/di/sub/initrd.gz"
+  check "boot namespace: a single-file mount" both_same pxelinux.0 "$work/pxelinux.bin"
+  check "boot namespace: a mount shadows tftp.root's file of that name" both_same kernel.bin "$work/kshadow"
+  check "boot namespace: tftp.root's other files still served" both_same menu.cfg "$work/tftp/menu.cfg"
+  check "boot namespace: HTTP /boot/ of a directory is 404" [ "$(http_code /boot/d-i/amd64)" = 404 ]
+  check "boot namespace: HTTP /boot/ traversal refused" [ "$(http_code /boot/../blob.bin)" = 400 ]
+  check "boot namespace: the repository keeps /" [ "$(http_code /blob.bin)" = 200 ]
+  gen0=$(metric rackboot_dp_tftp_cache_generation)
+  cp "$work/di/linux" "$work/linux.v1"
+  head -c 150000 /dev/urandom > "$work/di/linux.tmp" && mv "$work/di/linux.tmp" "$work/di/linux"
+  echo "added later" > "$work/di/sub/new.cfg"
+  check "boot namespace: before the reload TFTP serves the loaded copy" tftp_same d-i/amd64/linux "$work/linux.v1"
+  kill -HUP "$srv_pid"
+  for _ in $(seq 1 40); do [ "$(metric rackboot_dp_tftp_cache_generation)" = $((gen0 + 1)) ] && break; sleep 0.5; done
+  check "boot namespace: SIGHUP publishes generation $((gen0 + 1)) (now $(metric rackboot_dp_tftp_cache_generation))" \
+    [ "$(metric rackboot_dp_tftp_cache_generation)" = $((gen0 + 1)) ]
+  check "boot namespace: after it, the changed file in a mounted directory, both ways" both_same d-i/amd64/linux "$work/di/linux"
+  check "boot namespace: ... and a file added there" both_same d-i/amd64/sub/new.cfg "$work/di/sub/new.cfg"
+  check "boot namespace: ... the single-file mount still served" both_same pxelinux.0 "$work/pxelinux.bin"
+  check "boot namespace: SIGTERM stops cleanly" stop_rb
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

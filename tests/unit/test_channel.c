@@ -64,6 +64,105 @@ test_rejects(void **state)
 }
 
 static void
+test_roots(void **state)
+{
+	static const struct rb_boot_root roots[] = {
+	    {"", "/var/lib/rackboot/tftp"},
+	    {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"},
+	    {"d-i/amd64", "/usr/lib/debian-installer/images/12/amd64/text/debian-installer"},
+	};
+	static char pl[RB_CHAN_MAX_MSG], buf[RB_CHAN_MAX_MSG + 64];
+	struct rb_boot_root out[RB_MAX_BOOT_ROOTS];
+	struct rb_msg_hdr hdr;
+	const void *p;
+	int len, n, i;
+
+	(void)state;
+	len = rb_roots_encode(pl, sizeof(pl), roots, 3);
+	assert_int_equal(len, 8 + 3 * 4 + (0 + 1 + 22 + 1) + (10 + 1 + 28 + 1) + (9 + 1 + 63 + 1));
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_TFTP_ROOTS, 5, pl, (size_t)len);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+	assert_int_equal(hdr.type, RB_MSG_TFTP_ROOTS);
+	assert_int_equal(rb_roots_decode(p, hdr.len, out, RB_MAX_BOOT_ROOTS), 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(out[i].prefix, roots[i].prefix);
+		assert_string_equal(out[i].path, roots[i].path);
+	}
+	assert_int_equal(rb_roots_decode(p, hdr.len, out, 2), -ENOBUFS);
+	/* every shorter datagram is refused, as is one byte more */
+	for (i = 0; i < len; i++)
+		assert_int_equal(rb_roots_decode(pl, (size_t)i, NULL, 0), -EBADMSG);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_TFTP_ROOTS, 5, pl, (size_t)len - 1);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), -EBADMSG);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_TFTP_ROOTS, 5, pl, (size_t)len + 1);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), -EBADMSG);
+	/* the empty list */
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), NULL, 0), 8);
+	assert_int_equal(rb_roots_decode(pl, 8, out, 0), 0);
+}
+
+static void
+test_roots_rejects(void **state)
+{
+	static char pl[RB_CHAN_MAX_MSG + 64], path[RB_PATH_MAX + 1], name[RB_BOOT_NAME_MAX + 2];
+	static struct rb_boot_root many[RB_MAX_BOOT_ROOTS + 1];
+	struct rb_boot_root r = {"x", "/x"};
+	uint32_t count;
+	int len, i;
+
+	(void)state;
+	for (i = 0; i <= RB_MAX_BOOT_ROOTS; i++)
+		many[i] = (struct rb_boot_root){"", "/srv"};
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), many, RB_MAX_BOOT_ROOTS + 1), -E2BIG);
+	len = rb_roots_encode(pl, sizeof(pl), many, RB_MAX_BOOT_ROOTS);
+	assert_true(len > 0);
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), RB_MAX_BOOT_ROOTS);
+	/* a count past the limit, or past the records there are */
+	count = RB_MAX_BOOT_ROOTS + 1;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+	count = 2;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+	/* 16 roots with 4095-byte paths do not fit in one message */
+	memset(path, 'p', RB_PATH_MAX - 1);
+	path[0] = '/';
+	for (i = 0; i < 16; i++)
+		many[i] = (struct rb_boot_root){"", path};
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), many, 14), 8 + 14 * (4 + 1 + 4096));
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), many, 16), -EMSGSIZE);
+	assert_int_equal(rb_roots_encode(pl, 100, many, 1), -EMSGSIZE);
+	/* what the format does not allow */
+	path[RB_PATH_MAX - 1] = 'p';
+	r.path = path;
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), &r, 1), -EINVAL);
+	r.path = "relative";
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), &r, 1), -EINVAL);
+	r.path = "";
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), &r, 1), -EINVAL);
+	memset(name, 'n', sizeof(name) - 1);
+	r = (struct rb_boot_root){name, "/x"};
+	assert_int_equal(rb_roots_encode(pl, sizeof(pl), &r, 1), -EINVAL);
+	r.prefix = "ab";
+	len = rb_roots_encode(pl, sizeof(pl), &r, 1);
+	assert_int_equal(len, 8 + 4 + 3 + 3);
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), 1);
+	pl[12 + 1] = '\0'; /* a NUL inside the prefix */
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+	pl[12 + 1] = 'b';
+	pl[12 + 2] = '!'; /* the prefix's NUL missing */
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+	pl[12 + 2] = '\0';
+	pl[12 + 3] = 'x'; /* a relative path */
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+	pl[12 + 3] = '/';
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), 1);
+	pl[8 + 2] = 0; /* path_len 0 */
+	pl[8 + 3] = 0;
+	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
+}
+
+static void
 test_counter_names(void **state)
 {
 	(void)state;
@@ -77,9 +176,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_rejects),
-	    cmocka_unit_test(test_counter_names),
+	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_counter_names), cmocka_unit_test(test_roots),
+	    cmocka_unit_test(test_roots_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -604,6 +604,50 @@ test_dirs(void **state)
 	expect_error(BASE "tftp:\n  root: ''\n", 6, 9, "tftp.root: expected a directory");
 }
 
+/* tftp.mounts: name -> directory or file, in file order, names normalised. */
+static void
+test_tftp_mounts(void **state)
+{
+	char yaml[4 * PATH_MAX], file[PATH_MAX], repo[PATH_MAX], tftp[PATH_MAX];
+	struct rb_config c;
+
+	(void)state;
+	path_in_tmp(file, sizeof(file), "afile");
+	path_in_tmp(repo, sizeof(repo), "repo");
+	path_in_tmp(tftp, sizeof(tftp), "tftp");
+	snprintf(yaml, sizeof(yaml),
+		 BASE "tftp:\n  mounts:\n    pxelinux.0: %s\n    /d-i//amd64/: %s/../repo\n"
+		      "    '': %s\n",
+		 file, tftp, tftp);
+	expect_ok(yaml, &c);
+	assert_int_equal(c.nb_tftp_mounts, 3);
+	assert_string_equal(c.tftp_mounts[0].name, "pxelinux.0");
+	assert_string_equal(c.tftp_mounts[0].path, file);
+	assert_string_equal(c.tftp_mounts[1].name, "d-i/amd64");
+	assert_string_equal(c.tftp_mounts[1].path, repo);
+	assert_string_equal(c.tftp_mounts[2].name, "");
+	assert_string_equal(c.tftp_mounts[2].path, tftp);
+	rb_config_free(&c);
+	assert_null(c.tftp_mounts);
+	expect_ok(BASE "tftp:\n  mounts:\n", &c);
+	assert_int_equal(c.nb_tftp_mounts, 0);
+	rb_config_free(&c);
+
+	expect_error(BASE "tftp:\n  mounts:\n    x: /nonexistent/rb\n", 7, 8,
+		     "tftp.mounts.x '/nonexistent/rb': No such file or directory");
+	snprintf(yaml, sizeof(yaml), BASE "tftp:\n  mounts:\n    a: %s\n    '': %s\n", repo, file);
+	expect_error(yaml, 8, 5, "tftp.mounts: a file is served under a name");
+	snprintf(yaml, sizeof(yaml), BASE "tftp:\n  mounts:\n    a/../b: %s\n", repo);
+	expect_error(yaml, 7, 5, "tftp.mounts: 'a/../b' is not a name TFTP can serve");
+	snprintf(yaml, sizeof(yaml), BASE "tftp:\n  mounts:\n    a: %s\n    /a/: %s\n", repo, file);
+	expect_error(yaml, 8, 5, "tftp.mounts: 'a' is mounted twice (line 7)");
+	expect_error(BASE "tftp:\n  mounts: [a]\n", 6, 11, "tftp.mounts: expected a mapping");
+	expect_error(BASE "tftp:\n  mounts:\n    a: ''\n", 7, 8, "tftp.mounts.a: expected a path");
+	expect_error(BASE "tftp:\n  mounts:\n    a: {b: c}\n", 7, 8, "tftp.mounts");
+	expect_error(BASE "tftp:\n  mounts:\n    a: /dev/null\n", 7, 8,
+		     "neither a directory nor a regular file");
+}
+
 /* Relative roots resolve against the config file's directory, not the cwd. */
 static void
 test_load_relative_root(void **state)
@@ -1570,6 +1614,7 @@ main(void)
 	    cmocka_unit_test(test_tftp_mtftp_option43),
 	    cmocka_unit_test(test_yaml_syntax),
 	    cmocka_unit_test(test_dirs),
+	    cmocka_unit_test(test_tftp_mounts),
 	    cmocka_unit_test(test_load_relative_root),
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_cfg_untouched_on_error),

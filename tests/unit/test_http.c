@@ -18,8 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ftw.h>
+
 #include <cmocka.h>
 
+#include "bootns.h"
 #include "http.h"
 
 /* ---- rb_http_parse_range -------------------------------------------- */
@@ -207,8 +210,10 @@ test_url_to_path_length(void **state)
 
 struct live {
 	char root[64];
+	char boot[64]; /* the boot namespace's trees */
 	unsigned char *data;
 	struct rb_http *h;
+	struct bootns *ns;
 	uint16_t port;
 };
 
@@ -241,6 +246,142 @@ write_file(const char *dir, const char *name, const void *p, size_t n)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, p, n), (ssize_t)n);
 	close(fd);
+}
+
+/* The boot namespace of the live server, in lv->boot:
+ *   dA/ pxelinux.0 common sub/f out -> /etc/passwd fifo
+ *   dB/ common only-b
+ *   single.bin
+ * mounted as {"", dA}, {"d-i", dB}, {"boot/ldlinux.c32", single.bin},
+ * {"", dB}: dB's common shadows dA's. */
+static void
+boot_paths(const struct live *lv, char (*p)[256])
+{
+	snprintf(p[0], 256, "%s/dA", lv->boot);
+	snprintf(p[1], 256, "%s/dB", lv->boot);
+	snprintf(p[2], 256, "%s/single.bin", lv->boot);
+}
+
+static int
+boot_set(struct live *lv, bool reversed)
+{
+	char p[3][256], msg[256];
+	struct rb_boot_root r[4];
+
+	boot_paths(lv, p);
+	r[0] = (struct rb_boot_root){"", p[reversed ? 1 : 0]};
+	r[1] = (struct rb_boot_root){"d-i", p[1]};
+	r[2] = (struct rb_boot_root){"/boot//ldlinux.c32", p[2]};
+	r[3] = (struct rb_boot_root){"", p[reversed ? 0 : 1]};
+	return bootns_set(lv->ns, r, 4, msg, sizeof(msg));
+}
+
+static int
+boot_setup(struct live *lv)
+{
+	char p[3][256], path[300];
+
+	strcpy(lv->boot, "/tmp/rb_http_boot.XXXXXX");
+	if (!mkdtemp(lv->boot))
+		return -1;
+	boot_paths(lv, p);
+	mkdir(p[0], 0755);
+	mkdir(p[1], 0755);
+	write_file(lv->boot, "single.bin", "single", 6);
+	write_file(p[0], "pxelinux.0", "A-pxe", 5);
+	write_file(p[0], "common", "A", 1);
+	snprintf(path, sizeof(path), "%s/sub", p[0]);
+	mkdir(path, 0755);
+	write_file(path, "f", "Asub", 4);
+	snprintf(path, sizeof(path), "%s/out", p[0]);
+	symlink("/etc/passwd", path);
+	snprintf(path, sizeof(path), "%s/fifo", p[0]);
+	mkfifo(path, 0644);
+	write_file(p[1], "common", "B", 1);
+	write_file(p[1], "only-b", "b", 1);
+	lv->ns = bootns_new();
+	return lv->ns ? boot_set(lv, false) : -1;
+}
+
+static int
+rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)ftw;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+/* bootns_set() refuses a bad list whole, names the root, keeps the old. */
+static void
+test_boot_set(void **state)
+{
+	static struct rb_boot_root many[RB_MAX_BOOT_ROOTS + 1];
+	char dir[64] = "/tmp/rb_bootns.XXXXXX", deep[1100], file[100], msg[256];
+	struct bootns *ns = bootns_new();
+	struct bootns_snap *s;
+	struct stat st;
+	size_t len, i;
+
+	(void)state;
+	assert_non_null(ns);
+	assert_null(bootns_get(ns));
+	assert_int_equal(bootns_open(NULL, "x", O_RDONLY, &st), -ENOENT);
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/f", dir);
+	write_file(dir, "f", "F", 1);
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"//a/./b/", dir}, 1, msg, 256), 0);
+	s = bootns_get(ns);
+	assert_int_equal(bootns_count(s), 1);
+	assert_string_equal(bootns_root(s, 0)->prefix, "a/b");
+	assert_true(bootns_payload(s, &len) != NULL && len == 8 + 4 + 4 + strlen(dir) + 1);
+	i = (size_t)bootns_open(s, "a/b/f", O_RDONLY, &st);
+	assert_true((int)i >= 0 && st.st_size == 1);
+	close((int)i);
+	assert_int_equal(bootns_open(s, "a", O_RDONLY, &st), -ENOENT);
+	assert_int_equal(bootns_open(s, "a/b", O_RDONLY, &st), -EISDIR);
+
+	/* refusals: the old list stays, the message names the root */
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"x", "/no/such/dir"}, 1, msg, 256),
+			 -ENOENT);
+	assert_non_null(strstr(msg, "/no/such/dir"));
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"x", "rel/dir"}, 1, msg, 256),
+			 -EINVAL);
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"/", file}, 1, msg, 256), -ENOTDIR);
+	assert_non_null(strstr(msg, file));
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"a/../b", dir}, 1, msg, 256),
+			 -EINVAL);
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"a\x01", dir}, 1, msg, 256),
+			 -EINVAL);
+	for (i = 0; i <= RB_MAX_BOOT_ROOTS; i++)
+		many[i] = (struct rb_boot_root){"", dir};
+	assert_int_equal(bootns_set(ns, many, RB_MAX_BOOT_ROOTS + 1, msg, 256), -E2BIG);
+	/* 70 roots with 1000-byte paths do not fit one TFTP_ROOTS message */
+	snprintf(deep, sizeof(deep), "%s", dir);
+	for (i = 0; i < 4; i++) {
+		len = strlen(deep);
+		deep[len] = '/';
+		memset(deep + len + 1, 'd', 240);
+		deep[len + 241] = '\0';
+		assert_int_equal(mkdir(deep, 0755), 0);
+	}
+	for (i = 0; i < 70; i++)
+		many[i] = (struct rb_boot_root){"", deep};
+	assert_int_equal(bootns_set(ns, many, 60, msg, 256), 0);
+	assert_int_equal(bootns_set(ns, many, 70, msg, 256), -EMSGSIZE);
+	bootns_put(s);
+	s = bootns_get(ns);
+	assert_int_equal(bootns_count(s), 60);
+	bootns_put(s);
+	/* a file root, found by its exact name only */
+	assert_int_equal(bootns_set(ns, &(struct rb_boot_root){"x/y.bin", file}, 1, msg, 256), 0);
+	s = bootns_get(ns);
+	i = (size_t)bootns_open(s, "x/y.bin", O_RDONLY, &st);
+	assert_true((int)i >= 0);
+	close((int)i);
+	assert_int_equal(bootns_open(s, "x", O_RDONLY, &st), -ENOENT);
+	assert_int_equal(bootns_open(s, "x/y.bin/z", O_RDONLY, &st), -ENOENT);
+	bootns_put(s);
+	bootns_free(ns);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* 0: MHD's thread per connection (the default); 2: an epoll pool. */
@@ -285,8 +426,11 @@ live_setup(void **state)
 	symlink("../../../../../../../etc/passwd", path);
 	snprintf(path, sizeof(path), "%s/fifo", lv->root);
 	mkfifo(path, 0644);
+	if (boot_setup(lv) < 0)
+		return -1;
 
 	cfg.root = lv->root;
+	cfg.boot = lv->ns;
 	cfg.threads = live_threads;
 	cfg.metrics = test_metrics_cb;
 	cfg.metrics_arg = &metrics_arg;
@@ -321,6 +465,8 @@ live_teardown(void **state)
 	snprintf(path, sizeof(path), "%s/sub", lv->root);
 	rmdir(path);
 	rmdir(lv->root);
+	bootns_free(lv->ns);
+	nftw(lv->boot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(lv->data);
 	free(lv);
 	return 0;
@@ -613,6 +759,75 @@ test_live_errors(void **state)
 }
 
 static void
+test_live_boot(void **state)
+{
+	static const struct {
+		const char *path, *body;
+		int status;
+	} v[] = {
+	    {"/boot/pxelinux.0", "A-pxe", 200},
+	    {"/boot/common", "B", 200}, /* the last root wins */
+	    {"/boot/only-b", "b", 200},
+	    {"/boot/sub/f", "Asub", 200},
+	    {"/boot/d-i/common", "B", 200},
+	    {"/boot//d-i/./only-b", "b", 200},
+	    {"/boot/boot/ldlinux.c32", "single", 200},
+	    {"/boot/boot/ldlinux.c32/x", NULL, 404},
+	    {"/boot/boot", NULL, 404}, /* directories: 404 */
+	    {"/boot/d-i", NULL, 404},
+	    {"/boot/sub/", NULL, 404},
+	    {"/boot/", NULL, 404},
+	    {"/boot", NULL, 404},
+	    {"/boot/d-i/pxelinux.0", NULL, 404},
+	    {"/boot/nope", NULL, 404},
+	    {"/boot/fifo", NULL, 404},	      /* not served over TFTP either */
+	    {"/boot/out", NULL, 403},	      /* a symlink out of its root */
+	    {"/boot/../data.bin", NULL, 400}, /* traversal */
+	    {"/boot/%2e%2e/data.bin", NULL, 400},
+	    {"/boot/d-i/..%2f..%2fsingle.bin", NULL, 400},
+	    {"/boot/data.bin", NULL, 404}, /* the repository is not a root */
+	};
+	struct live *lv = *state;
+	struct resp r;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		http_req(lv, "GET", v[i].path, NULL, &r);
+		if (r.status != v[i].status)
+			fail_msg("GET %s: got %d, want %d", v[i].path, r.status, v[i].status);
+		if (v[i].body) {
+			assert_int_equal(r.body_len, strlen(v[i].body));
+			assert_memory_equal(r.body, v[i].body, r.body_len);
+		}
+		resp_free(&r);
+	}
+	/* ranges and HEAD as for the repository */
+	http_req(lv, "GET", "/boot/boot/ldlinux.c32", "Range: bytes=1-3\r\n", &r);
+	assert_int_equal(r.status, 206);
+	assert_string_equal(r.body, "ing");
+	assert_string_equal(header(&r, "Content-Range"), "bytes 1-3/6");
+	resp_free(&r);
+	http_req(lv, "HEAD", "/boot/pxelinux.0", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	assert_string_equal(header(&r, "Content-Length"), "5");
+	resp_free(&r);
+	/* a new list is served at once; the order decides */
+	assert_int_equal(boot_set(lv, true), 0);
+	http_req(lv, "GET", "/boot/common", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "A");
+	resp_free(&r);
+	http_req(lv, "GET", "/boot/only-b", NULL, &r);
+	assert_string_equal(r.body, "b");
+	resp_free(&r);
+	assert_int_equal(boot_set(lv, false), 0);
+	http_req(lv, "GET", "/boot/common", NULL, &r);
+	assert_string_equal(r.body, "B");
+	resp_free(&r);
+}
+
+static void
 test_live_dirs(void **state)
 {
 	struct live *lv = *state;
@@ -776,6 +991,7 @@ main(void)
 	    cmocka_unit_test(test_parse_range),
 	    cmocka_unit_test(test_url_to_path),
 	    cmocka_unit_test(test_url_to_path_length),
+	    cmocka_unit_test(test_boot_set),
 	};
 	const struct CMUnitTest live[] = {
 	    cmocka_unit_test(test_live_get),	   cmocka_unit_test(test_live_range),
@@ -783,6 +999,7 @@ main(void)
 	    cmocka_unit_test(test_live_errors),	   cmocka_unit_test(test_live_dirs),
 	    cmocka_unit_test(test_live_endpoints), cmocka_unit_test(test_live_connections),
 	    cmocka_unit_test(test_metrics_format), cmocka_unit_test(test_start_failures),
+	    cmocka_unit_test(test_live_boot),
 	};
 	int fails;
 

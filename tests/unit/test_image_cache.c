@@ -180,6 +180,16 @@ setup(void **state)
 	put("limit/c", big, 100);
 	put("limit/z", "", 0);
 	mkd("void");
+	/* two roots for one namespace, and a file served on its own */
+	mkd("nsA");
+	put("nsA/common", "A", 1);
+	put("nsA/pxelinux.0", "A-pxe", 5);
+	mkd("nsA/sub");
+	put("nsA/sub/f", "Asub", 4);
+	mkd("nsB");
+	put("nsB/common", "B", 1);
+	put("nsB/only-b", "b", 1);
+	put("single.bin", "single", 6);
 	return 0;
 }
 
@@ -341,6 +351,222 @@ test_max_bytes(void **state)
 	ic = load("limit", 0, &st);
 	assert_int_equal(st.files, 1);
 	assert_int_equal(st.skipped_too_big, 3);
+	done(ic);
+}
+
+/* --- several roots ------------------------------------------------------------ */
+
+static struct image_cache *
+load_roots(const char *const spec[][2], size_t n, uint64_t max_bytes, struct ic_stats *st)
+{
+	struct ic_root r[8];
+	static char paths[8][4096];
+	char msg[256];
+	struct image_cache *ic;
+	size_t i;
+
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s", path(spec[i][1]));
+		r[i] = (struct ic_root){.prefix = spec[i][0], .path = paths[i]};
+	}
+	ic = ic_load_roots(r, n, max_bytes, &counting, st, msg, sizeof(msg));
+	if (!ic)
+		fail_msg("%s", msg);
+	return ic;
+}
+
+static void
+test_roots_mount(void **state)
+{
+	static const char *const spec[][2] = {{"", "nsA"}, {"/d-i//amd64/", "nsB"}};
+	struct image_cache *ic;
+	struct ic_stats st;
+
+	(void)state;
+	ic = load_roots(spec, 2, UINT64_MAX, &st);
+	found(ic, "pxelinux.0", "A-pxe", 5);
+	found(ic, "common", "A", 1);
+	found(ic, "sub/f", "Asub", 4);
+	found(ic, "d-i/amd64/common", "B", 1);
+	assert_string_equal(found(ic, "/d-i/amd64/only-b", "b", 1)->path, "d-i/amd64/only-b");
+	refused(ic, "d-i", -EISDIR);
+	refused(ic, "d-i/amd64", -EISDIR);
+	refused(ic, "only-b", -ENOENT);
+	refused(ic, "d-i/amd64/sub/f", -ENOENT);
+	assert_int_equal(st.files, 5);
+	assert_int_equal(st.dirs, 3); /* sub, d-i, d-i/amd64 */
+	assert_int_equal(st.shadowed, 0);
+	assert_int_equal(ic_count(ic), 8);
+	done(ic);
+}
+
+static void
+test_roots_file(void **state)
+{
+	static const char *const spec[][2] = {{"", "nsA"}, {"boot/ldlinux.c32", "single.bin"}};
+	static const char *const alias[][2] = {{"", "nsA"}, {"x", "nsA/common"}};
+	struct image_cache *ic;
+	struct ic_stats st;
+	char msg[256];
+
+	(void)state;
+	ic = load_roots(spec, 2, UINT64_MAX, &st);
+	found(ic, "boot/ldlinux.c32", "single", 6);
+	found(ic, "common", "A", 1);
+	refused(ic, "boot", -EISDIR);
+	refused(ic, "boot/ldlinux.c32/x", -ENOENT);
+	assert_int_equal(st.files, 4);
+	assert_int_equal(st.bytes, 6 + 1 + 5 + 4);
+	done(ic);
+	/* the same inode through a dir root and a file root shares its data */
+	ic = load_roots(alias, 2, UINT64_MAX, &st);
+	assert_ptr_equal(found(ic, "x", "A", 1), found(ic, "common", "A", 1));
+	assert_int_equal(st.aliases, 1);
+	done(ic);
+	/* a file needs a name */
+	errno = 0;
+	assert_null(ic_load_roots(&(struct ic_root){.prefix = "/", .path = path("single.bin")}, 1,
+				  UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, ENOTDIR);
+	assert_non_null(strstr(msg, "single.bin"));
+	assert_int_equal(cnt.live, 0);
+}
+
+static void
+test_roots_shadow(void **state)
+{
+	static const char *const ab[][2] = {{"", "nsA"}, {"", "nsB"}};
+	static const char *const ba[][2] = {{"", "nsB"}, {"", "nsA"}};
+	static const char *const file_last[][2] = {{"", "nsA"}, {"common", "single.bin"}};
+	static const char *const file_first[][2] = {{"common", "single.bin"}, {"", "nsA"}};
+	static const char *const dir_over_file[][2] = {{"", "nsA"}, {"common", "nsB"}};
+	static const char *const file_over_parent[][2] = {{"", "nsA"}, {"pxelinux.0/x", "nsB"}};
+	struct image_cache *ic;
+	struct ic_stats st;
+
+	(void)state;
+	ic = load_roots(ab, 2, UINT64_MAX, &st);
+	found(ic, "common", "B", 1);
+	found(ic, "only-b", "b", 1);
+	found(ic, "sub/f", "Asub", 4);
+	assert_int_equal(st.shadowed, 1);
+	assert_int_equal(st.files, 4);
+	assert_int_equal(st.bytes, 1 + 1 + 5 + 4); /* A's common never read */
+	done(ic);
+	ic = load_roots(ba, 2, UINT64_MAX, &st);
+	found(ic, "common", "A", 1);
+	assert_int_equal(st.shadowed, 1);
+	done(ic);
+	ic = load_roots(file_last, 2, UINT64_MAX, &st);
+	found(ic, "common", "single", 6);
+	assert_int_equal(st.shadowed, 1);
+	done(ic);
+	ic = load_roots(file_first, 2, UINT64_MAX, &st);
+	found(ic, "common", "A", 1);
+	assert_int_equal(st.shadowed, 1);
+	done(ic);
+	/* a directory mounted over a file takes the name */
+	ic = load_roots(dir_over_file, 2, UINT64_MAX, &st);
+	refused(ic, "common", -EISDIR);
+	found(ic, "common/common", "B", 1);
+	assert_int_equal(st.shadowed, 1);
+	done(ic);
+	/* the directory above a prefix is not the later root's own: an
+	 * earlier root's file of that name is served, and so is the mount */
+	ic = load_roots(file_over_parent, 2, UINT64_MAX, &st);
+	found(ic, "pxelinux.0", "A-pxe", 5);
+	found(ic, "pxelinux.0/x/only-b", "b", 1);
+	assert_int_equal(st.shadowed, 0);
+	assert_int_equal(st.dirs, 2); /* sub, pxelinux.0/x */
+	done(ic);
+}
+
+static void
+test_roots_errors(void **state)
+{
+	struct ic_root r[2] = {{"", path("nsA")}, {"", NULL}};
+	char long_prefix[IC_NAME_MAX + 2], missing[4096], msg[256];
+	struct image_cache *ic;
+	struct ic_stats st;
+
+	(void)state;
+	/* a missing root fails the whole load and is named */
+	snprintf(missing, sizeof(missing), "%s", path("no-such-dir"));
+	r[1] = (struct ic_root){"d-i", missing};
+	errno = 0;
+	assert_null(ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(msg, missing));
+	assert_non_null(strstr(msg, "d-i"));
+	/* a FIFO is no root */
+	r[1] = (struct ic_root){"f", path("root/fifo")};
+	assert_null(ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, ENOTDIR);
+	/* prefixes are names: no "..", no control bytes, not too long */
+	r[1] = (struct ic_root){"a/../b", path("nsB")};
+	assert_null(ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(msg, "a/../b"));
+	r[1].prefix = "a\\tb";
+	assert_non_null(ic = ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	found(ic, "a/tb/only-b", "b", 1); /* '\\' separates, as in a request */
+	done(ic);
+	r[1].prefix = "a\x01b";
+	assert_null(ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, EINVAL);
+	memset(long_prefix, 'p', sizeof(long_prefix) - 1);
+	long_prefix[sizeof(long_prefix) - 1] = '\0';
+	r[1].prefix = long_prefix;
+	assert_null(ic_load_roots(r, 2, UINT64_MAX, &counting, &st, msg, sizeof(msg)));
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(cnt.live, 0);
+	/* no roots: an empty generation */
+	ic = ic_load_roots(NULL, 0, UINT64_MAX, &counting, &st, msg, sizeof(msg));
+	assert_non_null(ic);
+	assert_int_equal(ic_count(ic), 0);
+	refused(ic, "common", -ENOENT);
+	done(ic);
+}
+
+static void
+test_roots_limits(void **state)
+{
+	static const char *const two[][2] = {{"", "limit"}, {"", "nsB"}};
+	const char *spec[1][2] = {{NULL, "root"}};
+	char prefix[IC_NAME_MAX + 1];
+	struct image_cache *ic;
+	struct ic_stats st;
+
+	(void)state;
+	/* max_bytes goes to the later root first: nsB's 2 bytes, then a */
+	ic = load_roots(two, 2, 602, &st);
+	found(ic, "common", "B", 1);
+	found(ic, "only-b", "b", 1);
+	found(ic, "a", big, 600);
+	refused(ic, "b", -ENOENT);
+	refused(ic, "c", -ENOENT);
+	assert_int_equal(st.skipped_too_big, 2);
+	assert_int_equal(st.bytes, 602);
+	done(ic);
+	/* the prefix counts toward IC_NAME_MAX: with 100 bytes of it, the
+	 * 150-byte directory LLL... is still indexed, boot/deep/a/b/c.txt
+	 * too, and nothing else changes */
+	memset(prefix, 'P', 100);
+	prefix[100] = '\0';
+	spec[0][0] = prefix;
+	ic = load_roots(spec, 1, UINT64_MAX, &st);
+	assert_int_equal(st.skipped_name, 3);
+	assert_int_equal(st.dirs, 9 + 1);
+	/* with 105, the directory's name is too long (and what is below it
+	 * is not looked at) */
+	memset(prefix, 'P', 105);
+	prefix[105] = '\0';
+	done(ic);
+	ic = load_roots(spec, 1, UINT64_MAX, &st);
+	assert_int_equal(st.skipped_name, 3);
+	assert_int_equal(st.dirs, 8 + 1);
+	refused(ic, prefix, -EISDIR);
 	done(ic);
 }
 
@@ -616,6 +842,9 @@ main(void)
 	    cmocka_unit_test(test_virtual),	  cmocka_unit_test(test_refcount),
 	    cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_safe_name),
 	    cmocka_unit_test(test_csum_small),	  cmocka_unit_test(test_csum_large),
+	    cmocka_unit_test(test_roots_mount),	  cmocka_unit_test(test_roots_file),
+	    cmocka_unit_test(test_roots_shadow),  cmocka_unit_test(test_roots_errors),
+	    cmocka_unit_test(test_roots_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
