@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include <microhttpd.h>
 
 #include "bootns.h"
@@ -47,6 +49,8 @@ struct rb_http {
 	rb_api_fn api;
 	void *api_arg;
 	struct bootns *boot;
+	char *(*tpl)(void *, const char *, const char *, uint32_t, unsigned *, size_t *);
+	void *tpl_arg;
 	_Atomic uint64_t requests, bytes_sent, active;
 	_Atomic uint64_t responses[4]; /* 2xx .. 5xx */
 };
@@ -377,6 +381,36 @@ serve_api(struct req *rq, const char *path)
 	return queue(rq, status, r, n);
 }
 
+/* /t/<name>: a template rendered for the asking machine (prov_live.c). */
+static enum MHD_Result
+serve_template(struct req *rq, const char *url)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	uint32_t ip = 0;
+	struct MHD_Response *r;
+	unsigned status = 500;
+	size_t n = 0;
+	char *body;
+
+	if (sa && sa->sa_family == AF_INET)
+		ip = ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr;
+	body = rq->h->tpl(rq->h->tpl_arg, url,
+			  MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "mac"), ip,
+			  &status, &n);
+	if (!body)
+		return send_status(rq, status >= 400 ? status : 500, NULL, NULL);
+	r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return send_status(rq, 500, NULL, NULL);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return queue(rq, 200, r, n);
+}
+
 /* Answers for a regular file, taking ownership of fd. Range is honoured
  * only while If-Range (if any) still matches Last-Modified. */
 static enum MHD_Result
@@ -548,6 +582,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return serve_metrics(&rq);
 	if (!strncmp(rel, "api/", 4))
 		return serve_api(&rq, rel + 4);
+	if (rq.h->tpl && !strncmp(rel, "t/", 2))
+		return serve_template(&rq, url);
 	if (rq.h->boot && (!strcmp(rel, "boot") || !strncmp(rel, "boot/", 5)))
 		return serve_boot(&rq, rel[4] ? rel + 5 : "");
 
@@ -638,6 +674,8 @@ rb_http_start(const struct rb_http_config *cfg, char *errbuf, size_t errlen)
 	h->api = cfg->api;
 	h->api_arg = cfg->api_arg;
 	h->boot = cfg->boot;
+	h->tpl = cfg->tpl;
+	h->tpl_arg = cfg->tpl_arg;
 	err = rb_beneath_init(&h->root, cfg->root);
 	if (err) {
 		errno = -err;

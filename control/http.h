@@ -50,6 +50,13 @@ struct rb_http_config {
 	 * the last root that has it wins, as over TFTP); a directory, or a
 	 * name no root has, is 404. */
 	struct bootns *boot;
+	/* May be NULL: /t/ is then the repository's. Otherwise GET /t/<name>
+	 * is answered by tpl(arg, url, the mac= argument or NULL, the client's
+	 * IPv4 address in network order or 0, &status, &len): a malloc'd body
+	 * (text/plain) or NULL with status (4xx/5xx). */
+	char *(*tpl)(void *arg, const char *url, const char *mac, uint32_t client_ip,
+		     unsigned *status, size_t *len);
+	void *tpl_arg;
 };
 
 /* HTTP counters, read by the metrics and status code without locks. */

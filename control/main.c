@@ -39,6 +39,8 @@
 #include "promtext.h"
 #include "hex.h"
 #include "provision/snapshot.h"
+#include "prov_live.h"
+#include "boot_publish.h"
 #include "rb_build.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -61,7 +63,11 @@ struct ctl {
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
 	struct netif_saved quiet;
-	struct prov_snapshot *prov; /* what the provisioning layer serves now */
+	struct prov_snapshot *prov; /* the snapshot built at start (then owned by live) */
+	struct prov_live *live;	    /* what the provisioning layer serves now */
+	const char *cfg_path;
+	char rundir[64]; /* generated boot configs: /run/rackboot/<pid> */
+	unsigned gen;	 /* generation of the generated configs */
 };
 
 static void
@@ -287,24 +293,76 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	sibling(exe, "rb_xdp.o", d->xdp_prog, sizeof(d->xdp_prog));
 }
 
-/* The boot namespace from the config: tftp.root first, then tftp.mounts
- * in file order. 0 or -errno with msg. */
+static int send_roots(struct ctl *ctl, struct dpchan *c);
+
+/* The boot namespace from the config and the provisioning snapshot
+ * (boot_publish.h says the order). 0 or -errno with msg. */
 static int
 boot_from_config(struct ctl *ctl, char *msg, size_t cap)
 {
-	struct rb_boot_root r[RB_TFTP_MAX_MOUNTS + 1];
-	unsigned i;
-
 	ctl->boot = bootns_new();
 	if (!ctl->boot) {
 		snprintf(msg, cap, "out of memory");
 		return -ENOMEM;
 	}
-	r[0] = (struct rb_boot_root){"", ctl->cfg.tftp_root};
-	for (i = 0; i < ctl->cfg.nb_tftp_mounts; i++)
-		r[i + 1] = (struct rb_boot_root){ctl->cfg.tftp_mounts[i].name,
-						 ctl->cfg.tftp_mounts[i].path};
-	return bootns_set(ctl->boot, r, i + 1, msg, cap);
+	snprintf(ctl->rundir, sizeof(ctl->rundir), "/run/rackboot/%d", (int)getpid());
+	if (mkdir("/run/rackboot", 0755) && errno != EEXIST) {
+		snprintf(msg, cap, "/run/rackboot: %s", strerror(errno));
+		return -errno;
+	}
+	return boot_publish(ctl->boot, &ctl->cfg, ctl->prov, ctl->rundir, ++ctl->gen, msg, cap);
+}
+
+/*
+ * SIGHUP: read the config again; when it is good, publish its
+ * provisioning layer (profiles, hosts, groups, templates, menus) and boot
+ * namespace; when not, say why and keep serving the previous set. Either
+ * way the TFTP tree is loaded again (files may have changed). Other
+ * sections take effect at the next start.
+ */
+static void
+reload(struct ctl *ctl)
+{
+	struct rb_config cfg;
+	struct rb_config_error err;
+	struct prov_snapshot *s = NULL;
+	char msg[512];
+	int rc = rb_config_load(ctl->cfg_path, &cfg, &err);
+
+	if (rc == 0) {
+		rc = prov_snapshot_build(&cfg, &s, &err);
+		if (rc)
+			rb_config_free(&cfg);
+	}
+	if (rc) {
+		rb_config_error_format(&err, msg, sizeof(msg));
+		RB_ERR("reload: %s; keeping the previous configuration", msg);
+	} else if (boot_publish(ctl->boot, &cfg, s, ctl->rundir, ctl->gen + 1, msg, sizeof(msg)) <
+		   0) {
+		RB_ERR("reload: %s; keeping the previous configuration", msg);
+		prov_snapshot_free(s);
+		rb_config_free(&cfg);
+	} else {
+		const struct inventory *inv = prov_inventory(s);
+
+		ctl->gen++;
+		prov_live_swap(ctl->live, s);
+		RB_NOTICE("reload: %zu profile(s), %zu host(s), %zu group(s) now served "
+			  "(generation %u)",
+			  inv->n_profiles, inv->n_hosts, inv->n_groups, ctl->gen);
+		rb_config_free(&cfg);
+	}
+	if (rc && bootns_reopen(ctl->boot, msg, sizeof(msg)) < 0)
+		RB_ERR("reload: %s; keeping the previous boot roots", msg);
+	if (send_roots(ctl, ctl->dp) < 0 || dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
+		RB_ERR("reload: the dataplane is not listening");
+}
+
+static char *
+template_cb(void *arg, const char *url, const char *mac, uint32_t client_ip, unsigned *status,
+	    size_t *len)
+{
+	return prov_live_template(arg, url, mac, client_ip, status, len);
 }
 
 /* Sends the boot namespace's current list (TFTP_ROOTS). 0 or -errno. */
@@ -398,10 +456,17 @@ teardown(struct ctl *ctl)
 	if (ctl->dp)
 		dpchan_stop(ctl->dp, 10000);
 	ctl->dp = NULL;
+	/* After HTTP, their reader. */
+	prov_live_free(ctl->live);
+	ctl->live = NULL;
+	prov_snapshot_free(ctl->prov);
+	ctl->prov = NULL;
 	/* After the dataplane: its channel thread may still be committing. */
 	dhcp_ctl_close(&ctl->dhcp);
 	bootns_free(ctl->boot); /* after HTTP, its reader */
 	ctl->boot = NULL;
+	if (ctl->rundir[0])
+		boot_publish_cleanup(ctl->rundir);
 	remove_runtime_dir();
 	rb_config_free(&ctl->cfg);
 }
@@ -427,26 +492,10 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 	while (!stop_signal) {
 		sleep(1);
 		if (reload_signal) {
-			/* SIGHUP: the dataplane loads tftp.root into a new
-			 * cache generation and logs the result; transfers under
-			 * way finish on the old one. */
-			struct bootns_snap *s = bootns_get(ctl->boot);
-			size_t nroots = bootns_count(s);
-			char msg[512];
-
-			bootns_put(s);
 			reload_signal = 0;
 			status_break(status_mode);
-			RB_NOTICE("SIGHUP: reloading %s (%zu boot root(s))", ctl->cfg.tftp_root,
-				  nroots);
-			/* Roots opened anew (HTTP sees a replaced tree); a root
-			 * gone keeps the old list, and the dataplane's load of
-			 * it fails the same way and keeps its generation. */
-			if (bootns_reopen(ctl->boot, msg, sizeof(msg)) < 0)
-				RB_ERR("reload: %s; keeping the previous boot roots", msg);
-			if (send_roots(ctl, ctl->dp) < 0 ||
-			    dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
-				RB_ERR("reload: the dataplane is not listening");
+			RB_NOTICE("SIGHUP: reloading %s", ctl->cfg_path);
+			reload(ctl);
 		}
 		if (!dpchan_alive(ctl->dp, &status)) {
 			status_break(status_mode);
@@ -563,6 +612,7 @@ main(int argc, char **argv)
 	rb_log_open("rackboot", use_syslog);
 	rb_log_set_level(level);
 
+	ctl.cfg_path = cfg_path;
 	ret = rb_config_load(cfg_path, &ctl.cfg, &err);
 	if (ret < 0) {
 		rb_config_error_format(&err, msg, sizeof(msg));
@@ -605,14 +655,12 @@ main(int argc, char **argv)
 	RB_INFO("version %s: starting dataplane %s", RB_VERSION, dp_exe);
 	if (boot_from_config(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("tftp: %s", msg);
-		bootns_free(ctl.boot);
-		rb_config_free(&ctl.cfg);
+		teardown(&ctl);
 		return 1;
 	}
 	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
 		RB_ERR("lease database: %s", msg);
-		bootns_free(ctl.boot);
-		rb_config_free(&ctl.cfg);
+		teardown(&ctl);
 		return 1;
 	}
 	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, ctl_setup, &ctl, dhcp_ctl_commit, &ctl.dhcp,
@@ -620,11 +668,26 @@ main(int argc, char **argv)
 	if (!ctl.dp) {
 		RB_ERR("dataplane failed to start: %s", msg);
 		dhcp_ctl_close(&ctl.dhcp);
-		bootns_free(ctl.boot);
-		rb_config_free(&ctl.cfg);
+		teardown(&ctl);
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
+	ctl.live = prov_live_new(ctl.prov, ctl.dhcp.db);
+	if (!ctl.live) {
+		RB_ERR("out of memory");
+		goto out;
+	}
+	ctl.prov = NULL; /* live owns it */
+	{
+		const struct prov_snapshot *cur = prov_live_get(ctl.live);
+		const struct inventory *inv = prov_inventory(cur);
+
+		if (inv->n_profiles || inv->n_hosts)
+			RB_INFO("provisioning: %zu profile(s), %zu host(s), %zu group(s); boot "
+				"configs generated in %s",
+				inv->n_profiles, inv->n_hosts, inv->n_groups, ctl.rundir);
+		prov_live_put(ctl.live, cur);
+	}
 	RB_INFO("tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64
 		" skipped: outside the root, special, too big or unreadable)",
 		ready.cache_files, (double)ready.cache_bytes / 1e6, ctl.cfg.tftp_root,
@@ -683,6 +746,8 @@ main(int argc, char **argv)
 	    .api = dhcp_ctl_api,
 	    .api_arg = &ctl.dhcp,
 	    .boot = ctl.boot,
+	    .tpl = template_cb,
+	    .tpl_arg = ctl.live,
 	};
 	ctl.http = rb_http_start(&hc, msg, sizeof(msg));
 	if (!ctl.http) {

@@ -12,6 +12,7 @@
 #include "../config.h"
 #include "../config_provision.h"
 #include "bootcfg.h"
+#include "loaders.h"
 #include "snapshot.h"
 #include "template.h"
 
@@ -52,6 +53,15 @@ const struct inventory *
 prov_inventory(const struct prov_snapshot *s)
 {
 	return &s->p->inv;
+}
+
+bool
+prov_loaders(const struct prov_snapshot *s, struct loader_choice *lc, const char **root)
+{
+	lc->bios = s->p->bios_loader;
+	lc->efi = s->p->efi_loader;
+	*root = s->p->loader_root;
+	return s->p->given;
 }
 
 const struct prov_file *

@@ -27,6 +27,7 @@
 #ifndef RB_PROVISION_SNAPSHOT_H
 #define RB_PROVISION_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,11 @@ void prov_snapshot_free(struct prov_snapshot *s);
 
 /* The inventory the snapshot serves. */
 const struct inventory *prov_inventory(const struct prov_snapshot *s);
+
+/* The loaders the config chose, and the root their package paths are
+ * under ("" = /). False when the config has no provisioning sections. */
+struct loader_choice;
+bool prov_loaders(const struct prov_snapshot *s, struct loader_choice *lc, const char **root);
 
 /* The generated files. */
 const struct prov_file *prov_files(const struct prov_snapshot *s, size_t *n);
