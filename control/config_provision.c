@@ -1188,6 +1188,12 @@ boot_defaults(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p
 	if (!d->boot[RB_BOOT_EFI_X64][0])
 		snprintf(d->boot[RB_BOOT_EFI_X64], sizeof(d->boot[0]), "%s",
 			 loaders_efi64_file(&lc));
+	if (!d->boot[RB_BOOT_HTTP_X64][0]) {
+		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
+		snprintf(d->boot[RB_BOOT_HTTP_X64], sizeof(d->boot[0]),
+			 "http://%s%s%.0u/boot/ipxe.efi", ip, cfg->http_port == 80 ? "" : ":",
+			 cfg->http_port == 80 ? 0 : cfg->http_port);
+	}
 	if (!d->ipxe_script[0]) {
 		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
 		if (cfg->http_port == 80)

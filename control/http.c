@@ -49,7 +49,8 @@ struct rb_http {
 	rb_api_fn api;
 	void *api_arg;
 	struct bootns *boot;
-	char *(*tpl)(void *, const char *, const char *, uint32_t, unsigned *, size_t *);
+	char *(*tpl)(void *, const char *, const char *, const char *, uint32_t, unsigned *,
+		     size_t *);
 	void *tpl_arg;
 	_Atomic uint64_t requests, bytes_sent, active;
 	_Atomic uint64_t responses[4]; /* 2xx .. 5xx */
@@ -396,9 +397,9 @@ serve_template(struct req *rq, const char *url)
 
 	if (sa && sa->sa_family == AF_INET)
 		ip = ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr;
-	body = rq->h->tpl(rq->h->tpl_arg, url,
-			  MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "mac"), ip,
-			  &status, &n);
+	body = rq->h->tpl(
+	    rq->h->tpl_arg, url, MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "mac"),
+	    MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "profile"), ip, &status, &n);
 	if (!body)
 		return send_status(rq, status >= 400 ? status : 500, NULL, NULL);
 	r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);

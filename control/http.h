@@ -51,11 +51,11 @@ struct rb_http_config {
 	 * name no root has, is 404. */
 	struct bootns *boot;
 	/* May be NULL: /t/ is then the repository's. Otherwise GET /t/<name>
-	 * is answered by tpl(arg, url, the mac= argument or NULL, the client's
-	 * IPv4 address in network order or 0, &status, &len): a malloc'd body
-	 * (text/plain) or NULL with status (4xx/5xx). */
-	char *(*tpl)(void *arg, const char *url, const char *mac, uint32_t client_ip,
-		     unsigned *status, size_t *len);
+	 * is answered by tpl(arg, url, the mac= and profile= arguments or
+	 * NULL, the client's IPv4 address in network order or 0, &status,
+	 * &len): a malloc'd body (text/plain) or NULL with status (4xx/5xx). */
+	char *(*tpl)(void *arg, const char *url, const char *mac, const char *profile,
+		     uint32_t client_ip, unsigned *status, size_t *len);
 	void *tpl_arg;
 };
 

@@ -359,10 +359,10 @@ reload(struct ctl *ctl)
 }
 
 static char *
-template_cb(void *arg, const char *url, const char *mac, uint32_t client_ip, unsigned *status,
-	    size_t *len)
+template_cb(void *arg, const char *url, const char *mac, const char *profile, uint32_t client_ip,
+	    unsigned *status, size_t *len)
 {
-	return prov_live_template(arg, url, mac, client_ip, status, len);
+	return prov_live_template(arg, url, mac, profile, client_ip, status, len);
 }
 
 /* Sends the boot namespace's current list (TFTP_ROOTS). 0 or -errno. */

@@ -154,8 +154,8 @@ valid_name(const char *s)
 }
 
 char *
-prov_live_template(struct prov_live *l, const char *url, const char *mac, uint32_t client_ip,
-		   unsigned *status, size_t *len)
+prov_live_template(struct prov_live *l, const char *url, const char *mac, const char *profile,
+		   uint32_t client_ip, unsigned *status, size_t *len)
 {
 	struct inv_machine m = {.arch = -1, .ip = client_ip};
 	const struct prov_snapshot *s;
@@ -191,7 +191,7 @@ prov_live_template(struct prov_live *l, const char *url, const char *mac, uint32
 	}
 	s = prov_live_get(l);
 	strbuf_init(&out, 0);
-	rc = prov_render(s, &m, name, &out, err, sizeof(err));
+	rc = prov_render(s, &m, name, profile, &out, err, sizeof(err));
 	prov_live_put(l, s);
 	if (rc == 0) {
 		body = strbuf_detach(&out, len);

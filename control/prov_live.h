@@ -34,12 +34,16 @@ void prov_live_put(struct prov_live *l, const struct prov_snapshot *s);
 /*
  * GET /t/<name>: the template <name> of the requesting machine's profile,
  * rendered for it. The machine is `mac` (the mac= query argument, may be
- * NULL) or else the holder of client_ip's lease. Returns the body
+ * NULL) or else the holder of client_ip's lease. A machine that boots the
+ * menu (it has no profile of its own) names the entry it chose with
+ * `profile` (profile=, may be NULL), which must be one of the menu's. A machine that boots the
+ * menu (it has no profile of its own) names the entry it chose with
+ * `profile` (profile=, may be NULL), which must be one of the menu's. Returns the body
  * (malloc'd, *len bytes) with *status 200, or NULL with *status 400 (bad
  * name or mac), 404 (no such machine or template), 500 (render failed:
  * logged).
  */
-char *prov_live_template(struct prov_live *l, const char *url, const char *mac, uint32_t client_ip,
-			 unsigned *status, size_t *len);
+char *prov_live_template(struct prov_live *l, const char *url, const char *mac, const char *profile,
+			 uint32_t client_ip, unsigned *status, size_t *len);
 
 #endif

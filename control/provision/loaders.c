@@ -53,21 +53,15 @@ loaders_files(const struct loader_choice *c, const struct loader_file **out, siz
 {
 	size_t n = 0;
 
-	if (c->bios == RB_BIOS_IPXE)
-		ADD(ipxe_bios);
-	else
+	if (c->bios != RB_BIOS_IPXE)
 		ADD(pxelinux);
-	switch (c->efi) {
-	case RB_EFI_SYSLINUX:
+	if (c->efi == RB_EFI_SYSLINUX)
 		ADD(syslinux_efi);
-		break;
-	case RB_EFI_IPXE:
-		ADD(ipxe_efi);
-		break;
-	default:
+	else if (c->efi != RB_EFI_IPXE)
 		ADD(grub_efi);
-		break;
-	}
+	/* iPXE always: UEFI HTTP boot's URL and chainloading menus use it. */
+	ADD(ipxe_bios);
+	ADD(ipxe_efi);
 	return n;
 }
 

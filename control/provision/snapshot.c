@@ -455,7 +455,8 @@ typedef int (*gen_fn)(const struct bootcfg_menu *, struct strbuf *, char *, size
  */
 static int
 gen_family(struct prov_snapshot *s, enum family f, const struct inv_profile *const *profs, size_t n,
-	   size_t dflt, unsigned timeout, const struct tpl_ctx *c, const char *origin,
+	   size_t dflt, unsigned timeout, const struct inv_decision *d,
+	   const struct inv_machine *mach, uint32_t ip, const char *origin,
 	   const char *const *names, size_t n_names, char *err, size_t errlen)
 {
 	static const gen_fn fns[] = {bootcfg_pxelinux, bootcfg_grub, bootcfg_ipxe};
@@ -475,9 +476,21 @@ gen_family(struct prov_snapshot *s, enum family f, const struct inv_profile *con
 	strbuf_init(&out, 1 << 20);
 	for (size_t i = 0; i < n; i++)
 		strbuf_init(&cmd[i], 8192);
-	for (size_t i = 0; !rc && i < n; i++)
+	/* Each entry renders with its own profile's variables. */
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct inv_decision de = *d;
+		struct tpl_ctx *c;
+
+		de.profile = profs[i];
+		c = make_ctx(s, &de, mach, ip, err, errlen);
+		if (!c) {
+			rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
+			break;
+		}
 		rc = make_entry(s, f, profs[i] ? profs[i] : &local, c, &e[i], paths[i], &cmd[i],
 				err, errlen);
+		tpl_ctx_free(c);
+	}
 	if (!rc && f == FAM_GRUB && strcmp(names[0], "grub/grub.cfg") == 0)
 		/* The menu's file first tries the machine's own (GRUB asks only
 		 * for grub/grub.cfg; net_default_mac is its NIC's MAC). */
@@ -551,17 +564,12 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 {
 	const struct inv_profile *profs[RB_MENU_MAX];
 	char err[512], origin[128], mac[18], mh[18], n1[64], n2[64], n3[64];
-	struct tpl_ctx *c;
 	size_t n, dflt;
 	int rc;
 
 	if (for_host && d->boot == INV_BOOT_MENU)
 		return 0; /* the loaders fall back to the default names */
 	n = menu_of(s, d, profs, &dflt);
-	c = make_ctx(s, d, m, ip, err, sizeof(err));
-	if (!c)
-		return errno == ENOMEM ? err_at(e, NULL, "out of memory")
-				       : err_tpl(e, err, for_host ? " (for a host)" : "");
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2],
 		 m->mac[3], m->mac[4], m->mac[5]);
 	snprintf(mh, sizeof(mh), "%02x-%02x-%02x-%02x-%02x-%02x", m->mac[0], m->mac[1], m->mac[2],
@@ -580,8 +588,8 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 			snprintf(n1, sizeof(n1), "pxelinux.cfg/default");
 			snprintf(n2, sizeof(n2), "efi64/pxelinux.cfg/default");
 		}
-		rc = gen_family(s, FAM_PXELINUX, profs, n, dflt, s->p->menu_timeout, c, origin, px,
-				2, err, sizeof(err));
+		rc = gen_family(s, FAM_PXELINUX, profs, n, dflt, s->p->menu_timeout, d, m, ip,
+				origin, px, 2, err, sizeof(err));
 	}
 	if (!rc) {
 		const char *g[1] = {n3};
@@ -590,8 +598,8 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 			snprintf(n3, sizeof(n3), "grub/hosts/%s.cfg", mac);
 		else
 			snprintf(n3, sizeof(n3), "grub/grub.cfg");
-		rc = gen_family(s, FAM_GRUB, profs, n, dflt, s->p->menu_timeout, c, origin, g, 1,
-				err, sizeof(err));
+		rc = gen_family(s, FAM_GRUB, profs, n, dflt, s->p->menu_timeout, d, m, ip, origin,
+				g, 1, err, sizeof(err));
 	}
 	if (!rc) {
 		const char *ip_names[1] = {n3};
@@ -600,10 +608,9 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 			snprintf(n3, sizeof(n3), "ipxe/%s.ipxe", mh);
 		else
 			snprintf(n3, sizeof(n3), "ipxe/default.ipxe");
-		rc = gen_family(s, FAM_IPXE, profs, n, dflt, s->p->menu_timeout, c, origin,
+		rc = gen_family(s, FAM_IPXE, profs, n, dflt, s->p->menu_timeout, d, m, ip, origin,
 				ip_names, 1, err, sizeof(err));
 	}
-	tpl_ctx_free(c);
 	if (rc == -ENOMEM || rc == -E2BIG)
 		return err_at(e, NULL, "generating boot configs: %s", strerror(-rc));
 	if (rc) {
@@ -866,7 +873,7 @@ prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size
 
 int
 prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,
-	    struct strbuf *out, char *err, size_t errlen)
+	    const char *menu_choice, struct strbuf *out, char *err, size_t errlen)
 {
 	const struct prov_prof *pp;
 	struct inv_decision d;
@@ -874,6 +881,14 @@ prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const ch
 	int rc = -ENOENT;
 
 	inv_resolve(&s->p->inv, m, &d);
+	if (d.boot == INV_BOOT_MENU && menu_choice) {
+		const struct inv_profile *profs[RB_MENU_MAX];
+		size_t dflt, n = menu_of(s, &d, profs, &dflt);
+
+		for (size_t i = 0; i < n && !d.profile; i++)
+			if (profs[i] && strcmp(profs[i]->name, menu_choice) == 0)
+				d.profile = profs[i];
+	}
 	if (!d.profile)
 		return -ENOENT;
 	pp = &s->profs[d.profile - s->p->inv.profiles];

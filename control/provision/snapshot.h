@@ -73,12 +73,14 @@ int prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, 
 
 /*
  * Render template `name` (a served name of the machine's profile) for
- * machine m, whose address is ip (network order, 0: unknown). 0 with the
- * text in out; -ENOENT when the machine's profile has no such template (or
- * it gets no profile); -EINVAL with err when rendering fails.
+ * machine m (m->ip: its address, 0 unknown). A machine whose decision is
+ * the menu has no profile of its own: menu_choice (may be NULL) names the
+ * entry it booted, which must be in the menu. 0 with the text in out;
+ * -ENOENT when there is no such profile or template; -EINVAL with err when
+ * rendering fails.
  */
 int prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,
-		struct strbuf *out, char *err, size_t errlen);
+		const char *menu_choice, struct strbuf *out, char *err, size_t errlen);
 
 /*
  * `rackboot explain`: what machine m gets and why, its variables with

@@ -386,23 +386,25 @@ test_template_http(void **state)
 		fail_msg("%s", msg);
 	l = prov_live_new(s, NULL);
 	assert_non_null(l);
-	body = prov_live_template(l, "/t/preseed.cfg", "52:54:00:00:00:01", 0, &status, &len);
+	body = prov_live_template(l, "/t/preseed.cfg", "52:54:00:00:00:01", NULL, 0, &status, &len);
 	assert_int_equal(status, 200);
 	assert_string_equal(body, "host node01 mirror mirror.lab ip 198.18.0.21\n");
 	assert_int_equal(len, strlen(body));
 	free(body);
 	/* an unknown machine in the menu gets nothing to render */
-	assert_null(prov_live_template(l, "/t/preseed.cfg", "52:54:00:00:00:99", 0, &status, &len));
+	assert_null(
+	    prov_live_template(l, "/t/preseed.cfg", "52:54:00:00:00:99", NULL, 0, &status, &len));
 	assert_int_equal(status, 404);
-	assert_null(prov_live_template(l, "/t/nosuch.cfg", "52:54:00:00:00:01", 0, &status, &len));
+	assert_null(
+	    prov_live_template(l, "/t/nosuch.cfg", "52:54:00:00:00:01", NULL, 0, &status, &len));
 	assert_int_equal(status, 404);
-	assert_null(prov_live_template(l, "/t/../x", "52:54:00:00:00:01", 0, &status, &len));
+	assert_null(prov_live_template(l, "/t/../x", "52:54:00:00:00:01", NULL, 0, &status, &len));
 	assert_int_equal(status, 400);
-	assert_null(prov_live_template(l, "/t/preseed.cfg", "52:54:zz", 0, &status, &len));
+	assert_null(prov_live_template(l, "/t/preseed.cfg", "52:54:zz", NULL, 0, &status, &len));
 	assert_int_equal(status, 400);
 	/* no mac and no lease database: not found, not a crash */
 	assert_null(
-	    prov_live_template(l, "/t/preseed.cfg", NULL, htonl(0xc6120015), &status, &len));
+	    prov_live_template(l, "/t/preseed.cfg", NULL, NULL, htonl(0xc6120015), &status, &len));
 	assert_int_equal(status, 404);
 	prov_live_free(l);
 	rb_config_free(&cfg);
