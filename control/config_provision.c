@@ -292,12 +292,39 @@ set_inline_tpl(const struct item *it)
 	return set_str(it);
 }
 
+/* loader: any (default) or pxelinux: iPXE hands the machine to
+ * pxelinux.0, which reads its pxelinux.cfg (the classic path). */
+static int
+set_profile_loader(const struct item *it)
+{
+	struct inv_profile *pr = it->base;
+
+	if (strcmp(it->val, "any") == 0)
+		pr->via_pxelinux = false;
+	else if (strcmp(it->val, "pxelinux") == 0)
+		pr->via_pxelinux = true;
+	else
+		return cfg_bad(it, "expected any or pxelinux, got '%.64s'", it->val);
+	return 0;
+}
+
 #define PFIELD(f) offsetof(struct inv_profile, f), sizeof(((struct inv_profile *)0)->f)
 #define PKEY(n, fn, f, tree)                                                                       \
 	{                                                                                          \
 		n, fn, PFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
 	}
-enum { P_LABEL, P_LOCAL, P_KERNEL, P_INITRD, P_CMDLINE, P_REPO, P_TEMPLATES, P_VARS, N_P };
+enum {
+	P_LABEL,
+	P_LOCAL,
+	P_KERNEL,
+	P_INITRD,
+	P_CMDLINE,
+	P_REPO,
+	P_TEMPLATES,
+	P_VARS,
+	P_LOADER,
+	N_P
+};
 static const struct key_def profile_keys[N_P] = {
     [P_LABEL] = PKEY("label", set_str, label, false),
     [P_LOCAL] = PKEY("localboot", set_bool, localboot, false),
@@ -307,6 +334,7 @@ static const struct key_def profile_keys[N_P] = {
     [P_REPO] = PKEY("repo", set_inline_tpl, repo, false),
     [P_TEMPLATES] = PKEY("templates", set_templates, templates, true),
     [P_VARS] = PKEY("vars", set_vars, vars, true),
+    [P_LOADER] = PKEY("loader", set_profile_loader, via_pxelinux, false),
 };
 static const struct map_def profile_map = {profile_keys, N_P, "profiles", "a profile"};
 

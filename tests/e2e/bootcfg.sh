@@ -128,6 +128,78 @@ YAML
   } > "$1/rackboot.yaml"
 }
 
+# rackboot with nothing hand-written: DIR/rackboot-gen.yaml declares the VM
+# as a host with a profile, and rackboot generates every loader config
+# (pxelinux.cfg, grub.cfg, iPXE scripts), serves the loaders from Debian's
+# packages and renders the kickstart template per host at /t/ks.cfg. The
+# tree holds only the kernel, the initramfs and the template; the lines
+# the VM must print are in DIR/ks.expected. Sets FW for the path.
+E2E_HOST_IP=198.18.0.50
+bootcfg_rackboot_gen() { # dir path
+  local d=$1 bios=pxelinux efi=grub loader=any
+  mkdir -p "$d/repo" "$d/tftp"
+  cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/initrd.gz" "$d/tftp/"
+  case "$2" in
+    ipxe-http)     FW=seabios ;;
+    pxelinux)      FW=seabios; loader=pxelinux ;;
+    ovmf-syslinux) FW=ovmf; efi=syslinux ;;
+    ovmf-grub)     FW=ovmf; efi=grub ;;
+    ovmf-ipxe)     FW=ovmf; efi=ipxe ;;
+    *) e2e_die "unknown path '$2'" ;;
+  esac
+  cat > "$d/ks.tpl" <<'TPL'
+# rackboot e2e kickstart, rendered for {{hostname}}
+hostname {{hostname}}
+mac {{mac}}
+ip {{ip}}
+server {{server}}
+gateway {{gateway}}
+disk {{disk}}
+profile {{profile}}
+TPL
+  cat > "$d/ks.expected" <<EXP
+hostname node-e2e01
+mac $E2E_MAC
+ip $E2E_HOST_IP
+server $E2E_SERVER
+gateway $E2E_SERVER
+disk /dev/vda
+profile e2e
+EXP
+  {
+    e2e_rb_yaml_base "$d/repo" "$d/tftp"
+    cat <<YAML
+dhcp:
+  mode: server
+  database: $d/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [$E2E_SERVER]
+boot:
+  menu: {timeout: 5, default: local}
+  bios: $bios
+  efi: $efi
+profiles:
+  e2e:
+    label: rackboot e2e
+    loader: $loader
+    kernel: vmlinuz
+    initrd: [initrd.gz]
+    cmdline: "console=ttyS0 quiet rb.ks={{http}}/t/ks.cfg"
+    templates: {ks.cfg: ks.tpl}
+  local: {label: Boot from local drive, localboot: true}
+hosts:
+  - name: node-e2e01
+    mac: $E2E_MAC
+    address: $E2E_HOST_IP
+    profile: e2e
+    vars: {disk: /dev/vda}
+YAML
+  } > "$d/rackboot-gen.yaml"
+}
+
 # The peer's config, DIR/dnsmasq.conf: DHCP + TFTP handing out the same
 # files. Like rackboot it sends iPXE 175.176 = 1 (no proxyDHCP wait).
 # E2E_DNSMASQ_RA=1 (default) also answers router solicitations (enable-ra,
