@@ -395,8 +395,16 @@ serve_template(struct req *rq, const char *url)
 	size_t n = 0;
 	char *body;
 
-	if (sa && sa->sa_family == AF_INET)
+	if (sa && sa->sa_family == AF_INET) {
 		ip = ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		/* The socket is dual stack: IPv4 clients come as ::ffff:a.b.c.d. */
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a6))
+			memcpy(&ip, &a6->s6_addr[12], 4);
+	}
 	body = rq->h->tpl(
 	    rq->h->tpl_arg, url, MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "mac"),
 	    MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, "profile"), ip, &status, &n);

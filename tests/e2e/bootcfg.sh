@@ -189,6 +189,7 @@ profiles:
     initrd: [initrd.gz]
     cmdline: "console=ttyS0 quiet rb.ks={{http}}/t/ks.cfg"
     templates: {ks.cfg: ks.tpl}
+    vars: {disk: /dev/sda}
   local: {label: Boot from local drive, localboot: true}
 hosts:
   - name: node-e2e01

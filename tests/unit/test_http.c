@@ -387,6 +387,29 @@ test_boot_set(void **state)
 /* 0: MHD's thread per connection (the default); 2: an epoll pool. */
 static unsigned live_threads;
 
+/* The /t/ hook: echoes what the server passed it, so the test sees the
+ * client address and the query arguments as the handler gets them. */
+static char *
+test_tpl_cb(void *arg, const char *url, const char *mac, const char *profile, uint32_t ip,
+	    unsigned *status, size_t *len)
+{
+	char *body = malloc(256);
+	uint8_t a[4];
+
+	(void)arg;
+	memcpy(a, &ip, 4);
+	if (strcmp(url, "/t/missing") == 0) {
+		free(body);
+		*status = 404;
+		return NULL;
+	}
+	snprintf(body, 256, "%s mac=%s profile=%s ip=%u.%u.%u.%u", url, mac ? mac : "-",
+		 profile ? profile : "-", a[0], a[1], a[2], a[3]);
+	*len = strlen(body);
+	*status = 200;
+	return body;
+}
+
 static int
 live_setup(void **state)
 {
@@ -434,6 +457,7 @@ live_setup(void **state)
 	cfg.threads = live_threads;
 	cfg.metrics = test_metrics_cb;
 	cfg.metrics_arg = &metrics_arg;
+	cfg.tpl = test_tpl_cb;
 	for (port = 18000; port < 19000 && !lv->h; port++) {
 		cfg.port = (uint16_t)port;
 		lv->h = rb_http_start(&cfg, NULL, 0);
@@ -758,6 +782,27 @@ test_live_errors(void **state)
 	resp_free(&r);
 }
 
+/* /t/: the handler gets the client's IPv4 address although the socket is
+ * dual stack (a v4-mapped address), and the mac= and profile= arguments. */
+static void
+test_live_template(void **state)
+{
+	struct live *lv = *state;
+	struct resp r;
+
+	http_req(lv, "GET", "/t/ks.cfg?mac=52:54:00:00:00:01&profile=p1", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "/t/ks.cfg mac=52:54:00:00:00:01 profile=p1 ip=127.0.0.1");
+	assert_string_equal(header(&r, "Content-Type"), "text/plain; charset=utf-8");
+	resp_free(&r);
+	http_req(lv, "GET", "/t/ks.cfg", NULL, &r);
+	assert_string_equal(r.body, "/t/ks.cfg mac=- profile=- ip=127.0.0.1");
+	resp_free(&r);
+	http_req(lv, "GET", "/t/missing", NULL, &r);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+}
+
 static void
 test_live_boot(void **state)
 {
@@ -999,7 +1044,7 @@ main(void)
 	    cmocka_unit_test(test_live_errors),	   cmocka_unit_test(test_live_dirs),
 	    cmocka_unit_test(test_live_endpoints), cmocka_unit_test(test_live_connections),
 	    cmocka_unit_test(test_metrics_format), cmocka_unit_test(test_start_failures),
-	    cmocka_unit_test(test_live_boot),
+	    cmocka_unit_test(test_live_boot),	   cmocka_unit_test(test_live_template),
 	};
 	int fails;
 

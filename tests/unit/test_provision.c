@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "leasedb.h"
 #include "prov_live.h"
 #include "provision/loaders.h"
 #include "provision/snapshot.h"
