@@ -386,7 +386,10 @@ make_ctx(const struct prov_snapshot *s, const struct inv_decision *d, const stru
 
 /* ---- boot configs ---- */
 
-enum family { FAM_PXELINUX, FAM_GRUB, FAM_IPXE };
+/* FAM_SYSLINUX_EFI is pxelinux's syntax, but syslinux.efi lives in efi64/
+ * and puts its own directory before every path, a leading '/' included:
+ * "::" names the TFTP server's root instead. */
+enum family { FAM_PXELINUX, FAM_GRUB, FAM_IPXE, FAM_SYSLINUX_EFI };
 
 /* Fill entry e for profile pr rendered in c, paths as family f reads them. */
 static int
@@ -395,7 +398,7 @@ make_entry(const struct prov_snapshot *s, enum family f, const struct inv_profil
 	   char *err, size_t errlen)
 {
 	const struct prov_prof *pp = &s->profs[pr - s->p->inv.profiles];
-	const char *pre = f == FAM_IPXE ? s->http : "";
+	const char *pre = f == FAM_IPXE ? s->http : f == FAM_SYSLINUX_EFI ? "::" : "";
 	const char *mid = f == FAM_IPXE ? "/boot/" : "/";
 
 	memset(e, 0, sizeof(*e));
@@ -459,7 +462,8 @@ gen_family(struct prov_snapshot *s, enum family f, const struct inv_profile *con
 	   const struct inv_machine *mach, uint32_t ip, const char *origin,
 	   const char *const *names, size_t n_names, char *err, size_t errlen)
 {
-	static const gen_fn fns[] = {bootcfg_pxelinux, bootcfg_grub, bootcfg_ipxe};
+	static const gen_fn fns[] = {bootcfg_pxelinux, bootcfg_grub, bootcfg_ipxe,
+				     bootcfg_pxelinux};
 	static const struct inv_profile local = {
 	    .name = "local", .label = "Boot from local drive", .localboot = true};
 	struct bootcfg_entry e[RB_MENU_MAX];
@@ -579,7 +583,7 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 	else
 		snprintf(origin, sizeof(origin), "machines without a config of their own");
 	{
-		const char *px[2] = {n1, n2};
+		const char *px[1] = {n1}, *pe[1] = {n2};
 
 		if (for_host) {
 			snprintf(n1, sizeof(n1), "pxelinux.cfg/01-%s", mh);
@@ -589,7 +593,10 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 			snprintf(n2, sizeof(n2), "efi64/pxelinux.cfg/default");
 		}
 		rc = gen_family(s, FAM_PXELINUX, profs, n, dflt, s->p->menu_timeout, d, m, ip,
-				origin, px, 2, err, sizeof(err));
+				origin, px, 1, err, sizeof(err));
+		if (!rc)
+			rc = gen_family(s, FAM_SYSLINUX_EFI, profs, n, dflt, s->p->menu_timeout, d,
+					m, ip, origin, pe, 1, err, sizeof(err));
 	}
 	if (!rc) {
 		const char *g[1] = {n3};
