@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # boot_bench.sh: seconds from qemu start to a booted, provisioned VM, for
 # rackboot and for dnsmasq, with the same VM (qemu TCG, 512 MB, virtio-net,
-# fixed MAC), kernel, initramfs, loaders and loader configs
-# (tests/e2e/bootcfg.sh), on the same private virtual rack, in one run.
+# fixed MAC), kernel, initramfs and loaders, on the same private virtual
+# rack, in one run. rackboot generates its loader configs from a host
+# declaration (tests/e2e/bootcfg.sh: bootcfg_rackboot_gen, as the e2e test
+# does); dnsmasq serves hand-written ones of the same content (bootcfg_path).
 #
 # Paths (RB_PATHS, default all five; see tests/e2e/test_boot.sh):
 #   ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe
 # Servers (RB_SERVERS, default "rackboot dnsmasq"):
-#   rackboot  af_xdp on the server port, DHCP + TFTP + HTTP
+#   rackboot  af_xdp on the server port, DHCP + TFTP + HTTP; answers router
+#             solicitations (server.ipv6_ra, the default)
 #   dnsmasq   DHCP + TFTP (dnsmasq 2.90) and busybox httpd for HTTP, on the
 #             plain port; sends iPXE 175.176 = 1 like rackboot, and answers
 #             router solicitations (enable-ra, SLAAC 2001:2::/64) unless
-#             E2E_DNSMASQ_RA=0: rackboot sends no RAs, so iPXE waits for
-#             IPv6 autoconfiguration to time out with it (≈ 16 s).
+#             E2E_DNSMASQ_RA=0, without which iPXE waits ≈ 16 s for IPv6
+#             autoconfiguration.
 # A run is the time to the RACKBOOT-E2E-OK marker on the serial console
 # (the initramfs fetched and printed the kickstart file over HTTP). The
 # table shows the median of RB_REPS (3) runs, and dnsmasq / rackboot.
@@ -43,10 +46,9 @@ declare -A times=() fails=()
 one_run() { # server path rep -> appends to times[server,path]
   local s=$1 p=$2 d=$E2E_WORK/$1-$2-$3 ok=1
   mkdir -p "$d"
-  bootcfg_path "$p" "$d"
   case "$s" in
-    rackboot) bootcfg_rackboot "$d"; e2e_rb_start "$d/rackboot.yaml" >/dev/null || ok=0 ;;
-    dnsmasq)  bootcfg_dnsmasq "$d"
+    rackboot) bootcfg_rackboot_gen "$d" "$p"; e2e_rb_start "$d/rackboot-gen.yaml" >/dev/null || ok=0 ;;
+    dnsmasq)  bootcfg_path "$p" "$d"; bootcfg_dnsmasq "$d"
               { e2e_dnsmasq_start "$d/dnsmasq.conf" && e2e_httpd_start "$d/repo"; } || ok=0 ;;
   esac
   if [ $ok = 1 ]; then

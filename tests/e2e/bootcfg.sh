@@ -1,8 +1,9 @@
-# bootcfg.sh: what the e2e boot servers serve: the kernel and initramfs from
-# initramfs.sh, the loaders, a kickstart-like file and one hand-written
-# config per loader family. Sourced by test_boot.sh and
-# benchmarks/boot_bench.sh. To test configs rackboot generates instead,
-# replace the body of the bootcfg_* function of that family.
+# bootcfg.sh: what the e2e boot servers serve. rackboot: a host
+# declaration from which it generates everything (bootcfg_rackboot_gen).
+# The peer (dnsmasq, for benchmarks/boot_bench.sh): the kernel and
+# initramfs from initramfs.sh, the loaders, a kickstart-like file and one
+# hand-written config per loader family, of the same content. Sourced by
+# test_boot.sh and benchmarks/boot_bench.sh.
 #
 # Layout: a path's boot tree is DIR/repo (HTTP root) and DIR/tftp (TFTP root).
 
@@ -104,28 +105,6 @@ bootcfg_path() { # path dir
                    BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     *) e2e_die "unknown path '$1'" ;;
   esac
-}
-
-# rackboot's config, DIR/rackboot.yaml: DHCP server on the rack, the boot
-# files of bootcfg_path.
-bootcfg_rackboot() { # dir
-  {
-    e2e_rb_yaml_base "$1/repo" "$1/tftp"
-    cat <<YAML
-dhcp:
-  mode: server
-  database: $1/leases.db
-  rate_limit: 0
-  subnets:
-    - subnet: 198.18.0.0/24
-      pool: 198.18.0.100-198.18.0.250
-      routers: [$E2E_SERVER]
-  boot:
-YAML
-    [ -n "$BOOT_BIOS" ] && echo "    bios: $BOOT_BIOS"
-    [ -n "$BOOT_EFI64" ] && echo "    efi-x64: $BOOT_EFI64"
-    [ -n "$BOOT_SCRIPT" ] && echo "    ipxe_script: $BOOT_SCRIPT"
-  } > "$1/rackboot.yaml"
 }
 
 # rackboot with nothing hand-written: DIR/rackboot-gen.yaml declares the VM
