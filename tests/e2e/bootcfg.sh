@@ -25,8 +25,6 @@ disk /dev/vda
 EOF
 }
 
-# The lines of the kickstart file that must appear on the serial console.
-bootcfg_ks_lines() { grep -v '^#' "$1/repo/$E2E_KS_PATH"; }
 
 # iPXE (ROM or ipxe.efi): the script rackboot's dhcp.boot.ipxe_script points
 # at, kernel and initrd over HTTP. initrd= names the initrd for the EFI stub
