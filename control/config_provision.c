@@ -143,29 +143,6 @@ set_bool(const struct item *it)
 	return parse_bool(it, it->field);
 }
 
-/* 8-4-4-4-12 hex digits (SMBIOS UUID as firmware sends it in option 97). */
-static int
-parse_uuid(const char *s, uint8_t out[16])
-{
-	static const int groups[] = {8, 4, 4, 4, 12};
-	size_t k = 0;
-
-	for (size_t g = 0; g < 5; g++) {
-		for (int i = 0; i < groups[g]; i += 2) {
-			int hi = rb_hex_digit((unsigned char)s[0]);
-			int lo = hi < 0 ? -1 : rb_hex_digit((unsigned char)s[1]);
-
-			if (lo < 0)
-				return -EINVAL;
-			out[k++] = (uint8_t)(hi << 4 | lo);
-			s += 2;
-		}
-		if (g < 4 && *s++ != '-')
-			return -EINVAL;
-	}
-	return *s ? -EINVAL : 0;
-}
-
 /* ---- string maps: labels, vars, templates ---- */
 
 /* A mapping of names to scalars into m. Keys are names (check_name());
@@ -405,7 +382,7 @@ set_host_uuid(const struct item *it)
 {
 	struct inv_host *h = it->base;
 
-	if (parse_uuid(it->val, h->uuid))
+	if (rb_uuid_parse(it->val, h->uuid))
 		return cfg_bad(it,
 			       "expected a UUID like 4c4c4544-0042-3510-8050-b4c04f4b4c31, "
 			       "got '%.64s'",
@@ -525,7 +502,7 @@ set_match_uuid(const struct item *it)
 {
 	struct inv_group *g = it->base;
 
-	if (parse_uuid(it->val, g->uuid))
+	if (rb_uuid_parse(it->val, g->uuid))
 		return cfg_bad(it, "expected a UUID, got '%.64s'", it->val);
 	g->has_uuid = true;
 	return 0;
@@ -969,7 +946,7 @@ csv_host(struct rb_provision *p, struct rb_config_error *err, const char *file, 
 						v);
 			break;
 		case C_UUID:
-			if (parse_uuid(v, h->uuid))
+			if (rb_uuid_parse(v, h->uuid))
 				return csv_fail(err, line, col[i], "uuid: '%.64s' is not a UUID",
 						v);
 			h->has_uuid = true;

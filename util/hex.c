@@ -56,3 +56,25 @@ rb_hex_format(char *out, const uint8_t *p, size_t n, char sep)
 	*o = '\0';
 	return (size_t)(o - out);
 }
+
+int
+rb_uuid_parse(const char *s, uint8_t out[16])
+{
+	static const int groups[] = {8, 4, 4, 4, 12};
+	size_t k = 0;
+
+	for (size_t g = 0; g < 5; g++) {
+		for (int i = 0; i < groups[g]; i += 2) {
+			int hi = rb_hex_digit((unsigned char)s[0]);
+			int lo = hi < 0 ? -1 : rb_hex_digit((unsigned char)s[1]);
+
+			if (lo < 0)
+				return -EINVAL;
+			out[k++] = (uint8_t)(hi << 4 | lo);
+			s += 2;
+		}
+		if (g < 4 && *s++ != '-')
+			return -EINVAL;
+	}
+	return *s ? -EINVAL : 0;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hex.h: hexadecimal digits and octet strings ("52:54:00:12:34:56",
- * "01a2ff"), read and written the one way the whole tree does it.
+ * "01a2ff") and UUIDs, read and written the one way the whole tree does
+ * it.
  * Independent of the locale.
  */
 #ifndef RB_UTIL_HEX_H
@@ -28,5 +29,13 @@ int rb_hex_octets(const char *s, const char *seps, uint8_t *out, size_t max);
  * separator; 1 when n is 0). Returns the length written, without the NUL.
  */
 size_t rb_hex_format(char *out, const uint8_t *p, size_t n, char sep);
+
+/*
+ * Parse the whole of s as a UUID: 8-4-4-4-12 hex digits (either case)
+ * separated by '-', as SMBIOS firmware sends it in DHCP option 97, into
+ * out in the order written. Returns 0, or -EINVAL when s is not of that
+ * form (out may then be partly written).
+ */
+int rb_uuid_parse(const char *s, uint8_t out[16]);
 
 #endif

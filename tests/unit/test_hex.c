@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* util/hex: digits, octet strings with separators, and formatting. */
+/* util/hex: digits, octet strings with separators, formatting, UUIDs. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +83,34 @@ test_format(void **state)
 	assert_string_equal(buf, "");
 }
 
+static void
+test_uuid(void **state)
+{
+	static const uint8_t want[16] = {0x4c, 0x4c, 0x45, 0x44, 0x00, 0x42, 0x35, 0x10,
+					 0x80, 0x50, 0xb4, 0xc0, 0x4f, 0x4b, 0x4c, 0x31};
+	uint8_t out[16];
+
+	(void)state;
+	memset(out, 0, sizeof(out));
+	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4c31", out), 0);
+	assert_memory_equal(out, want, 16);
+	memset(out, 0, sizeof(out));
+	assert_int_equal(rb_uuid_parse("4C4C4544-0042-3510-8050-B4C04F4B4C31", out), 0);
+	assert_memory_equal(out, want, 16);
+	/* The groups are 8-4-4-4-12 digits, nothing before or after. */
+	assert_int_equal(rb_uuid_parse("", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c45440042351080501b4c04f4b4c31", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4c3", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4c311", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4c31-", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse(" 4c4c4544-0042-3510-8050-b4c04f4b4c31", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c454-40042-3510-8050-b4c04f4b4c31", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544:0042:3510:8050:b4c04f4b4c31", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4cg1", out), -EINVAL);
+	assert_int_equal(rb_uuid_parse("{4c4c4544-0042-3510-8050-b4c04f4b4c31}", out), -EINVAL);
+}
+
 /* What one writes, the other reads back. */
 static void
 test_round_trip(void **state)
@@ -103,9 +131,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_digit),
-	    cmocka_unit_test(test_octets),
-	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_digit),      cmocka_unit_test(test_octets),
+	    cmocka_unit_test(test_format),     cmocka_unit_test(test_uuid),
 	    cmocka_unit_test(test_round_trip),
 	};
 
