@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config_provision.c: the boot, profiles, groups, hosts and hosts_files
- * sections (config_provision.h), and hosts files in YAML or CSV.
+ * sections (config_provision.h), and hosts files in YAML (CSV ones:
+ * hosts_csv.c).
  *
  * Each mapping is walked with a key table (config_yaml.h) whose setters
  * write straight into the inventory's structs; ctx->walking holds the
@@ -12,7 +13,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 
 #include "config_provision.h"
 #include "hex.h"
+#include "hosts_csv.h"
 #include "provision/loaders.h"
 
 #define STR_MAX 4096 /* any one string value (command lines are the longest) */
@@ -846,220 +847,13 @@ static const struct cfg_section file_hosts_section = {"hosts", walk_file_hosts, 
 static const struct cfg_section *const file_sections[] = {&file_hosts_section};
 static const struct cfg_schema file_schema = {file_sections, 1, NULL};
 
-/* CSV: name,mac,address,profile,uuid,labels — a header line naming the
- * columns is required (any order, the first two mandatory), '#' starts a
- * comment line, labels are key=value pairs separated by ';'. Fields do not
- * hold commas or quotes. */
-enum { C_NAME, C_MAC, C_ADDRESS, C_PROFILE, C_UUID, C_LABELS, N_C };
-static const char *const csv_cols[N_C] = {"name", "mac", "address", "profile", "uuid", "labels"};
-
-static int csv_fail(struct rb_config_error *err, unsigned line, unsigned col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-csv_fail(struct rb_config_error *err, unsigned line, unsigned col, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->line = line;
-	err->column = col;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* Splits line at ',' in place: fields and their 1-based columns. */
-static size_t
-csv_split(char *line, char **f, unsigned *col, size_t max)
-{
-	size_t n = 0;
-	char *s = line;
-
-	while (n < max) {
-		f[n] = s;
-		col[n] = (unsigned)(s - line) + 1;
-		n++;
-		s = strchr(s, ',');
-		if (!s)
-			break;
-		*s++ = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *e = f[i] + strlen(f[i]);
-
-		while (*f[i] == ' ' || *f[i] == '\t')
-			f[i]++, col[i]++;
-		while (e > f[i] && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			*--e = 0;
-	}
-	return n;
-}
-
-static int
-csv_host(struct rb_provision *p, struct rb_config_error *err, const char *file, unsigned line,
-	 char **f, const unsigned *col, const int *which, size_t n)
-{
-	struct inv_host *h = inv_add_host(&p->inv);
-	struct inv_pos pos = {.file = inv_intern_file(&p->inv, file), .line = line, .column = 1};
-
-	if (!h || !pos.file)
-		return csv_fail(err, line, 1, "out of memory");
-	h->pos = pos;
-	for (size_t i = 0; i < n; i++) {
-		const char *v = f[i];
-		struct inv_pos vp = {pos.file, line, col[i]};
-
-		if (!*v)
-			continue;
-		switch (which[i]) {
-		case C_NAME:
-		case C_PROFILE: {
-			char **dst = which[i] == C_NAME ? &h->name : &h->profile;
-
-			if (strlen(v) > INV_NAME_MAX ||
-			    strspn(v, "abcdefghijklmnopqrstuvwxyz"
-				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				      "0123456789._-") != strlen(v) ||
-			    v[0] == '.' || v[0] == '-')
-				return csv_fail(err, line, col[i], "%s: '%.64s' is not a name",
-						csv_cols[which[i]], v);
-			*dst = strdup(v);
-			if (!*dst)
-				return csv_fail(err, line, 1, "out of memory");
-			if (which[i] == C_PROFILE)
-				h->profile_pos = vp;
-			break;
-		}
-		case C_MAC:
-			if (rb_hex_octets(v, ":-", h->mac, 6) != 6)
-				return csv_fail(err, line, col[i],
-						"mac: expected 6 hex octets separated by ':' or "
-						"'-', got '%.32s'",
-						v);
-			break;
-		case C_ADDRESS:
-			if (inet_pton(AF_INET, v, &h->ip) != 1 || h->ip == 0 ||
-			    IN_MULTICAST(ntohl(h->ip)) || h->ip == INADDR_BROADCAST)
-				return csv_fail(err, line, col[i],
-						"address: '%.32s' is not a unicast IPv4 address",
-						v);
-			break;
-		case C_UUID:
-			if (rb_uuid_parse(v, h->uuid))
-				return csv_fail(err, line, col[i], "uuid: '%.64s' is not a UUID",
-						v);
-			h->has_uuid = true;
-			break;
-		case C_LABELS: {
-			char buf[STR_MAX + 1], *save = NULL;
-
-			snprintf(buf, sizeof(buf), "%s", v);
-			for (char *kv = strtok_r(buf, ";", &save); kv;
-			     kv = strtok_r(NULL, ";", &save)) {
-				char *eq = strchr(kv, '=');
-
-				if (!eq || eq == kv)
-					return csv_fail(err, line, col[i],
-							"labels: expected key=value;key=value, got "
-							"'%.64s'",
-							kv);
-				*eq = 0;
-				if (inv_kvs_set(&h->labels, kv, eq + 1, vp))
-					return csv_fail(err, line, 1, "out of memory");
-			}
-			break;
-		}
-		}
-	}
-	if (!h->name)
-		return csv_fail(err, line, 1, "a host needs a name");
-	if (!memcmp(h->mac, (const uint8_t[6]){0}, 6))
-		return csv_fail(err, line, 1, "host '%s' needs a mac", h->name);
-	return 0;
-}
-
-static int
-load_csv(const char *path, struct rb_provision *p, struct rb_config_error *err)
-{
-	FILE *f = fopen(path, "re");
-	char line[8192];
-	int which[N_C];
-	size_t ncols = 0;
-	unsigned ln = 0;
-	int rc = 0;
-
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	if (!f) {
-		rc = -errno;
-		snprintf(err->message, sizeof(err->message), "cannot open: %s", strerror(errno));
-		return rc;
-	}
-	while (!rc && fgets(line, sizeof(line), f)) {
-		char *fld[N_C + 1];
-		unsigned col[N_C + 1];
-		size_t n;
-
-		ln++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			rc = csv_fail(err, ln, 1, "line longer than %zu bytes", sizeof(line) - 2);
-			break;
-		}
-		line[strcspn(line, "\n")] = 0;
-		if (line[strspn(line, " \t\r")] == 0 || line[strspn(line, " \t")] == '#')
-			continue;
-		n = csv_split(line, fld, col, N_C + 1);
-		if (n > N_C) {
-			rc = csv_fail(err, ln, col[N_C], "more than %d columns", N_C);
-			break;
-		}
-		if (!ncols) { /* the header */
-			bool seen[N_C] = {0};
-
-			for (size_t i = 0; !rc && i < n; i++) {
-				size_t c;
-
-				for (c = 0; c < N_C && strcmp(fld[i], csv_cols[c]); c++)
-					;
-				if (c == N_C || seen[c])
-					rc = csv_fail(
-					    err, ln, col[i],
-					    "%s column '%.32s' (the header names name, mac, "
-					    "address, profile, uuid, labels, each once)",
-					    c == N_C ? "unknown" : "repeated", fld[i]);
-				else
-					seen[c] = true, which[i] = (int)c;
-			}
-			if (!rc && (!seen[C_NAME] || !seen[C_MAC]))
-				rc = csv_fail(err, ln, 1,
-					      "the header must name the name and mac columns");
-			ncols = n;
-			continue;
-		}
-		if (n != ncols) {
-			rc = csv_fail(err, ln, 1, "%zu fields, the header has %zu", n, ncols);
-			break;
-		}
-		if (p->inv.n_hosts >= RB_HOSTS_MAX) {
-			rc = csv_fail(err, ln, 1, "more than %d hosts", RB_HOSTS_MAX);
-			break;
-		}
-		rc = csv_host(p, err, path, ln, fld, col, which, n);
-	}
-	if (!rc && ferror(f))
-		rc = csv_fail(err, ln, 0, "read error");
-	fclose(f);
-	return rc;
-}
-
 static int
 load_hosts_file(const char *path, struct rb_provision *p, struct rb_config_error *err)
 {
 	size_t n = strlen(path);
 
 	if (n > 4 && strcasecmp(path + n - 4, ".csv") == 0)
-		return load_csv(path, p, err);
+		return hosts_csv_load(path, &p->inv, RB_HOSTS_MAX, err);
 	return cfg_parse_file(path, &file_schema, p, err);
 }
 
