@@ -144,6 +144,61 @@ set_bool(const struct item *it)
 	return parse_bool(it, it->field);
 }
 
+/* path, relative to base (NULL or "": the cwd) unless absolute, into out.
+ * -ENAMETOOLONG when that does not fit. */
+static int
+resolve_path(char out[PATH_MAX], const char *base, const char *path)
+{
+	int n;
+
+	if (path[0] == '/' || !base || !base[0])
+		n = snprintf(out, PATH_MAX, "%s", path);
+	else
+		n = snprintf(out, PATH_MAX, "%s/%s", base, path);
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* A name that refers to something (a profile) checked later: set_name(),
+ * and where it stands into *pos for that check's message. */
+static int
+set_name_at(const struct item *it, struct inv_pos *pos)
+{
+	*pos = pos_at(it->ctx, it->node);
+	return set_name(it);
+}
+
+/* A UUID into uuid and *has; like (" like ...", or "") shows one in the
+ * message. */
+static int
+set_uuid(const struct item *it, uint8_t uuid[16], bool *has, const char *like)
+{
+	if (rb_uuid_parse(it->val, uuid))
+		return cfg_bad(it, "expected a UUID%s, got '%.64s'", like, it->val);
+	*has = true;
+	return 0;
+}
+
+/* ---- one scalar or a list of scalars (initrd, match mac and arch, ...) ---- */
+
+static size_t
+scalars_len(const yaml_node_t *n)
+{
+	return n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+}
+
+/* Scalar i (< scalars_len()) of it's value into *e: it, with that scalar's
+ * node and text. -EINVAL (error set) when it is not a scalar. */
+static int
+scalar_at(const struct item *it, size_t i, struct item *e)
+{
+	const yaml_node_t *n = it->node;
+
+	*e = *it;
+	e->node = n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
+	e->val = e->node ? cfg_scalar_text(it->ctx, e->node, it->what) : NULL;
+	return e->val ? 0 : -EINVAL;
+}
+
 /* ---- string maps: labels, vars, templates ---- */
 
 /* A mapping of names to scalars into m. Keys are names (check_name());
@@ -209,19 +264,16 @@ static int
 set_initrd(const struct item *it)
 {
 	struct inv_profile *pr = it->base;
-	const yaml_node_t *n = it->node;
-	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+	size_t count = scalars_len(it->node);
 
 	if (count > INV_MAX_INITRD)
 		return cfg_bad(it, "at most %d initrds", INV_MAX_INITRD);
 	for (size_t i = 0; i < count; i++) {
-		const yaml_node_t *e =
-		    n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
-		const char *s = e ? cfg_scalar_text(it->ctx, e, it->what) : NULL;
+		struct item e;
 
-		if (!s)
+		if (scalar_at(it, i, &e))
 			return -EINVAL;
-		pr->initrd[i] = strdup(s);
+		pr->initrd[i] = strdup(e.val);
 		if (!pr->initrd[i])
 			return cfg_oom(it->ctx);
 		pr->n_initrd = (unsigned)i + 1;
@@ -239,13 +291,8 @@ set_templates(const struct item *it)
 
 	for (size_t i = 0; !rc && i < m->n; i++) {
 		char path[PATH_MAX];
-		int n;
 
-		if (m->v[i].val[0] == '/' || !p->base_dir[0])
-			n = snprintf(path, sizeof(path), "%s", m->v[i].val);
-		else
-			n = snprintf(path, sizeof(path), "%s/%s", p->base_dir, m->v[i].val);
-		if (n < 0 || (size_t)n >= sizeof(path))
+		if (resolve_path(path, p->base_dir, m->v[i].val))
 			return cfg_bad(it, "template path is too long");
 		rc = inv_kvs_set(m, m->v[i].key, path, m->v[i].pos) ? cfg_oom(it->ctx) : 0;
 	}
@@ -383,13 +430,7 @@ set_host_uuid(const struct item *it)
 {
 	struct inv_host *h = it->base;
 
-	if (rb_uuid_parse(it->val, h->uuid))
-		return cfg_bad(it,
-			       "expected a UUID like 4c4c4544-0042-3510-8050-b4c04f4b4c31, "
-			       "got '%.64s'",
-			       it->val);
-	h->has_uuid = true;
-	return 0;
+	return set_uuid(it, h->uuid, &h->has_uuid, " like 4c4c4544-0042-3510-8050-b4c04f4b4c31");
 }
 
 static int
@@ -403,8 +444,7 @@ set_host_profile(const struct item *it)
 {
 	struct inv_host *h = it->base;
 
-	h->profile_pos = pos_at(it->ctx, it->node);
-	return set_name(it);
+	return set_name_at(it, &h->profile_pos);
 }
 
 #define HFIELD(f) offsetof(struct inv_host, f), sizeof(((struct inv_host *)0)->f)
@@ -480,18 +520,15 @@ static int
 set_match_mac(const struct item *it)
 {
 	struct inv_group *g = it->base;
-	const yaml_node_t *n = it->node;
-	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
+	size_t count = scalars_len(it->node);
 
 	g->macs = calloc(count ? count : 1, sizeof(*g->macs));
 	if (!g->macs)
 		return cfg_oom(it->ctx);
 	for (size_t i = 0; i < count; i++) {
-		struct item e = *it;
+		struct item e;
 
-		e.node = n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
-		e.val = e.node ? cfg_scalar_text(it->ctx, e.node, it->what) : NULL;
-		if (!e.val || cfg_item_mac(&e, g->macs[i]))
+		if (scalar_at(it, i, &e) || cfg_item_mac(&e, g->macs[i]))
 			return -EINVAL;
 		g->n_macs = i + 1;
 	}
@@ -503,34 +540,26 @@ set_match_uuid(const struct item *it)
 {
 	struct inv_group *g = it->base;
 
-	if (rb_uuid_parse(it->val, g->uuid))
-		return cfg_bad(it, "expected a UUID, got '%.64s'", it->val);
-	g->has_uuid = true;
-	return 0;
+	return set_uuid(it, g->uuid, &g->has_uuid, "");
 }
 
 static int
 set_match_arch(const struct item *it)
 {
 	struct inv_group *g = it->base;
-	const yaml_node_t *n = it->node;
-	size_t count = n->type == YAML_SEQUENCE_NODE ? cfg_seq_len(n) : 1;
 
-	for (size_t i = 0; i < count; i++) {
-		const yaml_node_t *e =
-		    n->type == YAML_SEQUENCE_NODE ? cfg_seq_item(it->ctx, n, i) : n;
-		const char *s = e ? cfg_scalar_text(it->ctx, e, it->what) : NULL;
+	for (size_t i = 0; i < scalars_len(it->node); i++) {
+		struct item e;
 		uint32_t bit;
 
-		if (!s)
+		if (scalar_at(it, i, &e))
 			return -EINVAL;
-		bit = inv_arch_parse(s);
+		bit = inv_arch_parse(e.val);
 		if (!bit)
-			return cfg_fail(
-			    it->ctx, e->start_mark,
-			    "%s: unknown architecture '%.32s' (bios, efi-ia32, efi-x64, "
-			    "efi-arm64, http-x64, http-arm64)",
-			    it->what, s);
+			return cfg_bad(&e,
+				       "unknown architecture '%.32s' (bios, efi-ia32, efi-x64, "
+				       "efi-arm64, http-x64, http-arm64)",
+				       e.val);
 		g->arch_mask |= bit;
 	}
 	return 0;
@@ -587,8 +616,7 @@ set_group_profile(const struct item *it)
 {
 	struct inv_group *g = it->base;
 
-	g->profile_pos = pos_at(it->ctx, it->node);
-	return set_name(it);
+	return set_name_at(it, &g->profile_pos);
 }
 
 enum { G_NAME, G_MATCH, G_PROFILE, G_VARS, N_G };
@@ -659,12 +687,10 @@ set_unknown(const struct item *it)
 		p->inv.dflt = INV_DEFAULT_LOCAL;
 	else if (strcmp(it->val, "none") == 0)
 		p->inv.dflt = INV_DEFAULT_NONE;
-	else {
-		if (set_name(it))
-			return -EINVAL;
+	else if (set_name_at(it, &p->inv.dflt_pos))
+		return -EINVAL;
+	else
 		p->inv.dflt = INV_DEFAULT_PROFILE;
-		p->inv.dflt_pos = pos_at(it->ctx, it->node);
-	}
 	return 0;
 }
 
@@ -682,10 +708,7 @@ set_menu_title(const struct item *it)
 static int
 set_menu_default(const struct item *it)
 {
-	struct rb_provision *p = walking(it);
-
-	p->menu_default_pos = pos_at(it->ctx, it->node);
-	return set_name(it);
+	return set_name_at(it, &walking(it)->menu_default_pos);
 }
 
 static int
@@ -701,14 +724,13 @@ set_menu_entries(const struct item *it)
 	if (count == 0 || count > RB_MENU_MAX)
 		return cfg_bad(it, "1..%d entries", RB_MENU_MAX);
 	for (size_t i = 0; i < count; i++) {
-		struct item e = *it;
+		struct item e;
 
-		e.node = cfg_seq_item(it->ctx, n, i);
-		e.val = e.node ? cfg_scalar_text(it->ctx, e.node, it->what) : NULL;
-		e.field = &p->menu[i];
-		if (!e.val || set_name(&e))
+		if (scalar_at(it, i, &e))
 			return -EINVAL;
-		p->menu_pos[i] = pos_at(it->ctx, e.node);
+		e.field = &p->menu[i];
+		if (set_name_at(&e, &p->menu_pos[i]))
+			return -EINVAL;
 		p->n_menu = (unsigned)i + 1;
 	}
 	return 0;
@@ -796,6 +818,7 @@ walk_hosts_files(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_
 		 const yaml_node_t *value, void **state)
 {
 	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
+	struct item it = {.ctx = ctx, .what = "hosts_files", .node = value};
 	struct files_state *fs;
 	size_t count;
 
@@ -807,26 +830,19 @@ walk_hosts_files(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_
 		return cfg_oom(ctx);
 	if (cfg_is_null(value))
 		return 0;
-	count = value->type == YAML_SEQUENCE_NODE ? cfg_seq_len(value) : 1;
+	count = scalars_len(value);
 	if (value->type == YAML_MAPPING_NODE || count > RB_HOSTS_FILES_MAX)
 		return cfg_fail(ctx, value->start_mark,
 				"hosts_files: a file name or a list of at most %d",
 				RB_HOSTS_FILES_MAX);
 	for (size_t i = 0; i < count; i++) {
-		const yaml_node_t *e =
-		    value->type == YAML_SEQUENCE_NODE ? cfg_seq_item(ctx, value, i) : value;
-		const char *s = e ? cfg_scalar_text(ctx, e, "hosts_files") : NULL;
-		int n;
+		struct item e;
 
-		if (!s)
+		if (scalar_at(&it, i, &e))
 			return -EINVAL;
-		if (s[0] == '/' || !ctx->base_dir)
-			n = snprintf(fs->path[i], PATH_MAX, "%s", s);
-		else
-			n = snprintf(fs->path[i], PATH_MAX, "%s/%s", ctx->base_dir, s);
-		if (n < 0 || n >= PATH_MAX)
-			return cfg_fail(ctx, e->start_mark, "hosts_files: path is too long");
-		fs->node[i] = e;
+		if (resolve_path(fs->path[i], ctx->base_dir, e.val))
+			return cfg_bad(&e, "path is too long");
+		fs->node[i] = e.node;
 		fs->n = i + 1;
 	}
 	return 0;
