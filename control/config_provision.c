@@ -417,6 +417,62 @@ walk_profiles(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_nod
 	return 0;
 }
 
+/* ---- lists of mappings: hosts, groups ---- */
+
+#define LIST_KEYS_MAX 8 /* keys in a list entry's table */
+
+/* A list whose entries are each added to the inventory and walked with a
+ * key table. Messages name the list by map->prefix ("hosts") and an entry
+ * by one ("host"). */
+struct list_def {
+	const char *one;
+	const struct map_def *map; /* map->n <= LIST_KEYS_MAX */
+	/* A new entry declared at pos, or NULL (out of memory). */
+	void *(*add)(struct inventory *inv, struct inv_pos pos);
+	size_t need[2]; /* keys (map indexes) every entry must give */
+	size_t max;	/* entries at most, with the have already there; 0: any */
+};
+
+static int
+walk_list(struct cfg_ctx *ctx, const yaml_node_t *value, const struct list_def *def, size_t have)
+{
+	struct rb_provision *p = ctx->walking;
+	const char *what = def->map->prefix;
+	size_t n;
+
+	if (cfg_is_null(value))
+		return 0;
+	if (value->type != YAML_SEQUENCE_NODE)
+		return cfg_fail(ctx, value->start_mark, "%s: expected a list of %s, got %s", what,
+				what, cfg_kinds[value->type]);
+	n = cfg_seq_len(value);
+	if (def->max && have + n > def->max)
+		return cfg_fail(ctx, value->start_mark, "%s: more than %zu %s", what, def->max,
+				what);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[LIST_KEYS_MAX] = {0};
+		void *entry;
+		int rc;
+
+		if (!e)
+			return -EINVAL;
+		if (e->type != YAML_MAPPING_NODE)
+			return cfg_fail(ctx, e->start_mark, "%s: each %s is a mapping, got %s",
+					what, def->one, cfg_kinds[e->type]);
+		entry = def->add(&p->inv, pos_at(ctx, e));
+		if (!entry)
+			return cfg_oom(ctx);
+		rc = cfg_walk_map(ctx, e, def->map, entry, vals, NULL);
+		if (rc)
+			return rc;
+		if (!vals[def->need[0]] || !vals[def->need[1]])
+			return cfg_fail(ctx, e->start_mark, "%s: a %s needs a %s and a %s", what,
+					def->one, def->map->keys[def->need[0]].name,
+					def->map->keys[def->need[1]].name);
+	}
+	return 0;
+}
+
 /* ---- hosts ---- */
 
 static int
@@ -453,6 +509,7 @@ set_host_profile(const struct item *it)
 		n, fn, HFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
 	}
 enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, N_H };
+_Static_assert(N_H <= LIST_KEYS_MAX, "host_keys");
 static const struct key_def host_keys[N_H] = {
     [H_NAME] = HKEY("name", set_name, name, false),
     [H_MAC] = HKEY("mac", set_mac, mac, false),
@@ -464,41 +521,25 @@ static const struct key_def host_keys[N_H] = {
 };
 static const struct map_def host_map = {host_keys, N_H, "hosts", "a hosts entry"};
 
+static void *
+add_host(struct inventory *inv, struct inv_pos pos)
+{
+	struct inv_host *h = inv_add_host(inv);
+
+	if (h)
+		h->pos = pos;
+	return h;
+}
+
+static const struct list_def host_list = {
+    "host", &host_map, add_host, {H_NAME, H_MAC}, RB_HOSTS_MAX};
+
 static int
 walk_host_list(struct cfg_ctx *ctx, const yaml_node_t *value)
 {
 	struct rb_provision *p = ctx->walking;
-	size_t n;
 
-	if (cfg_is_null(value))
-		return 0;
-	if (value->type != YAML_SEQUENCE_NODE)
-		return cfg_fail(ctx, value->start_mark, "hosts: expected a list of hosts, got %s",
-				cfg_kinds[value->type]);
-	n = cfg_seq_len(value);
-	if (p->inv.n_hosts + n > RB_HOSTS_MAX)
-		return cfg_fail(ctx, value->start_mark, "hosts: more than %d hosts", RB_HOSTS_MAX);
-	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[N_H] = {0};
-		struct inv_host *h;
-		int rc;
-
-		if (!e)
-			return -EINVAL;
-		if (e->type != YAML_MAPPING_NODE)
-			return cfg_fail(ctx, e->start_mark, "hosts: each host is a mapping, got %s",
-					cfg_kinds[e->type]);
-		h = inv_add_host(&p->inv);
-		if (!h)
-			return cfg_oom(ctx);
-		h->pos = pos_at(ctx, e);
-		rc = cfg_walk_map(ctx, e, &host_map, h, vals, NULL);
-		if (rc)
-			return rc;
-		if (!vals[H_NAME] || !vals[H_MAC])
-			return cfg_fail(ctx, e->start_mark, "hosts: a host needs a name and a mac");
-	}
-	return 0;
+	return walk_list(ctx, value, &host_list, p->inv.n_hosts);
 }
 
 static int
@@ -511,10 +552,6 @@ walk_hosts(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t
 }
 
 /* ---- groups ---- */
-
-struct group_walk {
-	struct inv_group *g;
-};
 
 static int
 set_match_mac(const struct item *it)
@@ -620,6 +657,7 @@ set_group_profile(const struct item *it)
 }
 
 enum { G_NAME, G_MATCH, G_PROFILE, G_VARS, N_G };
+_Static_assert(N_G <= LIST_KEYS_MAX, "group_keys");
 static const struct key_def group_keys[N_G] = {
     [G_NAME] = GKEY("name", set_name, name, false),
     [G_MATCH] = GKEY("match", set_group_match, name, true),
@@ -628,45 +666,26 @@ static const struct key_def group_keys[N_G] = {
 };
 static const struct map_def group_map = {group_keys, N_G, "groups", "a groups entry"};
 
+static void *
+add_group(struct inventory *inv, struct inv_pos pos)
+{
+	struct inv_group *g = inv_add_group(inv);
+
+	if (g)
+		g->pos = pos;
+	return g;
+}
+
+static const struct list_def group_list = {"group", &group_map, add_group, {G_NAME, G_PROFILE}, 0};
+
 static int
 walk_groups(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
 	    const yaml_node_t *value, void **state)
 {
 	struct rb_provision *p = ctx->walking = cfg_prov(ctx);
-	size_t n;
 
 	(void)sec, (void)key, (void)state;
-	if (!p)
-		return cfg_oom(ctx);
-	if (cfg_is_null(value))
-		return 0;
-	if (value->type != YAML_SEQUENCE_NODE)
-		return cfg_fail(ctx, value->start_mark, "groups: expected a list of groups, got %s",
-				cfg_kinds[value->type]);
-	n = cfg_seq_len(value);
-	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[N_G] = {0};
-		struct inv_group *g;
-		int rc;
-
-		if (!e)
-			return -EINVAL;
-		if (e->type != YAML_MAPPING_NODE)
-			return cfg_fail(ctx, e->start_mark,
-					"groups: each group is a mapping, got %s",
-					cfg_kinds[e->type]);
-		g = inv_add_group(&p->inv);
-		if (!g)
-			return cfg_oom(ctx);
-		g->pos = pos_at(ctx, e);
-		rc = cfg_walk_map(ctx, e, &group_map, g, vals, NULL);
-		if (rc)
-			return rc;
-		if (!vals[G_NAME] || !vals[G_PROFILE])
-			return cfg_fail(ctx, e->start_mark,
-					"groups: a group needs a name and a profile");
-	}
-	return 0;
+	return p ? walk_list(ctx, value, &group_list, p->inv.n_groups) : cfg_oom(ctx);
 }
 
 /* ---- boot ---- */
