@@ -25,6 +25,13 @@
 
 #define STR_MAX 4096 /* any one string value (command lines are the longest) */
 
+/* Key table entries (struct key_def) for field f of struct T. */
+#define FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
+#define KEY(T, n, fn, f, tree)                                                                     \
+	{                                                                                          \
+		n, fn, FIELD(T, f), 0, 0, NULL, NULL, tree, 0                                      \
+	}
+
 /* ---- the struct behind a walk ---- */
 
 static struct rb_provision *
@@ -333,11 +340,7 @@ set_profile_loader(const struct item *it)
 	return 0;
 }
 
-#define PFIELD(f) offsetof(struct inv_profile, f), sizeof(((struct inv_profile *)0)->f)
-#define PKEY(n, fn, f, tree)                                                                       \
-	{                                                                                          \
-		n, fn, PFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
-	}
+#define PKEY(n, fn, f, tree) KEY(struct inv_profile, n, fn, f, tree)
 enum {
 	P_LABEL,
 	P_LOCAL,
@@ -426,11 +429,11 @@ walk_profiles(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_nod
  * by one ("host"). */
 struct list_def {
 	const char *one;
-	const struct map_def *map; /* map->n <= LIST_KEYS_MAX */
-	/* A new entry declared at pos, or NULL (out of memory). */
-	void *(*add)(struct inventory *inv, struct inv_pos pos);
-	size_t need[2]; /* keys (map indexes) every entry must give */
-	size_t max;	/* entries at most, with the have already there; 0: any */
+	const struct map_def *map;	     /* map->n <= LIST_KEYS_MAX */
+	void *(*add)(struct inventory *inv); /* a new entry, or NULL */
+	size_t pos_off;			     /* its struct inv_pos */
+	size_t need[2];			     /* keys (map indexes) every entry must give */
+	size_t max; /* entries at most, with the have already there; 0: any */
 };
 
 static int
@@ -459,9 +462,10 @@ walk_list(struct cfg_ctx *ctx, const yaml_node_t *value, const struct list_def *
 		if (e->type != YAML_MAPPING_NODE)
 			return cfg_fail(ctx, e->start_mark, "%s: each %s is a mapping, got %s",
 					what, def->one, cfg_kinds[e->type]);
-		entry = def->add(&p->inv, pos_at(ctx, e));
+		entry = def->add(&p->inv);
 		if (!entry)
 			return cfg_oom(ctx);
+		*(struct inv_pos *)((char *)entry + def->pos_off) = pos_at(ctx, e);
 		rc = cfg_walk_map(ctx, e, def->map, entry, vals, NULL);
 		if (rc)
 			return rc;
@@ -503,11 +507,7 @@ set_host_profile(const struct item *it)
 	return set_name_at(it, &h->profile_pos);
 }
 
-#define HFIELD(f) offsetof(struct inv_host, f), sizeof(((struct inv_host *)0)->f)
-#define HKEY(n, fn, f, tree)                                                                       \
-	{                                                                                          \
-		n, fn, HFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
-	}
+#define HKEY(n, fn, f, tree) KEY(struct inv_host, n, fn, f, tree)
 enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, N_H };
 _Static_assert(N_H <= LIST_KEYS_MAX, "host_keys");
 static const struct key_def host_keys[N_H] = {
@@ -522,17 +522,13 @@ static const struct key_def host_keys[N_H] = {
 static const struct map_def host_map = {host_keys, N_H, "hosts", "a hosts entry"};
 
 static void *
-add_host(struct inventory *inv, struct inv_pos pos)
+add_host(struct inventory *inv)
 {
-	struct inv_host *h = inv_add_host(inv);
-
-	if (h)
-		h->pos = pos;
-	return h;
+	return inv_add_host(inv);
 }
 
 static const struct list_def host_list = {
-    "host", &host_map, add_host, {H_NAME, H_MAC}, RB_HOSTS_MAX};
+    "host", &host_map, add_host, offsetof(struct inv_host, pos), {H_NAME, H_MAC}, RB_HOSTS_MAX};
 
 static int
 walk_host_list(struct cfg_ctx *ctx, const yaml_node_t *value)
@@ -620,11 +616,7 @@ set_match_subnet(const struct item *it)
 	return 0;
 }
 
-#define GFIELD(f) offsetof(struct inv_group, f), sizeof(((struct inv_group *)0)->f)
-#define GKEY(n, fn, f, tree)                                                                       \
-	{                                                                                          \
-		n, fn, GFIELD(f), 0, 0, NULL, NULL, tree, 0                                        \
-	}
+#define GKEY(n, fn, f, tree) KEY(struct inv_group, n, fn, f, tree)
 enum { M_MAC, M_UUID, M_ARCH, M_SUBNET, M_LABELS, N_M };
 static const struct key_def match_keys[N_M] = {
     [M_MAC] = GKEY("mac", set_match_mac, macs, true),
@@ -667,16 +659,13 @@ static const struct key_def group_keys[N_G] = {
 static const struct map_def group_map = {group_keys, N_G, "groups", "a groups entry"};
 
 static void *
-add_group(struct inventory *inv, struct inv_pos pos)
+add_group(struct inventory *inv)
 {
-	struct inv_group *g = inv_add_group(inv);
-
-	if (g)
-		g->pos = pos;
-	return g;
+	return inv_add_group(inv);
 }
 
-static const struct list_def group_list = {"group", &group_map, add_group, {G_NAME, G_PROFILE}, 0};
+static const struct list_def group_list = {
+    "group", &group_map, add_group, offsetof(struct inv_group, pos), {G_NAME, G_PROFILE}, 0};
 
 static int
 walk_groups(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_t *key,
@@ -755,13 +744,14 @@ set_menu_entries(const struct item *it)
 	return 0;
 }
 
-#define BFIELD(f) offsetof(struct rb_provision, f), sizeof(((struct rb_provision *)0)->f)
+#define BFIELD(f) FIELD(struct rb_provision, f)
+#define BKEY(n, fn, f, tree) KEY(struct rb_provision, n, fn, f, tree)
 enum { MN_TITLE, MN_TIMEOUT, MN_DEFAULT, MN_ENTRIES, N_MN };
 static const struct key_def menu_keys[N_MN] = {
-    [MN_TITLE] = {"title", set_menu_title, BFIELD(menu_title), 0, 0, NULL, NULL, false, 0},
+    [MN_TITLE] = BKEY("title", set_menu_title, menu_title, false),
     [MN_TIMEOUT] = {"timeout", cfg_set_uint, BFIELD(menu_timeout), 0, 3600, NULL, NULL, false, 0},
-    [MN_DEFAULT] = {"default", set_menu_default, BFIELD(menu_default), 0, 0, NULL, NULL, false, 0},
-    [MN_ENTRIES] = {"entries", set_menu_entries, BFIELD(menu), 0, 0, NULL, NULL, true, 0},
+    [MN_DEFAULT] = BKEY("default", set_menu_default, menu_default, false),
+    [MN_ENTRIES] = BKEY("entries", set_menu_entries, menu, true),
 };
 static const struct map_def menu_map = {menu_keys, N_MN, "boot.menu", "boot.menu"};
 
@@ -792,14 +782,13 @@ set_loader_root(const struct item *it)
 
 enum { BO_MENU, BO_UNKNOWN, BO_BIOS, BO_EFI, BO_LOADER_ROOT, N_BO };
 static const struct key_def boot_keys[N_BO] = {
-    [BO_MENU] = {"menu", set_menu, BFIELD(menu), 0, 0, NULL, NULL, true, 0},
-    [BO_UNKNOWN] = {"unknown", set_unknown, BFIELD(inv.dflt_profile), 0, 0, NULL, NULL, false, 0},
+    [BO_MENU] = BKEY("menu", set_menu, menu, true),
+    [BO_UNKNOWN] = BKEY("unknown", set_unknown, inv.dflt_profile, false),
     [BO_BIOS] = {"bios", cfg_set_enum, BFIELD(bios_loader), 0, 0, bios_loaders, "pxelinux or ipxe",
 		 false, 0},
     [BO_EFI] = {"efi", cfg_set_enum, BFIELD(efi_loader), 0, 0, efi_loaders,
 		"syslinux, grub or ipxe", false, 0},
-    [BO_LOADER_ROOT] = {"loader_root", set_loader_root, BFIELD(loader_root), 0, 0, NULL, NULL,
-			false, 0},
+    [BO_LOADER_ROOT] = BKEY("loader_root", set_loader_root, loader_root, false),
 };
 static const struct map_def boot_map = {boot_keys, N_BO, "boot", "section 'boot'"};
 
