@@ -25,6 +25,8 @@
 
 #define STR_MAX 4096 /* any one string value (command lines are the longest) */
 
+#define KEYS_MAX 8 /* keys in a table walked by walk_list() or walk_sub_map() */
+
 /* Key table entries (struct key_def) for field f of struct T. */
 #define FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
 #define KEY(T, n, fn, f, tree)                                                                     \
@@ -183,6 +185,21 @@ set_uuid(const struct item *it, uint8_t uuid[16], bool *has, const char *like)
 		return cfg_bad(it, "expected a UUID%s, got '%.64s'", like, it->val);
 	*has = true;
 	return 0;
+}
+
+/* it's value, a mapping of map's keys (named in keys for the message),
+ * into base; null is an empty one. */
+static int
+walk_sub_map(const struct item *it, const struct map_def *map, void *base, const char *keys)
+{
+	const yaml_node_t *vals[KEYS_MAX] = {0};
+
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping (%s), got %s", keys,
+			       cfg_kinds[it->node->type]);
+	return cfg_walk_map(it->ctx, it->node, map, base, vals, NULL);
 }
 
 /* ---- one scalar or a list of scalars (initrd, match mac and arch, ...) ---- */
@@ -422,14 +439,12 @@ walk_profiles(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_nod
 
 /* ---- lists of mappings: hosts, groups ---- */
 
-#define LIST_KEYS_MAX 8 /* keys in a list entry's table */
-
 /* A list whose entries are each added to the inventory and walked with a
  * key table. Messages name the list by map->prefix ("hosts") and an entry
  * by one ("host"). */
 struct list_def {
 	const char *one;
-	const struct map_def *map;	     /* map->n <= LIST_KEYS_MAX */
+	const struct map_def *map;	     /* map->n <= KEYS_MAX */
 	void *(*add)(struct inventory *inv); /* a new entry, or NULL */
 	size_t pos_off;			     /* its struct inv_pos */
 	size_t need[2];			     /* keys (map indexes) every entry must give */
@@ -453,7 +468,7 @@ walk_list(struct cfg_ctx *ctx, const yaml_node_t *value, const struct list_def *
 		return cfg_fail(ctx, value->start_mark, "%s: more than %zu %s", what, def->max,
 				what);
 	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[LIST_KEYS_MAX] = {0};
+		const yaml_node_t *e = cfg_seq_item(ctx, value, i), *vals[KEYS_MAX] = {0};
 		void *entry;
 		int rc;
 
@@ -509,7 +524,7 @@ set_host_profile(const struct item *it)
 
 #define HKEY(n, fn, f, tree) KEY(struct inv_host, n, fn, f, tree)
 enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, N_H };
-_Static_assert(N_H <= LIST_KEYS_MAX, "host_keys");
+_Static_assert(N_H <= KEYS_MAX, "host_keys");
 static const struct key_def host_keys[N_H] = {
     [H_NAME] = HKEY("name", set_name, name, false),
     [H_MAC] = HKEY("mac", set_mac, mac, false),
@@ -618,6 +633,7 @@ set_match_subnet(const struct item *it)
 
 #define GKEY(n, fn, f, tree) KEY(struct inv_group, n, fn, f, tree)
 enum { M_MAC, M_UUID, M_ARCH, M_SUBNET, M_LABELS, N_M };
+_Static_assert(N_M <= KEYS_MAX, "match_keys");
 static const struct key_def match_keys[N_M] = {
     [M_MAC] = GKEY("mac", set_match_mac, macs, true),
     [M_UUID] = GKEY("uuid", set_match_uuid, uuid, false),
@@ -630,14 +646,7 @@ static const struct map_def match_map = {match_keys, N_M, "groups.match", "a gro
 static int
 set_group_match(const struct item *it)
 {
-	const yaml_node_t *vals[N_M] = {0};
-
-	if (cfg_is_null(it->node))
-		return 0;
-	if (it->node->type != YAML_MAPPING_NODE)
-		return cfg_bad(it, "expected a mapping (mac, uuid, arch, subnet, labels), got %s",
-			       cfg_kinds[it->node->type]);
-	return cfg_walk_map(it->ctx, it->node, &match_map, it->base, vals, NULL);
+	return walk_sub_map(it, &match_map, it->base, "mac, uuid, arch, subnet, labels");
 }
 
 static int
@@ -649,7 +658,7 @@ set_group_profile(const struct item *it)
 }
 
 enum { G_NAME, G_MATCH, G_PROFILE, G_VARS, N_G };
-_Static_assert(N_G <= LIST_KEYS_MAX, "group_keys");
+_Static_assert(N_G <= KEYS_MAX, "group_keys");
 static const struct key_def group_keys[N_G] = {
     [G_NAME] = GKEY("name", set_name, name, false),
     [G_MATCH] = GKEY("match", set_group_match, name, true),
@@ -747,6 +756,7 @@ set_menu_entries(const struct item *it)
 #define BFIELD(f) FIELD(struct rb_provision, f)
 #define BKEY(n, fn, f, tree) KEY(struct rb_provision, n, fn, f, tree)
 enum { MN_TITLE, MN_TIMEOUT, MN_DEFAULT, MN_ENTRIES, N_MN };
+_Static_assert(N_MN <= KEYS_MAX, "menu_keys");
 static const struct key_def menu_keys[N_MN] = {
     [MN_TITLE] = BKEY("title", set_menu_title, menu_title, false),
     [MN_TIMEOUT] = {"timeout", cfg_set_uint, BFIELD(menu_timeout), 0, 3600, NULL, NULL, false, 0},
@@ -758,14 +768,7 @@ static const struct map_def menu_map = {menu_keys, N_MN, "boot.menu", "boot.menu
 static int
 set_menu(const struct item *it)
 {
-	const yaml_node_t *vals[N_MN] = {0};
-
-	if (cfg_is_null(it->node))
-		return 0;
-	if (it->node->type != YAML_MAPPING_NODE)
-		return cfg_bad(it, "expected a mapping (title, timeout, default, entries), got %s",
-			       cfg_kinds[it->node->type]);
-	return cfg_walk_map(it->ctx, it->node, &menu_map, walking(it), vals, NULL);
+	return walk_sub_map(it, &menu_map, walking(it), "title, timeout, default, entries");
 }
 
 /* A directory standing in for / when looking up the packages' loaders. */
