@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "config_provision.h"
+#include "config_provision_check.h"
 #include "hex.h"
 #include "hosts_csv.h"
 #include "provision/loaders.h"
@@ -884,168 +885,12 @@ load_hosts_file(const char *path, struct rb_provision *p, struct rb_config_error
 	return cfg_parse_file(path, &file_schema, p, err);
 }
 
-/* ---- the whole-file check ---- */
-
-static int
-fail_inv(struct cfg_ctx *ctx, const char *msg)
-{
-	/* inv_finish() writes "file:line:col: error: text"; split it back. */
-	struct rb_config_error *e = ctx->err;
-	unsigned line = 0, col = 0;
-	const char *p = strstr(msg, ": error: ");
-	const char *c2, *c1;
-
-	if (p) {
-		for (c2 = p - 1; c2 > msg && *c2 != ':'; c2--)
-			;
-		for (c1 = c2 - 1; c1 > msg && *c1 != ':'; c1--)
-			;
-		if (c1 > msg && sscanf(c1, ":%u:%u", &line, &col) == 2) {
-			snprintf(e->file, sizeof(e->file), "%.*s", (int)(c1 - msg), msg);
-			e->line = line;
-			e->column = col;
-			snprintf(e->message, sizeof(e->message), "%s", p + 9);
-			return -EINVAL;
-		}
-	}
-	snprintf(e->message, sizeof(e->message), "%s", msg);
-	return -EINVAL;
-}
-
-/* A host's address becomes its DHCP reservation; one declared in
- * dhcp.reservations as well must agree. */
-static int
-add_reservations(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p)
-{
-	struct rb_dhcp_cfg *d = &cfg->dhcp;
-	size_t add = 0;
-
-	for (size_t i = 0; i < p->inv.n_hosts; i++)
-		add += p->inv.hosts[i].ip != 0;
-	if (!add)
-		return 0;
-	if (d->mode != RB_DHCP_SERVER) {
-		const struct inv_host *h = &p->inv.hosts[0];
-
-		for (size_t i = 0; i < p->inv.n_hosts && !h->ip; i++)
-			h = &p->inv.hosts[i];
-		snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", h->pos.file);
-		ctx->err->line = h->pos.line;
-		ctx->err->column = h->pos.column;
-		snprintf(ctx->err->message, sizeof(ctx->err->message),
-			 "host '%s' has an address, but rackboot assigns none (dhcp.mode is not "
-			 "server)",
-			 h->name);
-		return -EINVAL;
-	}
-	if (d->nb_resv + add > RB_DHCP_MAX_RESV)
-		return cfg_fail(ctx, ctx->root->start_mark,
-				"hosts and dhcp.reservations: more than %d addresses",
-				RB_DHCP_MAX_RESV);
-	{
-		struct rb_dhcp_resv *r = realloc(d->resv, (d->nb_resv + add) * sizeof(*r));
-
-		if (!r)
-			return cfg_oom(ctx);
-		d->resv = r;
-	}
-	for (size_t i = 0; i < p->inv.n_hosts; i++) {
-		const struct inv_host *h = &p->inv.hosts[i];
-		struct rb_dhcp_resv *r;
-		const char *clash = NULL;
-
-		if (!h->ip)
-			continue;
-		for (unsigned j = 0; j < d->nb_resv && !clash; j++) {
-			if (d->resv[j].ip == h->ip)
-				clash = "address";
-			else if (d->resv[j].has_mac && !memcmp(d->resv[j].mac, h->mac, 6))
-				clash = "MAC";
-		}
-		for (unsigned s = 0; s < d->nb_subnets && !clash; s++) {
-			const struct rb_dhcp_subnet *sn = &d->subnets[s];
-			uint32_t mask = sn->prefix_len ? htonl(~0u << (32 - sn->prefix_len)) : 0;
-
-			if ((h->ip & mask) != sn->net)
-				continue;
-			if (h->ip == sn->net || h->ip == (sn->net | ~mask))
-				clash = "subnet's network or broadcast address";
-			for (unsigned k = 0; k < sn->nb_routers && !clash; k++)
-				if (h->ip == sn->routers[k])
-					clash = "router address";
-		}
-		if (!clash && h->ip == cfg->server_ip)
-			clash = "server address";
-		if (clash) {
-			snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", h->pos.file);
-			ctx->err->line = h->pos.line;
-			ctx->err->column = h->pos.column;
-			snprintf(ctx->err->message, sizeof(ctx->err->message),
-				 "host '%s': its address is the %s of %s", h->name, clash,
-				 strchr(clash, ' ') ? "this server" : "a dhcp.reservations entry");
-			return -EINVAL;
-		}
-		r = &d->resv[d->nb_resv++];
-		memset(r, 0, sizeof(*r));
-		r->has_mac = true;
-		memcpy(r->mac, h->mac, 6);
-		r->ip = h->ip;
-		snprintf(r->hostname, sizeof(r->hostname), "%s", h->name);
-	}
-	return 0;
-}
-
-/*
- * With a provisioning layer, DHCP hands out its loaders unless dhcp.boot
- * names others, and iPXE the generated boot.ipxe; every loader file must
- * be there (a missing one is an error now, not a timeout at boot).
- */
-static int
-boot_defaults(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p)
-{
-	struct loader_choice lc = {p->bios_loader, p->efi_loader};
-	struct rb_dhcp_cfg *d = &cfg->dhcp;
-	char ip[INET_ADDRSTRLEN], err[256];
-
-	if (!p->given)
-		return 0;
-	if (!d->boot[RB_BOOT_BIOS][0])
-		snprintf(d->boot[RB_BOOT_BIOS], sizeof(d->boot[0]), "%s", loaders_bios_file(&lc));
-	if (!d->boot[RB_BOOT_EFI_X64][0])
-		snprintf(d->boot[RB_BOOT_EFI_X64], sizeof(d->boot[0]), "%s",
-			 loaders_efi64_file(&lc));
-	if (!d->boot[RB_BOOT_HTTP_X64][0]) {
-		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
-		snprintf(d->boot[RB_BOOT_HTTP_X64], sizeof(d->boot[0]),
-			 "http://%s%s%.0u/boot/ipxe.efi", ip, cfg->http_port == 80 ? "" : ":",
-			 cfg->http_port == 80 ? 0 : cfg->http_port);
-	}
-	if (!d->ipxe_script[0]) {
-		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
-		if (cfg->http_port == 80)
-			snprintf(d->ipxe_script, sizeof(d->ipxe_script), "http://%s/boot/boot.ipxe",
-				 ip);
-		else
-			snprintf(d->ipxe_script, sizeof(d->ipxe_script),
-				 "http://%s:%u/boot/boot.ipxe", ip, cfg->http_port);
-	}
-	if (loaders_check(&lc, p->loader_root, err, sizeof(err)) == 0)
-		return 0;
-	snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", cfg->path);
-	ctx->err->line = ctx->err->column = 0;
-	snprintf(ctx->err->message, sizeof(ctx->err->message), "%s", err);
-	return -EINVAL;
-}
-
 static int
 check_provision(struct cfg_ctx *ctx, void *state)
 {
 	struct rb_config *cfg = ctx->target;
 	struct rb_provision *p = cfg->prov;
 	struct files_state *fs = state;
-	struct inv_net nets[RB_DHCP_MAX_SUBNETS];
-	char msg[512];
-	size_t n_nets = 0;
 	int rc;
 
 	if (!p)
@@ -1066,34 +911,7 @@ check_provision(struct cfg_ctx *ctx, void *state)
 			return -EINVAL;
 		}
 	}
-	for (unsigned i = 0; i < cfg->dhcp.nb_subnets; i++) {
-		const struct rb_dhcp_subnet *s = &cfg->dhcp.subnets[i];
-
-		nets[n_nets].net = s->net;
-		nets[n_nets++].mask = s->prefix_len ? htonl(~0u << (32 - s->prefix_len)) : 0;
-	}
-	rc = inv_finish(&p->inv, nets, cfg->dhcp.mode == RB_DHCP_SERVER ? n_nets : 0, msg,
-			sizeof(msg));
-	if (rc)
-		return fail_inv(ctx, msg);
-	/* Menu entries and the menu's default name profiles. */
-	for (unsigned i = 0; i <= p->n_menu; i++) {
-		const char *name = i < p->n_menu ? p->menu[i] : p->menu_default;
-		const struct inv_pos *pos = i < p->n_menu ? &p->menu_pos[i] : &p->menu_default_pos;
-		bool found = false;
-
-		if (!name)
-			continue;
-		for (size_t j = 0; j < p->inv.n_profiles && !found; j++)
-			found = strcmp(p->inv.profiles[j].name, name) == 0;
-		if (!found) {
-			snprintf(msg, sizeof(msg), "%s:%u:%u: error: unknown profile '%s'",
-				 pos->file, pos->line, pos->column, name);
-			return fail_inv(ctx, msg);
-		}
-	}
-	rc = add_reservations(ctx, cfg, p);
-	return rc ? rc : boot_defaults(ctx, cfg, p);
+	return cfg_provision_check(ctx, cfg, p);
 }
 
 static void
