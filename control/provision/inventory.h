@@ -77,7 +77,7 @@ struct inv_profile {
 	struct inv_pos cmdline_pos, repo_pos; /* where those two are written */
 	char *repo;			      /* install repository URL (a template) */
 	char *label;			      /* menu entry text; NULL: the name */
-	bool via_pxelinux;	     /* loader: pxelinux: iPXE chains pxelinux.0 first */
+	bool via_pxelinux;		      /* loader: pxelinux: iPXE chains pxelinux.0 first */
 	struct inv_kvs templates;	      /* served name -> template file */
 	struct inv_kvs vars;
 };
