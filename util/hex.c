@@ -78,3 +78,19 @@ rb_uuid_parse(const char *s, uint8_t out[16])
 	}
 	return *s ? -EINVAL : 0;
 }
+
+char *
+rb_uuid_format(char out[RB_UUID_STRLEN], const uint8_t uuid[16])
+{
+	static const int groups[] = {4, 2, 2, 2, 6};
+	char *o = out;
+
+	for (size_t g = 0, k = 0; g < 5; g++) {
+		o += rb_hex_format(o, uuid + k, (size_t)groups[g], 0);
+		k += (size_t)groups[g];
+		if (g < 4)
+			*o++ = '-';
+	}
+	*o = 0;
+	return out;
+}

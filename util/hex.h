@@ -38,4 +38,9 @@ size_t rb_hex_format(char *out, const uint8_t *p, size_t n, char sep);
  */
 int rb_uuid_parse(const char *s, uint8_t out[16]);
 
+/* The form rb_uuid_parse() reads, lower case, into out (37 bytes with the
+ * NUL). Returns out. */
+#define RB_UUID_STRLEN 37
+char *rb_uuid_format(char out[RB_UUID_STRLEN], const uint8_t uuid[16]);
+
 #endif

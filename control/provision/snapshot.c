@@ -12,6 +12,7 @@
 #include "../config.h"
 #include "../config_provision.h"
 #include "bootcfg.h"
+#include "hex.h"
 #include "loaders.h"
 #include "snapshot.h"
 #include "template.h"
@@ -342,10 +343,7 @@ make_ctx(const struct prov_snapshot *s, const struct inv_decision *d, const stru
 	if (m->has_uuid || (d->host && d->host->has_uuid)) {
 		const uint8_t *u = m->has_uuid ? m->uuid : d->host->uuid;
 
-		snprintf(buf, sizeof(buf),
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-			 u[12], u[13], u[14], u[15]);
+		rb_uuid_format(buf, u);
 	}
 	rc |= tpl_set_str(root, "uuid", buf);
 	rc |= tpl_set_str(root, "profile", d->profile ? d->profile->name : "");

@@ -109,6 +109,12 @@ test_uuid(void **state)
 	assert_int_equal(rb_uuid_parse("4c4c4544:0042:3510:8050:b4c04f4b4c31", out), -EINVAL);
 	assert_int_equal(rb_uuid_parse("4c4c4544-0042-3510-8050-b4c04f4b4cg1", out), -EINVAL);
 	assert_int_equal(rb_uuid_parse("{4c4c4544-0042-3510-8050-b4c04f4b4c31}", out), -EINVAL);
+	{
+		char text[RB_UUID_STRLEN];
+
+		assert_string_equal(rb_uuid_format(text, want),
+				    "4c4c4544-0042-3510-8050-b4c04f4b4c31");
+	}
 }
 
 /* What one writes, the other reads back. */
