@@ -10,6 +10,7 @@
  * per worker) back to the wire. It never logs per packet: every outcome is
  * a counter.
  */
+#include <limits.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -22,6 +23,11 @@
 
 /* Empty polls in a row before a worker starts napping. */
 #define IDLE_POLLS_BEFORE_SLEEP 1024
+/* After this many naps in a row (about 0.1 s at the default 50 us) the
+ * worker naps DEEP_IDLE_SLEEP_US instead: an idle rackboot costs almost
+ * no CPU (on a box it shares with VMs or clients, that CPU is theirs). */
+#define IDLE_NAPS_BEFORE_DEEP 2000
+#define DEEP_IDLE_SLEEP_US 1000
 
 /*
  * Run one frame through the classifier. Replies go to `out` (provisioning
@@ -145,9 +151,19 @@ dp_worker_main(void *arg)
 		 * cores, a worker that spins starves the very ACKs it waits
 		 * for (tftp_bench measures it). Busy polling (idle_sleep_us 0) is for dedicated
 		 * cores and lockstep latency. */
-		if (d->cfg.idle_sleep_us && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
+		if (idle < UINT_MAX)
+			idle++;
+		if (d->cfg.idle_sleep_us && idle >= IDLE_POLLS_BEFORE_SLEEP) {
+			/* Long quiet (no frame, no retransmission due for
+			 * IDLE_NAPS_BEFORE_DEEP naps): nap longer, so an idle
+			 * server leaves the CPU alone; the first frame after
+			 * waits at most DEEP_IDLE_SLEEP_US, far below any
+			 * client's timeout. */
+			bool deep = idle >= IDLE_POLLS_BEFORE_SLEEP + IDLE_NAPS_BEFORE_DEEP &&
+				    d->cfg.idle_sleep_us < DEEP_IDLE_SLEEP_US;
+
 			w->counters[RB_CNT_idle_sleeps]++;
-			usleep(d->cfg.idle_sleep_us);
+			usleep(deep ? DEEP_IDLE_SLEEP_US : d->cfg.idle_sleep_us);
 		} else {
 			rte_pause();
 		}
