@@ -591,6 +591,29 @@ rb_config_parse_string(const char *name, const char *yaml, size_t len, struct rb
 	return parse(name ? name : "<string>", yaml, yaml ? len : 0, false, cfg, err);
 }
 
+int
+rb_config_error_parse(const char *msg, struct rb_config_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	for (const char *c = strchr(msg, ':'); c; c = strchr(c + 1, ':')) {
+		unsigned line, col;
+		int end = 0;
+
+		if (c == msg || sscanf(c, ":%u:%u: %n", &line, &col, &end) != 2 || !end)
+			continue;
+		snprintf(err->file, sizeof(err->file), "%.*s", (int)(c - msg), msg);
+		err->line = line;
+		err->column = col;
+		c += end;
+		if (strncmp(c, "error: ", 7) == 0)
+			c += 7;
+		snprintf(err->message, sizeof(err->message), "%s", c);
+		return 0;
+	}
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+	return -EINVAL;
+}
+
 void
 rb_config_error_format(const struct rb_config_error *err, char *buf, size_t cap)
 {

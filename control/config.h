@@ -166,4 +166,12 @@ int rb_config_parse_string(const char *name, const char *yaml, size_t len, struc
 /* "file:line:column: error: message" (or "file: error: message" without a position). */
 void rb_config_error_format(const struct rb_config_error *err, char *buf, size_t cap);
 
+/*
+ * The inverse, for messages other modules format themselves (templates,
+ * the inventory): "file:line:column: [error: ]message" into *err (the
+ * file may hold ':'; the first ":N:N: " ends it). Returns 0, or -EINVAL
+ * when msg carries no such position (then err->message is msg whole).
+ */
+int rb_config_error_parse(const char *msg, struct rb_config_error *err);
+
 #endif

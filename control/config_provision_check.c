@@ -16,26 +16,8 @@
 static int
 fail_inv(struct cfg_ctx *ctx, const char *msg)
 {
-	/* inv_finish() writes "file:line:col: error: text"; split it back. */
-	struct rb_config_error *e = ctx->err;
-	unsigned line = 0, col = 0;
-	const char *p = strstr(msg, ": error: ");
-	const char *c2, *c1;
-
-	if (p) {
-		for (c2 = p - 1; c2 > msg && *c2 != ':'; c2--)
-			;
-		for (c1 = c2 - 1; c1 > msg && *c1 != ':'; c1--)
-			;
-		if (c1 > msg && sscanf(c1, ":%u:%u", &line, &col) == 2) {
-			snprintf(e->file, sizeof(e->file), "%.*s", (int)(c1 - msg), msg);
-			e->line = line;
-			e->column = col;
-			snprintf(e->message, sizeof(e->message), "%s", p + 9);
-			return -EINVAL;
-		}
-	}
-	snprintf(e->message, sizeof(e->message), "%s", msg);
+	/* inv_finish() writes "file:line:col: error: text". */
+	rb_config_error_parse(msg, ctx->err);
 	return -EINVAL;
 }
 
@@ -132,7 +114,7 @@ boot_defaults(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p
 {
 	struct loader_choice lc = {p->bios_loader, p->efi_loader};
 	struct rb_dhcp_cfg *d = &cfg->dhcp;
-	char ip[INET_ADDRSTRLEN], err[256];
+	char ip[INET_ADDRSTRLEN], base[64], err[256];
 
 	if (!p->given)
 		return 0;
@@ -141,21 +123,16 @@ boot_defaults(struct cfg_ctx *ctx, struct rb_config *cfg, struct rb_provision *p
 	if (!d->boot[RB_BOOT_EFI_X64][0])
 		snprintf(d->boot[RB_BOOT_EFI_X64], sizeof(d->boot[0]), "%s",
 			 loaders_efi64_file(&lc));
-	if (!d->boot[RB_BOOT_HTTP_X64][0]) {
-		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
-		snprintf(d->boot[RB_BOOT_HTTP_X64], sizeof(d->boot[0]),
-			 "http://%s%s%.0u/boot/ipxe.efi", ip, cfg->http_port == 80 ? "" : ":",
-			 cfg->http_port == 80 ? 0 : cfg->http_port);
-	}
-	if (!d->ipxe_script[0]) {
-		inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
-		if (cfg->http_port == 80)
-			snprintf(d->ipxe_script, sizeof(d->ipxe_script), "http://%s/boot/boot.ipxe",
-				 ip);
-		else
-			snprintf(d->ipxe_script, sizeof(d->ipxe_script),
-				 "http://%s:%u/boot/boot.ipxe", ip, cfg->http_port);
-	}
+	/* The HTTP base once, for the HTTP boot URL and iPXE's script. */
+	inet_ntop(AF_INET, &cfg->server_ip, ip, sizeof(ip));
+	if (cfg->http_port == 80)
+		snprintf(base, sizeof(base), "http://%s/boot", ip);
+	else
+		snprintf(base, sizeof(base), "http://%s:%u/boot", ip, cfg->http_port);
+	if (!d->boot[RB_BOOT_HTTP_X64][0])
+		snprintf(d->boot[RB_BOOT_HTTP_X64], sizeof(d->boot[0]), "%s/ipxe.efi", base);
+	if (!d->ipxe_script[0])
+		snprintf(d->ipxe_script, sizeof(d->ipxe_script), "%s/boot.ipxe", base);
 	if (loaders_check(&lc, p->loader_root, err, sizeof(err)) == 0)
 		return 0;
 	snprintf(ctx->err->file, sizeof(ctx->err->file), "%s", cfg->path);

@@ -134,31 +134,15 @@ map_inline(struct rb_config_error *e)
 static int
 err_tpl(struct rb_config_error *e, const char *msg, const char *suffix)
 {
-	unsigned line = 0, col = 0;
-	const char *c1 = NULL, *c2 = NULL;
+	size_t n;
 
-	memset(e, 0, sizeof(*e));
-	/* the last "name:L:C: " prefix: name may itself hold ':' */
-	for (const char *q = msg; (q = strstr(q, ": ")); q++) {
-		const char *b = q - 1;
-
-		while (b > msg && *b != ':')
-			b--;
-		c2 = b;
-		while (b > msg && b[-1] != ':')
-			b--;
-		if (b > msg && sscanf(b - 1, ":%u:%u", &line, &col) == 2) {
-			c1 = b - 1;
-			snprintf(e->file, sizeof(e->file), "%.*s", (int)(c1 - msg), msg);
-			e->line = line;
-			e->column = col;
-			snprintf(e->message, sizeof(e->message), "%s%s", q + 2, suffix);
-			return map_inline(e);
-		}
-		(void)c2;
-		break;
+	if (rb_config_error_parse(msg, e) == 0) {
+		n = strlen(e->message);
+		snprintf(e->message + n, sizeof(e->message) - n, "%s", suffix);
+		return map_inline(e);
 	}
-	snprintf(e->message, sizeof(e->message), "%s%s", msg, suffix);
+	n = strlen(e->message);
+	snprintf(e->message + n, sizeof(e->message) - n, "%s", suffix);
 	return -EINVAL;
 }
 
