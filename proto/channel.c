@@ -25,11 +25,14 @@ rb_msg_payload_size(enum rb_msg_type type)
 	case RB_MSG_SHUTDOWN:
 	case RB_MSG_CONFIG_DONE:
 	case RB_MSG_TFTP_RELOAD:
+	case RB_MSG_GEN_PUBLISH:
 		return 0;
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:
 	case RB_MSG_LEASE_COMMIT:
 	case RB_MSG_TFTP_ROOTS:
+	case RB_MSG_EVENTS:
+	case RB_MSG_GEN_FILES:
 		break; /* counted batches: checked in rb_msg_parse() */
 	}
 	return -ENOENT;
@@ -48,6 +51,12 @@ check_batch(enum rb_msg_type type, const void *pl, size_t len)
 		if (len < head)
 			return -EBADMSG;
 		memcpy(&count, (const char *)pl + offsetof(struct rb_resv_batch, count), 4);
+	} else if (type == RB_MSG_EVENTS) {
+		head = sizeof(struct rb_event_batch);
+		rec = sizeof(struct rb_event);
+		if (len < head)
+			return -EBADMSG;
+		memcpy(&count, (const char *)pl + offsetof(struct rb_event_batch, count), 4);
 	} else {
 		head = sizeof(struct rb_lease_batch);
 		rec = sizeof(struct rb_lease_rec);
@@ -80,6 +89,7 @@ rb_msg_build(void *buf, size_t cap, enum rb_msg_type type, uint32_t seq, const v
 int
 rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **payload)
 {
+	uint32_t flags;
 	long want;
 
 	if (len < sizeof(*hdr))
@@ -93,12 +103,18 @@ rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **p
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:
 	case RB_MSG_LEASE_COMMIT:
+	case RB_MSG_EVENTS:
 		if (check_batch((enum rb_msg_type)hdr->type, (const char *)buf + sizeof(*hdr),
 				hdr->len) < 0)
 			return -EBADMSG;
 		break;
 	case RB_MSG_TFTP_ROOTS:
 		if (rb_roots_decode((const char *)buf + sizeof(*hdr), hdr->len, NULL, 0) < 0)
+			return -EBADMSG;
+		break;
+	case RB_MSG_GEN_FILES:
+		if (rb_gen_files_decode((const char *)buf + sizeof(*hdr), hdr->len, &flags, NULL,
+					0) < 0)
 			return -EBADMSG;
 		break;
 	default:
@@ -193,4 +209,83 @@ rb_roots_decode(const void *payload, size_t len, struct rb_boot_root *out, size_
 			out[i] = (struct rb_boot_root){.prefix = prefix, .path = path};
 	}
 	return off == len ? (int)h.count : -EBADMSG;
+}
+
+/* One GEN_FILES record's length fields. */
+struct gen_rec {
+	uint16_t name_len;
+	uint32_t data_len;
+} __attribute__((packed));
+
+int
+rb_gen_files_add(void *buf, size_t cap, size_t *off, uint32_t flags, const char *name,
+		 const void *data, size_t len)
+{
+	struct rb_gen_files_msg h = {.flags = flags};
+	size_t nlen = strnlen(name, RB_BOOT_NAME_MAX + 1);
+	struct gen_rec r;
+	char *p = buf;
+
+	if (!nlen || nlen > RB_BOOT_NAME_MAX || len > RB_GEN_FILE_MAX)
+		return -EINVAL;
+	if (cap > RB_CHAN_MAX_MSG)
+		cap = RB_CHAN_MAX_MSG;
+	if (*off == 0) {
+		if (cap < sizeof(h))
+			return -EMSGSIZE;
+		memcpy(p, &h, sizeof(h));
+		*off = sizeof(h);
+	}
+	if (cap - *off < sizeof(r) + nlen + 1 + len)
+		return -EMSGSIZE;
+	memcpy(&h, p, sizeof(h));
+	r = (struct gen_rec){(uint16_t)nlen, (uint32_t)len};
+	memcpy(p + *off, &r, sizeof(r));
+	*off += sizeof(r);
+	memcpy(p + *off, name, nlen + 1);
+	*off += nlen + 1;
+	if (len)
+		memcpy(p + *off, data, len);
+	*off += len;
+	h.count++;
+	memcpy(p, &h, sizeof(h));
+	return 0;
+}
+
+int
+rb_gen_files_decode(const void *payload, size_t len, uint32_t *flags, struct rb_gen_file *out,
+		    size_t cap)
+{
+	const char *p = payload, *name;
+	struct rb_gen_files_msg h;
+	size_t off = sizeof(h);
+	struct gen_rec r;
+	uint32_t i;
+
+	if (len < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, p, sizeof(h));
+	if (h.count > RB_GEN_MAX_FILES || h.count > len)
+		return -EBADMSG;
+	if (out && cap < h.count)
+		return -ENOBUFS;
+	for (i = 0; i < h.count; i++) {
+		if (len - off < sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, p + off, sizeof(r));
+		off += sizeof(r);
+		if (!r.name_len || r.name_len > RB_BOOT_NAME_MAX || r.data_len > RB_GEN_FILE_MAX)
+			return -EBADMSG;
+		name = take_string(p, len, &off, r.name_len);
+		if (!name || len - off < r.data_len)
+			return -EBADMSG;
+		if (out)
+			out[i] =
+			    (struct rb_gen_file){.name = name, .data = p + off, .len = r.data_len};
+		off += r.data_len;
+	}
+	if (off != len)
+		return -EBADMSG;
+	*flags = h.flags;
+	return (int)h.count;
 }

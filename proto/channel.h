@@ -21,6 +21,10 @@
  *   dp  -> ctl LEASE_COMMIT a batch of lease changes to make durable; the
  *                           dataplane holds the ACKs of that batch until
  *   ctl -> dp  LEASE_COMMITTED  says the transaction is on disk (or failed)
+ *   ctl -> dp  GEN_FILES    the generated boot configs (below), in batches;
+ *   ctl -> dp  GEN_PUBLISH  then: serve them on top of the loaded roots
+ *   dp  -> ctl EVENTS       boot events (DHCP ACKs, TFTP transfers), batched;
+ *                           never answered, never waited for
  *   ctl -> dp  SHUTDOWN     dp stops its ports, cleans up EAL and exits 0
  * EOF on either end means the peer is gone: the dataplane stops, the control
  * reports it and shuts down.
@@ -33,7 +37,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 4
+#define RB_CHAN_VERSION 5
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -51,6 +55,9 @@ enum rb_msg_type {
 	RB_MSG_LEASE_COMMITTED = 12,
 	RB_MSG_TFTP_RELOAD = 13, /* ctl -> dp: load tftp.root again, publish it */
 	RB_MSG_TFTP_ROOTS = 14,	 /* ctl -> dp: the roots the next load serves */
+	RB_MSG_EVENTS = 15,	 /* dp -> ctl: struct rb_event_batch */
+	RB_MSG_GEN_FILES = 16,	 /* ctl -> dp: generated files (struct rb_gen_files_msg) */
+	RB_MSG_GEN_PUBLISH = 17, /* ctl -> dp: serve the files sent since the last publish */
 };
 
 struct rb_msg_hdr {
@@ -307,6 +314,116 @@ int rb_roots_encode(void *buf, size_t cap, const struct rb_boot_root *roots, siz
  * does not allow, a count past RB_MAX_BOOT_ROOTS included), -ENOBUFS (cap).
  */
 int rb_roots_decode(const void *payload, size_t len, struct rb_boot_root *out, size_t cap);
+
+/* ---- Boot events (EVENTS) ---- */
+
+/*
+ * What the dataplane saw of a machine booting. Workers queue events on a
+ * per-worker ring (a full ring drops the event and counts it); the main
+ * lcore sends them in batches at most every RB_EVENT_FLUSH_MS. The control
+ * stamps them with its own clock on receipt (batches are at most that old).
+ */
+enum rb_event_kind {
+	RB_EV_DHCP_ACK = 1,	 /* ip bound to mac (an ACK went out); arch, flags */
+	RB_EV_TFTP_START = 2,	 /* a read of name (size bytes) began: the first DATA went out */
+	RB_EV_TFTP_PROGRESS = 3, /* bytes acknowledged so far (every RB_EVENT_PROGRESS_BYTES) */
+	RB_EV_TFTP_DONE = 4,	 /* the last block was acknowledged: bytes == size */
+	RB_EV_TFTP_FAIL = 5,	 /* the transfer ended unfinished: reason, bytes acked */
+};
+
+/* Why a transfer ended unfinished (RB_EV_TFTP_FAIL). */
+enum rb_event_reason {
+	RB_EVR_NONE = 0,
+	RB_EVR_TIMEOUT = 1,	 /* the client stopped acknowledging: retries exhausted */
+	RB_EVR_CLIENT_ERROR = 2, /* the client sent an ERROR (code in `code`); EDK2 aborts
+				  * its tsize probe this way, which is no failure */
+	RB_EVR_EXPIRED = 3,	 /* the session outlived its lifetime */
+	RB_EVR_EVICTED = 4,	 /* the server dropped it (reload, shutdown, table full) */
+};
+
+#define RB_EVENT_NAME_MAX 96		   /* name bytes kept, NUL included (truncated) */
+#define RB_EVENT_PROGRESS_BYTES (1u << 20) /* a PROGRESS per MiB acknowledged */
+#define RB_EVENT_FLUSH_MS 100
+#define RB_EV_F_IPXE 0x01  /* DHCP: the client is iPXE (option 175 / user class) */
+#define RB_EV_F_MCAST 0x02 /* TFTP: a multicast (RFC 2090 / MTFTP) transfer */
+
+struct rb_event {
+	uint8_t kind;	/* enum rb_event_kind */
+	uint8_t reason; /* enum rb_event_reason */
+	uint8_t flags;	/* RB_EV_F_* */
+	uint8_t pad;
+	uint16_t arch;	/* DHCP option 93, 0xffff: none */
+	uint16_t code;	/* TFTP: the client's ERROR code */
+	uint8_t mac[6]; /* DHCP: chaddr; TFTP: the client's Ethernet source */
+	uint16_t port;	/* TFTP: the client's UDP port (host order) */
+	uint32_t ip;	/* network order: DHCP the bound address, TFTP the client */
+	uint32_t pad2;
+	uint64_t size;		      /* TFTP: the file's size */
+	uint64_t bytes;		      /* TFTP: bytes acknowledged */
+	char name[RB_EVENT_NAME_MAX]; /* TFTP: the file as requested, NUL-terminated */
+};
+
+struct rb_event_batch {
+	uint32_t count;
+	uint32_t dropped; /* events lost to full rings since the previous batch */
+	struct rb_event ev[];
+};
+
+#define RB_EVENT_BATCH_MAX                                                                         \
+	((RB_CHAN_MAX_MSG - sizeof(struct rb_event_batch)) / sizeof(struct rb_event))
+
+/* ---- Generated files (GEN_FILES, GEN_PUBLISH) ---- */
+
+/*
+ * The control's generated boot configs (pxelinux.cfg files, grub.cfg files, iPXE
+ * scripts) travel as contents, not paths: the dataplane keeps the last
+ * published set and serves it on top of every generation it loads (a name
+ * in the set shadows the roots'), so changing one host's config costs a
+ * small index copy, never a reload of the images.
+ *
+ * GEN_FILES payload: this header, then count records, each
+ *   uint16_t name_len, uint32_t data_len   (host order, unaligned)
+ *   name bytes, NUL, data bytes
+ * with 1 <= name_len <= RB_BOOT_NAME_MAX and no NUL in the name. A batch
+ * with RB_GEN_F_FIRST starts a new set (files sent before it and not
+ * published are dropped); GEN_PUBLISH (no payload) replaces the served set
+ * with the files sent since the last RB_GEN_F_FIRST. One file must fit in
+ * one message: data_len <= RB_GEN_FILE_MAX.
+ */
+#define RB_GEN_F_FIRST 0x1
+#define RB_GEN_FILE_MAX 60000
+#define RB_GEN_MAX_FILES 65536 /* files in one set */
+
+struct rb_gen_files_msg {
+	uint32_t count;
+	uint32_t flags;
+};
+
+/* One generated file as GEN_FILES carries it. */
+struct rb_gen_file {
+	const char *name; /* NUL-terminated */
+	const void *data;
+	uint32_t len;
+};
+
+/*
+ * Appends one file to the GEN_FILES payload being built in buf (cap bytes,
+ * capped at RB_CHAN_MAX_MSG) and counts it in the header at buf[0]. Start
+ * with *off = 0: the header is written (count 0, flags) then. 0, or
+ * -EMSGSIZE when it does not fit (send what is there and start another),
+ * -EINVAL (a name empty, too long or holding a NUL; data_len past
+ * RB_GEN_FILE_MAX).
+ */
+int rb_gen_files_add(void *buf, size_t cap, size_t *off, uint32_t flags, const char *name,
+		     const void *data, size_t len);
+
+/*
+ * Checks a GEN_FILES payload of len bytes and, when out is not NULL, points
+ * out[i] into it (cap entries). Returns the number of files with *flags
+ * set, or -EBADMSG (anything the format above does not allow), -ENOBUFS.
+ */
+int rb_gen_files_decode(const void *payload, size_t len, uint32_t *flags, struct rb_gen_file *out,
+			size_t cap);
 
 /*
  * Build a message into buf (cap bytes). Returns the datagram length, or
