@@ -369,6 +369,7 @@ enum {
 	P_TEMPLATES,
 	P_VARS,
 	P_LOADER,
+	P_INSTALL,
 	N_P
 };
 static const struct key_def profile_keys[N_P] = {
@@ -381,6 +382,7 @@ static const struct key_def profile_keys[N_P] = {
     [P_TEMPLATES] = PKEY("templates", set_templates, templates, true),
     [P_VARS] = PKEY("vars", set_vars, vars, true),
     [P_LOADER] = PKEY("loader", set_profile_loader, via_pxelinux, false),
+    [P_INSTALL] = PKEY("install", set_bool, install, false),
 };
 static const struct map_def profile_map = {profile_keys, N_P, "profiles", "a profile"};
 
@@ -431,6 +433,10 @@ walk_profiles(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_nod
 			return cfg_fail(
 			    ctx, k->start_mark,
 			    "profile '%s': localboot takes no kernel, initrd or cmdline", name);
+		if (prof->localboot && prof->install)
+			return cfg_fail(
+			    ctx, vals[P_INSTALL]->start_mark,
+			    "profile '%s': localboot installs nothing (drop install: true)", name);
 		if (!prof->localboot && !prof->kernel)
 			return cfg_fail(ctx, k->start_mark,
 					"profile '%s' needs a kernel (or localboot: true)", name);

@@ -78,7 +78,9 @@ struct inv_profile {
 	char *repo;			      /* install repository URL (a template) */
 	char *label;			      /* menu entry text; NULL: the name */
 	bool via_pxelinux;		      /* loader: pxelinux: iPXE chains pxelinux.0 first */
-	struct inv_kvs templates;	      /* served name -> template file */
+	bool install; /* install: true: a one-shot installer, booted by a known host only
+		       * while it is marked for reinstall (control/lifecycle/) */
+	struct inv_kvs templates; /* served name -> template file */
 	struct inv_kvs vars;
 };
 
