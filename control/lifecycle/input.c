@@ -335,10 +335,11 @@ lc_callback(struct lifecycle *lc, const char *token, bool ok, const char *reason
 	}
 	if (ok) {
 		lci_emit(lc, h, LC_EV_CALLBACK, -1, -1, now_ms, "the installer reports success");
-		h->token[0] = '\0';
 		h->reason[0] = '\0';
 		clear_progress(h);
 		lci_move(lc, h, LC_INSTALLED, LC_PH_NONE, now_ms, "installed");
+		/* Used up; after the move, which judges the install set with it. */
+		h->token[0] = '\0';
 	} else {
 		lci_emit(lc, h, LC_EV_CALLBACK, -1, -1, now_ms, "the installer reports failure: %s",
 			 clean[0] ? clean : "no reason given");

@@ -509,10 +509,10 @@ lc_set_inventory(struct lifecycle *lc, const struct inventory *inv, uint64_t now
 		snprintf(detail, sizeof(detail), "%s%s%s does not install: reinstall cancelled",
 			 h->prof ? "profile '" : "its boot decision", h->prof ? h->prof->name : "",
 			 h->prof ? "'" : "");
-		h->token[0] = '\0';
 		h->reason[0] = '\0';
 		memset(&h->prog, 0, sizeof(h->prog));
 		lci_move(lc, h, LC_READY, LC_PH_NONE, now_ms, detail);
+		h->token[0] = '\0';
 	}
 	pthread_mutex_unlock(&lc->lock);
 	return 0;
