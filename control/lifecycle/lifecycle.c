@@ -363,9 +363,9 @@ first_sight(struct lifecycle *lc, struct lc_host *h, uint64_t now_ms)
 
 	for (size_t i = 0; i < lc->n_orphans; i++) {
 		if (memcmp(lc->orphans[i].mac, h->mac, 6) == 0) {
+			/* Dropped from the orphans once the new table is in place. */
 			restore(h, &lc->orphans[i]);
 			h->dirty = true;
-			lc->orphans[i] = lc->orphans[--lc->n_orphans];
 			return 0;
 		}
 	}
@@ -498,6 +498,12 @@ lc_set_inventory(struct lifecycle *lc, const struct inventory *inv, uint64_t now
 	}
 	ip_fill(lc);
 	free(old_hosts);
+	for (size_t i = 0; i < lc->n_orphans;) {
+		if (lci_by_mac(lc, lc->orphans[i].mac))
+			lc->orphans[i] = lc->orphans[--lc->n_orphans];
+		else
+			i++;
+	}
 	if (changed)
 		lc->install_gen++;
 	for (size_t i = 0; i < n; i++) {
@@ -600,6 +606,8 @@ lc_reinstall(struct lifecycle *lc, const struct lc_selection *sel, uint64_t now_
 		h->reason[0] = '\0';
 		memset(&h->prog, 0, sizeof(h->prog));
 		lci_move(lc, h, LC_PENDING, LC_PH_NONE, now_ms, "reinstall requested");
+		/* Marking again starts afresh, the pending timeout too. */
+		h->since_ms = h->phase_since_ms = now_ms;
 	}
 	/* Membership or at least a token changed: either way configs differ. */
 	lc->install_gen++;

@@ -48,7 +48,7 @@ struct lc_config {
 	uint32_t timeout_pending_s;    /* marked, not booting yet; 0 (default): none */
 	uint32_t timeout_booting_s;    /* entering booting .. entering installing (600) */
 	uint32_t timeout_installing_s; /* entering installing .. the callback (3600) */
-	uint32_t history;	       /* events kept per host in the database (100) */
+	uint32_t history;	       /* events kept per host in the database (100; 0: all) */
 	uint32_t ring;		       /* recent events kept in memory for the stream (4096) */
 };
 

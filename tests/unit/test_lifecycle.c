@@ -467,6 +467,11 @@ test_timeout_pending(void **state)
 	fx_reinstall(f->lc, "n1", f->now, 1);
 	lc_tick(f->lc, f->now + 59 * S);
 	expect_state(f, "n1", "reinstall-pending", "");
+	/* Marked again: the clock starts over. */
+	f->now += 50 * S;
+	fx_reinstall(f->lc, "n1", f->now, 1);
+	lc_tick(f->lc, f->now + 59 * S);
+	expect_state(f, "n1", "reinstall-pending", "");
 	lc_tick(f->lc, f->now + 60 * S);
 	expect_state(f, "n1", "failed", "");
 	assert_string_equal(fx_field(f->lc, "n1", "reason"), "timeout in reinstall-pending");
