@@ -433,7 +433,7 @@ lc_set_inventory(struct lifecycle *lc, const struct inventory *inv, uint64_t now
 	uint32_t *by_mac = malloc((n ? n : 1) * sizeof(*by_mac));
 	uint32_t *ip = NULL, *idx = NULL;
 	bool changed = false;
-	size_t cap;
+	size_t cap, orphans_before;
 	int ret = 0;
 
 	if (!hosts || !by_mac) {
@@ -443,6 +443,7 @@ lc_set_inventory(struct lifecycle *lc, const struct inventory *inv, uint64_t now
 	}
 	pthread_mutex_lock(&lc->lock);
 	lci_clock(lc, now_ms);
+	orphans_before = lc->n_orphans;
 	for (size_t i = 0; i < n && !ret; i++) {
 		const struct inv_host *ih = &inv->hosts[i];
 		struct lc_host *h = &hosts[i], *old = lci_by_mac(lc, ih->mac);
@@ -523,6 +524,8 @@ lc_set_inventory(struct lifecycle *lc, const struct inventory *inv, uint64_t now
 	pthread_mutex_unlock(&lc->lock);
 	return 0;
 fail:
+	/* The hosts are still tracked: their rows must not be written twice. */
+	lc->n_orphans = orphans_before;
 	pthread_mutex_unlock(&lc->lock);
 	free(hosts);
 	free(by_mac);

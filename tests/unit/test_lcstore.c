@@ -395,6 +395,43 @@ test_leave_and_return(void **state)
 	expect_state(f, "n1", "booting", "dhcp");
 }
 
+static int
+kinds(void *arg, const struct lc_event *ev)
+{
+	char *buf = arg;
+
+	snprintf(buf + strlen(buf), 256 - strlen(buf), "%s%s", *buf ? "," : "",
+		 lc_ev_kind_name(ev->kind));
+	return 0;
+}
+
+static void
+test_flush_failure_keeps(void **state)
+{
+	struct fix *f = *state;
+	struct lcstore_stats st;
+	char got[256] = "";
+	uint8_t mac[6];
+
+	start(f);
+	fx_reinstall(f->lc, "n1", f->now, 1);
+	/* The write fails (its table is gone): nothing is lost, all stays queued. */
+	sql(f->path, "ALTER TABLE host_events RENAME TO away");
+	assert_int_equal(lc_flush(f->lc), -EIO);
+	feed(f, fx_dhcp(1, "198.18.0.21"));
+	sql(f->path, "ALTER TABLE away RENAME TO host_events");
+	/* 6 hosts first seen, then the mark, the DHCP ACK and the move. */
+	assert_int_equal(lc_flush(f->lc), 6 + 3);
+	lcstore_stats(f->store, &st);
+	assert_int_equal(st.failures, 1);
+	fx_mac(mac, 1);
+	assert_int_equal(lcstore_events(f->store, mac, 100, kinds, got), 0);
+	assert_string_equal(got, "state,dhcp,state");
+	stop(f);
+	start(f);
+	expect_state(f, "n1", "booting", "dhcp");
+}
+
 static double
 mono(void)
 {
@@ -486,6 +523,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_refused_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_stored_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leave_and_return, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flush_failure_keeps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_500_one_transaction, setup, teardown),
 	    cmocka_unit_test(test_no_store),
 	};
