@@ -740,7 +740,8 @@ requeue(struct lifecycle *lc, struct lcs_host *rows, size_t nr, struct lc_event 
 		free(ev);
 		return;
 	}
-	memcpy(p + ne, lc->pend, lc->n_pend * sizeof(*p));
+	if (lc->n_pend)
+		memcpy(p + ne, lc->pend, lc->n_pend * sizeof(*p));
 	free(lc->pend);
 	lc->pend = p;
 	lc->n_pend = lc->cap_pend = total;
