@@ -503,6 +503,30 @@ test_500_one_transaction(void **state)
 	assert_int_equal(installing, 500);
 }
 
+/* Host states first, leases later (dhcp turned on after a first run
+ * without it): both open the one file. */
+static void
+test_store_before_leases(void **state)
+{
+	struct fix *f = *state;
+	char err[512] = "";
+	struct lcstore *st = lcstore_open(f->path, err, sizeof(err));
+	struct leasedb *db;
+
+	if (!st)
+		fail_msg("lcstore_open: %s", err);
+	db = leasedb_open(f->path, err, sizeof(err));
+	if (!db)
+		fail_msg("leasedb_open after lcstore_open: %s", err);
+	leasedb_close(db);
+	lcstore_close(st);
+	/* and again, both tables there now */
+	db = leasedb_open(f->path, err, sizeof(err));
+	if (!db)
+		fail_msg("leasedb_open again: %s", err);
+	leasedb_close(db);
+}
+
 static void
 test_no_store(void **state)
 {
@@ -525,6 +549,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_leave_and_return, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_failure_keeps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_500_one_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_before_leases, setup, teardown),
 	    cmocka_unit_test(test_no_store),
 	};
 
