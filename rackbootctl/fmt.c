@@ -130,7 +130,10 @@ fmt_bar(struct strbuf *out, double done, double total, unsigned width)
 		done = 0;
 	if (done > total)
 		done = total;
-	fill = (unsigned)(done / total * width);
+	/* Rounded, so 58% of 12 cells is 7; but only a finished file is full. */
+	fill = (unsigned)(done / total * width + 0.5);
+	if (fill == width && done < total)
+		fill = width - 1;
 	rc = strbuf_add(out, "[", 1);
 	for (i = 0; !rc && i < width; i++)
 		rc = strbuf_add(out, i < fill ? "#" : ".", 1);

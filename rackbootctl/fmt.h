@@ -52,8 +52,9 @@ int fmt_clean(struct strbuf *out, const char *s, const char *keep);
 
 /*
  * Append a bar of width cells between brackets, filled in proportion to
- * done/total ("[#######.....]"); done is clamped to [0, total]. total
- * must be > 0 (else -EINVAL).
+ * done/total, rounded ("[#######.....]" for 58% of 12), full only when
+ * done reaches total; done is clamped to [0, total]. total must be > 0
+ * (else -EINVAL).
  */
 int fmt_bar(struct strbuf *out, double done, double total, unsigned width);
 

@@ -83,8 +83,9 @@ show_progress(const json_t *host, bool bar, struct strbuf *out)
 		return strbuf_addf(out, "%s MB", done);
 	if (bar)
 		rc = fmt_bar(out, bytes, size, BAR_WIDTH);
+	/* After a bar the percentage is padded, so that the sizes line up. */
 	if (!rc)
-		rc = strbuf_addf(out, "%s%3.0f%%  %s/%s MB", bar ? " " : "",
+		rc = strbuf_addf(out, bar ? " %3.0f%%  %s/%s MB" : "%.0f%%  %s/%s MB",
 				 floor(fmin(fmax(bytes, 0) * 100 / size, 100)), done,
 				 fmt_mb(size_s, sizeof(size_s), size));
 	return rc;

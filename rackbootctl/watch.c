@@ -131,7 +131,8 @@ header(struct frame *f, const json_t *st, const json_t *list, const char *note)
 	{
 		if (!rc)
 			rc = count(states, jget_str(h, "state", "?"));
-		if (!rc && jget_str(h, "phase", NULL))
+		/* A failed host keeps the phase it failed in: count the moving only. */
+		if (!rc && jget_str(h, "phase", NULL) && priority(h) == 0)
 			rc = count(phases, jget_str(h, "phase", NULL));
 	}
 	/* 1: the server */
