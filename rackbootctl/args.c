@@ -194,7 +194,11 @@ ctl_selects_all(const char *sel)
 	return false;
 }
 
-static int __attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A usage error: the reason into err, and -EINVAL. */
+static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

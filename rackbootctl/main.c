@@ -42,7 +42,11 @@ struct ctx {
 	char no_token[320];
 };
 
-static void __attribute__((format(printf, 1, 2))) msg(const char *fmt, ...)
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "rackbootctl: <message>" on stderr. */
+static void
+msg(const char *fmt, ...)
 {
 	va_list ap;
 
