@@ -86,7 +86,9 @@ member_event(struct tftp_server *t, const struct tftp_mc *c, uint32_t j, uint8_t
 
 	if (!t->events)
 		return;
-	if (j == 0) {
+	/* A master just promoted has not said yet what it holds: acked is
+	 * still its predecessor's. */
+	if (j == 0 && c->state == TS_DATA) {
 		bytes = c->acked * c->blksize;
 		if (bytes > c->file->size)
 			bytes = c->file->size;
