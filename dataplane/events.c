@@ -146,7 +146,7 @@ dp_events_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void 
 	}
 	if (!ev.due_tsc)
 		return POLL_MS;
-	left = ev.due_tsc > now ? (ev.due_tsc - now) * 1000 / hz : 0;
+	left = ev.due_tsc > now ? ((ev.due_tsc - now) * 1000 + hz - 1) / hz : 0;
 	return left < POLL_MS ? (int)left : POLL_MS;
 }
 
