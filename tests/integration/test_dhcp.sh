@@ -154,7 +154,9 @@ dh
 line=$(grep '^BOUND' "$work/dh.log" | tail -1)
 check "dhclient gets a lease ($line)" grep -q 'ip=198.18.0.1[0-9][0-9] next=198.18.0.1 file=pxelinux.0 dom=rack.test' <<<"$line"
 ipd=$(sed -n 's/.*ip=\([0-9.]*\).*/\1/p' <<<"$line")
-in_ns c3 dhclient -x -pf "$work/dh.pid" > /dev/null 2>&1   # stop, keep the lease
+# -sf: without it the stop runs /sbin/dhclient-script, which rewrites the
+# host's /etc/resolv.conf (a network namespace shares the file system)
+in_ns c3 dhclient -x -sf "$work/dhclient.sh" -pf "$work/dh.pid" > /dev/null 2>&1   # stop, keep the lease
 in_ns c3 ip addr flush dev eth0
 dh
 check "dhclient restart does INIT-REBOOT and keeps $ipd" grep -q "^REBOOT ip=$ipd " "$work/dh.log"
