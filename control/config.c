@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "config_dhcp.h"
+#include "config_power.h"
 #include "config_provision.h"
 #include "config_yaml.h"
 #include "fs_beneath.h"
@@ -31,7 +32,8 @@ enum {
 	SEC_PROFILES,
 	SEC_GROUPS,
 	SEC_HOSTS,
-	SEC_HOSTS_FILES, /* its check finishes the provisioning layer: last */
+	SEC_HOSTS_FILES, /* its check finishes the provisioning layer */
+	SEC_POWER,	 /* after it: its check fills in the hosts' power settings */
 	N_SECTIONS
 };
 
@@ -401,6 +403,7 @@ static const struct cfg_section *const sections[N_SECTIONS] = {
     [SEC_GROUPS] = &cfg_groups_section,
     [SEC_HOSTS] = &cfg_hosts_section,
     [SEC_HOSTS_FILES] = &cfg_hosts_files_section,
+    [SEC_POWER] = &cfg_power_section,
 };
 static const struct cfg_schema schema = {sections, N_SECTIONS, check_whole};
 
@@ -530,6 +533,9 @@ rb_config_defaults(struct rb_config *cfg)
 	    .memory_mb = 256,
 	    .mbufs = 16384,
 	    .idle_sleep_us = 50,
+	    .power_concurrency = RB_POWER_CONCURRENCY,
+	    .power_stagger_ms = RB_POWER_STAGGER_MS,
+	    .power_timeout_s = RB_POWER_TIMEOUT_S,
 	    .http_port = 80,
 	    .http_root = "/var/lib/rackboot/repo",
 	    .http_threads = 0,
