@@ -231,7 +231,7 @@ void
 power_proc_explain(const struct power_proc *p, const char *who, char *msg, size_t cap)
 {
 	const char *text = p->err_len ? p->err : p->out;
-	size_t n;
+	size_t n, used = 0;
 	int w;
 
 	if (!cap)
@@ -247,8 +247,16 @@ power_proc_explain(const struct power_proc *p, const char *who, char *msg, size_
 		return;
 	memcpy(msg + n, ": ", 3);
 	n += 2;
-	/* The tail is what explains a failure: cut the head when it is long. */
-	if (strlen(text) > cap - n - 1)
-		text += strlen(text) - (cap - n - 1);
+	/* The tail is what explains a failure: cut the head when it is long
+	 * (a line break costs three bytes of message). */
+	for (const char *s = text + strlen(text); s > text; s--) {
+		size_t cost = s[-1] == '\n' || s[-1] == '\r' ? 3 : 1;
+
+		if (used + cost > cap - n - 1) {
+			text = s;
+			break;
+		}
+		used += cost;
+	}
 	put_lines(msg, cap, &n, text);
 }
