@@ -131,8 +131,9 @@ struct power_sched;
 
 /*
  * Called once for every submitted action, on a scheduler thread (or, for
- * actions cancelled by power_sched_free(), on the thread freeing it): rc 0
- * or -errno, msg as power_run() fills it (-ECANCELED: never started).
+ * actions still queued when power_sched_free() runs, on the thread freeing
+ * it): rc 0 or -errno, msg as power_run() fills it (-ECANCELED: never
+ * started).
  * host is the target's name. It may call power_submit(); it must not call
  * power_sched_free(), and should return soon (it holds a worker).
  */
