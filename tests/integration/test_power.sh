@@ -119,7 +119,7 @@ sim_pid=$!
 
 IPMI=(driver=ipmi host=node1 "address=$BMC" username=admin "password_file=$work/ipmi.pass")
 up=
-for _ in $(seq 50); do
+for _ in $(seq 20); do
   kill -0 "$sim_pid" 2>/dev/null || break
   if has "$(probe status "${IPMI[@]}" timeout=2)" "rc=0 "; then up=1; break; fi
   sleep 0.2
