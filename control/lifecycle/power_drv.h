@@ -46,6 +46,7 @@ struct power_proc {
 	char err[POWER_ERR_MAX + 1]; /* NUL-terminated */
 	size_t err_len;
 	int status; /* the exit code, or 128 + the signal that ended it */
+	int signal; /* the signal that ended it, or 0 */
 };
 
 /*

@@ -189,6 +189,7 @@ out_fa:
 			drain(&err[0], p, true);
 	}
 	p->status = status_of(ws);
+	p->signal = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
 	if (pidfd >= 0)
 		close(pidfd);
 out_pipes:
@@ -236,8 +237,8 @@ power_proc_explain(const struct power_proc *p, const char *who, char *msg, size_
 
 	if (!cap)
 		return;
-	if (p->status > 128)
-		w = snprintf(msg, cap, "%s: killed by signal %d", who, p->status - 128);
+	if (p->signal)
+		w = snprintf(msg, cap, "%s: killed by signal %d", who, p->signal);
 	else
 		w = snprintf(msg, cap, "%s: exit %d", who, p->status);
 	n = w < 0 ? 0 : (size_t)w >= cap ? cap - 1 : (size_t)w;
