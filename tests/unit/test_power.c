@@ -212,6 +212,14 @@ test_cmd_errors(void **state)
 	assert_int_equal(power_run(&t, POWER_ON, small, sizeof(small), 5), -EIO);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 
+	/* A signal is not an exit code (a shell's "exit 143" is). */
+	script("fail.sh", "#!/bin/sh\nkill -TERM $$\n");
+	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EIO);
+	assert_non_null(strstr(msg, "killed by signal 15"));
+	script("fail.sh", "#!/bin/sh\nexit 143\n");
+	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EIO);
+	assert_non_null(strstr(msg, "exit 143"));
+
 	t.command = missing;
 	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -ENOENT);
 	assert_non_null(strstr(msg, "cannot run"));
