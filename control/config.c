@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "config_dhcp.h"
+#include "config_power.h"
 #include "config_provision.h"
 #include "config_yaml.h"
 #include "fs_beneath.h"
@@ -32,7 +33,8 @@ enum {
 	SEC_GROUPS,
 	SEC_HOSTS,
 	SEC_LIFECYCLE,
-	SEC_HOSTS_FILES, /* its check finishes the provisioning layer: last */
+	SEC_HOSTS_FILES, /* its check finishes the provisioning layer */
+	SEC_POWER,	 /* after it: its check fills in the hosts' power settings */
 	N_SECTIONS
 };
 
@@ -431,6 +433,7 @@ static const struct cfg_section *const sections[N_SECTIONS] = {
     [SEC_HOSTS] = &cfg_hosts_section,
     [SEC_LIFECYCLE] = &lifecycle_sec,
     [SEC_HOSTS_FILES] = &cfg_hosts_files_section,
+    [SEC_POWER] = &cfg_power_section,
 };
 static const struct cfg_schema schema = {sections, N_SECTIONS, check_whole};
 
@@ -560,6 +563,9 @@ rb_config_defaults(struct rb_config *cfg)
 	    .memory_mb = 256,
 	    .mbufs = 16384,
 	    .idle_sleep_us = 50,
+	    .power_concurrency = RB_POWER_CONCURRENCY,
+	    .power_stagger_ms = RB_POWER_STAGGER_MS,
+	    .power_timeout_s = RB_POWER_TIMEOUT_S,
 	    .http_port = 80,
 	    .http_root = "/var/lib/rackboot/repo",
 	    .http_threads = 0,

@@ -141,6 +141,12 @@ struct rb_config {
 	uint32_t lc_timeout_installing; /* timeouts.installing: default 3600 s to the callback */
 	uint32_t lc_history;		/* events kept per host, 10..100000, default 100 */
 
+	/* power: the scheduler's limits (control/config_power.h; each host's
+	 * power settings are in its struct inv_host). */
+	uint32_t power_concurrency; /* 1..256, default 8 actions at once */
+	uint32_t power_stagger_ms;  /* 0..60000, default 2000 between two starts */
+	uint32_t power_timeout_s;   /* 1..600, default 30 per action */
+
 	/* boot, profiles, groups, hosts, hosts_files: NULL when the file has
 	 * none of them (rb_config_free releases it). */
 	struct rb_provision *prov;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config_power.h"
 #include "config_provision.h"
 #include "config_provision_check.h"
 #include "hex.h"
@@ -530,7 +531,7 @@ set_host_profile(const struct item *it)
 }
 
 #define HKEY(n, fn, f, tree) KEY(struct inv_host, n, fn, f, tree)
-enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, N_H };
+enum { H_NAME, H_MAC, H_UUID, H_ADDRESS, H_PROFILE, H_LABELS, H_VARS, H_POWER, N_H };
 _Static_assert(N_H <= KEYS_MAX, "host_keys");
 static const struct key_def host_keys[N_H] = {
     [H_NAME] = HKEY("name", set_name, name, false),
@@ -540,6 +541,7 @@ static const struct key_def host_keys[N_H] = {
     [H_PROFILE] = HKEY("profile", set_host_profile, profile, false),
     [H_LABELS] = HKEY("labels", set_labels, labels, true),
     [H_VARS] = HKEY("vars", set_vars, vars, true),
+    [H_POWER] = HKEY("power", cfg_set_host_power, power, true),
 };
 static const struct map_def host_map = {host_keys, N_H, "hosts", "a hosts entry"};
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config_power.h"
 #include "hex.h"
 #include "hosts_csv.h"
 
@@ -18,8 +19,23 @@
  * it (config_provision.c). */
 #define LABELS_MAX 4096
 
-enum { C_NAME, C_MAC, C_ADDRESS, C_PROFILE, C_UUID, C_LABELS, N_C };
-static const char *const csv_cols[N_C] = {"name", "mac", "address", "profile", "uuid", "labels"};
+enum {
+	C_NAME,
+	C_MAC,
+	C_ADDRESS,
+	C_PROFILE,
+	C_UUID,
+	C_LABELS,
+	C_POWER_DRIVER,
+	C_POWER_ADDRESS,
+	C_POWER_USERNAME,
+	C_POWER_PASSWORD_FILE,
+	N_C
+};
+static const char *const csv_cols[N_C] = {
+    "name",   "mac",	      "address",       "profile",	 "uuid",
+    "labels", "power_driver", "power_address", "power_username", "power_password_file",
+};
 
 static int csv_fail(struct rb_config_error *err, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -62,6 +78,36 @@ csv_split(char *line, char **f, unsigned *col, size_t max)
 			*--e = 0;
 	}
 	return n;
+}
+
+/* A power_* column's value v (at vp) into h's power settings. */
+static int
+power_field(struct inv_host *h, int col, const char *v, struct rb_config_error *err,
+	    struct inv_pos vp)
+{
+	static const struct {
+		enum rb_power_key key;
+		size_t off;
+	} f[] = {
+	    [C_POWER_DRIVER - C_POWER_DRIVER] = {RB_PW_DRIVER, offsetof(struct inv_power, driver)},
+	    [C_POWER_ADDRESS -
+		C_POWER_DRIVER] = {RB_PW_ADDRESS, offsetof(struct inv_power, address)},
+	    [C_POWER_USERNAME -
+		C_POWER_DRIVER] = {RB_PW_USERNAME, offsetof(struct inv_power, username)},
+	    [C_POWER_PASSWORD_FILE -
+		C_POWER_DRIVER] = {RB_PW_PASSWORD_FILE, offsetof(struct inv_power, password_file)},
+	};
+	char why[200];
+	int k = col - C_POWER_DRIVER;
+	int rc = rb_power_set(f[k].key, v, (char *)&h->power + f[k].off, why, sizeof(why));
+
+	if (rc)
+		return csv_fail(err, vp.line, vp.column, "%s: %s", csv_cols[col], why);
+	if (!h->power.pos.line)
+		h->power.pos = vp;
+	if (col == C_POWER_DRIVER)
+		h->power.has_driver = true;
+	return 0;
 }
 
 /* One line after the header: a host into inv. which[i] is field i's column. */
@@ -139,6 +185,10 @@ csv_host(struct inventory *inv, struct rb_config_error *err, const char *file, u
 			}
 			break;
 		}
+		default: /* the power_* columns */
+			if (power_field(h, which[i], v, err, vp))
+				return -EINVAL;
+			break;
 		}
 	}
 	if (!h->name)
@@ -196,7 +246,9 @@ hosts_csv_load(const char *path, struct inventory *inv, size_t max_hosts,
 					rc = csv_fail(
 					    err, ln, col[i],
 					    "%s column '%.32s' (the header names name, mac, "
-					    "address, profile, uuid, labels, each once)",
+					    "address, profile, uuid, labels, power_driver, "
+					    "power_address, power_username, power_password_file, "
+					    "each once)",
 					    c == N_C ? "unknown" : "repeated", fld[i]);
 				else
 					seen[c] = true, which[i] = (int)c;

@@ -10,6 +10,8 @@
  * name and mac are required); every later line has as many fields. Fields
  * do not hold commas or quotes; blanks around them are dropped; an empty
  * field is not given. labels are key=value pairs separated by ';'.
+ * The optional columns power_driver, power_address, power_username and
+ * power_password_file are a host's power settings (config_power.h).
  */
 #ifndef RB_CONTROL_HOSTS_CSV_H
 #define RB_CONTROL_HOSTS_CSV_H

@@ -52,6 +52,16 @@ prom_u64(struct prom_out *o, const char *name, const char *lkey, const char *lva
 }
 
 void
+prom_u64_labels(struct prom_out *o, const char *name, const char *const *keys,
+		const char *const *vals, size_t n, uint64_t v)
+{
+	put(o, "%s{", name);
+	for (size_t i = 0; i < n; i++)
+		put(o, "%s%s=\"%s\"", i ? "," : "", keys[i], vals[i]);
+	put(o, "} %" PRIu64 "\n", v);
+}
+
+void
 prom_metric(struct prom_out *o, const char *name, const char *type, const char *help, uint64_t v)
 {
 	prom_head(o, name, type, help);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * promtext.h: a writer of Prometheus text exposition (format 0.0.4) into a
- * caller's buffer: "# HELP" and "# TYPE" lines, then value lines, each with
- * at most one label (histogram buckets add their "le"). Every /metrics producer (http.c, metrics.c,
- * main.c) writes through it, so the lines look the same everywhere.
+ * caller's buffer: "# HELP" and "# TYPE" lines, then value lines with
+ * their labels (histogram buckets add their "le"). Every /metrics producer
+ * (http.c, metrics.c, main.c) writes through it, so the lines look the same
+ * everywhere.
  *
  * Writes never overrun: what does not fit is cut (the buffer stays NUL
  * terminated) and the sticky `full` flag is set, so a caller that wants all
@@ -28,6 +29,12 @@ void prom_init(struct prom_out *o, char *buf, size_t cap);
 void prom_head(struct prom_out *o, const char *name, const char *type, const char *help);
 /* "name value", or "name{lkey=\"lval\"} value" when lkey is not NULL. */
 void prom_u64(struct prom_out *o, const char *name, const char *lkey, const char *lval, uint64_t v);
+/* "name{k0=\"v0\",k1=\"v1\"} value": n labels (keys[i], vals[i]), for
+ * counters split more than one way (power actions by driver, action and
+ * result). Values are written as they are: label values from fixed name
+ * tables only. */
+void prom_u64_labels(struct prom_out *o, const char *name, const char *const *keys,
+		     const char *const *vals, size_t n, uint64_t v);
 /* A metric without labels: its head and its one value line. */
 void prom_metric(struct prom_out *o, const char *name, const char *type, const char *help,
 		 uint64_t v);

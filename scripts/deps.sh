@@ -8,10 +8,12 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang llvm
   libdpdk-dev libnuma-dev libbpf-dev libxdp-dev linux-libc-dev
   libmicrohttpd-dev libsqlite3-dev libyaml-dev libjansson-dev
-  # rackbootctl's HTTP client
+  # rackbootctl's HTTP client and the redfish power driver
   libcurl4-openssl-dev
   # run
   libhugetlbfs-bin iproute2 procps ethtool
+  # power control: the ipmi driver runs ipmitool (control/lifecycle/power_ipmi.c)
+  ipmitool
   # boot loaders served from the packages' own paths (control/provision/loaders.c)
   # and the Debian installer the default config offers
   pxelinux syslinux-common syslinux-efi ipxe grub-efi-amd64-signed
@@ -20,6 +22,9 @@ PKGS=(
   libcmocka-dev curl iputils-ping valgrind jq python3
   # test_ra.sh: a router solicitation client, and the wire seen from a client
   ndisc6 tcpdump
+  # test_power.sh: a simulated BMC (ipmi_sim, IPMI over LAN) for the ipmi
+  # driver; openssl makes the fake Redfish BMC's certificate
+  openipmi openssl
   # lint (the meson suite "lint")
   shellcheck clang-format
   udhcpc isc-dhcp-client kea-admin dnsmasq-base

@@ -661,6 +661,11 @@ inv_free(struct inventory *inv)
 
 		free(h->name);
 		free(h->profile);
+		free(h->power.address);
+		free(h->power.username);
+		free(h->power.password_file);
+		free(h->power.command);
+		free(h->power.system_id);
 		kvs_free(&h->labels);
 		kvs_free(&h->vars);
 	}

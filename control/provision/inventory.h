@@ -84,6 +84,33 @@ struct inv_profile {
 	struct inv_kvs vars;
 };
 
+/* How a host's power is switched (control/lifecycle/power.h acts on it;
+ * the same values as its enum power_driver). */
+enum inv_power_driver {
+	INV_POWER_NONE = 0,
+	INV_POWER_IPMI,
+	INV_POWER_REDFISH,
+	INV_POWER_COMMAND,
+};
+
+/*
+ * A host's power control settings, as the config gives them (hosts'
+ * `power:`, CSV power_* columns) with the power section's defaults filled
+ * in (control/config_power.h). Plain data: nothing here acts on them.
+ */
+struct inv_power {
+	int driver;	     /* enum inv_power_driver */
+	char *address;	     /* ipmi: BMC host; redfish: base URL; NULL: none */
+	char *username;	     /* NULL: none */
+	char *password_file; /* absolute; NULL: none */
+	char *command;	     /* command driver: absolute program and fixed args */
+	char *system_id;     /* redfish Systems member; NULL: the first */
+	int tls_insecure;    /* redfish: 1 when tls_verify: false */
+	bool has_driver;     /* the host gave its own driver / tls_verify... */
+	bool has_tls;	     /* ...else the power section's apply */
+	struct inv_pos pos;  /* where the host's settings are; line 0: none given */
+};
+
 struct inv_host {
 	char *name;
 	struct inv_pos pos;
@@ -94,6 +121,7 @@ struct inv_host {
 	char *profile; /* NULL: groups decide */
 	struct inv_pos profile_pos;
 	struct inv_kvs labels, vars;
+	struct inv_power power;
 	const struct inv_profile *prof; /* set by inv_finish() */
 };
 
