@@ -24,6 +24,7 @@
 
 #include "bootns.h"
 #include "http.h"
+#include "http_parse.h"
 
 /* ---- rb_http_parse_range -------------------------------------------- */
 
