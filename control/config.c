@@ -500,10 +500,13 @@ check_whole(struct cfg_ctx *ctx)
 				"port.exception: xdp needs port.mode af_xdp (port.mode is %s)",
 				mode);
 	/* The public listener takes its port on every address. */
-	if (cfg->api_port && cfg->api_port == cfg->http_port)
-		return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_API, "port"), SEC_API),
-				"api.port %u is also http.port (0 serves the API on http.port)",
-				cfg->api_port);
+	if (cfg->api_port && cfg->api_port == cfg->http_port) {
+		const yaml_node_t *at = given(ctx, SEC_API, "port");
+
+		return cfg_fail(
+		    ctx, at ? at->start_mark : mark_of(ctx, given(ctx, SEC_HTTP, "port"), SEC_HTTP),
+		    "api.port %u is also http.port (0 serves the API on http.port)", cfg->api_port);
+	}
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
