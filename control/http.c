@@ -589,7 +589,8 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestT
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 			/* MHD does not say how far a body got; the client's TCP
 			 * does (headers included), close enough for progress. */
-			bytes = tcp_acked(c) - st->acked0;
+			bytes = tcp_acked(c);
+			bytes = bytes > st->acked0 ? bytes - st->acked0 : 0;
 			if (st->sized && bytes > st->bytes)
 				bytes = st->bytes;
 		}

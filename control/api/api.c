@@ -222,7 +222,8 @@ body_object(const struct api_request *rq, const struct field *f, size_t n, struc
 	json_t *o, *v;
 	size_t i, len = rq->body ? rq->body_len : 0;
 
-	while (len && strchr(" \t\r\n", rq->body[len - 1]))
+	while (len && (rq->body[len - 1] == ' ' || rq->body[len - 1] == '\t' ||
+		       rq->body[len - 1] == '\r' || rq->body[len - 1] == '\n'))
 		len--;
 	if (!len)
 		o = json_object();
@@ -675,7 +676,9 @@ follow_fetch(struct api_follow *f)
 
 	v = BE_CALL(a, events, f->since, FOLLOW_BATCH, &last, err, sizeof(err));
 	if (!v || !json_is_array(v)) {
-		RB_WARN("api: event stream ends: %s", err[0] ? err : "the backend failed");
+		RB_WARN("api: event stream ends: %s", err[0] ? err
+						      : v ? "the backend returned a bad event list"
+							  : strerror(errno));
 		json_decref(v);
 		return -1;
 	}

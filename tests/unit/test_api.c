@@ -500,6 +500,21 @@ test_bad_bodies(void **state)
 		expect(a, POST(v[i].path, v[i].body), 400, v[i].want);
 	assert_int_equal(fk.calls, 0);
 
+	/* A NUL byte is no blank: it is not trimmed away. */
+	{
+		static const char nul[] = "{\"select\": \"a\"}\0";
+		struct api_request rq = {.method = "POST",
+					 .path = "reinstall",
+					 .authorization = BEARER,
+					 .body = nul,
+					 .body_len = sizeof(nul) - 1};
+		struct api_reply r;
+
+		api_handle(a, &rq, &r);
+		assert_int_equal(r.status, 400);
+		assert_non_null(strstr(r.body, "malformed JSON"));
+		api_reply_free(&r);
+	}
 	expect(
 	    a,
 	    &(struct call){.method = "POST", .path = "reinstall", .auth = BEARER, .too_big = true},
