@@ -1,56 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * api.c: the /api/v1/ router: auth, the route table, the checks on query
- * arguments and JSON bodies, the replies' shapes around what the backend
- * returns, and the reader of event streams.
+ * arguments and JSON bodies, and the replies' shapes around what the
+ * backend returns. Event streams are follow.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
-#include "auth.h"
+#include "api_impl.h"
 #include "hex.h"
-#include "log.h"
 #include "promtext.h"
 #include "provision/inventory.h"
-#include "strbuf.h"
-
-#define WAIT_SLICE_MS 500 /* the longest a stream waits before it looks at *stop */
-#define FOLLOW_BATCH 256  /* events fetched per backend call by a stream */
-#define FOLLOW_PENDING_MAX (4u << 20)
-#define ERR_CAP 512
-
-struct api {
-	struct api_backend be;
-	char token[API_TOKEN_LEN + 1];
-	unsigned keepalive_ms;
-	_Atomic uint64_t requests, unauthorized;
-	atomic_uint followers;
-};
-
-struct api_follow {
-	struct api *a;
-	uint64_t since;
-	struct strbuf pending; /* lines formatted, not yet handed out */
-	size_t off;	       /* of pending, handed out */
-	uint64_t last_ms;      /* when bytes last went out */
-};
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 #define ADD(x, n) atomic_fetch_add_explicit(&(x), (n), memory_order_relaxed)
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
+#define ERR_CAP API_ERR_CAP
 
 /* ---- replies ---- */
 
@@ -266,8 +234,6 @@ bad:
 
 /* ---- routes ---- */
 
-#define BE_CALL(a, m, ...) ((a)->be.m((a)->be.arg, __VA_ARGS__))
-
 static void
 r_status(struct api *a, const struct api_request *rq, const char *arg, struct api_reply *out)
 {
@@ -437,20 +403,12 @@ r_events(struct api *a, const struct api_request *rq, const char *arg, struct ap
 		return reply_error(out, 503,
 				   "event streams need the API listener (api.port) or "
 				   "http.threads: 0");
-	if (atomic_fetch_add(&a->followers, 1) >= API_FOLLOWERS_MAX) {
-		atomic_fetch_sub(&a->followers, 1);
+	f = api_follow_open(a, since);
+	if (!f && errno == EBUSY)
 		return reply_error(out, 503, "too many event streams (at most %d)",
 				   API_FOLLOWERS_MAX);
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		atomic_fetch_sub(&a->followers, 1);
+	if (!f)
 		return reply_error(out, 500, "out of memory");
-	}
-	f->a = a;
-	f->since = since;
-	f->last_ms = mono_ms();
-	strbuf_init(&f->pending, FOLLOW_PENDING_MAX);
 	out->status = 200;
 	out->follow = f;
 }
@@ -479,7 +437,7 @@ r_reinstall(struct api *a, const struct api_request *rq, const char *arg, struct
 		reply_unwired(out);
 		goto out;
 	}
-	t0 = mono_ms();
+	t0 = api_mono_ms();
 	v = BE_CALL(a, reinstall, sel, cycle, err, sizeof(err));
 	if (!v) {
 		reply_backend(out, errno, err);
@@ -487,7 +445,7 @@ r_reinstall(struct api *a, const struct api_request *rq, const char *arg, struct
 	}
 	if (!check_type(out, v, JSON_OBJECT, "reinstall result"))
 		goto out;
-	if (json_object_set_new(v, "ms", json_integer((json_int_t)(mono_ms() - t0)))) {
+	if (json_object_set_new(v, "ms", json_integer((json_int_t)(api_mono_ms() - t0)))) {
 		json_decref(v);
 		reply_error(out, 500, "out of memory");
 		goto out;
@@ -661,104 +619,6 @@ api_reply_free(struct api_reply *r)
 	r->body = NULL;
 	api_follow_free(r->follow);
 	r->follow = NULL;
-}
-
-/* Formats the next batch of events into f->pending: their count, or -1. */
-static int
-follow_fetch(struct api_follow *f)
-{
-	struct api *a = f->a;
-	char err[ERR_CAP] = "", *s;
-	uint64_t last = f->since;
-	size_t i, n;
-	json_t *v;
-	int rc = 0;
-
-	v = BE_CALL(a, events, f->since, FOLLOW_BATCH, &last, err, sizeof(err));
-	if (!v || !json_is_array(v)) {
-		RB_WARN("api: event stream ends: %s", err[0] ? err
-						      : v ? "the backend returned a bad event list"
-							  : strerror(errno));
-		json_decref(v);
-		return -1;
-	}
-	n = json_array_size(v);
-	/* Ids only grow: the same batch again would loop forever. */
-	if (n && last <= f->since) {
-		RB_WARN("api: event stream ends: the backend's last id did not advance");
-		rc = -1;
-	}
-	for (i = 0; !rc && i < n; i++) {
-		s = json_dumps(json_array_get(v, i), JSON_COMPACT);
-		if (!s || strbuf_adds(&f->pending, s) || strbuf_add(&f->pending, "\n", 1))
-			rc = -1;
-		free(s);
-	}
-	json_decref(v);
-	if (rc)
-		return -1;
-	if (last > f->since)
-		f->since = last;
-	return (int)n;
-}
-
-ssize_t
-api_follow_read(struct api_follow *f, char *buf, size_t cap, const atomic_bool *stop)
-{
-	struct api *a = f->a;
-	uint64_t now, idle;
-	size_t n;
-	int rc, wait;
-
-	for (;;) {
-		if (f->pending.len > f->off) {
-			n = f->pending.len - f->off;
-			n = n < cap ? n : cap;
-			memcpy(buf, f->pending.data + f->off, n);
-			f->off += n;
-			if (f->off == f->pending.len) {
-				strbuf_reset(&f->pending);
-				f->off = 0;
-			}
-			f->last_ms = mono_ms();
-			return (ssize_t)n;
-		}
-		if (stop && atomic_load(stop))
-			return -1;
-		now = mono_ms();
-		idle = now - f->last_ms;
-		if (idle >= a->keepalive_ms) {
-			buf[0] = '\n';
-			f->last_ms = now;
-			return 1;
-		}
-		wait = (int)(a->keepalive_ms - idle);
-		wait = wait < WAIT_SLICE_MS ? wait : WAIT_SLICE_MS;
-		if (a->be.events_wait) {
-			rc = a->be.events_wait(a->be.arg, f->since, wait);
-			if (rc < 0) {
-				RB_WARN("api: event stream ends: %s", strerror(-rc));
-				return -1;
-			}
-			if (rc == 0)
-				continue;
-		}
-		rc = follow_fetch(f);
-		if (rc < 0)
-			return -1;
-		if (rc == 0 && !a->be.events_wait)
-			nanosleep(&(struct timespec){.tv_nsec = (long)wait * 1000000}, NULL);
-	}
-}
-
-void
-api_follow_free(struct api_follow *f)
-{
-	if (!f)
-		return;
-	atomic_fetch_sub(&f->a->followers, 1);
-	strbuf_free(&f->pending);
-	free(f);
 }
 
 size_t
