@@ -176,6 +176,7 @@ server: { address: $SRV_CIDR }
 port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
 http: { port: 80, root: $1/repo }
+api: { token_file: $1/api.token }
 tftp: { root: $1/tftp }
 dhcp:
   mode: server

@@ -80,6 +80,7 @@ server: { address: 198.18.0.1/24 }
 port: { mode: $1, interface: $P-srv0, exception: $2, tap_name: ${P}t }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
 http: { port: 80, root: $work/repo, threads: $THREADS }
+api: { token_file: $work/api.token }
 tftp: { root: $work/tftp }
 YAML
   rb_start "$work/rb.yaml" "$work/rb.log"

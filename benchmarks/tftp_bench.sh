@@ -150,6 +150,7 @@ server: { address: $SRV_IP/24 }
 port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256$2 }
 http: { port: 80, root: $work/repo }
+api: { token_file: $work/api.token }
 tftp: { root: $work/root, port: 69, session_ports: 61000-65535 }
 YAML
   rb_start "$work/rackboot.yaml" "$1"   # up to 30 s: DPDK init and hugepages

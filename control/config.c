@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config.c: struct rb_config from YAML: the flat sections (server, port,
- * dataplane, http, tftp), the checks across them, and the section table
+ * dataplane, http, api, tftp), the checks across them, and the section table
  * that the schema walker (config_yaml.c) runs; the dhcp section plugs in
  * from config_dhcp.c as one table entry. All parsing goes into a private
  * copy, handed out only on success.
@@ -26,6 +26,7 @@ enum {
 	SEC_PORT,
 	SEC_DATAPLANE,
 	SEC_HTTP,
+	SEC_API,
 	SEC_TFTP,
 	SEC_DHCP,
 	SEC_BOOT,
@@ -180,6 +181,36 @@ set_dir(const struct item *it)
 		return cfg_fail(it->ctx, it->node->start_mark, "%s '%s': %s", it->what, joined,
 				strerror(e));
 	memcpy(it->field, resolved, strlen(resolved) + 1);
+	return 0;
+}
+
+/* api.address: where the API listens, an address literal (no names: the
+ * listener binds before anything could resolve one). */
+static int
+set_api_address(const struct item *it)
+{
+	unsigned char a[16];
+
+	if (strlen(it->val) >= it->def->size ||
+	    (inet_pton(AF_INET, it->val, a) != 1 && inet_pton(AF_INET6, it->val, a) != 1))
+		return cfg_bad(it, "expected an IPv4 or IPv6 address (e.g. 127.0.0.1), got '%.64s'",
+			       it->val);
+	memcpy(it->field, it->val, strlen(it->val) + 1);
+	return 0;
+}
+
+/* api.token_file: absolute, since the clients read the same file and
+ * need not know where the config lives. It need not exist yet. */
+static int
+set_token_file(const struct item *it)
+{
+	size_t n = strlen(it->val);
+
+	if (it->val[0] != '/' || it->val[n - 1] == '/')
+		return cfg_bad(it, "expected an absolute file path, got '%.64s'", it->val);
+	if (n >= it->def->size)
+		return cfg_bad(it, "path is too long");
+	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
 
@@ -352,6 +383,11 @@ static const struct key_def http_keys[] = {
     KEY("root", set_dir, http_root),
     UINT_KEY("threads", http_threads, 0, 64),
 };
+static const struct key_def api_keys[] = {
+    KEY("address", set_api_address, api_address),
+    UINT_KEY("port", api_port, 0, 65535),
+    KEY("token_file", set_token_file, api_token_file),
+};
 static const struct key_def tftp_keys[] = {
     KEY("root", set_dir, tftp_root),
     UINT_KEY("port", tftp_port, 1, 65535),
@@ -404,6 +440,7 @@ static const struct map_def maps[] = {
     [SEC_PORT] = MAP("port", port_keys),
     [SEC_DATAPLANE] = MAP("dataplane", dataplane_keys),
     [SEC_HTTP] = MAP("http", http_keys),
+    [SEC_API] = MAP("api", api_keys),
     [SEC_TFTP] = MAP("tftp", tftp_keys),
     [SEC_LIFECYCLE] = MAP("lifecycle", lifecycle_keys),
 };
@@ -416,6 +453,7 @@ FLAT(server_sec, SEC_SERVER, "server");
 FLAT(port_sec, SEC_PORT, "port");
 FLAT(dataplane_sec, SEC_DATAPLANE, "dataplane");
 FLAT(http_sec, SEC_HTTP, "http");
+FLAT(api_sec, SEC_API, "api");
 FLAT(tftp_sec, SEC_TFTP, "tftp");
 FLAT(lifecycle_sec, SEC_LIFECYCLE, "lifecycle");
 
@@ -425,6 +463,7 @@ static const struct cfg_section *const sections[N_SECTIONS] = {
     [SEC_PORT] = &port_sec,
     [SEC_DATAPLANE] = &dataplane_sec,
     [SEC_HTTP] = &http_sec,
+    [SEC_API] = &api_sec,
     [SEC_TFTP] = &tftp_sec,
     [SEC_DHCP] = &cfg_dhcp_section,
     [SEC_BOOT] = &cfg_boot_section,
@@ -493,6 +532,14 @@ check_whole(struct cfg_ctx *ctx)
 		return cfg_fail(ctx, mark_of(ctx, given(ctx, SEC_PORT, "exception"), SEC_PORT),
 				"port.exception: xdp needs port.mode af_xdp (port.mode is %s)",
 				mode);
+	/* The public listener takes its port on every address. */
+	if (cfg->api_port && cfg->api_port == cfg->http_port) {
+		const yaml_node_t *at = given(ctx, SEC_API, "port");
+
+		return cfg_fail(
+		    ctx, at ? at->start_mark : mark_of(ctx, given(ctx, SEC_HTTP, "port"), SEC_HTTP),
+		    "api.port %u is also http.port (0 serves the API on http.port)", cfg->api_port);
+	}
 	rc = check_session(ctx, SEC_TFTP, cfg->tftp_port);
 	if (!rc)
 		rc = check_session(ctx, SEC_HTTP, cfg->http_port);
@@ -569,6 +616,9 @@ rb_config_defaults(struct rb_config *cfg)
 	    .http_port = 80,
 	    .http_root = "/var/lib/rackboot/repo",
 	    .http_threads = 0,
+	    .api_address = "127.0.0.1",
+	    .api_port = 8081,
+	    .api_token_file = "/var/lib/rackboot/api.token",
 	    .tftp_root = "/var/lib/rackboot/tftp",
 	    .tftp_port = 69,
 	    .session_port_lo = 61000,

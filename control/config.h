@@ -105,6 +105,11 @@ struct rb_config {
 	char http_root[PATH_MAX]; /* install repository, must be a directory */
 	uint16_t http_threads;	  /* 0 = a thread per connection (default), 1..64 = pool */
 
+	/* api: */
+	char api_address[48];	       /* IPv4 or IPv6 literal, default 127.0.0.1 */
+	uint16_t api_port;	       /* 0..65535, default 8081; 0: the API is on http.port */
+	char api_token_file[PATH_MAX]; /* absolute; default /var/lib/rackboot/api.token */
+
 	/* tftp: */
 	char tftp_root[PATH_MAX];    /* default /var/lib/rackboot/tftp */
 	uint16_t tftp_port;	     /* default 69 */

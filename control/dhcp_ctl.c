@@ -232,25 +232,17 @@ dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg)
 }
 
 char *
-dhcp_ctl_api(void *arg, const char *path, const char *state, unsigned *status)
+dhcp_ctl_leases(struct dhcp_ctl *dc, const char *state, char *err, size_t cap)
 {
-	struct dhcp_ctl *dc = arg;
 	char *body;
 
-	if (strcmp(path, "leases") != 0) {
-		*status = 404;
-		return strdup("{\"error\": \"no such API; try /api/leases\"}\n");
-	}
 	if (!dc->db) {
-		*status = 404;
-		return strdup("{\"error\": \"no lease database: dhcp.mode is not server\"}\n");
+		snprintf(err, cap, "no lease database: dhcp.mode is not server");
+		errno = ENOENT;
+		return NULL;
 	}
 	body = leasedb_json(dc->db, (uint32_t)time(NULL), state);
-	if (!body && errno == EINVAL) {
-		*status = 400;
-		return strdup(
-		    "{\"error\": \"state must be bound, released, declined or expired\"}\n");
-	}
-	*status = 200;
+	if (!body && errno == EINVAL)
+		snprintf(err, cap, "state must be bound, released, declined or expired");
 	return body;
 }

@@ -2,7 +2,7 @@
 /*
  * dhcp_ctl.h: the control side of DHCP: the config snapshot the dataplane
  * decides with, the durable lease store behind its commits, and the
- * /api/leases listing.
+ * lease listing the API serves.
  *
  * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
  * functions return NULL and set errno. Set-up functions that can say why
@@ -42,7 +42,12 @@ int dhcp_ctl_setup(struct dpchan *c, void *arg);
 /* dpchan_commit_fn: one lease batch, one transaction. */
 int dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg);
 
-/* rb_api_fn: GET /api/leases[?state=bound]. */
-char *dhcp_ctl_api(void *arg, const char *path, const char *state, unsigned *status);
+/*
+ * The lease database as a JSON array text (leasedb_json()'s form; the API's
+ * GET /api/v1/leases): every row, or those in state (bound, released,
+ * declined, expired). NULL with errno set and why in err: ENOENT when
+ * there is no database (dhcp.mode is not server), EINVAL for another state.
+ */
+char *dhcp_ctl_leases(struct dhcp_ctl *dc, const char *state, char *err, size_t cap);
 
 #endif

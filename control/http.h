@@ -2,11 +2,20 @@
 /*
  * http.h: the control process's HTTP server (libmicrohttpd).
  *
- * Serves the install repository read-only, with single Range requests and
- * zero-copy (sendfile) file bodies, plus /healthz, /metrics, /api/ and the
- * boot namespace under /boot/. It runs on
- * ordinary kernel sockets: on the provisioning network the kernel side is the
- * af_xdp interface itself or the exception tap.
+ * The public listener (every address, http.port) serves the install
+ * repository read-only, with single Range requests and zero-copy
+ * (sendfile) file bodies, plus /healthz, /metrics, the boot namespace
+ * under /boot/, template renders under /t/ and the installer callback
+ * /cb/<token>. The JSON API (control/api/api.h) has a listener of its own
+ * (api.address:api.port, 127.0.0.1:8081 by default), or, with api_port 0,
+ * is served under /api/v1/ on the public one. Both run on ordinary kernel
+ * sockets: on the provisioning network the kernel side is the af_xdp
+ * interface itself or the exception tap.
+ *
+ * Request bodies: POST only, to the API and /cb/, at most API_BODY_MAX
+ * (64 KiB): a longer one is answered 413 (at once when Content-Length
+ * says so, else once the body has been read past the limit and dropped).
+ * Elsewhere only GET and HEAD are served (405).
  *
  * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
  * functions return NULL and set errno. Set-up functions that can say why
@@ -24,18 +33,39 @@
 
 struct rb_http;
 struct bootns;
+struct api;
 
 /* Appends Prometheus text to buf (cap bytes); returns bytes written. It is
  * called from an HTTP thread for every GET /metrics. */
 typedef size_t (*rb_metrics_fn)(void *arg, char *buf, size_t cap);
 
 /*
- * The JSON API under /api/: for a GET of /api/<path> (path without the
- * prefix, query dropped; `state` is the ?state= argument or NULL) return a
- * malloc'd NUL-terminated JSON body and set *status (200, 400, 404, 503).
- * NULL means 500. Called from HTTP threads.
+ * Called once for every request of the public listener when it is over
+ * (not for the API's own listener), from an HTTP thread: the client's
+ * IPv4 address (network order; a v4-mapped IPv6 client included; 0 for
+ * other IPv6), the request's URL path as sent (percent escapes kept, no
+ * query), the status answered (0 when the connection went before any
+ * answer), and the body bytes: for a response sent whole, its body's
+ * length (0 for HEAD); for one cut short (client gone, timeout, shutdown)
+ * the bytes the client's TCP acknowledged since the request came,
+ * response headers included, at most the body's length: an estimate
+ * (Linux's tcpi_bytes_acked; 0 where the kernel does not say).
  */
-typedef char *(*rb_api_fn)(void *arg, const char *path, const char *state, unsigned *status);
+typedef void (*rb_http_done_fn)(void *arg, uint32_t client_ip, const char *path, unsigned status,
+				uint64_t bytes);
+
+/*
+ * The installer callback, GET or POST /cb/<token>[?status=ok|failed
+ * &reason=<text>] (a POST body is read, up to the limit, and ignored).
+ * Called with the token (1..128 of A-Z a-z 0-9 - _ . ~; any other is
+ * answered 403 without a call), ok (status absent or "ok"), reason
+ * (decoded, at most 200 bytes without control characters, else 400
+ * without a call; NULL when absent) and the client's IPv4 address as for
+ * rb_http_done_fn. Returns 0 (answered 200 "ok\n"), -EACCES (an unknown,
+ * old or used token: 403) or -EINVAL (400); anything else is 500.
+ */
+typedef int (*rb_http_callback_fn)(void *arg, const char *token, bool ok, const char *reason,
+				   uint32_t client_ip);
 
 struct rb_http_config {
 	const char *root;      /* directory served at / */
@@ -43,8 +73,19 @@ struct rb_http_config {
 	unsigned threads;      /* 0: a thread per connection; N: a pool of N epoll threads */
 	rb_metrics_fn metrics; /* may be NULL */
 	void *metrics_arg;
-	rb_api_fn api; /* may be NULL: /api/ is then 404 */
-	void *api_arg;
+	/* May be NULL: no API anywhere. Otherwise it has a listener of its
+	 * own at api_address (an IPv4 or IPv6 literal; NULL: 127.0.0.1) and
+	 * api_port, which serves /api/v1/ only (anything else is a JSON 404)
+	 * with a thread per connection; with api_port 0 there is no such
+	 * listener and /api/v1/ is served on the public port, same auth
+	 * (event streams then need threads 0, else they are answered 503). */
+	struct api *api;
+	const char *api_address;
+	uint16_t api_port;
+	rb_http_done_fn done; /* may be NULL */
+	void *done_arg;
+	rb_http_callback_fn callback; /* may be NULL: /cb/ is then the repository's */
+	void *callback_arg;
 	/* May be NULL: /boot/ is then the repository's. Otherwise GET/HEAD
 	 * /boot/<name> serves name from the boot namespace (control/bootns.h:
 	 * the last root that has it wins, as over TFTP); a directory, or a
@@ -65,32 +106,20 @@ struct rb_http_stats {
 	uint64_t responses_2xx, responses_3xx, responses_4xx, responses_5xx;
 	uint64_t bytes_sent; /* body bytes queued for sending */
 	uint64_t active;     /* connections open now */
+	/* /cb/ answers: 200, 403 (unknown, old or used token), 400. */
+	uint64_t callbacks_ok, callbacks_refused, callbacks_bad;
 };
 
 /* Start serving; returns NULL and sets errno on failure, with why in
- * err[0..errlen) ("cannot open root ...", "cannot listen on port ..."). */
+ * err[0..errlen) ("cannot open root ...", "cannot listen on port ...",
+ * "cannot listen on 127.0.0.1:8081 for the API: ..."). */
 struct rb_http *rb_http_start(const struct rb_http_config *cfg, char *err, size_t errlen);
+/* Stops both listeners: event streams end within half a second, requests
+ * under way are cut. */
 void rb_http_stop(struct rb_http *h);
 void rb_http_get_stats(const struct rb_http *h, struct rb_http_stats *out);
 
 /* Append the HTTP counters in Prometheus text; returns bytes written. */
 size_t rb_http_metrics(const struct rb_http *h, char *buf, size_t cap);
-
-/*
- * Parse a Range header value against a file of `size` bytes. Only a single
- * "bytes=" range is honoured: "a-b", "a-", "-n".
- * Returns 1 with [*first, *last] set (inclusive) for a satisfiable range,
- * 0 when the header should be ignored (absent, several ranges, other unit,
- * malformed: serve the whole file), -ERANGE when unsatisfiable (416).
- */
-int rb_http_parse_range(const char *value, uint64_t size, uint64_t *first, uint64_t *last);
-
-/*
- * Map a URL path onto a path relative to the root: percent-decoded, query
- * dropped, "." and "//" collapsed; any ".." segment, NUL or backslash
- * is refused. Writes the relative path (no leading '/', "" for the root)
- * into out. Returns 0, or -EINVAL / -ENAMETOOLONG.
- */
-int rb_http_url_to_path(const char *url, char *out, size_t cap);
 
 #endif

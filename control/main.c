@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "api/auth.h"
 #include "bootns.h"
 #include "config.h"
 #include "dhcp_ctl.h"
@@ -59,6 +61,7 @@ struct ctl {
 	struct dhcp_ctl dhcp;
 	struct dpchan *dp;
 	struct rb_http *http;
+	struct api *api;     /* the JSON API its listener serves */
 	struct bootns *boot; /* TFTP and HTTP /boot/: tftp.root, tftp.mounts, ... */
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
@@ -413,7 +416,34 @@ metrics_cb(void *arg, char *buf, size_t cap)
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
 	if (o.full)
 		prom_rewind(&o, n);
-	return o.len;
+	return o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
+}
+
+static char *
+api_leases(void *arg, const char *state, char *err, size_t cap)
+{
+	return dhcp_ctl_leases(&((struct ctl *)arg)->dhcp, state, err, cap);
+}
+
+/* The API on its backends; a member left NULL answers 503 "not wired yet". */
+static int
+api_start(struct ctl *ctl, char *msg, size_t cap)
+{
+	char token[API_TOKEN_LEN + 1];
+	struct api_backend be = {.arg = ctl, .leases = api_leases};
+	int rc = api_token_load(ctl->cfg.api_token_file, token, msg, cap);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		RB_NOTICE("api: new token in %s", ctl->cfg.api_token_file);
+	ctl->api = api_new(&be, token, 0);
+	memset(token, 0, sizeof(token));
+	if (!ctl->api) {
+		snprintf(msg, cap, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -448,6 +478,8 @@ teardown(struct ctl *ctl)
 	if (ctl->http)
 		rb_http_stop(ctl->http);
 	ctl->http = NULL;
+	api_free(ctl->api); /* after HTTP, its caller */
+	ctl->api = NULL;
 	if (ctl->addr_added)
 		netif_addr_del(ctl->kernel_if, ctl->cfg.server_ip, ctl->cfg.prefix_len);
 	ctl->addr_added = false;
@@ -703,6 +735,11 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (api_start(&ctl, msg, sizeof(msg)) < 0) {
+		RB_ERR("api.token_file %s", msg);
+		teardown(&ctl);
+		return 1;
+	}
 	dp_exe = find_dataplane(dp_exe);
 	eal_args(&ctl.cfg, eal_argv, 32, eal_store);
 	dp_config(&ctl.cfg, dp_exe, &dpc);
@@ -799,8 +836,9 @@ main(int argc, char **argv)
 	    .threads = ctl.cfg.http_threads,
 	    .metrics = metrics_cb,
 	    .metrics_arg = &ctl,
-	    .api = dhcp_ctl_api,
-	    .api_arg = &ctl.dhcp,
+	    .api = ctl.api,
+	    .api_address = ctl.cfg.api_address,
+	    .api_port = ctl.cfg.api_port,
 	    .boot = ctl.boot,
 	    .tpl = template_cb,
 	    .tpl_arg = ctl.live,
@@ -810,6 +848,9 @@ main(int argc, char **argv)
 		RB_ERR("http: %s", msg);
 		goto out;
 	}
+	RB_INFO("api: /api/v1/ on %s port %u (token in %s)",
+		ctl.cfg.api_port ? ctl.cfg.api_address : "the http",
+		ctl.cfg.api_port ? ctl.cfg.api_port : ctl.cfg.http_port, ctl.cfg.api_token_file);
 	RB_INFO("serving http://%s:%u/ from %s on %s; Ctrl-C stops", ip, ctl.cfg.http_port,
 		ctl.cfg.http_root, ctl.kernel_if);
 

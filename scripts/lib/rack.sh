@@ -71,9 +71,10 @@ kill_wait() { stop_pid "$1" || true; }
 rb_stop() { stop_pid "$1" 20; }
 
 # ---------------------------------------------------------------- rackboot
-# The config sections every rack run shares: no hugepages, small memory.
-# Args: address/prefix, HTTP root, TFTP root, [port mode (af_xdp),
-# [exception port (xdp|tap), [tap name]]].
+# The config sections every rack run shares: no hugepages, small memory,
+# the API token beside the HTTP root (in the caller's work directory, not
+# in /var/lib/rackboot). Args: address/prefix, HTTP root, TFTP root,
+# [port mode (af_xdp), [exception port (xdp|tap), [tap name]]].
 rb_yaml_base() {
   cat <<YAML
 server:
@@ -92,6 +93,8 @@ dataplane:
 http:
   port: 80
   root: $2
+api:
+  token_file: $(dirname "$2")/api.token
 tftp:
   root: $3
 YAML

@@ -88,6 +88,8 @@ dataplane:
 http:
   port: 80
   root: $1
+api:
+  token_file: $(dirname "$1")/api.token
 tftp:
   root: $2
 YAML

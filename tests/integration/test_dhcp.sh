@@ -64,8 +64,8 @@ YAML
 start_rb() { rb_start "$work/rb.yaml" "$work/rb.log"; }   # appends to one log
 stop_rb() { local rc; rb_stop "$srv_pid"; rc=$?; srv_pid=; return $rc; }
 
-leases() { # [state] -> JSON from the lease API
-  in_ns c1 curl -s --max-time 5 "http://198.18.0.1/api/leases${1:+?state=$1}"
+leases() { # [state] -> the array of the lease API (loopback, in the server's namespace)
+  in_srv curl -s --max-time 5 "http://127.0.0.1:8081/api/v1/leases${1:+?state=$1}" | jq '.leases'
 }
 
 # A udhcpc event script that records what it was told, one line per event.
@@ -87,6 +87,23 @@ in_ns c2 ip link set eth0 address "$RESV_MAC"
 write_cfg server
 check "rackboot starts in DHCP server mode" start_rb || bail "rackboot did not start"
 
+# --- the API: its own listener on loopback, a token for writes -------------
+tok=$work/api.token
+check "the API token file is made 0600 with 64 hex digits" \
+  bash -c "[ \"\$(stat -c %a '$tok')\" = 600 ] && grep -qxE '[0-9a-f]{64}' '$tok'"
+check "the rack cannot reach the API port" \
+  bash -c "! ip netns exec $P-c1 curl -s --max-time 3 -o /dev/null http://198.18.0.1:8081/api/v1/status"
+check "the old public /api/leases is gone" \
+  [ "$(in_ns c1 curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://198.18.0.1/api/leases)" = 404 ]
+api() { in_srv curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$@"; }
+check "a loopback GET needs no token" [ "$(api http://127.0.0.1:8081/api/v1/leases)" = 200 ]
+check "a POST without the token is 401" [ "$(api -X POST http://127.0.0.1:8081/api/v1/reload)" = 401 ]
+check "a POST with a wrong token is 401" \
+  [ "$(api -X POST -H "Authorization: Bearer $(printf '%064d' 0)" http://127.0.0.1:8081/api/v1/reload)" = 401 ]
+check "a POST with the token gets past auth to the body check (400)" \
+  [ "$(api -X POST -H "Authorization: Bearer $(cat "$tok")" -d '{"select": 1}' \
+       http://127.0.0.1:8081/api/v1/reinstall)" = 400 ]
+
 # --- udhcpc: DORA, options, renew, release -----------------------------------
 export UDHCPC_LOG=$work/u3.log
 in_ns c3 timeout 20 udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" -O bootfile -O tftp \
@@ -99,7 +116,7 @@ check "udhcpc: next-server and boot file" grep -q 'siaddr=198.18.0.1 boot_file=p
 check "udhcpc: server id and lease time" grep -q 'serverid=198.18.0.1 lease=600' <<<"$line"
 ip3=$(sed -n 's/.*ip=\([0-9.]*\).*/\1/p' <<<"$line")
 check "lease API lists $ip3 as bound with hostname node-c3" \
-  bash -c "$(declare -f in_ns leases); P=$P; leases bound | jq -e '.[] | select(.address==\"$ip3\" and .hostname==\"node-c3\")' >/dev/null"
+  bash -c "$(declare -f in_srv leases); P=$P; leases bound | jq -e '.[] | select(.address==\"$ip3\" and .hostname==\"node-c3\")' >/dev/null"
 
 # Renew: udhcpc in the background, SIGUSR1 makes it send a unicast REQUEST.
 : > "$work/u4.log"; export UDHCPC_LOG=$work/u4.log
@@ -165,7 +182,7 @@ check "dhclient's reboot REQUEST was answered without a DISCOVER" \
 in_ns c3 dhclient -r -sf "$work/dhclient.sh" -lf "$work/dh.leases" -pf "$work/dh.pid" eth0 > /dev/null 2>&1
 sleep 0.5
 check "dhclient -r releases $ipd" \
-  bash -c "$(declare -f in_ns leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ipd\")' >/dev/null"
+  bash -c "$(declare -f in_srv leases); P=$P; leases released | jq -e '.[] | select(.address==\"$ipd\")' >/dev/null"
 
 # --- PXE firmware per architecture, iPXE, HTTP boot ---------------------------
 probe() { in_ns c3 timeout 40 python3 "$PROBE" "$@" 2> "$work/probe.err"; }

@@ -168,6 +168,9 @@ test_defaults(void **state)
 	assert_int_equal(c.http_port, 80);
 	assert_string_equal(c.http_root, "/var/lib/rackboot/repo");
 	assert_int_equal(c.http_threads, 0);
+	assert_string_equal(c.api_address, "127.0.0.1");
+	assert_int_equal(c.api_port, 8081);
+	assert_string_equal(c.api_token_file, "/var/lib/rackboot/api.token");
 	assert_string_equal(c.tftp_root, "/var/lib/rackboot/tftp");
 	assert_int_equal(c.tftp_port, 69);
 	assert_int_equal(c.session_port_lo, 61000);
@@ -601,6 +604,44 @@ test_session_ports(void **state)
 	expect_ok(BASE "tftp:\n  session_ports: 1024-1024\n", &c);
 	assert_int_equal(c.session_port_lo, 1024);
 	assert_int_equal(c.session_port_hi, 1024);
+}
+
+/* The api section: an address literal, a port (0: none of its own, not
+ * http.port), an absolute token file. */
+static void
+test_api_section(void **state)
+{
+	static const struct bad_case bad[] = {
+	    {BASE "api:\n  address: localhost\n", 6, 12,
+	     "api.address: expected an IPv4 or IPv6 address (e.g. 127.0.0.1), got 'localhost'"},
+	    {BASE "api:\n  address: 127.0.0.1/8\n", 6, 12, "expected an IPv4 or IPv6 address"},
+	    {BASE "api:\n  address: ''\n", 6, 12, "expected an IPv4 or IPv6 address"},
+	    {BASE "api:\n  port: 65536\n", 6, 9, "api.port"},
+	    {BASE "api:\n  port: -1\n", 6, 9, "api.port"},
+	    {BASE "api:\n  token_file: api.token\n", 6, 15,
+	     "api.token_file: expected an absolute file path, got 'api.token'"},
+	    {BASE "api:\n  token_file: /var/lib/rackboot/\n", 6, 15, "expected an absolute file"},
+	    {BASE "api:\n  token_file: ''\n", 6, 15, "expected an absolute file"},
+	    {BASE "http:\n  port: 8081\n", 6, 9, "api.port 8081 is also http.port"},
+	    {BASE "http:\n  port: 9000\napi:\n  port: 9000\n", 8, 9,
+	     "api.port 9000 is also http.port"},
+	    {BASE "api:\n  listen: 1\n", 6, 3, "unknown key 'listen'"},
+	};
+	struct rb_config c;
+
+	(void)state;
+	EXPECT_ERRORS(bad);
+	expect_ok(BASE "api:\n  address: \"::1\"\n  port: 0\n  token_file: /etc/rb/t\n", &c);
+	assert_string_equal(c.api_address, "::1");
+	assert_int_equal(c.api_port, 0);
+	assert_string_equal(c.api_token_file, "/etc/rb/t");
+	expect_ok(BASE "http:\n  port: 8081\napi:\n  port: 0\n", &c);
+	assert_int_equal(c.api_port, 0);
+	expect_ok(BASE "api:\n  address: 198.18.0.1\n  port: 18081\n", &c);
+	assert_string_equal(c.api_address, "198.18.0.1");
+	assert_int_equal(c.api_port, 18081);
+	expect_ok(BASE "api:\n", &c);
+	assert_int_equal(c.api_port, 8081);
 }
 
 static void
@@ -1661,6 +1702,7 @@ main(void)
 	    cmocka_unit_test(test_dhcp_database_path),
 	    cmocka_unit_test(test_ipv6_ra),
 	    cmocka_unit_test(test_lifecycle),
+	    cmocka_unit_test(test_api_section),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

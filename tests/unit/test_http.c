@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 
 #include "bootns.h"
 #include "http.h"
+#include "http_parse.h"
+#include "http_client.h"
 
 /* ---- rb_http_parse_range -------------------------------------------- */
 
@@ -204,6 +207,111 @@ test_url_to_path_length(void **state)
 	assert_int_equal(rb_http_url_to_path("/", small, 0), -ENAMETOOLONG);
 }
 
+/* ---- query values, the callback's arguments, client addresses -------- */
+
+static void
+test_unescape(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(rb_http_unescape("a%20b", 5, out, sizeof(out)), 3);
+	assert_string_equal(out, "a b");
+	assert_int_equal(rb_http_unescape("label%3Arack%3dr1", 17, out, sizeof(out)), 13);
+	assert_string_equal(out, "label:rack=r1");
+	assert_int_equal(rb_http_unescape("%2541", 5, out, sizeof(out)), 3);
+	assert_string_equal(out, "%41"); /* decoded once */
+	assert_int_equal(rb_http_unescape("abc", 2, out, sizeof(out)), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(rb_http_unescape("", 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(rb_http_unescape("%00", 3, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rb_http_unescape("%zz", 3, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rb_http_unescape("%4", 2, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rb_http_unescape("%41", 2, out, sizeof(out)), -EINVAL); /* cut short */
+	assert_int_equal(rb_http_unescape("%", 1, out, sizeof(out)), -EINVAL);
+	assert_int_equal(rb_http_unescape("abcd", 4, out, 4), -ENAMETOOLONG);
+	assert_int_equal(rb_http_unescape("abc", 3, out, 4), 3);
+	assert_int_equal(rb_http_unescape("", 0, out, 0), -ENAMETOOLONG);
+}
+
+static void
+test_cb_args(void **state)
+{
+	char reason[RB_CB_REASON_MAX + 2], msg[128];
+	bool ok = false;
+
+	(void)state;
+	assert_int_equal(rb_http_cb_args(NULL, NULL, &ok, msg, sizeof(msg)), 0);
+	assert_true(ok);
+	assert_int_equal(
+	    rb_http_cb_args("failed", "disk /dev/sda: no space", &ok, msg, sizeof(msg)), 0);
+	assert_false(ok);
+	assert_int_equal(rb_http_cb_args("ok", "", &ok, msg, sizeof(msg)), 0);
+	assert_true(ok);
+	assert_int_equal(rb_http_cb_args("OK", NULL, &ok, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "status must be ok or failed");
+	assert_int_equal(rb_http_cb_args("", NULL, &ok, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(rb_http_cb_args("failed", "two\nlines", &ok, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "reason holds a control character");
+	assert_int_equal(rb_http_cb_args("failed", "del\x7f", &ok, msg, sizeof(msg)), -EINVAL);
+	/* UTF-8 is text, not control. */
+	assert_int_equal(rb_http_cb_args("failed", "pl\xc3\xa4tze", &ok, msg, sizeof(msg)), 0);
+	memset(reason, 'r', RB_CB_REASON_MAX);
+	reason[RB_CB_REASON_MAX] = '\0';
+	assert_int_equal(rb_http_cb_args("failed", reason, &ok, msg, sizeof(msg)), 0);
+	reason[RB_CB_REASON_MAX] = 'r';
+	reason[RB_CB_REASON_MAX + 1] = '\0';
+	assert_int_equal(rb_http_cb_args("failed", reason, &ok, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "reason is longer than 200 bytes");
+
+	assert_true(rb_http_cb_token_ok("a"));
+	assert_true(rb_http_cb_token_ok("Zx-9_8.7~6"));
+	assert_false(rb_http_cb_token_ok(""));
+	assert_false(rb_http_cb_token_ok("a/b"));
+	assert_false(rb_http_cb_token_ok("a%2fb"));
+	assert_false(rb_http_cb_token_ok("a b"));
+	memset(reason, 'x', RB_CB_TOKEN_MAX);
+	reason[RB_CB_TOKEN_MAX] = '\0';
+	assert_true(rb_http_cb_token_ok(reason));
+	reason[RB_CB_TOKEN_MAX] = 'x';
+	reason[RB_CB_TOKEN_MAX + 1] = '\0';
+	assert_false(rb_http_cb_token_ok(reason));
+}
+
+static void
+test_client_addr(void **state)
+{
+	struct sockaddr_in s4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+
+	(void)state;
+	s4.sin_addr.s_addr = htonl(0xc6120005);
+	assert_int_equal(rb_http_client_ipv4((struct sockaddr *)&s4), htonl(0xc6120005));
+	assert_false(rb_http_client_loopback((struct sockaddr *)&s4));
+	s4.sin_addr.s_addr = htonl(0x7f000001);
+	assert_true(rb_http_client_loopback((struct sockaddr *)&s4));
+	s4.sin_addr.s_addr = htonl(0x7f0a0b0c);
+	assert_true(rb_http_client_loopback((struct sockaddr *)&s4));
+
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:198.18.0.5", &s6.sin6_addr), 1);
+	assert_int_equal(rb_http_client_ipv4((struct sockaddr *)&s6), htonl(0xc6120005));
+	assert_false(rb_http_client_loopback((struct sockaddr *)&s6));
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr), 1);
+	assert_true(rb_http_client_loopback((struct sockaddr *)&s6));
+	assert_int_equal(inet_pton(AF_INET6, "::1", &s6.sin6_addr), 1);
+	assert_int_equal(rb_http_client_ipv4((struct sockaddr *)&s6), 0);
+	assert_true(rb_http_client_loopback((struct sockaddr *)&s6));
+	assert_int_equal(inet_pton(AF_INET6, "fd00::1", &s6.sin6_addr), 1);
+	assert_int_equal(rb_http_client_ipv4((struct sockaddr *)&s6), 0);
+	assert_false(rb_http_client_loopback((struct sockaddr *)&s6));
+	assert_int_equal(rb_http_client_ipv4((struct sockaddr *)&su), 0);
+	assert_false(rb_http_client_loopback((struct sockaddr *)&su));
+	assert_int_equal(rb_http_client_ipv4(NULL), 0);
+	assert_false(rb_http_client_loopback(NULL));
+}
+
 /* ---- live server ----------------------------------------------------- */
 
 #define DATA_SIZE (1024 * 1024)
@@ -215,14 +323,6 @@ struct live {
 	struct rb_http *h;
 	struct bootns *ns;
 	uint16_t port;
-};
-
-struct resp {
-	int status;
-	char *raw; /* the whole response, NUL-terminated */
-	size_t len;
-	char *body; /* inside raw */
-	size_t body_len;
 };
 
 static size_t
@@ -496,88 +596,6 @@ live_teardown(void **state)
 	return 0;
 }
 
-/* Sends one raw request (Connection: close) and reads the reply to EOF. */
-static void
-http_raw(const struct live *lv, const char *req, struct resp *r)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(lv->port)};
-	struct timeval tv = {.tv_sec = 10};
-	size_t cap = 4096;
-	char *end;
-	ssize_t n;
-	int fd;
-
-	memset(r, 0, sizeof(*r));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-	r->raw = malloc(cap);
-	for (;;) {
-		if (r->len + 1 == cap) {
-			cap *= 2;
-			r->raw = realloc(r->raw, cap);
-			assert_non_null(r->raw);
-		}
-		n = read(fd, r->raw + r->len, cap - r->len - 1);
-		assert_true(n >= 0);
-		if (n == 0)
-			break;
-		r->len += (size_t)n;
-	}
-	close(fd);
-	r->raw[r->len] = '\0';
-	assert_int_equal(sscanf(r->raw, "HTTP/1.1 %d", &r->status), 1);
-	end = strstr(r->raw, "\r\n\r\n");
-	assert_non_null(end);
-	r->body = end + 4;
-	r->body_len = r->len - (size_t)(r->body - r->raw);
-}
-
-static void
-http_req(const struct live *lv, const char *method, const char *path, const char *extra,
-	 struct resp *r)
-{
-	char req[1024];
-
-	snprintf(req, sizeof(req),
-		 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n", method, path,
-		 extra ? extra : "");
-	http_raw(lv, req, r);
-}
-
-/* Returns the value of header name (case-insensitive), or NULL; the
- * result points into a static buffer. */
-static const char *
-header(const struct resp *r, const char *name)
-{
-	static char val[512];
-	size_t nl = strlen(name);
-	const char *p = strstr(r->raw, "\r\n"), *e;
-
-	while (p && p + 2 < r->body) {
-		p += 2;
-		if (!strncasecmp(p, name, nl) && p[nl] == ':') {
-			p += nl + 1;
-			while (*p == ' ')
-				p++;
-			e = strstr(p, "\r\n");
-			snprintf(val, sizeof(val), "%.*s", (int)(e - p), p);
-			return val;
-		}
-		p = strstr(p, "\r\n");
-	}
-	return NULL;
-}
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->raw);
-}
-
 static void
 test_live_get(void **state)
 {
@@ -587,7 +605,7 @@ test_live_get(void **state)
 	struct resp r;
 
 	rb_http_get_stats(lv->h, &before);
-	http_req(lv, "GET", "/data.bin", NULL, &r);
+	http_req(lv->port, "GET", "/data.bin", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, DATA_SIZE);
 	assert_memory_equal(r.body, lv->data, DATA_SIZE);
@@ -608,25 +626,25 @@ test_live_get(void **state)
 	assert_true(after.bytes_sent >= before.bytes_sent + DATA_SIZE);
 
 	/* A symlink that stays inside the root is followed. */
-	http_req(lv, "GET", "/link.bin", NULL, &r);
+	http_req(lv->port, "GET", "/link.bin", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, DATA_SIZE);
 	assert_memory_equal(r.body, lv->data, DATA_SIZE);
 	resp_free(&r);
 
-	http_req(lv, "GET", "/sublink/x%3Cy%3E.cfg", NULL, &r);
+	http_req(lv->port, "GET", "/sublink/x%3Cy%3E.cfg", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "cfg\n");
 	assert_string_equal(header(&r, "Content-Type"), "text/plain; charset=utf-8");
 	resp_free(&r);
 
 	/* The path is decoded exactly once. */
-	http_req(lv, "GET", "/a%20b%2541.txt?x=1", NULL, &r);
+	http_req(lv->port, "GET", "/a%20b%2541.txt?x=1", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "odd name\n");
 	resp_free(&r);
 
-	http_req(lv, "GET", "/empty.txt", NULL, &r);
+	http_req(lv->port, "GET", "/empty.txt", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 0);
 	assert_string_equal(header(&r, "Content-Length"), "0");
@@ -639,7 +657,7 @@ test_live_range(void **state)
 	struct live *lv = *state;
 	struct resp r;
 
-	http_req(lv, "GET", "/data.bin", "Range: bytes=100-199\r\n", &r);
+	http_req(lv->port, "GET", "/data.bin", "Range: bytes=100-199\r\n", &r);
 	assert_int_equal(r.status, 206);
 	assert_int_equal(r.body_len, 100);
 	assert_memory_equal(r.body, lv->data + 100, 100);
@@ -647,37 +665,37 @@ test_live_range(void **state)
 	assert_string_equal(header(&r, "Content-Length"), "100");
 	resp_free(&r);
 
-	http_req(lv, "GET", "/data.bin", "Range: bytes=-10\r\n", &r);
+	http_req(lv->port, "GET", "/data.bin", "Range: bytes=-10\r\n", &r);
 	assert_int_equal(r.status, 206);
 	assert_int_equal(r.body_len, 10);
 	assert_memory_equal(r.body, lv->data + DATA_SIZE - 10, 10);
 	assert_string_equal(header(&r, "Content-Range"), "bytes 1048566-1048575/1048576");
 	resp_free(&r);
 
-	http_req(lv, "GET", "/data.bin", "Range: bytes=1048000-\r\n", &r);
+	http_req(lv->port, "GET", "/data.bin", "Range: bytes=1048000-\r\n", &r);
 	assert_int_equal(r.status, 206);
 	assert_int_equal(r.body_len, DATA_SIZE - 1048000);
 	assert_memory_equal(r.body, lv->data + 1048000, DATA_SIZE - 1048000);
 	resp_free(&r);
 
-	http_req(lv, "GET", "/data.bin", "Range: bytes=2000000-\r\n", &r);
+	http_req(lv->port, "GET", "/data.bin", "Range: bytes=2000000-\r\n", &r);
 	assert_int_equal(r.status, 416);
 	assert_string_equal(header(&r, "Content-Range"), "bytes */1048576");
 	resp_free(&r);
 
-	http_req(lv, "GET", "/empty.txt", "Range: bytes=0-\r\n", &r);
+	http_req(lv->port, "GET", "/empty.txt", "Range: bytes=0-\r\n", &r);
 	assert_int_equal(r.status, 416);
 	assert_string_equal(header(&r, "Content-Range"), "bytes */0");
 	resp_free(&r);
 
 	/* Several ranges: the whole file instead. */
-	http_req(lv, "GET", "/data.bin", "Range: bytes=0-1,5-6\r\n", &r);
+	http_req(lv->port, "GET", "/data.bin", "Range: bytes=0-1,5-6\r\n", &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, DATA_SIZE);
 	resp_free(&r);
 
 	/* A stale If-Range: the whole file instead. */
-	http_req(lv, "GET", "/data.bin",
+	http_req(lv->port, "GET", "/data.bin",
 		 "Range: bytes=0-1\r\nIf-Range: Thu, 01 Jan 1970 00:00:00 GMT\r\n", &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, DATA_SIZE);
@@ -692,7 +710,7 @@ test_live_head(void **state)
 	struct resp r;
 
 	rb_http_get_stats(lv->h, &before);
-	http_req(lv, "HEAD", "/data.bin", NULL, &r);
+	http_req(lv->port, "HEAD", "/data.bin", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 0);
 	assert_string_equal(header(&r, "Content-Length"), "1048576");
@@ -712,7 +730,7 @@ test_live_keepalive(void **state)
 	int n = 0;
 
 	rb_http_get_stats(lv->h, &before);
-	http_raw(lv,
+	http_raw(lv->port,
 		 "GET /sub/x%3Cy%3E.cfg HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n\r\n"
 		 "HEAD /empty.txt HTTP/1.1\r\nHost: x\r\n\r\n"
 		 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -765,7 +783,7 @@ test_live_errors(void **state)
 
 	rb_http_get_stats(lv->h, &before);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		http_req(lv, v[i].method, v[i].path, NULL, &r);
+		http_req(lv->port, v[i].method, v[i].path, NULL, &r);
 		if (r.status != v[i].status)
 			fail_msg("%s %s: got %d, want %d", v[i].method, v[i].path, r.status,
 				 v[i].status);
@@ -777,7 +795,8 @@ test_live_errors(void **state)
 	assert_true(after.responses_4xx >= before.responses_4xx + i);
 
 	/* A POST with a body is refused without reading it. */
-	http_raw(lv, "POST /data.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", &r);
+	http_raw(lv->port, "POST /data.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+		 &r);
 	assert_int_equal(r.status, 405);
 	resp_free(&r);
 }
@@ -790,15 +809,15 @@ test_live_template(void **state)
 	struct live *lv = *state;
 	struct resp r;
 
-	http_req(lv, "GET", "/t/ks.cfg?mac=52:54:00:00:00:01&profile=p1", NULL, &r);
+	http_req(lv->port, "GET", "/t/ks.cfg?mac=52:54:00:00:00:01&profile=p1", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "/t/ks.cfg mac=52:54:00:00:00:01 profile=p1 ip=127.0.0.1");
 	assert_string_equal(header(&r, "Content-Type"), "text/plain; charset=utf-8");
 	resp_free(&r);
-	http_req(lv, "GET", "/t/ks.cfg", NULL, &r);
+	http_req(lv->port, "GET", "/t/ks.cfg", NULL, &r);
 	assert_string_equal(r.body, "/t/ks.cfg mac=- profile=- ip=127.0.0.1");
 	resp_free(&r);
-	http_req(lv, "GET", "/t/missing", NULL, &r);
+	http_req(lv->port, "GET", "/t/missing", NULL, &r);
 	assert_int_equal(r.status, 404);
 	resp_free(&r);
 }
@@ -837,7 +856,7 @@ test_live_boot(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		http_req(lv, "GET", v[i].path, NULL, &r);
+		http_req(lv->port, "GET", v[i].path, NULL, &r);
 		if (r.status != v[i].status)
 			fail_msg("GET %s: got %d, want %d", v[i].path, r.status, v[i].status);
 		if (v[i].body) {
@@ -847,27 +866,27 @@ test_live_boot(void **state)
 		resp_free(&r);
 	}
 	/* ranges and HEAD as for the repository */
-	http_req(lv, "GET", "/boot/boot/ldlinux.c32", "Range: bytes=1-3\r\n", &r);
+	http_req(lv->port, "GET", "/boot/boot/ldlinux.c32", "Range: bytes=1-3\r\n", &r);
 	assert_int_equal(r.status, 206);
 	assert_string_equal(r.body, "ing");
 	assert_string_equal(header(&r, "Content-Range"), "bytes 1-3/6");
 	resp_free(&r);
-	http_req(lv, "HEAD", "/boot/pxelinux.0", NULL, &r);
+	http_req(lv->port, "HEAD", "/boot/pxelinux.0", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 0);
 	assert_string_equal(header(&r, "Content-Length"), "5");
 	resp_free(&r);
 	/* a new list is served at once; the order decides */
 	assert_int_equal(boot_set(lv, true), 0);
-	http_req(lv, "GET", "/boot/common", NULL, &r);
+	http_req(lv->port, "GET", "/boot/common", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "A");
 	resp_free(&r);
-	http_req(lv, "GET", "/boot/only-b", NULL, &r);
+	http_req(lv->port, "GET", "/boot/only-b", NULL, &r);
 	assert_string_equal(r.body, "b");
 	resp_free(&r);
 	assert_int_equal(boot_set(lv, false), 0);
-	http_req(lv, "GET", "/boot/common", NULL, &r);
+	http_req(lv->port, "GET", "/boot/common", NULL, &r);
 	assert_string_equal(r.body, "B");
 	resp_free(&r);
 }
@@ -879,24 +898,24 @@ test_live_dirs(void **state)
 	struct resp r;
 	char *a, *b;
 
-	http_req(lv, "GET", "/sub", NULL, &r);
+	http_req(lv->port, "GET", "/sub", NULL, &r);
 	assert_int_equal(r.status, 301);
 	assert_string_equal(header(&r, "Location"), "/sub/");
 	resp_free(&r);
 
-	http_req(lv, "GET", "//sub/.?q=1", NULL, &r);
+	http_req(lv->port, "GET", "//sub/.?q=1", NULL, &r);
 	assert_int_equal(r.status, 301);
 	assert_string_equal(header(&r, "Location"), "/sub/");
 	resp_free(&r);
 
-	http_req(lv, "GET", "/sub/", NULL, &r);
+	http_req(lv->port, "GET", "/sub/", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(header(&r, "Content-Type"), "text/html; charset=utf-8");
 	assert_non_null(strstr(r.body, "<a href=\"x%3Cy%3E.cfg\">x&lt;y&gt;.cfg</a>"));
 	assert_non_null(strstr(r.body, "<a href=\"../\">"));
 	resp_free(&r);
 
-	http_req(lv, "GET", "/", NULL, &r);
+	http_req(lv->port, "GET", "/", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "<a href=\"a%20b%2541.txt\">a b%41.txt</a>"));
 	assert_non_null(strstr(r.body, "<a href=\"sub/\">sub/</a>"));
@@ -915,13 +934,13 @@ test_live_endpoints(void **state)
 	struct resp r;
 
 	/* Takes precedence over the file of the same name. */
-	http_req(lv, "GET", "/healthz", NULL, &r);
+	http_req(lv->port, "GET", "/healthz", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "ok\n");
 	assert_true(!strncmp(header(&r, "Content-Type"), "text/plain", 10));
 	resp_free(&r);
 
-	http_req(lv, "GET", "/metrics", NULL, &r);
+	http_req(lv->port, "GET", "/metrics", NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(header(&r, "Content-Type"), "text/plain; version=0.0.4");
 	assert_non_null(strstr(r.body, "# TYPE rackboot_http_requests_total counter\n"));
@@ -1033,10 +1052,10 @@ int
 main(void)
 {
 	const struct CMUnitTest pure[] = {
-	    cmocka_unit_test(test_parse_range),
-	    cmocka_unit_test(test_url_to_path),
-	    cmocka_unit_test(test_url_to_path_length),
-	    cmocka_unit_test(test_boot_set),
+	    cmocka_unit_test(test_parse_range),	       cmocka_unit_test(test_url_to_path),
+	    cmocka_unit_test(test_url_to_path_length), cmocka_unit_test(test_boot_set),
+	    cmocka_unit_test(test_unescape),	       cmocka_unit_test(test_cb_args),
+	    cmocka_unit_test(test_client_addr),
 	};
 	const struct CMUnitTest live[] = {
 	    cmocka_unit_test(test_live_get),	   cmocka_unit_test(test_live_range),
