@@ -42,6 +42,8 @@
 #include "hex.h"
 #include "provision/snapshot.h"
 #include "prov_live.h"
+#include "provsvc.h"
+#include "provsvc_api.h"
 #include "boot_publish.h"
 #include "rb_build.h"
 
@@ -62,6 +64,8 @@ struct ctl {
 	struct dpchan *dp;
 	struct rb_http *http;
 	struct api *api;     /* the JSON API its listener serves */
+	struct provsvc *svc; /* host lifecycle, power, reinstall: the API's backend */
+	char token[API_TOKEN_LEN + 1];
 	struct bootns *boot; /* TFTP and HTTP /boot/: tftp.root, tftp.mounts, ... */
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
@@ -323,13 +327,12 @@ boot_from_config(struct ctl *ctl, char *msg, size_t cap)
  * way the TFTP tree is loaded again (files may have changed). Other
  * sections take effect at the next start.
  */
-static void
-reload(struct ctl *ctl)
+static int
+reload(struct ctl *ctl, char *msg, size_t cap)
 {
 	struct rb_config cfg;
 	struct rb_config_error err;
 	struct prov_snapshot *s = NULL;
-	char msg[512];
 	int rc = rb_config_load(ctl->cfg_path, &cfg, &err);
 
 	if (rc == 0) {
@@ -338,9 +341,9 @@ reload(struct ctl *ctl)
 			rb_config_free(&cfg);
 	}
 	if (rc) {
-		rb_config_error_format(&err, msg, sizeof(msg));
+		rb_config_error_format(&err, msg, cap);
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
-	} else if (boot_publish(ctl->boot, &cfg, s, ctl->rundir, ctl->gen + 1, msg, sizeof(msg)) <
+	} else if ((rc = boot_publish(ctl->boot, &cfg, s, ctl->rundir, ctl->gen + 1, msg, cap)) <
 		   0) {
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
 		prov_snapshot_free(s);
@@ -350,15 +353,21 @@ reload(struct ctl *ctl)
 
 		ctl->gen++;
 		prov_live_swap(ctl->live, s);
+		provsvc_reloaded(ctl->svc);
 		RB_NOTICE("reload: %zu profile(s), %zu host(s), %zu group(s) now served "
 			  "(generation %u)",
 			  inv->n_profiles, inv->n_hosts, inv->n_groups, ctl->gen);
 		rb_config_free(&cfg);
 	}
-	if (rc && bootns_reopen(ctl->boot, msg, sizeof(msg)) < 0)
-		RB_ERR("reload: %s; keeping the previous boot roots", msg);
+	if (rc) {
+		char why[256];
+
+		if (bootns_reopen(ctl->boot, why, sizeof(why)) < 0)
+			RB_ERR("reload: %s; keeping the previous boot roots", why);
+	}
 	if (send_roots(ctl, ctl->dp) < 0 || dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
 		RB_ERR("reload: the dataplane is not listening");
+	return rc < 0 ? rc : 0;
 }
 
 static char *
@@ -416,34 +425,32 @@ metrics_cb(void *arg, char *buf, size_t cap)
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
 	if (o.full)
 		prom_rewind(&o, n);
-	return o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
+	n = o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
+	return n + provsvc_metrics(ctl->svc, buf + n, cap - n);
 }
 
-static char *
-api_leases(void *arg, const char *state, char *err, size_t cap)
-{
-	return dhcp_ctl_leases(&((struct ctl *)arg)->dhcp, state, err, cap);
-}
-
-/* The API on its backends; a member left NULL answers 503 "not wired yet". */
+/* The API's token: loaded (or made) before anything starts, so a bad
+ * token file stops rackboot at once. 0 or -errno with msg. */
 static int
-api_start(struct ctl *ctl, char *msg, size_t cap)
+api_token(struct ctl *ctl, char *msg, size_t cap)
 {
-	char token[API_TOKEN_LEN + 1];
-	struct api_backend be = {.arg = ctl, .leases = api_leases};
-	int rc = api_token_load(ctl->cfg.api_token_file, token, msg, cap);
+	int rc = api_token_load(ctl->cfg.api_token_file, ctl->token, msg, cap);
 
-	if (rc < 0)
-		return rc;
 	if (rc == 1)
 		RB_NOTICE("api: new token in %s", ctl->cfg.api_token_file);
-	ctl->api = api_new(&be, token, 0);
-	memset(token, 0, sizeof(token));
-	if (!ctl->api) {
-		snprintf(msg, cap, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* The API over the provisioning service. 0 or -ENOMEM. */
+static int
+api_start(struct ctl *ctl)
+{
+	struct api_backend be;
+
+	provsvc_api_backend(ctl->svc, &be);
+	ctl->api = api_new(&be, ctl->token, 0);
+	memset(ctl->token, 0, sizeof(ctl->token));
+	return ctl->api ? 0 : -ENOMEM;
 }
 
 /*
@@ -475,11 +482,17 @@ remove_runtime_dir(void)
 static void
 teardown(struct ctl *ctl)
 {
+	if (ctl->svc)
+		provsvc_stop_streams(ctl->svc); /* event streams end, so HTTP can stop */
 	if (ctl->http)
 		rb_http_stop(ctl->http);
 	ctl->http = NULL;
 	api_free(ctl->api); /* after HTTP, its caller */
 	ctl->api = NULL;
+	if (ctl->dp)
+		dpchan_set_events(ctl->dp, NULL, NULL);
+	provsvc_free(ctl->svc); /* after HTTP and the channel's events, its callers */
+	ctl->svc = NULL;
 	if (ctl->addr_added)
 		netif_addr_del(ctl->kernel_if, ctl->cfg.server_ip, ctl->cfg.prefix_len);
 	ctl->addr_added = false;
@@ -503,60 +516,6 @@ teardown(struct ctl *ctl)
 	rb_config_free(&ctl->cfg);
 }
 
-/*
- * Boot events at --log-level debug, one line each (a stand-in for the
- * lifecycle consumer). Runs on the channel thread.
- */
-static void
-log_events(const struct rb_event *ev, size_t n, uint32_t dropped, void *arg)
-{
-	static const char *const kinds[] = {
-	    [RB_EV_DHCP_ACK] = "dhcp-ack",	     [RB_EV_TFTP_START] = "tftp-start",
-	    [RB_EV_TFTP_PROGRESS] = "tftp-progress", [RB_EV_TFTP_DONE] = "tftp-done",
-	    [RB_EV_TFTP_FAIL] = "tftp-fail",
-	};
-	static const char *const reasons[] = {
-	    [RB_EVR_NONE] = "",
-	    [RB_EVR_TIMEOUT] = " timeout",
-	    [RB_EVR_CLIENT_ERROR] = " client-error",
-	    [RB_EVR_EXPIRED] = " expired",
-	    [RB_EVR_EVICTED] = " evicted",
-	};
-	char mac[18], ip[INET_ADDRSTRLEN], name[RB_EVENT_NAME_MAX], code[16];
-	size_t i, j;
-
-	(void)arg;
-	if (dropped)
-		RB_DEBUG("event: the dataplane dropped %" PRIu32 " event(s)", dropped);
-	for (i = 0; i < n; i++) {
-		const struct rb_event *e = &ev[i];
-		const char *kind = e->kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[e->kind]
-				       ? kinds[e->kind]
-				       : "unknown";
-
-		rb_hex_format(mac, e->mac, 6, ':');
-		inet_ntop(AF_INET, &e->ip, ip, sizeof(ip));
-		if (e->kind == RB_EV_DHCP_ACK) {
-			snprintf(code, sizeof(code), e->arch == 0xffff ? "none" : "%u", e->arch);
-			RB_DEBUG("event %s %s %s arch %s%s", kind, mac, ip, code,
-				 e->flags & RB_EV_F_IPXE ? " ipxe" : "");
-			continue;
-		}
-		/* The client's bytes: print them, never act on them. */
-		for (j = 0; e->name[j]; j++)
-			name[j] = e->name[j] > ' ' && e->name[j] < 0x7f ? e->name[j] : '?';
-		name[j] = '\0';
-		code[0] = '\0';
-		if (e->reason == RB_EVR_CLIENT_ERROR)
-			snprintf(code, sizeof(code), " %u", e->code);
-		RB_DEBUG("event %s %s %s:%u %s %" PRIu64 "/%" PRIu64 " B%s%s%s", kind, mac, ip,
-			 e->port, name, e->bytes, e->size,
-			 e->reason < sizeof(reasons) / sizeof(reasons[0]) ? reasons[e->reason]
-									  : " ?",
-			 code, e->flags & RB_EV_F_MCAST ? " mcast" : "");
-	}
-}
-
 /* The live status line (mode 1) is redrawn in place: end it before a log
  * line so that the two do not share a line. */
 static void
@@ -576,12 +535,26 @@ run_status_loop(struct ctl *ctl, int status_mode, int every)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_signal) {
-		sleep(1);
+		char msg[512] = "";
+
+		/* Five lifecycle ticks (timeouts, the database, publishing) a
+		 * second; the rest of the loop once a second. */
+		for (int i = 0; i < 5 && !stop_signal && !reload_signal; i++) {
+			struct timespec d = {0, 200 * 1000 * 1000};
+
+			nanosleep(&d, NULL);
+			provsvc_tick(ctl->svc);
+			if (provsvc_reload_wanted(ctl->svc)) {
+				status_break(status_mode);
+				RB_NOTICE("api: reloading %s", ctl->cfg_path);
+				provsvc_reload_done(ctl->svc, reload(ctl, msg, sizeof(msg)), msg);
+			}
+		}
 		if (reload_signal) {
 			reload_signal = 0;
 			status_break(status_mode);
 			RB_NOTICE("SIGHUP: reloading %s", ctl->cfg_path);
-			reload(ctl);
+			reload(ctl, msg, sizeof(msg));
 		}
 		if (!dpchan_alive(ctl->dp, &status)) {
 			status_break(status_mode);
@@ -735,7 +708,7 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (api_start(&ctl, msg, sizeof(msg)) < 0) {
+	if (api_token(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("api.token_file %s", msg);
 		teardown(&ctl);
 		return 1;
@@ -762,8 +735,6 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
-	if (rb_log_get_level() >= RB_LOG_DEBUG)
-		dpchan_set_events(ctl.dp, log_events, NULL);
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
 	ctl.live = prov_live_new(ctl.prov, ctl.dhcp.db);
 	if (!ctl.live) {
@@ -771,6 +742,20 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ctl.prov = NULL; /* live owns it */
+	ctl.svc = provsvc_new(&ctl.cfg, ctl.live, &ctl.dhcp, ctl.boot, msg, sizeof(msg));
+	if (!ctl.svc) {
+		RB_ERR("host lifecycle: %s", msg);
+		goto out;
+	}
+	dpchan_set_events(ctl.dp, provsvc_on_events, ctl.svc);
+	if (provsvc_attach(ctl.svc, ctl.dp, msg, sizeof(msg)) < 0) {
+		RB_ERR("boot configs: %s", msg);
+		goto out;
+	}
+	if (api_start(&ctl) < 0) {
+		RB_ERR("out of memory");
+		goto out;
+	}
 	{
 		const struct prov_snapshot *cur = prov_live_get(ctl.live);
 		const struct inventory *inv = prov_inventory(cur);
@@ -842,6 +827,10 @@ main(int argc, char **argv)
 	    .boot = ctl.boot,
 	    .tpl = template_cb,
 	    .tpl_arg = ctl.live,
+	    .done = provsvc_on_http,
+	    .done_arg = ctl.svc,
+	    .callback = provsvc_callback,
+	    .callback_arg = ctl.svc,
 	};
 	ctl.http = rb_http_start(&hc, msg, sizeof(msg));
 	if (!ctl.http) {

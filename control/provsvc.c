@@ -9,6 +9,9 @@
 
 #include "boot_publish.h"
 #include "config.h"
+#include "dhcp_ctl.h"
+#include "hex.h"
+#include <inttypes.h>
 #include "leasedb.h"
 #include "lifecycle/lcstore.h"
 #include "lifecycle/lifecycle.h"
@@ -22,7 +25,7 @@
 
 struct provsvc {
 	struct prov_live *live;
-	struct leasedb *db;
+	struct dhcp_ctl *dhcp; /* leases; its db is NULL with dhcp off */
 	struct bootns *boot;
 	struct dpchan *dp; /* NULL until attached */
 	struct lcstore *store;
@@ -68,7 +71,7 @@ note_lease(const struct rb_lease_rec *r, void *arg)
 }
 
 struct provsvc *
-provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct leasedb *db,
+provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl *dhcp,
 	    struct bootns *boot, char *msg, size_t cap)
 {
 	struct provsvc *p = calloc(1, sizeof(*p));
@@ -85,7 +88,7 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct leasedb 
 	pthread_mutex_init(&p->rl_lock, NULL);
 	pthread_cond_init(&p->rl_cond, NULL);
 	p->live = live;
-	p->db = db;
+	p->dhcp = dhcp;
 	p->boot = boot;
 	p->started_ms = now_ms();
 	inet_ntop(AF_INET, &cfg->server_ip, p->server, sizeof(p->server));
@@ -108,8 +111,8 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct leasedb 
 		snprintf(msg, cap, "host states: %s", strerror(-rc));
 		goto fail;
 	}
-	if (db)
-		leasedb_foreach(db, note_lease, p->lc);
+	if (dhcp->db)
+		leasedb_foreach(dhcp->db, note_lease, p->lc);
 	lim.concurrency = cfg->power_concurrency;
 	lim.stagger_ms = cfg->power_stagger_ms;
 	lim.timeout_s = cfg->power_timeout_s;
@@ -226,8 +229,7 @@ provsvc_reloaded(struct provsvc *p)
 	p->snap = rc < 0 ? old : s;
 	pthread_mutex_unlock(&p->snap_lock);
 	if (rc < 0) {
-		RB_ERR("reload: host states: %s; still tracking the previous hosts",
-		       strerror(-rc));
+		RB_ERR("reload: host states: %s; still tracking the previous hosts", strerror(-rc));
 		prov_live_put(p->live, s);
 		return;
 	}
@@ -251,14 +253,65 @@ provsvc_tick(struct provsvc *p)
 
 /* ---- inputs ---- */
 
+/* Boot events at --log-level debug, one line each (tests read them). */
+static void
+log_events(const struct rb_event *ev, size_t n, uint32_t dropped)
+{
+	static const char *const kinds[] = {
+	    [RB_EV_DHCP_ACK] = "dhcp-ack",	     [RB_EV_TFTP_START] = "tftp-start",
+	    [RB_EV_TFTP_PROGRESS] = "tftp-progress", [RB_EV_TFTP_DONE] = "tftp-done",
+	    [RB_EV_TFTP_FAIL] = "tftp-fail",
+	};
+	static const char *const reasons[] = {
+	    [RB_EVR_NONE] = "",
+	    [RB_EVR_TIMEOUT] = " timeout",
+	    [RB_EVR_CLIENT_ERROR] = " client-error",
+	    [RB_EVR_EXPIRED] = " expired",
+	    [RB_EVR_EVICTED] = " evicted",
+	};
+	char mac[18], ip[INET_ADDRSTRLEN], name[RB_EVENT_NAME_MAX], code[16];
+	size_t i, j;
+
+	if (dropped)
+		RB_DEBUG("event: the dataplane dropped %" PRIu32 " event(s)", dropped);
+	for (i = 0; i < n; i++) {
+		const struct rb_event *e = &ev[i];
+		const char *kind = e->kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[e->kind]
+				       ? kinds[e->kind]
+				       : "unknown";
+
+		rb_hex_format(mac, e->mac, 6, ':');
+		inet_ntop(AF_INET, &e->ip, ip, sizeof(ip));
+		if (e->kind == RB_EV_DHCP_ACK) {
+			snprintf(code, sizeof(code), e->arch == 0xffff ? "none" : "%u", e->arch);
+			RB_DEBUG("event %s %s %s arch %s%s", kind, mac, ip, code,
+				 e->flags & RB_EV_F_IPXE ? " ipxe" : "");
+			continue;
+		}
+		/* The client's bytes: print them, never act on them. */
+		for (j = 0; e->name[j]; j++)
+			name[j] = e->name[j] > ' ' && e->name[j] < 0x7f ? e->name[j] : '?';
+		name[j] = '\0';
+		code[0] = '\0';
+		if (e->reason == RB_EVR_CLIENT_ERROR)
+			snprintf(code, sizeof(code), " %u", e->code);
+		RB_DEBUG("event %s %s %s:%u %s %" PRIu64 "/%" PRIu64 " B%s%s%s", kind, mac, ip,
+			 e->port, name, e->bytes, e->size,
+			 e->reason < sizeof(reasons) / sizeof(reasons[0]) ? reasons[e->reason]
+									  : " ?",
+			 code, e->flags & RB_EV_F_MCAST ? " mcast" : "");
+	}
+}
+
 void
 provsvc_on_events(const struct rb_event *ev, size_t n, uint32_t dropped, void *arg)
 {
 	struct provsvc *p = arg;
 
 	if (dropped)
-		RB_WARN("the dataplane dropped %u boot event(s): host progress may lag",
-			dropped);
+		RB_WARN("the dataplane dropped %u boot event(s): host progress may lag", dropped);
+	if (rb_log_get_level() >= RB_LOG_DEBUG)
+		log_events(ev, n, dropped);
 	lc_on_events(p->lc, ev, n, now_ms());
 }
 
@@ -281,8 +334,7 @@ provsvc_callback(void *arg, const char *token, bool ok, const char *reason, uint
 	if (rc == -EACCES) {
 		if (client_ip)
 			inet_ntop(AF_INET, &client_ip, ip, sizeof(ip));
-		RB_WARN("installer callback from %s refused: unknown, replaced or used token",
-			ip);
+		RB_WARN("installer callback from %s refused: unknown, replaced or used token", ip);
 	}
 	return rc;
 }
@@ -389,10 +441,16 @@ provsvc_snap_put(struct provsvc *p, const struct prov_snapshot *s)
 	prov_live_put(p->live, s);
 }
 
-struct leasedb *
-provsvc_db(struct provsvc *p)
+struct dhcp_ctl *
+provsvc_dhcp(struct provsvc *p)
 {
-	return p->db;
+	return p->dhcp;
+}
+
+void
+provsvc_stop_streams(struct provsvc *p)
+{
+	lc_stop(p->lc);
 }
 
 const char *

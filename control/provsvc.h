@@ -32,7 +32,7 @@ struct rb_config;
 struct prov_live;
 struct bootns;
 struct dpchan;
-struct leasedb;
+struct dhcp_ctl;
 struct provsvc;
 struct lifecycle;
 struct power_sched;
@@ -40,13 +40,13 @@ struct prov_snapshot;
 
 /*
  * Start the service for cfg (timeouts, database path, power limits) over
- * the snapshot being served by live. db is the lease database (leases and
- * the address-to-MAC map); boot is the HTTP side of the boot namespace. The
- * dataplane channel is attached later (provsvc_attach). NULL with errno
- * set and msg filled on failure.
+ * the snapshot being served by live. dhcp holds the lease database (leases
+ * and the address-to-MAC map; NULL db with dhcp off); boot is the HTTP side of the boot namespace.
+ * The dataplane channel is attached later (provsvc_attach). NULL with errno set and msg filled on
+ * failure.
  */
 struct provsvc *provsvc_new(const struct rb_config *cfg, struct prov_live *live,
-			    struct leasedb *db, struct bootns *boot, char *msg, size_t cap);
+			    struct dhcp_ctl *dhcp, struct bootns *boot, char *msg, size_t cap);
 void provsvc_free(struct provsvc *p);
 
 /* The dataplane is up: publish the generated configs to it from now on
@@ -69,11 +69,13 @@ void provsvc_on_http(void *arg, uint32_t client_ip, const char *path, unsigned s
 		     uint64_t bytes);
 
 /* http's installer callback (arg: the provsvc): 0, -EACCES, -EINVAL. */
-int provsvc_callback(void *arg, const char *token, bool ok, const char *reason,
-		     uint32_t client_ip);
+int provsvc_callback(void *arg, const char *token, bool ok, const char *reason, uint32_t client_ip);
 
 /* The token template renderers put in callback_url (prov_live's hook). */
 int provsvc_token(void *arg, const uint8_t mac[6], char out[64]);
+
+/* End the API's event streams (before the HTTP server stops). */
+void provsvc_stop_streams(struct provsvc *p);
 
 /* Prometheus text for the lifecycle and power control; bytes written. */
 size_t provsvc_metrics(struct provsvc *p, char *buf, size_t cap);
@@ -91,7 +93,7 @@ void provsvc_reload_done(struct provsvc *p, int rc, const char *err);
 
 struct lifecycle *provsvc_lc(struct provsvc *p);
 struct power_sched *provsvc_power(struct provsvc *p);
-struct leasedb *provsvc_db(struct provsvc *p);
+struct dhcp_ctl *provsvc_dhcp(struct provsvc *p);
 /* The snapshot served now, with a reference, and its release. */
 const struct prov_snapshot *provsvc_snap_get(struct provsvc *p);
 void provsvc_snap_put(struct provsvc *p, const struct prov_snapshot *s);

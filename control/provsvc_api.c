@@ -13,7 +13,9 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "dhcp_ctl.h"
 #include "leasedb.h"
+#include "log.h"
 #include "lifecycle/lifecycle.h"
 #include "lifecycle/power.h"
 #include "lifecycle/select.h"
@@ -55,8 +57,8 @@ api_status(void *arg, char *err, size_t cap)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (provsvc_db(p))
-		leasedb_foreach(provsvc_db(p), count_bound, &bound);
+	if (provsvc_dhcp(p)->db)
+		leasedb_foreach(provsvc_dhcp(p)->db, count_bound, &bound);
 	json_object_set_new(o, "server", json_string(provsvc_server(p)));
 	json_object_set_new(o, "version", json_string(RB_VERSION));
 	json_object_set_new(o, "uptime_s", json_integer((json_int_t)(provsvc_uptime_ms(p) / 1000)));
@@ -141,7 +143,8 @@ api_profiles(void *arg, char *err, size_t cap)
 		json_object_set_new(o, "name", json_string(pr->name));
 		json_object_set_new(o, "install", json_boolean(pr->install));
 		json_object_set_new(o, "localboot", json_boolean(pr->localboot));
-		json_object_set_new(o, "kernel", pr->kernel ? json_string(pr->kernel) : json_null());
+		json_object_set_new(o, "kernel",
+				    pr->kernel ? json_string(pr->kernel) : json_null());
 		json_object_set_new(o, "initrd", initrd);
 		json_object_set_new(o, "templates", tpls);
 		json_array_append_new(a, o);
@@ -155,18 +158,7 @@ api_profiles(void *arg, char *err, size_t cap)
 static char *
 api_leases(void *arg, const char *state, char *err, size_t cap)
 {
-	struct provsvc *p = arg;
-	char *j;
-
-	if (!provsvc_db(p)) {
-		snprintf(err, cap, "no lease database (dhcp is off)");
-		errno = ENODEV;
-		return NULL;
-	}
-	j = leasedb_json(provsvc_db(p), (uint32_t)time(NULL), state);
-	if (!j)
-		snprintf(err, cap, "reading the lease database failed");
-	return j;
+	return dhcp_ctl_leases(provsvc_dhcp(arg), state, err, cap);
 }
 
 static int
@@ -273,7 +265,7 @@ power_done(void *arg, const char *host, enum power_action a, int rc, const char 
 
 		if (rc == 0)
 			json_object_set_new(o, "state",
-					    json_string(strstr(msg, "on")	? "on"
+					    json_string(strstr(msg, "on")    ? "on"
 							: strstr(msg, "off") ? "off"
 									     : "unknown"));
 		else
@@ -335,7 +327,7 @@ api_power(void *arg, const char *select, const char *action, char *err, size_t c
 {
 	struct provsvc *p = arg;
 	struct lc_selection sel = {0};
-	enum power_action a = strcmp(action, "on") == 0	   ? POWER_ON
+	enum power_action a = strcmp(action, "on") == 0	     ? POWER_ON
 			      : strcmp(action, "off") == 0   ? POWER_OFF
 			      : strcmp(action, "cycle") == 0 ? POWER_CYCLE
 							     : POWER_STATUS;
@@ -372,17 +364,17 @@ api_power(void *arg, const char *select, const char *action, char *err, size_t c
 		pthread_mutex_unlock(&b->lock);
 		batch_put(b);
 		for (size_t i = 0; i < json_array_size(skipped); i++)
-			json_array_append_new(
-			    json_object_get(out, "results"),
-			    json_pack("{s:O,s:b,s:s}", "host", json_array_get(skipped, i), "ok",
-				      0, "error", "no power driver configured"));
+			json_array_append_new(json_object_get(out, "results"),
+					      json_pack("{s:O,s:b,s:s}", "host",
+							json_array_get(skipped, i), "ok", 0,
+							"error", "no power driver configured"));
 		json_decref(queued);
 		json_decref(skipped);
 	} else {
 		int n = submit_all(p, &sel, a, NULL, queued, skipped);
 
-		out = json_pack("{s:i,s:o,s:o}", "queued", n, "hosts", queued, "no_driver",
-				skipped);
+		out =
+		    json_pack("{s:i,s:o,s:o}", "queued", n, "hosts", queued, "no_driver", skipped);
 	}
 	lc_selection_free(&sel);
 	return out;
@@ -420,9 +412,9 @@ api_reinstall(void *arg, const char *select, bool power_cycle, char *err, size_t
 		json_t *queued = json_array(), *skipped = json_array();
 		int n = submit_all(p, &sel, POWER_CYCLE, NULL, queued, skipped);
 
-		json_object_set_new(out, "power",
-				    json_pack("{s:i,s:o,s:o}", "queued", n, "hosts", queued,
-					      "no_driver", skipped));
+		json_object_set_new(
+		    out, "power",
+		    json_pack("{s:i,s:o,s:o}", "queued", n, "hosts", queued, "no_driver", skipped));
 	}
 	lc_selection_free(&sel);
 	return out;
