@@ -175,6 +175,7 @@ ic_insert(struct image_cache *ic, const char *name, size_t len, struct ic_file *
 	if (!e)
 		return -ENOMEM;
 	e->file = f;
+	e->owner = ic;
 	e->hash = h;
 	e->len = (uint16_t)len;
 	e->implicit = 0;
@@ -231,23 +232,54 @@ ic_new(const struct ic_alloc *a)
 	return ic;
 }
 
+struct image_cache *
+ic_derive(struct image_cache *base, const struct ic_alloc *a)
+{
+	size_t bytes = ((size_t)base->mask + 1) * sizeof(*base->slot);
+	struct image_cache *ic = zalloc(a, sizeof(*ic), _Alignof(struct image_cache));
+
+	if (!ic)
+		goto fail;
+	ic->a = *a;
+	ic->refs = 1;
+	ic->slot = a->alloc(bytes, _Alignof(struct ic_entry *), a->arg);
+	if (!ic->slot) {
+		a->free(ic, a->arg);
+		goto fail;
+	}
+	/* The same table, so every probe sequence stays valid: new names go
+	 * into free slots, replaced ones into their own. */
+	memcpy(ic->slot, base->slot, bytes);
+	ic->mask = base->mask;
+	ic->used = base->used;
+	ic->base = ic_get(base);
+	return ic;
+
+fail:
+	errno = ENOMEM;
+	return NULL;
+}
+
 void
 ic_free(struct image_cache *ic)
 {
+	struct image_cache *base;
 	struct ic_alloc a;
 	uint32_t i;
 
 	if (!ic)
 		return;
 	a = ic->a;
+	base = ic->base;
 	for (i = 0; i <= ic->mask; i++) {
-		if (!ic->slot[i])
-			continue;
+		if (!ic->slot[i] || ic->slot[i]->owner != ic)
+			continue; /* empty, or the base's */
 		file_put(ic, ic->slot[i]->file);
 		a.free(ic->slot[i], a.arg);
 	}
 	a.free(ic->slot, a.arg);
 	a.free(ic, a.arg);
+	ic_put(base);
 }
 
 struct image_cache *
@@ -302,16 +334,18 @@ int
 ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_t len)
 {
 	char buf[IC_NAME_MAX + 1];
-	struct ic_entry *e, *up;
+	struct ic_entry *e, *up, *mine;
 	struct ic_file *f;
 	int n = ic_normalize(name, buf, sizeof(buf)), err;
+	uint32_t at;
 	size_t i;
 
 	if (n < 0)
 		return n;
 	if (n == 0)
 		return -EISDIR;
-	e = ic->slot[find_slot(ic, buf, (size_t)n, rb_hash32(buf, (size_t)n))];
+	at = find_slot(ic, buf, (size_t)n, rb_hash32(buf, (size_t)n));
+	e = ic->slot[at];
 	if (e && !e->file)
 		return -EISDIR;
 	/* A new name: its parents must be directories, indexed if missing. */
@@ -331,10 +365,26 @@ ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_
 	if (len)
 		memcpy((uint8_t *)f + IC_FILE_HDR, data, len);
 	ic_csum_fill(f);
-	if (e) {
+	if (e && e->owner == ic) {
 		file_put(ic, e->file);
 		e->file = f;
 		f->refs = 1;
+		return 0;
+	}
+	if (e) {
+		/* The base's entry and file stay as they are: this generation
+		 * gets an entry of its own in the same slot. */
+		mine =
+		    ic->a.alloc(sizeof(*mine) + e->len + 1, _Alignof(struct ic_entry), ic->a.arg);
+		if (!mine) {
+			ic->a.free(f, ic->a.arg);
+			return -ENOMEM;
+		}
+		memcpy(mine, e, sizeof(*mine) + e->len + 1);
+		mine->owner = ic;
+		mine->file = f;
+		f->refs = 1;
+		ic->slot[at] = mine;
 		return 0;
 	}
 	err = ic_insert(ic, buf, (size_t)n, f);

@@ -7,8 +7,9 @@
  * The index is an open-addressing hash table of entry pointers (linear
  * probing, at most half full, never deleted from). An entry is a name and
  * the file it serves, or no file for a directory. Files are counted by the
- * entries pointing at them (links share one). Everything a generation keeps
- * comes from its allocator.
+ * entries pointing at them (links share one); only the entries of the
+ * file's own generation count. Everything a generation keeps comes from
+ * its allocator; what it borrows from its base stays the base's.
  */
 #ifndef RB_DP_IMAGE_CACHE_INT_H
 #define RB_DP_IMAGE_CACHE_INT_H
@@ -24,6 +25,9 @@
 
 struct ic_entry {
 	struct ic_file *file; /* NULL: a directory */
+	/* The generation that made it and frees it: a derived generation
+	 * (ic_derive) shares its base's entries and never changes them. */
+	const struct image_cache *owner;
 	uint32_t hash;
 	uint16_t len;
 	uint8_t implicit; /* a directory above a root's prefix: an earlier
@@ -37,6 +41,7 @@ struct image_cache {
 	uint32_t used; /* entries */
 	struct ic_entry **slot;
 	struct ic_alloc a;
+	struct image_cache *base; /* ic_derive(): a reference on it; else NULL */
 };
 
 /* An empty generation holding one reference; NULL when out of memory. */
