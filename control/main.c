@@ -66,8 +66,7 @@ struct ctl {
 	struct prov_snapshot *prov; /* the snapshot built at start (then owned by live) */
 	struct prov_live *live;	    /* what the provisioning layer serves now */
 	const char *cfg_path;
-	char rundir[64]; /* generated boot configs: /run/rackboot/<pid> */
-	unsigned gen;	 /* generation of the generated configs */
+	unsigned gen; /* provisioning generation: 1 at start, +1 per good reload */
 };
 
 static void
@@ -305,12 +304,24 @@ boot_from_config(struct ctl *ctl, char *msg, size_t cap)
 		snprintf(msg, cap, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(ctl->rundir, sizeof(ctl->rundir), "/run/rackboot/%d", (int)getpid());
-	if (mkdir("/run/rackboot", 0755) && errno != EEXIST) {
-		snprintf(msg, cap, "/run/rackboot: %s", strerror(errno));
-		return -errno;
-	}
-	return boot_publish(ctl->boot, &ctl->cfg, ctl->prov, ctl->rundir, ++ctl->gen, msg, cap);
+	ctl->gen = 1;
+	return boot_publish(ctl->boot, &ctl->cfg, ctl->prov, msg, cap);
+}
+
+/* The served snapshot's generated files to HTTP /boot/ and the dataplane
+ * (boot_publish_gen()); a failure is logged, the previous set stays. */
+static void
+publish_gen(struct ctl *ctl, const char *when)
+{
+	const struct prov_snapshot *s = prov_live_get(ctl->live);
+	const struct prov_file *files;
+	char msg[512];
+	size_t n;
+
+	files = prov_files(s, &n);
+	if (boot_publish_gen(ctl->dp, ctl->boot, files, n, msg, sizeof(msg)) < 0)
+		RB_ERR("%s: %s", when, msg);
+	prov_live_put(ctl->live, s);
 }
 
 /*
@@ -337,8 +348,7 @@ reload(struct ctl *ctl)
 	if (rc) {
 		rb_config_error_format(&err, msg, sizeof(msg));
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
-	} else if (boot_publish(ctl->boot, &cfg, s, ctl->rundir, ctl->gen + 1, msg, sizeof(msg)) <
-		   0) {
+	} else if (boot_publish(ctl->boot, &cfg, s, msg, sizeof(msg)) < 0) {
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
 		prov_snapshot_free(s);
 		rb_config_free(&cfg);
@@ -356,6 +366,7 @@ reload(struct ctl *ctl)
 		RB_ERR("reload: %s; keeping the previous boot roots", msg);
 	if (send_roots(ctl, ctl->dp) < 0 || dpchan_send(ctl->dp, RB_MSG_TFTP_RELOAD, NULL, 0) < 0)
 		RB_ERR("reload: the dataplane is not listening");
+	publish_gen(ctl, "reload");
 }
 
 static char *
@@ -465,8 +476,6 @@ teardown(struct ctl *ctl)
 	dhcp_ctl_close(&ctl->dhcp);
 	bootns_free(ctl->boot); /* after HTTP, its reader */
 	ctl->boot = NULL;
-	if (ctl->rundir[0])
-		boot_publish_cleanup(ctl->rundir);
 	remove_runtime_dir();
 	rb_config_free(&ctl->cfg);
 }
@@ -678,14 +687,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ctl.prov = NULL; /* live owns it */
+	publish_gen(&ctl, "generated files");
 	{
 		const struct prov_snapshot *cur = prov_live_get(ctl.live);
 		const struct inventory *inv = prov_inventory(cur);
+		size_t nfiles;
 
+		prov_files(cur, &nfiles);
 		if (inv->n_profiles || inv->n_hosts)
-			RB_INFO("provisioning: %zu profile(s), %zu host(s), %zu group(s); boot "
-				"configs generated in %s",
-				inv->n_profiles, inv->n_hosts, inv->n_groups, ctl.rundir);
+			RB_INFO("provisioning: %zu profile(s), %zu host(s), %zu group(s); %zu boot "
+				"config(s) generated, served from memory",
+				inv->n_profiles, inv->n_hosts, inv->n_groups, nfiles);
 		prov_live_put(ctl.live, cur);
 	}
 	RB_INFO("tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64

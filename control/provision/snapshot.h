@@ -19,8 +19,8 @@
  *
  * A known host whose decision is "the menu" gets no file of its own: the
  * loaders fall back to the default names by themselves. The files are
- * written to a directory that becomes the last root of the boot namespace
- * (TFTP and HTTP /boot/). Templates are served over HTTP at
+ * served from memory on top of the boot namespace (TFTP and HTTP /boot/;
+ * control/boot_publish.h). Templates are served over HTTP at
  * /t/<name>[?mac=<mac>]: the machine is named by mac= or found from the
  * requester's address in the lease database.
  */
@@ -64,12 +64,6 @@ bool prov_loaders(const struct prov_snapshot *s, struct loader_choice *lc, const
 
 /* The generated files. */
 const struct prov_file *prov_files(const struct prov_snapshot *s, size_t *n);
-
-/*
- * Write the generated files under dir (created; must not exist yet).
- * 0 or -errno with a message in err.
- */
-int prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size_t errlen);
 
 /*
  * Render template `name` (a served name of the machine's profile) for
