@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,12 @@ struct dpchan {
 	struct rb_stats reply;
 	dpchan_commit_fn on_commit;
 	void *commit_arg;
+	/* Boot events: the consumer, held by the channel thread during a call
+	 * (so unsetting waits for one under way); discarded: under evlock. */
+	pthread_mutex_t evlock;
+	dpchan_events_fn on_events;
+	void *events_arg;
+	uint64_t discarded;
 };
 
 static int64_t
@@ -108,10 +115,28 @@ dpchan_send(struct dpchan *c, enum rb_msg_type type, const void *payload, size_t
 	return send_msg(c, type, 0, payload, len);
 }
 
+/* One EVENTS message (its count checked by rb_msg_parse) to the consumer. */
+static void
+deliver_events(struct dpchan *c, struct rb_event_batch *b)
+{
+	uint32_t i;
+
+	/* Names are the dataplane's bytes: a consumer may print them. */
+	for (i = 0; i < b->count; i++)
+		b->ev[i].name[RB_EVENT_NAME_MAX - 1] = '\0';
+	pthread_mutex_lock(&c->evlock);
+	if (c->on_events)
+		c->on_events(b->ev, b->count, b->dropped, c->events_arg);
+	else
+		c->discarded += b->count;
+	pthread_mutex_unlock(&c->evlock);
+}
+
 /*
  * After start-up, one thread owns the receiving side: it hands stats
- * replies to their waiter and runs each lease batch through on_commit,
- * answering LEASE_COMMITTED, so a commit never waits behind a stats call.
+ * replies to their waiter, runs each lease batch through on_commit,
+ * answering LEASE_COMMITTED, so a commit never waits behind a stats call,
+ * and hands boot events to their consumer.
  */
 static void *
 reader_main(void *arg)
@@ -139,6 +164,11 @@ reader_main(void *arg)
 			ack.batch = b->batch;
 			ack.status = c->on_commit ? c->on_commit(b, c->commit_arg) : -ENOSYS;
 			send_msg(c, RB_MSG_LEASE_COMMITTED, 0, &ack, sizeof(ack));
+			continue;
+		}
+		if (hdr.type == RB_MSG_EVENTS) {
+			/* p points into buf, which is this thread's own. */
+			deliver_events(c, (struct rb_event_batch *)(uintptr_t)p);
 			continue;
 		}
 		if (hdr.type != RB_MSG_STATS_REP)
@@ -214,6 +244,7 @@ dpchan_start(const char *exe, char *const eal_argv[], const struct rb_dp_config 
 	c->commit_arg = commit_arg;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->rlock, NULL);
+	pthread_mutex_init(&c->evlock, NULL);
 	pthread_cond_init(&c->rcond, NULL);
 
 	ret = send_msg(c, RB_MSG_DP_CONFIG, 1, cfg, sizeof(*cfg));
@@ -290,6 +321,26 @@ dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms)
 	return ret;
 }
 
+void
+dpchan_set_events(struct dpchan *c, dpchan_events_fn fn, void *arg)
+{
+	pthread_mutex_lock(&c->evlock);
+	c->on_events = fn;
+	c->events_arg = fn ? arg : NULL;
+	pthread_mutex_unlock(&c->evlock);
+}
+
+uint64_t
+dpchan_events_discarded(struct dpchan *c)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&c->evlock);
+	n = c->discarded;
+	pthread_mutex_unlock(&c->evlock);
+	return n;
+}
+
 bool
 dpchan_alive(struct dpchan *c, int *status)
 {
@@ -333,6 +384,7 @@ dpchan_stop(struct dpchan *c, int timeout_ms)
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->rlock);
+	pthread_mutex_destroy(&c->evlock);
 	pthread_cond_destroy(&c->rcond);
 	free(c);
 }

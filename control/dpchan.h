@@ -6,7 +6,8 @@
  * SOCK_SEQPACKET socketpair, and from then on every exchange goes through
  * here. Requests are serialised by a mutex (the main loop and HTTP threads
  * both ask for stats); a reply whose seq does not match (one that arrived
- * after its asker timed out) is discarded.
+ * after its asker timed out) is discarded. Boot events (EVENTS batches)
+ * go to the consumer set with dpchan_set_events(); nothing answers them.
  *
  * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
  * functions return NULL and set errno. Set-up functions that can say why
@@ -50,6 +51,26 @@ int dpchan_send(struct dpchan *c, enum rb_msg_type type, const void *payload, si
 
 /* Fetch the dataplane's counters; 0 or -errno (-ETIMEDOUT, -EPIPE). */
 int dpchan_stats(struct dpchan *c, struct rb_stats *out, int timeout_ms);
+
+/*
+ * Receives boot events: n events of one EVENTS message, and the events the
+ * dataplane dropped since its previous batch. Runs on the channel thread,
+ * so it must be quick (lease commits wait behind it) and must not call
+ * dpchan_set_events(). Each ev[i].name is NUL-terminated.
+ */
+typedef void (*dpchan_events_fn)(const struct rb_event *ev, size_t n, uint32_t dropped, void *arg);
+
+/*
+ * Sets (fn, arg), or with fn NULL unsets, the consumer of boot events;
+ * the channel thread calls it once per EVENTS message. Events that arrive
+ * while none is set are discarded and counted (dpchan_events_discarded).
+ * Returns once a call to the previous consumer under way has finished,
+ * so its arg may be freed after unsetting it. Any thread.
+ */
+void dpchan_set_events(struct dpchan *c, dpchan_events_fn fn, void *arg);
+
+/* Events discarded so far because no consumer was set. */
+uint64_t dpchan_events_discarded(struct dpchan *c);
 
 /* True while the dataplane process is alive (reaps it when it is not). */
 bool dpchan_alive(struct dpchan *c, int *status);

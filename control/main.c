@@ -480,6 +480,60 @@ teardown(struct ctl *ctl)
 	rb_config_free(&ctl->cfg);
 }
 
+/*
+ * Boot events at --log-level debug, one line each (a stand-in for the
+ * lifecycle consumer). Runs on the channel thread.
+ */
+static void
+log_events(const struct rb_event *ev, size_t n, uint32_t dropped, void *arg)
+{
+	static const char *const kinds[] = {
+	    [RB_EV_DHCP_ACK] = "dhcp-ack",	     [RB_EV_TFTP_START] = "tftp-start",
+	    [RB_EV_TFTP_PROGRESS] = "tftp-progress", [RB_EV_TFTP_DONE] = "tftp-done",
+	    [RB_EV_TFTP_FAIL] = "tftp-fail",
+	};
+	static const char *const reasons[] = {
+	    [RB_EVR_NONE] = "",
+	    [RB_EVR_TIMEOUT] = " timeout",
+	    [RB_EVR_CLIENT_ERROR] = " client-error",
+	    [RB_EVR_EXPIRED] = " expired",
+	    [RB_EVR_EVICTED] = " evicted",
+	};
+	char mac[18], ip[INET_ADDRSTRLEN], name[RB_EVENT_NAME_MAX], code[16];
+	size_t i, j;
+
+	(void)arg;
+	if (dropped)
+		RB_DEBUG("event: the dataplane dropped %" PRIu32 " event(s)", dropped);
+	for (i = 0; i < n; i++) {
+		const struct rb_event *e = &ev[i];
+		const char *kind = e->kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[e->kind]
+				       ? kinds[e->kind]
+				       : "unknown";
+
+		rb_hex_format(mac, e->mac, 6, ':');
+		inet_ntop(AF_INET, &e->ip, ip, sizeof(ip));
+		if (e->kind == RB_EV_DHCP_ACK) {
+			snprintf(code, sizeof(code), e->arch == 0xffff ? "none" : "%u", e->arch);
+			RB_DEBUG("event %s %s %s arch %s%s", kind, mac, ip, code,
+				 e->flags & RB_EV_F_IPXE ? " ipxe" : "");
+			continue;
+		}
+		/* The client's bytes: print them, never act on them. */
+		for (j = 0; e->name[j]; j++)
+			name[j] = e->name[j] > ' ' && e->name[j] < 0x7f ? e->name[j] : '?';
+		name[j] = '\0';
+		code[0] = '\0';
+		if (e->reason == RB_EVR_CLIENT_ERROR)
+			snprintf(code, sizeof(code), " %u", e->code);
+		RB_DEBUG("event %s %s %s:%u %s %" PRIu64 "/%" PRIu64 " B%s%s%s", kind, mac, ip,
+			 e->port, name, e->bytes, e->size,
+			 e->reason < sizeof(reasons) / sizeof(reasons[0]) ? reasons[e->reason]
+									  : " ?",
+			 code, e->flags & RB_EV_F_MCAST ? " mcast" : "");
+	}
+}
+
 /* The live status line (mode 1) is redrawn in place: end it before a log
  * line so that the two do not share a line. */
 static void
@@ -680,6 +734,8 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
+	if (rb_log_get_level() >= RB_LOG_DEBUG)
+		dpchan_set_events(ctl.dp, log_events, NULL);
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
 	ctl.live = prov_live_new(ctl.prov, ctl.dhcp.db);
 	if (!ctl.live) {

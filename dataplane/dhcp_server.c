@@ -594,7 +594,7 @@ dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out, 
 	const uint8_t *cid;
 	size_t klen, cid_len;
 	uint32_t resv, sel;
-	int s;
+	int s, arch;
 
 	out->len = 0;
 	out->has_rec = false;
@@ -606,6 +606,9 @@ dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out, 
 		drops[RB_DROP_dhcp_malformed]++;
 		return DHCPD_DROP;
 	}
+	arch = dhcp_client_arch(&m.o);
+	out->arch = arch < 0 ? 0xffff : (uint16_t)arch;
+	out->ipxe = dhcp_is_ipxe(&m.o);
 	if (m.h.op != BOOTREQUEST || m.h.hlen == 0 ||
 	    (m.type != DHCPDISCOVER && m.type != DHCPREQUEST && m.type != DHCPDECLINE &&
 	     m.type != DHCPRELEASE && m.type != DHCPINFORM)) {

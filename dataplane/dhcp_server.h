@@ -58,6 +58,10 @@ struct dhcpd_out {
 	bool has_rec; /* rec must reach the lease store */
 	struct rb_lease_rec rec;
 	uint8_t type; /* DHCP message type of the reply */
+	/* The client, for boot events: option 93 (0xffff: none sent) and
+	 * whether it is iPXE. Set for every request that parses. */
+	uint16_t arch;
+	bool ipxe;
 };
 
 enum dhcpd_verdict {

@@ -5,7 +5,9 @@
  * The server (dhcp_server.c) decides under the table's lock and fills a
  * reply payload; this file turns its verdict into a frame on the
  * provisioning port, queues the lease record for the group commit, and
- * holds an ACK until the main lcore says its record is on disk.
+ * holds an ACK until the main lcore says its record is on disk. When a
+ * held ACK goes out, its boot event (RB_EV_DHCP_ACK) goes on the worker's
+ * event queue.
  */
 #include <string.h>
 #include <time.h>
@@ -71,6 +73,10 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 			return;
 		}
 		h->len = (uint16_t)n;
+		h->ev_ip = o->rec.ip;
+		memcpy(h->ev_mac, o->rec.chaddr, 6);
+		h->ev_arch = o->arch;
+		h->ev_flags = o->ipxe ? RB_EV_F_IPXE : 0;
 		h->seq = w->commit_seq;
 		h->tsc = rte_get_tsc_cycles();
 		w->held_n++;
@@ -86,6 +92,21 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	m->data_len = (uint16_t)n;
 	m->pkt_len = (uint32_t)n;
 	txbuf_push(out, m);
+}
+
+/* The boot event of a held ACK that went out. */
+static void
+ack_event(struct worker *w, const struct held_ack *h)
+{
+	struct rb_event e = {
+	    .kind = RB_EV_DHCP_ACK,
+	    .flags = h->ev_flags,
+	    .arch = h->ev_arch,
+	    .ip = h->ev_ip,
+	};
+
+	memcpy(e.mac, h->ev_mac, 6);
+	evq_push(&w->events, &e, w->counters);
 }
 
 void
@@ -112,6 +133,7 @@ dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 			m->data_len = h->len;
 			m->pkt_len = h->len;
 			txbuf_push(out, m);
+			ack_event(w, h);
 		}
 		w->held_head = (w->held_head + 1) % DP_HELD_MAX;
 		w->held_n--;

@@ -24,6 +24,7 @@
 #include "channel.h"
 #include "counters.h"
 #include "dhcp_server.h"
+#include "event_queue.h"
 #include "gen_set.h"
 #include "icmp6.h"
 #include "image_cache.h"
@@ -39,6 +40,7 @@
 #define DP_HELD_MAX 2048    /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
 #define DP_HELD_FRAME (RB_UDP_HDRS_LEN + DHCPD_MAX_PAYLOAD)
+#define DP_EVENT_RING 4096 /* boot events a worker may have waiting (136 B each) */
 
 /*
  * An ACK waiting for the commit of its lease record, as a finished frame,
@@ -48,6 +50,12 @@
 struct held_ack {
 	uint64_t seq; /* the worker's record number it waits for */
 	uint64_t tsc; /* when it was queued */
+	/* Its RB_EV_DHCP_ACK once it goes out: the bound address (network
+	 * order), chaddr, option 93 (0xffff: none), RB_EV_F_* flags. */
+	uint32_t ev_ip;
+	uint8_t ev_mac[6];
+	uint16_t ev_arch;
+	uint8_t ev_flags;
 	uint16_t len;
 	uint8_t frame[DP_HELD_FRAME];
 };
@@ -82,6 +90,10 @@ struct worker {
 	 * from (see tftp_tx.c); worker rw. */
 	struct ext_pin *pins[DP_MAX_PINS];
 	uint64_t pin_gc_us;
+	/* Boot events (held ACKs sent, TFTP transfers): the worker pushes,
+	 * the main lcore pops (events.c). The slots are DP_EVENT_RING
+	 * records from events.c; tftp.events points here. */
+	struct evq events;
 } __rte_cache_aligned;
 
 struct dp {
@@ -213,5 +225,21 @@ int dp_commit_init(struct dp *d, char *msg, size_t cap);
 int dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
 void dp_commit_done(struct dp *d, const struct rb_lease_ack *ack);
 void dp_commit_fini(struct dp *d);
+
+/*
+ * events.c (main lcore): boot events from the workers' queues to the
+ * control. dp_events_init gives every worker its queue (and its TFTP
+ * engine the queue): 0, or -ENOMEM with msg filled. dp_events_pump takes
+ * what the queues hold and sends an EVENTS batch when it is full or its
+ * oldest event has waited RB_EVENT_FLUSH_MS (with the events dropped
+ * since the last batch); it returns the longest the caller may wait (ms)
+ * before calling it again. dp_events_flush sends whatever is waiting now
+ * (at exit, after the workers stopped). Never blocks, never retries: a
+ * batch the channel refuses is lost and counted as dropped.
+ */
+int dp_events_init(struct dp *d, char *msg, size_t cap);
+int dp_events_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
+void dp_events_flush(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
+void dp_events_fini(struct dp *d);
 
 #endif

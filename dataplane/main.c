@@ -76,14 +76,28 @@ on_signal(int sig)
 }
 
 static int
-chan_send(enum rb_msg_type type, uint32_t seq, const void *payload, size_t len)
+chan_send_flags(enum rb_msg_type type, uint32_t seq, const void *payload, size_t len, int flags)
 {
 	char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
 	int n = rb_msg_build(buf, sizeof(buf), type, seq, payload, len);
 
 	if (n < 0)
 		return n;
-	return send(chan_fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -errno;
+	return send(chan_fd, buf, (size_t)n, MSG_NOSIGNAL | flags) == n ? 0 : -errno;
+}
+
+static int
+chan_send(enum rb_msg_type type, uint32_t seq, const void *payload, size_t len)
+{
+	return chan_send_flags(type, seq, payload, len, 0);
+}
+
+/* For what must never wait for the control (boot events): -EAGAIN when
+ * the channel's buffer is full. */
+static int
+chan_send_nowait(enum rb_msg_type type, uint32_t seq, const void *payload, size_t len)
+{
+	return chan_send_flags(type, seq, payload, len, MSG_DONTWAIT);
 }
 
 static void
@@ -478,7 +492,8 @@ parse_args(int argc, char **argv)
 }
 
 /* Serve the channel on the main lcore until told to stop; between
- * messages, move lease records to the control (group commit). */
+ * messages, move lease records (group commit) and boot events to the
+ * control. */
 static void
 serve_channel(void)
 {
@@ -488,11 +503,13 @@ serve_channel(void)
 		char raw[RB_CHAN_MAX_MSG];
 	} pl;
 	struct rb_msg_hdr hdr;
-	int t, wait_ms = 200;
+	int t, wait_ms, ev_ms;
 
 	while (!dp.quit) {
-		if (dp.dhcp_on)
-			wait_ms = dp_commit_pump(&dp, chan_send);
+		wait_ms = dp.dhcp_on ? dp_commit_pump(&dp, chan_send) : 200;
+		ev_ms = dp_events_pump(&dp, chan_send_nowait);
+		if (ev_ms < wait_ms)
+			wait_ms = ev_ms;
 		reload_poll();
 		t = chan_recv(wait_ms, &hdr, &pl, sizeof(pl));
 		if (t == -EPIPE) {
@@ -606,6 +623,8 @@ main(int argc, char **argv)
 		ret = dp_ports_setup(&dp, msg, sizeof(msg));
 	if (ret == 0)
 		ret = tftp_setup(msg, sizeof(msg));
+	if (ret == 0)
+		ret = dp_events_init(&dp, msg, sizeof(msg));
 	if (ret < 0) {
 		send_error(ret, msg);
 		ret = 1;
@@ -652,6 +671,10 @@ out:
 		ic_put(wk->tftp.cache);
 		ic_put(wk->cache_next);
 	}
+	/* The transfers just ended (TFTP_FAIL evicted) and what the workers
+	 * left, while the control still reads. */
+	dp_events_flush(&dp, chan_send_nowait);
+	dp_events_fini(&dp);
 	if (dp.cache)
 		ic_put(dp.cache);
 	dp_gen_fini(&dp);

@@ -21,6 +21,13 @@
  * stream runs, requests are ignored: the client is meant to be listening
  * to it already, and opens again after it ends if it still misses blocks.
  * Blocks are 512 bytes; PXE MTFTP has no options.
+ *
+ * Boot events (RB_EV_F_MCAST), per member: TFTP_START when it joins (its
+ * OACK names the group, or the MTFTP opener's block 1 goes out), TFTP_DONE
+ * when it acknowledges the last block as the master (every member becomes
+ * master in turn), TFTP_FAIL when it sends an ERROR, falls silent as the
+ * master (TIMEOUT), or its stream is torn down (EVICTED). Only the master
+ * acknowledges, so a listener's bytes are 0 and there is no PROGRESS.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,15 +75,45 @@ mc_init(struct tftp_server *t)
 	return 0;
 }
 
+/* Queues a boot event about member j of stream c, when events are on. */
+static void
+member_event(struct tftp_server *t, const struct tftp_mc *c, uint32_t j, uint8_t kind,
+	     uint8_t reason, uint16_t code, uint64_t *cnt)
+{
+	const struct tftp_mc_member *m = &c->m[j];
+	uint64_t bytes = 0;
+	struct rb_event e;
+
+	if (!t->events)
+		return;
+	/* A master just promoted has not said yet what it holds: acked is
+	 * still its predecessor's. */
+	if (j == 0 && c->state == TS_DATA) {
+		bytes = c->acked * c->blksize;
+		if (bytes > c->file->size)
+			bytes = c->file->size;
+	}
+	evq_tftp_event(&e, kind, m->ip, m->port, m->mac, c->name, c->file->size, bytes);
+	e.reason = reason;
+	e.code = code;
+	e.flags = RB_EV_F_MCAST;
+	evq_push(t->events, &e, cnt);
+}
+
 void
 mc_fini(struct tftp_server *t)
 {
 	uint16_t i;
+	uint32_t j;
 
 	for (i = 0; t->mc && i < t->nmc; i++) {
-		if (t->mc[i].kind != MC_FREE && t->mc[i].gen)
-			ic_put(t->mc[i].gen);
-		free(t->mc[i].m);
+		struct tftp_mc *c = &t->mc[i];
+
+		for (j = 0; c->kind != MC_FREE && j < c->nm; j++)
+			member_event(t, c, j, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, NULL);
+		if (c->kind != MC_FREE && c->gen)
+			ic_put(c->gen);
+		free(c->m);
 	}
 	free(t->mc);
 	t->mc = NULL;
@@ -103,10 +140,12 @@ mc_arm(struct tftp_server *t, struct tftp_mc *c, uint64_t now_us)
 	c->deadline_us = now_us + c->rto_us;
 }
 
-/* A stream with its port, pinned to the current cache generation. */
+/* A stream of f (requested as name) with its port, pinned to the current
+ * cache generation. */
 static void
 mc_start(struct tftp_server *t, struct tftp_mc *c, uint8_t kind, const struct ic_file *f,
-	 uint16_t blksize, uint32_t group, uint16_t gport, uint64_t now_us, uint64_t *cnt)
+	 const char *name, uint16_t blksize, uint32_t group, uint16_t gport, uint64_t now_us,
+	 uint64_t *cnt)
 {
 	uint16_t port, i;
 	unsigned tries;
@@ -129,6 +168,7 @@ mc_start(struct tftp_server *t, struct tftp_mc *c, uint8_t kind, const struct ic
 	c->group_port = gport;
 	c->blksize = blksize;
 	c->file = f;
+	evq_name_copy(c->name, name);
 	c->gen = ic_get(t->cache);
 	c->nblocks = f->size / blksize + 1;
 	c->acked = c->sent = 0;
@@ -289,7 +329,7 @@ mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f
 			return false;
 		}
 		c = free_c;
-		mc_start(t, c, MC_RFC2090, f, blksize,
+		mc_start(t, c, MC_RFC2090, f, rq->filename, blksize,
 			 htonl(ntohl(t->cfg.mc_group) + (uint32_t)(c - t->mc)), t->cfg.mc_port,
 			 now_us, cnt);
 	}
@@ -300,6 +340,7 @@ mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f
 	m->mask = rq->opts.mask;
 	m->timeout = rq->opts.timeout;
 	cnt[RB_CNT_tftp_mc_clients]++;
+	member_event(t, c, c->nm - 1, RB_EV_TFTP_START, RB_EVR_NONE, 0, cnt);
 	mc_oack(c, c->nm - 1, a, cnt);
 	if (c->nm == 1)
 		mc_arm(t, c, now_us); /* the master's ACK of the OACK is due */
@@ -339,13 +380,14 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 		drops[RB_DROP_tftp_mtftp_busy]++;
 		return;
 	}
-	mc_start(t, c, MC_MTFTP, f, TFTP_DEFAULT_BLKSIZE, t->cfg.mtftp_group, t->cfg.mtftp_cport,
-		 now_us, cnt);
+	mc_start(t, c, MC_MTFTP, f, rq->filename, TFTP_DEFAULT_BLKSIZE, t->cfg.mtftp_group,
+		 t->cfg.mtftp_cport, now_us, cnt);
 	c->state = TS_DATA;
 	c->nm = 1;
 	c->m[0] = (struct tftp_mc_member){.ip = ip, .port = port};
 	memcpy(c->m[0].mac, mac, 6);
 	cnt[RB_CNT_tftp_mc_clients]++;
+	member_event(t, c, 0, RB_EV_TFTP_START, RB_EVR_NONE, 0, cnt);
 	tftpd_act_init(a, ip, port, mac, c->local_port);
 	a->unicast_first = 1;
 	mc_data(t, c, 1, true, now_us, a, cnt);
@@ -374,6 +416,7 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	tftpd_act_init(a, ip, port, c->m[j].mac, local_port);
 	if (p->opcode == TFTP_ERROR) {
 		drops[RB_DROP_tftp_client_error]++;
+		member_event(t, c, (uint32_t)j, RB_EV_TFTP_FAIL, RB_EVR_CLIENT_ERROR, p->code, cnt);
 		if (j == 0) {
 			mc_next_master(t, c, now_us, a, cnt);
 		} else {
@@ -416,6 +459,7 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	c->progress_us = now_us;
 	if (n == c->nblocks) {
 		cnt[RB_CNT_tftp_mc_done]++;
+		member_event(t, c, 0, RB_EV_TFTP_DONE, RB_EVR_NONE, 0, cnt);
 		mc_next_master(t, c, now_us, a, cnt);
 		return true;
 	}
@@ -445,6 +489,7 @@ mc_tick(struct tftp_server *t, uint64_t now_us,
 			/* The master fell silent: the next one takes over
 			 * (MTFTP: the stream ends; listeners open again). */
 			drops[RB_DROP_tftp_mc_client_lost]++;
+			member_event(t, c, 0, RB_EV_TFTP_FAIL, RB_EVR_TIMEOUT, 0, cnt);
 			mc_next_master(t, c, now_us, &a, cnt);
 		} else {
 			c->retries++;

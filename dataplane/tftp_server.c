@@ -39,7 +39,8 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	t->s = calloc(cfg->max_sessions, sizeof(*t->s));
 	t->hash = malloc(nb * sizeof(*t->hash));
 	t->chash = malloc(nb * sizeof(*t->chash));
-	if (!t->s || !t->hash || !t->chash) {
+	t->names = calloc(cfg->max_sessions, sizeof(*t->names));
+	if (!t->s || !t->hash || !t->chash || !t->names) {
 		tftpd_fini(t);
 		return -ENOMEM;
 	}
@@ -60,21 +61,56 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	return 0;
 }
 
+/* ---- boot events ---------------------------------------------------------- */
+
+/* Bytes of s's file the client has acknowledged. */
+static uint64_t
+sess_bytes(const struct tftp_sess *s)
+{
+	uint64_t b = s->acked * s->blksize;
+
+	return b < s->file->size ? b : s->file->size;
+}
+
+/* Queues a boot event (RB_EV_TFTP_*) about session i, when events are on. */
+static void
+sess_event(struct tftp_server *t, uint32_t i, uint8_t kind, uint8_t reason, uint16_t code,
+	   uint64_t *cnt)
+{
+	const struct tftp_sess *s = &t->s[i];
+	struct rb_event e;
+
+	if (!t->events || !s->file)
+		return;
+	evq_tftp_event(&e, kind, s->client_ip, s->client_port, s->client_mac, t->names[i],
+		       s->file->size, sess_bytes(s));
+	e.reason = reason;
+	e.code = code;
+	evq_push(t->events, &e, cnt);
+}
+
 void
 tftpd_fini(struct tftp_server *t)
 {
 	uint32_t i;
 
-	for (i = 0; t->s && i < t->cfg.max_sessions; i++)
-		if (t->s[i].state != TS_FREE && t->s[i].gen)
+	for (i = 0; t->s && i < t->cfg.max_sessions; i++) {
+		if (t->s[i].state == TS_FREE)
+			continue;
+		/* No counters here: the events are not counted. */
+		sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, NULL);
+		if (t->s[i].gen)
 			ic_put(t->s[i].gen);
+	}
 	mc_fini(t);
 	free(t->s);
 	free(t->hash);
 	free(t->chash);
+	free(t->names);
 	t->s = NULL;
 	t->hash = NULL;
 	t->chash = NULL;
+	t->names = NULL;
 }
 
 /* ---- timer wheel: 1 ms slots, a session is in at most one ---------------- */
@@ -219,6 +255,7 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 {
 	struct tftp_sess *s = &t->s[i];
 	uint64_t first = s->acked + 1, last = s->acked + (probe ? 2u : 1u) * s->window;
+	bool started = s->sent != 0;
 
 	if (last > s->nblocks)
 		last = s->nblocks;
@@ -226,6 +263,8 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	tftpd_act_data(a, s->file, s->gen, s->blksize, first, last, &s->sent, cnt);
 	s->sent_us = now_us;
 	timer_arm(t, i, now_us);
+	if (!started)
+		sess_event(t, i, RB_EV_TFTP_START, RB_EVR_NONE, 0, cnt);
 }
 
 void
@@ -266,8 +305,11 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 		cnt[RB_CNT_tftp_rrq_repeats]++;
 		return;
 	}
-	if (i != TFTPD_NONE)
-		sess_end(t, i, cnt); /* a new request replaces a transfer under way */
+	if (i != TFTPD_NONE) {
+		/* A new request replaces a transfer under way. */
+		sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, cnt);
+		sess_end(t, i, cnt);
+	}
 	i = sess_new(t, ip, port);
 	if (i == TFTPD_NONE) {
 		drops[RB_DROP_tftp_sessions_full]++;
@@ -276,6 +318,7 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	s = &t->s[i];
 	a->local_port = s->local_port;
 	memcpy(s->client_mac, mac, 6);
+	evq_name_copy(t->names[i], rq->filename);
 	s->file = f;
 	s->gen = ic_get(t->cache);
 	s->blksize = TFTP_DEFAULT_BLKSIZE;
@@ -353,7 +396,7 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 {
 	struct tftp_pkt p;
 	struct tftp_sess *s;
-	uint64_t n;
+	uint64_t n, before;
 	uint32_t i;
 
 	tftpd_act_init(a, ip, port, (const uint8_t[6]){0}, local_port);
@@ -375,7 +418,10 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 	s = &t->s[i];
 	memcpy(a->dst_mac, s->client_mac, 6);
 	if (p.opcode == TFTP_ERROR) {
+		/* Also EDK2's tsize probe: RRQ, OACK, then ERROR 8 and a new
+		 * RRQ for the file itself. */
 		drops[RB_DROP_tftp_client_error]++;
+		sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_CLIENT_ERROR, p.code, cnt);
 		sess_end(t, i, cnt);
 		return;
 	}
@@ -405,14 +451,18 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 	}
 	if (n == s->sent && !s->retries) /* Karn: not after a retransmission */
 		rtt_sample(t, s, now_us);
+	before = sess_bytes(s);
 	s->acked = n;
 	s->retries = 0;
 	s->progress_us = now_us;
 	if (n == s->nblocks) {
 		cnt[RB_CNT_tftp_sessions_done]++;
+		sess_event(t, i, RB_EV_TFTP_DONE, RB_EVR_NONE, 0, cnt);
 		sess_end(t, i, cnt);
 		return;
 	}
+	if (sess_bytes(s) / RB_EVENT_PROGRESS_BYTES > before / RB_EVENT_PROGRESS_BYTES)
+		sess_event(t, i, RB_EV_TFTP_PROGRESS, RB_EVR_NONE, 0, cnt);
 	send_window(t, i, now_us, a, cnt, false);
 }
 
@@ -448,6 +498,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			    now_us - s->progress_us >= t->cfg.give_up_us) {
 				drops[RB_DROP_tftp_timeout]++;
 				tftpd_act_error(&a, TFTP_EC_UNDEF, "timed out", cnt);
+				sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_TIMEOUT, 0, cnt);
 				sess_end(t, i, cnt);
 				fn(&a, arg);
 				fired++;

@@ -9,6 +9,18 @@
  * retransmission timers. The worker builds the frames (copying the block
  * from the image cache, or chaining it zero-copy) with tftpd_act_block().
  *
+ * Boot events: when t->events is set (after tftpd_init), the engine also
+ * queues what a machine's boot did there (event_queue.h): TFTP_START when
+ * a transfer's first DATA goes out (a multicast member: when it joins),
+ * TFTP_PROGRESS each time the acknowledged bytes pass another
+ * RB_EVENT_PROGRESS_BYTES (unicast only: a final ACK gives DONE alone),
+ * TFTP_DONE on the last block's ACK, and TFTP_FAIL when a transfer ends
+ * unfinished: the client's ERROR (CLIENT_ERROR, with its code; also a
+ * tsize probe aborted after the OACK, which never started), retries
+ * exhausted (TIMEOUT), or the server dropping it (EVICTED: a new request
+ * from the same client ip:port, tftpd_fini). The worker drains the queue;
+ * a full queue drops the event and counts it (events_dropped).
+ *
  * Transfers follow RFC 1350 with options (RFC 2347/2348/2349) and windows
  * (RFC 7440): after an ACK of block k the server sends k+1 .. k+window; a
  * duplicate or old ACK is ignored (no sorcerer's apprentice), only a timer
@@ -28,6 +40,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "event_queue.h"
 #include "image_cache.h"
 #include "tftp.h"
 #include "tftp_session.h"
@@ -154,6 +167,7 @@ struct tftp_mc {
 	uint64_t probe_block, probe_us; /* RTT: one timed block at a time (0: none) */
 	struct tftp_mc_member *m;	/* join order, m[0] the master */
 	uint32_t nm;
+	char name[RB_EVENT_NAME_MAX]; /* the file as its opener asked for it (events) */
 };
 
 struct tftp_server {
@@ -171,9 +185,17 @@ struct tftp_server {
 	struct tftp_mc *mc;	   /* mc_streams RFC 2090 streams, then one MTFTP stream */
 	uint16_t nmc;
 	uint16_t mc_active;
+	/* Boot events out: NULL (none) until the caller sets it after
+	 * tftpd_init(). names[i]: session i's file as requested, for them
+	 * (apart from struct tftp_sess, which the hot path reads). */
+	struct evq *events;
+	char (*names)[RB_EVENT_NAME_MAX];
 };
 
+/* A server with cfg's limits, no cache and no events yet. 0, -EINVAL, -ENOMEM. */
 int tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg);
+/* Ends every transfer (TFTP_FAIL EVICTED for each, when events are on),
+ * lets go of their generations and frees the tables. */
 void tftpd_fini(struct tftp_server *t);
 
 /*

@@ -37,7 +37,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 5
+#define RB_CHAN_VERSION 6
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {

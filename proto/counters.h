@@ -59,7 +59,12 @@
 	X(tftp_mc_fallback,                                                                        \
 	  "TFTP multicast requests served unicast (no stream free, file too long)")                \
 	X(tftp_mtftp_rrq, "PXE MTFTP read requests received")                                      \
-	X(tftp_handoffs, "TFTP packets passed to the worker that owns their transfer")
+	X(tftp_handoffs, "TFTP packets passed to the worker that owns their transfer")             \
+	X(events_queued,                                                                           \
+	  "boot events (DHCP ACKs, TFTP transfers) a worker queued for the control")               \
+	X(events_dropped, "boot events lost because the worker's event queue was full")            \
+	X(events_sent, "boot events sent to the control process")                                  \
+	X(event_batches, "EVENTS messages (batches of boot events) sent to the control process")
 
 #define RB_DP_DROPS(X)                                                                             \
 	X(runt, "frame shorter than the headers it announces")                                     \

@@ -100,11 +100,13 @@ YAML
 # rb_start CONFIG LOG [SECS]: start rackboot in $P-srv with CONFIG, its
 # output appended to LOG; wait up to SECS (30) until it serves. Sets
 # srv_pid. When it exits early or is not ready in time: says so on stderr
-# with the tail of LOG, stops it, clears srv_pid, returns 1.
+# with the tail of LOG, stops it, clears srv_pid, returns 1. RB_OPTS, when
+# set, adds options (split at spaces), e.g. RB_OPTS="--log-level debug".
 rb_start() {
-  local n0
+  local n0 opts=()
   n0=$(grep -cs "serving http" "$2" || true)
-  srv_exec ip netns exec "$P-srv" "$RB" -c "$1" --no-status >> "$2" 2>&1 &
+  read -ra opts <<<"${RB_OPTS:-}"
+  srv_exec ip netns exec "$P-srv" "$RB" -c "$1" --no-status "${opts[@]}" >> "$2" 2>&1 &
   srv_pid=$!
   rb_wait_ready "$2" "$srv_pid" "${3:-30}" "${n0:-0}" && return 0
   kill_wait "$srv_pid"; srv_pid=

@@ -579,6 +579,8 @@ test_dora(void **state)
 	opt_str(&r, DHO_HOSTNAME, "web 01!");
 	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
 	assert_int_equal(f->out.type, DHCPACK);
+	assert_int_equal(f->out.arch, 0xffff); /* no option 93: its boot event says none */
+	assert_false(f->out.ipxe);
 	assert_int_equal(f->rep.h.yiaddr, ip("198.18.0.100"));
 	assert_int_equal(f->rep.h.siaddr, ip(SERVER));
 	expect_lease_times(f);
@@ -1098,6 +1100,8 @@ test_pxe_arch(void **state)
 	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
 	expect_boot(f, "grubaa64.efi");
 	expect_opt(f, DHO_VENDOR, pxe43, sizeof(pxe43));
+	assert_int_equal(f->out.arch, 11); /* for the ACK's boot event */
+	assert_false(f->out.ipxe);
 }
 
 /*
@@ -1207,6 +1211,8 @@ test_ipxe(void **state)
 	expect_opt(f, DHO_IPXE, ipxe175, sizeof(ipxe175));
 	assert_int_equal(f->cnt[RB_CNT_dhcp_ipxe_clients], 1);
 	assert_int_equal(f->cnt[RB_CNT_dhcp_pxe_clients], 1);
+	assert_true(f->out.ipxe);
+	assert_int_equal(f->out.arch, 7);
 
 	/* Plain iPXE without a PXE vendor class: still the script. */
 	mac_of(2, mac);
