@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bootns.c: the boot namespace's roots, published as refcounted immutable
- * snapshots, and the name lookup HTTP /boot/ uses. See bootns.h.
+ * bootns.c: the boot namespace's roots and its in-memory overlay, each
+ * published as refcounted immutable snapshots, and the name lookups HTTP
+ * /boot/ uses. See bootns.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "bootns.h"
 #include "fs_beneath.h"
+#include "provision/snapshot.h"
 
 struct snap_root {
 	struct rb_boot_root r; /* strings owned here */
@@ -31,9 +33,27 @@ struct bootns_snap {
 	size_t len;
 };
 
+/* One overlay file: name and data point into the overlay's arena. */
+struct ov_file {
+	const char *name;
+	const char *data;
+	size_t len;
+	size_t order; /* its place in the caller's list: the later of two wins */
+};
+
+struct bootns_files {
+	unsigned refs; /* __atomic builtins */
+	size_t n;
+	struct ov_file *f; /* sorted by name, each name once */
+	char *arena;
+	time_t mtime;
+};
+
 struct bootns {
-	pthread_mutex_t lock; /* guards cur (the pointer; snapshots never change) */
+	pthread_mutex_t lock; /* guards cur and files (the pointers; what they
+			       * point to never changes) */
 	struct bootns_snap *cur;
+	struct bootns_files *files;
 };
 
 static void
@@ -161,6 +181,7 @@ bootns_free(struct bootns *ns)
 	if (!ns)
 		return;
 	bootns_put(ns->cur);
+	bootns_files_put(ns->files);
 	pthread_mutex_destroy(&ns->lock);
 	free(ns);
 }
@@ -289,4 +310,148 @@ bootns_open(const struct bootns_snap *s, const char *name, int flags, struct sta
 			return -EISDIR;
 	}
 	return miss;
+}
+
+/* ---- the overlay ---- */
+
+static void
+files_free(struct bootns_files *f)
+{
+	if (!f)
+		return;
+	free(f->f);
+	free(f->arena);
+	free(f);
+}
+
+static int
+by_name_then_order(const void *a, const void *b)
+{
+	const struct ov_file *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Copies files[0 .. n) into a new overlay (n > 0). NULL with *err. */
+static struct bootns_files *
+files_build(const struct prov_file *files, size_t n, int *err)
+{
+	struct bootns_files *f = calloc(1, sizeof(*f));
+	size_t i, k, size = 0, off = 0, nlen;
+	int len;
+
+	*err = -ENOMEM;
+	if (!f)
+		return NULL;
+	/* Normalising never makes a name longer: the raw sizes bound the arena. */
+	for (i = 0; i < n; i++)
+		size += strnlen(files[i].name, RB_BOOT_NAME_MAX + 1) + 1 + files[i].len;
+	f->refs = 1;
+	f->f = malloc(n * sizeof(*f->f));
+	f->arena = malloc(size ? size : 1);
+	if (!f->f || !f->arena)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		nlen = strnlen(files[i].name, RB_BOOT_NAME_MAX + 1);
+		*err = -ENAMETOOLONG;
+		if (nlen > RB_BOOT_NAME_MAX)
+			goto fail;
+		len = rb_path_normalize(files[i].name, nlen, f->arena + off, nlen + 1,
+					RB_PATH_BACKSLASH | RB_PATH_NO_CTRL);
+		*err = len < 0 ? len : -EINVAL;
+		if (len <= 0)
+			goto fail;
+		f->f[i].name = f->arena + off;
+		off += (size_t)len + 1;
+		f->f[i].data = f->arena + off;
+		f->f[i].len = files[i].len;
+		f->f[i].order = i;
+		if (files[i].len)
+			memcpy(f->arena + off, files[i].data, files[i].len);
+		off += files[i].len;
+	}
+	qsort(f->f, n, sizeof(*f->f), by_name_then_order);
+	/* Each run of one name keeps its last (sorted by order within it). */
+	for (i = 0, k = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(f->f[i].name, f->f[i + 1].name) == 0)
+			continue;
+		f->f[k++] = f->f[i];
+	}
+	f->n = k;
+	f->mtime = time(NULL);
+	*err = 0;
+	return f;
+
+fail:
+	files_free(f);
+	return NULL;
+}
+
+int
+bootns_set_files(struct bootns *ns, const struct prov_file *files, size_t n)
+{
+	struct bootns_files *f = NULL, *old;
+	int err;
+
+	if (n && !(f = files_build(files, n, &err)))
+		return err;
+	pthread_mutex_lock(&ns->lock);
+	old = ns->files;
+	ns->files = f;
+	pthread_mutex_unlock(&ns->lock);
+	bootns_files_put(old);
+	return 0;
+}
+
+struct bootns_files *
+bootns_files_get(struct bootns *ns)
+{
+	struct bootns_files *f;
+
+	pthread_mutex_lock(&ns->lock);
+	f = ns->files;
+	if (f)
+		__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&ns->lock);
+	return f;
+}
+
+void
+bootns_files_put(struct bootns_files *f)
+{
+	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		files_free(f);
+}
+
+size_t
+bootns_files_count(const struct bootns_files *f)
+{
+	return f ? f->n : 0;
+}
+
+int
+bootns_files_find(const struct bootns_files *f, const char *name, const char **data, size_t *len,
+		  time_t *mtime)
+{
+	size_t lo = 0, hi = f ? f->n : 0, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(name, f->f[mid].name);
+		if (c == 0) {
+			*data = f->f[mid].data;
+			*len = f->f[mid].len;
+			*mtime = f->mtime;
+			return 0;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -ENOENT;
 }

@@ -18,6 +18,12 @@
  * sends the payload before CONFIG_DONE and before every TFTP_RELOAD. A new
  * list reaches HTTP at once and TFTP at the next reload.
  *
+ * On top of the roots lies an in-memory overlay: the generated boot configs
+ * (bootns_set_files()), which HTTP /boot/ consults first, so a name in it
+ * shadows every root's. The dataplane serves the same set on top of its
+ * loaded tree (boot_publish_gen() sends both). The overlay is swapped
+ * whole, like the list: readers hold a reference (bootns_files_get()).
+ *
  * Errors: 0 or -errno, with a message naming the root in the caller's
  * buffer; pointer functions return NULL and set errno.
  */
@@ -27,10 +33,14 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include <time.h>
+
 #include "channel.h" /* struct rb_boot_root, RB_MAX_BOOT_ROOTS */
 
 struct bootns;
 struct bootns_snap;
+struct bootns_files;
+struct prov_file; /* provision/snapshot.h */
 
 /* An empty namespace (no roots: everything is 404); NULL and errno on failure. */
 struct bootns *bootns_new(void);
@@ -76,5 +86,32 @@ const void *bootns_payload(const struct bootns_snap *s, size_t *len);
  *   -ENAMETOOLONG  longer than RB_BOOT_NAME_MAX (TFTP could not name it)
  */
 int bootns_open(const struct bootns_snap *s, const char *name, int flags, struct stat *st);
+
+/*
+ * Replaces the overlay with copies of files[0 .. n) (n 0: no overlay), from
+ * any thread; readers see the old set or the new one, whole. Names are
+ * normalised as a TFTP request is ("/a//b" is "a/b"); a name given twice
+ * serves the later file, as in the dataplane. One allocation for the
+ * names and data, one for the index, and a sort: a few milliseconds for
+ * thousands of files. 0, or -EINVAL (a name empty, with a ".." segment or
+ * a control byte), -ENAMETOOLONG (past RB_BOOT_NAME_MAX), -ENOMEM: the
+ * old overlay stays.
+ */
+int bootns_set_files(struct bootns *ns, const struct prov_file *files, size_t n);
+
+/* The overlay with a reference (NULL: none); any thread. */
+struct bootns_files *bootns_files_get(struct bootns *ns);
+/* Drops a reference; the last frees the overlay. NULL is a no-op. */
+void bootns_files_put(struct bootns_files *f);
+/* Its files (after dropping names given twice). */
+size_t bootns_files_count(const struct bootns_files *f);
+
+/*
+ * The overlay's file called name (normalised: rb_http_url_to_path()):
+ * 0 with *data and *len (valid while f is held) and *mtime (when the set
+ * was installed), or -ENOENT (f may be NULL).
+ */
+int bootns_files_find(const struct bootns_files *f, const char *name, const char **data,
+		      size_t *len, time_t *mtime);
 
 #endif

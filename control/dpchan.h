@@ -44,7 +44,9 @@ struct dpchan *dpchan_start(const char *exe, char *const eal_argv[], const struc
 			    void *commit_arg, int timeout_ms, struct rb_dp_ready *ready, char *msg,
 			    size_t cap);
 
-/* Send one message (start-up only, from setup). 0 or -errno. */
+/* Send one message: from setup, or later from any thread (one datagram
+ * each, sent whole; a sequence of them is the caller's to serialise, as
+ * boot_publish_gen() does). 0 or -errno. */
 int dpchan_send(struct dpchan *c, enum rb_msg_type type, const void *payload, size_t len);
 
 /* Fetch the dataplane's counters; 0 or -errno (-ETIMEDOUT, -EPIPE). */

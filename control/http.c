@@ -336,26 +336,64 @@ serve_template(struct req *rq, const char *url)
 	return queue(rq, 200, r, n);
 }
 
-/* Answers for a regular file, taking ownership of fd. Range is honoured
- * only while If-Range (if any) still matches Last-Modified. */
-static enum MHD_Result
-serve_file(struct req *rq, int fd, const struct stat *st, const char *rel)
+/*
+ * A body to answer with: an open regular file (fd, closed here), or bytes
+ * in memory (buf) that stay valid while hold, an overlay reference, is
+ * held: MHD drops it once the response is gone.
+ */
+struct body {
+	int fd;
+	const char *buf;
+	struct bootns_files *hold;
+};
+
+static void
+body_release(void *cls)
 {
-	uint64_t size = (uint64_t)st->st_size, first = 0, last = 0, len = size;
+	bootns_files_put(cls);
+}
+
+/* The response for body bytes [first, first + len), or NULL; on NULL the
+ * body is still the caller's. */
+static struct MHD_Response *
+body_response(struct body *b, uint64_t first, uint64_t len)
+{
+	if (b->fd >= 0)
+		return MHD_create_response_from_fd_at_offset64(len, b->fd, first);
+	/* MHD only reads a buffer it is given with a free callback. */
+	return MHD_create_response_from_buffer_with_free_callback_cls(
+	    (size_t)len, (void *)(uintptr_t)(b->buf + first), body_release, b->hold);
+}
+
+static void
+body_drop(struct body *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	bootns_files_put(b->hold);
+}
+
+/* Answers for a regular file of size bytes modified at mtime, taking
+ * ownership of its body. Range is honoured only while If-Range (if any)
+ * still matches Last-Modified. */
+static enum MHD_Result
+serve_body(struct req *rq, struct body *b, uint64_t size, time_t mtime, const char *rel)
+{
+	uint64_t first = 0, last = 0, len = size;
 	const char *range, *ifr;
 	struct MHD_Response *r;
 	unsigned status = 200;
 	char lm[64], cr[80];
 	int rr;
 
-	rb_http_date(st->st_mtime, lm, sizeof(lm));
+	rb_http_date(mtime, lm, sizeof(lm));
 	range = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
 	ifr = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_RANGE);
 	if (range && ifr && strcmp(ifr, lm) != 0)
 		range = NULL;
 	rr = rb_http_parse_range(range, size, &first, &last);
 	if (rr < 0) {
-		close(fd);
+		body_drop(b);
 		snprintf(cr, sizeof(cr), "bytes */%" PRIu64, size);
 		return send_status(rq, 416, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
@@ -365,9 +403,9 @@ serve_file(struct req *rq, int fd, const struct stat *st, const char *rel)
 		snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, first, last,
 			 size);
 	}
-	r = MHD_create_response_from_fd_at_offset64(len, fd, first);
+	r = body_response(b, first, len);
 	if (!r) {
-		close(fd);
+		body_drop(b);
 		return send_status(rq, 500, NULL, NULL);
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rb_http_content_type(rel));
@@ -378,6 +416,15 @@ serve_file(struct req *rq, int fd, const struct stat *st, const char *rel)
 		return send_status(rq, 500, NULL, NULL);
 	}
 	return queue(rq, status, r, len);
+}
+
+/* Answers for a regular file, taking ownership of fd. */
+static enum MHD_Result
+serve_file(struct req *rq, int fd, const struct stat *st, const char *rel)
+{
+	struct body b = {.fd = fd};
+
+	return serve_body(rq, &b, (uint64_t)st->st_size, st->st_mtime, rel);
 }
 
 static enum MHD_Result
@@ -406,15 +453,23 @@ serve_dir(struct req *rq, int fd, const char *rel)
 	return queue(rq, 200, r, len);
 }
 
-/* /boot/<name>: the boot namespace, looked up in the snapshot current
- * now; the fd outlives the reference. */
+/* /boot/<name>: the boot namespace: the generated files' overlay first
+ * (the response holds its reference), then the roots, looked up in the
+ * snapshot current now (the fd outlives the reference). */
 static enum MHD_Result
 serve_boot(struct req *rq, const char *name)
 {
-	struct bootns_snap *s = bootns_get(rq->h->boot);
+	struct body b = {.fd = -1, .hold = bootns_files_get(rq->h->boot)};
+	struct bootns_snap *s;
 	struct stat st;
+	size_t len;
+	time_t mtime;
 	int fd;
 
+	if (bootns_files_find(b.hold, name, &b.buf, &len, &mtime) == 0)
+		return serve_body(rq, &b, len, mtime, name);
+	bootns_files_put(b.hold);
+	s = bootns_get(rq->h->boot);
 	fd = bootns_open(s, name, OPEN_FLAGS, &st);
 	bootns_put(s);
 	if (fd < 0)

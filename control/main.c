@@ -73,8 +73,7 @@ struct ctl {
 	struct prov_snapshot *prov; /* the snapshot built at start (then owned by live) */
 	struct prov_live *live;	    /* what the provisioning layer serves now */
 	const char *cfg_path;
-	char rundir[64]; /* generated boot configs: /run/rackboot/<pid> */
-	unsigned gen;	 /* generation of the generated configs */
+	unsigned gen; /* provisioning generation: 1 at start, +1 per good reload */
 };
 
 static void
@@ -312,12 +311,8 @@ boot_from_config(struct ctl *ctl, char *msg, size_t cap)
 		snprintf(msg, cap, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(ctl->rundir, sizeof(ctl->rundir), "/run/rackboot/%d", (int)getpid());
-	if (mkdir("/run/rackboot", 0755) && errno != EEXIST) {
-		snprintf(msg, cap, "/run/rackboot: %s", strerror(errno));
-		return -errno;
-	}
-	return boot_publish(ctl->boot, &ctl->cfg, ctl->prov, ctl->rundir, ++ctl->gen, msg, cap);
+	ctl->gen = 1;
+	return boot_publish(ctl->boot, &ctl->cfg, ctl->prov, msg, cap);
 }
 
 /*
@@ -343,8 +338,7 @@ reload(struct ctl *ctl, char *msg, size_t cap)
 	if (rc) {
 		rb_config_error_format(&err, msg, cap);
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
-	} else if ((rc = boot_publish(ctl->boot, &cfg, s, ctl->rundir, ctl->gen + 1, msg, cap)) <
-		   0) {
+	} else if ((rc = boot_publish(ctl->boot, &cfg, s, msg, cap)) < 0) {
 		RB_ERR("reload: %s; keeping the previous configuration", msg);
 		prov_snapshot_free(s);
 		rb_config_free(&cfg);
@@ -510,8 +504,6 @@ teardown(struct ctl *ctl)
 	dhcp_ctl_close(&ctl->dhcp);
 	bootns_free(ctl->boot); /* after HTTP, its reader */
 	ctl->boot = NULL;
-	if (ctl->rundir[0])
-		boot_publish_cleanup(ctl->rundir);
 	remove_runtime_dir();
 	rb_config_free(&ctl->cfg);
 }
@@ -759,11 +751,13 @@ main(int argc, char **argv)
 	{
 		const struct prov_snapshot *cur = prov_live_get(ctl.live);
 		const struct inventory *inv = prov_inventory(cur);
+		size_t nfiles;
 
+		prov_files(cur, &nfiles);
 		if (inv->n_profiles || inv->n_hosts)
-			RB_INFO("provisioning: %zu profile(s), %zu host(s), %zu group(s); boot "
-				"configs generated in %s",
-				inv->n_profiles, inv->n_hosts, inv->n_groups, ctl.rundir);
+			RB_INFO("provisioning: %zu profile(s), %zu host(s), %zu group(s); %zu boot "
+				"config(s) generated, served from memory",
+				inv->n_profiles, inv->n_hosts, inv->n_groups, nfiles);
 		prov_live_put(ctl.live, cur);
 	}
 	RB_INFO("tftp: %" PRIu64 " file(s), %.1f MB cached from %s (%" PRIu64

@@ -48,6 +48,16 @@ rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
 	prom_metric(&o, "rackboot_dp_tftp_cache_reload_failed_total", "counter",
 		    "reloads (SIGHUP) that failed; the previous generation stays",
 		    st->cache_reload_failed);
+	prom_metric(&o, "rackboot_dp_tftp_gen_files", "gauge",
+		    "generated boot configs served on top of the loaded tree", st->gen_files);
+	prom_metric(&o, "rackboot_dp_tftp_gen_bytes", "gauge",
+		    "bytes of the generated boot configs served", st->gen_bytes);
+	prom_metric(&o, "rackboot_dp_tftp_gen_published_total", "counter",
+		    "sets of generated boot configs published", st->gen_published);
+	prom_metric(&o, "rackboot_dp_tftp_gen_refused_total", "counter",
+		    "sets of generated boot configs refused (too many files or bytes, or no "
+		    "memory); the previous set stays",
+		    st->gen_refused);
 	return o.len;
 }
 

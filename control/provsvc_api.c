@@ -22,6 +22,7 @@
 #include "provision/snapshot.h"
 #include "provsvc.h"
 #include "provsvc_api.h"
+#include "rb_build.h"
 #include "strbuf.h"
 
 #define POWER_STATUS_WAIT_S 60 /* a status query of a whole rack waits this long at most */

@@ -25,6 +25,7 @@
 #include "counters.h"
 #include "dhcp_server.h"
 #include "event_queue.h"
+#include "gen_set.h"
 #include "icmp6.h"
 #include "image_cache.h"
 #include "pkt.h"
@@ -117,9 +118,19 @@ struct dp {
 	/* TFTP: the image cache generation workers serve new requests from
 	 * (main lcore publishes; sessions pin theirs with ic_get). */
 	struct image_cache *cache;
-	struct ic_stats cache_stats;
-	uint64_t cache_generation; /* 1 at start, +1 per published reload */
+	struct ic_stats cache_stats; /* of base's load */
+	uint64_t cache_generation;   /* 1 at start, +1 per published generation */
 	uint64_t cache_reload_failed;
+	/* Generated files (cache_publish.c; main lcore only). base: the last
+	 * tree loaded (a reference), which every published generation derives
+	 * from, first published as base_generation. gen_next: the set being
+	 * received; gen_cur: the set served on top of base; gen_wait: a set
+	 * published while a load ran, applied when it ends. */
+	struct image_cache *base;
+	uint64_t base_generation;
+	struct gen_set gen_next, gen_cur, gen_wait;
+	bool gen_waiting;
+	uint64_t gen_published, gen_refused;
 	/* A reload runs on its own thread (loading can take seconds; the
 	 * main lcore keeps serving the channel and the commit path). */
 	pthread_t loader;
@@ -188,6 +199,24 @@ void dp_tftp_drain(struct dp *d, struct worker *w, struct txbuf *out);
 void dp_tftp_take_cache(struct worker *w);
 /* Drops every pin (shutdown, after the ports stopped). */
 void dp_tftp_unpin_all(struct worker *w);
+
+/*
+ * cache_publish.c (main lcore): which image cache generation the workers
+ * serve. The memory generations come from (hugepages on the port's socket;
+ * any thread may allocate from it).
+ */
+void dp_cache_alloc(const struct dp *d, struct ic_alloc *a);
+/* The result of a reload's load (NULL: it failed, msg says why): the new
+ * base, published with the generated files on top. Takes loaded's reference. */
+void dp_cache_loaded(struct dp *d, struct image_cache *loaded, const struct ic_stats *st,
+		     const char *msg);
+/* A GEN_FILES payload (checked by rb_msg_parse()): copies kept. */
+void dp_gen_files(struct dp *d, const void *payload, size_t len);
+/* GEN_PUBLISH: serve the set received since the last RB_GEN_F_FIRST on top
+ * of base, now, or when the load under way ends. */
+void dp_gen_publish(struct dp *d);
+/* Frees the sets and the reference on base (shutdown). */
+void dp_gen_fini(struct dp *d);
 
 /* commit.c (main lcore): move lease records from the workers to the control
  * and acknowledgements back. */

@@ -34,9 +34,19 @@
  * it, so an earlier root may put a file there). The control's HTTP /boot/
  * resolves names by the same rule (control/bootns.c).
  *
- * Who calls: the dataplane's control thread loads and adds virtual files
- * before publishing a generation; workers only look up, read and checksum,
- * which is safe from any number of threads. Unit tests call it directly.
+ * Derived generations (ic_derive()): the names of a loaded generation plus
+ * a few virtual files (the generated boot configs) on top, without copying
+ * a byte of the base's files: the derived index starts as a copy of the
+ * base's table of entry pointers and holds a reference on the base, so
+ * changing a few KB of configs costs that table, not a reload of the
+ * images, and the base lives as long as the last generation derived from
+ * it.
+ *
+ * Who calls: the dataplane's control thread loads, derives and adds
+ * virtual files before publishing a generation; workers only look up, read
+ * and checksum, which is safe from any number of threads (deriving only
+ * reads the base, so it may run while workers serve it). Unit tests call
+ * it directly.
  */
 #ifndef RB_DP_IMAGE_CACHE_H
 #define RB_DP_IMAGE_CACHE_H
@@ -161,20 +171,34 @@ int ic_lookup(const struct image_cache *ic, const char *name, const struct ic_fi
 /*
  * Serves data (copied, through the generation's allocator) under name,
  * normalised as by ic_lookup(). A file of that name is replaced (another
- * name linked to it keeps the old data); missing parent directories are
- * indexed. 0, or -EACCES / -ENAMETOOLONG (a bad name), -EISDIR (name is a
- * directory), -ENOTDIR (a parent is a file), -ENOSPC (IC_MAX_ENTRIES),
- * -ENOMEM. Only on a generation not yet published: lookups must not run
- * concurrently.
+ * name linked to it keeps the old data; in a derived generation the base
+ * keeps its file and the derived one stops serving it); missing parent
+ * directories are indexed. 0, or -EACCES / -ENAMETOOLONG (a bad name),
+ * -EISDIR (name is a directory), -ENOTDIR (a parent is a file), -ENOSPC
+ * (IC_MAX_ENTRIES), -ENOMEM. Only on a generation not yet published:
+ * lookups must not run concurrently.
  */
 int ic_add_virtual(struct image_cache *ic, const char *name, const void *data, size_t len);
+
+/*
+ * A new generation, not yet published, holding one reference (the
+ * caller's), that serves every name base serves from base's own memory
+ * (nothing copied but the index's table of pointers, from a) and takes a
+ * reference on base. ic_add_virtual() then adds or replaces names in it
+ * alone; base never changes, so it may be published and serving while
+ * this runs. Freeing the derived generation frees what it made (with a)
+ * and drops its reference on base. Deriving from a derived generation
+ * works the same way (a chain). NULL with errno ENOMEM.
+ */
+struct image_cache *ic_derive(struct image_cache *base, const struct ic_alloc *a);
 
 /* Takes one more reference (atomically; any thread). Returns ic; NULL is a no-op. */
 struct image_cache *ic_get(struct image_cache *ic);
 /* Drops one reference (atomically; any thread); the last frees ic. NULL is a no-op. */
 void ic_put(struct image_cache *ic);
 /* Frees ic whatever its count: only for a holder of the only reference
- * (a generation never published). NULL is a no-op. */
+ * (a generation never published); a derived one drops its reference on
+ * its base. NULL is a no-op. */
 void ic_free(struct image_cache *ic);
 
 /* Files and directories indexed (the root not counted). */

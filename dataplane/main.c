@@ -29,7 +29,6 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
-#include <rte_malloc.h>
 
 #include "dp.h"
 #include "log.h"
@@ -165,6 +164,10 @@ collect_stats(struct rb_stats *st)
 	st->cache_files = dp.cache_stats.files;
 	st->cache_bytes = dp.cache_stats.bytes;
 	st->cache_reload_failed = dp.cache_reload_failed;
+	st->gen_files = dp.gen_cur.n;
+	st->gen_bytes = dp.gen_cur.bytes;
+	st->gen_published = dp.gen_published;
+	st->gen_refused = dp.gen_refused;
 	if (rte_eth_stats_get(dp.port_id, &es) == 0) {
 		st->port_ipackets = es.ipackets;
 		st->port_opackets = es.opackets;
@@ -302,29 +305,6 @@ dup:
 	return -EEXIST;
 }
 
-/* Image cache memory: hugepages (or EAL's memory), on the port's socket. */
-static void *
-ic_rte_alloc(size_t size, size_t align, void *arg)
-{
-	return rte_malloc_socket("rb_image", size, (unsigned)align, (int)(intptr_t)arg);
-}
-
-static void
-ic_rte_free(void *p, void *arg)
-{
-	(void)arg;
-	rte_free(p);
-}
-
-static int
-cache_alloc(struct ic_alloc *a)
-{
-	a->alloc = ic_rte_alloc;
-	a->free = ic_rte_free;
-	a->arg = (void *)(intptr_t)rte_eth_dev_socket_id(dp.port_id);
-	return 0;
-}
-
 /*
  * The reload thread: tftp.root into a new generation, beside the one
  * being served. The main lcore publishes the result (reload_poll).
@@ -335,7 +315,7 @@ loader_main(void *arg)
 	struct ic_alloc a;
 
 	(void)arg;
-	cache_alloc(&a);
+	dp_cache_alloc(&dp, &a);
 	dp.loader_msg[0] = 0;
 	dp.loaded = cache_load(dp.loader_roots, dp.loader_roots_len, &a, &dp.loaded_stats,
 			       dp.loader_msg, sizeof(dp.loader_msg));
@@ -371,45 +351,19 @@ reload_start(void)
 	}
 }
 
-/*
- * A finished load: publish it. Every worker gets the new generation (and a
- * reference) through its cache_next and switches between two bursts; the
- * old generation lives on in the sessions, streams and mbufs that use it
- * and is freed by the last of them.
- */
+/* A finished load: publish it (cache_publish.c), with the generated files
+ * on top. */
 static void
 reload_poll(void)
 {
-	struct image_cache *old;
-	uint16_t w;
-
 	if (__atomic_load_n(&dp.loader_state, __ATOMIC_ACQUIRE) != 2)
 		return;
 	pthread_join(dp.loader, NULL);
 	__atomic_store_n(&dp.loader_state, 0, __ATOMIC_RELEASE);
 	free(dp.loader_roots);
 	dp.loader_roots = NULL;
-	if (!dp.loaded) {
-		dp.cache_reload_failed++;
-		RB_ERR("tftp reload failed, still serving generation %" PRIu64 ": %s",
-		       dp.cache_generation, dp.loader_msg);
-		return;
-	}
-	for (w = 0; w < dp.nb_workers; w++) {
-		old = __atomic_exchange_n(&dp.workers[w].cache_next, ic_get(dp.loaded),
-					  __ATOMIC_RELEASE);
-		ic_put(old); /* a generation the worker never took */
-	}
-	old = dp.cache;
-	dp.cache = dp.loaded;
-	dp.cache_stats = dp.loaded_stats;
+	dp_cache_loaded(&dp, dp.loaded, &dp.loaded_stats, dp.loader_msg);
 	dp.loaded = NULL;
-	ic_put(old);
-	dp.cache_generation++;
-	RB_INFO("tftp reload: generation %" PRIu64 ", %" PRIu64 " file(s), %.1f MB, %" PRIu64
-		" shadowed name(s); transfers under way finish on the previous one",
-		dp.cache_generation, dp.cache_stats.files, (double)dp.cache_stats.bytes / 1e6,
-		dp.cache_stats.shadowed);
 }
 
 /* Load the TFTP root and give every worker its session table. */
@@ -443,11 +397,13 @@ tftp_setup(char *msg, size_t cap)
 	dp.tsc_per_us = rte_get_tsc_hz() / 1000000;
 	if (!dp.tsc_per_us)
 		dp.tsc_per_us = 1;
-	cache_alloc(&a);
+	dp_cache_alloc(&dp, &a);
 	dp.cache_generation = 1;
 	dp.cache = cache_load(dp.roots, dp.roots_len, &a, &dp.cache_stats, msg, cap);
 	if (!dp.cache)
 		return -errno;
+	dp.base = ic_get(dp.cache); /* the first tree generated files go on */
+	dp.base_generation = 1;
 	if (dp.tx_multiseg) {
 		dp.ext_pool = rte_pktmbuf_pool_create("rb_ext", dp.cfg.mbufs, 256, 0, 0,
 						      rte_eth_dev_socket_id(dp.port_id));
@@ -579,6 +535,12 @@ serve_channel(void)
 			break;
 		case RB_MSG_LEASE_COMMITTED:
 			dp_commit_done(&dp, &pl.ack);
+			break;
+		case RB_MSG_GEN_FILES:
+			dp_gen_files(&dp, &pl, hdr.len);
+			break;
+		case RB_MSG_GEN_PUBLISH:
+			dp_gen_publish(&dp);
 			break;
 		default:
 			break;
@@ -715,6 +677,7 @@ out:
 	dp_events_fini(&dp);
 	if (dp.cache)
 		ic_put(dp.cache);
+	dp_gen_fini(&dp);
 	rte_mempool_free(dp.ext_pool);
 	rb_log_set_sink(NULL); /* rte_log is gone after the cleanup */
 	rte_eal_cleanup();

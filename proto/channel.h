@@ -148,6 +148,10 @@ struct rb_stats {
 	/* TFTP image cache: the generation new transfers start on (1 at
 	 * start, +1 per reload), its files and bytes, reloads that failed. */
 	uint64_t cache_generation, cache_files, cache_bytes, cache_reload_failed;
+	/* Generated files (GEN_FILES) served on top of the loaded tree: the
+	 * set's files and bytes, sets published, sets refused (past
+	 * RB_GEN_MAX_FILES or RB_GEN_MAX_BYTES, or out of memory). */
+	uint64_t gen_files, gen_bytes, gen_published, gen_refused;
 };
 
 /* ---- DHCP ---- */
@@ -387,12 +391,17 @@ struct rb_event_batch {
  * with 1 <= name_len <= RB_BOOT_NAME_MAX and no NUL in the name. A batch
  * with RB_GEN_F_FIRST starts a new set (files sent before it and not
  * published are dropped); GEN_PUBLISH (no payload) replaces the served set
- * with the files sent since the last RB_GEN_F_FIRST. One file must fit in
- * one message: data_len <= RB_GEN_FILE_MAX.
+ * with the files sent since the last RB_GEN_F_FIRST (none: an empty set,
+ * the loaded tree alone). One file must fit in one message: data_len <=
+ * RB_GEN_FILE_MAX. A set holds at most RB_GEN_MAX_FILES files and
+ * RB_GEN_MAX_BYTES data bytes; the dataplane refuses the publish of a
+ * larger one and keeps serving the previous set. A name sent twice in a
+ * set: the later file wins.
  */
 #define RB_GEN_F_FIRST 0x1
 #define RB_GEN_FILE_MAX 60000
-#define RB_GEN_MAX_FILES 65536 /* files in one set */
+#define RB_GEN_MAX_FILES 65536	     /* files in one set */
+#define RB_GEN_MAX_BYTES (64u << 20) /* data bytes in one set */
 
 struct rb_gen_files_msg {
 	uint32_t count;

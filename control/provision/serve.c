@@ -2,12 +2,9 @@
 /* serve.c: what a built snapshot serves: its files (per reinstall marks),
  * rendered templates, explanations. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "loaders.h"
 #include "snapshot_priv.h"
@@ -83,54 +80,6 @@ prov_compose(const struct prov_snapshot *s, bool (*marked)(void *arg, const stru
 }
 
 /* ---- serving ---- */
-
-static int
-mkdirs(const char *dir, const char *rel)
-{
-	char path[PATH_MAX];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, rel);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
-		*q = 0;
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
-		*q = '/';
-	}
-	return 0;
-}
-
-int
-prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size_t errlen)
-{
-	if (mkdir(dir, 0755)) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	for (size_t i = 0; i < s->files.n; i++) {
-		const struct prov_file *f = &s->files.v[i];
-		char path[PATH_MAX];
-		int fd, rc = mkdirs(dir, f->name);
-
-		if (!rc && snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= (int)sizeof(path))
-			rc = -ENAMETOOLONG;
-		if (rc) {
-			snprintf(err, errlen, "%s/%s: %s", dir, f->name, strerror(-rc));
-			return rc;
-		}
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write(fd, f->data, f->len) != (ssize_t)f->len) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return rc;
-		}
-		close(fd);
-	}
-	return 0;
-}
 
 int
 prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,

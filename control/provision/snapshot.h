@@ -22,9 +22,9 @@
  * profile installs (install: true) gets two sets of its own files: a local
  * boot, served while it is not marked for reinstall, and its installer,
  * served while it is (prov_compose() picks per host; control/lifecycle/
- * says who is marked). The files are
- * written to a directory that becomes the last root of the boot namespace
- * (TFTP and HTTP /boot/). Templates are served over HTTP at
+ * says who is marked). The files are served from memory on top of the
+ * boot namespace (TFTP and HTTP /boot/; control/boot_publish.h).
+ * Templates are served over HTTP at
  * /t/<name>[?mac=<mac>]: the machine is named by mac= or found from the
  * requester's address in the lease database.
  */
@@ -86,12 +86,6 @@ bool prov_host_installs(const struct prov_snapshot *s, size_t host);
 
 /* "http://<server>[:port]": what the generated configs fetch over HTTP. */
 const char *prov_http_base(const struct prov_snapshot *s);
-
-/*
- * Write the generated files under dir (created; must not exist yet).
- * 0 or -errno with a message in err.
- */
-int prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size_t errlen);
 
 /*
  * Render template `name` (a served name of the machine's profile) for

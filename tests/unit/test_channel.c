@@ -162,6 +162,168 @@ test_roots_rejects(void **state)
 	assert_int_equal(rb_roots_decode(pl, (size_t)len, NULL, 0), -EBADMSG);
 }
 
+/* GEN_FILES: several files in one batch, through rb_msg_build/parse and back. */
+static void
+test_gen_files(void **state)
+{
+	static char pl[RB_CHAN_MAX_MSG], buf[RB_CHAN_MAX_MSG + 64], data[RB_GEN_FILE_MAX + 1];
+	static const char menu[] = "UI menu.c32\nTIMEOUT 50\n";
+	static const char host[] = "DEFAULT install\n";
+	struct rb_gen_file out[4];
+	struct rb_msg_hdr hdr;
+	size_t off = 0, want;
+	uint32_t flags = 0;
+	const void *p;
+	int n, len, i;
+
+	(void)state;
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, RB_GEN_F_FIRST,
+					  "pxelinux.cfg/default", menu, strlen(menu)),
+			 0);
+	assert_int_equal(off, 8 + 6 + 21 + strlen(menu));
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0,
+					  "pxelinux.cfg/01-52-54-00-00-00-01", host, strlen(host)),
+			 0);
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "empty", "", 0), 0);
+	want = 8 + (6 + 21 + strlen(menu)) + (6 + 34 + strlen(host)) + (6 + 6);
+	assert_int_equal(off, want);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 3, pl, off);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+	assert_int_equal(hdr.type, RB_MSG_GEN_FILES);
+	assert_int_equal(rb_gen_files_decode(p, hdr.len, &flags, out, 4), 3);
+	/* the flags of the first call stay; later calls' are ignored */
+	assert_int_equal(flags, RB_GEN_F_FIRST);
+	assert_string_equal(out[0].name, "pxelinux.cfg/default");
+	assert_int_equal(out[0].len, strlen(menu));
+	assert_memory_equal(out[0].data, menu, strlen(menu));
+	assert_string_equal(out[1].name, "pxelinux.cfg/01-52-54-00-00-00-01");
+	assert_int_equal(out[1].len, strlen(host));
+	assert_memory_equal(out[1].data, host, strlen(host));
+	assert_string_equal(out[2].name, "empty");
+	assert_int_equal(out[2].len, 0);
+	assert_int_equal(rb_gen_files_decode(p, hdr.len, &flags, out, 2), -ENOBUFS);
+	assert_int_equal(rb_gen_files_decode(p, hdr.len, &flags, NULL, 0), 3);
+	/* a batch that does not start a set */
+	off = 0;
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "boot.ipxe", "#!ipxe\n", 7), 0);
+	assert_int_equal(rb_gen_files_decode(pl, off, &flags, out, 4), 1);
+	assert_int_equal(flags, 0);
+	assert_memory_equal(out[0].data, "#!ipxe\n", 7);
+	/* GEN_PUBLISH carries nothing */
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_PUBLISH, 4, NULL, 0);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+	assert_int_equal(hdr.type, RB_MSG_GEN_PUBLISH);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_PUBLISH, 4, pl, 1);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), -EBADMSG);
+	/* files of the largest size: as many as fit, then -EMSGSIZE, the
+	 * batch unchanged and still whole */
+	memset(data, 'd', sizeof(data));
+	off = 0;
+	assert_int_equal(
+	    rb_gen_files_add(pl, sizeof(pl), &off, RB_GEN_F_FIRST, "a", data, RB_GEN_FILE_MAX), 0);
+	want = off;
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "b", data, RB_GEN_FILE_MAX),
+			 -EMSGSIZE);
+	assert_int_equal(off, want);
+	len = (int)(RB_CHAN_MAX_MSG - off - 6 - 2); /* exactly what is left for "c" */
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "c", data, (size_t)len + 1),
+			 -EMSGSIZE);
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "c", data, (size_t)len), 0);
+	assert_int_equal(off, RB_CHAN_MAX_MSG);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 5, pl, off);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+	assert_int_equal(rb_gen_files_decode(p, hdr.len, &flags, out, 4), 2);
+	assert_int_equal(out[1].len, len);
+	/* a cap past the largest message counts as the largest message */
+	off = 0;
+	assert_int_equal(rb_gen_files_add(buf, sizeof(buf), &off, 0, "a", data, RB_GEN_FILE_MAX),
+			 0);
+	assert_int_equal(rb_gen_files_add(buf, sizeof(buf), &off, 0, "b", data, RB_GEN_FILE_MAX),
+			 -EMSGSIZE);
+	/* a small buffer: not even the header */
+	off = 0;
+	assert_int_equal(rb_gen_files_add(pl, 4, &off, 0, "a", "x", 1), -EMSGSIZE);
+	assert_int_equal(rb_gen_files_add(pl, 16, &off, 0, "a", "x", 1), -EMSGSIZE);
+	for (i = 0; i < 5; i++) /* room for exactly four records of 9 bytes */
+		assert_int_equal(rb_gen_files_add(pl, 8 + 4 * (6 + 2 + 1), &off, 0, "a", "x", 1),
+				 i < 4 ? 0 : -EMSGSIZE);
+	assert_int_equal(rb_gen_files_decode(pl, off, &flags, NULL, 0), 4);
+}
+
+static void
+test_gen_files_rejects(void **state)
+{
+	static char pl[RB_CHAN_MAX_MSG], buf[RB_CHAN_MAX_MSG + 64], name[RB_BOOT_NAME_MAX + 2];
+	struct rb_msg_hdr hdr;
+	uint32_t flags, count;
+	size_t off = 0, len;
+	const void *p;
+	int n, i;
+
+	(void)state;
+	/* names and sizes the format does not allow */
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "", "x", 1), -EINVAL);
+	memset(name, 'n', RB_BOOT_NAME_MAX + 1);
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, name, "x", 1), -EINVAL);
+	name[RB_BOOT_NAME_MAX] = '\0';
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, name, "x", 1), 0);
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "big", pl, RB_GEN_FILE_MAX + 1),
+			 -EINVAL);
+	assert_int_equal(rb_gen_files_decode(pl, off, &flags, NULL, 0), 1);
+
+	off = 0;
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, RB_GEN_F_FIRST, "ab", "xyz", 3), 0);
+	assert_int_equal(rb_gen_files_add(pl, sizeof(pl), &off, 0, "cd", "", 0), 0);
+	len = off;
+	assert_int_equal(len, 8 + (6 + 3 + 3) + (6 + 3));
+	/* every shorter payload is refused, and one byte more, by both */
+	for (i = 0; i < (int)len; i++) {
+		assert_int_equal(rb_gen_files_decode(pl, (size_t)i, &flags, NULL, 0), -EBADMSG);
+		n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 1, pl, (size_t)i);
+		assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), -EBADMSG);
+	}
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 1, pl, len + 1);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), -EBADMSG);
+	/* a datagram cut short of what its header says */
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 1, pl, len);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n - 1, &hdr, &p), -EBADMSG);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+	/* counts: past the records there are, fewer than there are, past the limit */
+	count = 3;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	count = 1;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	count = RB_GEN_MAX_FILES + 1;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	count = 2;
+	memcpy(pl, &count, 4);
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), 2);
+	/* the first record: name_len at 8, data_len at 10, name at 14 */
+	pl[14 + 1] = '\0'; /* a NUL inside the name */
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	pl[14 + 1] = 'b';
+	pl[14 + 2] = '!'; /* the name's NUL missing */
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	pl[14 + 2] = '\0';
+	pl[8] = 0; /* name_len 0 */
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	pl[8] = 2;
+	pl[10] = 4; /* data_len one past what is there before the next record */
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	pl[10] = 0; /* or past the limit */
+	pl[11] = (char)0xff;
+	pl[12] = (char)0xff;
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), -EBADMSG);
+	pl[11] = pl[12] = 0;
+	pl[10] = 3;
+	assert_int_equal(rb_gen_files_decode(pl, len, &flags, NULL, 0), 2);
+	n = rb_msg_build(buf, sizeof(buf), RB_MSG_GEN_FILES, 1, pl, len);
+	assert_int_equal(rb_msg_parse(buf, (size_t)n, &hdr, &p), 0);
+}
+
 static void
 test_counter_names(void **state)
 {
@@ -176,9 +338,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_rejects),
-	    cmocka_unit_test(test_counter_names), cmocka_unit_test(test_roots),
-	    cmocka_unit_test(test_roots_rejects),
+	    cmocka_unit_test(test_roundtrip),	      cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_counter_names),     cmocka_unit_test(test_roots),
+	    cmocka_unit_test(test_roots_rejects),     cmocka_unit_test(test_gen_files),
+	    cmocka_unit_test(test_gen_files_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

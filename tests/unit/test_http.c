@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "bootns.h"
+#include "provision/snapshot.h"
 #include "http.h"
 #include "http_parse.h"
 #include "http_client.h"
@@ -891,6 +892,72 @@ test_live_boot(void **state)
 	resp_free(&r);
 }
 
+/* The generated files' overlay: consulted before the roots, swapped whole. */
+static void
+test_live_boot_files(void **state)
+{
+	struct prov_file set[] = {
+	    {(char *)"common", (char *)"generated", 9},
+	    {(char *)"pxelinux.cfg/default", (char *)"UI menu.c32\n", 12},
+	    {(char *)"empty.cfg", (char *)"", 0},
+	};
+	struct live *lv = *state;
+	struct resp r;
+
+	assert_int_equal(bootns_set_files(lv->ns, set, 3), 0);
+	http_req(lv->port, "GET", "/boot/common", NULL, &r); /* shadows every root's */
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 9);
+	assert_memory_equal(r.body, "generated", 9);
+	assert_string_equal(header(&r, "Content-Length"), "9");
+	assert_non_null(header(&r, "Last-Modified"));
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot//pxelinux.cfg/./default", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "UI menu.c32\n");
+	assert_string_equal(header(&r, "Content-Type"), "application/octet-stream");
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot/pxelinux.cfg/default", "Range: bytes=3-6\r\n", &r);
+	assert_int_equal(r.status, 206);
+	assert_string_equal(r.body, "menu");
+	assert_string_equal(header(&r, "Content-Range"), "bytes 3-6/12");
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot/pxelinux.cfg/default", "Range: bytes=20-\r\n", &r);
+	assert_int_equal(r.status, 416);
+	resp_free(&r);
+	http_req(lv->port, "HEAD", "/boot/pxelinux.cfg/default", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	assert_string_equal(header(&r, "Content-Length"), "12");
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot/empty.cfg", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	resp_free(&r);
+	/* the roots still serve what the overlay has not */
+	http_req(lv->port, "GET", "/boot/pxelinux.0", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "A-pxe");
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot/pxelinux.cfg", NULL, &r);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+	/* a new set at once; none: the roots alone */
+	set[1].data = (char *)"UI vesamenu.c32\n";
+	set[1].len = 16;
+	assert_int_equal(bootns_set_files(lv->ns, set + 1, 1), 0);
+	http_req(lv->port, "GET", "/boot/pxelinux.cfg/default", NULL, &r);
+	assert_string_equal(r.body, "UI vesamenu.c32\n");
+	resp_free(&r);
+	http_req(lv->port, "GET", "/boot/common", NULL, &r);
+	assert_string_equal(r.body, "B");
+	resp_free(&r);
+	assert_int_equal(bootns_set_files(lv->ns, NULL, 0), 0);
+	http_req(lv->port, "GET", "/boot/pxelinux.cfg/default", NULL, &r);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+}
+
 static void
 test_live_dirs(void **state)
 {
@@ -1058,12 +1125,13 @@ main(void)
 	    cmocka_unit_test(test_client_addr),
 	};
 	const struct CMUnitTest live[] = {
-	    cmocka_unit_test(test_live_get),	   cmocka_unit_test(test_live_range),
-	    cmocka_unit_test(test_live_head),	   cmocka_unit_test(test_live_keepalive),
-	    cmocka_unit_test(test_live_errors),	   cmocka_unit_test(test_live_dirs),
-	    cmocka_unit_test(test_live_endpoints), cmocka_unit_test(test_live_connections),
-	    cmocka_unit_test(test_metrics_format), cmocka_unit_test(test_start_failures),
-	    cmocka_unit_test(test_live_boot),	   cmocka_unit_test(test_live_template),
+	    cmocka_unit_test(test_live_get),	    cmocka_unit_test(test_live_range),
+	    cmocka_unit_test(test_live_head),	    cmocka_unit_test(test_live_keepalive),
+	    cmocka_unit_test(test_live_errors),	    cmocka_unit_test(test_live_dirs),
+	    cmocka_unit_test(test_live_endpoints),  cmocka_unit_test(test_live_connections),
+	    cmocka_unit_test(test_metrics_format),  cmocka_unit_test(test_start_failures),
+	    cmocka_unit_test(test_live_boot),	    cmocka_unit_test(test_live_template),
+	    cmocka_unit_test(test_live_boot_files),
 	};
 	int fails;
 

@@ -3,8 +3,10 @@
  * The TFTP image cache (dataplane/image_cache.c) on real trees made under
  * a mkdtemp() directory: what a load indexes and skips (symlinks in and
  * out of the root, a FIFO, bad names, depth, max_bytes), name
- * normalisation as clients send names, virtual files, reference counts and
- * allocation failures with an allocator that counts, log-safe names, and
+ * normalisation as clients send names, virtual files, derived generations
+ * (the base's files shared, its memory freed after the last derived one),
+ * reference counts and allocation failures with allocators that count
+ * (one per generation), log-safe names, and
  * checksum ranges against a direct sum for every range of a small file and
  * random ranges of larger ones.
  */
@@ -68,6 +70,10 @@ c_free(void *p, void *arg)
 
 static struct counter cnt = {.fail_at = -1};
 static const struct ic_alloc counting = {c_alloc, c_free, &cnt};
+/* Derived generations allocate from their own, so the tests can tell
+ * whose memory is live. */
+static struct counter cnt2 = {.fail_at = -1};
+static const struct ic_alloc counting2 = {c_alloc, c_free, &cnt2};
 
 /* --- the trees --------------------------------------------------------------- */
 
@@ -832,19 +838,254 @@ test_csum_large(void **state)
 	free(data);
 }
 
+/* --- derived generations ----------------------------------------------------- */
+
+static struct image_cache *
+derive(struct image_cache *b)
+{
+	struct image_cache *d = ic_derive(b, &counting2);
+
+	assert_non_null(d);
+	return d;
+}
+
+static void
+test_derive_lookup(void **state)
+{
+	const struct ic_file *pxe_f, *x_f, *link_f, *f;
+	struct image_cache *b, *d;
+	uint32_t n;
+	long live;
+
+	(void)state;
+	b = load("root", UINT64_MAX, NULL);
+	n = ic_count(b);
+	pxe_f = found(b, "pxelinux.0", pxe, 512);
+	x_f = found(b, "boot/x", boot_x, strlen(boot_x));
+	link_f = found(b, "link_in", boot_x, strlen(boot_x));
+	live = cnt.live;
+	d = derive(b);
+	assert_int_equal(cnt.live, live); /* nothing of the base copied */
+	assert_int_equal(ic_count(d), n);
+	/* every name of the base, served from the base's own memory */
+	assert_ptr_equal(found(d, "pxelinux.0", pxe, 512), pxe_f);
+	assert_ptr_equal(found(d, "/boot/deep/a/b/c.txt", deep_c, strlen(deep_c)),
+			 found(b, "boot/deep/a/b/c.txt", deep_c, strlen(deep_c)));
+	found(d, "big.img", big, BIG_SIZE);
+	refused(d, "boot/deep", -EISDIR);
+	refused(d, "nothing", -ENOENT);
+	refused(d, "../outside", -EACCES);
+
+	/* new names, under new directories: in d only */
+	assert_int_equal(ic_add_virtual(d, "pxelinux.cfg/default", "menu", 4), 0);
+	assert_int_equal(ic_add_virtual(d, "grub/hosts/52-54-00-00-00-01.cfg", "host", 4), 0);
+	found(d, "pxelinux.cfg/default", "menu", 4);
+	found(d, "grub/hosts/52-54-00-00-00-01.cfg", "host", 4);
+	refused(d, "grub/hosts", -EISDIR);
+	refused(b, "pxelinux.cfg/default", -ENOENT);
+	refused(b, "grub", -ENOENT);
+	/* under a directory of the base */
+	assert_int_equal(ic_add_virtual(d, "boot/deep/a/new", "n", 1), 0);
+	found(d, "boot/deep/a/new", "n", 1);
+	refused(b, "boot/deep/a/new", -ENOENT);
+	assert_int_equal(ic_count(d), n + 6);
+	assert_int_equal(ic_count(b), n);
+
+	/* replacing a borrowed name: the base keeps its file, untouched */
+	assert_int_equal(ic_add_virtual(d, "boot/x", "replaced", 8), 0);
+	f = found(d, "boot/x", "replaced", 8);
+	assert_int_equal(f->virt, 1);
+	assert_ptr_equal(found(b, "boot/x", boot_x, strlen(boot_x)), x_f);
+	assert_int_equal(x_f->refs, 3); /* boot/x, bootlink/x and link_in, in the base */
+	assert_ptr_equal(found(d, "link_in", boot_x, strlen(boot_x)), link_f);
+	/* and again: now d's own entry, its first file freed */
+	live = cnt2.live;
+	assert_int_equal(ic_add_virtual(d, "boot/x", "again", 5), 0);
+	assert_int_equal(cnt2.live, live);
+	found(d, "boot/x", "again", 5);
+	assert_int_equal(ic_add_virtual(d, "pxelinux.0", "p", 1), 0);
+	found(d, "pxelinux.0", "p", 1);
+	assert_ptr_equal(found(b, "pxelinux.0", pxe, 512), pxe_f);
+	assert_int_equal(ic_count(d), n + 6);
+	/* what cannot be a file, as in any generation */
+	assert_int_equal(ic_add_virtual(d, "boot", "x", 1), -EISDIR);
+	assert_int_equal(ic_add_virtual(d, "pxelinux.0/x", "x", 1), -ENOTDIR);
+	assert_int_equal(ic_add_virtual(d, "big.img/x", "x", 1), -ENOTDIR);
+
+	/* the caller's reference on the base goes first: d keeps it alive */
+	live = cnt.live;
+	ic_put(b);
+	assert_int_equal(cnt.live, live);
+	found(d, "big.img", big, BIG_SIZE);
+	found(d, "link_in", boot_x, strlen(boot_x));
+	found(d, "boot/x", "again", 5);
+	ic_put(d);
+	assert_int_equal(cnt2.live, 0);
+	assert_int_equal(cnt.live, 0);
+}
+
+/* The base is freed only after the last generation derived from it, in
+ * whichever order the references go; a chain holds every link. */
+static void
+test_derive_lifetime(void **state)
+{
+	struct image_cache *b, *d1, *d2;
+	long live;
+
+	(void)state;
+	b = load("nsA", UINT64_MAX, NULL);
+	live = cnt.live;
+	d1 = derive(b);
+	assert_int_equal(ic_add_virtual(d1, "common", "d1", 2), 0);
+	/* the derived one goes first: only its memory */
+	ic_put(d1);
+	assert_int_equal(cnt2.live, 0);
+	assert_int_equal(cnt.live, live);
+	found(b, "common", "A", 1);
+
+	d1 = derive(b);
+	assert_int_equal(ic_add_virtual(d1, "gen/one", "1", 1), 0);
+	d2 = derive(d1);
+	assert_int_equal(ic_add_virtual(d2, "common", "d2", 2), 0);
+	assert_int_equal(ic_add_virtual(d2, "gen/one", "one", 3), 0);
+	found(d1, "gen/one", "1", 1);
+	found(d1, "common", "A", 1);
+	ic_put(b);
+	ic_put(d1);
+	assert_int_equal(cnt.live, live); /* d2 holds d1, d1 holds b */
+	found(d2, "common", "d2", 2);
+	found(d2, "gen/one", "one", 3);
+	found(d2, "sub/f", "Asub", 4);
+	found(d2, "pxelinux.0", "A-pxe", 5);
+	ic_put(d2);
+	assert_int_equal(cnt2.live, 0);
+	assert_int_equal(cnt.live, 0);
+}
+
+/* Enough new names to grow the derived table: the base's stays as it was. */
+static void
+test_derive_grow(void **state)
+{
+	struct image_cache *b, *d;
+	char name[32], data[32];
+	uint32_t n;
+	int i;
+
+	(void)state;
+	b = load("nsB", UINT64_MAX, NULL);
+	n = ic_count(b);
+	d = derive(b);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "pxelinux.cfg/01-%03d", i);
+		snprintf(data, sizeof(data), "host %d", i);
+		assert_int_equal(ic_add_virtual(d, name, data, strlen(data)), 0);
+	}
+	assert_int_equal(ic_count(d), n + 301);
+	assert_int_equal(ic_count(b), n);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "pxelinux.cfg/01-%03d", i);
+		snprintf(data, sizeof(data), "host %d", i);
+		found(d, name, data, strlen(data));
+		refused(b, name, -ENOENT);
+	}
+	found(d, "only-b", "b", 1);
+	found(d, "common", "B", 1);
+	ic_put(b);
+	done(d);
+	assert_int_equal(cnt2.live, 0);
+}
+
+/* Virtual files of a derived generation checksum like any other. */
+static void
+test_derive_csum(void **state)
+{
+	struct image_cache *b, *d;
+	const struct ic_file *f;
+	uint8_t data[777];
+	uint32_t off, len, i;
+
+	(void)state;
+	memcpy(data, big + 999, sizeof(data));
+	memset(data + 64, 0, 128);
+	b = load("root", UINT64_MAX, NULL);
+	d = derive(b);
+	assert_int_equal(ic_add_virtual(d, "gen/small", data, sizeof(data)), 0);
+	assert_int_equal(ic_add_virtual(d, "boot/x", big + 7, 200000), 0);
+	f = found(d, "gen/small", data, sizeof(data));
+	for (off = 0; off <= sizeof(data); off += 3)
+		for (len = 0; off + len <= sizeof(data); len += 5)
+			check_range(f, off, len);
+	f = found(d, "boot/x", big + 7, 200000);
+	for (i = 0; i < 500; i++) {
+		len = (uint32_t)random() % 65465;
+		check_range(f, (uint64_t)random() % (200000 - len + 1), len);
+	}
+	check_range(f, 0, 200000);
+	/* the borrowed big file still sums from the base's table */
+	f = found(d, "big.img", big, BIG_SIZE);
+	check_range(f, 1, 65000);
+	check_range(f, BIG_SIZE - 1468, 1468);
+	ic_put(b);
+	done(d);
+	assert_int_equal(cnt2.live, 0);
+}
+
+/* Every allocation of a derive and its additions, in turn, fails: ENOMEM,
+ * the base untouched, nothing of the derived one left. */
+static void
+test_derive_alloc_failure(void **state)
+{
+	struct image_cache *b, *d;
+	long n, total, live;
+	int err;
+
+	(void)state;
+	b = load("root", UINT64_MAX, NULL);
+	live = cnt.live;
+	cnt2.attempts = 0;
+	cnt2.fail_at = LONG_MAX;
+	d = derive(b);
+	assert_int_equal(ic_add_virtual(d, "boot/x", "r", 1), 0);
+	assert_int_equal(ic_add_virtual(d, "gen/a/b", "v", 1), 0);
+	total = cnt2.attempts;
+	ic_put(d);
+	for (n = 0; n < total; n++) {
+		cnt2.attempts = 0;
+		cnt2.fail_at = n;
+		d = ic_derive(b, &counting2);
+		if (!d) {
+			assert_int_equal(errno, ENOMEM);
+		} else {
+			err = ic_add_virtual(d, "boot/x", "r", 1);
+			if (!err)
+				err = ic_add_virtual(d, "gen/a/b", "v", 1);
+			assert_int_equal(err, -ENOMEM);
+			ic_free(d);
+		}
+		assert_int_equal(cnt2.live, 0);
+		assert_int_equal(cnt.live, live);
+		found(b, "boot/x", boot_x, strlen(boot_x));
+		refused(b, "gen", -ENOENT);
+	}
+	cnt2.fail_at = -1;
+	done(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_tree),	  cmocka_unit_test(test_load_fails),
-	    cmocka_unit_test(test_depth),	  cmocka_unit_test(test_max_bytes),
-	    cmocka_unit_test(test_lookup_names),  cmocka_unit_test(test_normalize),
-	    cmocka_unit_test(test_virtual),	  cmocka_unit_test(test_refcount),
-	    cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_safe_name),
-	    cmocka_unit_test(test_csum_small),	  cmocka_unit_test(test_csum_large),
-	    cmocka_unit_test(test_roots_mount),	  cmocka_unit_test(test_roots_file),
-	    cmocka_unit_test(test_roots_shadow),  cmocka_unit_test(test_roots_errors),
-	    cmocka_unit_test(test_roots_limits),
+	    cmocka_unit_test(test_load_tree),	    cmocka_unit_test(test_load_fails),
+	    cmocka_unit_test(test_depth),	    cmocka_unit_test(test_max_bytes),
+	    cmocka_unit_test(test_lookup_names),    cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_virtual),	    cmocka_unit_test(test_refcount),
+	    cmocka_unit_test(test_alloc_failure),   cmocka_unit_test(test_safe_name),
+	    cmocka_unit_test(test_csum_small),	    cmocka_unit_test(test_csum_large),
+	    cmocka_unit_test(test_roots_mount),	    cmocka_unit_test(test_roots_file),
+	    cmocka_unit_test(test_roots_shadow),    cmocka_unit_test(test_roots_errors),
+	    cmocka_unit_test(test_roots_limits),    cmocka_unit_test(test_derive_lookup),
+	    cmocka_unit_test(test_derive_lifetime), cmocka_unit_test(test_derive_grow),
+	    cmocka_unit_test(test_derive_csum),	    cmocka_unit_test(test_derive_alloc_failure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
