@@ -483,18 +483,18 @@ teardown(struct ctl *ctl)
 	ctl->http = NULL;
 	api_free(ctl->api); /* after HTTP, its caller */
 	ctl->api = NULL;
+	/* The dataplane's last events (transfers evicted at its exit) still
+	 * reach the provisioning service while the channel stops. */
 	if (ctl->dp)
-		dpchan_set_events(ctl->dp, NULL, NULL);
-	provsvc_free(ctl->svc); /* after HTTP and the channel's events, its callers */
+		dpchan_stop(ctl->dp, 10000);
+	ctl->dp = NULL;
+	provsvc_free(ctl->svc); /* after HTTP and the channel, its callers */
 	ctl->svc = NULL;
 	if (ctl->addr_added)
 		netif_addr_del(ctl->kernel_if, ctl->cfg.server_ip, ctl->cfg.prefix_len);
 	ctl->addr_added = false;
 	netif_restore(&ctl->quiet);
 	ctl->quiet.valid = false;
-	if (ctl->dp)
-		dpchan_stop(ctl->dp, 10000);
-	ctl->dp = NULL;
 	/* After HTTP, their reader. */
 	prov_live_free(ctl->live);
 	ctl->live = NULL;

@@ -194,7 +194,7 @@ make_entry(const struct prov_snapshot *s, enum family f, const struct inv_profil
 	   const struct tpl_ctx *c, struct bootcfg_entry *e, char paths[][512], struct strbuf *cmd,
 	   char *err, size_t errlen)
 {
-	const struct prov_prof *pp = &s->profs[pr - s->p->inv.profiles];
+	const struct prov_prof *pp;
 	const char *pre = f == FAM_IPXE ? s->http : f == FAM_SYSLINUX_EFI ? "::" : "";
 	const char *mid = f == FAM_IPXE ? "/boot/" : "/";
 
@@ -204,6 +204,8 @@ make_entry(const struct prov_snapshot *s, enum family f, const struct inv_profil
 	e->local = pr->localboot;
 	if (e->local)
 		return 0;
+	/* Only now: the synthesised local-boot entry is not in the table. */
+	pp = &s->profs[pr - s->p->inv.profiles];
 	snprintf(paths[0], 512, "%s%s%s", pre, mid, pr->kernel);
 	e->kernel = paths[0];
 	for (unsigned k = 0; k < pr->n_initrd && k < BOOTCFG_MAX_INITRD; k++) {
