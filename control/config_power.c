@@ -177,13 +177,30 @@ static const struct name_val tls_names[] = {
 	{                                                                                          \
 		n, set_field, FIELD(T, f), k, 0, NULL, NULL, false, 0                              \
 	}
+/* ipmi: ipmitool -C. Not 0: cipher suite 0 has no authentication at all
+ * (a BMC that allows it takes any password). */
+#define CIPHER_KEY(T, f)                                                                           \
+	{                                                                                          \
+		"cipher_suite", cfg_set_uint, FIELD(T, f), 1, RB_POWER_CIPHER_MAX, NULL, NULL,     \
+		    false, 0                                                                       \
+	}
 #define TLS_KEY(T, f)                                                                              \
 	{                                                                                          \
 		"tls_verify", cfg_set_enum, FIELD(T, f), 0, 0, tls_names, "true or false", false,  \
 		    0                                                                              \
 	}
 
-enum { HP_DRIVER, HP_ADDRESS, HP_USERNAME, HP_PASSWORD, HP_COMMAND, HP_SYSTEM, HP_TLS, N_HP };
+enum {
+	HP_DRIVER,
+	HP_ADDRESS,
+	HP_USERNAME,
+	HP_PASSWORD,
+	HP_COMMAND,
+	HP_SYSTEM,
+	HP_TLS,
+	HP_CIPHER,
+	N_HP
+};
 static const struct key_def host_power_keys[N_HP] = {
     [HP_DRIVER] = PW_KEY(struct inv_power, "driver", RB_PW_DRIVER, driver),
     [HP_ADDRESS] = PW_KEY(struct inv_power, "address", RB_PW_ADDRESS, address),
@@ -192,6 +209,7 @@ static const struct key_def host_power_keys[N_HP] = {
     [HP_COMMAND] = PW_KEY(struct inv_power, "command", RB_PW_COMMAND, command),
     [HP_SYSTEM] = PW_KEY(struct inv_power, "system_id", RB_PW_SYSTEM_ID, system_id),
     [HP_TLS] = TLS_KEY(struct inv_power, tls_insecure),
+    [HP_CIPHER] = CIPHER_KEY(struct inv_power, cipher_suite),
 };
 static const struct map_def host_power_map = {host_power_keys, N_HP, "hosts.power",
 					      "a host's power"};
@@ -209,7 +227,7 @@ cfg_set_host_power(const struct item *it)
 	if (it->node->type != YAML_MAPPING_NODE)
 		return cfg_bad(it,
 			       "expected a mapping (driver, address, username, password_file, "
-			       "command, system_id, tls_verify), got %s",
+			       "command, system_id, tls_verify, cipher_suite), got %s",
 			       cfg_kinds[it->node->type]);
 	pw->pos = (struct inv_pos){.file = inv_intern_file(&p->inv, it->ctx->err->file),
 				   .line = cfg_line(it->node),
@@ -225,7 +243,7 @@ cfg_set_host_power(const struct item *it)
 /* ---- the section ---- */
 
 struct power_state {
-	struct inv_power dflt; /* driver, username, password_file, command, tls */
+	struct inv_power dflt; /* driver, username, password_file, command, tls, cipher */
 	uint32_t concurrency, stagger_ms, timeout_s;
 	const yaml_node_t *driver_node; /* for messages about inherited settings */
 };
@@ -237,6 +255,7 @@ enum {
 	PS_PASSWORD,
 	PS_COMMAND,
 	PS_TLS,
+	PS_CIPHER,
 	PS_CONC,
 	PS_STAGGER,
 	PS_TIMEOUT,
@@ -248,6 +267,7 @@ static const struct key_def section_keys[N_PS] = {
     [PS_PASSWORD] = PW_KEY(PS, "password_file", RB_PW_PASSWORD_FILE, dflt.password_file),
     [PS_COMMAND] = PW_KEY(PS, "command", RB_PW_COMMAND, dflt.command),
     [PS_TLS] = TLS_KEY(PS, dflt.tls_insecure),
+    [PS_CIPHER] = CIPHER_KEY(PS, dflt.cipher_suite),
     [PS_CONC] = {"concurrency", cfg_set_uint, FIELD(PS, concurrency), 1, 256, NULL, NULL, false, 0},
     [PS_STAGGER] = {"stagger_ms", cfg_set_uint, FIELD(PS, stagger_ms), 0, 60000, NULL, NULL, false,
 		    0},
@@ -332,6 +352,12 @@ finish_host(struct cfg_ctx *ctx, struct inv_host *h, const struct power_state *s
 	if (inherit(&pw->username, d->username) || inherit(&pw->password_file, d->password_file) ||
 	    inherit(&pw->command, d->command))
 		return cfg_oom(ctx);
+
+	if (pw->driver != INV_POWER_IPMI && pw->cipher_suite)
+		return fail_at(ctx, at, "host '%s': cipher_suite is for the ipmi driver, not %s%s",
+			       h->name, driver_names[pw->driver], from);
+	if (pw->driver == INV_POWER_IPMI && !pw->cipher_suite)
+		pw->cipher_suite = d->cipher_suite;
 
 	switch (pw->driver) {
 	case INV_POWER_NONE:

@@ -8,6 +8,7 @@
  *     password_file: /etc/rackboot/bmc.pass
  *     command: /usr/local/bin/pdu-power --rack a
  *     tls_verify: true        # redfish
+ *     cipher_suite: 3         # ipmi: ipmitool -C, 1..17; default: ipmitool's choice
  *     concurrency: 8          # scheduler: actions at once, 1..256
  *     stagger_ms: 2000        # between two starts, 0..60000
  *     timeout_s: 30           # each action, 1..600
@@ -18,17 +19,20 @@
  *               system_id: 1, tls_verify: false}
  *
  * A host's `power:` mapping takes driver, address, username,
- * password_file, command, system_id and tls_verify; a CSV hosts file the
- * columns power_driver, power_address, power_username,
+ * password_file, command, system_id, tls_verify and cipher_suite; a CSV
+ * hosts file the columns power_driver, power_address, power_username,
  * power_password_file. What a host does not give it takes from the power
- * section (driver, username, password_file, command, tls_verify; never
- * the address or system_id, which belong to one machine).
+ * section (driver, username, password_file, command, tls_verify,
+ * cipher_suite; never the address or system_id, which belong to one
+ * machine).
  *
  * Refused, at file:line:column: an unknown driver; ipmi or redfish without
  * an address or a password_file; a redfish address that is not an
  * http(s):// URL; the command driver without a command; a relative
  * password_file; a command whose program is not an absolute path (it runs
  * without a shell); an address or system_id on a host without a driver;
+ * a host's own cipher_suite when its driver is not ipmi, and cipher suite
+ * 0 (no authentication: a BMC that allows it takes any password);
  * a scheduler limit out of range. Passwords are never in the config: only
  * the name of a file that holds one.
  */
@@ -44,6 +48,8 @@
 #define RB_POWER_CONCURRENCY 8
 #define RB_POWER_STAGGER_MS 2000
 #define RB_POWER_TIMEOUT_S 30
+/* The ipmi cipher_suite's highest value (POWER_IPMI_CIPHER_MAX there). */
+#define RB_POWER_CIPHER_MAX 17
 
 /* The power settings a host file may give as text. */
 enum rb_power_key {

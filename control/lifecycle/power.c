@@ -41,6 +41,7 @@ power_target_from_host(const struct inv_host *h, struct power_target *t)
 	t->command = p->command;
 	t->system_id = p->system_id;
 	t->tls_insecure = p->tls_insecure != 0;
+	t->cipher_suite = p->cipher_suite;
 	return 0;
 }
 
@@ -73,6 +74,11 @@ check_target(const struct power_target *t, enum power_action a, char *msg, size_
 		    strncmp(t->address, "http://", 7) != 0) {
 			snprintf(msg, cap, "%s: redfish address '%.64s' is not an http(s):// URL",
 				 host, t->address);
+			return -EINVAL;
+		}
+		if (t->driver == POWER_IPMI && t->cipher_suite > POWER_IPMI_CIPHER_MAX) {
+			snprintf(msg, cap, "%s: ipmi cipher suite %u is not one of 1..%d", host,
+				 t->cipher_suite, POWER_IPMI_CIPHER_MAX);
 			return -EINVAL;
 		}
 		/* Say so plainly before a tool says it in its own words. */

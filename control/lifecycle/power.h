@@ -85,11 +85,19 @@ struct power_target {
 	const char *command;	   /* command: "/path/prog fixed args", split on
 				    * blanks, run without a shell */
 	const char *system_id;	   /* redfish: the Systems member; NULL/"": the first listed */
+	/* ipmi: the RMCP+ cipher suite (ipmitool -C), 1..17; 0: ipmitool's
+	 * choice, which asks the BMC before the session and waits ~10 s for
+	 * a BMC that ignores the question (config power.cipher_suite). */
+	unsigned cipher_suite;
 	/* redfish: do not check the BMC's certificate (config tls_verify:
 	 * false; lab BMCs have self-signed ones). Named for the exception so
 	 * that a zeroed target verifies. */
 	bool tls_insecure;
 };
+
+/* The highest cipher suite ipmitool knows (17: RAKP-HMAC-SHA256,
+ * HMAC-SHA256-128, AES-CBC-128). */
+#define POWER_IPMI_CIPHER_MAX 17
 
 /*
  * Fill *t from a configured host (strings point into h: keep the

@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * power_ipmi.c: the ipmi power driver (power.h), by running
- *   ipmitool -I lanplus -H ADDRESS [-U USERNAME] -f PASSWORD_FILE \
- *            chassis power on|off|cycle|status
+ *   ipmitool -I lanplus -H ADDRESS [-C CIPHER_SUITE] [-U USERNAME] \
+ *            -f PASSWORD_FILE -v chassis power on|off|cycle|status
  * (Debian package ipmitool, found in PATH). ipmitool reads the password
  * from the file itself: it is never on a command line or in this process.
+ *
+ * -v: ipmitool 1.8.19 says why an RMCP+ session could not be opened
+ * ("RAKP 2 HMAC is invalid" for a wrong password, "unauthorized name" for
+ * an unknown user) only at verbosity 1; without it every failure is the
+ * same "Unable to establish IPMI v2 / RMCP+ session", also printed for a
+ * BMC that does not answer. The extra lines go to stderr only; stdout,
+ * which status is read from, is the same.
+ *
+ * -C: without it ipmitool asks the BMC for its cipher suites before the
+ * session (Get Channel Cipher Suites) and takes 17 when offered, else 3.
+ * Some BMCs (OpenIPMI's ipmi_sim among them) ignore that question, and
+ * ipmitool waits ~10 s for it on every call before falling back to 3;
+ * the host's cipher_suite (config) skips the question.
  *
  * cycle on a machine that is off: many BMCs refuse it ("Command not
  * supported in present state"), and what the operator means is "make it
@@ -23,29 +36,50 @@
 #define IPMI_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /*
- * RMCP+ session set-up failures that mean "wrong user or password"
- * (RAKP is the key exchange that proves the password); ipmitool prints
- * them to stderr. "Unable to establish ... session" alone also follows a
- * BMC that does not answer, so it is not among them.
+ * RMCP+ session set-up failures (ipmitool's stderr at -v) that mean the
+ * BMC refused these credentials: RAKP is the key exchange that proves the
+ * password. "Unable to establish ... session" alone also follows a BMC
+ * that does not answer, so it is not among them.
  */
 static const char *const auth_errors[] = {
-    "RAKP 2 HMAC is invalid",
-    "RAKP 4 HMAC is invalid",
-    "unauthorized name",
-    "invalid authentication algorithm",
-    "insufficient resources for session",
-    "Authentication type not supported",
-    "invalid integrity check value",
-    "unauthorized role or privilege",
+    "RAKP 2 HMAC is invalid",	     /* the password (our check of the BMC's proof) */
+    "invalid integrity check value", /* the password (the BMC's check of ours) */
+    "unauthorized name",	     /* the user */
+    "unauthorized role",	     /* the user's privilege */
+};
+
+/* Failures that mean the BMC does not take the cipher suite, whoever logs
+ * in: naming the credentials would send the operator the wrong way. */
+static const char *const cipher_errors[] = {
+    "invalid authentication algorithm",	 "invalid integrity algorithm",
+    "invalid confidentiality algorithm", "no matching authentication algorithm",
+    "no matching integrity payload",	 "no matching cipher suite",
+    "Unsupported cipher suite ID",
 };
 
 static bool
-is_auth_error(const char *err)
+has_any(const char *err, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < sizeof(auth_errors) / sizeof(auth_errors[0]); i++)
-		if (strcasestr(err, auth_errors[i]))
+	for (size_t i = 0; i < n; i++)
+		if (strcasestr(err, list[i]))
 			return true;
 	return false;
+}
+
+#define HAS_ANY(err, list) has_any(err, list, sizeof(list) / sizeof(list[0]))
+
+/* -v's first line on every run says nothing about a failure: out of the
+ * message, to leave it room for the reason. */
+static void
+drop_banner(struct power_proc *p)
+{
+	static const char banner[] = "Loading IANA PEN Registry...\n";
+	char *b = strstr(p->err, banner);
+
+	if (b) {
+		memmove(b, b + strlen(banner), strlen(b + strlen(banner)) + 1);
+		p->err_len -= strlen(banner);
+	}
 }
 
 /* "Chassis Power is on" / "... off" in ipmitool's stdout. */
@@ -69,7 +103,7 @@ static int
 ipmitool(const struct power_target *t, const char *verb, int64_t deadline_ms, struct power_proc *p,
 	 char *msg, size_t cap)
 {
-	char *argv[16], *env[] = {"PATH=" IPMI_PATH, "LC_ALL=C", NULL};
+	char *argv[20], *env[] = {"PATH=" IPMI_PATH, "LC_ALL=C", NULL}, cipher[12];
 	size_t n = 0;
 	int rc;
 
@@ -78,12 +112,18 @@ ipmitool(const struct power_target *t, const char *verb, int64_t deadline_ms, st
 	argv[n++] = "lanplus";
 	argv[n++] = "-H";
 	argv[n++] = (char *)t->address;
+	if (t->cipher_suite) {
+		snprintf(cipher, sizeof(cipher), "%u", t->cipher_suite);
+		argv[n++] = "-C";
+		argv[n++] = cipher;
+	}
 	if (t->username && *t->username) {
 		argv[n++] = "-U";
 		argv[n++] = (char *)t->username;
 	}
 	argv[n++] = "-f";
 	argv[n++] = (char *)t->password_file;
+	argv[n++] = "-v";
 	argv[n++] = "chassis";
 	argv[n++] = "power";
 	argv[n++] = (char *)verb;
@@ -102,11 +142,24 @@ ipmitool(const struct power_target *t, const char *verb, int64_t deadline_ms, st
 	if (p->status != 0) {
 		char why[POWER_MSG_MAX];
 
+		drop_banner(p);
 		power_proc_explain(p, "ipmitool", why, sizeof(why));
-		if (is_auth_error(p->err)) {
-			snprintf(msg, cap, "authentication failed at %s (user or password): %s",
+		if (HAS_ANY(p->err, auth_errors)) {
+			snprintf(msg, cap,
+				 "authentication failed at %s (user, password or privilege): %s",
 				 t->address, why);
 			return -EACCES;
+		}
+		if (HAS_ANY(p->err, cipher_errors)) {
+			if (t->cipher_suite)
+				snprintf(msg, cap, "%s does not take cipher suite %u: %s",
+					 t->address, t->cipher_suite, why);
+			else
+				snprintf(msg, cap,
+					 "%s does not take the cipher suite ipmitool chose (set "
+					 "cipher_suite): %s",
+					 t->address, why);
+			return -EIO;
 		}
 		snprintf(msg, cap, "%s", why);
 		return -EIO;

@@ -99,16 +99,17 @@ enum inv_power_driver {
  * in (control/config_power.h). Plain data: nothing here acts on them.
  */
 struct inv_power {
-	int driver;	     /* enum inv_power_driver */
-	char *address;	     /* ipmi: BMC host; redfish: base URL; NULL: none */
-	char *username;	     /* NULL: none */
-	char *password_file; /* absolute; NULL: none */
-	char *command;	     /* command driver: absolute program and fixed args */
-	char *system_id;     /* redfish Systems member; NULL: the first */
-	int tls_insecure;    /* redfish: 1 when tls_verify: false */
-	bool has_driver;     /* the host gave its own driver / tls_verify... */
-	bool has_tls;	     /* ...else the power section's apply */
-	struct inv_pos pos;  /* where the host's settings are; line 0: none given */
+	int driver;	       /* enum inv_power_driver */
+	char *address;	       /* ipmi: BMC host; redfish: base URL; NULL: none */
+	char *username;	       /* NULL: none */
+	char *password_file;   /* absolute; NULL: none */
+	char *command;	       /* command driver: absolute program and fixed args */
+	char *system_id;       /* redfish Systems member; NULL: the first */
+	int tls_insecure;      /* redfish: 1 when tls_verify: false */
+	uint32_t cipher_suite; /* ipmi: ipmitool -C, 1..17; 0: not given */
+	bool has_driver;       /* the host gave its own driver / tls_verify... */
+	bool has_tls;	       /* ...else the power section's apply */
+	struct inv_pos pos;    /* where the host's settings are; line 0: none given */
 };
 
 struct inv_host {

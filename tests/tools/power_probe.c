@@ -7,7 +7,8 @@
  *     ACTION  on | off | cycle | status
  *     keys    driver (ipmi|redfish|command), host, address, username,
  *             password_file, command, system_id, insecure (1: no TLS
- *             verification), mac, ip, timeout (seconds, default 10)
+ *             verification), cipher_suite (ipmi), mac, ip, timeout
+ *             (seconds, default 10)
  *
  * Prints "rc=N msg=MESSAGE" (N: 0 or -errno) and exits 0 when the action
  * succeeded, 1 when it failed, 2 on a usage error.
@@ -23,7 +24,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: power_probe on|off|cycle|status driver=D [host=..] [address=..] "
 			"[username=..] [password_file=..] [command=..] [system_id=..] "
-			"[insecure=1] [mac=..] [ip=..] [timeout=S]\n");
+			"[insecure=1] [cipher_suite=N] [mac=..] [ip=..] [timeout=S]\n");
 	return 2;
 }
 
@@ -70,6 +71,8 @@ main(int argc, char **argv)
 			t.system_id = v;
 		else if (strcmp(k, "insecure") == 0)
 			t.tls_insecure = strcmp(v, "1") == 0;
+		else if (strcmp(k, "cipher_suite") == 0)
+			t.cipher_suite = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(k, "mac") == 0)
 			snprintf(t.mac, sizeof(t.mac), "%s", v);
 		else if (strcmp(k, "ip") == 0)

@@ -281,19 +281,46 @@ test_cmd_timeout(void **state)
 
 /* ---- the ipmi driver, against a fake ipmitool ---- */
 
+/*
+ * As ipmitool 1.8.19 against a BMC that knows user "admin" with password
+ * "secret" and only the SHA-1 cipher suites (1..3): the reason a session
+ * was refused goes to stderr only with -v (without it: only "Unable to
+ * establish"), a banner first; a suite the BMC lacks is refused in the
+ * open session response, at any verbosity.
+ */
 static const char fake_ipmitool[] =
     "#!/bin/sh\n"
     "echo \"$*\" >> @D/ipmi.log\n"
-    "pf=; verb=\n"
+    "pf=; verb=; user=; cs=; v=\n"
     "while [ $# -gt 0 ]; do\n"
-    "  case \"$1\" in -f) pf=$2; shift ;; esac\n"
+    "  case \"$1\" in\n"
+    "  -f) pf=$2; shift ;;\n"
+    "  -U) user=$2; shift ;;\n"
+    "  -C) cs=$2; shift ;;\n"
+    "  -v) v=1 ;;\n"
+    "  esac\n"
     "  verb=$1; shift\n"
     "done\n"
-    "if [ \"$(cat \"$pf\")\" != secret ]; then\n"
-    "  echo '> RAKP 2 HMAC is invalid' >&2\n"
+    "[ -n \"$v\" ] && echo 'Loading IANA PEN Registry...' >&2\n"
+    "why=\n"
+    "case ${cs:-3} in\n"
+    "1|2|3) ;;\n"
+    "*) echo 'Error in open session response message : invalid authentication algorithm' >&2\n"
+    "   echo >&2; why=cs ;;\n"
+    "esac\n"
+    "if [ -z \"$why\" ] && [ \"$user\" != admin ]; then\n"
+    "  [ -n \"$v\" ] && echo 'RAKP 2 message indicates an error : unauthorized name' >&2\n"
+    "  why=user\n"
+    "elif [ -z \"$why\" ] && [ \"$(cat \"$pf\")\" != secret ]; then\n"
+    "  [ -n \"$v\" ] && echo '> RAKP 2 HMAC is invalid' >&2\n"
+    "  why=pass\n"
+    "fi\n"
+    "if [ -n \"$why\" ]; then\n"
     "  echo 'Error: Unable to establish IPMI v2 / RMCP+ session' >&2\n"
     "  exit 1\n"
     "fi\n"
+    "[ -n \"$v\" ] && echo 'Running Get VSO Capabilities my_addr 0x20, transit 0, target 0x20' "
+    ">&2\n"
     "state=$(cat @D/state)\n"
     "case $verb in\n"
     "status) echo \"Chassis Power is $state\" ;;\n"
@@ -309,7 +336,7 @@ static const char fake_ipmitool[] =
 static void
 test_ipmi(void **state)
 {
-	char msg[POWER_MSG_MAX], want[PATH_MAX * 3 + 256], pass[PATH_MAX], none[PATH_MAX];
+	char msg[POWER_MSG_MAX], want[PATH_MAX * 4 + 256], pass[PATH_MAX], none[PATH_MAX];
 	struct power_target t = {.host = "bmc1",
 				 .driver = POWER_IPMI,
 				 .address = "198.18.9.9",
@@ -340,17 +367,48 @@ test_ipmi(void **state)
 	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), 0);
 	assert_int_equal(power_run(&t, POWER_STATUS, msg, sizeof(msg), 5), 0);
 	assert_string_equal(msg, "on");
+	/* no cipher_suite: no -C (ipmitool asks the BMC); -v always */
 	snprintf(want, sizeof(want),
-		 "-I lanplus -H 198.18.9.9 -U admin -f %s chassis power status\n"
-		 "-I lanplus -H 198.18.9.9 -U admin -f %s chassis power status\n"
-		 "-I lanplus -H 198.18.9.9 -U admin -f %s chassis power on\n",
+		 "-I lanplus -H 198.18.9.9 -U admin -f %s -v chassis power status\n"
+		 "-I lanplus -H 198.18.9.9 -U admin -f %s -v chassis power status\n"
+		 "-I lanplus -H 198.18.9.9 -U admin -f %s -v chassis power on\n",
 		 pass, pass, pass);
 	assert_memory_equal(slurp("ipmi.log"), want, strlen(want));
 
+	/* cipher_suite: -C, and nothing else changes */
+	put("ipmi.log", "", 0644);
+	t.cipher_suite = 3;
+	assert_int_equal(power_run(&t, POWER_OFF, msg, sizeof(msg), 5), 0);
+	assert_string_equal(msg, "ok");
+	snprintf(want, sizeof(want),
+		 "-I lanplus -H 198.18.9.9 -C 3 -U admin -f %s -v chassis power off\n", pass);
+	assert_string_equal(slurp("ipmi.log"), want);
+	/* one the BMC lacks: said so, not blamed on the password */
+	t.cipher_suite = 17;
+	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EIO);
+	assert_non_null(strstr(msg, "198.18.9.9 does not take cipher suite 17"));
+	assert_non_null(strstr(msg, "invalid authentication algorithm"));
+	assert_null(strstr(msg, "authentication failed"));
+	assert_string_equal(slurp("state"), "off\n");
+	/* out of ipmitool's range: refused before it runs */
+	t.cipher_suite = POWER_IPMI_CIPHER_MAX + 1;
+	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EINVAL);
+	assert_non_null(strstr(msg, "cipher suite 18"));
+	t.cipher_suite = 0;
+
+	/* a wrong password, an unknown user: named, from ipmitool's -v reason,
+	 * without -v's banner */
 	put("pass", "wrong", 0600);
 	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EACCES);
-	assert_non_null(strstr(msg, "authentication failed"));
+	assert_non_null(strstr(msg, "authentication failed at 198.18.9.9"));
 	assert_non_null(strstr(msg, "RAKP 2 HMAC is invalid"));
+	assert_null(strstr(msg, "IANA"));
+	put("pass", "secret", 0600);
+	t.username = "nobody";
+	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EACCES);
+	assert_non_null(strstr(msg, "unauthorized name"));
+	t.username = "admin";
+	assert_string_equal(slurp("state"), "off\n");
 	t.password_file = none;
 	assert_int_equal(power_run(&t, POWER_ON, msg, sizeof(msg), 5), -EACCES);
 	assert_non_null(strstr(msg, "cannot read password_file"));

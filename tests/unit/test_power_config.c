@@ -20,9 +20,12 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "config_power.h"
 #include "config_provision.h"
 #include "lifecycle/power.h"
 #include "provision/loaders.h"
+
+_Static_assert(RB_POWER_CIPHER_MAX == POWER_IPMI_CIPHER_MAX, "one cipher suite range");
 
 static char dir[256];
 
@@ -189,6 +192,7 @@ test_inherit(void **state)
 	assert_string_equal(t.address, "https://10.0.0.6");
 	assert_string_equal(t.system_id, "System.Embedded.1");
 	assert_true(t.tls_insecure);
+	assert_int_equal(t.cipher_suite, 0);
 
 	h = host(&cfg, "c");
 	assert_int_equal(h->power.driver, INV_POWER_COMMAND);
@@ -239,6 +243,27 @@ test_defaults(void **state)
 	assert_int_equal(host(&cfg, "a")->power.tls_insecure, 1);
 	assert_int_equal(host(&cfg, "b")->power.tls_insecure, 0);
 	rb_config_free(&cfg);
+
+	/* cipher_suite: the section's reaches ipmi hosts that give none, not
+	 * the others; a host's own wins */
+	if (load("power: {driver: ipmi, password_file: /p, cipher_suite: 3}\n"
+		 "hosts:\n  - {name: a, mac: '52:54:00:00:00:01', power: {address: b1}}\n"
+		 "  - {name: b, mac: '52:54:00:00:00:02',\n"
+		 "     power: {address: b2, cipher_suite: 17}}\n"
+		 "  - {name: c, mac: '52:54:00:00:00:03',\n"
+		 "     power: {driver: redfish, address: 'https://b3'}}\n",
+		 NULL, &cfg, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	assert_int_equal(host(&cfg, "a")->power.cipher_suite, 3);
+	assert_int_equal(host(&cfg, "b")->power.cipher_suite, 17);
+	assert_int_equal(host(&cfg, "c")->power.cipher_suite, 0);
+	{
+		struct power_target t;
+
+		assert_int_equal(power_target_from_host(host(&cfg, "a"), &t), 0);
+		assert_int_equal(t.cipher_suite, 3);
+	}
+	rb_config_free(&cfg);
 }
 
 /* The lines of a host "a" up to its power mapping's first key (line 15). */
@@ -266,6 +291,11 @@ static const struct bad {
     {HOST "      address: 10.0.0.5\n", NULL, "rb.yaml:15:7: ", "power settings without a driver"},
     {HOST "      system_id: a/b\n", NULL, "rb.yaml:15:18: ", "Redfish Systems member id"},
     {HOST "      tls_verify: maybe\n", NULL, "rb.yaml:15:19: ", "expected true or false"},
+    {HOST "      cipher_suite: 0\n", NULL, "rb.yaml:15:21: ", "0 is out of range 1..17"},
+    {HOST "      cipher_suite: 18\n", NULL, "rb.yaml:15:21: ", "18 is out of range 1..17"},
+    {HOST "      driver: redfish\n      address: 'https://b'\n      password_file: /p\n"
+	  "      cipher_suite: 3\n",
+     NULL, "rb.yaml:15:7: ", "host 'a': cipher_suite is for the ipmi driver, not redfish"},
     {HOST "      address: -oProxyCommand=x\n", NULL, "rb.yaml:15:16: ", "expected a BMC host"},
     {"hosts:\n  - {name: a, mac: '52:54:00:00:00:01', power: [ipmi]}\n", NULL,
      "rb.yaml:12:48: ", "expected a mapping"},
@@ -275,6 +305,7 @@ static const struct bad {
     {"power:\n  stagger_ms: 60001\n", NULL, "rb.yaml:12:15: ", "out of range 0..60000"},
     {"power:\n  timeout_s: 0\n", NULL, "rb.yaml:12:14: ", "out of range 1..600"},
     {"power:\n  timeout_s: 601\n", NULL, "rb.yaml:12:14: ", "out of range 1..600"},
+    {"power:\n  cipher_suite: 0\n", NULL, "rb.yaml:12:17: ", "0 is out of range 1..17"},
     {"power:\n  driver: magic\n", NULL, "rb.yaml:12:11: ", "unknown power driver 'magic'"},
     {"power:\n  password_file: rel/p\n", NULL, "rb.yaml:12:18: ", "is not an absolute path"},
     {"power:\n  command: ./pdu\n", NULL, "rb.yaml:12:12: ", "the program must be an absolute path"},
