@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # sets FW, BOOT_* for its callers
 # bootcfg.sh: what the e2e boot servers serve. rackboot: a host
 # declaration from which it generates everything (bootcfg_rackboot_gen).
 # The peer (dnsmasq, for benchmarks/boot_bench.sh): the kernel and
@@ -93,7 +95,7 @@ bootcfg_ipxe_efi() { # dir
 bootcfg_path() { # path dir
   local d=$2
   bootcfg_common "$d"
-  BOOT_BIOS= BOOT_EFI64= BOOT_SCRIPT=
+  BOOT_BIOS='' BOOT_EFI64='' BOOT_SCRIPT=''
   case "$1" in
     ipxe-http)     FW=seabios; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; BOOT_BIOS=pxelinux.0 ;;
