@@ -107,6 +107,23 @@ bootcfg_path() { # path dir
   esac
 }
 
+# The sections every generated rackboot config starts with: server, port,
+# dataplane, http (root DIR/repo), tftp (root DIR/tftp) and dhcp (a pool,
+# the database in DIR); the caller adds boot, profiles and hosts.
+bootcfg_rb_head() { # dir
+  e2e_rb_yaml_base "$1/repo" "$1/tftp"
+  cat <<YAML
+dhcp:
+  mode: server
+  database: $1/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [$E2E_SERVER]
+YAML
+}
+
 # rackboot with nothing hand-written: DIR/rackboot-gen.yaml declares the VM
 # as a host with a profile, and rackboot generates every loader config
 # (pxelinux.cfg, grub.cfg, iPXE scripts), serves the loaders from Debian's
@@ -146,16 +163,8 @@ disk /dev/vda
 profile e2e
 EXP
   {
-    e2e_rb_yaml_base "$d/repo" "$d/tftp"
+    bootcfg_rb_head "$d"
     cat <<YAML
-dhcp:
-  mode: server
-  database: $d/leases.db
-  rate_limit: 0
-  subnets:
-    - subnet: 198.18.0.0/24
-      pool: 198.18.0.100-198.18.0.250
-      routers: [$E2E_SERVER]
 boot:
   menu: {timeout: 5, default: local}
   bios: $bios

@@ -10,7 +10,7 @@
 #   e2e_rb_start CFG          rackboot in $P-srv (af_xdp on $P-srv0)
 #   e2e_rb_stop
 #   e2e_dnsmasq_start CONF / e2e_httpd_start ROOT / e2e_peer_stop
-#   e2e_tcpdump_start NAME / e2e_tcpdump_stop   capture on the VM's tap
+#   e2e_tcpdump_start PCAP [IF] / e2e_tcpdump_stop   capture on the VM's tap (or IF)
 #   e2e_qemu_argv FW MAC TAP [DISK]  a VM's qemu command line -> E2E_ARGV
 #   e2e_qemu_start FW LOG     FW: seabios (NIC iPXE ROM) | ovmf (romfile= off)
 #   e2e_wait LOG TIMEOUT      OK marker -> E2E_SECONDS; FAIL/timeout -> 1
@@ -165,9 +165,9 @@ e2e_peer_stop() {
 
 # --- capture ----------------------------------------------------------------
 
-e2e_tcpdump_start() { # pcap
+e2e_tcpdump_start() { # pcap [interface in the rack: $E2E_TAP; br0 sees every VM]
   E2E_PCAP=$1
-  ip netns exec "$P-rack" tcpdump -i "$E2E_TAP" -U -s 1600 -w "$E2E_PCAP" \
+  ip netns exec "$P-rack" tcpdump -i "${2:-$E2E_TAP}" -U -s 1600 -w "$E2E_PCAP" \
     'udp or icmp6 or (tcp port 80)' >/dev/null 2>"$E2E_PCAP.err" &
   E2E_TCPDUMP_PID=$!
   for _ in $(seq 1 30); do [ -s "$E2E_PCAP" ] && break; sleep 0.1; done
