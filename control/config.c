@@ -31,6 +31,7 @@ enum {
 	SEC_PROFILES,
 	SEC_GROUPS,
 	SEC_HOSTS,
+	SEC_LIFECYCLE,
 	SEC_HOSTS_FILES, /* its check finishes the provisioning layer: last */
 	N_SECTIONS
 };
@@ -370,12 +371,39 @@ static const struct key_def tftp_keys[] = {
     {"mounts", set_mounts, FIELD(tftp_mounts), 0, 0, NULL, NULL, true, 0},
 };
 
+/* lifecycle.timeouts: seconds a host may stay in a state; 0 = forever. */
+static const struct key_def timeout_keys[] = {
+    UINT_KEY("pending", lc_timeout_pending, 0, 2592000),
+    UINT_KEY("booting", lc_timeout_booting, 0, 2592000),
+    UINT_KEY("installing", lc_timeout_installing, 0, 2592000),
+};
+static const struct map_def timeouts_map = MAP("lifecycle.timeouts", timeout_keys);
+
+static int
+set_timeouts(const struct item *it)
+{
+	const yaml_node_t *vals[sizeof(timeout_keys) / sizeof(timeout_keys[0])] = {0};
+
+	if (cfg_is_null(it->node))
+		return 0;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_bad(it, "expected a mapping of state: seconds, got %s",
+			       cfg_kinds[it->node->type]);
+	return cfg_walk_map(it->ctx, it->node, &timeouts_map, it->base, vals, NULL);
+}
+
+static const struct key_def lifecycle_keys[] = {
+    {"timeouts", set_timeouts, FIELD(lc_timeout_pending), 0, 0, NULL, NULL, true, 0},
+    UINT_KEY("history", lc_history, 10, 100000),
+};
+
 static const struct map_def maps[] = {
     [SEC_SERVER] = MAP("server", server_keys),
     [SEC_PORT] = MAP("port", port_keys),
     [SEC_DATAPLANE] = MAP("dataplane", dataplane_keys),
     [SEC_HTTP] = MAP("http", http_keys),
     [SEC_TFTP] = MAP("tftp", tftp_keys),
+    [SEC_LIFECYCLE] = MAP("lifecycle", lifecycle_keys),
 };
 
 static int check_whole(struct cfg_ctx *ctx);
@@ -387,6 +415,7 @@ FLAT(port_sec, SEC_PORT, "port");
 FLAT(dataplane_sec, SEC_DATAPLANE, "dataplane");
 FLAT(http_sec, SEC_HTTP, "http");
 FLAT(tftp_sec, SEC_TFTP, "tftp");
+FLAT(lifecycle_sec, SEC_LIFECYCLE, "lifecycle");
 
 /* In the order the whole-file checks run: dhcp's need the others' values. */
 static const struct cfg_section *const sections[N_SECTIONS] = {
@@ -400,6 +429,7 @@ static const struct cfg_section *const sections[N_SECTIONS] = {
     [SEC_PROFILES] = &cfg_profiles_section,
     [SEC_GROUPS] = &cfg_groups_section,
     [SEC_HOSTS] = &cfg_hosts_section,
+    [SEC_LIFECYCLE] = &lifecycle_sec,
     [SEC_HOSTS_FILES] = &cfg_hosts_files_section,
 };
 static const struct cfg_schema schema = {sections, N_SECTIONS, check_whole};
@@ -541,6 +571,9 @@ rb_config_defaults(struct rb_config *cfg)
 	    .tftp_max_sessions = 16384,
 	    .tftp_max_window = 64,
 	    .tftp_retries = 6,
+	    .lc_timeout_booting = 600,
+	    .lc_timeout_installing = 3600,
+	    .lc_history = 100,
 	    .mc_group = htonl(0xefff4501u), /* 239.255.69.1 */
 	    .mc_port = 1760,
 	    .mc_streams = 16,

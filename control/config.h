@@ -133,6 +133,14 @@ struct rb_config {
 	/* dhcp: */
 	struct rb_dhcp_cfg dhcp;
 
+	/* lifecycle: (control/lifecycle/) */
+	uint32_t
+	    lc_timeout_pending; /* timeouts.pending: s marked before booting; 0 (default): none */
+	uint32_t
+	    lc_timeout_booting; /* timeouts.booting: default 600 s from DHCP to the installer */
+	uint32_t lc_timeout_installing; /* timeouts.installing: default 3600 s to the callback */
+	uint32_t lc_history;		/* events kept per host, 10..100000, default 100 */
+
 	/* boot, profiles, groups, hosts, hosts_files: NULL when the file has
 	 * none of them (rb_config_free releases it). */
 	struct rb_provision *prov;

@@ -220,6 +220,22 @@ check_existing(sqlite3 *db, const char *path, char *msg, size_t cap)
 		rc = query_int(db, "SELECT value FROM meta WHERE key = 'schema_version'", &version);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		goto db_error;
+	if (has_meta && rc == SQLITE_DONE) {
+		sqlite3_int64 leases = 0;
+
+		/* The host lifecycle's tables (control/lifecycle/lcstore.c)
+		 * share this file and its meta table under their own key: with
+		 * no leases table yet, the lease schema is simply not there. */
+		rc = query_int(db,
+			       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+			       "name = 'leases'",
+			       &leases);
+		if (rc != SQLITE_ROW)
+			goto db_error;
+		if (!leases)
+			return 0;
+		rc = SQLITE_DONE;
+	}
 	if (!has_meta || rc == SQLITE_DONE || version < 1) {
 		set_msg(msg, cap,
 			"%s: not a lease database: an SQLite database without a schema version",

@@ -76,6 +76,31 @@ prom_f3(struct prom_out *o, const char *name, double v)
 }
 
 void
+prom_histogram(struct prom_out *o, const char *name, const char *lkey, const char *lval,
+	       const double *le, const uint64_t *counts, size_t n, double sum)
+{
+	char lab[160] = "";
+	uint64_t total = 0;
+	size_t i;
+
+	if (lkey)
+		snprintf(lab, sizeof(lab), "%s=\"%s\",", lkey, lval);
+	for (i = 0; i < n; i++) {
+		total += counts[i];
+		put(o, "%s_bucket{%sle=\"%g\"} %" PRIu64 "\n", name, lab, le[i], total);
+	}
+	total += counts[n];
+	put(o, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, lab, total);
+	if (lkey) {
+		put(o, "%s_sum{%s=\"%s\"} %.3f\n", name, lkey, lval, sum);
+		put(o, "%s_count{%s=\"%s\"} %" PRIu64 "\n", name, lkey, lval, total);
+	} else {
+		put(o, "%s_sum %.3f\n", name, sum);
+		put(o, "%s_count %" PRIu64 "\n", name, total);
+	}
+}
+
+void
 prom_rewind(struct prom_out *o, size_t len)
 {
 	if (len > o->len)

@@ -2,8 +2,8 @@
 /*
  * promtext.h: a writer of Prometheus text exposition (format 0.0.4) into a
  * caller's buffer: "# HELP" and "# TYPE" lines, then value lines, each with
- * at most one label. Every /metrics producer (http.c, metrics.c, main.c)
- * writes through it, so the lines look the same everywhere.
+ * at most one label (histogram buckets add their "le"). Every /metrics producer (http.c, metrics.c,
+ * main.c) writes through it, so the lines look the same everywhere.
  *
  * Writes never overrun: what does not fit is cut (the buffer stays NUL
  * terminated) and the sticky `full` flag is set, so a caller that wants all
@@ -36,6 +36,15 @@ void prom_labelled(struct prom_out *o, const char *name, const char *type, const
 		   const char *lkey, const char *const *lvals, const uint64_t *v, size_t n);
 /* The same with a fractional value, printed with 3 decimals. */
 void prom_f3(struct prom_out *o, const char *name, double v);
+/*
+ * The lines of one histogram series (write its head first with prom_head(...,
+ * "histogram", ...)): name_bucket{lkey="lval",le="le[i]"} for i < n, with the
+ * counts made cumulative, then le="+Inf", name_sum and name_count. counts has
+ * n + 1 entries: counts[i] observations in (le[i-1], le[i]], counts[n] past
+ * the last bound. lkey NULL: no label but le.
+ */
+void prom_histogram(struct prom_out *o, const char *name, const char *lkey, const char *lval,
+		    const double *le, const uint64_t *counts, size_t n, double sum);
 /* Cut back to len (a value of o->len taken earlier) and clear full: drops
  * a group of lines that did not fit whole. */
 void prom_rewind(struct prom_out *o, size_t len);

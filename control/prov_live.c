@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hex.h"
@@ -22,7 +23,18 @@ struct prov_live {
 	struct gen *cur;
 	struct gen *old; /* retired, waiting for their readers */
 	struct leasedb *db;
+	prov_token_fn token; /* the machine's installer callback token */
+	void *token_arg;
 };
+
+void
+prov_live_set_token(struct prov_live *l, prov_token_fn fn, void *arg)
+{
+	pthread_mutex_lock(&l->lock);
+	l->token = fn;
+	l->token_arg = arg;
+	pthread_mutex_unlock(&l->lock);
+}
 
 struct prov_live *
 prov_live_new(struct prov_snapshot *first, struct leasedb *db)
@@ -161,8 +173,10 @@ prov_live_template(struct prov_live *l, const char *url, const char *mac, const 
 	const struct prov_snapshot *s;
 	const char *name = url + strlen("/t/");
 	struct strbuf out;
-	char err[512];
+	char err[512], token[64], cb[160];
 	char *body = NULL;
+	prov_token_fn fn;
+	void *arg;
 	int rc;
 
 	*len = 0;
@@ -190,8 +204,17 @@ prov_live_template(struct prov_live *l, const char *url, const char *mac, const 
 		memcpy(m.mac, r.chaddr, 6);
 	}
 	s = prov_live_get(l);
+	pthread_mutex_lock(&l->lock);
+	fn = l->token;
+	arg = l->token_arg;
+	pthread_mutex_unlock(&l->lock);
+	/* A machine that is not marked gets a URL no token matches: its
+	 * installer's callback is refused (and counted), never a crash. */
+	if (!fn || fn(arg, m.mac, token) != 0)
+		snprintf(token, sizeof(token), "unmarked");
+	snprintf(cb, sizeof(cb), "%s/cb/%s", prov_http_base(s), token);
 	strbuf_init(&out, 0);
-	rc = prov_render(s, &m, name, profile, &out, err, sizeof(err));
+	rc = prov_render(s, &m, name, profile, cb, &out, err, sizeof(err));
 	prov_live_put(l, s);
 	if (rc == 0) {
 		body = strbuf_detach(&out, len);

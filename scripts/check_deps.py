@@ -3,7 +3,8 @@
 each other's symbols both ways.
 
 Reads the object files of rackboot's own libraries and programs (util/,
-proto/, dataplane/, control/ and their subfolders; not tests or benchmarks)
+proto/, dataplane/, control/, rackbootctl/ and their subfolders; not tests
+or benchmarks)
 with nm: a file "uses" another when it has an undefined symbol that the
 other defines. Prints every edge inside a directory, then the two-way pairs.
 Exit 1 when there is any two-way pair, 2 when nothing was found to check.
@@ -13,7 +14,7 @@ import os
 import subprocess
 import sys
 
-TOP = ("util", "proto", "dataplane", "control")
+TOP = ("util", "proto", "dataplane", "control", "rackbootctl")
 
 
 def source_of(build, obj):

@@ -8,6 +8,8 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang llvm
   libdpdk-dev libnuma-dev libbpf-dev libxdp-dev linux-libc-dev
   libmicrohttpd-dev libsqlite3-dev libyaml-dev libjansson-dev
+  # rackbootctl's HTTP client
+  libcurl4-openssl-dev
   # run
   libhugetlbfs-bin iproute2 procps ethtool
   # boot loaders served from the packages' own paths (control/provision/loaders.c)

@@ -14,63 +14,15 @@
 #include "bootcfg.h"
 #include "hex.h"
 #include "loaders.h"
-#include "snapshot.h"
+#include "snapshot_priv.h"
 #include "template.h"
 
 /* Variables rackboot sets itself; a profile, group or host may not. */
 static const char *const builtin_vars[] = {
-    "server", "http", "tftp",	    "gateway", "dns",  "domain",  "netmask", "hostname",
-    "name",   "mac",  "mac_hyphen", "ip",      "uuid", "profile", "labels",  "repo",
+    "server",  "http",	   "tftp",   "gateway", "dns",		"domain",
+    "netmask", "hostname", "name",   "mac",	"mac_hyphen",	"ip",
+    "uuid",    "profile",  "labels", "repo",	"callback_url",
 };
-
-struct prov_tpl {
-	char *name; /* served name */
-	struct tpl *t;
-};
-
-struct prov_prof {
-	struct tpl *cmdline, *repo; /* NULL when the profile has none */
-	struct prov_tpl *tpls;
-	size_t n_tpls;
-};
-
-struct prov_snapshot {
-	struct rb_provision *p;
-	bool keep_p;		 /* p still belongs to the config (a failed build) */
-	struct prov_prof *profs; /* parallel to p->inv.profiles */
-	struct prov_file *files;
-	size_t n_files, cap_files;
-	/* server values */
-	char server[INET_ADDRSTRLEN];
-	char http[64];
-	struct rb_dhcp_subnet subnets[RB_DHCP_MAX_SUBNETS];
-	unsigned n_subnets;
-	uint32_t dns[RB_DHCP_MAX_ADDRS];
-	uint8_t n_dns;
-	char domain[RB_DOMAIN_MAX];
-};
-
-const struct inventory *
-prov_inventory(const struct prov_snapshot *s)
-{
-	return &s->p->inv;
-}
-
-bool
-prov_loaders(const struct prov_snapshot *s, struct loader_choice *lc, const char **root)
-{
-	lc->bios = s->p->bios_loader;
-	lc->efi = s->p->efi_loader;
-	*root = s->p->loader_root;
-	return s->p->given;
-}
-
-const struct prov_file *
-prov_files(const struct prov_snapshot *s, size_t *n)
-{
-	*n = s->n_files;
-	return s->files;
-}
 
 /* ---- errors ---- */
 
@@ -229,143 +181,6 @@ load_profile(struct prov_snapshot *s, size_t i, struct rb_config_error *e)
 	return 0;
 }
 
-/* ---- contexts ---- */
-
-static void
-fmt_ip(uint32_t ip, char *out)
-{
-	inet_ntop(AF_INET, &ip, out, INET_ADDRSTRLEN);
-}
-
-static const struct rb_dhcp_subnet *
-subnet_of(const struct prov_snapshot *s, uint32_t ip)
-{
-	for (unsigned i = 0; i < s->n_subnets; i++) {
-		const struct rb_dhcp_subnet *sn = &s->subnets[i];
-		uint32_t mask = sn->prefix_len ? htonl(~0u << (32 - sn->prefix_len)) : 0;
-
-		if ((ip & mask) == sn->net)
-			return sn;
-	}
-	return s->n_subnets ? &s->subnets[0] : NULL;
-}
-
-struct var_sink {
-	struct tpl_val *root;
-	int rc;
-};
-
-static void
-put_var(void *arg, const struct inv_kv *kv, const char *source)
-{
-	struct var_sink *vs = arg;
-
-	(void)source;
-	if (!vs->rc && tpl_set_str(vs->root, kv->key, kv->val))
-		vs->rc = -ENOMEM;
-}
-
-/*
- * The context for machine m under decision d, at address ip (0: unknown).
- * Returns NULL on ENOMEM, or with errno EINVAL and err set when the
- * profile's repo template fails.
- */
-static struct tpl_ctx *
-make_ctx(const struct prov_snapshot *s, const struct inv_decision *d, const struct inv_machine *m,
-	 uint32_t ip, char *err, size_t errlen)
-{
-	struct tpl_ctx *c = tpl_ctx_new();
-	struct tpl_val *root, *labels;
-	const struct rb_dhcp_subnet *sn;
-	char buf[64], a[INET_ADDRSTRLEN];
-	struct var_sink vs;
-	int rc = 0;
-
-	if (!c)
-		return NULL;
-	root = tpl_ctx_root(c);
-	sn = subnet_of(s, ip);
-	rc |= tpl_set_str(root, "server", s->server);
-	rc |= tpl_set_str(root, "tftp", s->server);
-	rc |= tpl_set_str(root, "http", s->http);
-	a[0] = 0;
-	if (sn && sn->nb_routers)
-		fmt_ip(sn->routers[0], a);
-	rc |= tpl_set_str(root, "gateway", a);
-	a[0] = 0;
-	if (sn && sn->nb_dns)
-		fmt_ip(sn->dns[0], a);
-	else if (s->n_dns)
-		fmt_ip(s->dns[0], a);
-	rc |= tpl_set_str(root, "dns", a);
-	rc |= tpl_set_str(root, "domain", sn && sn->domain[0] ? sn->domain : s->domain);
-	a[0] = 0;
-	if (sn)
-		fmt_ip(sn->prefix_len ? htonl(~0u << (32 - sn->prefix_len)) : 0, a);
-	rc |= tpl_set_str(root, "netmask", a);
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2],
-		 m->mac[3], m->mac[4], m->mac[5]);
-	rc |= tpl_set_str(root, "mac", buf);
-	for (char *q = buf; *q; q++)
-		if (*q == ':')
-			*q = '-';
-	rc |= tpl_set_str(root, "mac_hyphen", buf);
-	if (d->host) {
-		rc |= tpl_set_str(root, "hostname", d->host->name);
-		rc |= tpl_set_str(root, "name", d->host->name);
-	} else {
-		snprintf(buf, sizeof(buf), "rb-%02x%02x%02x%02x%02x%02x", m->mac[0], m->mac[1],
-			 m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
-		rc |= tpl_set_str(root, "hostname", buf);
-		rc |= tpl_set_str(root, "name", buf);
-	}
-	a[0] = 0;
-	if (ip)
-		fmt_ip(ip, a);
-	rc |= tpl_set_str(root, "ip", a);
-	buf[0] = 0;
-	if (m->has_uuid || (d->host && d->host->has_uuid)) {
-		const uint8_t *u = m->has_uuid ? m->uuid : d->host->uuid;
-
-		rb_uuid_format(buf, u);
-	}
-	rc |= tpl_set_str(root, "uuid", buf);
-	rc |= tpl_set_str(root, "profile", d->profile ? d->profile->name : "");
-	labels = tpl_set_map(root, "labels");
-	if (!labels)
-		rc = -1;
-	for (size_t i = 0; d->host && labels && i < d->host->labels.n; i++)
-		rc |= tpl_set_str(labels, d->host->labels.v[i].key, d->host->labels.v[i].val);
-	vs = (struct var_sink){root, 0};
-	inv_each_var(&s->p->inv, d, put_var, &vs);
-	rc |= vs.rc;
-	rc |= tpl_set_str(root, "repo", "");
-	if (rc) {
-		tpl_ctx_free(c);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (d->profile) {
-		const struct prov_prof *pp = &s->profs[d->profile - s->p->inv.profiles];
-
-		if (pp->repo) {
-			struct strbuf r;
-
-			strbuf_init(&r, 4096);
-			rc = tpl_render(pp->repo, c, &r, err, errlen);
-			if (!rc)
-				rc = tpl_set_str(root, "repo", r.data);
-			strbuf_free(&r);
-			if (rc) {
-				tpl_ctx_free(c);
-				errno = rc == -ENOMEM ? ENOMEM : EINVAL;
-				return NULL;
-			}
-		}
-	}
-	return c;
-}
-
 /* ---- boot configs ---- */
 
 /* FAM_SYSLINUX_EFI is pxelinux's syntax, but syslinux.efi lives in efi64/
@@ -409,18 +224,19 @@ make_entry(const struct prov_snapshot *s, enum family f, const struct inv_profil
 static int
 add_file(struct prov_snapshot *s, const char *name, struct strbuf *b)
 {
+	struct file_list *l = s->cur;
 	struct prov_file *f;
 
-	if (s->n_files == s->cap_files) {
-		size_t cap = s->cap_files ? 2 * s->cap_files : 64;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
 
-		f = realloc(s->files, cap * sizeof(*f));
+		f = realloc(l->v, cap * sizeof(*f));
 		if (!f)
 			return -ENOMEM;
-		s->files = f;
-		s->cap_files = cap;
+		l->v = f;
+		l->cap = cap;
 	}
-	f = &s->files[s->n_files];
+	f = &l->v[l->n];
 	f->name = strdup(name);
 	f->data = strbuf_detach(b, &f->len);
 	if (!f->name || !f->data) {
@@ -428,7 +244,7 @@ add_file(struct prov_snapshot *s, const char *name, struct strbuf *b)
 		free(f->data);
 		return -ENOMEM;
 	}
-	s->n_files++;
+	l->n++;
 	return 0;
 }
 
@@ -468,7 +284,7 @@ gen_family(struct prov_snapshot *s, enum family f, const struct inv_profile *con
 		struct tpl_ctx *c;
 
 		de.profile = profs[i];
-		c = make_ctx(s, &de, mach, ip, err, errlen);
+		c = prov_make_ctx(s, &de, mach, ip, NULL, err, errlen);
 		if (!c) {
 			rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
 			break;
@@ -500,9 +316,9 @@ gen_family(struct prov_snapshot *s, enum family f, const struct inv_profile *con
 }
 
 /* The profiles a decision boots, as a menu: one entry, or the menu. */
-static size_t
-menu_of(const struct prov_snapshot *s, const struct inv_decision *d,
-	const struct inv_profile **profs, size_t *dflt)
+size_t
+prov_menu_of(const struct prov_snapshot *s, const struct inv_decision *d,
+	     const struct inv_profile **profs, size_t *dflt)
 {
 	const struct rb_provision *p = s->p;
 	size_t n = 0;
@@ -555,7 +371,7 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 
 	if (for_host && d->boot == INV_BOOT_MENU)
 		return 0; /* the loaders fall back to the default names */
-	n = menu_of(s, d, profs, &dflt);
+	n = prov_menu_of(s, d, profs, &dflt);
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2],
 		 m->mac[3], m->mac[4], m->mac[5]);
 	snprintf(mh, sizeof(mh), "%02x-%02x-%02x-%02x-%02x-%02x", m->mac[0], m->mac[1], m->mac[2],
@@ -626,6 +442,34 @@ gen_decision(struct prov_snapshot *s, const struct inv_decision *d, const struct
 	return 0;
 }
 
+/*
+ * Host i installs with d: its installer configs go to inst, and the local
+ * boot it gets while not marked to files.
+ */
+static int
+gen_install_host(struct prov_snapshot *s, size_t i, const struct inv_decision *d,
+		 const struct inv_machine *m, struct rb_config_error *e)
+{
+	struct host_files *hf = &s->hf[i];
+	struct inv_decision local = *d;
+	int rc;
+
+	hf->installs = true;
+	hf->inst_off = s->inst.n;
+	s->cur = &s->inst;
+	rc = gen_decision(s, d, m, m->ip, true, e);
+	s->cur = &s->files;
+	hf->inst_n = s->inst.n - hf->inst_off;
+	if (rc)
+		return rc;
+	local.boot = INV_BOOT_LOCAL;
+	local.profile = NULL;
+	hf->local_off = s->files.n;
+	rc = gen_decision(s, &local, m, m->ip, true, e);
+	hf->local_n = s->files.n - hf->local_off;
+	return rc;
+}
+
 /* Strict checks of a profile's templates for one machine. */
 struct check_arg {
 	struct rb_config_error *e;
@@ -655,13 +499,21 @@ check_templates(const struct prov_snapshot *s, const struct inv_decision *d,
 	if (!d->profile)
 		return 0;
 	pp = &s->profs[d->profile - s->p->inv.profiles];
-	c = make_ctx(s, d, m, ip, err, sizeof(err));
+	/* Served templates know their machine's callback URL (a stand-in
+	 * here); the command line is written into a boot config before any
+	 * token exists, so callback_url is undefined there. */
+	c = prov_make_ctx(s, d, m, ip, s->http, err, sizeof(err));
 	if (!c)
 		return errno == ENOMEM ? err_at(e, NULL, "out of memory") : err_tpl(e, err, suffix);
 	for (size_t k = 0; !ca.rc && k < pp->n_tpls; k++)
 		tpl_check(pp->tpls[k].t, c, 0, check_err, &ca);
-	if (!ca.rc && pp->cmdline)
-		tpl_check(pp->cmdline, c, 0, check_err, &ca);
+	tpl_ctx_free(c);
+	if (ca.rc || !pp->cmdline)
+		return ca.rc;
+	c = prov_make_ctx(s, d, m, ip, NULL, err, sizeof(err));
+	if (!c)
+		return errno == ENOMEM ? err_at(e, NULL, "out of memory") : err_tpl(e, err, suffix);
+	tpl_check(pp->cmdline, c, 0, check_err, &ca);
 	tpl_ctx_free(c);
 	return ca.rc;
 }
@@ -676,7 +528,7 @@ check_reserved(const struct inv_kvs *vars, struct rb_config_error *e)
 					      "variable '%s' is set by rackboot (builtin names: "
 					      "server, http, tftp, gateway, dns, domain, netmask, "
 					      "hostname, name, mac, mac_hyphen, ip, uuid, profile, "
-					      "labels, repo)",
+					      "labels, repo, callback_url)",
 					      vars->v[i].key);
 	return 0;
 }
@@ -709,7 +561,7 @@ prov_snapshot_build(struct rb_config *cfg, struct prov_snapshot **out, struct rb
 	s->p = p;
 	inv = &p->inv;
 	placing = s;
-	fmt_ip(cfg->server_ip, s->server);
+	prov_fmt_ip(cfg->server_ip, s->server);
 	if (cfg->http_port == 80)
 		snprintf(s->http, sizeof(s->http), "http://%s", s->server);
 	else
@@ -731,6 +583,10 @@ prov_snapshot_build(struct rb_config *cfg, struct prov_snapshot **out, struct rb
 		rc = check_reserved(&inv->groups[i].vars, e);
 	for (size_t i = 0; !rc && i < inv->n_hosts; i++)
 		rc = check_reserved(&inv->hosts[i].vars, e);
+	s->cur = &s->files;
+	s->hf = calloc(inv->n_hosts ? inv->n_hosts : 1, sizeof(*s->hf));
+	if (!rc && !s->hf)
+		rc = err_at(e, NULL, "out of memory");
 	/* Every known host: its templates, and its own boot configs. */
 	for (size_t i = 0; !rc && i < inv->n_hosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
@@ -742,7 +598,9 @@ prov_snapshot_build(struct rb_config *cfg, struct prov_snapshot **out, struct rb
 		inv_resolve(inv, &m, &d);
 		snprintf(suffix, sizeof(suffix), " (for host %s)", h->name);
 		rc = check_templates(s, &d, &m, h->ip, suffix, e);
-		if (!rc)
+		if (!rc && d.boot == INV_BOOT_PROFILE && d.profile->install)
+			rc = gen_install_host(s, i, &d, &m, e);
+		else if (!rc)
 			rc = gen_decision(s, &d, &m, h->ip, true, e);
 	}
 	/* What a machine nobody knows gets: the default files, checked with a
@@ -753,7 +611,7 @@ prov_snapshot_build(struct rb_config *cfg, struct prov_snapshot **out, struct rb
 		inv_resolve(inv, &unknown, &d);
 		if (d.boot == INV_BOOT_MENU) {
 			const struct inv_profile *profs[RB_MENU_MAX];
-			size_t dflt, n = menu_of(s, &d, profs, &dflt);
+			size_t dflt, n = prov_menu_of(s, &d, profs, &dflt);
 
 			for (size_t k = 0; !rc && k < n; k++) {
 				struct inv_decision dk = d;
@@ -822,176 +680,20 @@ prov_snapshot_free(struct prov_snapshot *s)
 		free(s->profs[i].tpls);
 	}
 	free(s->profs);
-	for (size_t i = 0; i < s->n_files; i++) {
-		free(s->files[i].name);
-		free(s->files[i].data);
+	for (size_t i = 0; i < s->files.n; i++) {
+		free(s->files.v[i].name);
+		free(s->files.v[i].data);
 	}
-	free(s->files);
+	free(s->files.v);
+	for (size_t i = 0; i < s->inst.n; i++) {
+		free(s->inst.v[i].name);
+		free(s->inst.v[i].data);
+	}
+	free(s->inst.v);
+	free(s->hf);
 	if (s->p && !s->keep_p) {
 		rb_provision_free(s->p);
 		free(s->p);
 	}
 	free(s);
-}
-
-/* ---- serving ---- */
-
-static int
-mkdirs(const char *dir, const char *rel)
-{
-	char path[PATH_MAX];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, rel);
-
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
-		*q = 0;
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
-		*q = '/';
-	}
-	return 0;
-}
-
-int
-prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, size_t errlen)
-{
-	if (mkdir(dir, 0755)) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	for (size_t i = 0; i < s->n_files; i++) {
-		const struct prov_file *f = &s->files[i];
-		char path[PATH_MAX];
-		int fd, rc = mkdirs(dir, f->name);
-
-		if (!rc && snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= (int)sizeof(path))
-			rc = -ENAMETOOLONG;
-		if (rc) {
-			snprintf(err, errlen, "%s/%s: %s", dir, f->name, strerror(-rc));
-			return rc;
-		}
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write(fd, f->data, f->len) != (ssize_t)f->len) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return rc;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-int
-prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,
-	    const char *menu_choice, struct strbuf *out, char *err, size_t errlen)
-{
-	const struct prov_prof *pp;
-	struct inv_decision d;
-	struct tpl_ctx *c;
-	int rc = -ENOENT;
-
-	inv_resolve(&s->p->inv, m, &d);
-	if (d.boot == INV_BOOT_MENU && menu_choice) {
-		const struct inv_profile *profs[RB_MENU_MAX];
-		size_t dflt, n = menu_of(s, &d, profs, &dflt);
-
-		for (size_t i = 0; i < n && !d.profile; i++)
-			if (profs[i] && strcmp(profs[i]->name, menu_choice) == 0)
-				d.profile = profs[i];
-	}
-	if (!d.profile)
-		return -ENOENT;
-	pp = &s->profs[d.profile - s->p->inv.profiles];
-	for (size_t k = 0; k < pp->n_tpls; k++) {
-		if (strcmp(pp->tpls[k].name, name) != 0)
-			continue;
-		c = make_ctx(s, &d, m, m->ip ? m->ip : (d.host ? d.host->ip : 0), err, errlen);
-		if (!c)
-			return errno == ENOMEM ? -ENOMEM : -EINVAL;
-		rc = tpl_render(pp->tpls[k].t, c, out, err, errlen);
-		tpl_ctx_free(c);
-		break;
-	}
-	return rc;
-}
-
-struct explain_arg {
-	struct strbuf *out;
-	int rc;
-};
-
-static void
-explain_var(void *arg, const struct inv_kv *kv, const char *source)
-{
-	struct explain_arg *ea = arg;
-
-	if (!ea->rc)
-		ea->rc = strbuf_addf(ea->out, "  %-16s %-24s (%s, %s:%u)\n", kv->key, kv->val,
-				     source, kv->pos.file ? kv->pos.file : "-", kv->pos.line);
-}
-
-int
-prov_explain(const struct prov_snapshot *s, const struct inv_machine *m, struct strbuf *out)
-{
-	static const char *const boots[] = {"nothing (no boot offered)", "local boot", "the menu",
-					    "profile"};
-	const struct inventory *inv = &s->p->inv;
-	struct inv_decision d;
-	struct explain_arg ea = {out, 0};
-	char mac[18], mh[18];
-	int rc;
-
-	inv_resolve(inv, m, &d);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0], m->mac[1], m->mac[2],
-		 m->mac[3], m->mac[4], m->mac[5]);
-	snprintf(mh, sizeof(mh), "%02x-%02x-%02x-%02x-%02x-%02x", m->mac[0], m->mac[1], m->mac[2],
-		 m->mac[3], m->mac[4], m->mac[5]);
-	rc = strbuf_addf(out, "machine   %s%s%s\n", mac, m->arch >= 0 ? ", arch " : "",
-			 m->arch >= 0 ? inv_arch_name(inv_arch_bit(m->arch)) : "");
-	if (!rc && d.host)
-		rc = strbuf_addf(out, "host      %s (%s:%u:%u)\n", d.host->name, d.host->pos.file,
-				 d.host->pos.line, d.host->pos.column);
-	else if (!rc)
-		rc = strbuf_adds(out, "host      unknown\n");
-	if (!rc && d.group)
-		rc = strbuf_addf(out, "group     %s, %u criteria (%s:%u:%u)\n", d.group->name,
-				 d.group->specificity, d.group->pos.file, d.group->pos.line,
-				 d.group->pos.column);
-	if (!rc)
-		rc = strbuf_addf(out, "boots     %s%s%s\n", boots[d.boot],
-				 d.boot == INV_BOOT_PROFILE ? " " : "",
-				 d.boot == INV_BOOT_PROFILE ? d.profile->name : "");
-	if (!rc)
-		rc = strbuf_addf(out, "because   %s\n", d.why);
-	if (!rc)
-		rc = strbuf_adds(out, "variables (later lines override earlier ones)\n");
-	if (!rc)
-		inv_each_var(inv, &d, explain_var, &ea);
-	rc = rc ? rc : ea.rc;
-	if (!rc && d.host && d.boot != INV_BOOT_MENU)
-		rc = strbuf_addf(out,
-				 "configs   pxelinux.cfg/01-%s, efi64/pxelinux.cfg/01-%s,\n"
-				 "          grub/hosts/%s.cfg, ipxe/%s.ipxe\n",
-				 mh, mh, mac, mh);
-	else if (!rc)
-		rc =
-		    strbuf_adds(out, "configs   pxelinux.cfg/default, efi64/pxelinux.cfg/default,\n"
-				     "          grub/grub.cfg, ipxe/default.ipxe\n");
-	if (!rc && d.host && d.boot != INV_BOOT_MENU) {
-		char want[64];
-
-		snprintf(want, sizeof(want), "pxelinux.cfg/01-%s", mh);
-		for (size_t i = 0; !rc && i < s->n_files; i++)
-			if (strcmp(s->files[i].name, want) == 0)
-				rc = strbuf_addf(out, "--- %s\n%s", want, s->files[i].data);
-	} else if (!rc) {
-		for (size_t i = 0; !rc && i < s->n_files; i++)
-			if (strcmp(s->files[i].name, "pxelinux.cfg/default") == 0)
-				rc = strbuf_addf(out, "--- pxelinux.cfg/default\n%s",
-						 s->files[i].data);
-	}
-	return rc;
 }

@@ -18,7 +18,11 @@
  *   ipxe/default.ipxe, ipxe/<mac>.ipxe                  the menu / one per host
  *
  * A known host whose decision is "the menu" gets no file of its own: the
- * loaders fall back to the default names by themselves. The files are
+ * loaders fall back to the default names by themselves. A known host whose
+ * profile installs (install: true) gets two sets of its own files: a local
+ * boot, served while it is not marked for reinstall, and its installer,
+ * served while it is (prov_compose() picks per host; control/lifecycle/
+ * says who is marked). The files are
  * written to a directory that becomes the last root of the boot namespace
  * (TFTP and HTTP /boot/). Templates are served over HTTP at
  * /t/<name>[?mac=<mac>]: the machine is named by mac= or found from the
@@ -62,8 +66,26 @@ const struct inventory *prov_inventory(const struct prov_snapshot *s);
 struct loader_choice;
 bool prov_loaders(const struct prov_snapshot *s, struct loader_choice *lc, const char **root);
 
-/* The generated files. */
+/* The generated files when no host is marked for reinstall. */
 const struct prov_file *prov_files(const struct prov_snapshot *s, size_t *n);
+
+/*
+ * The generated files when the hosts for which marked(arg, host) is true
+ * boot their installer: a malloc'd array of n entries whose names and data
+ * point into s (the caller frees the array only; it is valid while s is).
+ * marked is asked only about hosts whose profile installs; NULL means none
+ * is marked. NULL with errno ENOMEM.
+ */
+struct prov_file *prov_compose(const struct prov_snapshot *s,
+			       bool (*marked)(void *arg, const struct inv_host *h), void *arg,
+			       size_t *n);
+
+/* Does host (an index into the inventory's hosts) boot an installer
+ * profile when marked? */
+bool prov_host_installs(const struct prov_snapshot *s, size_t host);
+
+/* "http://<server>[:port]": what the generated configs fetch over HTTP. */
+const char *prov_http_base(const struct prov_snapshot *s);
 
 /*
  * Write the generated files under dir (created; must not exist yet).
@@ -75,12 +97,15 @@ int prov_write_files(const struct prov_snapshot *s, const char *dir, char *err, 
  * Render template `name` (a served name of the machine's profile) for
  * machine m (m->ip: its address, 0 unknown). A machine whose decision is
  * the menu has no profile of its own: menu_choice (may be NULL) names the
- * entry it booted, which must be in the menu. 0 with the text in out;
+ * entry it booted, which must be in the menu. callback_url (may be NULL:
+ * then a template using it fails to render) is the machine's installer
+ * callback, the template variable callback_url. 0 with the text in out;
  * -ENOENT when there is no such profile or template; -EINVAL with err when
  * rendering fails.
  */
 int prov_render(const struct prov_snapshot *s, const struct inv_machine *m, const char *name,
-		const char *menu_choice, struct strbuf *out, char *err, size_t errlen);
+		const char *menu_choice, const char *callback_url, struct strbuf *out, char *err,
+		size_t errlen);
 
 /*
  * `rackboot explain`: what machine m gets and why, its variables with

@@ -354,6 +354,38 @@ test_ipv6_ra(void **state)
 }
 
 static void
+test_lifecycle(void **state)
+{
+	static const struct bad_case bad[] = {
+	    {BASE "lifecycle:\n  timeouts: {instaling: 20}\n", 6, 14,
+	     "unknown key 'instaling' in section 'lifecycle.timeouts'"},
+	    {BASE "lifecycle:\n  timeouts: {installing: -1}\n", 6, 26,
+	     "lifecycle.timeouts.installing: expected an integer"},
+	    {BASE "lifecycle:\n  timeouts: 30\n", 6, 13,
+	     "lifecycle.timeouts: expected a mapping of state: seconds"},
+	    {BASE "lifecycle:\n  history: 5\n", 6, 12, "lifecycle.history"},
+	    {BASE "lifecycle:\n  timeouts: {booting: 2592001}\n", 6, 23,
+	     "lifecycle.timeouts.booting"},
+	};
+	struct rb_config c;
+
+	(void)state;
+	expect_ok(BASE, &c);
+	assert_int_equal(c.lc_timeout_pending, 0);
+	assert_int_equal(c.lc_timeout_booting, 600);
+	assert_int_equal(c.lc_timeout_installing, 3600);
+	assert_int_equal(c.lc_history, 100);
+	expect_ok(BASE "lifecycle:\n  timeouts: {installing: 20, pending: 5}\n  history: 50\n", &c);
+	assert_int_equal(c.lc_timeout_pending, 5);
+	assert_int_equal(c.lc_timeout_booting, 600);
+	assert_int_equal(c.lc_timeout_installing, 20);
+	assert_int_equal(c.lc_history, 50);
+	expect_ok(BASE "lifecycle:\n  timeouts:\n", &c);
+	assert_int_equal(c.lc_timeout_installing, 3600);
+	EXPECT_ERRORS(bad);
+}
+
+static void
 test_bad_prefix(void **state)
 {
 	static const struct bad_case bad[] = {
@@ -1628,6 +1660,7 @@ main(void)
 	    cmocka_unit_test(test_dhcp_boot),
 	    cmocka_unit_test(test_dhcp_database_path),
 	    cmocka_unit_test(test_ipv6_ra),
+	    cmocka_unit_test(test_lifecycle),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

@@ -423,6 +423,114 @@ test_template_http(void **state)
 	rb_config_free(&cfg);
 }
 
+static bool
+marked_node01(void *arg, const struct inv_host *h)
+{
+	(*(int *)arg)++;
+	return strcmp(h->name, "node01") == 0;
+}
+
+static const struct prov_file *
+find(const struct prov_file *f, size_t n, const char *name, int *count)
+{
+	const struct prov_file *hit = NULL;
+
+	*count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0) {
+			hit = &f[i];
+			(*count)++;
+		}
+	return hit;
+}
+
+static int
+token_of(void *arg, const uint8_t mac[6], char out[64])
+{
+	(void)arg;
+	if (mac[5] != 1)
+		return -ENOENT;
+	snprintf(out, 64, "0123456789abcdef0123456789abcdef");
+	return 0;
+}
+
+/* install: true: a host boots locally until marked, then its installer;
+ * templates know its callback URL, the command line may not use it. */
+static void
+test_install_variants(void **state)
+{
+	static const char px[] = "pxelinux.cfg/01-52-54-00-00-00-01";
+	static const char ipxe[] = "ipxe/52-54-00-00-00-01.ipxe";
+	struct rb_config cfg;
+	struct prov_snapshot *s;
+	const struct prov_file *f, *hit;
+	struct prov_file *all;
+	struct prov_live *l;
+	char msg[1024] = "", *body;
+	size_t n, n_all, n_none;
+	unsigned status;
+	int asked = 0, count;
+
+	(void)state;
+	put("conf/hosts.csv", "name,mac\n");
+	put("conf/templates/preseed.cfg",
+	    "host {{hostname}}\n# rackboot-callback: {{callback_url}}\n");
+	if (load(config("    label: Install Debian 12\n",
+			"    label: Install Debian 12\n    install: true\n"),
+		 &cfg, &s, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	assert_true(prov_host_installs(s, 0));
+	/* not marked: node01's own files boot the local drive */
+	f = prov_files(s, &n);
+	hit = find(f, n, px, &count);
+	assert_int_equal(count, 1);
+	assert_non_null(strstr(hit->data, "LOCALBOOT"));
+	assert_null(strstr(hit->data, "d-i/linux"));
+	hit = find(f, n, ipxe, &count);
+	assert_int_equal(count, 1);
+	assert_null(strstr(hit->data, "d-i/linux"));
+	/* nobody marked: the same set */
+	all = prov_compose(s, NULL, NULL, &n_none);
+	assert_non_null(all);
+	assert_int_equal(n_none, n);
+	free(all);
+	/* node01 marked: its installer replaces its local boot, once */
+	all = prov_compose(s, marked_node01, &asked, &n_all);
+	assert_non_null(all);
+	assert_true(asked >= 1);
+	assert_int_equal(n_all, n);
+	hit = find(all, n_all, px, &count);
+	assert_int_equal(count, 1);
+	assert_non_null(strstr(hit->data, "KERNEL /d-i/linux\n"));
+	hit = find(all, n_all, ipxe, &count);
+	assert_int_equal(count, 1);
+	assert_non_null(strstr(hit->data, "d-i/linux"));
+	/* the other hosts' files and the defaults are untouched */
+	hit = find(all, n_all, "pxelinux.cfg/default", &count);
+	assert_int_equal(count, 1);
+	hit = find(all, n_all, "ipxe/default.ipxe", &count);
+	assert_int_equal(count, 1);
+	free(all);
+	/* the served template carries the machine's callback URL */
+	l = prov_live_new(s, NULL);
+	assert_non_null(l);
+	prov_live_set_token(l, token_of, NULL);
+	body = prov_live_template(l, "/t/preseed.cfg", "52:54:00:00:00:01", NULL, 0, &status, &n);
+	assert_int_equal(status, 200);
+	assert_string_equal(body, "host node01\n# rackboot-callback: "
+				  "http://198.18.0.1/cb/0123456789abcdef0123456789abcdef\n");
+	free(body);
+	prov_live_free(l);
+	rb_config_free(&cfg);
+	/* a localboot profile cannot install */
+	refused(config("  local: {label: Boot from local drive, localboot: true}\n",
+		       "  local: {label: Boot from local drive, localboot: true, install: true}\n"),
+		"conf/rb.yaml", 24, 67, "localboot installs nothing");
+	/* the command line is written before any token exists */
+	refused(config("auto=true url={{http}}/t/preseed.cfg", "cb={{callback_url}}"),
+		"conf/rb.yaml", 21, 18, "callback_url");
+}
+
 int
 main(void)
 {
@@ -430,6 +538,7 @@ main(void)
 	    cmocka_unit_test(test_good_config),	     cmocka_unit_test(test_bad_inputs),
 	    cmocka_unit_test(test_context_messages), cmocka_unit_test(test_missing_loader),
 	    cmocka_unit_test(test_explain),	     cmocka_unit_test(test_template_http),
+	    cmocka_unit_test(test_install_variants),
 	};
 
 	return cmocka_run_group_tests(tests, setup, rm_tree);
