@@ -259,17 +259,17 @@ e2e_qemu_stop() {
 # (or the test, through e2e_vm_power) turns it on and off. $E2E_VM_DIR holds,
 # per VM NAME, the files vmpower.sh documents (NAME.cmd, NAME.log the serial
 # console appended across power cycles, NAME.power its actions).
-# $E2E_POWER, a link to vmpower.sh in that directory, is the command the
-# config names: it finds the directory from its own path, whatever
-# environment rackboot gives its power commands.
+# $E2E_POWER is what a host's `power: {driver: command, command: ...}`
+# names: vmpower.sh with the VM directory as its fixed argument (rackboot
+# gives the command no environment of the test's).
 
 E2E_LOCALDISK=RACKBOOT-LOCALDISK
 
 e2e_vms_init() {
   E2E_VM_DIR=$E2E_WORK/vms
   mkdir -p "$E2E_VM_DIR"
-  E2E_POWER=$E2E_VM_DIR/vmpower
-  ln -sf "$RB_SRC/tests/e2e/vmpower.sh" "$E2E_POWER"
+  E2E_POWER="$RB_SRC/tests/e2e/vmpower.sh $E2E_VM_DIR"
+  case $E2E_POWER in *[[:space:]]*[[:space:]]*) e2e_die "vmpower.sh's path and $E2E_VM_DIR must have no blanks (rackboot splits the command on them)" ;; esac
 }
 
 # A raw disk image whose boot sector (tests/e2e/localdisk.S) prints
@@ -295,9 +295,12 @@ e2e_vm_define() { # NAME TAP seabios|ovmf MAC [DISK]
   : > "$E2E_VM_DIR/$1.log"
 }
 
-# What rackboot does to a host's power, done by the test.
+# What rackboot does to a host's power, done by the test, in the
+# environment rackboot's command driver gives (its PATH, RACKBOOT_*).
 e2e_vm_power() { # NAME on|off|cycle|status
-  RACKBOOT_HOST=$1 RB_VM_DIR=$E2E_VM_DIR "$RB_SRC/tests/e2e/vmpower.sh" "$2"
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    RACKBOOT_ACTION="$2" RACKBOOT_HOST="$1" RACKBOOT_MAC='' RACKBOOT_IP='' \
+    "$RB_SRC/tests/e2e/vmpower.sh" "$E2E_VM_DIR" "$2"
 }
 
 # Every declared VM off (e2e_cleanup).

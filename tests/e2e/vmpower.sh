@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# vmpower.sh [...] ACTION: rackboot's power `command` driver for the e2e VMs
-# (a host's `power: {driver: command, command: <this script>}`). rackboot
-# runs it without a shell, the action appended as the last argument, the
-# host in $RACKBOOT_HOST. One qemu VM per host, driven through its QMP
+# vmpower.sh [VM_DIR] ACTION: rackboot's power `command` driver for the e2e
+# VMs: a host's `power: {driver: command, command: "<this script> VM_DIR"}`.
+# rackboot runs it without a shell, the action appended as the last
+# argument, the host in $RACKBOOT_HOST, in an environment of its own (a
+# fixed PATH and RACKBOOT_* only): so the VM directory comes as the fixed
+# argument (else $RB_VM_DIR). One qemu VM per host, driven through its QMP
 # socket; the test declares the VMs (lib.sh's e2e_vm_define), this script
 # only turns them on and off.
 #
@@ -13,8 +15,7 @@
 #   status  print "on" or "off"
 # Exit 0 on success; 1 with a message on stderr otherwise.
 #
-# Files, in $RB_VM_DIR (else the directory of $0, so a link to this script
-# in the VM directory finds it with no environment), per host NAME:
+# Files in VM_DIR, per host NAME:
 #   NAME.cmd    the VM's qemu command line, one argument a line (read, never
 #               evaluated by a shell): `ip netns exec <rack> qemu-system-x86_64
 #               ...`, so the VM's tap sits on the rack bridge
@@ -34,13 +35,16 @@
 set -eu
 
 die() { echo "vmpower.sh: ${host:-?}: $*" >&2; exit 1; }
-[ $# -ge 1 ] || { echo "usage: RACKBOOT_HOST=NAME vmpower.sh on|off|cycle|status" >&2; exit 1; }
-action=${!#}
+case $# in
+  1) dir=${RB_VM_DIR:-} action=$1 ;;
+  2) dir=$1 action=$2 ;;
+  *) echo "usage: RACKBOOT_HOST=NAME vmpower.sh [VM_DIR] on|off|cycle|status" >&2; exit 1 ;;
+esac
 host=${RACKBOOT_HOST:-}
 case $host in
   '' | *[!A-Za-z0-9._-]* | .*) die "RACKBOOT_HOST must be a host name (letters, digits, . _ -)" ;;
 esac
-dir=${RB_VM_DIR:-$(dirname "$0")}
+{ [ -n "$dir" ] && [ -d "$dir" ]; } || die "no VM directory (an argument, or RB_VM_DIR)"
 cmdf=$dir/$host.cmd pidf=$dir/$host.pid qmpf=$dir/$host.qmp log=$dir/$host.log
 [ -f "$cmdf" ] || die "no VM declared for this host ($cmdf missing)"
 command -v socat >/dev/null || die "socat missing: run scripts/deps.sh"
