@@ -223,3 +223,62 @@ EOF
     fi
   } > "$1/dnsmasq.conf"
 }
+
+# --- reinstalling hosts (test_reinstall.sh, test_reinstall_fail.sh) --------
+# The installer tree in DIR: the kernel and the initramfs (booted with
+# rb.mode=installer, initramfs.sh), "repository" files under DIR/repo/pool
+# that every kickstart names for download, and the kickstart templates:
+#   ks.tpl       the host's own values on "# rb-var:" lines, two downloads,
+#                and the callback, as an installer ends
+#   ks-nocb.tpl  the same without the callback: an installer that never
+#                reports back
+# Hosts using them set the variable slot. bootcfg_installer_var_line NAME
+# MAC IP SLOT PROFILE prints the "# rb-var:" line such a host must print.
+bootcfg_installer_tree() { # dir
+  local d=$1
+  mkdir -p "$d/repo/pool" "$d/tftp"
+  cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/initrd.gz" "$d/tftp/"
+  head -c 1500000 /dev/zero > "$d/repo/pool/e2e-base.deb"
+  head -c 300000 /dev/zero > "$d/repo/pool/e2e-tools.deb"
+  cat > "$d/ks.tpl" <<'TPL'
+# rackboot e2e installer kickstart, rendered for {{hostname}}
+# rb-var: name={{name}} mac={{mac}} ip={{ip}} slot={{slot}} profile={{profile}}
+# rackboot-fetch: {{http}}/pool/e2e-base.deb
+# rackboot-fetch: {{http}}/pool/e2e-tools.deb
+# rackboot-callback: {{callback_url}}
+TPL
+  grep -v '^# rackboot-callback:' "$d/ks.tpl" > "$d/ks-nocb.tpl"
+}
+bootcfg_installer_var_line() { # name mac ip slot profile
+  echo "# rb-var: name=$1 mac=$2 ip=$3 slot=$4 profile=$5"
+}
+
+# The installer profiles (a `profiles:` section), all `install: true`:
+#   inst-ipxe      kernel and initrd over HTTP from the host's iPXE script
+#   inst-pxelinux  the same through pxelinux.0 (loader: pxelinux)
+#   inst-nocb      iPXE, the kickstart without the callback
+#   inst-big       a 32 MB "kernel" (DIR/tftp/vmlinuz-big, written here) for
+#                  a UEFI host, which GRUB reads over TFTP: long enough a
+#                  transfer to cut in the middle
+bootcfg_installer_profiles() { # dir
+  local name kernel loader tpl
+  truncate -s 32M "$1/tftp/vmlinuz-big"
+  echo "profiles:"
+  while read -r name kernel loader tpl; do
+    cat <<YAML
+  $name:
+    label: e2e installer ($name)
+    install: true
+    loader: $loader
+    kernel: $kernel
+    initrd: [initrd.gz]
+    cmdline: "console=ttyS0 quiet rb.mode=installer rb.ks={{http}}/t/ks.cfg?mac={{mac}}"
+    templates: {ks.cfg: $tpl}
+YAML
+  done <<EOF
+inst-ipxe vmlinuz any ks.tpl
+inst-pxelinux vmlinuz pxelinux ks.tpl
+inst-nocb vmlinuz any ks-nocb.tpl
+inst-big vmlinuz-big any ks.tpl
+EOF
+}

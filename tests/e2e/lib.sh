@@ -20,7 +20,7 @@
 #   e2e_vms_init / e2e_localdisk IMG / e2e_vm_define NAME TAP FW MAC [DISK]
 #   e2e_vm_power NAME ACTION / e2e_vm_mark NAME / e2e_vm_seen NAME OFF PAT
 # rackbootctl in rackboot's namespace:
-#   e2e_ctl_init / e2e_ctl ARGS... / e2e_ctl_states / e2e_ctl_field NAME F
+#   e2e_ctl_init TOKEN_FILE / e2e_ctl ARGS... / e2e_ctl_states / e2e_ctl_field NAME F
 
 E2E_MAC=${E2E_MAC:-52:54:00:e2:e0:01}
 E2E_SERVER=198.18.0.1
@@ -324,13 +324,20 @@ e2e_vm_seen() { # NAME OFFSET PATTERN
 # --- rackbootctl -------------------------------------------------------------
 # rackbootctl runs in rackboot's namespace: its API listens on
 # 127.0.0.1:8081 there. RB_CTL names it, else it is found in the build.
-e2e_ctl_init() {
+# TOKEN_FILE is the config's api.token_file (rackboot writes it at start):
+# POSTs need the token.
+e2e_ctl_init() { # token-file
   E2E_CTL=${RB_CTL:-$(find "$RB_BUILD" -maxdepth 3 -name rackbootctl -type f -perm -u+x | head -n 1)}
   if [ -z "$E2E_CTL" ] || [ ! -x "$E2E_CTL" ]; then
     e2e_die "rackbootctl not built (none under $RB_BUILD; RB_CTL names another)"
   fi
+  E2E_CTL_TOKEN=$1
 }
-e2e_ctl() { timeout 60 ip netns exec "$P-srv" "$E2E_CTL" "$@"; }
+e2e_ctl() {
+  local tok=()
+  [ -r "$E2E_CTL_TOKEN" ] && tok=(--token-file "$E2E_CTL_TOKEN")
+  timeout 60 ip netns exec "$P-srv" "$E2E_CTL" "${tok[@]}" "$@"
+}
 # One line per host: "name state phase reason" (- for null), from --json.
 e2e_ctl_states() {
   e2e_ctl hosts --json | jq -r '.hosts[] | "\(.name) \(.state) \(.phase // "-") \(.reason // "-")"'
