@@ -40,6 +40,9 @@ PKGS=(
   # grubnetx64.efi are unpacked from .debs by tests/e2e/initramfs.sh.
   qemu-system-x86 seabios ipxe-qemu ovmf ipxe pxelinux syslinux-common
   syslinux-efi busybox-static cpio tcpdump
+  # e2e rack of VMs: the local disk's boot sector (GNU as, ld), the VMs'
+  # power driver talks QMP through socat (tests/e2e/vmpower.sh)
+  binutils socat
 )
 
 missing=()

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # sets FW, BOOT_* for its callers
 # bootcfg.sh: what the e2e boot servers serve. rackboot: a host
 # declaration from which it generates everything (bootcfg_rackboot_gen).
 # The peer (dnsmasq, for benchmarks/boot_bench.sh): the kernel and
@@ -93,7 +95,7 @@ bootcfg_ipxe_efi() { # dir
 bootcfg_path() { # path dir
   local d=$2
   bootcfg_common "$d"
-  BOOT_BIOS= BOOT_EFI64= BOOT_SCRIPT=
+  BOOT_BIOS='' BOOT_EFI64='' BOOT_SCRIPT=''
   case "$1" in
     ipxe-http)     FW=seabios; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; BOOT_BIOS=pxelinux.0 ;;
@@ -103,6 +105,23 @@ bootcfg_path() { # path dir
                    BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     *) e2e_die "unknown path '$1'" ;;
   esac
+}
+
+# The sections every generated rackboot config starts with: server, port,
+# dataplane, http (root DIR/repo), tftp (root DIR/tftp) and dhcp (a pool,
+# the database in DIR); the caller adds boot, profiles and hosts.
+bootcfg_rb_head() { # dir
+  e2e_rb_yaml_base "$1/repo" "$1/tftp"
+  cat <<YAML
+dhcp:
+  mode: server
+  database: $1/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.250
+      routers: [$E2E_SERVER]
+YAML
 }
 
 # rackboot with nothing hand-written: DIR/rackboot-gen.yaml declares the VM
@@ -144,16 +163,8 @@ disk /dev/vda
 profile e2e
 EXP
   {
-    e2e_rb_yaml_base "$d/repo" "$d/tftp"
+    bootcfg_rb_head "$d"
     cat <<YAML
-dhcp:
-  mode: server
-  database: $d/leases.db
-  rate_limit: 0
-  subnets:
-    - subnet: 198.18.0.0/24
-      pool: 198.18.0.100-198.18.0.250
-      routers: [$E2E_SERVER]
 boot:
   menu: {timeout: 5, default: local}
   bios: $bios
@@ -211,4 +222,63 @@ EOF
       echo "dhcp-range=::,constructor:$ifc,ra-only"
     fi
   } > "$1/dnsmasq.conf"
+}
+
+# --- reinstalling hosts (test_reinstall.sh, test_reinstall_fail.sh) --------
+# The installer tree in DIR: the kernel and the initramfs (booted with
+# rb.mode=installer, initramfs.sh), "repository" files under DIR/repo/pool
+# that every kickstart names for download, and the kickstart templates:
+#   ks.tpl       the host's own values on "# rb-var:" lines, two downloads,
+#                and the callback, as an installer ends
+#   ks-nocb.tpl  the same without the callback: an installer that never
+#                reports back
+# Hosts using them set the variable slot. bootcfg_installer_var_line NAME
+# MAC IP SLOT PROFILE prints the "# rb-var:" line such a host must print.
+bootcfg_installer_tree() { # dir
+  local d=$1
+  mkdir -p "$d/repo/pool" "$d/tftp"
+  cp "$E2E_CACHE/vmlinuz" "$E2E_CACHE/initrd.gz" "$d/tftp/"
+  head -c 1500000 /dev/zero > "$d/repo/pool/e2e-base.deb"
+  head -c 300000 /dev/zero > "$d/repo/pool/e2e-tools.deb"
+  cat > "$d/ks.tpl" <<'TPL'
+# rackboot e2e installer kickstart, rendered for {{hostname}}
+# rb-var: name={{name}} mac={{mac}} ip={{ip}} slot={{slot}} profile={{profile}}
+# rackboot-fetch: {{http}}/pool/e2e-base.deb
+# rackboot-fetch: {{http}}/pool/e2e-tools.deb
+# rackboot-callback: {{callback_url}}
+TPL
+  grep -v '^# rackboot-callback:' "$d/ks.tpl" > "$d/ks-nocb.tpl"
+}
+bootcfg_installer_var_line() { # name mac ip slot profile
+  echo "# rb-var: name=$1 mac=$2 ip=$3 slot=$4 profile=$5"
+}
+
+# The installer profiles (a `profiles:` section), all `install: true`:
+#   inst-ipxe      kernel and initrd over HTTP from the host's iPXE script
+#   inst-pxelinux  the same through pxelinux.0 (loader: pxelinux)
+#   inst-nocb      iPXE, the kickstart without the callback
+#   inst-big       a 32 MB "kernel" (DIR/tftp/vmlinuz-big, written here) for
+#                  a UEFI host, which GRUB reads over TFTP: long enough a
+#                  transfer to cut in the middle
+bootcfg_installer_profiles() { # dir
+  local name kernel loader tpl
+  truncate -s 32M "$1/tftp/vmlinuz-big"
+  echo "profiles:"
+  while read -r name kernel loader tpl; do
+    cat <<YAML
+  $name:
+    label: e2e installer ($name)
+    install: true
+    loader: $loader
+    kernel: $kernel
+    initrd: [initrd.gz]
+    cmdline: "console=ttyS0 quiet rb.mode=installer rb.ks={{http}}/t/ks.cfg?mac={{mac}}"
+    templates: {ks.cfg: $tpl}
+YAML
+  done <<EOF
+inst-ipxe vmlinuz any ks.tpl
+inst-pxelinux vmlinuz pxelinux ks.tpl
+inst-nocb vmlinuz any ks-nocb.tpl
+inst-big vmlinuz-big any ks.tpl
+EOF
 }

@@ -1,6 +1,8 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # sets variables (E2E_SECONDS, E2E_WHY, ...) its callers read
 # lib.sh: the e2e harness: a private virtual rack, a boot server (rackboot
-# or dnsmasq + busybox httpd) and one qemu VM with real firmware, watched on
-# its serial console. Sourced, never run. The caller sets RB_BUILD, RB_SRC
+# or dnsmasq + busybox httpd) and qemu VMs with real firmware, watched on
+# their serial consoles. Sourced, never run. The caller sets RB_BUILD, RB_SRC
 # and calls e2e_init first; e2e_cleanup (trap EXIT) removes everything.
 #
 #   e2e_init                  prefix, work dir, kernel cache, tools check
@@ -8,11 +10,17 @@
 #   e2e_rb_start CFG          rackboot in $P-srv (af_xdp on $P-srv0)
 #   e2e_rb_stop
 #   e2e_dnsmasq_start CONF / e2e_httpd_start ROOT / e2e_peer_stop
-#   e2e_tcpdump_start NAME / e2e_tcpdump_stop   capture on the VM's tap
+#   e2e_tcpdump_start PCAP [IF] / e2e_tcpdump_stop   capture on the VM's tap (or IF)
+#   e2e_qemu_argv FW MAC TAP [DISK]  a VM's qemu command line -> E2E_ARGV
 #   e2e_qemu_start FW LOG     FW: seabios (NIC iPXE ROM) | ovmf (romfile= off)
 #   e2e_wait LOG TIMEOUT      OK marker -> E2E_SECONDS; FAIL/timeout -> 1
 #   e2e_qemu_stop
 #   e2e_timeline PCAP         DHCP/TFTP/HTTP/ICMPv6 events, s from qemu start
+# A rack of VMs driven by rackboot's power driver (vmpower.sh):
+#   e2e_vms_init / e2e_localdisk IMG / e2e_vm_define NAME TAP FW MAC [DISK]
+#   e2e_vm_power NAME ACTION / e2e_vm_mark NAME / e2e_vm_seen NAME OFF PAT
+# rackbootctl in rackboot's namespace:
+#   e2e_ctl_init TOKEN_FILE / e2e_ctl ARGS... / e2e_ctl_states / e2e_ctl_field NAME F
 
 E2E_MAC=${E2E_MAC:-52:54:00:e2:e0:01}
 E2E_SERVER=198.18.0.1
@@ -28,7 +36,7 @@ e2e_die() { echo "e2e: $*" >&2; exit 1; }
 e2e_init() {
   [ "$(id -u)" = 0 ] || e2e_die "needs root (network namespaces, taps); run scripts/test.sh as root"
   local t
-  for t in ip qemu-system-x86_64 tcpdump busybox dnsmasq; do
+  for t in ip qemu-system-x86_64 tcpdump busybox dnsmasq socat as ld jq nft flock; do
     command -v $t >/dev/null || e2e_die "$t missing: run scripts/deps.sh"
   done
   for t in /usr/lib/ipxe/qemu/efi-virtio.rom "$OVMF_CODE" "$OVMF_VARS" \
@@ -46,10 +54,11 @@ e2e_init() {
   "$RB_SRC/tests/e2e/initramfs.sh" "$E2E_CACHE" || e2e_die "initramfs.sh failed"
   E2E_WORK=$(mktemp -d /tmp/rackboot-e2e.XXXXXX)
   chmod 755 "$E2E_WORK"   # dnsmasq reads its TFTP root as nobody
-  E2E_QEMU_PID= E2E_RB_PID= E2E_PEER_PIDS= E2E_TCPDUMP_PID=
+  E2E_QEMU_PID='' E2E_RB_PID='' E2E_PEER_PIDS='' E2E_TCPDUMP_PID=''
 }
 
 e2e_cleanup() {
+  e2e_vms_stop
   e2e_qemu_stop
   e2e_tcpdump_stop
   [ -n "${E2E_RB_PID:-}" ] && e2e_rb_stop
@@ -158,9 +167,9 @@ e2e_peer_stop() {
 
 # --- capture ----------------------------------------------------------------
 
-e2e_tcpdump_start() { # pcap
+e2e_tcpdump_start() { # pcap [interface in the rack: $E2E_TAP; br0 sees every VM]
   E2E_PCAP=$1
-  ip netns exec "$P-rack" tcpdump -i "$E2E_TAP" -U -s 1600 -w "$E2E_PCAP" \
+  ip netns exec "$P-rack" tcpdump -i "${2:-$E2E_TAP}" -U -s 1600 -w "$E2E_PCAP" \
     'udp or icmp6 or (tcp port 80)' >/dev/null 2>"$E2E_PCAP.err" &
   E2E_TCPDUMP_PID=$!
   for _ in $(seq 1 30); do [ -s "$E2E_PCAP" ] && break; sleep 0.1; done
@@ -195,25 +204,45 @@ e2e_timeline() { # pcap
 
 # --- the VM -----------------------------------------------------------------
 
-e2e_qemu_start() { # seabios|ovmf serial-log
-  local fw=$1 log=$2 fwargs=() dev="$E2E_NIC,netdev=n0,mac=$E2E_MAC"
+# The qemu command line of one VM into the array E2E_ARGV, run in the rack
+# namespace: firmware, memory ($E2E_MEM), its NIC on TAP. With DISK (a raw
+# image, e2e_localdisk) the VM has a local drive too and boots the network
+# first, then the drive (bootindex, which SeaBIOS and OVMF both honour);
+# without one, the network only (-boot n). No console or control options:
+# callers add them (e2e_qemu_start: -serial file, vmpower.sh: QMP).
+e2e_qemu_argv() { # seabios|ovmf MAC TAP [DISK]
+  local fw=$1 mac=$2 tap=$3 disk=${4:-} dev="$E2E_NIC,netdev=n0,mac=$2" vars
+  E2E_ARGV=(ip netns exec "$P-rack" qemu-system-x86_64 -accel tcg -m "$E2E_MEM" -smp 1
+            -display none -monitor none)
   case "$fw" in
     seabios) ;;   # the default BIOS; the NIC's default romfile is Debian's iPXE (ipxe-qemu)
     ovmf)
-      cp "$OVMF_VARS" "$E2E_WORK/OVMF_VARS.$$.fd"
-      fwargs=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-              -drive "if=pflash,format=raw,unit=1,file=$E2E_WORK/OVMF_VARS.$$.fd")
+      vars=$E2E_WORK/OVMF_VARS.${mac//:/}.fd
+      cp "$OVMF_VARS" "$vars"
+      E2E_ARGV+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+                 -drive "if=pflash,format=raw,unit=1,file=$vars")
       dev="$dev,romfile="   # no option ROM: EDK2's own PXE client runs
       ;;
-    *) e2e_die "e2e_qemu_start: firmware seabios or ovmf, not '$fw'" ;;
+    *) e2e_die "e2e_qemu_argv: firmware seabios or ovmf, not '$fw'" ;;
   esac
+  E2E_ARGV+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
+  if [ -n "$disk" ]; then
+    E2E_ARGV+=(-device "$dev,bootindex=1"
+               -drive "if=none,id=d0,format=raw,file=$disk"
+               -device "virtio-blk-pci,drive=d0,bootindex=2")
+  else
+    E2E_ARGV+=(-boot n -device "$dev")
+  fi
+}
+
+# One VM ($E2E_MAC on $E2E_TAP), its console in LOG; qemu exits when the
+# guest reboots or powers off (-no-reboot).
+e2e_qemu_start() { # seabios|ovmf serial-log
+  local log=$2
+  e2e_qemu_argv "$1" "$E2E_MAC" "$E2E_TAP"
   : > "$log"
   E2E_T0=$(e2e_now)
-  ip netns exec "$P-rack" qemu-system-x86_64 -accel tcg -m "$E2E_MEM" -smp 1 \
-    -display none -monitor none -serial "file:$log" -no-reboot \
-    "${fwargs[@]}" -boot n \
-    -netdev "tap,id=n0,ifname=$E2E_TAP,script=no,downscript=no" -device "$dev" \
-    > "$log.qemu" 2>&1 &
+  "${E2E_ARGV[@]}" -serial "file:$log" -no-reboot > "$log.qemu" 2>&1 &
   E2E_QEMU_PID=$!
 }
 
@@ -226,6 +255,100 @@ e2e_qemu_stop() {
   E2E_QEMU_PID=
 }
 
+# --- a rack of VMs under a power driver (vmpower.sh) -------------------------
+# Each VM is a host in rackboot's config whose power driver is
+# tests/e2e/vmpower.sh: the test declares it (e2e_vm_define), then rackboot
+# (or the test, through e2e_vm_power) turns it on and off. $E2E_VM_DIR holds,
+# per VM NAME, the files vmpower.sh documents (NAME.cmd, NAME.log the serial
+# console appended across power cycles, NAME.power its actions).
+# $E2E_POWER is what a host's `power: {driver: command, command: ...}`
+# names: vmpower.sh with the VM directory as its fixed argument (rackboot
+# gives the command no environment of the test's).
+
+E2E_LOCALDISK=RACKBOOT-LOCALDISK
+
+e2e_vms_init() {
+  E2E_VM_DIR=$E2E_WORK/vms
+  mkdir -p "$E2E_VM_DIR"
+  E2E_POWER="$RB_SRC/tests/e2e/vmpower.sh $E2E_VM_DIR"
+  case $E2E_POWER in *[[:space:]]*[[:space:]]*) e2e_die "vmpower.sh's path and $E2E_VM_DIR must have no blanks (rackboot splits the command on them)" ;; esac
+}
+
+# A raw disk image whose boot sector (tests/e2e/localdisk.S) prints
+# $E2E_LOCALDISK on COM1 and halts: the VMs' local drive.
+e2e_localdisk() { # out-image
+  local o=$1.o b=$1.mbr
+  if ! { as --32 -o "$o" "$RB_SRC/tests/e2e/localdisk.S" &&
+         ld -m elf_i386 -Ttext=0x7c00 -e _start --oformat=binary -o "$b" "$o"; }; then
+    e2e_die "assembling tests/e2e/localdisk.S failed"
+  fi
+  [ "$(stat -c %s "$b")" = 512 ] || e2e_die "localdisk.S: the boot sector is not 512 bytes"
+  truncate -s 1M "$1"
+  dd if="$b" of="$1" conv=notrunc status=none
+  rm -f "$o" "$b"
+}
+
+# Declares VM NAME: a tap on the rack bridge and its qemu command line
+# (e2e_qemu_argv). It stays off until powered on.
+e2e_vm_define() { # NAME TAP seabios|ovmf MAC [DISK]
+  "$E2E_RACK" tap "$2" >/dev/null || e2e_die "rack.sh tap $2 failed"
+  e2e_qemu_argv "$3" "$4" "$2" "${5:-}"
+  printf '%s\n' "${E2E_ARGV[@]}" > "$E2E_VM_DIR/$1.cmd"
+  : > "$E2E_VM_DIR/$1.log"
+}
+
+# What rackboot does to a host's power, done by the test, in the
+# environment rackboot's command driver gives (its PATH, RACKBOOT_*).
+e2e_vm_power() { # NAME on|off|cycle|status
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    RACKBOOT_ACTION="$2" RACKBOOT_HOST="$1" RACKBOOT_MAC='' RACKBOOT_IP='' \
+    "$RB_SRC/tests/e2e/vmpower.sh" "$E2E_VM_DIR" "$2"
+}
+
+# Every declared VM off (e2e_cleanup).
+e2e_vms_stop() {
+  local f n
+  [ -n "${E2E_VM_DIR:-}" ] || return 0
+  for f in "$E2E_VM_DIR"/*.cmd; do
+    [ -e "$f" ] || continue
+    n=${f##*/}
+    e2e_vm_power "${n%.cmd}" off >/dev/null 2>&1 || echo "# e2e: could not stop VM ${n%.cmd}"
+  done
+}
+
+# The size of NAME's console log: where a later e2e_vm_seen starts reading.
+e2e_vm_mark() { stat -c %s "$E2E_VM_DIR/$1.log"; }
+# Does NAME's console hold a line matching PATTERN (grep -E) past OFFSET?
+e2e_vm_seen() { # NAME OFFSET PATTERN
+  tail -c +"$(($2 + 1))" "$E2E_VM_DIR/$1.log" | tr -d '\r' | grep -aqE "$3"
+}
+
+# --- rackbootctl -------------------------------------------------------------
+# rackbootctl runs in rackboot's namespace: its API listens on
+# 127.0.0.1:8081 there. RB_CTL names it, else it is found in the build.
+# TOKEN_FILE is the config's api.token_file (rackboot writes it at start):
+# POSTs need the token.
+e2e_ctl_init() { # token-file
+  E2E_CTL=${RB_CTL:-$(find "$RB_BUILD" -maxdepth 3 -name rackbootctl -type f -perm -u+x | head -n 1)}
+  if [ -z "$E2E_CTL" ] || [ ! -x "$E2E_CTL" ]; then
+    e2e_die "rackbootctl not built (none under $RB_BUILD; RB_CTL names another)"
+  fi
+  E2E_CTL_TOKEN=$1
+}
+e2e_ctl() {
+  local tok=()
+  [ -r "$E2E_CTL_TOKEN" ] && tok=(--token-file "$E2E_CTL_TOKEN")
+  timeout 60 ip netns exec "$P-srv" "$E2E_CTL" "${tok[@]}" "$@"
+}
+# One line per host: "name state phase reason" (- for null), from --json.
+e2e_ctl_states() {
+  e2e_ctl hosts --json | jq -r '.hosts[] | "\(.name) \(.state) \(.phase // "-") \(.reason // "-")"'
+}
+# One field of one host (empty for null).
+e2e_ctl_field() { # NAME FIELD
+  e2e_ctl host "$1" --json | jq -r --arg f "$2" '.[$f] // empty'
+}
+
 # Waits for the OK marker in the serial log. Sets E2E_SECONDS (from qemu
 # start) and E2E_MILESTONES (first sight of each firmware/loader stage).
 # Returns 1 on the FAIL marker, on timeout, or when qemu exits first.
@@ -235,7 +358,7 @@ e2e_wait() { # serial-log timeout-seconds
   local stages=("iPXE initialising=iPXE" "Start PXE over IPv4=>>Start PXE over IPv4"
                 "PXELINUX=PXELINUX" "SYSLINUX=SYSLINUX 6" "GRUB=GNU GRUB|Welcome to GRUB"
                 "init=rb-e2e: init" "dhcp=rb-e2e: dhcp" "fetch=rb-e2e: fetching")
-  E2E_SECONDS= E2E_MILESTONES= E2E_WHY=
+  E2E_SECONDS='' E2E_MILESTONES='' E2E_WHY=''
   while :; do
     el=$(e2e_since "$E2E_T0")
     for m in "${stages[@]}"; do
