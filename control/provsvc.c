@@ -19,6 +19,7 @@
 #include "lifecycle/select.h"
 #include "log.h"
 #include "prov_live.h"
+#include "promtext.h"
 #include "provision/snapshot.h"
 #include "provsvc.h"
 #include "strbuf.h"
@@ -52,8 +53,8 @@ struct provsvc {
 	char rl_err[512];
 };
 
-static uint64_t
-now_ms(void)
+uint64_t
+provsvc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -90,7 +91,7 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl
 	p->live = live;
 	p->dhcp = dhcp;
 	p->boot = boot;
-	p->started_ms = now_ms();
+	p->started_ms = provsvc_now_ms();
 	inet_ntop(AF_INET, &cfg->server_ip, p->server, sizeof(p->server));
 	if (cfg->dhcp.database[0]) {
 		p->store = lcstore_open(cfg->dhcp.database, msg, cap);
@@ -106,7 +107,7 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl
 	if (!p->lc)
 		goto fail;
 	p->snap = prov_live_get(live);
-	rc = lc_set_inventory(p->lc, prov_inventory(p->snap), now_ms());
+	rc = lc_set_inventory(p->lc, prov_inventory(p->snap), provsvc_now_ms());
 	if (rc < 0) {
 		snprintf(msg, cap, "host states: %s", strerror(-rc));
 		goto fail;
@@ -225,7 +226,7 @@ provsvc_reloaded(struct provsvc *p)
 	 * the new inventory before the old one is let go. */
 	pthread_mutex_lock(&p->snap_lock);
 	old = p->snap;
-	rc = lc_set_inventory(p->lc, prov_inventory(s), now_ms());
+	rc = lc_set_inventory(p->lc, prov_inventory(s), provsvc_now_ms());
 	p->snap = rc < 0 ? old : s;
 	pthread_mutex_unlock(&p->snap_lock);
 	if (rc < 0) {
@@ -242,7 +243,7 @@ provsvc_tick(struct provsvc *p)
 {
 	int rc;
 
-	lc_tick(p->lc, now_ms());
+	lc_tick(p->lc, provsvc_now_ms());
 	rc = lc_flush(p->lc);
 	if (rc < 0)
 		RB_ERR("host states: writing the database failed (%s); kept for the next try",
@@ -312,7 +313,7 @@ provsvc_on_events(const struct rb_event *ev, size_t n, uint32_t dropped, void *a
 		RB_WARN("the dataplane dropped %u boot event(s): host progress may lag", dropped);
 	if (rb_log_get_level() >= RB_LOG_DEBUG)
 		log_events(ev, n, dropped);
-	lc_on_events(p->lc, ev, n, now_ms());
+	lc_on_events(p->lc, ev, n, provsvc_now_ms());
 }
 
 void
@@ -321,7 +322,7 @@ provsvc_on_http(void *arg, uint32_t client_ip, const char *path, unsigned status
 	struct provsvc *p = arg;
 
 	if (client_ip)
-		lc_on_http(p->lc, client_ip, path, status, bytes, now_ms());
+		lc_on_http(p->lc, client_ip, path, status, bytes, provsvc_now_ms());
 }
 
 int
@@ -329,7 +330,7 @@ provsvc_callback(void *arg, const char *token, bool ok, const char *reason, uint
 {
 	struct provsvc *p = arg;
 	char ip[INET_ADDRSTRLEN] = "?";
-	int rc = lc_callback(p->lc, token, ok, reason, now_ms());
+	int rc = lc_callback(p->lc, token, ok, reason, provsvc_now_ms());
 
 	if (rc == -EACCES) {
 		if (client_ip)
@@ -351,6 +352,28 @@ provsvc_token(void *arg, const uint8_t mac[6], char out[64])
 	return 0;
 }
 
+/* The lifecycle's database writes (lcstore.h's stats). */
+static size_t
+db_metrics(struct provsvc *p, char *buf, size_t cap)
+{
+	struct lcstore_stats st;
+	struct prom_out o;
+
+	provsvc_db_stats(p, &st);
+	prom_init(&o, buf, cap);
+	prom_metric(&o, "rackboot_lifecycle_db_commits_total", "counter",
+		    "Lifecycle database transactions committed (host states and events).",
+		    st.commits);
+	prom_metric(&o, "rackboot_lifecycle_db_failures_total", "counter",
+		    "Lifecycle database writes rolled back (kept in memory and retried).",
+		    st.failures);
+	prom_metric(&o, "rackboot_lifecycle_db_host_rows_total", "counter",
+		    "Host state rows written to the lifecycle database.", st.host_rows);
+	prom_metric(&o, "rackboot_lifecycle_db_event_rows_total", "counter",
+		    "Host events written to the lifecycle database.", st.event_rows);
+	return o.full ? 0 : o.len;
+}
+
 size_t
 provsvc_metrics(struct provsvc *p, char *buf, size_t cap)
 {
@@ -358,7 +381,17 @@ provsvc_metrics(struct provsvc *p, char *buf, size_t cap)
 
 	if (n < cap)
 		n += power_metrics(p->power, buf + n, cap - n);
+	if (n < cap)
+		n += db_metrics(p, buf + n, cap - n);
 	return n;
+}
+
+void
+provsvc_db_stats(struct provsvc *p, struct lcstore_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p->store)
+		lcstore_stats(p->store, out);
 }
 
 /* ---- reloads asked for through the API ---- */
@@ -462,7 +495,7 @@ provsvc_server(const struct provsvc *p)
 uint64_t
 provsvc_uptime_ms(const struct provsvc *p)
 {
-	return now_ms() - p->started_ms;
+	return provsvc_now_ms() - p->started_ms;
 }
 
 int

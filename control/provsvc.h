@@ -91,7 +91,14 @@ void provsvc_reload_done(struct provsvc *p, int rc, const char *err);
 
 /* ---- for the API's backend (provsvc_api.c) ---- */
 
+/* The lifecycle's clock: wall time in ms (its events are kept across
+ * restarts). */
+uint64_t provsvc_now_ms(void);
 struct lifecycle *provsvc_lc(struct provsvc *p);
+/* What the lifecycle database has written since the start (zeros without
+ * one). */
+struct lcstore_stats;
+void provsvc_db_stats(struct provsvc *p, struct lcstore_stats *out);
 struct power_sched *provsvc_power(struct provsvc *p);
 struct dhcp_ctl *provsvc_dhcp(struct provsvc *p);
 /* The snapshot served now, with a reference, and its release. */

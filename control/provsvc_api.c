@@ -16,6 +16,7 @@
 #include "dhcp_ctl.h"
 #include "leasedb.h"
 #include "log.h"
+#include "lifecycle/lcstore.h"
 #include "lifecycle/lifecycle.h"
 #include "lifecycle/power.h"
 #include "lifecycle/select.h"
@@ -26,15 +27,6 @@
 #include "strbuf.h"
 
 #define POWER_STATUS_WAIT_S 60 /* a status query of a whole rack waits this long at most */
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int
 count_bound(const struct rb_lease_rec *r, void *arg)
@@ -50,7 +42,7 @@ static json_t *
 api_status(void *arg, char *err, size_t cap)
 {
 	struct provsvc *p = arg;
-	json_t *o = lc_summary_json(provsvc_lc(p), wall_ms());
+	json_t *o = lc_summary_json(provsvc_lc(p), provsvc_now_ms());
 	unsigned long bound = 0;
 
 	(void)err, (void)cap;
@@ -386,11 +378,14 @@ api_reinstall(void *arg, const char *select, bool power_cycle, char *err, size_t
 {
 	struct provsvc *p = arg;
 	struct lc_selection sel = {0};
+	struct lcstore_stats db0, db1;
 	json_t *names, *out;
+	uint64_t t0, t1;
+	int flushed;
 	int rc = lc_select(provsvc_lc(p), select, &sel, err, cap);
 
 	if (rc >= 0)
-		rc = lc_reinstall(provsvc_lc(p), &sel, wall_ms(), err, cap);
+		rc = lc_reinstall(provsvc_lc(p), &sel, provsvc_now_ms(), err, cap);
 	if (rc < 0) {
 		lc_selection_free(&sel);
 		errno = -rc;
@@ -398,7 +393,12 @@ api_reinstall(void *arg, const char *select, bool power_cycle, char *err, size_t
 	}
 	/* Durable and served before anything is powered: a machine that
 	 * boots at once must already get its installer. */
-	if (lc_flush(provsvc_lc(p)) < 0 || provsvc_publish_now(p) < 0) {
+	provsvc_db_stats(p, &db0);
+	t0 = provsvc_now_ms();
+	flushed = lc_flush(provsvc_lc(p));
+	t1 = provsvc_now_ms();
+	provsvc_db_stats(p, &db1);
+	if (flushed < 0 || provsvc_publish_now(p) < 0) {
 		snprintf(err, cap, "hosts marked, but the %s failed (see the log)",
 			 "database write or the boot config publish");
 		lc_selection_free(&sel);
@@ -409,6 +409,13 @@ api_reinstall(void *arg, const char *select, bool power_cycle, char *err, size_t
 	for (size_t i = 0; i < sel.n; i++)
 		json_array_append_new(names, json_string(sel.v[i].name));
 	out = json_pack("{s:i,s:o}", "marked", rc, "hosts", names);
+	/* What marking them cost the database: one transaction, however many. */
+	json_object_set_new(
+	    out, "db",
+	    json_pack("{s:I,s:I,s:f}", "transactions", (json_int_t)(db1.commits - db0.commits),
+		      "rows",
+		      (json_int_t)(db1.host_rows + db1.event_rows - db0.host_rows - db0.event_rows),
+		      "seconds", (double)(t1 - t0) / 1000.0));
 	if (power_cycle) {
 		json_t *queued = json_array(), *skipped = json_array();
 		int n = submit_all(p, &sel, POWER_CYCLE, NULL, queued, skipped);

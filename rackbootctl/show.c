@@ -437,7 +437,8 @@ host_list(const json_t *reply, struct strbuf *out)
 int
 show_reinstall(const json_t *reply, struct strbuf *out)
 {
-	double ms;
+	const json_t *db;
+	double ms, tx;
 	int rc;
 
 	if (!jget_typed(reply, "hosts", JSON_ARRAY))
@@ -446,7 +447,15 @@ show_reinstall(const json_t *reply, struct strbuf *out)
 	if (!rc)
 		rc = host_list(reply, out);
 	if (!rc && !jget_num(reply, "ms", &ms))
-		rc = strbuf_addf(out, " (%.0f ms)", ms);
+		rc = strbuf_addf(out, " (%.0f ms", ms);
+	else
+		ms = -1;
+	/* rackboot says what the marks cost its database. */
+	db = jget_typed(reply, "db", JSON_OBJECT);
+	if (!rc && ms >= 0 && db && !jget_num(db, "transactions", &tx))
+		rc = strbuf_addf(out, ", %.0f database transaction%s", tx, tx == 1 ? "" : "s");
+	if (!rc && ms >= 0)
+		rc = strbuf_adds(out, ")");
 	return rc ? rc : strbuf_adds(out, "\n");
 }
 

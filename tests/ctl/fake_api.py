@@ -337,7 +337,9 @@ class Handler(BaseHTTPRequestHandler):
         hosts = select(self.hosts(), body["select"])
         names = [h["name"] for h in hosts]
         if path == "/api/v1/reinstall":
-            self.reply(200, {"marked": len(names), "hosts": names, "ms": 3})
+            self.reply(200, {"marked": len(names), "hosts": names, "ms": 3,
+                             "db": {"transactions": 1, "rows": 2 * len(names),
+                                    "seconds": 0.002}})
             return
         action = body.get("action")
         if action not in ("on", "off", "cycle", "status"):

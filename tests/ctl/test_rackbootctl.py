@@ -175,7 +175,8 @@ class TestActions(Base):
     def test_reinstall(self):
         p = self.ok(run("reinstall", "node001,node002", "--power-cycle"))
         self.assertEqual(p.stdout,
-                         "marked for reinstallation: 2 hosts: node001, node002 (3 ms)\n")
+                         "marked for reinstallation: 2 hosts: node001, node002 "
+                         "(3 ms, 1 database transaction)\n")
         req = API.last()
         self.assertEqual((req["method"], req["path"]), ("POST", "/api/v1/reinstall"))
         self.assertEqual(json.loads(req["body"]),

@@ -93,6 +93,12 @@ else
   bad "rackbootctl reinstall all --power-cycle --yes ($(tr '\n' ' ' < "$d/reinstall.out"))"
 fi
 sed 's/^/#   /' "$d/reinstall.out"
+# vm1's kickstart as rackboot renders it now (asked by MAC from the server
+# itself, which is no host): its callback URL, to be replayed once used.
+old_cb=$(ip netns exec "$P-srv" curl -s --max-time 5 "http://$E2E_SERVER/t/ks.cfg?mac=${MAC[vm1]}" |
+  sed -n 's/^# rackboot-callback: *//p')
+check "vm1's kickstart carries a callback URL with a token ($old_cb)" \
+  grep -qE "^http://$E2E_SERVER/cb/[0-9a-f]{16,}\$" <<<"$old_cb"
 
 # Until every VM's console shows its callback, or TIMEOUT: a watch frame
 # every 3 s (in the log, and kept to be checked).
@@ -159,6 +165,28 @@ check "hosts --json: all four installed" states_are 'installed|local-boot'
 for vm in "${VMS[@]}"; do
   check "$vm: rackboot power-cycled it through vmpower.sh" grep -q ' cycle ' "$E2E_VM_DIR/$vm.power"
 done
+# Each host's timeline (host NAME --json): the states it went through, in
+# order, each an event kept by rackboot.
+states_seen() { # name: its timeline's "to" states, one line
+  e2e_ctl host "$1" --json | jq -r '[.events[] | .to // empty] | join(" ")'
+}
+in_order() { # "seen" "a b c": a, b, c appear in seen in that order
+  awk -v s="$1" -v w="$2" 'BEGIN { n = split(s, a, " "); m = split(w, b, " "); j = 1
+    for (i = 1; i <= n && j <= m; i++) if (a[i] == b[j]) j++; exit !(j > m) }'
+}
+for vm in "${VMS[@]}"; do
+  tl=$(states_seen "$vm")
+  check "$vm: timeline reinstall-pending, booting, installing, installed ($tl)" \
+    in_order "$tl" "reinstall-pending booting installing installed"
+done
+
+# The used token, again: refused, and counted.
+refused0=$(e2e_rb_metrics | awk '$1 == "rackboot_http_callbacks_total{result=\"refused\"}" { print $2 }')
+code=$(ip netns exec "$P-srv" curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$old_cb")
+refused1=$(e2e_rb_metrics | awk '$1 == "rackboot_http_callbacks_total{result=\"refused\"}" { print $2 }')
+check "vm1's used callback URL, replayed, is refused (HTTP $code)" [ "$code" = 403 ]
+check "...and counted (refused callbacks ${refused0:-?} -> ${refused1:-?})" \
+  [ "$((${refused1:-0} - ${refused0:-0}))" = 1 ]
 
 # --- 2. power cycle: the local disk ------------------------------------------
 declare -A MARK=() DISK=()
@@ -194,6 +222,10 @@ done
 for _ in $(seq 1 60); do states_are 'local-boot' && break; sleep 1; done
 echo "# hosts at the end:"; e2e_ctl_states | sed 's/^/#   /'
 check "hosts --json: all four local-boot" states_are 'local-boot'
+for vm in "${VMS[@]}"; do
+  tl=$(states_seen "$vm")
+  check "$vm: timeline ends installed, local-boot ($tl)" in_order "$tl" "installed local-boot"
+done
 for vm in "${VMS[@]}"; do
   echo "# $vm power actions:"; sed 's/^/#   /' "$E2E_VM_DIR/$vm.power"
 done
