@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.." || exit 1
 REPS=${1:-5}
 N=${2:-500}
 [ "$(id -u)" = 0 ] || { echo "reinstall_bench.sh: run as root" >&2; exit 1; }
-[ "$N" -ge 1 ] && [ "$N" -le 1000 ] || { echo "reinstall_bench.sh: N is 1..1000" >&2; exit 1; }
+if [ "$N" -lt 1 ] || [ "$N" -gt 1000 ]; then echo "reinstall_bench.sh: N is 1..1000" >&2; exit 1; fi
 scripts/deps.sh >/dev/null
 scripts/build.sh >/dev/null
 CTL=$PWD/build/rackbootctl/rackbootctl

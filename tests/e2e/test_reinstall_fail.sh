@@ -100,7 +100,7 @@ while :; do
   if [ -z "$t_cut" ]; then
     read -r phase bytes < <(host_field vm2 '"\(.phase // "-") \(.progress.bytes // 0)"')
     if [ "$phase" = kernel ] && [ "${bytes:-0}" -ge 2097152 ]; then
-      ip netns exec "$P-rack" nft -f - <<NFT
+      if ! ip netns exec "$P-rack" nft -f - <<NFT
 table bridge rbcut {
   chain cut {
     type filter hook forward priority 0; policy accept;
@@ -109,7 +109,9 @@ table bridge rbcut {
   }
 }
 NFT
-      [ $? = 0 ] || bail "nft: the rule that cuts vm2 off was refused"
+      then
+        bail "nft: the rule that cuts vm2 off was refused"
+      fi
       cut_rule=1 t_cut=$(e2e_since "$t0")
       echo "# vm2's traffic dropped at the rack switch at ${t_cut}s, $bytes bytes of its kernel fetched"
     fi
