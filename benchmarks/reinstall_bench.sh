@@ -54,7 +54,7 @@ mkdir -p "$work/repo" "$work/tftp"
 head -c 100000 /dev/urandom > "$work/tftp/vmlinuz"
 head -c 100000 /dev/urandom > "$work/tftp/initrd.gz"
 cat > "$work/ks.tpl" <<'TPL'
-# kickstart for {{hostname}} ({{mac}}, {{ip}}), rack {{rack}}
+# kickstart for {{hostname}} ({{mac}}, {{ip}})
 url --url {{http}}/debian
 network --bootproto=dhcp --hostname={{hostname}}
 %post
@@ -65,7 +65,7 @@ TPL
   echo "name,mac,address,profile,labels"
   for ((i = 0; i < N; i++)); do
     printf 'node%03d,52:54:00:be:%02x:%02x,198.18.%d.%d,inst,rack=r%02d\n' \
-      "$i" $((i / 256)) $((i % 256)) $((1 + i / 250)) $((10 + i % 250)) $((i / 40))
+      "$i" $((i / 256)) $((i % 256)) $((1 + i / 200)) $((10 + i % 200)) $((i / 40))
   done
 } > "$work/hosts.csv"
 # The same hosts for dnsmasq.
@@ -109,14 +109,14 @@ secs() { # command...: its wall time in seconds (stdout: the time only)
 ctl() { in_srv "$CTL" --token-file "$work/api.token" "$@"; }
 : > "$work/check.s"; : > "$work/dnsmasq.s"; : > "$work/reload.s"; : > "$work/hosts.s"
 : > "$work/rein.ms"; : > "$work/rein.db"
-for ((r = 1; r <= REPS; r++)); do
-  secs in_srv "$RB" --check -c "$work/rackboot.yaml" >> "$work/check.s"
-  secs dnsmasq --test -C "$work/dnsmasq.conf" >> "$work/dnsmasq.s"
-done
 in_srv "$RB" --check -c "$work/rackboot.yaml" > "$work/check.out" 2>&1 ||
   { echo "reinstall_bench.sh: the config is refused:"; cat "$work/check.out"; exit 1; } >&2
 dnsmasq --test -C "$work/dnsmasq.conf" > "$work/dnsmasq.out" 2>&1 ||
   { echo "reinstall_bench.sh: dnsmasq refuses its config:"; cat "$work/dnsmasq.out"; exit 1; } >&2
+for ((r = 1; r <= REPS; r++)); do
+  secs in_srv "$RB" --check -c "$work/rackboot.yaml" >> "$work/check.s"
+  secs dnsmasq --test -C "$work/dnsmasq.conf" >> "$work/dnsmasq.s"
+done
 
 rb_start "$work/rackboot.yaml" "$work/rackboot.log" 60 || exit 1
 listed=$(ctl hosts --json | jq '.hosts | length')
