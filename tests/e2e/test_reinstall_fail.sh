@@ -13,7 +13,8 @@
 #        up and vm2 must end `failed` with the TFTP reason ("tftp: ...").
 # `rackbootctl watch --once` must then list both failures with their
 # reasons, /metrics count them by class, and `rackbootctl host` keep the
-# failure in each timeline. Prints "# timing" lines: seconds from the
+# failure in each timeline; after a restart the failures, the timelines and
+# a mark made through the API just before it are still there. Prints "# timing" lines: seconds from the
 # kickstart to vm1's failure and from the cut to vm2's.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -79,6 +80,7 @@ for vm in vm1 vm2; do
   e2e_vm_define "$vm" "${TAP[$vm]}" "${FW[$vm]}" "${MAC[$vm]}" "$d/$vm.img"
 done
 
+jqq() { jq -e "$@" > /dev/null; }
 host_field() { # name jq-expression
   e2e_ctl host "$1" --json | jq -r "$2"
 }
@@ -160,6 +162,22 @@ check "vm1's timeline keeps the failure" \
   grep -q 'timeout in installing' <(e2e_ctl host vm1 --json | jq -r '.events[] | "\(.to) \(.detail)"')
 check "vm2's timeline keeps the failure" \
   grep -q '^failed .*tftp' <(e2e_ctl host vm2 --json | jq -r '.events[] | "\(.to) \(.detail)"')
+
+# Durable: the failures, their reasons and timelines survive a restart,
+# and so does a mark made through the API.
+before=$(e2e_ctl hosts --json | jq -c '[.hosts[] | {name, state, reason}]')
+n_ev=$(e2e_ctl host vm2 --json | jq '.events | length')
+e2e_ctl reinstall vm1 --yes > /dev/null
+e2e_rb_stop
+e2e_rb_start "$d/rackboot.yaml" || bail "rackboot does not restart"
+after=$(e2e_ctl hosts --json | jq -c '[.hosts[] | {name, state, reason}]')
+check "after a restart vm2 is still failed with its reason ($after)" \
+  jqq '.[] | select(.name == "vm2") | .state == "failed" and (.reason | startswith("tftp: "))' <<<"$after"
+check "...vm1, marked again through the API before the restart, is reinstall-pending" \
+  jqq '.[] | select(.name == "vm1") | .state == "reinstall-pending"' <<<"$after"
+check "...and vm2's timeline is kept ($n_ev events before, $(e2e_ctl host vm2 --json | jq '.events | length') after)" \
+  [ "$(e2e_ctl host vm2 --json | jq '.events | length')" -ge "$n_ev" ]
+echo "# before the restart: $before"
 e2e_rb_stop
 
 echo "$pass passed, $fail failed"

@@ -254,7 +254,22 @@ ip netns exec "$P-dm" dnsmasq --no-daemon --port=0 --interface=eth0 --bind-inter
   --pid-file="$work/dm.pid" > "$work/dm.log" 2>&1 &
 dnsmasq_pid=$!
 write_cfg proxy
+# This run also puts the API on the rack's address, as an operator who
+# manages rackboot from another machine would: from there every request
+# needs the token.
+sed -i 's|^api:$|api:\n  address: 198.18.0.1|' "$work/rb.yaml"
 check "rackboot starts in proxyDHCP mode" start_rb || bail "rackboot did not start in proxyDHCP mode"
+rapi() { in_ns c1 curl -s --max-time 5 -o "$work/rapi.out" -w '%{http_code}' "$@"; }
+code=$(rapi http://198.18.0.1:8081/api/v1/status)
+check "API on the rack's address: a GET from the rack without the token is 401 ($code)" [ "$code" = 401 ]
+check "...with a JSON error ($(cat "$work/rapi.out"))" jq -e '.error | type == "string"' "$work/rapi.out"
+code=$(rapi -H "Authorization: Bearer $(cat "$tok")" http://198.18.0.1:8081/api/v1/status)
+check "...with the token it is 200 ($code)" [ "$code" = 200 ]
+code=$(rapi -H "Authorization: Bearer $(cat "$tok")" -d '{"select": "all", ' http://198.18.0.1:8081/api/v1/reinstall)
+check "...a malformed JSON body is 400 ($code)" [ "$code" = 400 ]
+check "...with a JSON error saying so ($(cat "$work/rapi.out"))" jq -e '.error | test("JSON|json")' "$work/rapi.out"
+unauth=$(metric rackboot_api_unauthorized_total)
+check "...and the refusal is counted (rackboot_api_unauthorized_total $unauth)" [ "${unauth:-0}" -ge 1 ]
 in_ns c3 ip addr flush dev eth0
 out=$(probe --mode proxy --pxe --arch 7 --collect 2 --timeout 8)
 echo "$out" | jq -c '.replies[] | {type, server_id, yiaddr, from, file}' | sed 's/^/# /'
