@@ -128,6 +128,8 @@ file_progress(struct lifecycle *lc, struct lc_host *h, enum lc_file_role role, u
 	}
 	p->on = true;
 	snprintf(p->file, sizeof(p->file), "%s", name);
+	if (p->size_known && h->prof)
+		lci_learn(lc, h->prof->name, role == LC_FILE_INITRD, p->size);
 	if (p->bytes > before)
 		lci_add_bytes(lc, now_ms, p->bytes - before);
 }

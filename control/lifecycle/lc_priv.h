@@ -27,6 +27,10 @@ extern const unsigned lc_bucket_s[LC_NBUCKETS];
 #define LC_RATE_SLOTS 8
 #define LC_RATE_WINDOW_S 5
 
+/* Profiles whose boot file sizes are remembered for the ETA (the oldest
+ * learned is replaced past it). */
+#define LC_LEARN_MAX 64
+
 /* What a host has fetched of the current phase's files. */
 struct lc_progress {
 	bool on; /* something to show */
@@ -98,11 +102,25 @@ struct lifecycle {
 		uint64_t sec, bytes;
 	} rate[LC_RATE_SLOTS];
 
+	/* Sizes of each profile's kernel and initrds (summed) as hosts fetched
+	 * them: the ETA's estimate for hosts that have not yet. Kept across
+	 * reloads by profile name; the newest size seen wins. */
+	struct lc_learned {
+		char profile[INV_NAME_MAX + 1];
+		uint64_t kernel, initrd;
+	} learned[LC_LEARN_MAX];
+	unsigned n_learned;
+
 	uint64_t hist[LC_NPHASES][LC_NBUCKETS + 1]; /* per bucket, not cumulative */
 	uint64_t hist_sum_ms[LC_NPHASES];
 	uint64_t failures[LC_NFAILS];
 	uint64_t refused;
 };
+
+/* The sizes learned for profile name, or NULL. */
+const struct lc_learned *lci_learned(const struct lifecycle *lc, const char *name);
+/* Learn a profile's kernel (initrd false) or initrds' total size. */
+void lci_learn(struct lifecycle *lc, const char *name, bool initrd, uint64_t size);
 
 /* The host of mac, or NULL. */
 struct lc_host *lci_by_mac(struct lifecycle *lc, const uint8_t mac[6]);

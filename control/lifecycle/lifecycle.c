@@ -339,6 +339,36 @@ lci_add_bytes(struct lifecycle *lc, uint64_t now_ms, uint64_t delta)
 	lc->rate[i].bytes += delta;
 }
 
+const struct lc_learned *
+lci_learned(const struct lifecycle *lc, const char *name)
+{
+	for (unsigned i = 0; i < lc->n_learned; i++)
+		if (!strcmp(lc->learned[i].profile, name))
+			return &lc->learned[i];
+	return NULL;
+}
+
+void
+lci_learn(struct lifecycle *lc, const char *name, bool initrd, uint64_t size)
+{
+	struct lc_learned *l = (struct lc_learned *)lci_learned(lc, name);
+
+	if (!l) {
+		if (lc->n_learned == LC_LEARN_MAX) {
+			memmove(&lc->learned[0], &lc->learned[1],
+				(LC_LEARN_MAX - 1) * sizeof(lc->learned[0]));
+			lc->n_learned--;
+		}
+		l = &lc->learned[lc->n_learned++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->profile, sizeof(l->profile), "%s", name);
+	}
+	if (initrd)
+		l->initrd = size;
+	else
+		l->kernel = size;
+}
+
 /* ---- Tracking the inventory ---- */
 
 /* Take row's stored state into h. */

@@ -337,11 +337,40 @@ fail_at(unsigned i)
 	return lc_fail_name((enum lc_fail)i);
 }
 
+/*
+ * Bytes h still has to fetch before its kernel starts: what is left of the
+ * file it is on, plus, for the files it has not started, the sizes other
+ * hosts of its profile fetched. false when nothing is known to estimate
+ * with (no host of that profile got that far yet).
+ */
+static bool
+boot_left(const struct lifecycle *lc, const struct lc_host *h, uint64_t *left)
+{
+	const struct lc_learned *l = h->prof ? lci_learned(lc, h->prof->name) : NULL;
+	const struct lc_progress *p = &h->prog;
+	uint64_t k = l ? l->kernel : 0, i = l ? l->initrd : 0, size;
+
+	*left = 0;
+	if (h->state != LC_PENDING && h->state != LC_BOOTING)
+		return true;
+	if (h->state == LC_BOOTING && (h->phase == LC_PH_KERNEL || h->phase == LC_PH_INITRD)) {
+		size = p->size_known ? p->size : h->phase == LC_PH_KERNEL ? k : i;
+		*left = size > p->bytes ? size - p->bytes : 0;
+		if (h->phase == LC_PH_KERNEL)
+			*left += i;
+		return size != 0;
+	}
+	/* Marked, or at DHCP or its loader: the kernel and initrds to come. */
+	*left = k + i;
+	return k + i != 0;
+}
+
 json_t *
 lc_summary_json(struct lifecycle *lc, uint64_t now_ms)
 {
 	uint64_t states[LC_NSTATES] = {0}, phases[LC_NPHASES] = {0}, fails[LC_NFAILS] = {0};
-	uint64_t remaining = 0;
+	uint64_t remaining = 0, left;
+	bool known = true;
 	double rate;
 	json_t *o;
 
@@ -354,9 +383,8 @@ lc_summary_json(struct lifecycle *lc, uint64_t now_ms)
 		phases[h->phase]++;
 		if (h->state == LC_FAILED)
 			fails[lc_fail_class(h->reason)]++;
-		if (h->state == LC_BOOTING && h->prog.on && h->prog.size_known &&
-		    h->prog.size > h->prog.bytes)
-			remaining += h->prog.size - h->prog.bytes;
+		known = boot_left(lc, h, &left) && known;
+		remaining += left;
 	}
 	rate = rate_bps(lc, now_ms);
 	pthread_mutex_unlock(&lc->lock);
@@ -365,7 +393,9 @@ lc_summary_json(struct lifecycle *lc, uint64_t now_ms)
 	    put(o, "phases", counts_json(phase_at, phases, LC_NPHASES)) ||
 	    put(o, "failures", counts_json(fail_at, fails, LC_NFAILS)) ||
 	    put(o, "rate_bps", json_integer((json_int_t)rate)) ||
-	    put(o, "eta_s", rate > 0 ? json_real((double)remaining / rate) : json_null())) {
+	    put(o, "remaining_bytes", known ? json_integer((json_int_t)remaining) : json_null()) ||
+	    put(o, "eta_s",
+		rate > 0 && known ? json_real((double)remaining / rate) : json_null())) {
 		json_decref(o);
 		errno = ENOMEM;
 		return NULL;

@@ -988,9 +988,32 @@ test_summary_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "installer")), 1);
 	assert_int_equal(json_integer_value(json_object_get(o, "tftp")), 0);
 	assert_int_equal(json_integer_value(json_object_get(j, "rate_bps")), 1250000);
+	/* n6 (profile multi, pending) has nothing to estimate with yet: no
+	 * host of its profile fetched anything. */
+	assert_true(json_is_null(json_object_get(j, "remaining_bytes")));
+	assert_true(json_is_null(json_object_get(j, "eta_s")));
+	json_decref(j);
+
+	/* Without n6: n1's 5 MB left of its kernel, plus its initrd, whose size
+	 * nobody knows yet (counted as 0 until learned). */
+	lc_callback(f->lc, token_of(f, 6), true, NULL, f->now);
+	j = lc_summary_json(f->lc, f->now + 1 * S);
+	assert_int_equal(json_integer_value(json_object_get(j, "remaining_bytes")), 5000000);
 	assert_true(json_real_value(json_object_get(j, "eta_s")) > 3.99 &&
 		    json_real_value(json_object_get(j, "eta_s")) < 4.01);
 	json_decref(j);
+
+	/* n1 finishes its kernel and starts its 2 MB initrd; n2 is marked
+	 * again and boots: its kernel and initrd are estimated from n1's. */
+	feed(f, fx_tftp(1, RB_EV_TFTP_DONE, "debian/linux", 10000000, 10000000, 0));
+	feed(f, fx_tftp(1, RB_EV_TFTP_START, "debian/initrd.gz", 0, 2000000, 0));
+	feed(f, fx_tftp(1, RB_EV_TFTP_PROGRESS, "debian/initrd.gz", 500000, 2000000, 0));
+	fx_reinstall(f->lc, "n2", f->now, 1);
+	j = lc_summary_json(f->lc, f->now + 1 * S);
+	assert_int_equal(json_integer_value(json_object_get(j, "remaining_bytes")),
+			 1500000 + 10000000 + 2000000);
+	json_decref(j);
+
 	/* A minute later nothing moves: no rate, no ETA. */
 	j = lc_summary_json(f->lc, f->now + 60 * S);
 	assert_int_equal(json_integer_value(json_object_get(j, "rate_bps")), 0);
