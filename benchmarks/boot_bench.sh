@@ -7,7 +7,7 @@
 # does); dnsmasq serves hand-written ones of the same content (bootcfg_path).
 #
 # Paths (RB_PATHS, default all five; see tests/e2e/test_boot.sh):
-#   ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe
+#   ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe ovmf-http
 # Servers (RB_SERVERS, default "rackboot dnsmasq"):
 #   rackboot  af_xdp on the server port, DHCP + TFTP + HTTP; answers router
 #             solicitations (server.ipv6_ra, the default)
@@ -33,7 +33,7 @@ RB_BUILD=${RB_BUILD:-$RB_SRC/build}
 . "$RB_SRC/tests/e2e/bootcfg.sh"
 
 REPS=${RB_REPS:-3}
-PATHS=${RB_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe"}
+PATHS=${RB_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe ovmf-http"}
 SERVERS=${RB_SERVERS:-"rackboot dnsmasq"}
 TIMEOUT=${RB_E2E_TIMEOUT:-240}
 
@@ -83,7 +83,7 @@ done
 mkdir -p "$RB_SRC/results"
 out=$RB_SRC/results/boot_bench-$(date +%Y%m%d-%H%M%S).txt
 {
-  echo "boot time, s from qemu start to RACKBOOT-E2E-OK (median of $REPS; qemu TCG, $E2E_MEM MB, $E2E_NIC)"
+  echo "boot time, s from qemu start to RACKBOOT-E2E-OK (median of $REPS; qemu $E2E_ACCEL, $E2E_MEM MB, $E2E_NIC)"
   printf '%-15s' path; for s in $SERVERS; do printf '%12s' "$s"; done
   [ "$SERVERS" = "rackboot dnsmasq" ] && printf '%18s' "dnsmasq/rackboot"
   echo

@@ -91,11 +91,12 @@ bootcfg_ipxe_efi() { # dir
 }
 
 # A path's boot tree in DIR, and what its server must hand out: sets FW
-# (seabios|ovmf), BOOT_BIOS, BOOT_EFI64 and BOOT_SCRIPT ("" for none).
+# (seabios|ovmf|ovmf-http), BOOT_BIOS, BOOT_EFI64, BOOT_HTTP (the URL for
+# UEFI HTTP Boot, arch 16) and BOOT_SCRIPT ("" for none).
 bootcfg_path() { # path dir
   local d=$2
   bootcfg_common "$d"
-  BOOT_BIOS='' BOOT_EFI64='' BOOT_SCRIPT=''
+  BOOT_BIOS='' BOOT_EFI64='' BOOT_SCRIPT='' BOOT_HTTP=''
   case "$1" in
     ipxe-http)     FW=seabios; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     pxelinux)      FW=seabios; bootcfg_pxelinux "$d" bios; BOOT_BIOS=pxelinux.0 ;;
@@ -103,6 +104,8 @@ bootcfg_path() { # path dir
     ovmf-grub)     FW=ovmf; bootcfg_grub "$d"; BOOT_EFI64=grubnetx64.efi ;;
     ovmf-ipxe)     FW=ovmf; bootcfg_ipxe_efi "$d"; BOOT_EFI64=ipxe.efi
                    BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
+    ovmf-http)     FW=ovmf-http; cp /usr/lib/ipxe/ipxe.efi "$d/repo/ipxe.efi"
+                   BOOT_HTTP=http://$E2E_SERVER/ipxe.efi; BOOT_SCRIPT=$(bootcfg_ipxe "$d") ;;
     *) e2e_die "unknown path '$1'" ;;
   esac
 }
@@ -141,6 +144,7 @@ bootcfg_rackboot_gen() { # dir path
     ovmf-syslinux) FW=ovmf; efi=syslinux ;;
     ovmf-grub)     FW=ovmf; efi=grub ;;
     ovmf-ipxe)     FW=ovmf; efi=ipxe ;;
+    ovmf-http)     FW=ovmf-http ;;
     *) e2e_die "unknown path '$2'" ;;
   esac
   cat > "$d/ks.tpl" <<'TPL'
@@ -212,6 +216,13 @@ dhcp-option=tag:ipxe,encap:175,176,1b
 dhcp-match=set:efi64,option:client-arch,7
 dhcp-match=set:efi64,option:client-arch,9
 EOF
+    # UEFI HTTP Boot: the URL as the boot file, and option 60 "HTTPClient"
+    # in the reply, without which EDK2 ignores the offer.
+    if [ -n "$BOOT_HTTP" ]; then
+      echo "dhcp-match=set:efihttp,option:client-arch,16"
+      echo "dhcp-option-force=tag:efihttp,60,HTTPClient"
+      echo "dhcp-boot=tag:efihttp,tag:!ipxe,$BOOT_HTTP"
+    fi
     [ -n "$BOOT_SCRIPT" ] && echo "dhcp-boot=tag:ipxe,$BOOT_SCRIPT"
     [ -n "$BOOT_EFI64" ] && echo "dhcp-boot=tag:!ipxe,tag:efi64,$BOOT_EFI64"
     [ -n "$BOOT_BIOS" ] && echo "dhcp-boot=tag:!ipxe,tag:!efi64,$BOOT_BIOS"

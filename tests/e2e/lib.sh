@@ -26,6 +26,8 @@ E2E_MAC=${E2E_MAC:-52:54:00:e2:e0:01}
 E2E_SERVER=198.18.0.1
 E2E_MEM=${RB_E2E_MEM:-512}
 E2E_NIC=${RB_E2E_NIC:-virtio-net-pci}
+# tcg here (no /dev/kvm); RB_E2E_ACCEL=kvm where the machine has it.
+E2E_ACCEL=${RB_E2E_ACCEL:-tcg}
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 E2E_OK=RACKBOOT-E2E-OK
@@ -212,7 +214,7 @@ e2e_timeline() { # pcap
 # callers add them (e2e_qemu_start: -serial file, vmpower.sh: QMP).
 e2e_qemu_argv() { # seabios|ovmf MAC TAP [DISK]
   local fw=$1 mac=$2 tap=$3 disk=${4:-} dev="$E2E_NIC,netdev=n0,mac=$2" vars
-  E2E_ARGV=(ip netns exec "$P-rack" qemu-system-x86_64 -accel tcg -m "$E2E_MEM" -smp 1
+  E2E_ARGV=(ip netns exec "$P-rack" qemu-system-x86_64 -accel "$E2E_ACCEL" -m "$E2E_MEM" -smp 1
             -display none -monitor none)
   case "$fw" in
     seabios) ;;   # the default BIOS; the NIC's default romfile is Debian's iPXE (ipxe-qemu)
@@ -223,7 +225,19 @@ e2e_qemu_argv() { # seabios|ovmf MAC TAP [DISK]
                  -drive "if=pflash,format=raw,unit=1,file=$vars")
       dev="$dev,romfile="   # no option ROM: EDK2's own PXE client runs
       ;;
-    *) e2e_die "e2e_qemu_argv: firmware seabios or ovmf, not '$fw'" ;;
+    ovmf-http)
+      # OVMF with its PXE boot options switched off through fw_cfg (EDK2's
+      # opt/org.tianocore/IPv{4,6}PXESupport): the NIC's first boot option
+      # is then UEFI HTTP Boot (DHCP with "HTTPClient", arch 16).
+      vars=$E2E_WORK/OVMF_VARS.${mac//:/}.fd
+      cp "$OVMF_VARS" "$vars"
+      E2E_ARGV+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+                 -drive "if=pflash,format=raw,unit=1,file=$vars"
+                 -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+                 -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
+      dev="$dev,romfile="
+      ;;
+    *) e2e_die "e2e_qemu_argv: firmware seabios, ovmf or ovmf-http, not '$fw'" ;;
   esac
   E2E_ARGV+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no")
   if [ -n "$disk" ]; then

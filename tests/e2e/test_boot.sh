@@ -16,6 +16,10 @@
 #   ovmf-grub      OVMF: EDK2 PXE -> grubnetx64.efi -> grub/grub.cfg ->
 #                  grub/hosts/<mac>.cfg -> TFTP
 #   ovmf-ipxe      OVMF: EDK2 PXE -> ipxe.efi -> boot.ipxe -> HTTP
+#   ovmf-http      OVMF with its PXE options off (fw_cfg), so its first
+#                  network option is UEFI HTTP Boot: DHCP "HTTPClient"
+#                  arch 16 -> the URL DHCP hands out, /boot/ipxe.efi over
+#                  HTTP -> boot.ipxe -> HTTP; never TFTP
 # Each path prints "# timing <path> <seconds>" (qemu start to the marker)
 # and a timeline of DHCP/TFTP/HTTP/ICMPv6 events from a capture on the tap.
 # Needs root. RB_E2E_TIMEOUT (240) bounds each VM; RB_E2E_KEEP=1 keeps logs.
@@ -37,7 +41,7 @@ e2e_init
 trap e2e_cleanup EXIT
 e2e_rack_up
 TIMEOUT=${RB_E2E_TIMEOUT:-240}
-PATHS=${RB_E2E_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe"}
+PATHS=${RB_E2E_PATHS:-"ipxe-http pxelinux ovmf-syslinux ovmf-grub ovmf-ipxe ovmf-http"}
 
 # What the timeline must show for PATH: the loader's own requests. (The
 # kickstart's GET is not required here: the capture may miss the last
@@ -57,6 +61,10 @@ expect_on_wire() { # path timeline-file
                    grep -q "grub/hosts/$E2E_MAC.cfg" "$2" && grep -q 'initrd.gz"' "$2" ;;
     ovmf-ipxe)     grep -q 'RRQ "ipxe.efi"' "$2" && grep -q 'HTTP GET /boot/boot.ipxe' "$2" &&
                    grep -q 'HTTP GET /boot/vmlinuz' "$2" ;;
+    ovmf-http)     grep -q '"HTTPClient:Arch:00016' "$2" && grep -q 'Vendor-Class (60), length 10: "HTTPClient"' "$2" &&
+                   grep -q 'HTTP GET /boot/ipxe.efi' "$2" && grep -q 'HTTP GET /boot/vmlinuz' "$2" &&
+                   ! grep -q 'RRQ' "$2" ;;
+    *)             echo "# expect_on_wire: no expectations for path $1"; return 1 ;;
   esac
 }
 
