@@ -233,8 +233,8 @@ e2e_qemu_argv() { # seabios|ovmf MAC TAP [DISK]
       cp "$OVMF_VARS" "$vars"
       E2E_ARGV+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
                  -drive "if=pflash,format=raw,unit=1,file=$vars"
-                 -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
-                 -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
+                 -fw_cfg "name=opt/org.tianocore/IPv4PXESupport,string=n"
+                 -fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")
       dev="$dev,romfile="
       ;;
     *) e2e_die "e2e_qemu_argv: firmware seabios, ovmf or ovmf-http, not '$fw'" ;;
