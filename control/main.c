@@ -36,6 +36,7 @@
 #include "dpchan.h"
 #include "http.h"
 #include "metrics.h"
+#include "instlock.h"
 #include "netif.h"
 #include "log.h"
 #include "promtext.h"
@@ -700,6 +701,14 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* One rackboot per port; held until exit (instlock.h). */
+	if (instlock_take(RB_INSTLOCK_DIR,
+			  ctl.cfg.interface[0] ? ctl.cfg.interface : ctl.cfg.pci_addr, msg,
+			  sizeof(msg)) < 0) {
+		RB_ERR("%s", msg);
+		teardown(&ctl);
+		return 1;
+	}
 	if (api_token(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("api.token_file %s", msg);
 		teardown(&ctl);

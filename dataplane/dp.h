@@ -171,6 +171,11 @@ void dp_ports_close(struct dp *d);
  * ifindex (af_xdp mode); detach it at shutdown. */
 int dp_xdp_configure(int ifindex, const struct rb_netcfg *nc, char *msg, size_t cap);
 void dp_xdp_detach(int ifindex);
+/* Before attaching: detach a crashed rackboot's XDP program from ifname.
+ * 1: detached (msg says which); 0: none attached; -EBUSY: another
+ * program is (msg names it); other -errno with msg. The control holds
+ * the port's instance lock (control/instlock.h). */
+int dp_xdp_clear_stale(const char *ifname, char *msg, size_t cap);
 
 /* worker.c: the lcore loop: poll, classify, dispatch. */
 int dp_worker_main(void *arg);

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dp.h"
+#include "log.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -133,6 +134,12 @@ dp_ports_setup(struct dp *d, char *msg, size_t cap)
 
 	switch ((enum rb_port_mode)c->port_mode) {
 	case RB_PORT_AF_XDP:
+		ret = dp_xdp_clear_stale(c->interface, msg, cap);
+		if (ret < 0)
+			return ret;
+		if (ret > 0)
+			RB_WARN("%s", msg);
+		msg[0] = '\0';
 		snprintf(name, sizeof(name), "net_af_xdp_%s", c->interface);
 		snprintf(devargs, sizeof(devargs),
 			 "%s,iface=%s,start_queue=0,queue_count=%u,busy_budget=0%s%s", name,

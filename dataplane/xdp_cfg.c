@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -90,4 +91,55 @@ dp_xdp_detach(int ifindex)
 	 * start finds the interface clean (it attaches with UPDATE_IF_NOEXIST). */
 	if (ifindex > 0)
 		bpf_xdp_detach(ifindex, 0, NULL);
+}
+
+/*
+ * Before the PMD attaches: an XDP program still on ifname is either a
+ * crashed rackboot's (its dataplane was killed before it could detach; the
+ * PMD would then fail with EINVAL/EBUSY) or someone else's. The control
+ * holds the port's instance lock (control/instlock.h), so no live rackboot
+ * owns the first kind: detach it, and say so. Never touch the second kind.
+ */
+int
+dp_xdp_clear_stale(const char *ifname, char *msg, size_t cap)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info), id = 0;
+	int ifindex = (int)if_nametoindex(ifname), fd, err;
+
+	msg[0] = '\0';
+	if (ifindex <= 0)
+		return 0; /* the PMD says what is wrong with the name */
+	if (bpf_xdp_query_id(ifindex, 0, &id) < 0 || id == 0)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(msg, cap, "%s has XDP program %u attached, which cannot be inspected: %s",
+			 ifname, id, strerror(err));
+		return -err;
+	}
+	close(fd);
+	if (strcmp(info.name, RB_XDP_PROG_NAME) != 0) {
+		snprintf(msg, cap,
+			 "%s has another XDP program attached (id %u, '%s'); rackboot does not "
+			 "replace it: detach it (ip link set dev %s xdp off) or use port.mode "
+			 "af_packet",
+			 ifname, id, info.name, ifname);
+		return -EBUSY;
+	}
+	err = bpf_xdp_detach(ifindex, 0, NULL);
+	if (err < 0) {
+		snprintf(msg, cap,
+			 "%s: cannot detach the XDP program %u a previous rackboot left: %s",
+			 ifname, id, strerror(-err));
+		return err;
+	}
+	snprintf(msg, cap,
+		 "%s: detached XDP program %u (%s) left attached by a rackboot that did not stop "
+		 "cleanly",
+		 ifname, id, info.name);
+	return 1;
 }

@@ -4,6 +4,9 @@
 #define RB_XDP_H
 
 #define RB_XDP_MAX_QUEUES 64
+/* The program's name as the kernel keeps it (rb_xdp.c's SEC("xdp")
+ * function; at most 15 characters): how a leftover one is recognised. */
+#define RB_XDP_PROG_NAME "rb_xdp_steer"
 
 #define RB_XDP_F_ARP 0x1  /* steer ARP requests for the server address */
 #define RB_XDP_F_ICMP 0x2 /* steer ICMP echo to the server address */
