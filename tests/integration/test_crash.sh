@@ -52,8 +52,9 @@ YAML
 
 # The dataplane: the control's child process running rackboot-dataplane.
 dataplane_of() { # control-pid
-  local c
-  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+  local c kids
+  kids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
+  for c in $kids; do
     case "$(readlink "/proc/$c/exe" 2>/dev/null)" in *rackboot-dataplane*) echo "$c"; return 0 ;; esac
   done
   return 1
