@@ -493,7 +493,8 @@ request(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, in
 	return ack(d, in, m, slot, s, key, klen, out, cnt, drops);
 }
 
-/* RELEASE and DECLINE: only for a lease this client holds from us. */
+/* RELEASE and DECLINE: only for a lease this client holds from us (DECLINE:
+ * one we ACKed). */
 static enum dhcpd_verdict
 give_back(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, const uint8_t *key,
 	  size_t klen, struct dhcpd_out *out, uint64_t *drops)
@@ -516,6 +517,13 @@ give_back(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, 
 	if (!l || l->key_len != klen || memcmp(l->key, key, klen) != 0 ||
 	    (l->state != RB_LEASE_BOUND && l->state != RB_LEASE_OFFERED)) {
 		drops[RB_DROP_dhcp_unknown_lease]++;
+		return DHCPD_DROP;
+	}
+	/* A client declines an address it was given (ACKed) and found in
+	 * use. Declining a mere offer would let DISCOVER + DECLINE rounds
+	 * from made-up MACs quarantine the whole pool. */
+	if (m->type == DHCPDECLINE && l->state != RB_LEASE_BOUND) {
+		drops[RB_DROP_dhcp_decline_unbound]++;
 		return DHCPD_DROP;
 	}
 	out->len = 0;

@@ -88,6 +88,8 @@
 	X(dhcp_pool_exhausted, "DISCOVER with no free address in the pool")                        \
 	X(dhcp_rate_limited, "client over dhcp.rate_limit requests per second")                    \
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
+	X(dhcp_decline_unbound,                                                                    \
+	  "DECLINE of an address only offered, not ACKed: no quarantine (RFC 2131 4.3.3)")         \
 	X(dhcp_reply_too_big,                                                                      \
 	  "options left out because the client's max message size was reached")                    \
 	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \

@@ -971,6 +971,35 @@ test_decline(void **state)
 	assert_int_equal(offer_for(f, x), ip("198.18.0.100"));
 }
 
+/* DISCOVER + DECLINE rounds from made-up MACs (issue 13): an offer cannot
+ * be declined, so nothing is quarantined and the pool stays usable. */
+static void
+test_decline_offer_only(void **state)
+{
+	struct fx *f = *state;
+	uint8_t m[6], x[6];
+	char addr[INET_ADDRSTRLEN];
+	uint32_t off;
+
+	/* Within one decline_time (600 s): were offers declinable, the whole
+	 * pool would be quarantined by the end. */
+	for (unsigned i = 0; i < 3 * NB_DYNAMIC; i++) {
+		mac_of(200 + i, m);
+		off = offer_for(f, m);
+		assert_int_not_equal(off, 0);
+		inet_ntop(AF_INET, &off, addr, sizeof(addr));
+		assert_int_equal(decline(f, m, addr), DHCPD_DROP);
+		assert_false(f->out.has_rec);
+		/* The offer's hold (60 s) ends; the address is free again. */
+		f->now += 61;
+	}
+	assert_int_equal(f->drops[RB_DROP_dhcp_decline_unbound], 3 * NB_DYNAMIC);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_decline], 3 * NB_DYNAMIC);
+	/* Nothing was quarantined: a real client gets any address. */
+	mac_of(1, x);
+	assert_int_not_equal(dora(f, x), 0);
+}
+
 static void
 test_inform(void **state)
 {
@@ -1627,6 +1656,7 @@ main(void)
 	    T(test_renew_rebind),
 	    T(test_release),
 	    T(test_decline),
+	    T(test_decline_offer_only),
 	    T(test_inform),
 	    T(test_offer_expiry),
 	    T(test_expired_lease_reuse),
