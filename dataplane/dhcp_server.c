@@ -476,6 +476,19 @@ request(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, in
 		return nak(d, in, m, out, cnt, drops, "no address requested");
 	if (lease_subnet_of(&d->t, want) != s)
 		return nak(d, in, m, out, cnt, drops, "wrong network");
+	/* One address per client: a client bound to one address that asks
+	 * for another without an offer (INIT-REBOOT, RENEWING) is told no
+	 * (RFC 2131 4.3.2: its notion of its address is wrong). Binding it
+	 * would move its key and leave the old address bound to nobody, so
+	 * one MAC could take the whole pool. A NAK sends it to DISCOVER,
+	 * which offers the address it holds. */
+	if (!has_sid && resv == LEASE_NONE) {
+		uint32_t held = lease_by_key(&d->t, key, klen);
+
+		if (held != LEASE_NONE && d->t.slots[held].ip != want &&
+		    d->t.slots[held].state == RB_LEASE_BOUND && d->t.slots[held].expires > in->now)
+			return nak(d, in, m, out, cnt, drops, "client holds another address");
+	}
 	slot = slot_for(d, m, key, klen, resv, want, in->now);
 	if (slot == LEASE_NONE) {
 		if (!has_sid && lease_by_ip(&d->t, want) == LEASE_NONE && resv == LEASE_NONE) {

@@ -836,6 +836,37 @@ test_init_reboot(void **state)
 	assert_int_equal(f->cnt[RB_CNT_dhcp_nak], 3);
 }
 
+/* One MAC, many INIT-REBOOTs for free pool addresses (issue 13): it keeps
+ * the one address it holds; the pool is not bound to nobody. */
+static void
+test_init_reboot_one_address(void **state)
+{
+	struct fx *f = *state;
+	char addr[INET_ADDRSTRLEN];
+	uint8_t a[6], b[6];
+	unsigned bound = 0;
+
+	mac_of(1, a);
+	mac_of(2, b);
+	assert_int_equal(dora(f, a), ip("198.18.0.100"));
+	for (unsigned i = 1; i < NB_DYNAMIC; i++) {
+		snprintf(addr, sizeof(addr), "198.18.0.%u", 100 + i + (i >= 5));
+		assert_int_equal(init_reboot(f, a, addr), DHCPD_SEND);
+		assert_int_equal(f->out.type, DHCPNAK);
+		expect_str(f, DHO_MESSAGE, "client holds another address");
+	}
+	for (unsigned i = 0; i < f->d.t.nb_slots; i++)
+		bound += f->d.t.slots[i].state == RB_LEASE_BOUND;
+	assert_int_equal(bound, 1);
+	assert_int_equal(slot_of(f, "198.18.0.100")->key[1 + 5], a[5]);
+	/* Its own address still renews, and the others are there for others. */
+	assert_int_equal(init_reboot(f, a, "198.18.0.100"), DHCPD_COMMIT_SEND);
+	assert_int_equal(dora(f, b), ip("198.18.0.101"));
+	/* Once its lease has expired, it may ask for another. */
+	f->now += 3601;
+	assert_int_equal(init_reboot(f, a, "198.18.0.102"), DHCPD_COMMIT_SEND);
+}
+
 static enum dhcpd_verdict
 renew(struct fx *f, const uint8_t *mac, const char *addr, bool rebinding)
 {
@@ -1657,6 +1688,7 @@ main(void)
 	    T(test_release),
 	    T(test_decline),
 	    T(test_decline_offer_only),
+	    T(test_init_reboot_one_address),
 	    T(test_inform),
 	    T(test_offer_expiry),
 	    T(test_expired_lease_reuse),
