@@ -258,7 +258,7 @@ lease_resv_for(const struct lease_table *t, const uint8_t *cid, size_t cid_len, 
 uint32_t
 lease_by_key(const struct lease_table *t, const uint8_t *key, size_t len)
 {
-	uint32_t i = t->buckets[rb_hash32(key, len) & (t->nb_buckets - 1)];
+	uint32_t i = t->buckets[rb_hash32_keyed(key, len) & (t->nb_buckets - 1)];
 
 	for (; i != LEASE_NONE; i = t->slots[i].next)
 		if (t->slots[i].key_len == len && memcmp(t->slots[i].key, key, len) == 0)
@@ -270,7 +270,7 @@ static void
 unhash(struct lease_table *t, uint32_t slot)
 {
 	struct lease *l = &t->slots[slot];
-	uint32_t *p = &t->buckets[rb_hash32(l->key, l->key_len) & (t->nb_buckets - 1)];
+	uint32_t *p = &t->buckets[rb_hash32_keyed(l->key, l->key_len) & (t->nb_buckets - 1)];
 
 	while (*p != LEASE_NONE && *p != slot)
 		p = &t->slots[*p].next;
@@ -303,7 +303,7 @@ lease_attach(struct lease_table *t, uint32_t slot, const uint8_t *key, size_t le
 		unhash(t, old);
 	memcpy(l->key, key, len);
 	l->key_len = (uint8_t)len;
-	b = &t->buckets[rb_hash32(key, len) & (t->nb_buckets - 1)];
+	b = &t->buckets[rb_hash32_keyed(key, len) & (t->nb_buckets - 1)];
 	l->next = *b;
 	*b = slot;
 }

@@ -104,7 +104,7 @@ rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
 
 	if (!d->cfg.rate_limit)
 		return true;
-	r = &d->rate[rb_hash32(chaddr, 16) & d->rate_mask];
+	r = &d->rate[rb_hash32_keyed(chaddr, 16) & d->rate_mask];
 	if (r->sec != now) {
 		r->sec = now;
 		r->count = 0;

@@ -6,15 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "tftp_mcast.h"
 
+/* Keyed (util/hash.h): the client picks its address and port, and must
+ * not be able to put every session in one chain. */
 static uint32_t
 tid_hash(uint32_t ip, uint16_t port, uint16_t local)
 {
-	uint32_t h = ip * 2654435761u;
+	uint8_t k[8];
 
-	h ^= ((uint32_t)port << 16 | local) * 2246822519u;
-	return h ^ (h >> 15);
+	memcpy(k, &ip, 4);
+	memcpy(k + 4, &port, 2);
+	memcpy(k + 6, &local, 2);
+	return rb_hash32_keyed(k, sizeof(k));
 }
 
 /* A TFTP timeout option (seconds) in microseconds. */

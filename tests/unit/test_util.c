@@ -60,6 +60,33 @@ struct norm_vec {
 #define BS RB_PATH_BACKSLASH
 #define NC RB_PATH_NO_CTRL
 
+/* The reference vectors of the SipHash paper (appendix A and its
+ * vectors.h): key 00..0f, messages 00..(n-1). */
+static void
+test_siphash(void **state)
+{
+	uint8_t k[16], m[64], k2[16];
+	unsigned same = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 16; i++)
+		k[i] = (uint8_t)i;
+	for (unsigned i = 0; i < 64; i++)
+		m[i] = (uint8_t)i;
+	assert_true(rb_siphash24(k, m, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(rb_siphash24(k, m, 15) == 0xa129ca6149be45e5ull);
+	/* Another key, other values. */
+	memcpy(k2, k, sizeof(k2));
+	k2[0] ^= 1;
+	assert_true(rb_siphash24(k2, m, 15) != rb_siphash24(k, m, 15));
+	/* The process key: the same input hashes the same within a run. */
+	assert_int_equal(rb_hash32_keyed(m, 16), rb_hash32_keyed(m, 16));
+	/* ...and it is not FNV: at most chance agreement over many inputs. */
+	for (unsigned i = 0; i < 64; i++)
+		same += rb_hash32_keyed(m, i) == rb_hash32(m, i);
+	assert_true(same < 2);
+}
+
 static void
 test_normalize(void **state)
 {
@@ -272,13 +299,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hash32),
-	    cmocka_unit_test(test_hash64),
-	    cmocka_unit_test(test_normalize),
-	    cmocka_unit_test(test_normalize_edges),
-	    cmocka_unit_test(test_beneath_openat2),
-	    cmocka_unit_test(test_beneath_realpath),
-	    cmocka_unit_test(test_beneath_init_errors),
+	    cmocka_unit_test(test_hash32),	     cmocka_unit_test(test_hash64),
+	    cmocka_unit_test(test_siphash),	     cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_normalize_edges),  cmocka_unit_test(test_beneath_openat2),
+	    cmocka_unit_test(test_beneath_realpath), cmocka_unit_test(test_beneath_init_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
