@@ -382,6 +382,7 @@ static const struct key_def http_keys[] = {
     UINT_KEY("port", http_port, 1, 65535),
     KEY("root", set_dir, http_root),
     UINT_KEY("threads", http_threads, 0, 64),
+    UINT_KEY("per_address_connections", http_per_ip, 0, 4096),
 };
 static const struct key_def api_keys[] = {
     KEY("address", set_api_address, api_address),
@@ -616,6 +617,7 @@ rb_config_defaults(struct rb_config *cfg)
 	    .http_port = 80,
 	    .http_root = "/var/lib/rackboot/repo",
 	    .http_threads = 0,
+	    .http_per_ip = 64,
 	    .api_address = "127.0.0.1",
 	    .api_port = 8081,
 	    .api_token_file = "/var/lib/rackboot/api.token",

@@ -104,6 +104,7 @@ struct rb_config {
 	uint16_t http_port;	  /* 1..65535, default 80 */
 	char http_root[PATH_MAX]; /* install repository, must be a directory */
 	uint16_t http_threads;	  /* 0 = a thread per connection (default), 1..64 = pool */
+	uint16_t http_per_ip; /* connections from one address at once, 0..4096 (64; 0: no cap) */
 
 	/* api: */
 	char api_address[48];	       /* IPv4 or IPv6 literal, default 127.0.0.1 */

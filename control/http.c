@@ -683,6 +683,7 @@ static struct MHD_Daemon *
 start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra_flags)
 {
 	struct MHD_OptionItem ops[] = {
+	    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->per_ip, NULL},
 	    {MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT, NULL},
 	    {MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT, NULL},
 	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify_conn, h},
@@ -700,15 +701,15 @@ start_daemon(struct rb_http *h, const struct rb_http_config *cfg, unsigned extra
 		 * was the faster mode for many parallel large downloads (the
 		 * figures are in docs/benchmarks.md).
 		 */
-		ops[5].option = MHD_OPTION_THREAD_STACK_SIZE;
-		ops[5].value = THREAD_STACK;
+		ops[6].option = MHD_OPTION_THREAD_STACK_SIZE;
+		ops[6].value = THREAD_STACK;
 		return MHD_start_daemon(
 		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 			extra_flags,
 		    cfg->port, NULL, NULL, handle, &h->pub, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	}
 	if (cfg->threads == 1) /* no pool: the polling thread does it all */
-		ops[5].option = MHD_OPTION_END;
+		ops[6].option = MHD_OPTION_END;
 
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | extra_flags,
 				cfg->port, NULL, NULL, handle, &h->pub, MHD_OPTION_ARRAY, ops,

@@ -68,9 +68,10 @@ typedef int (*rb_http_callback_fn)(void *arg, const char *token, bool ok, const 
 				   uint32_t client_ip);
 
 struct rb_http_config {
-	const char *root;      /* directory served at / */
-	uint16_t port;	       /* TCP port, on every address */
-	unsigned threads;      /* 0: a thread per connection; N: a pool of N epoll threads */
+	const char *root; /* directory served at / */
+	uint16_t port;	  /* TCP port, on every address */
+	unsigned threads; /* 0: a thread per connection; N: a pool of N epoll threads */
+	unsigned per_ip;  /* public listener: connections from one address at once; 0: no cap */
 	rb_metrics_fn metrics; /* may be NULL */
 	void *metrics_arg;
 	/* May be NULL: no API anywhere. Otherwise it has a listener of its

@@ -822,6 +822,7 @@ main(int argc, char **argv)
 	    .root = ctl.cfg.http_root,
 	    .port = ctl.cfg.http_port,
 	    .threads = ctl.cfg.http_threads,
+	    .per_ip = ctl.cfg.http_per_ip,
 	    .metrics = metrics_cb,
 	    .metrics_arg = &ctl,
 	    .api = ctl.api,

@@ -511,6 +511,9 @@ test_tpl_cb(void *arg, const char *url, const char *mac, const char *profile, ui
 	return body;
 }
 
+/* The live servers' per-address connection cap (http.per_address_connections). */
+#define LIVE_PER_IP 8
+
 static int
 live_setup(void **state)
 {
@@ -556,6 +559,7 @@ live_setup(void **state)
 	cfg.root = lv->root;
 	cfg.boot = lv->ns;
 	cfg.threads = live_threads;
+	cfg.per_ip = LIVE_PER_IP;
 	cfg.metrics = test_metrics_cb;
 	cfg.metrics_arg = &metrics_arg;
 	cfg.tpl = test_tpl_cb;
@@ -1073,6 +1077,65 @@ test_live_connections(void **state)
 		assert_int_equal(wait_active(lv, 0), 0);
 }
 
+/* One address holds at most LIVE_PER_IP connections: the next is closed
+ * at once, the others still work. */
+static void
+test_live_per_ip(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct live *lv = *state;
+	int fds[LIVE_PER_IP + 1], extra;
+	char buf[64];
+	ssize_t n;
+
+	sa.sin_port = htons(lv->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i <= LIVE_PER_IP; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		usleep(20000); /* accepted in this order */
+	}
+	extra = fds[LIVE_PER_IP];
+	/* The one over the cap: closed by the server, no answer. */
+	assert_true(send(extra, "GET /healthz HTTP/1.0\r\n\r\n", 26, MSG_NOSIGNAL) >= -1);
+	{
+		struct timeval tv = {.tv_sec = 5};
+
+		setsockopt(extra, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	n = recv(extra, buf, sizeof(buf), 0);
+	assert_true(n <= 0);
+	/* One within the cap still gets its answer. */
+	assert_int_equal(send(fds[0], "GET /healthz HTTP/1.0\r\n\r\n", 26, MSG_NOSIGNAL), 26);
+	n = recv(fds[0], buf, sizeof(buf) - 1, MSG_WAITALL);
+	assert_true(n > 12);
+	buf[n] = '\0';
+	assert_true(strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0);
+	for (int i = 0; i <= LIVE_PER_IP; i++)
+		close(fds[i]);
+	if (live_threads > 0)
+		assert_int_equal(wait_active(lv, 0), 0);
+	/* Closed connections give their places back (a thread per connection
+	 * notices the close a moment later): within 2 s a new one is served. */
+	for (int i = 0; i < 100; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct timeval tv = {.tv_sec = 2};
+
+		assert_true(fd >= 0);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    send(fd, "GET /healthz HTTP/1.0\r\n\r\n", 26, MSG_NOSIGNAL) == 26)
+			n = recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL);
+		close(fd);
+		if (n > 12)
+			break;
+		usleep(20000);
+	}
+	assert_true(n > 12);
+}
+
 static void
 test_metrics_format(void **state)
 {
@@ -1125,13 +1188,13 @@ main(void)
 	    cmocka_unit_test(test_client_addr),
 	};
 	const struct CMUnitTest live[] = {
-	    cmocka_unit_test(test_live_get),	    cmocka_unit_test(test_live_range),
-	    cmocka_unit_test(test_live_head),	    cmocka_unit_test(test_live_keepalive),
-	    cmocka_unit_test(test_live_errors),	    cmocka_unit_test(test_live_dirs),
-	    cmocka_unit_test(test_live_endpoints),  cmocka_unit_test(test_live_connections),
-	    cmocka_unit_test(test_metrics_format),  cmocka_unit_test(test_start_failures),
-	    cmocka_unit_test(test_live_boot),	    cmocka_unit_test(test_live_template),
-	    cmocka_unit_test(test_live_boot_files),
+	    cmocka_unit_test(test_live_get),	   cmocka_unit_test(test_live_range),
+	    cmocka_unit_test(test_live_head),	   cmocka_unit_test(test_live_keepalive),
+	    cmocka_unit_test(test_live_errors),	   cmocka_unit_test(test_live_dirs),
+	    cmocka_unit_test(test_live_endpoints), cmocka_unit_test(test_live_connections),
+	    cmocka_unit_test(test_live_per_ip),	   cmocka_unit_test(test_metrics_format),
+	    cmocka_unit_test(test_start_failures), cmocka_unit_test(test_live_boot),
+	    cmocka_unit_test(test_live_template),  cmocka_unit_test(test_live_boot_files),
 	};
 	int fails;
 
