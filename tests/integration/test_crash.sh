@@ -70,13 +70,20 @@ wait_gone() { # pid secs
   for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
   return 1
 }
+# A start that must not come up: rackboot with the config, its output in
+# LOG, up to SECS to exit; its exit status (0 would be a failure).
+start_refused() { # log secs
+  local pid
+  in_srv "$RB" -c "$work/rb.yaml" --no-status > "$1" 2>&1 &
+  pid=$!
+  wait_gone "$pid" "$2"
+  wait "$pid"
+}
 
 # --- one instance per port -------------------------------------------------------
 rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
 first=$srv_pid
-in_srv "$RB" -c "$work/rb.yaml" --no-status > "$work/second.log" 2>&1 &
-second=$!
-wait_gone "$second" 10; wait "$second"; rc=$?
+start_refused "$work/second.log" 10; rc=$?
 check "a second rackboot on the same port exits at once (exit $rc)" [ "$rc" != 0 ]
 check "...saying the port is in use by the first ($(grep -o 'interface.*in use.*' "$work/second.log" | head -n 1))" \
   grep -q "in use by another rackboot (pid $first" "$work/second.log"
@@ -118,9 +125,7 @@ char _license[] __attribute__((section("license"), used)) = "GPL";
 C
 clang -O2 -target bpf -c "$work/other.c" -o "$work/other.o" || bail "clang could not build the test's XDP program"
 in_srv ip link set dev "$P-srv0" xdpgeneric obj "$work/other.o" sec xdp || bail "could not attach the test's XDP program"
-in_srv "$RB" -c "$work/rb.yaml" --no-status > "$work/other.log" 2>&1 &
-other=$!
-wait_gone "$other" 60; wait "$other"; rc=$?
+start_refused "$work/other.log" 60; rc=$?
 check "with another XDP program on the port rackboot does not start (exit $rc)" [ "$rc" != 0 ]
 check "...and names it ($(grep -o 'has another XDP program.*' "$work/other.log" | head -n 1 | cut -c1-80))" \
   grep -q "has another XDP program attached (id [0-9]*, 'other_prog')" "$work/other.log"
