@@ -65,7 +65,8 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 	}
 	t->free_head = 0;
 	t->uhead = t->utail = TFTPD_NONE;
-	if (rb_rate_init(&t->rrq_rate, cfg->max_sessions) < 0) {
+	if (rb_rate_init(&t->rrq_rate, cfg->max_sessions) < 0 ||
+	    rb_rate_init(&t->err_rate, cfg->max_sessions) < 0) {
 		tftpd_fini(t);
 		return -ENOMEM;
 	}
@@ -125,6 +126,7 @@ tftpd_fini(struct tftp_server *t)
 	free(t->chash);
 	free(t->names);
 	rb_rate_free(&t->rrq_rate);
+	rb_rate_free(&t->err_rate);
 	t->s = NULL;
 	t->hash = NULL;
 	t->chash = NULL;
@@ -551,9 +553,12 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 		return;
 	if (i == TFTPD_NONE) {
 		/* RFC 1350: a packet from an unknown TID gets error 5 and
-		 * disturbs nothing; never answer an ERROR with an ERROR. */
+		 * disturbs nothing; never answer an ERROR with an ERROR, and
+		 * never more than a few a second to one source. */
 		drops[RB_DROP_tftp_unknown_tid]++;
-		if (p.opcode != TFTP_ERROR)
+		if (p.opcode != TFTP_ERROR && rb_rate_ok(&t->err_rate, &ip, sizeof(ip),
+							 (uint32_t)(now_us / 1000000),
+							 TFTPD_TID_ERRORS_PER_S))
 			tftpd_act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
 		return;
 	}

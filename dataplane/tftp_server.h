@@ -76,6 +76,15 @@
  */
 #define TFTPD_UNPROVEN_RESENDS 3
 
+/*
+ * RFC 1350 answers a packet for no running transfer with ERROR 5; as many
+ * spoofed packets would make as many ERRORs to their forged source, so
+ * each source gets at most this many a second (per worker), the rest are
+ * only counted (tftp_unknown_tid). A real client that lost its transfer
+ * needs one.
+ */
+#define TFTPD_TID_ERRORS_PER_S 4
+
 struct tftpd_cfg {
 	uint16_t mtu;
 	uint16_t port_lo, port_hi; /* session (server TID) ports, host order */
@@ -203,6 +212,7 @@ struct tftp_server {
 	uint32_t active;
 	uint32_t uhead, utail;	 /* unproven sessions, oldest at uhead */
 	struct rb_rate rrq_rate; /* read requests per source address */
+	struct rb_rate err_rate; /* unknown-TID ERRORs per source address */
 	uint32_t wheel[TFTPD_WHEEL_SLOTS];
 	uint64_t wheel_now_ms;	   /* last processed tick */
 	struct tftp_ports ports;   /* this worker's session ports (cfg.port_*) */
