@@ -91,11 +91,20 @@ dhcpd_free(struct dhcpd *d)
 	d->subnet_opts = NULL;
 }
 
-/* Requests per second per client hardware address (util/ratelimit.h). */
+/*
+ * Requests per second per client (util/ratelimit.h): its hardware address
+ * and the frame's source, so that a host forging a victim's chaddr from
+ * its own MAC spends its own budget, not the victim's (a relayed request
+ * comes from the relay's MAC, and the chaddrs behind it stay apart).
+ */
 static bool
-rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
+rate_ok(struct dhcpd *d, const uint8_t *chaddr, const uint8_t *src_mac, uint32_t now)
 {
-	return rb_rate_ok(&d->rate, chaddr, 16, now, d->cfg.rate_limit);
+	uint8_t key[22];
+
+	memcpy(key, chaddr, 16);
+	memcpy(key + 16, src_mac, 6);
+	return rb_rate_ok(&d->rate, key, sizeof(key), now, d->cfg.rate_limit);
 }
 
 /* Keep what is safe to store and print: letters, digits, '-', '.', '_'. */
@@ -623,7 +632,7 @@ dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out, 
 		return DHCPD_DROP;
 	}
 	cnt[rx[m.type]]++;
-	if (!rate_ok(d, m.h.chaddr, in->now)) {
+	if (!rate_ok(d, m.h.chaddr, in->src_mac, in->now)) {
 		drops[RB_DROP_dhcp_rate_limited]++;
 		return DHCPD_DROP;
 	}

@@ -1568,6 +1568,38 @@ test_rate_limit(void **state)
 	assert_int_equal(f->drops[RB_DROP_dhcp_rate_limited], 1);
 }
 
+/*
+ * Another host sending the victim's chaddr from its own MAC, far over the
+ * rate, spends its own budget: the victim's requests still go through.
+ * Before the frame's source was part of the key, 21 such requests a
+ * second (rate_limit 20) silenced the victim.
+ */
+static void
+test_rate_limit_forged_chaddr(void **state)
+{
+	struct rb_dhcp_dp_config c;
+	struct fx *f = *state;
+	uint8_t victim[6], forger[6];
+	struct req r;
+	int i, dropped = 0;
+
+	cfg_default(&c, "lab.example");
+	c.rate_limit = 20;
+	fx_start(f, &c);
+	mac_of(1, victim);
+	mac_of(9, forger);
+	for (i = 0; i < 100; i++) {
+		req_init(&r, DHCPDISCOVER, victim);
+		memcpy(r.src_mac, forger, 6);
+		dropped += handle(f, &r) == DHCPD_DROP;
+	}
+	assert_int_equal(dropped, 80);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(discover_verdict(f, victim), DHCPD_SEND);
+	assert_int_equal(discover_verdict(f, victim), DHCPD_DROP);
+	assert_int_equal(f->drops[RB_DROP_dhcp_rate_limited], 81);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -1705,6 +1737,7 @@ main(void)
 	    T(test_proxy),
 	    T(test_server_port_4011),
 	    T(test_rate_limit),
+	    T(test_rate_limit_forged_chaddr),
 	    T(test_bad_input),
 	    T(test_load),
 	    T(test_load_then_init_reboot),
