@@ -677,11 +677,16 @@ main(int argc, char **argv)
 	if (ret < 0) {
 		rb_config_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
+		rb_config_free(&ctl.cfg);
 		return 2;
 	}
-	if (optind != argc)
-		return explain(ctl.prov, argv[optind + 1],
-			       argc - optind == 3 ? argv[optind + 2] : NULL);
+	if (optind != argc) {
+		ret = explain(ctl.prov, argv[optind + 1],
+			      argc - optind == 3 ? argv[optind + 2] : NULL);
+		prov_snapshot_free(ctl.prov);
+		rb_config_free(&ctl.cfg);
+		return ret;
+	}
 	inet_ntop(AF_INET, &ctl.cfg.server_ip, ip, sizeof(ip));
 	if (check) {
 		printf("%s: ok (server %s/%u, port %s %s, http :%u from %s)\n", cfg_path, ip,
@@ -691,6 +696,8 @@ main(int argc, char **argv)
 								: "pci",
 		       ctl.cfg.port_mode == RB_PORT_PCI ? ctl.cfg.pci_addr : ctl.cfg.interface,
 		       ctl.cfg.http_port, ctl.cfg.http_root);
+		prov_snapshot_free(ctl.prov);
+		rb_config_free(&ctl.cfg);
 		return 0;
 	}
 	if (geteuid() != 0) {

@@ -394,11 +394,13 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 			mc_data(t, c, 1, true, now_us, a, cnt);
 			return;
 		}
-		if (o->proven) {
+		if (o->proven || now_us - c->progress_us < t->cfg.rto_init_us) {
 			drops[RB_DROP_tftp_mtftp_busy]++;
 			return;
 		}
-		/* An opener that never acknowledged block 1 may be a spoofed
+		/* An opener that has not acknowledged block 1 within the first
+		 * timeout (a real one answers in a round trip; clients of a
+		 * rack open together and listen to the first) may be a spoofed
 		 * one holding the stream: a newer request takes it over. */
 		drops[RB_DROP_tftp_unproven_evicted]++;
 		member_event(t, c, 0, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, cnt);

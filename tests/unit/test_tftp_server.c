@@ -2790,8 +2790,9 @@ test_mc_unproven_master(void **state)
 }
 
 /*
- * PXE MTFTP: an opener that never acknowledged block 1 does not hold the
- * one stream: a new opener takes it over. Once proven, it holds it.
+ * PXE MTFTP: an opener that has not acknowledged block 1 within the first
+ * timeout does not hold the one stream: a new opener takes it over. Once
+ * proven, it holds it.
  */
 static void
 test_mtftp_unproven_opener(void **state)
@@ -2804,6 +2805,14 @@ test_mtftp_unproven_opener(void **state)
 	fx_start(f, &cfg);
 	send_mtftp(f, &spoof, TFTP_RRQ, files[F_THREE].name, &a);
 	assert_int_equal(a.unicast_first, 1);
+	/* Within the first timeout (clients of a rack open together): the
+	 * next one listens. */
+	f->now += cfg.rto_init_us - 1;
+	send_mtftp(f, &real, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 1);
+	/* Past it, unanswered: taken over. */
+	f->now += 1;
 	send_mtftp(f, &real, TFTP_RRQ, files[F_THREE].name, &a);
 	assert_to(&a, &real);
 	assert_int_equal(a.unicast_first, 1);
@@ -2812,9 +2821,10 @@ test_mtftp_unproven_opener(void **state)
 	assert_int_equal(f->t.mc_active, 1);
 	send_ack(f, &real, 1, &a);
 	assert_group_data(&a, real.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2, 2);
+	f->now += 10 * cfg.rto_init_us;
 	send_mtftp(f, &third, TFTP_RRQ, files[F_THREE].name, &a);
 	assert_none(&a);
-	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 2);
 }
 
 /* (j) RFC 1112: 01:00:5e and the group's low 23 bits. */
