@@ -15,6 +15,8 @@
 #  - after 30 s (longer than any unproven session lives): A under 2.5 KB
 #    per request, B under 2.5 KB in all, no ERROR sent to either, and a
 #    real client on the rack still gets the whole file.
+#  - C: 20,000 requests from one address (its own, each from another
+#    port): a real client is still served, and no request met a full table.
 # Figures before the fix (session ports in order, whole windows before any
 # ACK, 15 s sessions; measured here on 7b4ebd5): A 7,658 B per request
 # (15 packets each), B 1.63 MB plus 379 ERRORs, one per spoofed ACK.
@@ -87,6 +89,7 @@ victim_bytes() { # rule number 1..4: bytes, packets
 
 { rb_yaml_base "$SRV_IP/24" "$work/repo" "$work/tftp"
   echo "  session_ports: 40000-65000"
+  echo "  max_sessions: 4096   # C fills it from one address unless capped"
 } > "$work/rb.yaml"
 rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
 echo "# server: $("$RB" --version 2>/dev/null | head -1)"
@@ -117,7 +120,7 @@ sleep 30
 read -r a_bytes a_pkts < <(victim_bytes 1)
 read -r b_bytes b_pkts < <(victim_bytes 2)
 read -r t_bytes t_pkts < <(victim_bytes 3)
-read -r e_bytes e_pkts < <(victim_bytes 4)
+read -r _ e_pkts < <(victim_bytes 4)
 echo "# A: 10 spoofed requests: $a_pkts packets, $a_bytes bytes to the victim ($((a_bytes / 10)) per request)"
 echo "# B: 6 spoofed requests + 384 spoofed ACKs: $b_pkts packets, $b_bytes bytes to the victim; of them ERROR 5 (unknown transfer): $t_pkts packets, $t_bytes bytes"
 echo "# ERROR 0 (timed out) to the victims: $e_pkts"
@@ -131,6 +134,25 @@ check "no 'timed out' ERROR sent to a source that never answered" [ "$e_pkts" -e
 un=$(metric 'rackboot_dp_drops_total{reason="tftp_unproven_timeout"}')
 echo "# tftp_unproven_timeout: $un"
 check "the spoofed sessions ended as never acknowledged (11: $un)" [ "${un:-0}" -ge 11 ]
+
+# C: one address (the attacker's own) sends 20,000 requests, each from
+# another port, as fast as it can; then a real client asks. Before the
+# per-source caps they took every session (tftp.max_sessions, 4096 here
+# so that 20,000 fill it) and the client was told "server busy".
+t0=$(date +%s.%N)
+in_ns att python3 "$SPOOF" flood "$SRV_IP" big.img 20000 >/dev/null
+t1=$(date +%s.%N)
+c_ok=0
+in_ns c1 timeout 20 curl -s -o "$work/c1c.img" "tftp://$SRV_IP/big.img" && cmp -s "$work/c1c.img" "$work/tftp/big.img" && c_ok=1
+rl=$(metric 'rackboot_dp_drops_total{reason="tftp_rrq_rate_limited"}')
+sf=$(metric 'rackboot_dp_drops_total{reason="tftp_source_full"}')
+ev=$(metric 'rackboot_dp_drops_total{reason="tftp_unproven_evicted"}')
+full=$(metric 'rackboot_dp_drops_total{reason="tftp_sessions_full"}')
+rrq=$(metric rackboot_dp_tftp_rrq_total)
+echo "# C: read requests the server saw in all: $rrq"
+echo "# C: 20000 requests from one address in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s: rate-limited ${rl:-0}, over its session cap ${sf:-0}, unproven ended for room ${ev:-0}, table full ${full:-0}"
+check "C: a real client is served during one address's 20,000 requests" [ "$c_ok" = 1 ]
+check "C: no request met a full table (${full:-0})" [ "${full:-0}" = 0 ]
 
 # A real client is served as ever.
 check "a real client gets the whole file" in_ns c1 timeout 20 curl -s -o "$work/c1.img" "tftp://$SRV_IP/big.img"

