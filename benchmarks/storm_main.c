@@ -9,7 +9,7 @@
  *
  * EAL options choose the port, as for any DPDK program:
  *   on the virtual rack (inside a client namespace, `scripts/rack.sh client
- *   NAME`):   --no-pci --no-huge -m 256 --in-memory --file-prefix storm$$
+ *   NAME`):   --no-pci --no-huge --no-shconf -m 256 --file-prefix storm$$
  *             --vdev net_af_packet0,iface=eth0
  *             (or --vdev net_af_xdp0,iface=eth0)
  *   a real NIC bound to vfio-pci:
@@ -55,6 +55,7 @@
  * per failed node on stderr (the first 20). Exit 0 when every node is done.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -398,6 +399,34 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 	}
 }
 
+/*
+ * EAL makes /var/run/dpdk/<file-prefix>/ even with --no-shconf and leaves
+ * it behind; a storm per test run would pile them up. Remove ours at exit
+ * (atexit: option errors exit from parse()).
+ */
+static char runtime_dir[PATH_MAX];
+
+static void
+eal_done(void)
+{
+	char path[PATH_MAX + 256];
+	struct dirent *e;
+	DIR *d;
+
+	rte_eal_cleanup();
+	d = runtime_dir[0] ? opendir(runtime_dir) : NULL;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", runtime_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(runtime_dir);
+}
+
 /* --- the run ------------------------------------------------------------- */
 
 struct run {
@@ -507,6 +536,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "rackboot-storm: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(eal_done);
 	argv[eal] = argv[0];
 	parse(argc - eal, argv + eal, &o, &cfg);
 	signal(SIGINT, on_signal);
@@ -515,13 +546,11 @@ main(int argc, char **argv)
 	ret = storm_port_open(&port, o.port, o.raw ? 4096 : 8192, msg, sizeof(msg));
 	if (ret < 0) {
 		fprintf(stderr, "rackboot-storm: %s\n", msg);
-		rte_eal_cleanup();
 		return 1;
 	}
 	if (o.raw) {
 		ret = storm_raw_run(&port, &o.r);
 		storm_port_close(&port);
-		rte_eal_cleanup();
 		return ret < 0 ? 1 : 0;
 	}
 
@@ -529,6 +558,7 @@ main(int argc, char **argv)
 	r.counted = calloc(o.nodes, sizeof(*r.counted));
 	if (!r.nodes || !r.counted) {
 		fprintf(stderr, "rackboot-storm: out of memory\n");
+		storm_port_close(&port);
 		return 1;
 	}
 	for (i = 0; i < o.nodes; i++)
@@ -548,6 +578,5 @@ main(int argc, char **argv)
 	if (o.json && storm_report_json(&rep, o.json) < 0)
 		fprintf(stderr, "rackboot-storm: cannot write %s\n", o.json);
 	storm_port_close(&port);
-	rte_eal_cleanup();
 	return rep.done == o.nodes ? 0 : 1;
 }
