@@ -7,6 +7,8 @@
 #  - every node leased a distinct address of the pool and fetched both files
 #    from that address (rackboot's TFTP saw 100 transfers done, none refused
 #    by the per-source caps)
+#  - 10 nodes more with EDK2's tsize probe (its ERROR 8 reaches rackboot),
+#    windowsize 8 and the iPXE user class: all done, bytes verified
 #  - the storm's raw mode puts 64-byte frames on the link and the server
 #    port receives them (the rate is printed, not judged: benchmarks/ does)
 # Prints the per-node timings (time to lease, time to the last byte:
@@ -108,6 +110,21 @@ echo "# time to lease, ms:          $(pct .lease_ms)"
 echo "# time to loader.efi's end:   $(pct '.files[0].done_ms')"
 echo "# time to the last byte, ms:  $(pct '.files[1].done_ms')"
 echo "# retries: dhcp $(js '[.nodes[].dhcp_retries] | add') tftp $(js '[.nodes[].tftp_retries] | add')"
+
+# ------------------------------------------- EDK2's tsize probe, iPXE windows
+# 10 more nodes (seed 2: other MACs, other leases): the probe (RRQ tsize,
+# OACK, ERROR 8, RRQ) before the boot file, windowsize 8, user class iPXE
+# (2 requests each: DISCOVER and REQUEST).
+storm --nodes 10 --seed 2 --ipxe --tftp-root "$root" --file initrd.img --tsize-probe --windowsize 8 \
+  --dhcp-timeout-ms 1000 --timeout 60 --json "$work/storm2.json" > "$work/storm2.out" 2> "$work/storm2.err"
+rc=$?
+line=$(grep '^nodes=' "$work/storm2.out")
+echo "# $line"
+check "tsize probe + windowsize 8: exit 0 ($rc), 10 nodes done ($(kv "done"))" [ "$rc/$(kv "done")" = 0/10 ]
+ends=$(metric 'rackboot_dp_drops_total{reason="tftp_client_error"}')
+check "rackboot saw the 10 probes end with the client's ERROR (${ends:-?})" [ "${ends:-0}" -ge 10 ]
+ipxe=$(metric rackboot_dp_dhcp_ipxe_clients_total)
+check "rackboot counted the nodes' requests as iPXE's (${ipxe:-?})" [ "${ipxe:-0}" -ge 20 ]
 
 # ------------------------------------------------------------------ raw mode
 srv_mac=$(in_srv cat "/sys/class/net/$P-srv0/address")
