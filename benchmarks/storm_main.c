@@ -51,7 +51,8 @@
  *
  * Output: one line of key=value pairs (nodes, leased, done, failed, bytes,
  * secs, rx_pps, tx_pps, goodput_mbit, lease_ms_p50/p95/max,
- * boot_ms_p50/p95/max, dhcp_retries, tftp_retries, tx_drops, cpu_s); a line
+ * boot_ms_p50/p95/max, dhcp_retries, tftp_retries, dups, holes, tx_drops,
+ * rx_missed, cpu_s); a line
  * per failed node on stderr (the first 20). Exit 0 when every node is done.
  */
 #include <arpa/inet.h>
@@ -527,7 +528,7 @@ main(int argc, char **argv)
 	struct run r = {0};
 	struct storm_report rep;
 	char msg[256];
-	uint64_t t0, t1;
+	uint64_t t0, t1, ip0, op0, oe0, im0, ip1, op1, oe1, im1;
 	uint32_t i;
 	int eal, ret;
 
@@ -563,8 +564,10 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < o.nodes; i++)
 		storm_node_init(&r.nodes[i], &cfg, i);
+	storm_port_stats(&port, &ip0, &op0, &oe0, &im0);
 	t0 = now_ns() / 1000;
 	boot(&port, &o, &cfg, &r, &t1);
+	storm_port_stats(&port, &ip1, &op1, &oe1, &im1);
 
 	rep = (struct storm_report){.nodes = r.nodes,
 				    .n = o.nodes,
@@ -572,7 +575,8 @@ main(int argc, char **argv)
 				    .secs = (double)(t1 - t0) / 1e6,
 				    .rx_pkts = r.rx_pkts,
 				    .tx_pkts = port.tx_pkts,
-				    .tx_drops = port.tx_drops};
+				    .tx_drops = port.tx_drops + (oe1 - oe0),
+				    .rx_missed = im1 - im0};
 	storm_report_line(&rep, stdout);
 	storm_report_failures(&rep, stderr, FAIL_LINES);
 	if (o.json && storm_report_json(&rep, o.json) < 0)

@@ -91,13 +91,14 @@ storm_report_line(struct storm_report *r, FILE *out)
 		"nodes=%u leased=%u done=%u failed=%u bytes=%lu secs=%.3f rx_pps=%.0f "
 		"tx_pps=%.0f goodput_mbit=%.1f lease_ms_p50=%.1f lease_ms_p95=%.1f "
 		"lease_ms_max=%.1f boot_ms_p50=%.1f boot_ms_p95=%.1f boot_ms_max=%.1f "
-		"dhcp_retries=%lu tftp_retries=%lu dups=%lu holes=%lu tx_drops=%lu cpu_s=%.2f\n",
+		"dhcp_retries=%lu tftp_retries=%lu dups=%lu holes=%lu tx_drops=%lu "
+		"rx_missed=%lu cpu_s=%.2f\n",
 		r->n, s.leased, s.done, s.failed, (unsigned long)s.bytes, r->secs,
 		(double)r->rx_pkts / secs, (double)r->tx_pkts / secs,
 		(double)s.bytes * 8 / secs / 1e6, s.lease_ms[0], s.lease_ms[1], s.lease_ms[2],
 		s.boot_ms[0], s.boot_ms[1], s.boot_ms[2], (unsigned long)s.dhcp_retries,
 		(unsigned long)s.tftp_retries, (unsigned long)s.dups, (unsigned long)s.holes,
-		(unsigned long)r->tx_drops, cpu_seconds());
+		(unsigned long)r->tx_drops, (unsigned long)r->rx_missed, cpu_seconds());
 	fflush(out);
 }
 
@@ -182,16 +183,16 @@ storm_report_json(const struct storm_report *r, const char *path)
 	for (i = 0; i < r->n; i++)
 		json_array_append_new(nodes, node_json(&r->nodes[i], r->cfg));
 	root = json_pack(
-	    "{s:{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, "
+	    "{s:{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, "
 	    "s:I, s:I}, s:o, s:o}",
 	    "summary", "nodes", (json_int_t)r->n, "leased", (json_int_t)s.leased, "done",
 	    (json_int_t)s.done, "failed", (json_int_t)s.failed, "bytes", (json_int_t)s.bytes,
 	    "secs", r->secs, "rx_pkts", (json_int_t)r->rx_pkts, "tx_pkts", (json_int_t)r->tx_pkts,
-	    "tx_drops", (json_int_t)r->tx_drops, "lease_ms_p50", s.lease_ms[0], "lease_ms_p95",
-	    s.lease_ms[1], "lease_ms_max", s.lease_ms[2], "boot_ms_p50", s.boot_ms[0],
-	    "boot_ms_p95", s.boot_ms[1], "boot_ms_max", s.boot_ms[2], "dhcp_retries",
-	    (json_int_t)s.dhcp_retries, "tftp_retries", (json_int_t)s.tftp_retries, "files", names,
-	    "nodes", nodes);
+	    "tx_drops", (json_int_t)r->tx_drops, "rx_missed", (json_int_t)r->rx_missed,
+	    "lease_ms_p50", s.lease_ms[0], "lease_ms_p95", s.lease_ms[1], "lease_ms_max",
+	    s.lease_ms[2], "boot_ms_p50", s.boot_ms[0], "boot_ms_p95", s.boot_ms[1], "boot_ms_max",
+	    s.boot_ms[2], "dhcp_retries", (json_int_t)s.dhcp_retries, "tftp_retries",
+	    (json_int_t)s.tftp_retries, "files", names, "nodes", nodes);
 	if (!root)
 		return -1;
 	ret = json_dump_file(root, path, JSON_INDENT(1));

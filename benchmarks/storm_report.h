@@ -18,13 +18,14 @@ struct storm_report {
 	const struct storm_cfg *cfg;
 	double secs; /* from the first start to the end of the run */
 	uint64_t rx_pkts, tx_pkts, tx_drops;
+	uint64_t rx_missed;    /* the port's imissed: frames its RX ring had no room for */
 	uint32_t leased, done; /* set by storm_report_line() */
 };
 
 /*
  * nodes= leased= done= failed= bytes= secs= rx_pps= tx_pps= goodput_mbit=
  * lease_ms_p50= lease_ms_p95= lease_ms_max= boot_ms_p50= boot_ms_p95=
- * boot_ms_max= dhcp_retries= tftp_retries= dups= holes= tx_drops= cpu_s=
+ * boot_ms_max= dhcp_retries= tftp_retries= dups= holes= tx_drops= rx_missed= cpu_s=
  * (boot: the node's last byte of its last file; percentiles over the nodes
  * that got there).
  */
