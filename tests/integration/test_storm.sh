@@ -127,9 +127,11 @@ ipxe=$(metric rackboot_dp_dhcp_ipxe_clients_total)
 check "rackboot counted the nodes' requests as iPXE's (${ipxe:-?})" [ "${ipxe:-0}" -ge 20 ]
 
 # ------------------------------------------------------------------ raw mode
+# To the server port's MAC but an address nobody has: the server's kernel
+# drops each frame at once, so the rate is the link's, not its UDP stack's.
 srv_mac=$(in_srv cat "/sys/class/net/$P-srv0/address")
 rx0=$(in_srv cat "/sys/class/net/$P-srv0/statistics/rx_packets")
-storm --raw --dst-mac "$srv_mac" --dst-ip "$SRV_IP" --src-ip 198.18.0.99 --size 64 --secs 3 \
+storm --raw --dst-mac "$srv_mac" --dst-ip 198.18.0.97 --src-ip 198.18.0.99 --size 64 --secs 3 \
   > "$work/raw.out" 2> "$work/raw.err"
 rc=$?
 rx1=$(in_srv cat "/sys/class/net/$P-srv0/statistics/rx_packets")
