@@ -9,7 +9,8 @@
  * address, ports and options, ACK numbers in and out of windows, EDK2's
  * tsize probe and its ERROR 8, DHCP backoff and TFTP resends on timeout,
  * giving up, content and size checks, ARP for the leased address, and
- * which node a received frame belongs to.
+ * which node a received frame belongs to. One exchange is replayed from a
+ * real rackboot run, recorded as hex.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "dhcp.h"
+#include "hex.h"
 #include "pkt.h"
 #include "storm_node.h"
 #include "tftp.h"
@@ -34,7 +36,7 @@
 #define SRV_PORT 61001 /* the server's transfer port */
 #define IDX 7
 
-static const uint8_t srv_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+static uint8_t srv_mac[6]; /* 02:00:00:00:00:01 unless a test says otherwise */
 static uint32_t srv_ip, lease_ip;
 
 /* The expected files: the boot file (3 blocks, the last short) and an
@@ -67,6 +69,7 @@ fx_init(struct fx *f)
 		boot_data[i] = (uint8_t)(i * 7 + 1);
 	for (i = 0; i < sizeof(initrd_data); i++)
 		initrd_data[i] = (uint8_t)(i * 13 + 5);
+	memcpy(srv_mac, ((uint8_t[]){0x02, 0, 0, 0, 0, 0x01}), 6);
 	inet_pton(AF_INET, "198.18.0.1", &srv_ip);
 	inet_pton(AF_INET, "198.18.0.123", &lease_ip);
 	f->cfg = (struct storm_cfg){.seed = 9,
@@ -753,6 +756,138 @@ test_arp_and_demux(void **state)
 	}
 }
 
+/*
+ * --- a recorded exchange --------------------------------------------------
+ * What rackboot sent node 0 of seed 7 (52:54:07:00:00:00) in a real run on
+ * the virtual rack (rackboot-storm --tsize-probe, tcpdump on the client
+ * namespace's eth0): the OFFER, the ACK (198.18.3.38, next server
+ * 198.18.0.1, loader.efi of 300000 bytes), the OACK to the tsize probe
+ * (tsize 300000, blksize 1468) and the OACK to the download (blksize 1468).
+ */
+static const char rec_0[] = "525407000000eaf859596388080045000176000000004011ea2bc6120001c612"
+			    "0326004300440162633102010600c161c6e40000000000000000c6120326c612"
+			    "0001000000005254070000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "000000000000000000000000000000000000000000006c6f616465722e656669"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "00000000000000000000000000000000000000000000638253633501023604c6"
+			    "1200013304000002583a040000012c3b040000020d0104fffffc000304c61200"
+			    "011c04c61203ff2b04060108ff3c09505845436c69656e74420a3139382e3138"
+			    "2e302e31430a6c6f616465722e656669611100b0114135b71df630c7379c24c8"
+			    "99953fff";
+static const char rec_1[] = "525407000000eaf859596388080045000176000000004011ea2bc6120001c612"
+			    "0326004300440162603102010600c161c6e40000000000000000c6120326c612"
+			    "0001000000005254070000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "000000000000000000000000000000000000000000006c6f616465722e656669"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "0000000000000000000000000000000000000000000000000000000000000000"
+			    "00000000000000000000000000000000000000000000638253633501053604c6"
+			    "1200013304000002583a040000012c3b040000020d0104fffffc000304c61200"
+			    "011c04c61203ff2b04060108ff3c09505845436c69656e74420a3139382e3138"
+			    "2e302e31430a6c6f616465722e656669611100b0114135b71df630c7379c24c8"
+			    "99953fff";
+static const char rec_2[] = "525407000000eaf859596388080045000038000000004011eb69c6120001c612"
+			    "0326f348f03700240a360006626c6b73697a650031343638007473697a650033"
+			    "303030303000";
+static const char rec_3[] = "525407000000eaf85959638808004500002b000000004011eb76c6120001c612"
+			    "0326f0f7ef2400178c8a0006626c6b73697a65003134363800";
+
+#define REC_SIZE 300000
+static uint8_t rec_loader_data[REC_SIZE]; /* no DATA is replayed: never read */
+static const struct storm_file rec_loader = {"loader.efi", rec_loader_data, REC_SIZE};
+
+static const struct storm_file *
+rec_lookup(void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "loader.efi") == 0 ? &rec_loader : NULL;
+}
+
+/* Decode a recorded frame; TFTP ones get the node's current port as their
+ * destination (the capture's came from the same derivation, but the test
+ * is about the exchange, not about which port a node picks). */
+static size_t
+rec_frame(const char *hex, uint8_t *out, size_t cap, const struct storm_node *n)
+{
+	size_t len = strlen(hex) / 2, k;
+
+	assert_true(len <= cap);
+	for (k = 0; k < len; k++)
+		out[k] = (uint8_t)(rb_hex_digit(hex[2 * k]) << 4 | rb_hex_digit(hex[2 * k + 1]));
+	if (get_u16(out + ETH_HLEN_ + 20 + 2) != 68)
+		put_u16(out + ETH_HLEN_ + 20 + 2, n->lport);
+	return len;
+}
+
+static void
+test_recorded_rackboot_exchange(void **state)
+{
+	struct fx f;
+	struct dhcp_msg m;
+	struct rb_udp_view v;
+	struct tftp_req rq;
+	struct tftp_pkt p;
+	uint8_t frame[400];
+	uint32_t ip;
+	size_t len;
+
+	(void)state;
+	fx_init(&f);
+	f.cfg.seed = 7;
+	f.cfg.tsize_probe = true;
+	f.cfg.lookup = rec_lookup;
+	f.cfg.nfiles = 0;
+	storm_node_init(&f.n, &f.cfg, 0);
+	memcpy(srv_mac, ((uint8_t[]){0xea, 0xf8, 0x59, 0x59, 0x63, 0x88}), 6);
+	inet_pton(AF_INET, "198.18.3.38", &lease_ip);
+	storm_node_start(&f.n, &f.cfg, f.now, &f.out);
+	out_dhcp(&f, 0, &m);
+	assert_int_equal(m.h.xid, htonl(0xc161c6e4)); /* the recorded replies' */
+
+	len = rec_frame(rec_0, frame, sizeof(frame), &f.n);
+	rx(&f, frame, len);
+	assert_int_equal(f.out.n, 1);
+	out_dhcp(&f, 0, &m);
+	assert_int_equal(m.type, DHCPREQUEST);
+	assert_true(dhcp_opt_ip(&m.o, DHO_REQUESTED_IP, &ip));
+	assert_int_equal(ip, lease_ip);
+	assert_true(dhcp_opt_ip(&m.o, DHO_SERVER_ID, &ip));
+	assert_int_equal(ip, srv_ip);
+
+	f.now += 30000;
+	len = rec_frame(rec_1, frame, sizeof(frame), &f.n);
+	rx(&f, frame, len);
+	assert_int_equal(f.n.t_lease, 30000);
+	assert_int_equal(f.out.n, 1);
+	out_rrq(&f, 0, &v, &rq); /* from 198.18.3.38 to rackboot's MAC */
+	assert_string_equal(rq.filename, "loader.efi");
+	assert_int_equal(rq.opts.mask, TFTP_OPT_BLKSIZE | TFTP_OPT_TSIZE);
+
+	len = rec_frame(rec_2, frame, sizeof(frame), &f.n);
+	rx(&f, frame, len);
+	assert_int_equal(f.out.n, 2);
+	out_tftp(&f, 0, &v, &p);
+	assert_int_equal(p.opcode, TFTP_ERROR);
+	assert_int_equal(p.code, TFTP_EC_OPTION);
+	assert_int_equal(v.dport, 62280); /* the probe's transfer port */
+	out_rrq(&f, 1, &v, &rq);
+	assert_int_equal(rq.opts.mask, TFTP_OPT_BLKSIZE);
+
+	len = rec_frame(rec_3, frame, sizeof(frame), &f.n);
+	rx(&f, frame, len);
+	assert_int_equal(f.out.n, 1);
+	out_tftp(&f, 0, &v, &p);
+	assert_int_equal(p.opcode, TFTP_ACK);
+	assert_int_equal(p.block, 0);
+	assert_int_equal(v.dport, 61687); /* the download's transfer port */
+	assert_int_equal(f.n.state, STORM_XFER);
+	assert_int_equal(f.n.blksize, 1468);
+}
+
 int
 main(void)
 {
@@ -771,6 +906,7 @@ main(void)
 	    cmocka_unit_test(test_no_oack_lockstep_512),
 	    cmocka_unit_test(test_content_and_size_checked),
 	    cmocka_unit_test(test_arp_and_demux),
+	    cmocka_unit_test(test_recorded_rackboot_exchange),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
