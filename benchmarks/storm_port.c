@@ -154,7 +154,7 @@ storm_raw_run(struct storm_port *p, const struct storm_raw *r)
 		uint16_t s;
 
 		if (rte_pktmbuf_alloc_bulk(p->pool, m, STORM_BURST) < 0) {
-			full++;
+			full += STORM_BURST; /* the PMD still holds every mbuf */
 			continue;
 		}
 		for (k = 0; k < STORM_BURST; k++)
