@@ -11,7 +11,8 @@
  *   on the virtual rack (inside a client namespace, `scripts/rack.sh client
  *   NAME`):   --no-pci --no-huge --no-shconf -m 256 --file-prefix storm$$
  *             --vdev net_af_packet0,iface=eth0
- *             (or --vdev net_af_xdp0,iface=eth0)
+ *             (or --vdev net_af_xdp0,iface=eth0; for hundreds of nodes give
+ *             af_packet a bigger ring: ,blocksz=4096,framesz=2048,framecnt=8192)
  *   a real NIC bound to vfio-pci:
  *             -a 0000:01:00.0 -m 1024 --in-memory --file-prefix storm
  *
@@ -52,7 +53,8 @@
  * Output: one line of key=value pairs (nodes, leased, done, failed, bytes,
  * secs, rx_pps, tx_pps, goodput_mbit, lease_ms_p50/p95/max,
  * boot_ms_p50/p95/max, dhcp_retries, tftp_retries, dups, holes, tx_drops,
- * rx_missed, cpu_s); a line
+ * rx_missed, rx_lost (vdev ports: frames the kernel interface got that the
+ * storm never saw), cpu_s); a line
  * per failed node on stderr (the first 20). Exit 0 when every node is done.
  */
 #include <arpa/inet.h>
@@ -529,6 +531,7 @@ main(int argc, char **argv)
 	struct storm_report rep;
 	char msg[256];
 	uint64_t t0, t1, ip0, op0, oe0, im0, ip1, op1, oe1, im1;
+	long long krx0, krx1;
 	uint32_t i;
 	int eal, ret;
 
@@ -565,9 +568,11 @@ main(int argc, char **argv)
 	for (i = 0; i < o.nodes; i++)
 		storm_node_init(&r.nodes[i], &cfg, i);
 	storm_port_stats(&port, &ip0, &op0, &oe0, &im0);
+	krx0 = storm_port_kernel_rx(&port);
 	t0 = now_ns() / 1000;
 	boot(&port, &o, &cfg, &r, &t1);
 	storm_port_stats(&port, &ip1, &op1, &oe1, &im1);
+	krx1 = storm_port_kernel_rx(&port);
 
 	rep = (struct storm_report){.nodes = r.nodes,
 				    .n = o.nodes,
@@ -576,7 +581,8 @@ main(int argc, char **argv)
 				    .rx_pkts = r.rx_pkts,
 				    .tx_pkts = port.tx_pkts,
 				    .tx_drops = port.tx_drops + (oe1 - oe0),
-				    .rx_missed = im1 - im0};
+				    .rx_missed = im1 - im0,
+				    .kernel_rx = krx0 >= 0 && krx1 >= 0 ? krx1 - krx0 : -1};
 	storm_report_line(&rep, stdout);
 	storm_report_failures(&rep, stderr, FAIL_LINES);
 	if (o.json && storm_report_json(&rep, o.json) < 0)

@@ -332,6 +332,7 @@ on_dhcp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 	    dhcp_opt_ip(&m.o, DHO_SERVER_ID, &sid)) {
 		n->offered = m.h.yiaddr;
 		n->server_id = sid;
+		n->t_offer = now - n->t_start;
 		n->state = STORM_REQUESTING;
 		n->tries = 0;
 		dhcp_send(n, cfg, DHCPREQUEST, now, out);

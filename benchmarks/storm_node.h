@@ -131,7 +131,8 @@ struct storm_node {
 	uint8_t last[STORM_FRAME_MAX];
 
 	/* Results. */
-	uint64_t t_lease; /* us since t_start; 0: no lease */
+	uint64_t t_offer; /* us since t_start to the OFFER taken; 0: none */
+	uint64_t t_lease; /* us since t_start to the ACK; 0: no lease */
 	uint32_t dhcp_retries, tftp_retries, dups, holes, arp_replies;
 	uint64_t rx_bytes; /* TFTP payload taken, duplicates included */
 	struct storm_file_stat fs[STORM_FILES_MAX];

@@ -7,6 +7,7 @@
  * promiscuous, a copy per frame (the frames are small or few).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,6 +123,27 @@ storm_port_stats(struct storm_port *p, uint64_t *ipackets, uint64_t *opackets, u
 	*opackets = st.opackets;
 	*oerrors = st.oerrors;
 	*imissed = st.imissed;
+}
+
+long long
+storm_port_kernel_rx(struct storm_port *p)
+{
+	struct rte_eth_dev_info info;
+	char name[IF_NAMESIZE], path[96];
+	long long v = -1;
+	FILE *f;
+
+	if (rte_eth_dev_info_get(p->id, &info) < 0 || !info.if_index ||
+	    !if_indextoname(info.if_index, name))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 void

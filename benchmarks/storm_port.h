@@ -41,6 +41,15 @@ unsigned storm_port_rx(struct storm_port *p, struct rte_mbuf **m);
 void storm_port_stats(struct storm_port *p, uint64_t *ipackets, uint64_t *opackets,
 		      uint64_t *oerrors, uint64_t *imissed);
 
+/*
+ * For a port over a kernel interface (af_packet, af_xdp): the frames the
+ * kernel counted as received on it (/sys/class/net/IF/statistics/
+ * rx_packets), or -1 for a PCI port. Compared with what the storm took, it
+ * shows frames lost between the kernel and the PMD's ring, which 22.11's
+ * af_packet PMD does not count in imissed.
+ */
+long long storm_port_kernel_rx(struct storm_port *p);
+
 void storm_port_close(struct storm_port *p);
 
 /* The raw mode: a UDP frame of `size` bytes (Ethernet header to the end of

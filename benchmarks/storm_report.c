@@ -92,13 +92,16 @@ storm_report_line(struct storm_report *r, FILE *out)
 		"tx_pps=%.0f goodput_mbit=%.1f lease_ms_p50=%.1f lease_ms_p95=%.1f "
 		"lease_ms_max=%.1f boot_ms_p50=%.1f boot_ms_p95=%.1f boot_ms_max=%.1f "
 		"dhcp_retries=%lu tftp_retries=%lu dups=%lu holes=%lu tx_drops=%lu "
-		"rx_missed=%lu cpu_s=%.2f\n",
+		"rx_missed=%lu ",
 		r->n, s.leased, s.done, s.failed, (unsigned long)s.bytes, r->secs,
 		(double)r->rx_pkts / secs, (double)r->tx_pkts / secs,
 		(double)s.bytes * 8 / secs / 1e6, s.lease_ms[0], s.lease_ms[1], s.lease_ms[2],
 		s.boot_ms[0], s.boot_ms[1], s.boot_ms[2], (unsigned long)s.dhcp_retries,
 		(unsigned long)s.tftp_retries, (unsigned long)s.dups, (unsigned long)s.holes,
-		(unsigned long)r->tx_drops, (unsigned long)r->rx_missed, cpu_seconds());
+		(unsigned long)r->tx_drops, (unsigned long)r->rx_missed);
+	if (r->kernel_rx >= 0)
+		fprintf(out, "rx_lost=%lld ", r->kernel_rx - (long long)r->rx_pkts);
+	fprintf(out, "cpu_s=%.2f\n", cpu_seconds());
 	fflush(out);
 }
 
@@ -155,13 +158,13 @@ node_json(const struct storm_node *n, const struct storm_cfg *c)
 						    (double)n->fs[f].t_done / 1000.0, "bytes",
 						    (json_int_t)n->fs[f].bytes));
 	}
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:I, s:I}", "index",
-		      (json_int_t)n->index, "mac", mac, "ip", ip, "state",
-		      storm_state_name(n->state), "fail", storm_fail_name(n->fail_reason),
-		      "lease_ms", (double)n->t_lease / 1000.0, "files", fa, "dhcp_retries",
-		      (json_int_t)n->dhcp_retries, "tftp_retries", (json_int_t)n->tftp_retries,
-		      "dups", (json_int_t)n->dups, "holes", (json_int_t)n->holes, "arp_replies",
-		      (json_int_t)n->arp_replies);
+	o = json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:o, s:I, s:I, s:I, s:I, s:I}", "index",
+	    (json_int_t)n->index, "mac", mac, "ip", ip, "state", storm_state_name(n->state), "fail",
+	    storm_fail_name(n->fail_reason), "offer_ms", (double)n->t_offer / 1000.0, "lease_ms",
+	    (double)n->t_lease / 1000.0, "files", fa, "dhcp_retries", (json_int_t)n->dhcp_retries,
+	    "tftp_retries", (json_int_t)n->tftp_retries, "dups", (json_int_t)n->dups, "holes",
+	    (json_int_t)n->holes, "arp_replies", (json_int_t)n->arp_replies);
 	return o;
 }
 
@@ -195,6 +198,8 @@ storm_report_json(const struct storm_report *r, const char *path)
 	    (json_int_t)s.tftp_retries, "files", names, "nodes", nodes);
 	if (!root)
 		return -1;
+	json_object_set_new(json_object_get(root, "summary"), "kernel_rx",
+			    json_integer((json_int_t)r->kernel_rx));
 	ret = json_dump_file(root, path, JSON_INDENT(1));
 	json_decref(root);
 	return ret < 0 ? -1 : 0;

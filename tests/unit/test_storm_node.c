@@ -313,6 +313,7 @@ test_offer_request_ack(void **state)
 
 	f.now += 3000;
 	srv_dhcp(&f, DHCPOFFER, f.n.xid, NULL, NULL);
+	assert_int_equal(f.n.t_offer, 3000);
 	assert_int_equal(f.out.n, 1);
 	out_dhcp(&f, 0, &m);
 	assert_int_equal(m.type, DHCPREQUEST);
