@@ -99,8 +99,12 @@ storm_report_line(struct storm_report *r, FILE *out)
 		s.boot_ms[0], s.boot_ms[1], s.boot_ms[2], (unsigned long)s.dhcp_retries,
 		(unsigned long)s.tftp_retries, (unsigned long)s.dups, (unsigned long)s.holes,
 		(unsigned long)r->tx_drops, (unsigned long)r->rx_missed);
+	/* Frames already queued in the ring when the run began count on the
+	 * storm's side only: a few too many received is not a gain. */
 	if (r->kernel_rx >= 0)
-		fprintf(out, "rx_lost=%lld ", r->kernel_rx - (long long)r->rx_pkts);
+		fprintf(out, "rx_lost=%lld ",
+			r->kernel_rx > (long long)r->rx_pkts ? r->kernel_rx - (long long)r->rx_pkts
+							     : 0);
 	fprintf(out, "cpu_s=%.2f\n", cpu_seconds());
 	fflush(out);
 }
