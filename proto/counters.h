@@ -108,7 +108,8 @@
 	X(tftp_unproven_timeout, "TFTP transfer never acknowledged, ended after its resends")      \
 	X(tftp_unproven_resends,                                                                   \
 	  "TFTP repeated request of a transfer never acknowledged, its resends spent (ignored)")   \
-	X(tftp_unknown_tid, "TFTP packet for no running transfer (error 5, 4/s per source at most)")         \
+	X(tftp_unknown_tid,                                                                        \
+	  "TFTP packet for no running transfer (error 5, 4/s per source at most)")                 \
 	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")             \
 	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                    \
 	X(tftp_timeout, "TFTP transfers given up after tftp retries")                              \
