@@ -105,6 +105,8 @@ lease=$(grep -o 'lease of 198.18.0.1[0-9][0-9]' "$work/udhcpc.out" | head -n 1)
 check "the dataplane serves DHCP (${lease:-no lease})" [ -n "$lease" ]
 bound=$(in_srv curl -s --max-time 5 "http://127.0.0.1:8081/api/v1/leases?state=bound" | grep -o '"address": *"198.18.0.1[0-9][0-9]"' | head -n 1)
 check "...and the control committed it to the database it now writes as rackboot (${bound:-none})" [ -n "$bound" ]
+acks=$(in_ns c2 curl -s --max-time 5 "http://$SRV_IP/metrics" | awk '$1 == "rackboot_dp_dhcp_ack_total" {print $2}')
+check "/metrics has the dataplane's counters over the channel (dhcp_ack_total ${acks:-none})" [ "${acks:-0}" -ge 1 ]
 check "HTTP serves the repository" [ "$(in_ns c2 curl -s --max-time 5 "http://$SRV_IP/hello.txt")" = "repository file" ]
 code=$(in_ns c2 curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$SRV_IP:8081/api/v1/leases")
 check "the API from the rack without the token is refused ($code)" [ "$code" = 401 ]
