@@ -464,6 +464,50 @@ check_reach(const struct ctl *ctl, char *msg, size_t cap)
 	return rc;
 }
 
+/*
+ * After the drop: the power drivers run as the service user and read each
+ * host's password_file then, and a command driver runs its program. Say
+ * which the user cannot reach (not an error: the other hosts' power still
+ * works, and the file may be fixed before it is needed); one line per
+ * distinct file, at most 16.
+ */
+static void
+warn_power_files(const struct ctl *ctl)
+{
+	const struct prov_snapshot *cur = prov_live_get(ctl->live);
+	const struct inventory *inv = prov_inventory(cur);
+	unsigned said = 0, more = 0;
+	char msg[512], last[PATH_MAX] = "";
+
+	for (size_t i = 0; i < inv->n_hosts; i++) {
+		const struct inv_power *p = &inv->hosts[i].power;
+		char prog[PATH_MAX];
+		const char *path = p->password_file;
+		int mode = R_OK;
+
+		if (!path && p->command) {
+			snprintf(prog, sizeof(prog), "%.*s", (int)strcspn(p->command, " \t"),
+				 p->command);
+			path = prog;
+			mode = X_OK;
+		}
+		if (!path || !strcmp(last, path))
+			continue;
+		snprintf(last, sizeof(last), "%s", path);
+		if (priv_can_reach("power", path, mode, ctl->user.name, msg, sizeof(msg)) == 0)
+			continue;
+		if (said++ < 16)
+			RB_WARN("host %s: %s; its power actions will fail", inv->hosts[i].name,
+				msg);
+		else
+			more++;
+	}
+	if (more)
+		RB_WARN("power: %u more host(s) whose power files user %s cannot reach", more,
+			ctl->user.name);
+	prov_live_put(ctl->live, cur);
+}
+
 /* The API over the provisioning service. 0 or -ENOMEM. */
 static int
 api_start(struct ctl *ctl)
@@ -876,10 +920,11 @@ main(int argc, char **argv)
 		RB_ERR("%s", msg);
 		goto out;
 	}
-	if (ctl.user.drop)
+	if (ctl.user.drop) {
 		RB_INFO("running as user %s (uid %u), keeping CAP_NET_ADMIN and CAP_KILL",
 			ctl.user.name, (unsigned)ctl.user.uid);
-	else
+		warn_power_files(&ctl);
+	} else
 		RB_WARN("server.user is %s (uid 0): the control stays root", ctl.user.name);
 	RB_INFO("api: /api/v1/ on %s port %u (token in %s)",
 		ctl.cfg.api_port ? ctl.cfg.api_address : "the http",

@@ -125,7 +125,13 @@ priv_can_reach(const char *what, const char *path, int mode, const char *user, c
 	snprintf(msg, cap,
 		 "%s %s: user %s cannot %s it: %s; give it to that user or make it and the "
 		 "directories above it %s by it",
-		 what, path, user, mode & W_OK ? "write" : "read", strerror(e),
-		 mode & W_OK ? "writable" : "readable");
+		 what, path, user,
+		 mode & W_OK   ? "write"
+		 : mode & R_OK ? "read"
+			       : "run",
+		 strerror(e),
+		 mode & W_OK   ? "writable"
+		 : mode & R_OK ? "readable"
+			       : "reachable");
 	return -e;
 }

@@ -53,8 +53,21 @@ dhcp:
   subnets:
     - subnet: 198.18.0.0/24
       pool: 198.18.0.100-198.18.0.150
+hosts:
+  - name: n1
+    mac: "52:54:00:00:00:01"
+    power: {driver: ipmi, address: 198.18.0.50, username: admin, password_file: $work/bmc.pass}
+  - name: n2
+    mac: "52:54:00:00:00:02"
+    power: {driver: command, command: $work/power.sh}
 YAML
 } > "$work/rb.yaml"
+# Power files as an operator might leave them: root's password file (the
+# drivers run as rackboot), a script rackboot may not run.
+printf 'secret' > "$work/bmc.pass"
+chmod 600 "$work/bmc.pass"
+printf '#!/bin/sh\nexit 0\n' > "$work/power.sh"
+chmod 700 "$work/power.sh"
 
 status_field() { awk -v k="$2:" '$1 == k {print $2; exit}' "/proc/$1/status"; } # pid key
 owner_mode() { stat -c '%U %a' "$1"; }
@@ -90,6 +103,13 @@ dp_user=$([ -n "$dp" ] && ps -o user= -p "$dp" | tr -d ' ')
 check "the dataplane (pid ${dp:-none}) stays root (${dp_user:-none})" [ "$dp_user" = root ]
 grep -o 'running as user.*' "$work/rb.log" | sed 's/^/# /'
 check "the log says who the control became" grep -q "running as user rackboot (uid $svc_uid), keeping CAP_NET_ADMIN and CAP_KILL" "$work/rb.log"
+
+check "it warns that the password file is out of its reach" \
+  grep -qF "host n1: power $work/bmc.pass: user rackboot cannot read it: Permission denied" "$work/rb.log"
+check "...and that the power script is" \
+  grep -qF "host n2: power $work/power.sh: user rackboot cannot run it: Permission denied" "$work/rb.log"
+chown rackboot "$work/bmc.pass"
+chmod 755 "$work/power.sh"
 
 # --- what it holds ------------------------------------------------------------
 check "lease database: rackboot's, 0600 ($(owner_mode "$db"))" [ "$(owner_mode "$db")" = "rackboot 600" ]
