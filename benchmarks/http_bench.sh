@@ -26,7 +26,7 @@ scripts/build.sh >/dev/null
 
 export RB_PREFIX=rbb$$
 P=$RB_PREFIX
-work=$(mktemp -d /tmp/rackboot-bench.XXXXXX)
+work=$(rb_workdir bench)
 ng_pid=
 results=${RB_RESULTS:-results}/http_bench-$(date +%Y%m%d-%H%M%S).txt
 mkdir -p "$(dirname "$results")"

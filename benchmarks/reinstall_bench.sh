@@ -37,7 +37,7 @@ for t in dnsmasq jq curl; do command -v $t >/dev/null || { echo "reinstall_bench
 
 export RB_PREFIX=rbr$$
 P=$RB_PREFIX
-work=$(mktemp -d /tmp/rackboot-bench.XXXXXX)
+work=$(rb_workdir bench)
 srv_pid=
 results=${RB_RESULTS:-results}/reinstall_bench-$(date +%Y%m%d-%H%M%S).txt
 mkdir -p "$(dirname "$results")"

@@ -108,7 +108,7 @@ HZ=$(getconf CLK_TCK)
 stamp=$(date +%Y%m%d-%H%M%S)
 res=${RB_RESULTS:-results}/tftp-$stamp
 mkdir -p "$res/raw"
-work=$(mktemp -d /tmp/rackboot-tftpbench.XXXXXX)
+work=$(rb_workdir tftpbench)
 chmod 755 "$work"        # servers drop privileges (tftp, nobody)
 CUR='' BG=() CG=''
 

@@ -114,6 +114,25 @@ set_ifname(const struct item *it)
 	return 0;
 }
 
+/* server.user: a user name as useradd takes them (a-z or _, then a-z 0-9 _ -),
+ * 1..32 characters. Whether it exists is checked at start, not here, so
+ * that --check works on a machine where the service user is not made yet. */
+static int
+set_user(const struct item *it)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz0123456789_-";
+	size_t n = strlen(it->val);
+
+	if (n == 0 || n > 32 || n >= it->def->size || strspn(it->val, ok) != n ||
+	    !((it->val[0] >= 'a' && it->val[0] <= 'z') || it->val[0] == '_'))
+		return cfg_bad(it,
+			       "'%.64s' is not a user name (1..32 of a-z 0-9 _ -, starting with "
+			       "a-z or _)",
+			       it->val);
+	memcpy(it->field, it->val, n + 1);
+	return 0;
+}
+
 /* DDDD:BB:DD.F, or BB:DD.F for domain 0. Stored in full and in lower case,
  * the spelling of sysfs and of DPDK's -a, so it compares equal with both. */
 static int
@@ -362,6 +381,7 @@ static const struct key_def server_keys[] = {
     KEY("address", set_address, server_ip),
     UINT_KEY("mtu", mtu, 576, 9000),
     ENUM_KEY("ipv6_ra", ipv6_ra, on_off, "on or off"),
+    KEY("user", set_user, server_user),
 };
 static const struct key_def port_keys[] = {
     ENUM_KEY("mode", port_mode, port_modes, "af_xdp, af_packet or pci"),
@@ -604,6 +624,7 @@ rb_config_defaults(struct rb_config *cfg)
 	*cfg = (struct rb_config){
 	    .mtu = 1500,
 	    .ipv6_ra = 1,
+	    .server_user = "rackboot",
 	    .port_mode = RB_PORT_AF_XDP,
 	    .exception_mode = RB_EXC_XDP, /* "auto" with af_xdp */
 	    .tap_name = "rb-tap0",

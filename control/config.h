@@ -80,10 +80,11 @@ struct rb_config {
 	char path[PATH_MAX]; /* the file this came from, as given */
 
 	/* server: */
-	uint32_t server_ip; /* network byte order */
-	uint8_t prefix_len; /* 1..32 */
-	uint16_t mtu;	    /* 576..9000, default 1500 */
-	int ipv6_ra;	    /* 1 (default): answer IPv6 router solicitations; 0: off */
+	uint32_t server_ip;   /* network byte order */
+	uint8_t prefix_len;   /* 1..32 */
+	uint16_t mtu;	      /* 576..9000, default 1500 */
+	int ipv6_ra;	      /* 1 (default): answer IPv6 router solicitations; 0: off */
+	char server_user[33]; /* server.user: the control drops root to it (default rackboot) */
 
 	/* port: */
 	enum rb_port_mode port_mode;	       /* af_xdp (default) | af_packet | pci */

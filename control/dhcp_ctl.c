@@ -13,13 +13,14 @@
 #include "dhcp_ctl.h"
 
 int
-dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, char *msg, size_t cap)
+dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, uid_t uid, gid_t gid, char *msg,
+	      size_t cap)
 {
 	memset(dc, 0, sizeof(*dc));
 	dc->cfg = cfg;
 	if (cfg->dhcp.mode != RB_DHCP_SERVER)
 		return 0;
-	dc->db = leasedb_open(cfg->dhcp.database, msg, cap);
+	dc->db = leasedb_open_owned(cfg->dhcp.database, uid, gid, msg, cap);
 	return dc->db ? 0 : -errno;
 }
 

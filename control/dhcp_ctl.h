@@ -27,10 +27,11 @@ struct dhcp_ctl {
 };
 
 /*
- * Open the lease database when the mode needs one. 0, or -errno with a
- * reason in msg.
+ * Open the lease database when the mode needs one, as the file of uid:gid
+ * (leasedb_open_owned()). 0, or -errno with a reason in msg.
  */
-int dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, char *msg, size_t cap);
+int dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, uid_t uid, gid_t gid, char *msg,
+		  size_t cap);
 void dhcp_ctl_close(struct dhcp_ctl *dc);
 
 /* The dataplane's DHCP snapshot from a validated config (pure). */

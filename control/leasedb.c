@@ -29,6 +29,7 @@
 #include "hex.h"
 #include "log.h"
 #include "leasedb.h"
+#include "owned_file.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
 #define LEASEDB_SCHEMA_VERSION 1
@@ -110,11 +111,13 @@ log_db_error(const char *what)
 }
 
 /*
- * mkdir -p of path's parent directory, new directories 0755. Returns 0 or
- * -errno; a component that exists but is not a directory gives -ENOTDIR.
+ * mkdir -p of path's parent directory, new directories 0755, the last one
+ * given to uid:gid (so that the user can create and remove the -wal and
+ * -shm files beside the database). Returns 0 or -errno; a component that
+ * exists but is not a directory gives -ENOTDIR.
  */
 static int
-make_parent_dirs(const char *path)
+make_parent_dirs(const char *path, uid_t uid, gid_t gid)
 {
 	char *copy = strdup(path), *p;
 	struct stat st;
@@ -127,12 +130,13 @@ make_parent_dirs(const char *path)
 		goto out; /* relative file name, or a file in "/" */
 	*p = '\0';
 	for (p = copy + 1;; p++) {
-		bool last = *p == '\0';
+		bool last = *p == '\0', made;
 
 		if (*p != '/' && !last)
 			continue;
 		*p = '\0';
-		if (mkdir(copy, 0755) && errno != EEXIST) {
+		made = mkdir(copy, 0755) == 0;
+		if (!made && errno != EEXIST) {
 			ret = -errno;
 			goto out;
 		}
@@ -144,8 +148,11 @@ make_parent_dirs(const char *path)
 			ret = -ENOTDIR;
 			goto out;
 		}
-		if (last)
+		if (last) {
+			if (made && (st.st_uid != uid || st.st_gid != gid) && chown(copy, uid, gid))
+				ret = -errno;
 			break;
+		}
 		*p = '/';
 	}
 out:
@@ -154,22 +161,50 @@ out:
 }
 
 /*
- * Create path as an empty file of mode 0640 unless it exists (SQLite would
- * create it 0644 less the umask; the -wal and -shm files then take this
- * file's mode). Returns 0 or -errno.
+ * Create path as an empty file of mode 0600, uid:gid's, unless it exists
+ * (SQLite would create it 0644 less the umask; the -wal and -shm files
+ * then take this file's mode). Returns 0 or -errno.
  */
 static int
-create_db_file(const char *path)
+create_db_file(const char *path, uid_t uid, gid_t gid)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int ret = 0;
 
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
-	if (fchmod(fd, 0640))
+	if (fchmod(fd, 0600) || ((uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid)))
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/*
+ * The database and, where they exist, its -wal and -shm: uid's regular
+ * files, not writable by the group nor readable by others. 0 or -errno
+ * with msg.
+ */
+static int
+check_files(const char *path, uid_t uid, char *msg, size_t cap)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char name[4096];
+	int ret;
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix[i]) >= sizeof(name)) {
+			set_msg(msg, cap, "%s: %s", path, strerror(ENAMETOOLONG));
+			return -ENAMETOOLONG;
+		}
+		ret = owned_file_check(name, uid, 027, "lease database", msg, cap);
+		if (ret < 0)
+			return ret;
+		if (ret > 0 && !i) {
+			set_msg(msg, cap, "%s: %s", path, strerror(ENOENT));
+			return -ENOENT;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -336,8 +371,36 @@ finalize_all(struct leasedb *h)
 	sqlite3_finalize(h->by_ip);
 }
 
+int
+leasedb_prepare(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap)
+{
+	int ret;
+
+	if (!path || !*path) {
+		set_msg(msg, cap, "lease database path is empty");
+		return -EINVAL;
+	}
+	ret = make_parent_dirs(path, uid, gid);
+	if (ret) {
+		set_msg(msg, cap, "%s: cannot create its directory: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = create_db_file(path, uid, gid);
+	if (ret) {
+		set_msg(msg, cap, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	return check_files(path, uid, msg, cap);
+}
+
 struct leasedb *
 leasedb_open(const char *path, char *msg, size_t cap)
+{
+	return leasedb_open_owned(path, geteuid(), getegid(), msg, cap);
+}
+
+struct leasedb *
+leasedb_open_owned(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap)
 {
 	struct leasedb *h = NULL;
 	int ret, rc;
@@ -348,16 +411,9 @@ leasedb_open(const char *path, char *msg, size_t cap)
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = make_parent_dirs(path);
-	if (ret) {
-		set_msg(msg, cap, "%s: cannot create its directory: %s", path, strerror(-ret));
+	ret = leasedb_prepare(path, uid, gid, msg, cap);
+	if (ret)
 		goto fail;
-	}
-	ret = create_db_file(path);
-	if (ret) {
-		set_msg(msg, cap, "%s: %s", path, strerror(-ret));
-		goto fail;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		ret = -ENOMEM;

@@ -23,16 +23,33 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "channel.h"
 
 struct leasedb;
 
 /*
- * Open (creating it and its schema if needed) the database at path. The
- * parent directory is created when missing. Returns NULL with errno set
- * and a reason in msg on failure.
+ * Open (creating it and its schema if needed) the database at path, the
+ * file of uid:gid, the user rackboot runs as. Missing parent directories
+ * are created 0755 (the last one uid's), a missing file 0600 uid's. The
+ * file and its -wal and -shm, where they exist, must be regular files
+ * (not symbolic links) owned by uid that neither the group may write nor
+ * others read (owned_file.h); a root caller's SQLite gives the -wal and
+ * -shm it makes the database's owner. Returns NULL with errno set and a
+ * reason in msg (naming the file and the fix) on failure.
  */
+struct leasedb *leasedb_open_owned(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap);
+
+/*
+ * What leasedb_open_owned() does to the file before SQLite opens it: the
+ * directories and an empty file made, the file (and its -wal and -shm)
+ * checked. For a caller that lets another connection (control/lifecycle's
+ * store) open the file first. 0, or -errno with msg.
+ */
+int leasedb_prepare(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap);
+
+/* leasedb_open_owned() by and for the calling user (its effective ids). */
 struct leasedb *leasedb_open(const char *path, char *msg, size_t cap);
 void leasedb_close(struct leasedb *db);
 

@@ -14,7 +14,6 @@
  * (compiler style, no prefix) and the live status line.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -44,9 +43,11 @@
 #include "provision/snapshot.h"
 #include "prov_live.h"
 #include "provsvc.h"
+#include "privdrop.h"
 #include "provsvc_api.h"
 #include "boot_publish.h"
 #include "rb_build.h"
+#include "rmdir_flat.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
 
@@ -67,7 +68,8 @@ struct ctl {
 	struct api *api;     /* the JSON API its listener serves */
 	struct provsvc *svc; /* host lifecycle, power, reinstall: the API's backend */
 	char token[API_TOKEN_LEN + 1];
-	struct bootns *boot; /* TFTP and HTTP /boot/: tftp.root, tftp.mounts, ... */
+	struct priv_user user; /* server.user: who the control becomes */
+	struct bootns *boot;   /* TFTP and HTTP /boot/: tftp.root, tftp.mounts, ... */
 	char kernel_if[RB_IFNAME_MAX];
 	bool addr_added;
 	struct netif_saved quiet;
@@ -431,11 +433,81 @@ metrics_cb(void *arg, char *buf, size_t cap)
 static int
 api_token(struct ctl *ctl, char *msg, size_t cap)
 {
-	int rc = api_token_load(ctl->cfg.api_token_file, ctl->token, msg, cap);
+	int rc = api_token_load(ctl->cfg.api_token_file, ctl->user.uid, ctl->user.gid, ctl->token,
+				msg, cap);
 
 	if (rc == 1)
 		RB_NOTICE("api: new token in %s", ctl->cfg.api_token_file);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * After the drop: what the control still opens by name (the config and
+ * hosts files at a reload, the lease database SQLite stats at each
+ * transaction, the roots HTTP serves) must be within the user's reach.
+ * 0, or -errno with msg naming the path and the fix.
+ */
+static int
+check_reach(const struct ctl *ctl, char *msg, size_t cap)
+{
+	const struct rb_config *c = &ctl->cfg;
+	const char *u = ctl->user.name;
+	int rc;
+
+	rc = priv_can_reach("config", ctl->cfg_path, R_OK, u, msg, cap);
+	if (!rc && c->dhcp.database[0])
+		rc = priv_can_reach("lease database", c->dhcp.database, R_OK | W_OK, u, msg, cap);
+	if (!rc)
+		rc = priv_can_reach("http.root", c->http_root, R_OK, u, msg, cap);
+	if (!rc)
+		rc = priv_can_reach("tftp.root", c->tftp_root, R_OK, u, msg, cap);
+	for (unsigned i = 0; !rc && i < c->nb_tftp_mounts; i++)
+		rc = priv_can_reach("tftp.mounts", c->tftp_mounts[i].path, R_OK, u, msg, cap);
+	return rc;
+}
+
+/*
+ * After the drop: the power drivers run as the service user and read each
+ * host's password_file then, and a command driver runs its program. Say
+ * which the user cannot reach (not an error: the other hosts' power still
+ * works, and the file may be fixed before it is needed); one line per
+ * distinct file, at most 16.
+ */
+static void
+warn_power_files(const struct ctl *ctl)
+{
+	const struct prov_snapshot *cur = prov_live_get(ctl->live);
+	const struct inventory *inv = prov_inventory(cur);
+	unsigned said = 0, more = 0;
+	char msg[512], last[PATH_MAX] = "";
+
+	for (size_t i = 0; i < inv->n_hosts; i++) {
+		const struct inv_power *p = &inv->hosts[i].power;
+		char prog[PATH_MAX];
+		const char *path = p->password_file;
+		int mode = R_OK;
+
+		if (!path && p->command) {
+			snprintf(prog, sizeof(prog), "%.*s", (int)strcspn(p->command, " \t"),
+				 p->command);
+			path = prog;
+			mode = X_OK;
+		}
+		if (!path || !strcmp(last, path))
+			continue;
+		snprintf(last, sizeof(last), "%s", path);
+		if (priv_can_reach("power", path, mode, ctl->user.name, msg, sizeof(msg)) == 0)
+			continue;
+		if (said++ < 16)
+			RB_WARN("host %s: %s; its power actions will fail", inv->hosts[i].name,
+				msg);
+		else
+			more++;
+	}
+	if (more)
+		RB_WARN("power: %u more host(s) whose power files user %s cannot reach", more,
+			ctl->user.name);
+	prov_live_put(ctl->live, cur);
 }
 
 /* The API over the provisioning service. 0 or -ENOMEM. */
@@ -452,28 +524,17 @@ api_start(struct ctl *ctl)
 
 /*
  * EAL makes /var/run/dpdk/<file-prefix>/ even with --in-memory/--no-shconf
- * and rte_eal_cleanup() leaves it; the prefix is ours (rackboot<pid>), so
- * remove it once the dataplane is gone.
+ * and rte_eal_cleanup() leaves it. The dataplane removes its own at exit;
+ * this is for one that could not (killed): the prefix is ours
+ * (rackboot<pid>). After the drop of root it fails harmlessly.
  */
 static void
 remove_runtime_dir(void)
 {
-	char dir[64], path[320];
-	struct dirent *e;
-	DIR *d;
+	char dir[64];
 
 	snprintf(dir, sizeof(dir), "/var/run/dpdk/rackboot%d", (int)getpid());
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	rb_rmdir_flat(dir);
 }
 
 static void
@@ -705,6 +766,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	if (priv_lookup(ctl.cfg.server_user, &ctl.user, msg, sizeof(msg)) < 0) {
+		RB_ERR("%s", msg);
+		teardown(&ctl);
+		return 1;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -732,7 +798,14 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
-	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, msg, sizeof(msg)) < 0) {
+	/* The host lifecycle's store shares the file, with DHCP on or off. */
+	if (ctl.cfg.dhcp.database[0] && leasedb_prepare(ctl.cfg.dhcp.database, ctl.user.uid,
+							ctl.user.gid, msg, sizeof(msg)) < 0) {
+		RB_ERR("lease database: %s", msg);
+		teardown(&ctl);
+		return 1;
+	}
+	if (dhcp_ctl_open(&ctl.dhcp, &ctl.cfg, ctl.user.uid, ctl.user.gid, msg, sizeof(msg)) < 0) {
 		RB_ERR("lease database: %s", msg);
 		teardown(&ctl);
 		return 1;
@@ -850,6 +923,18 @@ main(int argc, char **argv)
 		RB_ERR("http: %s", msg);
 		goto out;
 	}
+	/* Everything that needs root is done (privdrop.h). */
+	if (priv_drop(&ctl.user, msg, sizeof(msg)) < 0 ||
+	    (ctl.user.drop && check_reach(&ctl, msg, sizeof(msg)) < 0)) {
+		RB_ERR("%s", msg);
+		goto out;
+	}
+	if (ctl.user.drop) {
+		RB_INFO("running as user %s (uid %u), keeping CAP_NET_ADMIN and CAP_KILL",
+			ctl.user.name, (unsigned)ctl.user.uid);
+		warn_power_files(&ctl);
+	} else
+		RB_WARN("server.user is %s (uid 0): the control stays root", ctl.user.name);
 	RB_INFO("api: /api/v1/ on %s port %u (token in %s)",
 		ctl.cfg.api_port ? ctl.cfg.api_address : "the http",
 		ctl.cfg.api_port ? ctl.cfg.api_port : ctl.cfg.http_port, ctl.cfg.api_token_file);

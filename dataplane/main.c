@@ -32,6 +32,7 @@
 
 #include "dp.h"
 #include "log.h"
+#include "rmdir_flat.h"
 
 struct dp dp;
 
@@ -557,7 +558,7 @@ main(int argc, char **argv)
 	struct rb_dp_ready ready = {0};
 	struct rte_eth_dev_info info;
 	struct rb_msg_hdr hdr;
-	char msg[256] = "";
+	char msg[256] = "", rundir[PATH_MAX];
 	unsigned lcore;
 	int ret, eal, t;
 
@@ -682,6 +683,11 @@ out:
 	dp_gen_fini(&dp);
 	rte_mempool_free(dp.ext_pool);
 	rb_log_set_sink(NULL); /* rte_log is gone after the cleanup */
+	/* EAL leaves its runtime directory; the control may no longer be
+	 * root, so the dataplane removes its own. */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	if (rundir[0])
+		rb_rmdir_flat(rundir);
 	return ret;
 }

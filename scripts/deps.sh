@@ -45,11 +45,25 @@ PKGS=(
   binutils socat
 )
 
+# The control process drops root to this user after start-up (server.user,
+# docs/security.md); a system user and group, no login, no home made.
+service_user() {
+  id -u rackboot >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: no user rackboot (the control runs as it); run as root to create it" >&2
+    exit 1
+  fi
+  echo "deps.sh: creating the system user rackboot"
+  adduser --system --group --no-create-home --home /var/lib/rackboot \
+    --shell /usr/sbin/nologin rackboot >/dev/null
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  service_user
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -70,3 +84,4 @@ fi
 if command -v systemctl >/dev/null && systemctl is-active --quiet tftpd-hpa 2>/dev/null; then
   systemctl disable --now tftpd-hpa || true
 fi
+service_user

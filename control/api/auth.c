@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "hex.h"
+#include "owned_file.h"
 
 /* 64 digits and a newline; a longer file is refused unread. */
 #define TOKEN_FILE_MAX (API_TOKEN_LEN + 1)
@@ -42,51 +43,17 @@ token_form(const char *s, size_t n)
 	return true;
 }
 
-/* Reads and checks an existing token file. */
+/* Reads and checks an existing token file: uid's own, nobody else's. */
 static int
-read_token(const char *path, char *token, char *err, size_t cap)
+read_token(const char *path, uid_t uid, char *token, char *err, size_t cap)
 {
 	char buf[TOKEN_FILE_MAX + 1];
-	struct stat st;
 	ssize_t n;
 	int fd, e;
 
-	/* O_NONBLOCK: a FIFO put there must not hang the start. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		return fail(err, cap, e, path,
-			    e == ELOOP ? "is a symbolic link; the token file must be a regular "
-					 "file (remove the link)"
-				       : NULL);
-	}
-	if (fstat(fd, &st) != 0) {
-		e = errno;
-		close(fd);
-		return fail(err, cap, e, path, NULL);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, cap, EINVAL, path, "is not a regular file");
-	}
-	if (st.st_uid != geteuid()) {
-		close(fd);
-		if (err && cap)
-			snprintf(err, cap,
-				 "%s: owned by uid %u, not by us (uid %u); chown it or "
-				 "remove it to have a new one made",
-				 path, (unsigned)st.st_uid, (unsigned)geteuid());
-		return -EPERM;
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		if (err && cap)
-			snprintf(err, cap,
-				 "%s: mode %04o lets others read the API token; chmod 600 it "
-				 "(and make a new token if others may have read it)",
-				 path, (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
+	fd = owned_file_open(path, uid, 077, "API token", err, cap);
+	if (fd < 0)
+		return fd;
 	n = read(fd, buf, sizeof(buf));
 	e = errno;
 	close(fd);
@@ -101,13 +68,14 @@ read_token(const char *path, char *token, char *err, size_t cap)
 	return 0;
 }
 
-/* The parent directory of path, made 0700 when it is missing. */
+/* The parent directory of path, made 0700 (uid's) when it is missing. */
 static int
-make_parent(const char *path, char *err, size_t cap)
+make_parent(const char *path, uid_t uid, gid_t gid, char *err, size_t cap)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	size_t n = slash ? (size_t)(slash - path) : 0;
+	int e;
 
 	if (n == 0)
 		return 0; /* "/file": the root exists */
@@ -115,21 +83,20 @@ make_parent(const char *path, char *err, size_t cap)
 		return fail(err, cap, ENAMETOOLONG, path, NULL);
 	memcpy(dir, path, n);
 	dir[n] = '\0';
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		int e = errno;
-
-		if (err && cap)
-			snprintf(err, cap, "%s: cannot create its directory %s: %s", path, dir,
-				 strerror(e));
-		return -e;
-	}
-	return 0;
+	if (mkdir(dir, 0700) != 0)
+		e = errno == EEXIST ? 0 : errno;
+	else
+		e = chown(dir, uid, gid) != 0 ? errno : 0;
+	if (e && err && cap)
+		snprintf(err, cap, "%s: cannot create its directory %s: %s", path, dir,
+			 strerror(e));
+	return -e;
 }
 
 /* Writes a new token under a private name and links it into place; -EEXIST
  * when another process got there first (its token is then the one). */
 static int
-create_token(const char *path, char *token, char *err, size_t cap)
+create_token(const char *path, uid_t uid, gid_t gid, char *token, char *err, size_t cap)
 {
 	unsigned char raw[API_TOKEN_LEN / 2];
 	char tmp[PATH_MAX + 32];
@@ -149,6 +116,8 @@ create_token(const char *path, char *token, char *err, size_t cap)
 		return fail(err, cap, errno, tmp, NULL);
 	if (write(fd, token, API_TOKEN_LEN + 1) != API_TOKEN_LEN + 1 || fsync(fd) != 0)
 		e = errno ? errno : EIO;
+	if (!e && (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0)
+		e = errno;
 	if (close(fd) != 0 && !e)
 		e = errno;
 	token[API_TOKEN_LEN] = '\0';
@@ -163,7 +132,8 @@ create_token(const char *path, char *token, char *err, size_t cap)
 }
 
 int
-api_token_load(const char *path, char token[API_TOKEN_LEN + 1], char *err, size_t cap)
+api_token_load(const char *path, uid_t uid, gid_t gid, char token[API_TOKEN_LEN + 1], char *err,
+	       size_t cap)
 {
 	struct stat st;
 	int rc;
@@ -171,13 +141,13 @@ api_token_load(const char *path, char token[API_TOKEN_LEN + 1], char *err, size_
 	if (!path || path[0] != '/')
 		return fail(err, cap, EINVAL, path ? path : "(null)", "is not an absolute path");
 	if (lstat(path, &st) == 0 || errno != ENOENT)
-		return read_token(path, token, err, cap);
-	rc = make_parent(path, err, cap);
+		return read_token(path, uid, token, err, cap);
+	rc = make_parent(path, uid, gid, err, cap);
 	if (rc)
 		return rc;
-	rc = create_token(path, token, err, cap);
+	rc = create_token(path, uid, gid, token, err, cap);
 	if (rc == -EEXIST)
-		return read_token(path, token, err, cap);
+		return read_token(path, uid, token, err, cap);
 	return rc ? rc : 1;
 }
 

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define API_TOKEN_LEN 64 /* hex digits */
 
@@ -26,16 +27,18 @@
  * The token in the file at path (absolute), into token (NUL-terminated).
  * A missing file is created: 32 bytes from getrandom(), mode 0600, its
  * parent directory made 0700 when missing (the directories above it must
- * exist). It is written under a temporary name and linked into place, so
- * two servers starting at once agree on one token and nobody reads half of
- * one. An existing file must be a regular file (not a symlink) owned by
- * the effective uid, with no group or other permission bits, holding
- * exactly 64 lower-case hex digits and a newline (or no newline).
- * Returns 0 (1 when the file was created), or -errno with "<path>: what is
- * wrong" in err: -ELOOP a symlink, -EPERM wrong owner or mode, -EINVAL
- * not a token or not a regular file, others from the file system.
+ * exist), both given to uid:gid, the user rackboot runs as. It is written
+ * under a temporary name and linked into place, so two servers starting at
+ * once agree on one token and nobody reads half of one. An existing file
+ * must be a regular file (not a symlink) owned by uid, with no group or
+ * other permission bits (owned_file.h), holding exactly 64 lower-case hex
+ * digits and a newline (or no newline). Returns 0 (1 when the file was
+ * created), or -errno with "<path>: what is wrong" in err: -ELOOP a
+ * symlink, -EPERM wrong owner or mode, -EINVAL not a token or not a
+ * regular file, others from the file system.
  */
-int api_token_load(const char *path, char token[API_TOKEN_LEN + 1], char *err, size_t cap);
+int api_token_load(const char *path, uid_t uid, gid_t gid, char token[API_TOKEN_LEN + 1], char *err,
+		   size_t cap);
 
 /*
  * Does the Authorization header value carry token ("Bearer <token>", the

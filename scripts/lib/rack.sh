@@ -31,10 +31,19 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 # Stop the test at once: what went wrong, the counts, exit 1 (runs the EXIT trap).
 bail()  { echo "Bail out! $*"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 
+# rb_workdir NAME: a new /tmp/rackboot-NAME.XXXXXX for a test's files, mode
+# 0755: rackboot's control reads its config, roots and database there after
+# it has become the service user (server.user, default rackboot).
+rb_workdir() {
+  local d
+  d=$(mktemp -d "/tmp/rackboot-$1.XXXXXX") && chmod 755 "$d" && echo "$d"
+}
+
 # rb_require NAME TOOL...: root and the tools NAME needs, or exit 1 saying which.
 rb_require() {
   local name=$1 t; shift
   [ "$(id -u)" = 0 ] || { echo "$name: needs root (network namespaces); run scripts/test.sh as root" >&2; exit 1; }
+  id -u rackboot >/dev/null 2>&1 || { echo "$name: no user rackboot (server.user): run scripts/deps.sh" >&2; exit 1; }
   for t in "$@"; do
     command -v "$t" >/dev/null || { echo "$name: $t missing: run scripts/deps.sh" >&2; exit 1; }
   done
@@ -113,6 +122,36 @@ rb_start() {
   srv_pid=$!
   rb_wait_ready "$2" "$srv_pid" "${3:-30}" "${n0:-0}" && return 0
   kill_wait "$srv_pid"; srv_pid=
+  return 1
+}
+
+# rb_refused CONFIG LOG SECS: a start that must not come up: rackboot in
+# $P-srv with CONFIG, its output in LOG, up to SECS to exit; returns its exit
+# status (0 would be a failure; a rackboot still running after SECS is
+# killed, status 137).
+rb_refused() {
+  local pid
+  srv_exec ip netns exec "$P-srv" "$RB" -c "$1" --no-status > "$2" 2>&1 &
+  pid=$!
+  wait_gone "$pid" "$3" || kill -KILL "$pid" 2>/dev/null
+  wait "$pid"
+}
+
+# wait_gone PID SECS: until PID has exited; 1 if it still runs after SECS.
+wait_gone() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  return 1
+}
+
+# dataplane_of PID: the PID of rackboot PID's dataplane (its child process
+# running rackboot-dataplane); 1 when it has none.
+dataplane_of() {
+  local c kids
+  kids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
+  for c in $kids; do
+    case "$(readlink "/proc/$c/exe" 2>/dev/null)" in *rackboot-dataplane*) echo "$c"; return 0 ;; esac
+  done
   return 1
 }
 

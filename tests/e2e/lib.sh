@@ -83,12 +83,14 @@ e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; 
 # --- boot servers --------------------------------------------------------
 
 # Config sections rackboot needs on the rack besides dhcp: (like
-# tests/integration/lib.sh). Args: HTTP root, TFTP root.
+# tests/integration/lib.sh). Args: HTTP root, TFTP root. E2E_RB_USER, when
+# set, is server.user (e2e_rb_power_root).
 e2e_rb_yaml_base() {
   cat <<YAML
 server:
   address: $E2E_SERVER/24
-port:
+${E2E_RB_USER:+  user: $E2E_RB_USER
+}port:
   mode: af_xdp
   interface: $P-srv0
 dataplane:
@@ -287,6 +289,14 @@ e2e_vms_init() {
   E2E_POWER="$RB_SRC/tests/e2e/vmpower.sh $E2E_VM_DIR"
   case $E2E_POWER in *[[:space:]]*[[:space:]]*) e2e_die "vmpower.sh's path and $E2E_VM_DIR must have no blanks (rackboot splits the command on them)" ;; esac
 }
+
+# For a test whose rackboot runs vmpower.sh itself (hosts with
+# `power: {driver: command, command: "$E2E_POWER"}`): the control stays
+# root. vmpower.sh starts qemu inside the rack's network namespace (ip netns
+# exec, CAP_SYS_ADMIN), which the service user cannot; a real BMC's driver
+# (ipmitool, Redfish, a script that talks to a PDU) needs no privilege, so
+# every other test runs the control as the service user.
+e2e_rb_power_root() { E2E_RB_USER=root; }
 
 # A raw disk image whose boot sector (tests/e2e/localdisk.S) prints
 # $E2E_LOCALDISK on COM1 and halts: the VMs' local drive.

@@ -36,7 +36,9 @@ TIMEOUT=${RB_E2E_TIMEOUT:-420}
 E2E_MEM=${RB_E2E_MEM:-1024}   # the installer's initrd unpacks to ~400 MB
 
 # The default config, with only what a private test rack needs changed:
-# its port, state directories, no hugepages, and the menu's default entry.
+# its port, state directories and files (the lease database and the API
+# token: the test's, not the machine's), no hugepages, and the menu's
+# default entry.
 default_config() { # dir
   local d=$1
   mkdir -p "$d/repo" "$d/tftp"
@@ -46,13 +48,15 @@ default_config() { # dir
       -e "s|^  root: /var/lib/rackboot/repo|  root: $d/repo|" \
       -e "s|^  root: /var/lib/rackboot/tftp|  root: $d/tftp|" \
       -e "s|^  database: /var/lib/rackboot/leases.db|  database: $d/leases.db|" \
+      -e "s|^  token_file: /var/lib/rackboot/api.token|  token_file: $d/api.token|" \
       -e "s|^    timeout: 10|    timeout: 2|" \
       -e "s|^    default: local|    default: debian12|" \
       "$RB_SRC/config/rackboot.yaml" > "$d/rackboot.yaml"
   # every substitution must have happened, or the test would run
   # something else than it says
   for l in "interface: $P-srv0" "hugepages: off" "root: $d/repo" "root: $d/tftp" \
-           "database: $d/leases.db" "timeout: 2" "default: debian12"; do
+           "database: $d/leases.db" "token_file: $d/api.token" "timeout: 2" \
+           "default: debian12"; do
     grep -q "$l" "$d/rackboot.yaml" || e2e_die "config/rackboot.yaml changed: no '$l' after editing"
   done
 }

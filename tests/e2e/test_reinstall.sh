@@ -36,6 +36,7 @@ e2e_init
 trap e2e_cleanup EXIT
 e2e_rack_up
 e2e_vms_init
+e2e_rb_power_root # rackboot runs vmpower.sh (lib.sh says why)
 TIMEOUT=${RB_E2E_TIMEOUT:-300}
 d=$E2E_WORK/reinstall
 mkdir -p "$d"

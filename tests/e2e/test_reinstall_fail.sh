@@ -39,6 +39,7 @@ cleanup() {
 trap cleanup EXIT
 e2e_rack_up
 e2e_vms_init
+e2e_rb_power_root # rackboot runs vmpower.sh (lib.sh says why)
 d=$E2E_WORK/fail
 mkdir -p "$d"
 e2e_ctl_init "$d/api.token"

@@ -21,7 +21,7 @@ rb_require test_crash.sh ip udhcpc clang timeout
 export RB_PREFIX=rbk$$ # rbk: this test
 P=$RB_PREFIX
 SRV_IP=198.18.0.1
-work=$(mktemp -d /tmp/rackboot-crash.XXXXXX)
+work=$(rb_workdir crash)
 pass=0 fail=0 srv_pid='' dp_pid=''
 
 cleanup() {
@@ -50,35 +50,14 @@ dhcp:
 YAML
 } > "$work/rb.yaml"
 
-# The dataplane: the control's child process running rackboot-dataplane.
-dataplane_of() { # control-pid
-  local c kids
-  kids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
-  for c in $kids; do
-    case "$(readlink "/proc/$c/exe" 2>/dev/null)" in *rackboot-dataplane*) echo "$c"; return 0 ;; esac
-  done
-  return 1
-}
 xdp_prog() { in_srv ip -d link show dev "$P-srv0" | grep -oE 'prog/xdp id [0-9]+ name [^ ]+|prog/xdp id [0-9]+' | head -n 1; }
 dhcp_ok() { # a lease for c1 from the running rackboot
   in_ns c1 ip addr flush dev eth0
   in_ns c1 timeout 15 udhcpc -i eth0 -f -q -n -t 5 -T 1 -s /bin/true > "$work/udhcpc.out" 2>&1 &&
     grep -q 'lease of 198.18.0.1[0-9][0-9] obtained' "$work/udhcpc.out"
 }
-wait_gone() { # pid secs
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  return 1
-}
-# A start that must not come up: rackboot with the config, its output in
-# LOG, up to SECS to exit; its exit status (0 would be a failure).
-start_refused() { # log secs
-  local pid
-  in_srv "$RB" -c "$work/rb.yaml" --no-status > "$1" 2>&1 &
-  pid=$!
-  wait_gone "$pid" "$2"
-  wait "$pid"
-}
+# A start that must not come up (rb_refused): its exit status.
+start_refused() { rb_refused "$work/rb.yaml" "$@"; } # log secs
 
 # --- one instance per port -------------------------------------------------------
 rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"

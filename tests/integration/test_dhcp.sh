@@ -17,7 +17,7 @@ rb_require test_dhcp.sh ip curl udhcpc dhclient perfdhcp dnsmasq python3 jq
 export RB_PREFIX=rbd$$
 P=$RB_PREFIX
 PROBE="$RB_SRC/tests/tools/dhcp_probe.py"
-work=$(mktemp -d /tmp/rackboot-dhcp.XXXXXX)
+work=$(rb_workdir dhcp)
 pass=0 fail=0 dnsmasq_pid=''
 RESV_MAC=52:54:00:be:ef:01
 

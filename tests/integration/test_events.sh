@@ -25,7 +25,7 @@ export RB_PREFIX=rbe$$
 P=$RB_PREFIX
 STALL="$RB_SRC/tests/tools/tftp_stall.py"
 PROBE="$RB_SRC/tests/tools/dhcp_probe.py"
-work=$(mktemp -d /tmp/rackboot-events.XXXXXX)
+work=$(rb_workdir events)
 log=$work/rb.log
 pass=0 fail=0
 BIG=$(((3 << 20) + 5))

@@ -22,7 +22,7 @@ P=$RB_PREFIX
 SRV_IP=198.18.0.1
 HOST_MAC=52:54:00:6e:00:01
 HOST_CFG=pxelinux.cfg/01-52-54-00-6e-00-01
-work=$(mktemp -d /tmp/rackboot-gen.XXXXXX)
+work=$(rb_workdir gen)
 tftp_root=$work/tftp
 pass=0 fail=0 big_pid=
 

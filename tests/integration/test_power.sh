@@ -36,7 +36,7 @@ PROBE=${RB_POWER_PROBE:-$RB_BUILD/tests/integration/power_probe}
 export RB_PREFIX=rbp$$
 P=$RB_PREFIX
 BMC=198.18.0.50
-work=$(mktemp -d /tmp/rackboot-power.XXXXXX)
+work=$(rb_workdir power)
 pass=0 fail=0 sim_pid='' rf_pid='' rfs_pid=''
 
 cleanup() {

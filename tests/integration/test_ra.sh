@@ -15,7 +15,7 @@ rb_require test_ra.sh ip curl rdisc6 tcpdump
 
 export RB_PREFIX=rbr$$
 P=$RB_PREFIX
-work=$(mktemp -d /tmp/rackboot-ra.XXXXXX)
+work=$(rb_workdir ra)
 pass=0 fail=0 dump_pid=
 
 cleanup() {

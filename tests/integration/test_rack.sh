@@ -17,7 +17,7 @@ rb_require test_rack.sh ip curl ping cmp
 
 export RB_PREFIX=rbt$$
 P=$RB_PREFIX
-work=$(mktemp -d /tmp/rackboot-it.XXXXXX)
+work=$(rb_workdir it)
 pass=0 fail=0 dp_pid=
 
 cleanup() {

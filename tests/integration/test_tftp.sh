@@ -42,7 +42,7 @@ export RB_PREFIX=rbf$$   # rbf: this test (rbd, rbt: the DHCP and rack tests)
 P=$RB_PREFIX
 SRV_IP=198.18.0.1
 MTFTP_GROUP=239.255.70.1   # multicast: only on the rack switch (TTL 1, namespaces)
-work=$(mktemp -d /tmp/rackboot-tftp.XXXXXX)
+work=$(rb_workdir tftp)
 root=$work/root
 pass=0 fail=0 bg_pids=()
 

@@ -21,7 +21,7 @@ rb_require test_workers.sh ip curl atftp cmp timeout
 export RB_PREFIX=rbw$$ RB_SRV_QUEUES=2
 P=$RB_PREFIX
 SRV_IP=198.18.0.1
-work=$(mktemp -d /tmp/rackboot-workers.XXXXXX)
+work=$(rb_workdir workers)
 pass=0 fail=0
 
 cleanup() {

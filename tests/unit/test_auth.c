@@ -74,7 +74,7 @@ test_create(void **state)
 	(void)state;
 	path_of(sub, sizeof(sub), "state");
 	path_of(path, sizeof(path), "state/api.token");
-	assert_int_equal(api_token_load(path, tok, err, sizeof(err)), 1);
+	assert_int_equal(api_token_load(path, geteuid(), getegid(), tok, err, sizeof(err)), 1);
 	assert_int_equal(strlen(tok), API_TOKEN_LEN);
 	assert_int_equal(strspn(tok, "0123456789abcdef"), API_TOKEN_LEN);
 	assert_int_equal(stat(sub, &st), 0);
@@ -91,16 +91,16 @@ test_create(void **state)
 	assert_memory_equal(file, tok, API_TOKEN_LEN);
 	assert_int_equal(file[API_TOKEN_LEN], '\n');
 
-	assert_int_equal(api_token_load(path, again, err, sizeof(err)), 0);
+	assert_int_equal(api_token_load(path, geteuid(), getegid(), again, err, sizeof(err)), 0);
 	assert_string_equal(again, tok);
 	/* No temporary file is left beside it. */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(sub), 0);
 
 	/* Two tokens made are not the same. */
-	assert_int_equal(api_token_load(path, tok, err, sizeof(err)), 1);
+	assert_int_equal(api_token_load(path, geteuid(), getegid(), tok, err, sizeof(err)), 1);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(api_token_load(path, again, err, sizeof(err)), 1);
+	assert_int_equal(api_token_load(path, geteuid(), getegid(), again, err, sizeof(err)), 1);
 	assert_string_not_equal(tok, again);
 	unlink(path);
 	rmdir(sub);
@@ -108,7 +108,7 @@ test_create(void **state)
 	/* A file written by hand, without the newline, is read as well. */
 	path_of(path, sizeof(path), "hand.token");
 	write_mode(path, GOOD, 0600);
-	assert_int_equal(api_token_load(path, tok, err, sizeof(err)), 0);
+	assert_int_equal(api_token_load(path, geteuid(), getegid(), tok, err, sizeof(err)), 0);
 	assert_string_equal(tok, GOOD);
 	unlink(path);
 }
@@ -117,7 +117,7 @@ static void
 expect_refused(const char *path, int rc, const char *want)
 {
 	char tok[API_TOKEN_LEN + 1], err[512] = "";
-	int got = api_token_load(path, tok, err, sizeof(err));
+	int got = api_token_load(path, geteuid(), getegid(), tok, err, sizeof(err));
 
 	if (got != rc || strncmp(err, path, strlen(path)) || !strstr(err, want))
 		fail_msg("%s: got %d '%s', want %d '...%s...'", path, got, err, rc, want);
@@ -140,7 +140,8 @@ test_refused(void **state)
 	(void)state;
 	path_of(path, sizeof(path), "t");
 	write_mode(path, GOOD "\n", 0644);
-	expect_refused(path, -EPERM, "mode 0644 lets others read the API token");
+	expect_refused(path, -EPERM,
+		       "mode 0644 lets others read or change the API token; chmod 600 ");
 	write_mode(path, GOOD "\n", 0640);
 	expect_refused(path, -EPERM, "mode 0640");
 	write_mode(path, GOOD "\n", 0601);
@@ -175,7 +176,9 @@ test_refused(void **state)
 	write_mode(path, GOOD "\n", 0600);
 	if (geteuid() == 0) {
 		assert_int_equal(chown(path, 65534, 65534), 0);
-		expect_refused(path, -EPERM, "owned by uid 65534, not by us (uid 0)");
+		expect_refused(path, -EPERM,
+			       "(uid 65534), not by root (uid 0) that rackboot runs as");
+		expect_refused(path, -EPERM, "chown root ");
 	} else {
 		assert_int_equal(chown(path, 0, 0), -1);
 	}
@@ -185,6 +188,40 @@ test_refused(void **state)
 	expect_refused("api.token", -EINVAL, "is not an absolute path");
 	path_of(path, sizeof(path), "no/such/dir/api.token");
 	expect_refused(path, -ENOENT, "cannot create its directory");
+}
+
+/* Made by root for the service user: the file and its new directory are
+ * that user's, and the next start, checking for that user, takes it. */
+static void
+test_for_user(void **state)
+{
+	char path[PATH_MAX], sub[PATH_MAX], tok[API_TOKEN_LEN + 1], again[API_TOKEN_LEN + 1],
+	    err[512] = "";
+	struct stat st;
+
+	(void)state;
+	path_of(sub, sizeof(sub), "svc");
+	path_of(path, sizeof(path), "svc/api.token");
+	if (geteuid() != 0) {
+		/* Only root can make a file for someone else. */
+		assert_true(api_token_load(path, 65534, 65534, tok, err, sizeof(err)) < 0);
+		return;
+	}
+	assert_int_equal(api_token_load(path, 65534, 65534, tok, err, sizeof(err)), 1);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65534);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(api_token_load(path, 65534, 65534, again, err, sizeof(err)), 0);
+	assert_string_equal(again, tok);
+	/* The same file is not root's. */
+	assert_int_equal(api_token_load(path, 0, 0, again, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "chown root "));
+	unlink(path);
+	rmdir(sub);
 }
 
 static void
@@ -218,6 +255,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create),
 	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_for_user),
 	    cmocka_unit_test(test_check),
 	};
 

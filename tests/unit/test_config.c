@@ -356,6 +356,38 @@ test_ipv6_ra(void **state)
 #undef PORT
 }
 
+/* server.user: a user name (whether it exists is checked at start). */
+static void
+test_server_user(void **state)
+{
+#define SRV "server:\n  address: 198.18.0.1/24\n"
+#define PORT "port:\n  interface: rb-srv0\n"
+	static const struct bad_case bad[] = {
+	    {SRV "  user: Rackboot\n" PORT, 3, 9,
+	     "server.user: 'Rackboot' is not a user name (1..32 of a-z 0-9 _ -, starting with a-z "
+	     "or _)"},
+	    {SRV "  user: \"\"\n" PORT, 3, 9, "server.user: '' is not a user name"},
+	    {SRV "  user: 1abc\n" PORT, 3, 9, "is not a user name"},
+	    {SRV "  user: ../root\n" PORT, 3, 9, "is not a user name"},
+	    {SRV "  user: abcdefghijklmnopqrstuvwxyz0123456\n" PORT, 3, 9, "is not a user name"},
+	};
+	struct rb_config c;
+
+	(void)state;
+	rb_config_defaults(&c);
+	assert_string_equal(c.server_user, "rackboot");
+	expect_ok(BASE, &c);
+	assert_string_equal(c.server_user, "rackboot");
+	expect_ok(SRV "  user: _rb-svc9\n" PORT, &c);
+	assert_string_equal(c.server_user, "_rb-svc9");
+	expect_ok(SRV "  user: root\n" PORT, &c);
+	assert_string_equal(c.server_user, "root");
+	expect_ok(SRV "  user: abcdefghijklmnopqrstuvwxyz012345\n" PORT, &c); /* 32 */
+	EXPECT_ERRORS(bad);
+#undef SRV
+#undef PORT
+}
+
 static void
 test_lifecycle(void **state)
 {
@@ -1701,6 +1733,7 @@ main(void)
 	    cmocka_unit_test(test_dhcp_boot),
 	    cmocka_unit_test(test_dhcp_database_path),
 	    cmocka_unit_test(test_ipv6_ra),
+	    cmocka_unit_test(test_server_user),
 	    cmocka_unit_test(test_lifecycle),
 	    cmocka_unit_test(test_api_section),
 	};

@@ -15,9 +15,11 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -515,6 +517,19 @@ test_store_before_leases(void **state)
 
 	if (!st)
 		fail_msg("lcstore_open: %s", err);
+	/* A file others may read (SQLite makes 0644 less the umask) is
+	 * refused; its -wal and -shm too, which took its mode. */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	db = leasedb_open(f->path, err, sizeof(err));
+	if (db || !strstr(err, "lets others read or change the lease database; chmod 640"))
+		fail_msg("leasedb_open of a 0644 file: %s", db ? "opened" : err);
+	for (int i = 0; i < 3; i++) {
+		char name[PATH_MAX + 8];
+
+		snprintf(name, sizeof(name), "%s%s", f->path,
+			 (const char *[]){"", "-wal", "-shm"}[i]);
+		assert_true(chmod(name, 0640) == 0 || errno == ENOENT);
+	}
 	db = leasedb_open(f->path, err, sizeof(err));
 	if (!db)
 		fail_msg("leasedb_open after lcstore_open: %s", err);

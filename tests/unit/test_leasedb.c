@@ -294,7 +294,8 @@ test_open_creates_parents(void **state)
 	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
 	assert_int_equal(count(db), 0);
 	leasedb_close(db);
 
@@ -326,6 +327,90 @@ test_open_parent_is_file(void **state)
 	assert_null(leasedb_open(path, msg, sizeof(msg)));
 	assert_int_equal(errno, ENOTDIR);
 	assert_non_null(strstr(msg, path));
+}
+
+/* leasedb_open() refuses msg's file, and msg says want. */
+static void
+expect_refused(const char *path, uid_t uid, int err, const char *want)
+{
+	char msg[1024] = "";
+	struct leasedb *db;
+
+	errno = 0;
+	db = leasedb_open_owned(path, uid, getegid(), msg, sizeof(msg));
+	if (db || errno != err || !strstr(msg, want))
+		fail_msg("%s: %s errno %d '%s', want errno %d '...%s...'", path,
+			 db ? "opened" : "refused", errno, msg, err, want);
+}
+
+/* The file, and its -wal and -shm: regular, uid's, not group-writable,
+ * not world-readable; each refusal names the file and the fix. */
+static void
+test_file_refused(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX + 8], other[PATH_MAX + 8], want[2 * PATH_MAX + 128];
+
+	leasedb_close(open_ok(f->path)); /* a good database, and its directories */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	snprintf(want, sizeof(want),
+		 "%s: mode 0644 lets others read or change the lease "
+		 "database; chmod 640 %s",
+		 f->path, f->path);
+	expect_refused(f->path, geteuid(), EPERM, want);
+	assert_int_equal(chmod(f->path, 0660), 0);
+	expect_refused(f->path, geteuid(), EPERM, "mode 0660");
+	assert_int_equal(chmod(f->path, 0604), 0);
+	expect_refused(f->path, geteuid(), EPERM, "mode 0604");
+	assert_int_equal(chmod(f->path, 0640), 0); /* the group may read */
+	leasedb_close(open_ok(f->path));
+
+	/* Someone else's (root can make one; others check through uid). */
+	expect_refused(f->path, geteuid() + 1, EPERM,
+		       "that rackboot runs as; the lease database "
+		       "must be rackboot's own: chown ");
+
+	/* A symlink, to a good database. */
+	snprintf(other, sizeof(other), "%s.real", f->path);
+	assert_int_equal(rename(f->path, other), 0);
+	assert_int_equal(symlink(other, f->path), 0);
+	expect_refused(f->path, geteuid(), ELOOP, "is a symbolic link; the lease database must be");
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(rename(other, f->path), 0);
+
+	/* A -wal that is a symlink (to anything), or world-readable. */
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	expect_refused(f->path, geteuid(), ELOOP, "-wal: is a symbolic link");
+	assert_int_equal(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	assert_int_equal(close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)), 0);
+	assert_int_equal(chmod(p, 0644), 0);
+	expect_refused(f->path, geteuid(), EPERM, "-shm: mode 0644");
+	assert_int_equal(unlink(p), 0);
+
+	/* A directory where the file should be. */
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	expect_refused(f->path, geteuid(), EINVAL, "is not a regular file");
+	assert_int_equal(rmdir(f->path), 0);
+
+	/* Made for another user by root: that user's, 0600. */
+	if (geteuid() == 0) {
+		struct stat st;
+		struct leasedb *db;
+		char msg[512];
+
+		db = leasedb_open_owned(f->path, 65534, 65534, msg, sizeof(msg));
+		if (!db)
+			fail_msg("leasedb_open_owned for 65534: %s", msg);
+		leasedb_close(db);
+		assert_int_equal(stat(f->path, &st), 0);
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
 }
 
 static void
@@ -794,6 +879,7 @@ test_not_a_database(void **state)
 	assert_non_null(fp);
 	fputs(junk, fp);
 	fclose(fp);
+	assert_int_equal(chmod(f->path, 0600), 0);
 
 	errno = 0;
 	assert_null(leasedb_open(f->path, msg, sizeof(msg)));
@@ -822,6 +908,7 @@ test_foreign_database(void **state)
 	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
+	assert_int_equal(chmod(f->path, 0600), 0);
 	assert_null(leasedb_open(f->path, msg, sizeof(msg)));
 	assert_non_null(strstr(msg, f->path));
 	assert_non_null(strstr(msg, "not a lease database"));
@@ -1008,6 +1095,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_get_by_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_creates_parents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_parent_is_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreach_stops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
