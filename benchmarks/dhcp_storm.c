@@ -12,6 +12,14 @@
  * ACK; then it is free to start again. An exchange not finished within
  * --timeout is lost. Codecs: proto/dhcp.
  *
+ * Clients are numbered 0..--clients-1, and client i's MAC is 02:5e:i
+ * (big-endian); --seed S gives instead every run its own scattered MACs:
+ * 02:S:perm(i), perm a bijection of the 32-bit numbers keyed by S, so the
+ * clients of one run never share a MAC, nor those of runs with different
+ * seeds (0..255). --acks FILE writes one line per ACK received, "MAC
+ * address" (tests/integration/test_crash_storm.sh compares them with the
+ * lease database).
+ *
  * Output: one line of key=value pairs (rate, started, done, lost, naks,
  * dora_per_s, loss_pct, lat_p50_ms, lat_p99_ms, cpu_s), for scripts.
  */
@@ -47,12 +55,34 @@ static struct {
 	uint64_t lat_n, lat_cap;
 } S;
 
+static int seeded;   /* --seed given */
+static uint32_t seed; /* 0..255 */
+static FILE *acks;    /* --acks: one line per ACK */
+
+/* A bijection of the 32-bit numbers keyed by k (xorshift-multiply steps,
+ * each invertible): distinct clients keep distinct MACs. */
+static uint32_t
+perm32(uint32_t x, uint32_t k)
+{
+	x ^= k * 0x9e3779b9u;
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
 static void
 client_mac(uint32_t i, uint8_t mac[16])
 {
 	memset(mac, 0, 16);
 	mac[0] = 0x02; /* locally administered */
 	mac[1] = 0x5e;
+	if (seeded) {
+		mac[1] = (uint8_t)seed;
+		i = perm32(i, seed + 1);
+	}
 	mac[2] = (uint8_t)(i >> 24);
 	mac[3] = (uint8_t)(i >> 16);
 	mac[4] = (uint8_t)(i >> 8);
@@ -135,6 +165,15 @@ on_reply(const uint8_t *buf, size_t len, uint64_t t, uint32_t *who)
 		*who = i;
 		return 1;
 	}
+	if (m.type == DHCPACK && acks) {
+		const uint8_t *a = m.h.chaddr;
+		struct in_addr y = {.s_addr = m.h.yiaddr};
+
+		/* Every ACK, whatever the client's phase: it is what a
+		 * client would bind. */
+		fprintf(acks, "%02x:%02x:%02x:%02x:%02x:%02x %s\n", a[0], a[1], a[2], a[3], a[4],
+			a[5], inet_ntoa(y));
+	}
 	if (m.type == DHCPACK && c->phase == 2) {
 		finish(c, t);
 		return 0;
@@ -160,7 +199,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dhcp_storm --server IP --relay IP [--rate N] [--clients N]\n"
-			"                  [--duration S] [--timeout MS]\n");
+			"                  [--duration S] [--timeout MS] [--pxe] [--seed 0..255]\n"
+			"                  [--acks FILE]\n");
 	exit(2);
 }
 
@@ -175,6 +215,8 @@ main(int argc, char **argv)
 	    {"duration", required_argument, NULL, 'd'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"pxe", no_argument, NULL, 'p'},
+	    {"seed", required_argument, NULL, 'S'},
+	    {"acks", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
@@ -212,6 +254,19 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			pxe = 1;
+			break;
+		case 'S':
+			seed = (uint32_t)strtoul(optarg, NULL, 10);
+			if (seed > 255)
+				usage();
+			seeded = 1;
+			break;
+		case 'a':
+			acks = fopen(optarg, "w");
+			if (!acks) {
+				perror(optarg);
+				return 1;
+			}
 			break;
 		default:
 			usage();
@@ -314,6 +369,10 @@ main(int argc, char **argv)
 	for (scan = 0; scan < S.n; scan++)
 		if (S.c[scan].phase)
 			S.lost++;
+	if (acks && fclose(acks) != 0) {
+		perror("dhcp_storm: --acks");
+		return 1;
+	}
 	secs = (double)dur;
 	qsort(S.lat_us, S.lat_n, sizeof(*S.lat_us), cmp_u32);
 	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu dora_per_s=%.0f "

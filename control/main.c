@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -451,19 +452,20 @@ api_start(struct ctl *ctl)
 /*
  * EAL makes /var/run/dpdk/<file-prefix>/ even with --in-memory/--no-shconf
  * and rte_eal_cleanup() leaves it; the prefix is ours (rackboot<pid>), so
- * remove it once the dataplane is gone.
+ * remove it once the dataplane is gone: pid's directory (ours at the end; a
+ * killed instance's at start). 1 if there was one, else 0.
  */
-static void
-remove_runtime_dir(void)
+static int
+remove_runtime_dir(int pid, char *dir, size_t cap)
 {
-	char dir[64], path[320];
+	char path[320];
 	struct dirent *e;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/var/run/dpdk/rackboot%d", (int)getpid());
+	snprintf(dir, cap, "/var/run/dpdk/rackboot%d", pid);
 	d = opendir(dir);
 	if (!d)
-		return;
+		return 0;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -472,6 +474,27 @@ remove_runtime_dir(void)
 	}
 	closedir(d);
 	rmdir(dir);
+	return 1;
+}
+
+/* With the port's lock held: what a killed instance left behind (pid from
+ * the lock file, gone) that the dataplane does not replace itself, logged. */
+static void
+clean_after_crash(const struct instlock_prev *prev)
+{
+	char dir[64];
+
+	if (prev->waited_ms)
+		RB_NOTICE("waited %.1f s for the dataplane of rackboot pid %d, which did not stop "
+			  "cleanly, to stop",
+			  prev->waited_ms / 1000.0, prev->pid);
+	/* The pid is gone (not reused by a live process) before its runtime
+	 * directory can be another instance's. */
+	if (prev->pid <= 0 || prev->pid == getpid() || kill(prev->pid, 0) == 0 || errno != ESRCH)
+		return;
+	if (remove_runtime_dir(prev->pid, dir, sizeof(dir)))
+		RB_NOTICE("removed %s left by rackboot pid %d that did not stop cleanly", dir,
+			  prev->pid);
 }
 
 static void
@@ -505,7 +528,11 @@ teardown(struct ctl *ctl)
 	dhcp_ctl_close(&ctl->dhcp);
 	bootns_free(ctl->boot); /* after HTTP, its reader */
 	ctl->boot = NULL;
-	remove_runtime_dir();
+	{
+		char dir[64];
+
+		remove_runtime_dir((int)getpid(), dir, sizeof(dir));
+	}
 	rb_config_free(&ctl->cfg);
 }
 
@@ -611,6 +638,8 @@ main(int argc, char **argv)
 	int use_syslog = 0;
 	int check = 0, status_mode = isatty(STDERR_FILENO) ? 1 : 2, every = 10, c, ret;
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct instlock_prev lock_prev;
+	int lock_fd;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -702,13 +731,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* One rackboot per port; held until exit (instlock.h). */
-	if (instlock_take(RB_INSTLOCK_DIR,
-			  ctl.cfg.interface[0] ? ctl.cfg.interface : ctl.cfg.pci_addr, msg,
-			  sizeof(msg)) < 0) {
+	lock_fd = instlock_take(RB_INSTLOCK_DIR,
+				ctl.cfg.interface[0] ? ctl.cfg.interface : ctl.cfg.pci_addr,
+				RB_INSTLOCK_WAIT_MS, &lock_prev, msg, sizeof(msg));
+	if (lock_fd < 0) {
 		RB_ERR("%s", msg);
 		teardown(&ctl);
 		return 1;
 	}
+	clean_after_crash(&lock_prev);
 	if (api_token(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("api.token_file %s", msg);
 		teardown(&ctl);
@@ -728,8 +759,12 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
+	/* The dataplane inherits the port's lock (instlock.h): only across this
+	 * fork, nothing else runs children yet. */
+	fcntl(lock_fd, F_SETFD, 0);
 	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, ctl_setup, &ctl, dhcp_ctl_commit, &ctl.dhcp,
 			      60000, &ready, msg, sizeof(msg));
+	fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
 	if (!ctl.dp) {
 		RB_ERR("dataplane failed to start: %s", msg);
 		dhcp_ctl_close(&ctl.dhcp);
