@@ -18,7 +18,9 @@
  * clients of one run never share a MAC, nor those of runs with different
  * seeds (0..255). --acks FILE writes one line per ACK received, "MAC
  * address" (tests/integration/test_crash_storm.sh compares them with the
- * lease database).
+ * lease database). --discover-only: a DISCOVER flood (tests/integration/
+ * test_flood.sh): each client sends its DISCOVER and is done; OFFERs are
+ * counted (offers=), never answered.
  *
  * Output: one line of key=value pairs (rate, started, done, lost, naks,
  * dora_per_s, loss_pct, lat_p50_ms, lat_p99_ms, cpu_s), for scripts.
@@ -50,7 +52,7 @@ struct client {
 static struct {
 	struct client *c;
 	uint32_t n, next;
-	uint64_t started, done, lost, naks, stray;
+	uint64_t started, done, lost, naks, stray, offers;
 	uint32_t *lat_us; /* one per finished exchange, for percentiles */
 	uint64_t lat_n, lat_cap;
 } S;
@@ -90,7 +92,8 @@ client_mac(uint32_t i, uint8_t mac[16])
 }
 
 /* Build a DISCOVER (offered == 0) or REQUEST for client i into buf. */
-static int pxe; /* --pxe: send option 60 PXEClient and 93 (proxyDHCP load) */
+static int pxe;		  /* --pxe: send option 60 PXEClient and 93 (proxyDHCP load) */
+static int discover_only; /* --discover-only: no REQUESTs */
 
 static int
 build(uint32_t i, uint32_t relay, uint8_t *buf, size_t cap)
@@ -158,6 +161,10 @@ on_reply(const uint8_t *buf, size_t len, uint64_t t, uint32_t *who)
 		return 0;
 	}
 	c = &S.c[i];
+	if (m.type == DHCPOFFER && discover_only) {
+		S.offers++;
+		return 0;
+	}
 	if (m.type == DHCPOFFER && c->phase == 1 && dhcp_opt_ip(&m.o, DHO_SERVER_ID, &sid)) {
 		c->offered = m.h.yiaddr;
 		c->server = sid;
@@ -200,7 +207,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dhcp_storm --server IP --relay IP [--rate N] [--clients N]\n"
 			"                  [--duration S] [--timeout MS] [--pxe] [--seed 0..255]\n"
-			"                  [--acks FILE]\n");
+			"                  [--acks FILE] [--discover-only]\n");
 	exit(2);
 }
 
@@ -217,6 +224,7 @@ main(int argc, char **argv)
 	    {"pxe", no_argument, NULL, 'p'},
 	    {"seed", required_argument, NULL, 'S'},
 	    {"acks", required_argument, NULL, 'a'},
+	    {"discover-only", no_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
@@ -255,6 +263,9 @@ main(int argc, char **argv)
 		case 'p':
 			pxe = 1;
 			break;
+		case 'D':
+			discover_only = 1;
+			break;
 		case 'S':
 			seed = (uint32_t)strtoul(optarg, NULL, 10);
 			if (seed > 255)
@@ -276,6 +287,8 @@ main(int argc, char **argv)
 		usage();
 	S.c = calloc(S.n, sizeof(*S.c));
 	S.lat_cap = (uint64_t)rate * dur + 1024;
+	if (S.lat_cap > (1u << 22))
+		S.lat_cap = 1u << 22; /* percentiles from the first 4M */
 	S.lat_us = malloc(S.lat_cap * sizeof(*S.lat_us));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (!S.c || !S.lat_us || fd < 0) {
@@ -329,6 +342,8 @@ main(int argc, char **argv)
 			cl->t0 = t;
 			txv[ntx].iov_len =
 			    (size_t)build(S.next, me.sin_addr.s_addr, txb[ntx], sizeof(txb[ntx]));
+			if (discover_only)
+				cl->phase = 0; /* fire and forget */
 			ntx++;
 			S.started++;
 			S.next = (S.next + 1) % S.n;
@@ -375,10 +390,11 @@ main(int argc, char **argv)
 	}
 	secs = (double)dur;
 	qsort(S.lat_us, S.lat_n, sizeof(*S.lat_us), cmp_u32);
-	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu dora_per_s=%.0f "
-	       "loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
+	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu offers=%lu sent_per_s=%.0f "
+	       "dora_per_s=%.0f loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
 	       rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
-	       (unsigned long)S.naks, (unsigned long)S.stray, (double)S.done / secs,
+	       (unsigned long)S.naks, (unsigned long)S.stray, (unsigned long)S.offers,
+	       (double)S.started / secs, (double)S.done / secs,
 	       S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
 	       S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
 	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());

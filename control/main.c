@@ -40,6 +40,7 @@
 #include "instlock.h"
 #include "netif.h"
 #include "log.h"
+#include "procmem.h"
 #include "promtext.h"
 #include "hex.h"
 #include "provision/snapshot.h"
@@ -419,6 +420,8 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	prom_metric(&o, "rackboot_lease_records_committed_total", "counter",
 		    "lease changes on disk",
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	prom_metric(&o, "rackboot_control_resident_bytes", "gauge",
+		    "the control process's resident memory", rb_rss_bytes());
 	if (o.full)
 		prom_rewind(&o, n);
 	n = o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
