@@ -57,7 +57,7 @@ static struct {
 	uint64_t lat_n, lat_cap;
 } S;
 
-static int seeded;   /* --seed given */
+static int seeded;    /* --seed given */
 static uint32_t seed; /* 0..255 */
 static FILE *acks;    /* --acks: one line per ACK */
 
@@ -390,13 +390,14 @@ main(int argc, char **argv)
 	}
 	secs = (double)dur;
 	qsort(S.lat_us, S.lat_n, sizeof(*S.lat_us), cmp_u32);
-	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu offers=%lu sent_per_s=%.0f "
-	       "dora_per_s=%.0f loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
-	       rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
-	       (unsigned long)S.naks, (unsigned long)S.stray, (unsigned long)S.offers,
-	       (double)S.started / secs, (double)S.done / secs,
-	       S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
-	       S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
-	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());
+	printf(
+	    "rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu offers=%lu sent_per_s=%.0f "
+	    "dora_per_s=%.0f loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
+	    rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
+	    (unsigned long)S.naks, (unsigned long)S.stray, (unsigned long)S.offers,
+	    (double)S.started / secs, (double)S.done / secs,
+	    S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
+	    S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
+	    S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());
 	return 0;
 }

@@ -93,8 +93,8 @@ instlock_take(const char *dir, const char *ifname, unsigned wait_ms, struct inst
 			if (prev->pid > 0)
 				snprintf(pid, sizeof(pid), "%d", prev->pid);
 			snprintf(msg, cap,
-				 "interface %s is in use by another rackboot (pid %s, %s)%s", ifname,
-				 pid[0] ? pid : "?", path,
+				 "interface %s is in use by another rackboot (pid %s, %s)%s",
+				 ifname, pid[0] ? pid : "?", path,
 				 prev->waited_ms ? ": the dataplane of that gone process is still "
 						   "running"
 						 : "");

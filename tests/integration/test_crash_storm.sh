@@ -77,6 +77,7 @@ dataplanes() {
 }
 dataplane_of() { # control-pid
   local c
+  # shellcheck disable=SC2013 # pids, one word each
   for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
     case "$(readlink "/proc/$c/exe" 2>/dev/null)" in *rackboot-dataplane*) echo "$c"; return 0 ;; esac
   done

@@ -25,7 +25,6 @@ FLOOD=$RB_SRC/tests/tools/rrq_flood.py
 export RB_PREFIX=rbo$$ # rbo: this test
 P=$RB_PREFIX
 SRV_IP=198.18.0.1
-HOSTS=(h1 h2 h3)
 work=$(mktemp -d /tmp/rackboot-flood.XXXXXX)
 pass=0 fail=0 flood_pid='' host_pids=()
 [ -x "$STORM" ] || { echo "test_flood.sh: $STORM missing (build the benchmarks)" >&2; exit 1; }
@@ -104,7 +103,7 @@ moved() { # before after regex
 # flood NAME CMD...: the flood in the background from fl, the hosts boot
 # 1 s into it; then the checks.
 flood() {
-  local name=$1 i res addr same tries ok=0 rate
+  local name=$1 i addr same tries ok=0 rate
   shift
   metrics > "$work/m0"
   ip netns exec "$P-fl" timeout -k 5 $((SECS + 30)) "$@" > "$work/$name.gen" 2>&1 &

@@ -122,9 +122,9 @@ boot() {
     in_ns "$c" curl -s --max-time 120 -o "$work/out/$c-install.img" \
       "http://$SRV_IP/install.img" > "$work/$c.http" 2>&1
   fi
-  for f in "tftp/small $c-small" "tftp/big $c-big" "repo/install.img $c-install.img"; do
-    set -- $f
-    [ "$(sha256sum < "$work/$1")" = "$(sha256sum < "$work/out/$2" 2>/dev/null)" ] && ok=$((ok + 1))
+  for f in small big install.img; do
+    [ "$(sha256sum < "$work/$([ "$f" = install.img ] && echo repo || echo tftp)/$f")" = \
+      "$(sha256sum 2>/dev/null < "$work/out/$c-$f")" ] && ok=$((ok + 1))
   done
   echo "${addr:-none} $ok" > "$work/$c.res"
   rm -f "$work/out/$c-"*
@@ -168,11 +168,17 @@ sleep 1
 base=$(idle)
 echo "# baseline: $(show_idle "$base")"
 
+# The drop counters that moved during a run, for the record.
+drops() { in_ns mon curl -s --max-time 5 "http://$SRV_IP/metrics" | grep '^rackboot_dp_drops_total'; }
 run() { # name loss reorder
   local name=$1 now i s0
   faults "$2" "$3" || { bad "$name: could not set up the faults"; return; }
   s0=$(slow_sent)
+  drops > "$work/d0"
   boot_all
+  drops > "$work/d1"
+  echo "# $name: rackboot drops: $(awk 'FNR == NR { a[$1] = $2; next } $2 - a[$1] > 0 { printf "%s+%d ", $1, $2 - a[$1] }' "$work/d0" "$work/d1" |
+    sed 's/rackboot_dp_drops_total{reason="\([^"]*\)"}/\1/g')"
   check "$name: $ndone/${#CLIENTS[@]} clients did DHCP + TFTP (lockstep, windowsize 16) + HTTP, identical (${secs} s; $(fault_counts); $(( $(slow_sent) - s0 )) frames through the slow class)" \
     [ "$ndone" = "${#CLIENTS[@]}" ]
   faults 0 0
