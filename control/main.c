@@ -481,8 +481,10 @@ remove_runtime_dir(int pid, char *dir, size_t cap)
 }
 
 /* With the port's lock held: what a killed instance left behind (pid from
- * the lock file, gone) that the dataplane does not replace itself, logged. */
-static void
+ * the lock file, gone) that the dataplane does not replace itself, logged.
+ * 1 when the previous instance did not stop cleanly (its runtime directory,
+ * which only a clean stop removes, was there), else 0. */
+static int
 clean_after_crash(const struct instlock_prev *prev)
 {
 	char dir[64];
@@ -494,10 +496,11 @@ clean_after_crash(const struct instlock_prev *prev)
 	/* The pid is gone (not reused by a live process) before its runtime
 	 * directory can be another instance's. */
 	if (prev->pid <= 0 || prev->pid == getpid() || kill(prev->pid, 0) == 0 || errno != ESRCH)
-		return;
-	if (remove_runtime_dir(prev->pid, dir, sizeof(dir)))
-		RB_NOTICE("removed %s left by rackboot pid %d that did not stop cleanly", dir,
-			  prev->pid);
+		return 0;
+	if (!remove_runtime_dir(prev->pid, dir, sizeof(dir)))
+		return 0;
+	RB_NOTICE("removed %s left by rackboot pid %d that did not stop cleanly", dir, prev->pid);
+	return 1;
 }
 
 static void
@@ -642,7 +645,7 @@ main(int argc, char **argv)
 	int check = 0, status_mode = isatty(STDERR_FILENO) ? 1 : 2, every = 10, c, ret;
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct instlock_prev lock_prev;
-	int lock_fd;
+	int lock_fd, crashed = 0;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -742,7 +745,7 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
-	clean_after_crash(&lock_prev);
+	crashed = clean_after_crash(&lock_prev);
 	if (api_token(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("api.token_file %s", msg);
 		teardown(&ctl);
@@ -850,6 +853,13 @@ main(int argc, char **argv)
 		if (r == 0)
 			r = netif_addr_ensure(ctl.kernel_if, ctl.cfg.server_ip, ctl.cfg.prefix_len,
 					      &ctl.addr_added);
+		if (r == 0 && !ctl.addr_added && crashed) {
+			/* The killed instance's address: ours to remove at stop. */
+			ctl.addr_added = true;
+			RB_NOTICE("took over the address %s/%u on %s left by rackboot pid %d that did "
+				  "not stop cleanly; it goes at stop",
+				  ip, ctl.cfg.prefix_len, ctl.kernel_if, lock_prev.pid);
+		}
 		if (r < 0) {
 			RB_ERR("cannot give %s the address %s/%u: %s", ctl.kernel_if, ip,
 			       ctl.cfg.prefix_len, strerror(-r));

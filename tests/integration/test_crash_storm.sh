@@ -9,7 +9,9 @@
 # must hold every ACKed lease, bound, with the MAC it was ACKed to (0 lost),
 # and no address may have been ACKed to two clients (0 double).
 #  - every start after a kill comes up by itself; what it cleaned up (the
-#    XDP program, the runtime directory of the killed instance) is logged
+#    XDP program, the runtime directory of the killed instance, its server
+#    address, a wait for its orphaned dataplane) is logged; after the final
+#    clean stop no address, tap or runtime directory is left
 #  - figures: ACKs, lost, double per kill mode and point
 # Port mode: the first argument or RB_CRASH_PORT, af_xdp (default; XDP
 # exception path) | tap (af_packet
@@ -90,6 +92,7 @@ wait_gone() { # pid secs
 }
 
 rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
+ctl_pids=("$srv_pid")
 echo "# port $PORT, $POINTS points per kill mode, storms of ${SECS}s at $RATE DORA/s offered"
 
 # One kill point: a storm with its own MACs (seed), the kill at MS into it,
@@ -112,7 +115,8 @@ kill_point() { # mode ms
   wait "$ctl" 2>/dev/null; srv_pid=''
   n0=$(wc -l < "$work/rb.log")
   rb_start "$work/rb.yaml" "$work/rb.log"; rc=$?
-  k_what=$(tail -n +"$((n0 + 1))" "$work/rb.log" | grep -oE 'detached XDP program [0-9]+|removed [^ ]+ left by rackboot pid [0-9]+|waited [0-9.]+ s for the dataplane' |
+  [ -n "$srv_pid" ] && ctl_pids+=("$srv_pid")
+  k_what=$(tail -n +"$((n0 + 1))" "$work/rb.log" | grep -oE 'detached XDP program [0-9]+|removed [^ ]+ left by rackboot pid [0-9]+|waited [0-9.]+ s for the dataplane|took over the address [^ ]+' |
     paste -sd ';' -)
   check "$mode killed at ${ms} ms: the ordinary start comes up by itself (cleaned up: ${k_what:-nothing})" [ "$rc" = 0 ]
   wait "$storm_pid"; storm_pid=''
@@ -126,6 +130,15 @@ done
 rb_stop "$srv_pid"; rc=$?; srv_pid=''
 check "the last rackboot stops cleanly (exit $rc)" [ "$rc" = 0 ]
 [ -z "$(dataplanes)" ] || bad "dataplane processes left: $(dataplanes)"
+# What the killed instances left is gone after the clean stop: the server
+# address (the kernel side of the port or the tap), the taps, the runtime
+# directories of this test's rackboots.
+left=$(in_srv ip -br addr | awk -v a="$SRV_IP/16" '{ for (i = 3; i <= NF; i++) if ($i == a) print $1 }')
+check "no server address left after the clean stop (${left:-none})" [ -z "$left" ]
+left=$(in_srv ip -br link | awk -v t="${P}t" '$1 == t { print $1 }')
+check "no tap left after the clean stop (${left:-none})" [ -z "$left" ]
+left=$(for p in "${ctl_pids[@]}"; do [ -e "/var/run/dpdk/rackboot$p" ] && echo "rackboot$p"; done | paste -sd ' ' -)
+check "no runtime directory of these rackboots left (${left:-none})" [ -z "$left" ]
 
 # Every ACK against the database: lost = ACKed but not bound there to that
 # MAC; double = an address ACKed to two different MACs.
