@@ -856,9 +856,10 @@ main(int argc, char **argv)
 		if (r == 0 && !ctl.addr_added && crashed) {
 			/* The killed instance's address: ours to remove at stop. */
 			ctl.addr_added = true;
-			RB_NOTICE("took over the address %s/%u on %s left by rackboot pid %d that did "
-				  "not stop cleanly; it goes at stop",
-				  ip, ctl.cfg.prefix_len, ctl.kernel_if, lock_prev.pid);
+			RB_NOTICE(
+			    "took over the address %s/%u on %s left by rackboot pid %d that did "
+			    "not stop cleanly; it goes at stop",
+			    ip, ctl.cfg.prefix_len, ctl.kernel_if, lock_prev.pid);
 		}
 		if (r < 0) {
 			RB_ERR("cannot give %s the address %s/%u: %s", ctl.kernel_if, ip,
