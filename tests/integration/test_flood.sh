@@ -74,18 +74,24 @@ rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
 
 # One reserved host boots: its lease (the reserved address, boot file
 # pxelinux.0), then its two files by TFTP, each tried up to 5 times as PXE
-# firmware would. Writes "addr files-identical tries" to $work/hN.res.
+# firmware would. Writes "addr files-identical tries" to $work/hN.res and
+# curl's last failure to $work/hN.tftp (curl 7.88 words a TFTP error as
+# "getpeername() failed"; its exit status says which: 71 is an ERROR packet
+# of code 0 or 4, rackboot's "server busy" among them).
 boot_host() { # i
-  local i=$1 h=h$1 f n tries=0 same=0 addr
+  local i=$1 h=h$1 f n tries=0 same=0 addr rc
   in_ns "$h" ip addr flush dev eth0
   in_ns "$h" timeout 40 udhcpc -i eth0 -f -q -n -t 30 -T 1 -s /bin/true > "$work/$h.dhcp" 2>&1
   addr=$(sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p' "$work/$h.dhcp" | tail -n 1)
   [ -n "$addr" ] && in_ns "$h" ip addr replace "$addr/16" dev eth0
+  : > "$work/$h.tftp"
   for f in pxelinux.0 "kernel-$h"; do
     for n in 1 2 3 4 5; do
       tries=$((tries + 1))
-      in_ns "$h" curl -s --max-time 15 -o "$work/out/$h-$f" "tftp://$SRV_IP/$f" > "$work/$h.tftp" 2>&1 &&
-        cmp -s "$work/out/$h-$f" "$work/tftp/$f" && { same=$((same + 1)); break; }
+      in_ns "$h" curl -s --max-time 15 -o "$work/out/$h-$f" "tftp://$SRV_IP/$f"
+      rc=$?
+      [ "$rc" = 0 ] && cmp -s "$work/out/$h-$f" "$work/tftp/$f" && { same=$((same + 1)); break; }
+      echo "curl exit $rc" > "$work/$h.tftp"
       sleep 1
     done
   done
@@ -118,10 +124,11 @@ flood() {
   rate=$(grep -oE '(sent_per_s|rate)=[0-9]+' "$work/$name.gen" | tail -n 1)
   echo "# $name: generator: $(tail -n 1 "$work/$name.gen")"
   echo "# $name: rackboot refused/answered: $(moved "$work/m0" "$work/m1" 'drops_total|dhcp_(offer|ack|nak)_total|tftp_sessions_(started|ended)_total|tftp_busy')"
+  echo "# $name: TFTP sessions open at its end: $(awk '$1 == "rackboot_dp_tftp_sessions_active" { print $2 }' "$work/m1")"
   check "$name: the generator ran (${rate:-no rate})" [ -n "$rate" ]
   for i in 1 2 3; do
     read -r addr same tries < "$work/h$i.res"
-    echo "# $name: h$i: lease ${addr}, files identical $same/2 in $tries tries; $(grep -o 'tftp: .*\|curl: .*' "$work/h$i.tftp" | tail -n 1)"
+    echo "# $name: h$i: lease ${addr}, files identical $same/2 in $tries tries${same:+; }$([ "$same" = 2 ] || tail -n 1 "$work/h$i.tftp")"
     [ "$addr" = "$(ip_of "$i")" ] && [ "$same" = 2 ] && ok=$((ok + 1))
   done
   check "$name: every reserved host got its lease and its files ($ok/3)" [ "$ok" = 3 ]
