@@ -12,6 +12,16 @@
  * ACK; then it is free to start again. An exchange not finished within
  * --timeout is lost. Codecs: proto/dhcp.
  *
+ * Clients are numbered 0..--clients-1, and client i's MAC is 02:5e:i
+ * (big-endian); --seed S gives instead every run its own scattered MACs:
+ * 02:S:perm(i), perm a bijection of the 32-bit numbers keyed by S, so the
+ * clients of one run never share a MAC, nor those of runs with different
+ * seeds (0..255). --acks FILE writes one line per ACK received, "MAC
+ * address" (tests/integration/test_crash_storm.sh compares them with the
+ * lease database). --discover-only: a DISCOVER flood (tests/integration/
+ * test_flood.sh): each client sends its DISCOVER and is done; OFFERs are
+ * counted (offers=), never answered.
+ *
  * Output: one line of key=value pairs (rate, started, done, lost, naks,
  * dora_per_s, loss_pct, lat_p50_ms, lat_p99_ms, cpu_s), for scripts.
  */
@@ -42,10 +52,28 @@ struct client {
 static struct {
 	struct client *c;
 	uint32_t n, next;
-	uint64_t started, done, lost, naks, stray;
+	uint64_t started, done, lost, naks, stray, offers;
 	uint32_t *lat_us; /* one per finished exchange, for percentiles */
 	uint64_t lat_n, lat_cap;
 } S;
+
+static int seeded;    /* --seed given */
+static uint32_t seed; /* 0..255 */
+static FILE *acks;    /* --acks: one line per ACK */
+
+/* A bijection of the 32-bit numbers keyed by k (xorshift-multiply steps,
+ * each invertible): distinct clients keep distinct MACs. */
+static uint32_t
+perm32(uint32_t x, uint32_t k)
+{
+	x ^= k * 0x9e3779b9u;
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
 
 static void
 client_mac(uint32_t i, uint8_t mac[16])
@@ -53,6 +81,10 @@ client_mac(uint32_t i, uint8_t mac[16])
 	memset(mac, 0, 16);
 	mac[0] = 0x02; /* locally administered */
 	mac[1] = 0x5e;
+	if (seeded) {
+		mac[1] = (uint8_t)seed;
+		i = perm32(i, seed + 1);
+	}
 	mac[2] = (uint8_t)(i >> 24);
 	mac[3] = (uint8_t)(i >> 16);
 	mac[4] = (uint8_t)(i >> 8);
@@ -60,7 +92,8 @@ client_mac(uint32_t i, uint8_t mac[16])
 }
 
 /* Build a DISCOVER (offered == 0) or REQUEST for client i into buf. */
-static int pxe; /* --pxe: send option 60 PXEClient and 93 (proxyDHCP load) */
+static int pxe;		  /* --pxe: send option 60 PXEClient and 93 (proxyDHCP load) */
+static int discover_only; /* --discover-only: no REQUESTs */
 
 static int
 build(uint32_t i, uint32_t relay, uint8_t *buf, size_t cap)
@@ -128,12 +161,25 @@ on_reply(const uint8_t *buf, size_t len, uint64_t t, uint32_t *who)
 		return 0;
 	}
 	c = &S.c[i];
+	if (m.type == DHCPOFFER && discover_only) {
+		S.offers++;
+		return 0;
+	}
 	if (m.type == DHCPOFFER && c->phase == 1 && dhcp_opt_ip(&m.o, DHO_SERVER_ID, &sid)) {
 		c->offered = m.h.yiaddr;
 		c->server = sid;
 		c->phase = 2;
 		*who = i;
 		return 1;
+	}
+	if (m.type == DHCPACK && acks) {
+		const uint8_t *a = m.h.chaddr;
+		struct in_addr y = {.s_addr = m.h.yiaddr};
+
+		/* Every ACK, whatever the client's phase: it is what a
+		 * client would bind. */
+		fprintf(acks, "%02x:%02x:%02x:%02x:%02x:%02x %s\n", a[0], a[1], a[2], a[3], a[4],
+			a[5], inet_ntoa(y));
 	}
 	if (m.type == DHCPACK && c->phase == 2) {
 		finish(c, t);
@@ -160,7 +206,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dhcp_storm --server IP --relay IP [--rate N] [--clients N]\n"
-			"                  [--duration S] [--timeout MS]\n");
+			"                  [--duration S] [--timeout MS] [--pxe] [--seed 0..255]\n"
+			"                  [--acks FILE] [--discover-only]\n");
 	exit(2);
 }
 
@@ -175,6 +222,9 @@ main(int argc, char **argv)
 	    {"duration", required_argument, NULL, 'd'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"pxe", no_argument, NULL, 'p'},
+	    {"seed", required_argument, NULL, 'S'},
+	    {"acks", required_argument, NULL, 'a'},
+	    {"discover-only", no_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
@@ -213,6 +263,22 @@ main(int argc, char **argv)
 		case 'p':
 			pxe = 1;
 			break;
+		case 'D':
+			discover_only = 1;
+			break;
+		case 'S':
+			seed = (uint32_t)strtoul(optarg, NULL, 10);
+			if (seed > 255)
+				usage();
+			seeded = 1;
+			break;
+		case 'a':
+			acks = fopen(optarg, "w");
+			if (!acks) {
+				perror(optarg);
+				return 1;
+			}
+			break;
 		default:
 			usage();
 		}
@@ -221,6 +287,8 @@ main(int argc, char **argv)
 		usage();
 	S.c = calloc(S.n, sizeof(*S.c));
 	S.lat_cap = (uint64_t)rate * dur + 1024;
+	if (S.lat_cap > (1u << 22))
+		S.lat_cap = 1u << 22; /* percentiles from the first 4M */
 	S.lat_us = malloc(S.lat_cap * sizeof(*S.lat_us));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (!S.c || !S.lat_us || fd < 0) {
@@ -274,6 +342,8 @@ main(int argc, char **argv)
 			cl->t0 = t;
 			txv[ntx].iov_len =
 			    (size_t)build(S.next, me.sin_addr.s_addr, txb[ntx], sizeof(txb[ntx]));
+			if (discover_only)
+				cl->phase = 0; /* fire and forget */
 			ntx++;
 			S.started++;
 			S.next = (S.next + 1) % S.n;
@@ -314,14 +384,20 @@ main(int argc, char **argv)
 	for (scan = 0; scan < S.n; scan++)
 		if (S.c[scan].phase)
 			S.lost++;
+	if (acks && fclose(acks) != 0) {
+		perror("dhcp_storm: --acks");
+		return 1;
+	}
 	secs = (double)dur;
 	qsort(S.lat_us, S.lat_n, sizeof(*S.lat_us), cmp_u32);
-	printf("rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu dora_per_s=%.0f "
-	       "loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
-	       rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
-	       (unsigned long)S.naks, (unsigned long)S.stray, (double)S.done / secs,
-	       S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
-	       S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
-	       S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());
+	printf(
+	    "rate=%u started=%lu done=%lu lost=%lu naks=%lu stray=%lu offers=%lu sent_per_s=%.0f "
+	    "dora_per_s=%.0f loss_pct=%.2f lat_p50_ms=%.3f lat_p99_ms=%.3f cpu_s=%.2f\n",
+	    rate, (unsigned long)S.started, (unsigned long)S.done, (unsigned long)S.lost,
+	    (unsigned long)S.naks, (unsigned long)S.stray, (unsigned long)S.offers,
+	    (double)S.started / secs, (double)S.done / secs,
+	    S.started ? 100.0 * (double)(S.started - S.done) / (double)S.started : 0.0,
+	    S.lat_n ? S.lat_us[S.lat_n / 2] / 1000.0 : 0.0,
+	    S.lat_n ? S.lat_us[S.lat_n * 99 / 100] / 1000.0 : 0.0, cpu_seconds());
 	return 0;
 }

@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -38,6 +39,7 @@
 #include "instlock.h"
 #include "netif.h"
 #include "log.h"
+#include "procmem.h"
 #include "promtext.h"
 #include "hex.h"
 #include "provision/snapshot.h"
@@ -77,6 +79,10 @@ struct ctl {
 	struct prov_live *live;	    /* what the provisioning layer serves now */
 	const char *cfg_path;
 	unsigned gen; /* provisioning generation: 1 at start, +1 per good reload */
+	int lock_fd;  /* the port's instance lock (instlock.h), -1 before it */
+	/* A killed instance's leftovers not taken over yet: the lock file
+	 * keeps saying "not stopped cleanly" until they are. */
+	bool prev_unclean;
 };
 
 static void
@@ -422,6 +428,8 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	prom_metric(&o, "rackboot_lease_records_committed_total", "counter",
 		    "lease changes on disk",
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	prom_metric(&o, "rackboot_control_resident_bytes", "gauge",
+		    "the control process's resident memory", rb_rss_bytes());
 	if (o.full)
 		prom_rewind(&o, n);
 	n = o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
@@ -526,15 +534,41 @@ api_start(struct ctl *ctl)
  * EAL makes /var/run/dpdk/<file-prefix>/ even with --in-memory/--no-shconf
  * and rte_eal_cleanup() leaves it. The dataplane removes its own at exit;
  * this is for one that could not (killed): the prefix is ours
- * (rackboot<pid>). After the drop of root it fails harmlessly.
+ * (rackboot<pid>), so remove pid's directory once its dataplane is gone (a
+ * killed instance's at start; ours at the end, where after the drop of
+ * root it fails harmlessly). 1 if there was one, else 0.
  */
-static void
-remove_runtime_dir(void)
+static int
+remove_runtime_dir(int pid, char *dir, size_t cap)
+{
+	snprintf(dir, cap, "/var/run/dpdk/rackboot%d", pid);
+	if (access(dir, F_OK) != 0)
+		return 0;
+	rb_rmdir_flat(dir);
+	return 1;
+}
+
+/* With the port's lock held: what a killed instance left behind (pid from
+ * the lock file, gone) that the dataplane does not replace itself, logged.
+ * 1 when the previous instance did not stop cleanly (its pid is still in
+ * the lock file: the control's teardown empties it), else 0. */
+static int
+clean_after_crash(const struct instlock_prev *prev)
 {
 	char dir[64];
 
-	snprintf(dir, sizeof(dir), "/var/run/dpdk/rackboot%d", (int)getpid());
-	rb_rmdir_flat(dir);
+	if (prev->waited_ms)
+		RB_NOTICE("waited %.1f s for the dataplane of rackboot pid %d, which did not stop "
+			  "cleanly, to stop",
+			  prev->waited_ms / 1000.0, prev->pid);
+	/* The pid is gone (not reused by a live process) before its runtime
+	 * directory can be another instance's. */
+	if (prev->pid <= 0 || prev->pid == getpid() || kill(prev->pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	if (remove_runtime_dir(prev->pid, dir, sizeof(dir)))
+		RB_NOTICE("removed %s left by rackboot pid %d that did not stop cleanly", dir,
+			  prev->pid);
+	return 1;
 }
 
 static void
@@ -568,8 +602,16 @@ teardown(struct ctl *ctl)
 	dhcp_ctl_close(&ctl->dhcp);
 	bootns_free(ctl->boot); /* after HTTP, its reader */
 	ctl->boot = NULL;
-	remove_runtime_dir();
+	{
+		char dir[64];
+
+		remove_runtime_dir((int)getpid(), dir, sizeof(dir));
+	}
 	rb_config_free(&ctl->cfg);
+	/* Everything this control set up is undone: the next start is not
+	 * to take anything over (clean_after_crash). */
+	if (ctl->lock_fd >= 0 && !ctl->prev_unclean)
+		instlock_mark_clean(ctl->lock_fd);
 }
 
 /* The live status line (mode 1) is redrawn in place: end it before a log
@@ -664,7 +706,7 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = "/etc/rackboot/rackboot.yaml", *dp_exe = NULL;
-	struct ctl ctl = {0};
+	struct ctl ctl = {.lock_fd = -1};
 	struct rb_config_error err;
 	struct rb_dp_config dpc;
 	struct rb_dp_ready ready;
@@ -674,6 +716,8 @@ main(int argc, char **argv)
 	int use_syslog = 0;
 	int check = 0, status_mode = isatty(STDERR_FILENO) ? 1 : 2, every = 10, c, ret;
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct instlock_prev lock_prev;
+	int lock_fd, crashed = 0;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -777,13 +821,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* One rackboot per port; held until exit (instlock.h). */
-	if (instlock_take(RB_INSTLOCK_DIR,
-			  ctl.cfg.interface[0] ? ctl.cfg.interface : ctl.cfg.pci_addr, msg,
-			  sizeof(msg)) < 0) {
+	lock_fd = instlock_take(RB_INSTLOCK_DIR,
+				ctl.cfg.interface[0] ? ctl.cfg.interface : ctl.cfg.pci_addr,
+				RB_INSTLOCK_WAIT_MS, &lock_prev, msg, sizeof(msg));
+	if (lock_fd < 0) {
 		RB_ERR("%s", msg);
 		teardown(&ctl);
 		return 1;
 	}
+	ctl.lock_fd = lock_fd;
+	crashed = clean_after_crash(&lock_prev);
+	ctl.prev_unclean = crashed;
 	if (api_token(&ctl, msg, sizeof(msg)) < 0) {
 		RB_ERR("api.token_file %s", msg);
 		teardown(&ctl);
@@ -810,8 +858,12 @@ main(int argc, char **argv)
 		teardown(&ctl);
 		return 1;
 	}
+	/* The dataplane inherits the port's lock (instlock.h): only across this
+	 * fork, nothing else runs children yet. */
+	fcntl(lock_fd, F_SETFD, 0);
 	ctl.dp = dpchan_start(dp_exe, eal_argv, &dpc, ctl_setup, &ctl, dhcp_ctl_commit, &ctl.dhcp,
 			      60000, &ready, msg, sizeof(msg));
+	fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
 	if (!ctl.dp) {
 		RB_ERR("dataplane failed to start: %s", msg);
 		dhcp_ctl_close(&ctl.dhcp);
@@ -894,12 +946,21 @@ main(int argc, char **argv)
 		if (r == 0)
 			r = netif_addr_ensure(ctl.kernel_if, ctl.cfg.server_ip, ctl.cfg.prefix_len,
 					      &ctl.addr_added);
+		if (r == 0 && !ctl.addr_added && crashed) {
+			/* The killed instance's address: ours to remove at stop. */
+			ctl.addr_added = true;
+			RB_NOTICE(
+			    "took over the address %s/%u on %s left by rackboot pid %d that did "
+			    "not stop cleanly; it goes at stop",
+			    ip, ctl.cfg.prefix_len, ctl.kernel_if, lock_prev.pid);
+		}
 		if (r < 0) {
 			RB_ERR("cannot give %s the address %s/%u: %s", ctl.kernel_if, ip,
 			       ctl.cfg.prefix_len, strerror(-r));
 			goto out;
 		}
 	}
+	ctl.prev_unclean = false; /* its address, if any, is ours now */
 	hc = (struct rb_http_config){
 	    .root = ctl.cfg.http_root,
 	    .port = ctl.cfg.http_port,

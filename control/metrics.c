@@ -58,6 +58,13 @@ rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap)
 		    "sets of generated boot configs refused (too many files or bytes, or no "
 		    "memory); the previous set stays",
 		    st->gen_refused);
+	prom_metric(&o, "rackboot_dp_tftp_sessions_active", "gauge",
+		    "unicast TFTP transfers open now, all workers", st->tftp_sessions_active);
+	prom_metric(&o, "rackboot_dp_mbufs_in_use", "gauge",
+		    "packet buffers out of the dataplane's pools (not in a pool or an lcore cache)",
+		    st->mbufs_in_use);
+	prom_metric(&o, "rackboot_dp_resident_bytes", "gauge",
+		    "the dataplane process's resident memory", st->rss_bytes);
 	return o.len;
 }
 

@@ -33,6 +33,7 @@
 #include "dp.h"
 #include "log.h"
 #include "rmdir_flat.h"
+#include "procmem.h"
 
 struct dp dp;
 
@@ -169,6 +170,12 @@ collect_stats(struct rb_stats *st)
 	st->gen_bytes = dp.gen_cur.bytes;
 	st->gen_published = dp.gen_published;
 	st->gen_refused = dp.gen_refused;
+	for (w = 0; w < dp.nb_workers; w++)
+		st->tftp_sessions_active += dp.workers[w].tftp.active;
+	st->mbufs_in_use = rte_mempool_in_use_count(dp.pool);
+	if (dp.ext_pool)
+		st->mbufs_in_use += rte_mempool_in_use_count(dp.ext_pool);
+	st->rss_bytes = rb_rss_bytes();
 	if (rte_eth_stats_get(dp.port_id, &es) == 0) {
 		st->port_ipackets = es.ipackets;
 		st->port_opackets = es.opackets;

@@ -154,6 +154,11 @@ struct rb_stats {
 	 * set's files and bytes, sets published, sets refused (past
 	 * RB_GEN_MAX_FILES or RB_GEN_MAX_BYTES, or out of memory). */
 	uint64_t gen_files, gen_bytes, gen_published, gen_refused;
+	/* Idle checks (tests/integration/test_loss.sh): unicast TFTP sessions
+	 * open now (all workers), mbufs out of the pools (packet pool and the
+	 * zero-copy pool, not counting per-lcore caches), the dataplane's
+	 * resident memory (bytes, /proc/self/statm). */
+	uint64_t tftp_sessions_active, mbufs_in_use, rss_bytes;
 };
 
 /* ---- DHCP ---- */
