@@ -17,12 +17,13 @@
 
 /* The pid written in the lock file (0: none). */
 static int
-holder_pid(int fd)
+holder_pid(int fd, bool *stopped)
 {
 	char pid[32] = "";
 	ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
 	pid[n > 0 ? n : 0] = '\0';
+	*stopped = strstr(pid, " stopped") != NULL;
 	return atoi(pid);
 }
 
@@ -86,7 +87,7 @@ instlock_take(const char *dir, const char *ifname, unsigned wait_ms, struct inst
 		snprintf(msg, cap, "%s: %s", path, strerror(err));
 		return -err;
 	}
-	prev->pid = holder_pid(fd);
+	prev->pid = holder_pid(fd, &prev->stopped);
 	err = -lock_or_wait(fd, prev->pid, wait_ms, &prev->waited_ms);
 	if (err) {
 		close(fd);
@@ -117,6 +118,9 @@ instlock_take(const char *dir, const char *ifname, unsigned wait_ms, struct inst
 void
 instlock_mark_clean(int fd)
 {
-	if (ftruncate(fd, 0) < 0)
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%d stopped\n", (int)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
 		RB_WARN("instance lock: cannot mark the stop clean: %s", strerror(errno));
 }

@@ -14,6 +14,7 @@
 #ifndef RB_CONTROL_INSTLOCK_H
 #define RB_CONTROL_INSTLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RB_INSTLOCK_DIR "/run/rackboot"
@@ -26,6 +27,7 @@
 struct instlock_prev {
 	int pid;
 	unsigned waited_ms;
+	bool stopped; /* it marked its stop clean (instlock_mark_clean) */
 };
 
 /*
@@ -38,8 +40,8 @@ struct instlock_prev {
 int instlock_take(const char *dir, const char *ifname, unsigned wait_ms, struct instlock_prev *prev,
 		  char *msg, size_t cap);
 
-/* Say in the lock file that its holder stopped cleanly (empties it: the
- * next instlock_take() finds no pid). The lock itself stays held. */
+/* Say in the lock file that its holder stopped cleanly ("PID stopped": the
+ * next instlock_take() reads it into prev->stopped). The lock stays held. */
 void instlock_mark_clean(int fd);
 
 #endif

@@ -549,9 +549,11 @@ remove_runtime_dir(int pid, char *dir, size_t cap)
 }
 
 /* With the port's lock held: what a killed instance left behind (pid from
- * the lock file, gone) that the dataplane does not replace itself, logged.
- * 1 when the previous instance did not stop cleanly (its pid is still in
- * the lock file: the control's teardown empties it), else 0. */
+ * the lock file, gone) that the dataplane does not replace itself, logged:
+ * the dataplane's EAL runtime directory (left when the dataplane was
+ * killed, even if its control then stopped cleanly). 1 when the previous
+ * control did not stop cleanly (the lock file lacks its "stopped" mark:
+ * its address may still be on the port), else 0. */
 static int
 clean_after_crash(const struct instlock_prev *prev)
 {
@@ -568,7 +570,7 @@ clean_after_crash(const struct instlock_prev *prev)
 	if (remove_runtime_dir(prev->pid, dir, sizeof(dir)))
 		RB_NOTICE("removed %s left by rackboot pid %d that did not stop cleanly", dir,
 			  prev->pid);
-	return 1;
+	return !prev->stopped;
 }
 
 static void
