@@ -125,6 +125,9 @@ check "PXE MTFTP over 2 workers: 4 clients identical ($mc_same/4), $mc_streams s
 POISON=02:00:00:c0:ff:ee
 # Replies may be slow on a loaded box: 10 s each before a probe gives up.
 probe() { in_ns c1 timeout 30 python3 "$PROBE" --timeout 10 "$@" 2>> "$work/probe.err"; }
+# A client that expects a lease tries twice, as real ones retry (an ACK
+# whose commit waited over 2 s on a loaded disk is dropped by design).
+probe_ok() { probe "$@" || probe "$@"; }
 dbexec() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=10); c.execute(sys.argv[2]); c.commit()' "$work/db/leases.db" "$1"; }
 bound_to() { # MAC -> its bound address in the database, or nothing
   python3 -c 'import sqlite3, sys
@@ -132,7 +135,7 @@ c = sqlite3.connect(sys.argv[1], timeout=10)
 for ip, in c.execute("select ip from leases where state = 2 and hex(chaddr) = ?", (sys.argv[2].replace(":", "").upper(),)):
     print(".".join(str(ip >> s & 255) for s in (24, 16, 8, 0)))' "$work/db/leases.db" "$1"
 }
-check "a client gets a lease over 2 workers ($(probe --mac 02:00:00:00:00:01 | jq -r '.lease.yiaddr // .error'))" \
+check "a client gets a lease over 2 workers ($(probe_ok --mac 02:00:00:00:00:01 | jq -r '.lease.yiaddr // .error'))" \
   [ -n "$(bound_to 02:00:00:00:00:01)" ]
 dbexec "CREATE TRIGGER poison BEFORE INSERT ON leases WHEN hex(NEW.chaddr) = '$(tr -d : <<<"$POISON" | tr a-f A-F)' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
 out=$(probe --mac "$POISON"); prc=$?
@@ -143,7 +146,7 @@ g=$(dp_metric lease_batches_given_up_total)
 check "its batch was given up after its attempts (${g:-?} given up)" [ "${g:-0}" -ge 1 ]
 d=$(metric 'rackboot_dp_drops_total{reason="dhcp_commit_failed"}')
 check "its held ACK was dropped and counted (${d:-?})" [ "${d:-0}" -ge 1 ]
-out=$(probe --mac 02:00:00:00:00:02); prc=$?
+out=$(probe_ok --mac 02:00:00:00:00:02); prc=$?
 check "the next client's lease still commits (exit $prc, $(jq -r '.lease.yiaddr // .error' <<<"$out"))" \
   [ "$prc" = 0 -a -n "$(bound_to 02:00:00:00:00:02)" ]
 n=$(grep -c "lease commit failing" "$work/rb.log"); n2=$(grep -c "lease db: commit failed" "$work/rb.log")
@@ -151,7 +154,7 @@ check "the failure is logged once by each side, not per attempt ($n, $n2)" [ "$n
 check "...and the recovery is logged" grep -q "lease commit works again" "$work/rb.log"
 check "the refused client is not in the database" [ -z "$(bound_to "$POISON")" ]
 dbexec "DROP TRIGGER poison"
-out=$(probe --mac "$POISON"); prc=$?
+out=$(probe_ok --mac "$POISON"); prc=$?
 check "once the database takes it, that client gets its lease (exit $prc, $(jq -r '.lease.yiaddr // .error' <<<"$out"))" \
   [ "$prc" = 0 -a "$(bound_to "$POISON")" = "$(jq -r .lease.yiaddr <<<"$out")" ]
 

@@ -56,7 +56,10 @@ def main():
         ca = args_for("02:00:00:0d:00:%02x" % i, a.iface)
         c = dhcp_probe.Client(ca)
         res = {}
-        ack = dhcp_probe.dora(c, ca, res)
+        for _ in range(3):   # as a real client retries
+            ack = dhcp_probe.dora(c, ca, res)
+            if ack:
+                break
         c.udp.close()
         c.raw.close()
         if not ack:
