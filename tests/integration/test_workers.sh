@@ -127,7 +127,7 @@ POISON=02:00:00:c0:ff:ee
 probe() { in_ns c1 timeout 30 python3 "$PROBE" --timeout 10 "$@" 2>> "$work/probe.err"; }
 # A client that expects a lease tries twice, as real ones retry (an ACK
 # whose commit waited over 2 s on a loaded disk is dropped by design).
-probe_ok() { probe "$@" || probe "$@"; }
+probe_ok() { local out; out=$(probe "$@") && { echo "$out"; return 0; }; probe "$@"; }
 dbexec() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=10); c.execute(sys.argv[2]); c.commit()' "$work/db/leases.db" "$1"; }
 bound_to() { # MAC -> its bound address in the database, or nothing
   python3 -c 'import sqlite3, sys
