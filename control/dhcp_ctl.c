@@ -11,6 +11,7 @@
 
 #include "dhcp.h"
 #include "dhcp_ctl.h"
+#include "log.h"
 
 int
 dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, uid_t uid, gid_t gid, char *msg,
@@ -214,21 +215,58 @@ dhcp_ctl_setup(struct dpchan *c, void *arg)
 	return ret ? ret : ld.ret;
 }
 
+static int
+by_seq(const void *a, const void *b)
+{
+	uint64_t x = ((const struct rb_lease_rec *)a)->seq,
+		 y = ((const struct rb_lease_rec *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
 int
 dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg)
 {
 	struct dhcp_ctl *dc = arg;
+	struct rb_lease_rec *sorted = NULL;
+	const struct rb_lease_rec *recs = b->rec;
+	uint32_t i;
 	int ret;
 
 	if (!dc->db)
 		return -ENOSYS;
-	ret = leasedb_commit(dc->db, b->rec, b->count);
+	/* Applied in the order the lease table made the changes, whatever
+	 * order they came in: a RELEASE and a later ACK of the same address
+	 * must leave it bound. The dataplane sends them in order already. */
+	for (i = 1; i < b->count && recs[i - 1].seq < recs[i].seq; i++)
+		;
+	if (b->count && i < b->count) {
+		sorted = malloc(b->count * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, recs, b->count * sizeof(*sorted));
+		qsort(sorted, b->count, sizeof(*sorted), by_seq);
+		recs = sorted;
+	}
+	/* A record older than one already stored may be older than that
+	 * address's row: refuse the batch rather than go back in time
+	 * (the dataplane never sends one; its ACKs then never go out). */
+	if (b->count && recs[0].seq <= dc->last_seq) {
+		RB_ERR("lease batch %u: change %llu is older than the last stored (%llu), refused",
+		       b->batch, (unsigned long long)recs[0].seq, (unsigned long long)dc->last_seq);
+		ret = -EPROTO;
+	} else {
+		ret = leasedb_commit(dc->db, recs, b->count);
+	}
 	if (ret == 0) {
+		if (b->count)
+			dc->last_seq = recs[b->count - 1].seq;
 		__atomic_add_fetch(&dc->committed_batches, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&dc->committed_records, b->count, __ATOMIC_RELAXED);
 	} else {
 		__atomic_add_fetch(&dc->failed_batches, 1, __ATOMIC_RELAXED);
 	}
+	free(sorted);
 	return ret;
 }
 

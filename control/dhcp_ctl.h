@@ -23,6 +23,7 @@ struct dhcp_ctl {
 	const struct rb_config *cfg;
 	struct leasedb *db; /* NULL unless dhcp.mode is server */
 	uint64_t committed_batches, committed_records, failed_batches; /* channel thread writes */
+	uint64_t last_seq; /* the newest change stored (rb_lease_rec.seq); channel thread */
 	uint64_t loaded, load_skipped;
 };
 
@@ -40,7 +41,11 @@ void dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *o
 /* dpchan_setup_fn: DHCP_CONFIG, reservations and stored leases. */
 int dhcp_ctl_setup(struct dpchan *c, void *arg);
 
-/* dpchan_commit_fn: one lease batch, one transaction. */
+/*
+ * dpchan_commit_fn: one lease batch, one transaction, its records applied
+ * in sequence order. 0, -EIO (the store failed; nothing of the batch
+ * stored), -EPROTO (a record older than one already stored: refused).
+ */
 int dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg);
 
 /*

@@ -71,6 +71,7 @@ struct leasedb {
 	sqlite3_stmt *all;	/* every row, address order */
 	sqlite3_stmt *by_state; /* rows of one state, address order */
 	sqlite3_stmt *by_ip;	/* the row of one address */
+	unsigned failing;	/* commits failed in a row (only the first is logged) */
 	pthread_mutex_t lock;
 };
 
@@ -543,9 +544,16 @@ leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n)
 	}
 	if (!step_done(db, db->commit, err, sizeof(err)))
 		goto fail;
+	if (db->failing)
+		RB_NOTICE("lease db: commits succeed again after %u failed", db->failing);
+	db->failing = 0;
 	goto out;
 fail:
-	log_db_error(err);
+	/* A failing disk fails every attempt: say it once per streak. */
+	if (!db->failing++)
+		RB_ERR("lease db: commit failed: %s (further failures are counted, not logged, "
+		       "until one succeeds)",
+		       err);
 	/* Some errors (I/O, full disk) already rolled the transaction back. */
 	if (!sqlite3_get_autocommit(db->db)) {
 		char rb_err[256];

@@ -56,7 +56,8 @@ void leasedb_close(struct leasedb *db);
 /*
  * Store n records in one transaction: each replaces the row of its address.
  * Returns 0 once the transaction is durable, or -EIO (the transaction was
- * rolled back; the store is as before) with the reason logged to stderr.
+ * rolled back; the store is as before). The first failure of a streak is
+ * logged with its reason, and the first success after one.
  */
 int leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n);
 

@@ -2,61 +2,55 @@
 /*
  * commit.c: group commit of lease changes, on the main lcore.
  *
- * Workers put each lease change on their own ring and hold the ACK that
- * depends on it. The main lcore takes everything waiting on all rings as
- * one LEASE_COMMIT batch (up to RB_LEASE_BATCH_MAX records), with at most
- * one batch in flight: while the control is inside one transaction, the
- * next batch fills up, so the batch size grows with the load and the fsync
- * cost per lease falls. When the control confirms a batch, each worker's
- * committed_seq moves forward by what was taken from it, and the worker
- * sends the ACKs up to there. A failed batch is sent again after a pause;
- * ACKs that wait too long are dropped (the client asks again).
+ * Workers put each lease change on the one commit ring, under the DHCP
+ * lock that also numbered it, and hold the ACK that depends on it. The
+ * main lcore takes everything waiting as one LEASE_COMMIT batch (up to
+ * RB_LEASE_BATCH_MAX records, in sequence order), with at most one batch
+ * in flight: while the control is inside one transaction, the next batch
+ * fills up, so the batch size grows with the load and the fsync cost per
+ * lease falls. The bookkeeping (retries with backoff, giving up, the
+ * outcome the workers read) is lease_commit.c's; this file moves the
+ * records and logs a failure streak once.
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "log.h"
 
-#define RETRY_MS 100
-
-static struct {
-	struct rb_lease_batch *b; /* the batch in flight (kept for a retry) */
-	size_t bytes;
-	bool in_flight, failed;
-	uint32_t next_batch;
-	uint64_t fail_tsc;
-	uint64_t taken[DP_MAX_WORKERS]; /* records taken from each worker so far */
-} cm;
+static struct lcommit cm;
+static bool cm_up;
 
 int
 dp_commit_init(struct dp *d, char *msg, size_t cap)
 {
-	char name[32];
 	uint16_t w;
 
-	cm.b = calloc(1, sizeof(*cm.b) + RB_LEASE_BATCH_MAX * sizeof(cm.b->rec[0]));
-	if (!cm.b)
+	if (lc_init(&cm) < 0)
 		goto nomem;
-	cm.next_batch = 1;
+	cm_up = true;
+	d->commit_out = &cm.out;
+	d->commit_ring =
+	    rte_ring_create_elem("rb_commit", sizeof(struct rb_lease_rec), DP_COMMIT_RING,
+				 (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!d->commit_ring)
+		goto nomem;
 	for (w = 0; w < d->nb_workers; w++) {
 		struct worker *wk = &d->workers[w];
 
-		snprintf(name, sizeof(name), "rb_commit%u", w);
-		wk->commit_ring =
-		    rte_ring_create_elem(name, sizeof(struct rb_lease_rec), DP_COMMIT_RING,
-					 (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		wk->held_min = UINT64_MAX;
 		wk->held = rte_zmalloc("rb_held", DP_HELD_MAX * sizeof(*wk->held), 0);
-		if (!wk->commit_ring || !wk->held)
+		if (!wk->held)
 			goto nomem;
 	}
 	return 0;
 nomem:
-	snprintf(msg, cap, "no memory for the lease commit rings");
+	snprintf(msg, cap, "no memory for the lease commit ring");
 	return -ENOMEM;
 }
 
@@ -66,75 +60,98 @@ dp_commit_fini(struct dp *d)
 	uint16_t w;
 
 	for (w = 0; w < d->nb_workers; w++) {
-		struct worker *wk = &d->workers[w];
-
-		rte_free(wk->held);
-		rte_ring_free(wk->commit_ring);
-		wk->held = NULL;
-		wk->commit_ring = NULL;
+		rte_free(d->workers[w].held);
+		d->workers[w].held = NULL;
 	}
-	free(cm.b);
-	cm.b = NULL;
+	rte_ring_free(d->commit_ring);
+	d->commit_ring = NULL;
+	d->commit_out = NULL;
+	if (cm_up)
+		lc_fini(&cm);
+	cm_up = false;
+}
+
+static uint64_t
+now_ms(void)
+{
+	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+}
+
+/* The record the oldest held ACK of any worker waits for. */
+static uint64_t
+held_min(const struct dp *d)
+{
+	uint64_t m = UINT64_MAX, v;
+	uint16_t w;
+
+	for (w = 0; w < d->nb_workers; w++) {
+		v = __atomic_load_n(&d->workers[w].held_min, __ATOMIC_RELAXED);
+		m = v < m ? v : m;
+	}
+	return m;
+}
+
+static void
+send_batch(int (*send)(enum rb_msg_type, uint32_t, const void *, size_t))
+{
+	const struct rb_lease_batch *b;
+	size_t bytes;
+	int ret;
+
+	b = lc_batch(&cm, &bytes);
+	ret = send(RB_MSG_LEASE_COMMIT, 0, b, bytes);
+	if (ret < 0)
+		lc_send_failed(&cm, ret, now_ms());
 }
 
 int
 dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t))
 {
-	uint32_t n = 0, got;
-	uint16_t w;
+	const struct rb_lease_batch *b;
+	size_t bytes;
+	unsigned n;
 
-	if (!cm.b)
+	if (!cm_up)
 		return 200;
-	if (cm.in_flight) {
-		if (!cm.failed)
-			return 1;
-		if ((rte_get_tsc_cycles() - cm.fail_tsc) * 1000 < RETRY_MS * rte_get_tsc_hz())
-			return 1;
-		/* Same batch number, same records: the store replaces rows by
-		 * address, so a retry after a partial failure is harmless. */
-		cm.failed = false;
-		if (send(RB_MSG_LEASE_COMMIT, 0, cm.b, cm.bytes) < 0) {
-			cm.failed = true;
-			cm.fail_tsc = rte_get_tsc_cycles();
-		}
+	switch (lc_poll(&cm, now_ms(), held_min(d))) {
+	case LC_NOTHING:
 		return 1;
-	}
-	for (w = 0; w < d->nb_workers && n < RB_LEASE_BATCH_MAX; w++) {
-		got = rte_ring_dequeue_burst_elem(d->workers[w].commit_ring, &cm.b->rec[n],
-						  sizeof(struct rb_lease_rec),
-						  RB_LEASE_BATCH_MAX - n, NULL);
-		cm.taken[w] += got;
-		n += got;
-	}
-	if (!n)
+	case LC_RESEND:
+		send_batch(send);
 		return 1;
-	cm.b->batch = cm.next_batch++;
-	cm.b->count = n;
-	cm.bytes = sizeof(*cm.b) + n * sizeof(cm.b->rec[0]);
-	cm.in_flight = true;
+	case LC_GAVE_UP:
+		b = lc_batch(&cm, &bytes);
+		d->main_counters[RB_CNT_lease_batches_given_up]++;
+		d->main_counters[RB_CNT_lease_records_given_up] += b->count;
+		/* Once per failure streak; lease_batches_given_up counts the rest. */
+		if (cm.failing == 1)
+			RB_ERR("lease commit failing (%s): batch %u given up after %d attempts, "
+			       "%u lease change(s) not stored and their ACKs not sent; later "
+			       "batches go on",
+			       strerror(-cm.last_error), b->batch, LC_ATTEMPTS, b->count);
+		return 1;
+	case LC_TAKE:
+		break;
+	}
+	n = rte_ring_dequeue_burst_elem(d->commit_ring, lc_slots(&cm), sizeof(struct rb_lease_rec),
+					RB_LEASE_BATCH_MAX, NULL);
+	if (!lc_start(&cm, n))
+		return 1;
 	d->main_counters[RB_CNT_lease_batches]++;
 	d->main_counters[RB_CNT_lease_records] += n;
-	if (send(RB_MSG_LEASE_COMMIT, 0, cm.b, cm.bytes) < 0) {
-		cm.failed = true;
-		cm.fail_tsc = rte_get_tsc_cycles();
-	}
+	send_batch(send);
 	return 1;
 }
 
 void
 dp_commit_done(struct dp *d, const struct rb_lease_ack *ack)
 {
-	uint16_t w;
+	unsigned failing = cm.failing;
 
-	if (!cm.in_flight || ack->batch != cm.b->batch)
-		return; /* stale: a retry's twin already answered */
-	if (ack->status < 0) {
-		cm.failed = true;
-		cm.fail_tsc = rte_get_tsc_cycles();
+	if (!cm_up || !lc_done(&cm, ack->batch, ack->status, now_ms()))
 		return;
-	}
-	cm.in_flight = false;
 	d->main_counters[RB_CNT_lease_batches_committed]++;
-	for (w = 0; w < d->nb_workers; w++)
-		__atomic_store_n(&d->workers[w].committed_seq, cm.taken[w], __ATOMIC_RELEASE);
+	if (failing)
+		RB_NOTICE("lease commit works again: batch %u stored after %u batch(es) given up",
+			  ack->batch, failing);
 }

@@ -333,6 +333,16 @@ nak(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, struct
 	return out->len > 0 ? DHCPD_SEND : DHCPD_DROP;
 }
 
+/* The durable record of slot's change, numbered in the order the table
+ * made its changes (the caller's lock serialises dhcpd_handle()). */
+static void
+record(struct dhcpd *d, const struct lease *l, uint32_t now, struct dhcpd_out *out)
+{
+	lease_to_rec(l, now, &out->rec);
+	out->rec.seq = ++d->rec_seq;
+	out->has_rec = true;
+}
+
 /* Bind slot to the client of m until now + its lease time; fill the record. */
 static void
 bind_lease(struct dhcpd *d, uint32_t slot, const struct dhcp_msg *m, const uint8_t *key,
@@ -348,8 +358,7 @@ bind_lease(struct dhcpd *d, uint32_t slot, const struct dhcp_msg *m, const uint8
 	memcpy(l->chaddr, m->h.chaddr, sizeof(l->chaddr));
 	if (!l->reserved)
 		sanitize_hostname(&m->o, l->hostname, sizeof(l->hostname));
-	lease_to_rec(l, now, &out->rec);
-	out->has_rec = true;
+	record(d, l, now, out);
 }
 
 /* The slot this client may have for addr: its reservation, its own lease,
@@ -498,6 +507,13 @@ request(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, in
 	    d->t.slots[slot].state != RB_LEASE_BOUND &&
 	    !(d->t.slots[slot].key_len == klen && !memcmp(d->t.slots[slot].key, key, klen)))
 		return nak(d, in, m, out, cnt, drops, "no offer for this address");
+	/* An ACK needs its record queued: without room (the reserve is for
+	 * RELEASE and DECLINE) nothing changes and the client, which gets
+	 * no answer, sends its REQUEST again (RFC 2131 4.1). */
+	if (in->commit_room != DHCPD_ROOM) {
+		drops[RB_DROP_dhcp_commit_backlog]++;
+		return DHCPD_DROP;
+	}
 	return ack(d, in, m, slot, s, key, klen, out, cnt, drops);
 }
 
@@ -534,6 +550,14 @@ give_back(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, 
 		drops[RB_DROP_dhcp_decline_unbound]++;
 		return DHCPD_DROP;
 	}
+	/* Neither message is ever sent again (RFC 2131 4.4.4, 4.4.6: no
+	 * reply, no retransmission), so they may use the commit queue's
+	 * reserve; with none left the message is dropped before the table
+	 * changes, as if lost on the wire, and table and store stay alike. */
+	if (in->commit_room == DHCPD_ROOM_NONE) {
+		drops[RB_DROP_dhcp_commit_backlog]++;
+		return DHCPD_DROP;
+	}
 	out->len = 0;
 	if (m->type == DHCPDECLINE) {
 		/* Someone else answers ARP for it: quarantine, owned by nobody. */
@@ -545,8 +569,7 @@ give_back(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, 
 		l->expires = 0;
 		lease_free(&d->t, slot);
 	}
-	lease_to_rec(l, in->now, &out->rec);
-	out->has_rec = true;
+	record(d, l, in->now, out);
 	return DHCPD_COMMIT;
 }
 

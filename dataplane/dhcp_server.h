@@ -32,7 +32,19 @@ struct dhcpd {
 	uint16_t max_payload;
 	struct lease_table t;
 	struct dhcp_opts *subnet_opts; /* [nb_subnets], decoded from the config blobs */
-	struct rb_rate rate;	       /* requests per client hardware address */
+	struct rb_rate rate;	       /* requests per client (util/ratelimit.h) */
+	uint64_t rec_seq;	       /* the last lease record's sequence number */
+};
+
+/*
+ * How much the caller's commit queue can still take (struct dhcpd_in).
+ * A lease change is refused before it is made when its record could not
+ * be queued, so the table never holds a change the store will not get.
+ */
+enum dhcpd_room {
+	DHCPD_ROOM = 0,	    /* room: every change */
+	DHCPD_ROOM_RESERVE, /* only the reserve is left: RELEASE and DECLINE */
+	DHCPD_ROOM_NONE,    /* full: no change at all */
 };
 
 /* One request as received. */
@@ -42,7 +54,8 @@ struct dhcpd_in {
 	uint32_t src_ip, dst_ip;     /* network byte order */
 	uint16_t src_port, dst_port; /* host order */
 	const uint8_t *src_mac;
-	uint32_t now; /* unix seconds */
+	uint32_t now;	     /* unix seconds */
+	uint8_t commit_room; /* enum dhcpd_room */
 };
 
 /* What to send, where, and what must be durable first. */
@@ -53,7 +66,7 @@ struct dhcpd_out {
 	uint16_t dst_port;
 	bool l2_broadcast;
 	uint8_t dst_mac[6];
-	bool has_rec; /* rec must reach the lease store */
+	bool has_rec; /* rec must reach the lease store, in rec.seq order */
 	struct rb_lease_rec rec;
 	uint8_t type; /* DHCP message type of the reply */
 	/* The client, for boot events: option 93 (0xffff: none sent) and

@@ -27,6 +27,7 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	struct rb_udp_view uv;
 	struct dhcpd_in in;
 	struct held_ack *h;
+	unsigned free_slots;
 	int n;
 
 	w->counters[RB_CNT_dhcp_rx]++;
@@ -45,24 +46,37 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 	    .src_mac = uv.src_mac,
 	    .now = (uint32_t)time(NULL),
 	};
+	/* Under the lock: the ring's free count only grows behind our back
+	 * (the main lcore dequeues), so a change the server makes is sure to
+	 * be queued, and the ring holds records in the order they were
+	 * numbered. The ring is full only while the store fails or stalls. */
 	rte_spinlock_lock(&d->dhcp_lock);
+	free_slots = rte_ring_free_count(d->commit_ring);
+	in.commit_room = free_slots == 0 ? DHCPD_ROOM_NONE
+			 : free_slots <= DP_COMMIT_RESERVE || w->held_n == DP_HELD_MAX
+			     ? DHCPD_ROOM_RESERVE
+			     : DHCPD_ROOM;
 	v = dhcpd_handle(&d->dhcp, &in, o, w->counters, w->drops);
-	rte_spinlock_unlock(&d->dhcp_lock);
-	if (v == DHCPD_DROP)
-		return rte_pktmbuf_free(m);
-
 	if (o->has_rec) {
-		if (rte_ring_enqueue_elem(w->commit_ring, &o->rec, sizeof(o->rec)) < 0)
-			return dp_drop(w, m, RB_DROP_dhcp_held_full);
-		w->commit_seq++;
+		/* Before the record is visible: the main lcore must not give
+		 * a batch up while this ACK's outcome may be published. */
+		if (v == DHCPD_COMMIT_SEND && !w->held_n)
+			__atomic_store_n(&w->held_min, o->rec.seq, __ATOMIC_RELAXED);
+		if (rte_ring_enqueue_elem(d->commit_ring, &o->rec, sizeof(o->rec)) < 0) {
+			/* Cannot happen (room checked); never ACK an unqueued change. */
+			w->drops[RB_DROP_dhcp_commit_backlog]++;
+			if (!w->held_n)
+				__atomic_store_n(&w->held_min, UINT64_MAX, __ATOMIC_RELAXED);
+			v = DHCPD_DROP;
+		}
 	}
-	if (v == DHCPD_COMMIT)
+	rte_spinlock_unlock(&d->dhcp_lock);
+	if (v == DHCPD_DROP || v == DHCPD_COMMIT)
 		return rte_pktmbuf_free(m);
 
 	if (v == DHCPD_COMMIT_SEND) {
-		/* Held as bytes until the commit; the mbuf goes back now. */
-		if (w->held_n == DP_HELD_MAX)
-			return dp_drop(w, m, RB_DROP_dhcp_held_full);
+		/* Held as bytes until the commit; the mbuf goes back now.
+		 * There is a free slot: the server was told no room otherwise. */
 		h = &w->held[(w->held_head + w->held_n) % DP_HELD_MAX];
 		n = rb_udp_build(h->frame, sizeof(h->frame), d->net.mac,
 				 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
@@ -70,6 +84,8 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 		rte_pktmbuf_free(m);
 		if (n < 0) {
 			w->drops[RB_DROP_alloc_failed]++;
+			if (!w->held_n)
+				__atomic_store_n(&w->held_min, UINT64_MAX, __ATOMIC_RELAXED);
 			return;
 		}
 		h->len = (uint16_t)n;
@@ -77,7 +93,7 @@ dp_dhcp_handle(struct dp *d, struct worker *w, struct rte_mbuf *m, struct txbuf 
 		memcpy(h->ev_mac, o->rec.chaddr, 6);
 		h->ev_arch = o->arch;
 		h->ev_flags = o->ipxe ? RB_EV_F_IPXE : 0;
-		h->seq = w->commit_seq;
+		h->seq = o->rec.seq;
 		h->tsc = rte_get_tsc_cycles();
 		w->held_n++;
 		w->counters[RB_CNT_dhcp_acks_held]++;
@@ -112,30 +128,38 @@ ack_event(struct worker *w, const struct held_ack *h)
 void
 dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 {
-	uint64_t done = __atomic_load_n(&w->committed_seq, __ATOMIC_ACQUIRE);
 	uint64_t too_old = rte_get_tsc_hz() / 1000 * DP_HELD_TIMEOUT_MS;
 	struct held_ack *h;
 	struct rte_mbuf *m;
 
 	while (w->held_n) {
 		h = &w->held[w->held_head];
-		if (h->seq > done) {
+		switch (lc_ack_fate(d->commit_out, h->seq)) {
+		case LC_WAIT:
 			if (rte_get_tsc_cycles() - h->tsc < too_old)
-				break;
+				goto out;
+			/* Waited too long: the client asks again. */
+			__attribute__((fallthrough));
+		case LC_DROP:
 			w->drops[RB_DROP_dhcp_commit_failed]++;
-		} else {
+			break;
+		case LC_SEND:
 			m = rte_pktmbuf_alloc(d->pool);
 			if (!m) {
 				w->drops[RB_DROP_alloc_failed]++;
-				break; /* try again on the next loop */
+				goto out; /* try again on the next loop */
 			}
 			memcpy(rte_pktmbuf_mtod(m, void *), h->frame, h->len);
 			m->data_len = h->len;
 			m->pkt_len = h->len;
 			txbuf_push(out, m);
 			ack_event(w, h);
+			break;
 		}
 		w->held_head = (w->held_head + 1) % DP_HELD_MAX;
 		w->held_n--;
 	}
+out:
+	__atomic_store_n(&w->held_min, w->held_n ? w->held[w->held_head].seq : UINT64_MAX,
+			 __ATOMIC_RELAXED);
 }

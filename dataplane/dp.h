@@ -28,6 +28,7 @@
 #include "gen_set.h"
 #include "icmp6.h"
 #include "image_cache.h"
+#include "lease_commit.h"
 #include "pkt.h"
 #include "tftp_server.h"
 #include "txbuf.h"
@@ -35,9 +36,12 @@
 #define DP_MAX_WORKERS 16
 #define DP_MAX_QUEUES 16
 #define DP_BURST 32
-#define DP_MAX_PINS 8	    /* cache generations one worker may still send from */
-#define DP_COMMIT_RING 8192 /* lease records a worker may have waiting */
-#define DP_HELD_MAX 2048    /* ACKs a worker may hold for their commit */
+#define DP_MAX_PINS 8	     /* cache generations one worker may still send from */
+#define DP_COMMIT_RING 16384 /* lease records waiting for a batch, all workers */
+/* Of those, the last slots only RELEASE and DECLINE may take (never sent
+ * again by the client, unlike a REQUEST): docs/security.md. */
+#define DP_COMMIT_RESERVE 1024
+#define DP_HELD_MAX 2048 /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
 #define DP_HELD_FRAME (RB_UDP_HDRS_LEN + DHCPD_MAX_PAYLOAD)
 #define DP_EVENT_RING 4096 /* boot events a worker may have waiting (136 B each) */
@@ -70,12 +74,11 @@ struct worker {
 	bool polls_exception; /* drains exception RX queue `index` (tap mode) */
 	uint64_t counters[RB_CNT_MAX];
 	uint64_t drops[RB_DROP_MAX];
-	/* Group commit. commit_ring: worker enqueues, main lcore dequeues.
-	 * commit_seq: worker rw (records enqueued). committed_seq: main lcore
-	 * wo (atomic release), worker ro: records known to be on disk. */
-	struct rte_ring *commit_ring;
-	uint64_t commit_seq;
-	uint64_t committed_seq;
+	/* Group commit. held: the ACKs waiting for their record's outcome
+	 * (dp.commit_out), in record order. held_min: worker wo (relaxed,
+	 * stored before the record is queued), main lcore ro: the record
+	 * the oldest held ACK waits for, UINT64_MAX when none. */
+	uint64_t held_min;
 	struct held_ack *held; /* FIFO, worker rw */
 	uint32_t held_head, held_n;
 	struct dhcpd_out dout;	 /* scratch for one reply */
@@ -114,6 +117,12 @@ struct dp {
 	bool dhcp_on;
 	struct dhcpd dhcp;
 	rte_spinlock_t dhcp_lock;
+	/* Lease records on their way to the control, in the order the table
+	 * decided them: workers enqueue under dhcp_lock (so one producer at a
+	 * time, and ring order is record order), the main lcore dequeues. */
+	struct rte_ring *commit_ring;
+	/* The records' outcomes (lease_commit.h): main lcore wo, workers ro. */
+	const struct lc_outcome *commit_out;
 	uint32_t leases_loaded, leases_skipped;
 	/* TFTP: the image cache generation workers serve new requests from
 	 * (main lcore publishes; sessions pin theirs with ic_get). */
@@ -226,7 +235,8 @@ void dp_gen_fini(struct dp *d);
 /* commit.c (main lcore): move lease records from the workers to the control
  * and acknowledgements back. */
 int dp_commit_init(struct dp *d, char *msg, size_t cap);
-/* Send a batch if none is in flight; returns the poll timeout to use (ms). */
+/* Send a batch if none is in flight, resend or give up a failed one;
+ * returns the poll timeout to use (ms). */
 int dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
 void dp_commit_done(struct dp *d, const struct rb_lease_ack *ack);
 void dp_commit_fini(struct dp *d);

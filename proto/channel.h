@@ -37,7 +37,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 6
+#define RB_CHAN_VERSION 7
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -251,6 +251,10 @@ enum rb_lease_state {
  * whole (dhcp_client_key()).
  */
 struct rb_lease_rec {
+	/* LEASE_COMMIT: the order the lease table decided the changes in
+	 * (dhcpd_handle() numbers them under the table's lock, from 1); the
+	 * store applies them in this order. LEASE_LOAD: 0. */
+	uint64_t seq;
 	uint32_t ip;	  /* network byte order */
 	uint32_t expires; /* unix time: lease end (bound), quarantine end (declined) */
 	uint32_t updated; /* unix time of this change */

@@ -36,6 +36,9 @@
 	X(lease_records, "lease changes sent to the control process to be made durable")           \
 	X(lease_batches, "lease commit batches (transactions) sent to the control process")        \
 	X(lease_batches_committed, "lease commit batches the control process confirmed on disk")   \
+	X(lease_batches_given_up,                                                                  \
+	  "lease commit batches given up after their attempts failed (their ACKs never sent)")     \
+	X(lease_records_given_up, "lease changes in batches given up: not in the lease database")  \
 	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                      \
 	X(tftp_rrq, "TFTP read requests received")                                                 \
 	X(tftp_rrq_repeats,                                                                        \
@@ -92,8 +95,10 @@
 	  "DECLINE of an address only offered, not ACKed: no quarantine (RFC 2131 4.3.3)")         \
 	X(dhcp_reply_too_big,                                                                      \
 	  "options left out because the client's max message size was reached")                    \
-	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \
-	X(dhcp_commit_failed, "ACKs dropped because their lease batch failed to commit")           \
+	X(dhcp_commit_failed,                                                                      \
+	  "ACKs never sent: their lease batch was given up, or waited over 2 s for its commit")    \
+	X(dhcp_commit_backlog,                                                                     \
+	  "lease changes refused before they were made: commit queue (or held ACKs) full")         \
 	X(tftp_malformed, "TFTP packet the codec refused")                                         \
 	X(tftp_wrq_refused, "TFTP write request refused (read-only server)")                       \
 	X(tftp_not_found, "TFTP request for a file not in the image cache")                        \

@@ -9,6 +9,13 @@
 #  - RFC 2090 multicast (4 clients) and PXE MTFTP (4 clients): one stream
 #    each, on worker 0, identical files
 #  - HTTP through the exception tap (one queue pair per worker) works
+#  - the lease commit: a batch the database refuses (a trigger raising for
+#    one client's MAC) is given up after its attempts, its ACK never sent,
+#    counted and logged once, and the next client's lease still commits;
+#    once the database takes it again the refused client gets its lease
+#  - commit order: 16 clients each RELEASE and REQUEST again while the
+#    database is locked (so all of it lands in one batch), from source ports
+#    that spread them over both workers: every client ends "bound"
 # On a 2-core box the two workers share a core (EAL lcore@cpu form).
 # af_packet: the af_xdp PMD of DPDK 22.11 takes one queue from a veth.
 # Needs root. Uses its own namespace prefix so it never touches a running rack.
@@ -16,7 +23,9 @@ set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
 # shellcheck source=scripts/lib/rack.sh
 . "$RB_SRC/scripts/lib/rack.sh"
-rb_require test_workers.sh ip curl atftp cmp timeout
+rb_require test_workers.sh ip curl atftp cmp timeout python3 jq
+PROBE=$RB_SRC/tests/tools/dhcp_probe.py
+ORDER=$RB_SRC/tests/tools/dhcp_order.py
 
 export RB_PREFIX=rbw$$ RB_SRV_QUEUES=2
 P=$RB_PREFIX
@@ -45,6 +54,15 @@ rb_yaml_base "$SRV_IP/24" "$work/repo" "$work/tftp" af_packet tap "${P}t" |
   sed 's/^  tap_name: .*/&\n  queues: 2/;
        s/lcores: .*/lcores: "0@0,(1,2)@1"/' > "$work/rb.yaml"
 printf '  mtftp_group: 239.255.70.1\n' >> "$work/rb.yaml"
+cat >> "$work/rb.yaml" <<YAML
+dhcp:
+  mode: server
+  database: $work/db/leases.db
+  rate_limit: 0
+  subnets:
+    - subnet: 198.18.0.0/24
+      pool: 198.18.0.100-198.18.0.150
+YAML
 rb_start "$work/rb.yaml" "$work/rb.log" || bail "rackboot did not start"
 check "rackboot starts with 2 workers on 2 queues ($(grep -o '[0-9] worker(s)' "$work/rb.log"))" \
   grep -q "2 worker(s)" "$work/rb.log"
@@ -100,6 +118,59 @@ check "RFC 2090 over 2 workers: 4 clients identical ($mc_same/4), $mc_streams st
 mc_run mtftp
 check "PXE MTFTP over 2 workers: 4 clients identical ($mc_same/4), $mc_streams stream" \
   [ "$mc_same" = 4 ] && [ "$mc_streams" = 1 ]
+
+# The lease commit when the database refuses a batch. Clients are MACs of
+# dhcp_probe.py's (chaddr) from c1; the trigger raises for POISON's rows
+# only, so its batch fails every attempt while other batches could go.
+POISON=02:00:00:c0:ff:ee
+# Replies may be slow on a loaded box: 10 s each before a probe gives up.
+probe() { in_ns c1 timeout 30 python3 "$PROBE" --timeout 10 "$@" 2>> "$work/probe.err"; }
+# A client that expects a lease tries twice, as real ones retry (an ACK
+# whose commit waited over 2 s on a loaded disk is dropped by design).
+probe_ok() { local out; out=$(probe "$@") && { echo "$out"; return 0; }; probe "$@"; }
+dbexec() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=10); c.execute(sys.argv[2]); c.commit()' "$work/db/leases.db" "$1"; }
+bound_to() { # MAC -> its bound address in the database, or nothing
+  python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+for ip, in c.execute("select ip from leases where state = 2 and hex(chaddr) = ?", (sys.argv[2].replace(":", "").upper(),)):
+    print(".".join(str(ip >> s & 255) for s in (24, 16, 8, 0)))' "$work/db/leases.db" "$1"
+}
+check "a client gets a lease over 2 workers ($(probe_ok --mac 02:00:00:00:00:01 | jq -r '.lease.yiaddr // .error'))" \
+  [ -n "$(bound_to 02:00:00:00:00:01)" ]
+dbexec "CREATE TRIGGER poison BEFORE INSERT ON leases WHEN hex(NEW.chaddr) = '$(tr -d : <<<"$POISON" | tr a-f A-F)' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+out=$(probe --mac "$POISON"); prc=$?
+noack=$(jq '[.replies[].type] | index("ack") == null' <<<"$out")
+check "a client whose lease the database refuses gets no ACK (exit $prc, $(jq -c '[.replies[].type]' <<<"$out"))" \
+  [ "$prc" = 1 -a "$noack" = true ]
+g=$(dp_metric lease_batches_given_up_total)
+check "its batch was given up after its attempts (${g:-?} given up)" [ "${g:-0}" -ge 1 ]
+d=$(metric 'rackboot_dp_drops_total{reason="dhcp_commit_failed"}')
+check "its held ACK was dropped and counted (${d:-?})" [ "${d:-0}" -ge 1 ]
+out=$(probe_ok --mac 02:00:00:00:00:02); prc=$?
+check "the next client's lease still commits (exit $prc, $(jq -r '.lease.yiaddr // .error' <<<"$out"))" \
+  [ "$prc" = 0 -a -n "$(bound_to 02:00:00:00:00:02)" ]
+n=$(grep -c "lease commit failing" "$work/rb.log"); n2=$(grep -c "lease db: commit failed" "$work/rb.log")
+check "the failure is logged once by each side, not per attempt ($n, $n2)" [ "$n" = 1 -a "$n2" = 1 ]
+check "...and the recovery is logged" grep -q "lease commit works again" "$work/rb.log"
+check "the refused client is not in the database" [ -z "$(bound_to "$POISON")" ]
+dbexec "DROP TRIGGER poison"
+out=$(probe_ok --mac "$POISON"); prc=$?
+check "once the database takes it, that client gets its lease (exit $prc, $(jq -r '.lease.yiaddr // .error' <<<"$out"))" \
+  [ "$prc" = 0 -a "$(bound_to "$POISON")" = "$(jq -r .lease.yiaddr <<<"$out")" ]
+
+# Commit order across workers: a RELEASE on one worker and the client's
+# next REQUEST on the other must reach the database in the order decided.
+b0=$(dp_metric lease_batches_total)
+out=$(in_ns c1 timeout 120 python3 "$ORDER" --db "$work/db/leases.db" --clients 16); prc=$?
+sleep 1
+b1=$(dp_metric lease_batches_total)
+nb=0
+for m in $(jq -r '.clients[].mac' <<<"$out"); do [ -n "$(bound_to "$m")" ] && nb=$((nb + 1)); done
+check "16 clients RELEASE and REQUEST again over 2 workers ($(( ${b1:-0} - ${b0:-0} )) batches with the 16 DORAs'): all end bound ($nb/16)$(jq -r '.error // empty | " " + .' <<<"$out")" \
+  [ "$prc" = 0 -a "$nb" = 16 ]
+
+[ "$fail" = 0 ] || in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics" |
+  grep -E '^rackboot_dp_(dhcp|lease|drops_total\{reason="(dhcp|tx))' | grep -v ' 0$' | sed 's/^/# /'
 
 rb_stop "$srv_pid"; rc=$?; srv_pid=
 check "SIGTERM stops it cleanly (exit $rc)" [ "$rc" = 0 ]

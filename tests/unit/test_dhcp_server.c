@@ -137,6 +137,7 @@ struct fx {
 	uint64_t drops[RB_DROP_MAX];
 	struct dhcpd_out out;
 	struct dhcp_msg rep; /* the parsed reply, when out.len > 0 */
+	uint8_t room;	     /* enum dhcpd_room: what the commit queue can take */
 };
 
 static void
@@ -299,6 +300,7 @@ handle(struct fx *f, const struct req *r)
 	    .dst_port = r->dst_port,
 	    .src_mac = r->src_mac,
 	    .now = f->now,
+	    .commit_room = f->room,
 	};
 	memset(&f->out, 0x5a, sizeof(f->out));
 	memset(&f->rep, 0, sizeof(f->rep));
@@ -1000,6 +1002,51 @@ test_decline(void **state)
 	/* Quarantine over. */
 	f->now = T0 + 601;
 	assert_int_equal(offer_for(f, x), ip("198.18.0.100"));
+}
+
+/*
+ * The commit queue full (issue 13): a change whose record could not be
+ * queued is not made, so the table never holds what the store will not.
+ * RELEASE and DECLINE, which no client sends twice, may use the reserve;
+ * an ACK may not (its client asks again). DISCOVER changes nothing durable.
+ */
+static void
+test_commit_room(void **state)
+{
+	struct fx *f = *state;
+	uint8_t a[6], b[6];
+	uint32_t offered;
+	uint64_t seq;
+
+	mac_of(1, a);
+	mac_of(2, b);
+	assert_int_equal(dora(f, a), ip("198.18.0.100"));
+	seq = f->out.rec.seq;
+	assert_int_equal(seq, 1);
+
+	f->room = DHCPD_ROOM_NONE;
+	assert_int_equal(release(f, a, "198.18.0.100", SERVER), DHCPD_DROP);
+	assert_int_equal(decline(f, a, "198.18.0.100"), DHCPD_DROP);
+	assert_int_equal(f->drops[RB_DROP_dhcp_commit_backlog], 2);
+	assert_int_equal(slot_of(f, "198.18.0.100")->state, RB_LEASE_BOUND);
+	assert_int_equal(slot_of(f, "198.18.0.100")->key_len, 7);
+	offered = offer_for(f, b);
+	assert_false(f->out.has_rec);
+	assert_int_equal(select_offer(f, b, offered, SERVER), DHCPD_DROP);
+	assert_int_equal(f->drops[RB_DROP_dhcp_commit_backlog], 3);
+	assert_int_equal(f->d.t.slots[lease_by_ip(&f->d.t, offered)].state, RB_LEASE_OFFERED);
+
+	f->room = DHCPD_ROOM_RESERVE;
+	assert_int_equal(select_offer(f, b, offered, SERVER), DHCPD_DROP);
+	assert_int_equal(f->drops[RB_DROP_dhcp_commit_backlog], 4);
+	assert_int_equal(release(f, a, "198.18.0.100", SERVER), DHCPD_COMMIT);
+	expect_rec(f, "198.18.0.100", RB_LEASE_RELEASED, 0, a);
+	assert_int_equal(f->out.rec.seq, seq + 1); /* no number spent on refusals */
+
+	f->room = DHCPD_ROOM;
+	assert_int_equal(select_offer(f, b, offered, SERVER), DHCPD_COMMIT_SEND);
+	assert_int_equal(f->out.rec.seq, seq + 2);
+	assert_int_equal(f->drops[RB_DROP_dhcp_commit_backlog], 4);
 }
 
 /* DISCOVER + DECLINE rounds from made-up MACs (issue 13): an offer cannot
@@ -1720,6 +1767,7 @@ main(void)
 	    T(test_release),
 	    T(test_decline),
 	    T(test_decline_offer_only),
+	    T(test_commit_room),
 	    T(test_init_reboot_one_address),
 	    T(test_inform),
 	    T(test_offer_expiry),

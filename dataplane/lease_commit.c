@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lease_commit.c: the group commit's bookkeeping. See lease_commit.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lease_commit.h"
+
+int
+lc_init(struct lcommit *c)
+{
+	*c = (struct lcommit){.next_batch = 1};
+	c->b = calloc(1, sizeof(*c->b) + RB_LEASE_BATCH_MAX * sizeof(c->b->rec[0]));
+	return c->b ? 0 : -ENOMEM;
+}
+
+void
+lc_fini(struct lcommit *c)
+{
+	free(c->b);
+	c->b = NULL;
+}
+
+struct rb_lease_rec *
+lc_slots(struct lcommit *c)
+{
+	return c->b->rec;
+}
+
+static size_t
+batch_bytes(const struct lcommit *c)
+{
+	return sizeof(*c->b) + c->b->count * sizeof(c->b->rec[0]);
+}
+
+size_t
+lc_start(struct lcommit *c, uint32_t n)
+{
+	if (!n || c->in_flight)
+		return 0;
+	c->b->batch = c->next_batch++;
+	c->b->count = n;
+	c->in_flight = true;
+	c->failed = false;
+	c->attempts = 0;
+	c->batches++;
+	return batch_bytes(c);
+}
+
+const struct rb_lease_batch *
+lc_batch(const struct lcommit *c, size_t *bytes)
+{
+	*bytes = batch_bytes(c);
+	return c->b;
+}
+
+/* One failed attempt: wait LC_RETRY_MS, doubled per attempt before this one. */
+static void
+attempt_failed(struct lcommit *c, int err, uint64_t now_ms)
+{
+	c->attempts++;
+	c->failed = true;
+	c->last_error = err;
+	c->retry_ms = now_ms + ((uint64_t)LC_RETRY_MS << (c->attempts - 1));
+}
+
+void
+lc_send_failed(struct lcommit *c, int err, uint64_t now_ms)
+{
+	if (c->in_flight && !c->failed)
+		attempt_failed(c, err, now_ms);
+}
+
+/* Records up to the batch's last have an outcome (release: workers read it). */
+static void
+publish_done(struct lcommit *c)
+{
+	uint64_t last = c->b->rec[c->b->count - 1].seq;
+
+	__atomic_store_n(&c->out.done_seq, last, __ATOMIC_RELEASE);
+	c->in_flight = false;
+}
+
+bool
+lc_done(struct lcommit *c, uint32_t batch, int status, uint64_t now_ms)
+{
+	if (!c->in_flight || c->failed || batch != c->b->batch)
+		return false; /* not the answer to the attempt under way */
+	if (status < 0) {
+		attempt_failed(c, status, now_ms);
+		return false;
+	}
+	publish_done(c);
+	c->committed++;
+	c->failing = 0;
+	return true;
+}
+
+enum lc_action
+lc_poll(struct lcommit *c, uint64_t now_ms, uint64_t held_min)
+{
+	if (!c->in_flight)
+		return LC_TAKE;
+	if (!c->failed)
+		return LC_NOTHING;
+	if (c->attempts < LC_ATTEMPTS) {
+		if (now_ms < c->retry_ms)
+			return LC_NOTHING;
+		c->failed = false;
+		return LC_RESEND;
+	}
+	/* Give up, but only once no worker still holds an ACK whose record
+	 * already has an outcome: lost_seq alone then says which held ACKs
+	 * were this batch's (lease_commit.h). Workers act on an outcome
+	 * within a loop, so this wait is short. */
+	if (held_min <= __atomic_load_n(&c->out.done_seq, __ATOMIC_RELAXED))
+		return LC_NOTHING;
+	__atomic_store_n(&c->out.lost_seq, c->b->rec[c->b->count - 1].seq, __ATOMIC_RELAXED);
+	publish_done(c);
+	c->given_up++;
+	c->records_lost += c->b->count;
+	c->failing++;
+	return LC_GAVE_UP;
+}
+
+enum lc_fate
+lc_ack_fate(const struct lc_outcome *o, uint64_t seq)
+{
+	if (seq > __atomic_load_n(&o->done_seq, __ATOMIC_ACQUIRE))
+		return LC_WAIT;
+	return seq <= __atomic_load_n(&o->lost_seq, __ATOMIC_RELAXED) ? LC_DROP : LC_SEND;
+}
