@@ -64,15 +64,24 @@ static const char SQL_SCHEMA[] =
     " client_key BLOB,"
     " hostname TEXT);";
 
+/*
+ * Two connections: commits write through db under lock; listings and
+ * lookups read through rdb under rlock. In WAL mode a reader sees the last
+ * committed state and never blocks the writer, so a long listing (the
+ * API's /api/leases over a big table) cannot delay a commit, which the
+ * dataplane's ACKs wait for.
+ */
 struct leasedb {
 	sqlite3 *db;
 	sqlite3_stmt *begin, *commit, *rollback;
 	sqlite3_stmt *upsert;
+	unsigned failing; /* commits failed in a row (only the first is logged) */
+	pthread_mutex_t lock;
+	sqlite3 *rdb;		/* read-only */
 	sqlite3_stmt *all;	/* every row, address order */
 	sqlite3_stmt *by_state; /* rows of one state, address order */
 	sqlite3_stmt *by_ip;	/* the row of one address */
-	unsigned failing;	/* commits failed in a row (only the first is logged) */
-	pthread_mutex_t lock;
+	pthread_mutex_t rlock;
 };
 
 const char *
@@ -336,24 +345,27 @@ static int
 prepare_all(struct leasedb *h, const char *path, char *msg, size_t cap)
 {
 	const struct {
+		sqlite3 *conn;
 		sqlite3_stmt **st;
 		const char *sql;
 	} list[] = {
-	    {&h->begin, "BEGIN IMMEDIATE"},
-	    {&h->commit, "COMMIT"},
-	    {&h->rollback, "ROLLBACK"},
-	    {&h->upsert, "INSERT OR REPLACE INTO leases (" LEASE_COLS
-			 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-	    {&h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
-	    {&h->by_state, "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
-	    {&h->by_ip, "SELECT " LEASE_COLS " FROM leases WHERE ip = ?1"},
+	    {h->db, &h->begin, "BEGIN IMMEDIATE"},
+	    {h->db, &h->commit, "COMMIT"},
+	    {h->db, &h->rollback, "ROLLBACK"},
+	    {h->db, &h->upsert,
+	     "INSERT OR REPLACE INTO leases (" LEASE_COLS
+	     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+	    {h->rdb, &h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
+	    {h->rdb, &h->by_state,
+	     "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
+	    {h->rdb, &h->by_ip, "SELECT " LEASE_COLS " FROM leases WHERE ip = ?1"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
-		if (sqlite3_prepare_v3(h->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+		if (sqlite3_prepare_v3(list[i].conn, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
 				       list[i].st, NULL) != SQLITE_OK) {
-			set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(h->db));
+			set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(list[i].conn));
 			return -EIO;
 		}
 	}
@@ -438,10 +450,21 @@ leasedb_open_owned(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap
 	ret = configure(h->db, path, msg, cap);
 	if (ret)
 		goto fail;
+	/* The reader, once the writer has made the file and its schema. */
+	rc = sqlite3_open_v2(path, &h->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(msg, cap, "%s: %s", path,
+			h->rdb ? sqlite3_errmsg(h->rdb) : sqlite3_errstr(rc));
+		ret = -EIO;
+		goto fail;
+	}
+	sqlite3_busy_timeout(h->rdb, LEASEDB_BUSY_MS);
 	ret = prepare_all(h, path, msg, cap);
 	if (ret)
 		goto fail;
 	ret = -pthread_mutex_init(&h->lock, NULL);
+	if (!ret)
+		ret = -pthread_mutex_init(&h->rlock, NULL);
 	if (ret) {
 		set_msg(msg, cap, "%s: %s", path, strerror(-ret));
 		goto fail;
@@ -450,6 +473,7 @@ leasedb_open_owned(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap
 fail:
 	if (h) {
 		finalize_all(h);
+		sqlite3_close(h->rdb);
 		sqlite3_close(h->db);
 		free(h);
 	}
@@ -464,8 +488,11 @@ leasedb_close(struct leasedb *db)
 	if (!db)
 		return;
 	finalize_all(db);
+	if (sqlite3_close(db->rdb) != SQLITE_OK)
+		log_db_error(sqlite3_errmsg(db->rdb));
 	if (sqlite3_close(db->db) != SQLITE_OK)
 		log_db_error(sqlite3_errmsg(db->db));
+	pthread_mutex_destroy(&db->rlock);
 	pthread_mutex_destroy(&db->lock);
 	free(db);
 }
@@ -621,7 +648,7 @@ walk(struct leasedb *db, sqlite3_stmt *st, int (*fn)(const struct rb_lease_rec *
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE) {
-		log_db_error(sqlite3_errmsg(db->db));
+		log_db_error(sqlite3_errmsg(db->rdb));
 		ret = -EIO;
 	}
 	/* Resetting ends the read transaction, letting checkpoints proceed. */
@@ -643,17 +670,17 @@ leasedb_get(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out)
 
 	if (!db || !out)
 		return -EINVAL;
-	pthread_mutex_lock(&db->lock);
+	pthread_mutex_lock(&db->rlock);
 	sqlite3_bind_int64(db->by_ip, 1, (sqlite3_int64)ntohl(ip));
 	ret = walk(db, db->by_ip, copy_rec, out);
 	sqlite3_clear_bindings(db->by_ip);
-	pthread_mutex_unlock(&db->lock);
+	pthread_mutex_unlock(&db->rlock);
 	return ret == 1 ? 0 : ret ? ret : -ENOENT;
 }
 
 /*
- * The handle's lock is held while fn runs: fn must not call back into this
- * handle.
+ * The handle's read lock is held while fn runs: fn must not read through
+ * this handle again (commits may).
  */
 int
 leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void *), void *arg)
@@ -662,9 +689,9 @@ leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void 
 
 	if (!db || !fn)
 		return -EINVAL;
-	pthread_mutex_lock(&db->lock);
+	pthread_mutex_lock(&db->rlock);
 	ret = walk(db, db->all, fn, arg);
-	pthread_mutex_unlock(&db->lock);
+	pthread_mutex_unlock(&db->rlock);
 	return ret;
 }
 
@@ -757,18 +784,18 @@ leasedb_json(struct leasedb *db, uint32_t now, const char *state_filter)
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&db->lock);
+	pthread_mutex_lock(&db->rlock);
 	st = db->all;
 	if (state >= 0) {
 		st = db->by_state;
 		if (sqlite3_bind_int(st, 1, state) != SQLITE_OK) {
-			log_db_error(sqlite3_errmsg(db->db));
+			log_db_error(sqlite3_errmsg(db->rdb));
 			ret = -EIO;
 		}
 	}
 	if (!ret)
 		ret = walk(db, st, rec_to_json, &ctx);
-	pthread_mutex_unlock(&db->lock);
+	pthread_mutex_unlock(&db->rlock);
 	if (!ret) {
 		out = json_dumps(ctx.arr, JSON_PRESERVE_ORDER);
 		if (!out)

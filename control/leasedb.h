@@ -9,8 +9,10 @@
  * commit: one fsync for many leases); the dataplane sends the batch's ACKs
  * only after leasedb_commit() returned 0.
  *
- * Thread safety: every function may be called from any thread; a mutex
- * inside serialises them (the channel thread commits, HTTP threads list).
+ * Thread safety: every function may be called from any thread. Commits
+ * go through one connection under one mutex (the channel thread), reads
+ * (listings for the API, lookups) through a second, read-only one under
+ * another: in WAL mode a listing never holds up a commit.
  *
  * Errors, as everywhere in control/: 0 (or a count) or -errno; pointer
  * functions return NULL and set errno. Set-up functions that can say why

@@ -485,6 +485,47 @@ test_foreach_stops(void **state)
 	leasedb_close(db);
 }
 
+/* A listing under way (its read transaction open, the reader's lock held)
+ * while a commit comes: the commit goes through at once, and the listing
+ * sees the table as it was when it began. Before the reader had its own
+ * connection this call deadlocked: the listing held the one mutex. */
+struct during {
+	struct leasedb *db;
+	int commits, rows;
+};
+
+static int
+commit_during(const struct rb_lease_rec *r, void *arg)
+{
+	struct during *d = arg;
+	struct rb_lease_rec more = make_rec(0x0a000100u + (unsigned)d->commits, 100);
+
+	(void)r;
+	d->rows++;
+	assert_int_equal(leasedb_commit(d->db, &more, 1), 0);
+	d->commits++;
+	return 0;
+}
+
+static void
+test_commit_during_listing(void **state)
+{
+	struct fixture *f = *state;
+	struct rb_lease_rec recs[3];
+	struct leasedb *db = open_ok(f->path);
+	struct during d = {.db = db};
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		recs[i] = make_rec(0x0a000001u + i, i);
+	assert_int_equal(leasedb_commit(db, recs, 3), 0);
+	assert_int_equal(leasedb_foreach(db, commit_during, &d), 0);
+	assert_int_equal(d.rows, 3); /* the snapshot it began with */
+	assert_int_equal(d.commits, 3);
+	assert_int_equal(count(db), 6); /* the next listing sees them */
+	leasedb_close(db);
+}
+
 static void
 test_replace(void **state)
 {
@@ -1093,6 +1134,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_state_names),
 	    cmocka_unit_test_setup_teardown(test_get_by_address, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_during_listing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_creates_parents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_parent_is_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_refused, setup, teardown),
