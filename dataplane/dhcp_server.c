@@ -15,7 +15,7 @@
 
 #include "dhcp_server.h"
 
-#define RATE_SLOTS 4096
+#define RATE_SLOTS 65536 /* 512 KiB; see util/ratelimit.h */
 
 _Static_assert(sizeof(((struct rb_dhcp_dp_config *)0)->pxe_vendor) >= PXE_VENDOR_MAX,
 	       "the channel's option 43 field holds what dhcp_pxe_vendor() writes");

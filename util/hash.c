@@ -111,12 +111,17 @@ proc_key_init(void)
 	}
 }
 
+uint64_t
+rb_hash64_keyed(const void *p, size_t n)
+{
+	pthread_once(&proc_key_once, proc_key_init);
+	return rb_siphash24(proc_key, p, n);
+}
+
 uint32_t
 rb_hash32_keyed(const void *p, size_t n)
 {
-	uint64_t h;
+	uint64_t h = rb_hash64_keyed(p, n);
 
-	pthread_once(&proc_key_once, proc_key_init);
-	h = rb_siphash24(proc_key, p, n);
 	return (uint32_t)(h ^ (h >> 32));
 }

@@ -24,7 +24,9 @@ uint32_t rb_hash32(const void *p, size_t n);
 uint64_t rb_hash64(const void *p, size_t n);
 /* SipHash-2-4 of the n bytes at p under the 16-byte key k. */
 uint64_t rb_siphash24(const uint8_t k[16], const void *p, size_t n);
-/* SipHash-2-4 under this process's random key, folded to 32 bits. */
+/* SipHash-2-4 under this process's random key: all 64 bits, and folded
+ * to 32. */
+uint64_t rb_hash64_keyed(const void *p, size_t n);
 uint32_t rb_hash32_keyed(const void *p, size_t n);
 
 #endif

@@ -28,19 +28,38 @@ rb_rate_free(struct rb_rate *r)
 	r->mask = 0;
 }
 
-bool
-rb_rate_ok(struct rb_rate *r, const void *key, size_t n, uint32_t sec, uint32_t limit)
+/* A slot's count in second sec (a count from an older second is 0). */
+static uint32_t
+slot_count(struct rb_rate_slot *s, uint32_t sec)
 {
-	struct rb_rate_slot *s;
-
-	if (!limit)
-		return true;
-	s = &r->slot[rb_hash32_keyed(key, n) & r->mask];
 	if (s->sec != sec) {
 		s->sec = sec;
 		s->count = 0;
 	}
-	if (s->count < UINT32_MAX)
-		s->count++;
-	return s->count <= limit;
+	return s->count;
+}
+
+bool
+rb_rate_ok(struct rb_rate *r, const void *key, size_t n, uint32_t sec, uint32_t limit)
+{
+	uint64_t h;
+	struct rb_rate_slot *a, *b;
+	uint32_t ca, cb, min;
+
+	if (!limit)
+		return true;
+	h = rb_hash64_keyed(key, n);
+	a = &r->slot[(uint32_t)h & r->mask];
+	b = &r->slot[(uint32_t)(h >> 32) & r->mask];
+	ca = slot_count(a, sec);
+	cb = slot_count(b, sec);
+	min = ca < cb ? ca : cb;
+	if (min == UINT32_MAX)
+		return false;
+	/* Conservative update: raise only the slots at the minimum. */
+	if (ca == min)
+		a->count = min + 1;
+	if (cb == min)
+		b->count = min + 1;
+	return min + 1 <= limit;
 }
