@@ -20,7 +20,7 @@ dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, char *msg, size_
 	dc->cfg = cfg;
 	if (cfg->dhcp.mode != RB_DHCP_SERVER)
 		return 0;
-	dc->db = leasedb_open(cfg->dhcp.database, msg, cap);
+	dc->db = leasedb_connect(cfg->dhcp.database, cfg->dhcp.database_password_file, msg, cap);
 	return dc->db ? 0 : -errno;
 }
 

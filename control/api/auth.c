@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "hex.h"
+#include "secret_file.h"
 
 /* 64 digits and a newline; a longer file is refused unread. */
 #define TOKEN_FILE_MAX (API_TOKEN_LEN + 1)
@@ -47,46 +48,12 @@ static int
 read_token(const char *path, char *token, char *err, size_t cap)
 {
 	char buf[TOKEN_FILE_MAX + 1];
-	struct stat st;
 	ssize_t n;
 	int fd, e;
 
-	/* O_NONBLOCK: a FIFO put there must not hang the start. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		return fail(err, cap, e, path,
-			    e == ELOOP ? "is a symbolic link; the token file must be a regular "
-					 "file (remove the link)"
-				       : NULL);
-	}
-	if (fstat(fd, &st) != 0) {
-		e = errno;
-		close(fd);
-		return fail(err, cap, e, path, NULL);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, cap, EINVAL, path, "is not a regular file");
-	}
-	if (st.st_uid != geteuid()) {
-		close(fd);
-		if (err && cap)
-			snprintf(err, cap,
-				 "%s: owned by uid %u, not by us (uid %u); chown it or "
-				 "remove it to have a new one made",
-				 path, (unsigned)st.st_uid, (unsigned)geteuid());
-		return -EPERM;
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		if (err && cap)
-			snprintf(err, cap,
-				 "%s: mode %04o lets others read the API token; chmod 600 it "
-				 "(and make a new token if others may have read it)",
-				 path, (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
+	fd = rb_secret_open(path, "the API token", err, cap);
+	if (fd < 0)
+		return fd;
 	n = read(fd, buf, sizeof(buf));
 	e = errno;
 	close(fd);
