@@ -418,6 +418,10 @@ metrics_cb(void *arg, char *buf, size_t cap)
 	prom_metric(&o, "rackboot_lease_records_committed_total", "counter",
 		    "lease changes on disk",
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
+	prom_metric(&o, "rackboot_lease_claims_lost_total", "counter",
+		    "lease changes refused by a shared database because another server's "
+		    "client holds the address (the client got a NAK)",
+		    __atomic_load_n(&ctl->dhcp.lost_claims, __ATOMIC_RELAXED));
 	if (o.full)
 		prom_rewind(&o, n);
 	n = o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);

@@ -143,12 +143,28 @@ dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void 
 	return 1;
 }
 
+/*
+ * The answer to the batch in flight. Its lost claims are applied to the
+ * table first (the address's row as the store holds it: taken by another
+ * server's client), then published: a client NAKed for one that comes
+ * back is offered another address.
+ */
 void
 dp_commit_done(struct dp *d, const struct rb_lease_ack *ack)
 {
+	static uint64_t lost[RB_LEASE_BATCH_MAX];
 	unsigned failing = cm.failing;
+	uint32_t n = 0;
 
-	if (!cm_up || !lc_done(&cm, ack->batch, ack->status, now_ms()))
+	if (!cm_up || !lc_expects(&cm, ack->batch))
+		return;
+	if (ack->status == 0 && ack->nb_lost) {
+		rte_spinlock_lock(&d->dhcp_lock);
+		n = dhcpd_claims_lost(&d->dhcp, ack, lost);
+		rte_spinlock_unlock(&d->dhcp_lock);
+		d->main_counters[RB_CNT_lease_claims_lost] += n;
+	}
+	if (!lc_done(&cm, ack->batch, ack->status, lost, n, now_ms()))
 		return;
 	d->main_counters[RB_CNT_lease_batches_committed]++;
 	if (failing)

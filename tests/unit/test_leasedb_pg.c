@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "dhcp_ctl.h"
 #include "leasedb.h"
 
 static const char *uri, *pwfile;
@@ -189,6 +190,45 @@ test_claim_conflict(void **state)
 	leasedb_close(b);
 }
 
+/* The control's commit over a shared store: the lost claim comes back
+ * as the row that holds the address, numbered as the lost record. */
+static void
+test_ctl_reports_lost(void **state)
+{
+	const uint32_t ip = 0xc6120090;
+	struct dhcp_ctl a = {0}, b = {0};
+	union {
+		struct rb_lease_batch b;
+		char raw[sizeof(struct rb_lease_batch) + 2 * sizeof(struct rb_lease_rec)];
+	} batch;
+	struct rb_lease_rec lost[2], x = lease(ip, 1, 1000, 4600);
+	uint32_t nb_lost = 9;
+
+	(void)state;
+	a.db = open_ok();
+	b.db = open_ok();
+	x.seq = 1;
+	batch.b.batch = 1;
+	batch.b.count = 1;
+	batch.b.rec[0] = x;
+	assert_int_equal(dhcp_ctl_commit(&batch.b, &a, lost, &nb_lost), 0);
+	assert_int_equal(nb_lost, 0);
+	batch.b.count = 2;
+	batch.b.rec[0] = lease(ip, 2, 1100, 4700);
+	batch.b.rec[0].seq = 7;
+	batch.b.rec[1] = lease(ip + 1, 3, 1100, 4700);
+	batch.b.rec[1].seq = 8;
+	assert_int_equal(dhcp_ctl_commit(&batch.b, &b, lost, &nb_lost), 0);
+	assert_int_equal(nb_lost, 1);
+	assert_int_equal(lost[0].seq, 7);
+	x.seq = 7;
+	assert_memory_equal(&lost[0], &x, sizeof(x)); /* client 1's row */
+	assert_int_equal(b.lost_claims, 1);
+	assert_int_equal(b.committed_records, 2);
+	leasedb_close(a.db);
+	leasedb_close(b.db);
+}
+
 /* The change feed: every server's changes, in commit order, once. */
 static void
 test_changes(void **state)
@@ -287,6 +327,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_open_commit_read, setup),
 	    cmocka_unit_test_setup(test_claim_conflict, setup),
+	    cmocka_unit_test_setup(test_ctl_reports_lost, setup),
 	    cmocka_unit_test_setup(test_changes, setup),
 	    cmocka_unit_test_setup(test_schema_refused, setup),
 	    cmocka_unit_test_setup(test_credentials, setup),
