@@ -203,6 +203,11 @@ dhcp_ctl_setup(struct dpchan *c, void *arg)
 		ret = send_resv(c, dc->cfg);
 	if (ret || !dc->db)
 		return ret;
+	/* A shared store: the feed of other servers' changes starts where
+	 * this load does (a change made meanwhile comes twice: harmless). */
+	ret = leasedb_changes_head(dc->db, &dc->feed_cursor);
+	if (ret && ret != -ENOTSUP)
+		return ret;
 	ld.b = calloc(1, sizeof(*ld.b) + RB_LEASE_BATCH_MAX * sizeof(ld.b->rec[0]));
 	if (!ld.b)
 		return -ENOMEM;

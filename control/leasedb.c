@@ -164,6 +164,16 @@ leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, 
 }
 
 int
+leasedb_changes_head(struct leasedb *db, uint64_t *cursor)
+{
+	if (!db || !cursor)
+		return -EINVAL;
+	if (!db->ops->changes_head)
+		return -ENOTSUP;
+	return db->ops->changes_head(db, cursor);
+}
+
+int
 leasedb_get(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out)
 {
 	if (!db || !out)

@@ -84,12 +84,19 @@ int leasedb_claim(struct leasedb *db, const struct rb_lease_rec *recs, size_t n,
 int leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n);
 
 /*
- * The rows changed (by any server) since *cursor, oldest change first, at
- * most cap into out; *cursor moves past those returned (start from 0: the
- * first call returns every row, in change order). Returns how many, or
- * -ENOTSUP (a store with one writer: SQLite), -EIO.
+ * The rows other servers changed since *cursor, oldest change first, at
+ * most cap into out; *cursor moves past those looked at (this handle's own
+ * writes are passed over). Changes are numbered in commit order (an
+ * advisory lock around each commit), so a change is never numbered below
+ * one already read. Returns how many went into out (0 with *cursor moved
+ * is possible: only our own), or -ENOTSUP (a store with one writer:
+ * SQLite), -EIO.
  */
 int leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap);
+
+/* The cursor of the newest change stored (0: none), for a reader that has
+ * just read every row. 0, -ENOTSUP (SQLite) or -EIO. */
+int leasedb_changes_head(struct leasedb *db, uint64_t *cursor);
 
 /*
  * Call fn for every stored record, in address order, until fn returns

@@ -24,6 +24,7 @@ struct leasedb_ops {
 	int (*get)(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out);
 	/* leasedb_changes()'s contract; NULL when the store has one writer. */
 	int (*changes)(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap);
+	int (*changes_head)(struct leasedb *db, uint64_t *cursor);
 };
 
 struct leasedb {

@@ -30,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -64,7 +67,8 @@ static const char SQL_SCHEMA[] =
     " chaddr bytea NOT NULL,"
     " client_key bytea NOT NULL,"
     " hostname bytea NOT NULL," /* bytes as the client sent them, sanitised */
-    " change bigint NOT NULL);"
+    " change bigint NOT NULL,"	/* lease_change_seq at the last write */
+    " origin bigint NOT NULL);" /* the writing handle's random id */
     "CREATE INDEX IF NOT EXISTS leases_change ON leases (change);";
 
 /*
@@ -78,12 +82,12 @@ static const char SQL_SCHEMA[] =
 	"(l.state IN (2, 4) AND l.expires <= EXCLUDED.updated)"
 
 static const char SQL_CLAIM[] =
-    "INSERT INTO leases AS l (" LEASE_COLS ", change)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('lease_change_seq'))"
+    "INSERT INTO leases AS l (" LEASE_COLS ", change, origin)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('lease_change_seq'), $10)"
     " ON CONFLICT (ip) DO UPDATE SET state = EXCLUDED.state, expires = EXCLUDED.expires,"
     " updated = EXCLUDED.updated, htype = EXCLUDED.htype, hlen = EXCLUDED.hlen,"
     " chaddr = EXCLUDED.chaddr, client_key = EXCLUDED.client_key,"
-    " hostname = EXCLUDED.hostname, change = EXCLUDED.change"
+    " hostname = EXCLUDED.hostname, change = EXCLUDED.change, origin = EXCLUDED.origin"
     " WHERE " CLAIM_FREE " RETURNING ip";
 
 /* The prepared statements, made again on every new connection. */
@@ -91,12 +95,14 @@ static const struct {
 	const char *name, *sql;
 	int nparams;
 } statements[] = {
-    {"claim", SQL_CLAIM, 9},
+    {"claim", SQL_CLAIM, 10},
     {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
     {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
     {"by_ip", "SELECT " LEASE_COLS " FROM leases WHERE ip = $1", 1},
     {"changes",
-     "SELECT " LEASE_COLS ", change FROM leases WHERE change > $1 ORDER BY change LIMIT $2", 2},
+     "SELECT " LEASE_COLS ", change, origin FROM leases WHERE change > $1 ORDER BY change LIMIT $2",
+     2},
+    {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
 };
 
 struct pg_db {
@@ -104,6 +110,7 @@ struct pg_db {
 	PGconn *conn;
 	unsigned failing; /* commits failed in a row (only the first is logged) */
 	bool broken;	  /* a pipeline was cut short: reset before the next use */
+	char origin[24];  /* this handle's id in the rows it writes (decimal) */
 	pthread_mutex_t lock;
 };
 
@@ -250,6 +257,7 @@ leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
 	const char *vals[] = {uri, "rackboot", PG_CONNECT_TIMEOUT, password, NULL};
 	char err[256];
 	struct pg_db *h;
+	int64_t origin;
 	int ret;
 
 	ret = leasedb_uri_check(uri, msg, cap);
@@ -288,6 +296,9 @@ leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
 		snprintf(msg, cap, "postgresql: %s", strerror(-ret));
 		goto fail;
 	}
+	if (getrandom(&origin, sizeof(origin), 0) != (ssize_t)sizeof(origin))
+		origin = (int64_t)time(NULL) << 20 ^ getpid();
+	snprintf(h->origin, sizeof(h->origin), "%" PRId64, origin & INT64_MAX);
 	h->base.ops = &pg_ops;
 	return &h->base;
 fail:
@@ -327,12 +338,12 @@ usable(struct pg_db *db)
 /* A record's parameters for the claim, as text (bytea as binary). */
 struct claim_params {
 	char num[6][24];
-	const char *val[9];
-	int len[9], fmt[9];
+	const char *val[10];
+	int len[10], fmt[10];
 };
 
 static void
-bind_rec(struct claim_params *p, const struct rb_lease_rec *r)
+bind_rec(struct claim_params *p, const struct rb_lease_rec *r, const char *origin)
 {
 	size_t hw = r->hlen < sizeof(r->chaddr) ? r->hlen : sizeof(r->chaddr);
 	size_t kl = r->key_len < sizeof(r->key) ? r->key_len : sizeof(r->key);
@@ -356,6 +367,9 @@ bind_rec(struct claim_params *p, const struct rb_lease_rec *r)
 	p->val[8] = r->hostname;
 	p->len[8] = (int)strnlen(r->hostname, sizeof(r->hostname));
 	p->fmt[6] = p->fmt[7] = p->fmt[8] = 1;
+	p->val[9] = origin;
+	p->len[9] = 0;
+	p->fmt[9] = 0;
 }
 
 /*
@@ -366,8 +380,8 @@ bind_rec(struct claim_params *p, const struct rb_lease_rec *r)
  * connection is left in a state only a reset mends.
  */
 static int
-run_batch(PGconn *conn, const struct rb_lease_rec *recs, size_t n, uint8_t *lost, size_t *nlost,
-	  bool *broken, char *err, size_t cap)
+run_batch(PGconn *conn, const char *origin, const struct rb_lease_rec *recs, size_t n,
+	  uint8_t *lost, size_t *nlost, bool *broken, char *err, size_t cap)
 {
 	struct claim_params p;
 	PGresult *r;
@@ -380,8 +394,8 @@ run_batch(PGconn *conn, const struct rb_lease_rec *recs, size_t n, uint8_t *lost
 			       NULL, NULL, 0))
 		goto conn_error;
 	for (i = 0; i < n; i++) {
-		bind_rec(&p, &recs[i]);
-		if (!PQsendQueryPrepared(conn, "claim", 9, p.val, p.len, p.fmt, 0))
+		bind_rec(&p, &recs[i], origin);
+		if (!PQsendQueryPrepared(conn, "claim", 10, p.val, p.len, p.fmt, 0))
 			goto conn_error;
 	}
 	if (!PQpipelineSync(conn))
@@ -438,7 +452,8 @@ pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_
 		pg_err(db->conn, err, sizeof(err));
 		ret = -EIO;
 	} else {
-		ret = run_batch(db->conn, recs, n, lost, &nlost, &db->broken, err, sizeof(err));
+		ret = run_batch(db->conn, db->origin, recs, n, lost, &nlost, &db->broken, err,
+				sizeof(err));
 	}
 	if (ret) {
 		/* Nothing of the batch was stored: no claim was lost either. */
@@ -593,15 +608,31 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 	if (!r) {
 		ret = -EIO;
 	} else {
-		for (i = 0; i < PQntuples(r); i++) {
-			row_to_rec(r, i, &out[i]);
+		/* This handle's own writes move the cursor but are not news. */
+		for (i = 0, ret = 0; i < PQntuples(r); i++) {
 			*cursor = strtoull(PQgetvalue(r, i, 9), NULL, 10);
+			if (strcmp(PQgetvalue(r, i, 10), db->origin))
+				row_to_rec(r, i, &out[ret++]);
 		}
-		ret = PQntuples(r);
 	}
 	PQclear(r);
 	pthread_mutex_unlock(&db->lock);
 	return ret;
+}
+
+static int
+pg_changes_head(struct leasedb *base, uint64_t *cursor)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *r;
+
+	pthread_mutex_lock(&db->lock);
+	r = select_rows(db, "head", 0, NULL);
+	if (r)
+		*cursor = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	pthread_mutex_unlock(&db->lock);
+	return r ? 0 : -EIO;
 }
 
 static const struct leasedb_ops pg_ops = {
@@ -611,4 +642,5 @@ static const struct leasedb_ops pg_ops = {
     .walk = pg_walk,
     .get = pg_get,
     .changes = pg_changes,
+    .changes_head = pg_changes_head,
 };

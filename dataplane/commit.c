@@ -171,3 +171,25 @@ dp_commit_done(struct dp *d, const struct rb_lease_ack *ack)
 		RB_NOTICE("lease commit works again: batch %u stored after %u batch(es) given up",
 			  ack->batch, failing);
 }
+
+/*
+ * Rows other servers wrote to a shared store (control/lease_feed.c): the
+ * table takes them as it takes the start-up load. A row may be older than
+ * this table's own view of that address (a change of ours still on its
+ * way); the store's claim rule, not this table, keeps an address from
+ * being given twice, and at worst a client is NAKed once (see
+ * docs/architecture.md).
+ */
+void
+dp_commit_learn(struct dp *d, const struct rb_lease_batch *b)
+{
+	uint32_t i, n = 0;
+
+	if (!d->dhcp_on)
+		return;
+	rte_spinlock_lock(&d->dhcp_lock);
+	for (i = 0; i < b->count; i++)
+		n += dhcpd_load(&d->dhcp, &b->rec[i]) == 0;
+	rte_spinlock_unlock(&d->dhcp_lock);
+	d->main_counters[RB_CNT_lease_changes_learned] += n;
+}

@@ -43,6 +43,7 @@
 	X(lease_claims_lost,                                                                       \
 	  "lease changes a shared database refused: another server's client holds the address")    \
 	X(dhcp_nak_claim_lost, "DHCPNAK sent instead of a held ACK whose lease claim was lost")    \
+	X(lease_changes_learned, "other servers' lease changes applied to the lease table")        \
 	X(tftp_rrq, "TFTP read requests received")                                                 \
 	X(tftp_rrq_repeats,                                                                        \
 	  "TFTP read requests repeated before the transfer started (answered again)")              \

@@ -229,18 +229,21 @@ test_ctl_reports_lost(void **state)
 	leasedb_close(b.db);
 }
 
-/* The change feed: every server's changes, in commit order, once. */
+/* The change feed: the other servers' changes, in commit order, once;
+ * a server's own writes are passed over. */
 static void
 test_changes(void **state)
 {
 	struct rb_lease_rec r1 = lease(0xc6120080, 1, 1000, 5000),
 			    r2 = lease(0xc6120081, 2, 1000, 5000), out[8];
 	struct leasedb *a, *b;
-	uint64_t cursor = 0;
+	uint64_t cursor = 0, head = 9;
 
 	(void)state;
 	a = open_ok();
 	b = open_ok();
+	assert_int_equal(leasedb_changes_head(b, &head), 0);
+	assert_int_equal(head, 0);
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
 	assert_int_equal(leasedb_commit(a, &r2, 1), 0);
 	assert_int_equal(leasedb_commit(a, &r1, 1), 0);
@@ -249,9 +252,16 @@ test_changes(void **state)
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 1);
 	assert_memory_equal(&out[0], &r1, sizeof(r1));
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
+	assert_int_equal(leasedb_changes_head(b, &head), 0);
+	assert_int_equal(head, cursor);
+
+	/* b's own change: not news to b, news to a. */
 	r2.state = RB_LEASE_RELEASED;
 	assert_int_equal(leasedb_commit(b, &r2, 1), 0);
-	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 1);
+	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
+	assert_true(cursor > head); /* moved past it all the same */
+	cursor = head;
+	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 1);
 	assert_int_equal(out[0].state, RB_LEASE_RELEASED);
 	leasedb_close(a);
 	leasedb_close(b);
