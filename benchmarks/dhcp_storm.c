@@ -12,6 +12,13 @@
  * ACK; then it is free to start again. An exchange not finished within
  * --timeout is lost. Codecs: proto/dhcp.
  *
+ * Several --server (up to STORM_MAX_SERVERS): the relay forwards every
+ * request to all of them, as a relay configured with several servers does
+ * (and as a broadcast reaches every server on a segment); a client takes
+ * the first OFFER and names its server in the REQUEST. --acks FILE writes
+ * one line per ACK ("MAC ADDRESS SERVER"), --seed N scrambles the client
+ * MACs (still one per client, different per seed).
+ *
  * Output: one line of key=value pairs (rate, started, done, lost, naks,
  * dora_per_s, loss_pct, lat_p50_ms, lat_p99_ms, cpu_s), for scripts.
  */
@@ -32,6 +39,7 @@
 #include "storm.h"
 
 #define BATCH 64
+#define STORM_MAX_SERVERS 4
 
 struct client {
 	uint8_t phase; /* 0 idle, 1 discover sent, 2 request sent */
@@ -47,16 +55,23 @@ static struct {
 	uint64_t lat_n, lat_cap;
 } S;
 
+static uint32_t seed; /* --seed: 0 keeps the MACs of earlier runs */
+static FILE *acks;    /* --acks */
+
 static void
 client_mac(uint32_t i, uint8_t mac[16])
 {
+	/* i times an odd number is a bijection of 32-bit values: one MAC
+	 * per client, scattered, different for each seed. */
+	uint32_t v = seed ? (i ^ seed) * 0x9e3779b1u : i;
+
 	memset(mac, 0, 16);
 	mac[0] = 0x02; /* locally administered */
-	mac[1] = 0x5e;
-	mac[2] = (uint8_t)(i >> 24);
-	mac[3] = (uint8_t)(i >> 16);
-	mac[4] = (uint8_t)(i >> 8);
-	mac[5] = (uint8_t)i;
+	mac[1] = seed ? (uint8_t)(seed >> 24 | 1) : 0x5e;
+	mac[2] = (uint8_t)(v >> 24);
+	mac[3] = (uint8_t)(v >> 16);
+	mac[4] = (uint8_t)(v >> 8);
+	mac[5] = (uint8_t)v;
 }
 
 /* Build a DISCOVER (offered == 0) or REQUEST for client i into buf. */
@@ -136,6 +151,15 @@ on_reply(const uint8_t *buf, size_t len, uint64_t t, uint32_t *who)
 		return 1;
 	}
 	if (m.type == DHCPACK && c->phase == 2) {
+		if (acks && dhcp_opt_ip(&m.o, DHO_SERVER_ID, &sid)) {
+			char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &m.h.yiaddr, a, sizeof(a));
+			inet_ntop(AF_INET, &sid, s, sizeof(s));
+			fprintf(acks, "%02x:%02x:%02x:%02x:%02x:%02x %s %s\n", m.h.chaddr[0],
+				m.h.chaddr[1], m.h.chaddr[2], m.h.chaddr[3], m.h.chaddr[4],
+				m.h.chaddr[5], a, s);
+		}
 		finish(c, t);
 		return 0;
 	}
@@ -159,8 +183,9 @@ cmp_u32(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dhcp_storm --server IP --relay IP [--rate N] [--clients N]\n"
-			"                  [--duration S] [--timeout MS]\n");
+	fprintf(stderr, "usage: dhcp_storm --server IP [--server IP...] --relay IP [--rate N]\n"
+			"                  [--clients N] [--duration S] [--timeout MS] [--pxe]\n"
+			"                  [--acks FILE] [--seed N]\n");
 	exit(2);
 }
 
@@ -175,12 +200,16 @@ main(int argc, char **argv)
 	    {"duration", required_argument, NULL, 'd'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"pxe", no_argument, NULL, 'p'},
+	    {"acks", required_argument, NULL, 'a'},
+	    {"seed", required_argument, NULL, 'e'},
 	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
-	struct mmsghdr txm[BATCH], rxm[BATCH];
+	static struct mmsghdr txm[BATCH * STORM_MAX_SERVERS];
+	struct mmsghdr rxm[BATCH];
 	struct iovec txv[BATCH], rxv[BATCH];
-	struct sockaddr_in srv = {.sin_family = AF_INET, .sin_port = htons(67)};
+	struct sockaddr_in srv[STORM_MAX_SERVERS];
+	int nsrv = 0, j;
 	struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(67)};
 	uint32_t rate = 1000, dur = 10, timeout_ms = 1000, scan = 0, who;
 	uint64_t t, start, end, due = 0, interval;
@@ -191,8 +220,22 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (inet_pton(AF_INET, optarg, &srv.sin_addr) != 1)
+			if (nsrv == STORM_MAX_SERVERS)
 				usage();
+			srv[nsrv] =
+			    (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(67)};
+			if (inet_pton(AF_INET, optarg, &srv[nsrv++].sin_addr) != 1)
+				usage();
+			break;
+		case 'a':
+			acks = fopen(optarg, "w");
+			if (!acks) {
+				perror(optarg);
+				return 1;
+			}
+			break;
+		case 'e':
+			seed = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		case 'l':
 			if (inet_pton(AF_INET, optarg, &me.sin_addr) != 1)
@@ -217,7 +260,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!srv.sin_addr.s_addr || !me.sin_addr.s_addr || !rate || !S.n || !dur)
+	if (!nsrv || !me.sin_addr.s_addr || !rate || !S.n || !dur)
 		usage();
 	S.c = calloc(S.n, sizeof(*S.c));
 	S.lat_cap = (uint64_t)rate * dur + 1024;
@@ -234,12 +277,15 @@ main(int argc, char **argv)
 		perror("dhcp_storm: bind to port 67 of --relay");
 		return 1;
 	}
+	/* Message k * nsrv + j is request k to server j. */
 	for (k = 0; k < BATCH; k++) {
 		txv[k] = (struct iovec){txb[k], 0};
-		txm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &srv,
-						      .msg_namelen = sizeof(srv),
-						      .msg_iov = &txv[k],
-						      .msg_iovlen = 1}};
+		for (j = 0; j < nsrv; j++)
+			txm[k * nsrv + j] =
+			    (struct mmsghdr){.msg_hdr = {.msg_name = &srv[j],
+							 .msg_namelen = sizeof(srv[j]),
+							 .msg_iov = &txv[k],
+							 .msg_iovlen = 1}};
 		rxv[k] = (struct iovec){rxb[k], sizeof(rxb[k])};
 		rxm[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = &rxv[k], .msg_iovlen = 1}};
 	}
@@ -281,8 +327,8 @@ main(int argc, char **argv)
 		}
 		if (t < end && due + 100 * interval < t)
 			due = t; /* do not make up for a stall in one burst */
-		for (k = 0; k < ntx;) {
-			int s = sendmmsg(fd, txm + k, (unsigned)(ntx - k), 0);
+		for (k = 0; k < ntx * nsrv;) {
+			int s = sendmmsg(fd, txm + k, (unsigned)(ntx * nsrv - k), 0);
 
 			if (s <= 0) {
 				if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
@@ -309,6 +355,10 @@ main(int argc, char **argv)
 				(void)ppoll(&pfd, 1, &ts, NULL);
 			}
 		}
+	}
+	if (acks && fclose(acks)) {
+		perror("dhcp_storm: --acks");
+		return 1;
 	}
 	/* Whatever is still in flight after the grace period is lost. */
 	for (scan = 0; scan < S.n; scan++)
