@@ -12,6 +12,10 @@
 #  - the servers learned each other's leases (the change feed)
 #  - server 1 killed (-9) mid-storm: server 2 goes on answering, and the
 #    clients server 1 had bound get their same address from server 2
+#  - server 1 restarted catches up (loads every lease); rows a third
+#    server wrote since (inserted with psql, not yet read by server 1, which
+#    now polls once a minute) make its claims lose: the clients get NAKs,
+#    never those addresses, and come back to other ones
 # Needs root. Its own namespace prefix; bounded: the storms run 8 s each.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -34,6 +38,7 @@ cleanup() {
   [ -n "$pid1" ] && rb_stop "$pid1"
   [ -n "$pid2" ] && rb_stop "$pid2"
   "$RACK" down >/dev/null 2>&1
+  [ -n "${RB_KEEP:-}" ] && cp -r "$work" "$RB_KEEP"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -135,6 +140,43 @@ n=$(double_acks "$work/acks1" "$work/acks2")
 check "no address ACKed to two clients over both storms ($n)" [ "$n" = 0 ]
 n=$(not_in_db "$work/acks2")
 check "every ACK of the second storm is the database's row ($n not)" [ "$n" = 0 ]
+
+# Server 1 again, reading the feed once a minute only: it catches up at
+# start, then does not hear of the "ghost" server's rows below.
+sed 's/database_poll_ms: 200/database_poll_ms: 60000/' "$work/rb1.yaml" > "$work/rb1b.yaml"
+rb_start "$work/rb1b.yaml" "$work/rb1.log" || bail "server 1 did not restart"
+pid1=$srv_pid
+loaded=$(grep -o '[0-9]* lease record(s) loaded' "$work/rb1.log" | tail -n 1)
+check "server 1 restarted catches up from the database (${loaded:-nothing loaded})" \
+  [ "${loaded%% *}" -ge 3000 ]
+ip2int() { local a b c d; IFS=. read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
+# The 20 lowest free pool addresses (the first server 1 would offer) now
+# held by a third server's clients (MACs 02:ee:...).
+sql "insert into leases (ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname,
+       change, origin)
+     select a, 2, extract(epoch from now())::bigint + 3600, extract(epoch from now())::bigint, 1, 6,
+            '\\x02ee'::bytea || substring(int8send(a) from 5 for 4),
+            '\\x0102ee'::bytea || substring(int8send(a) from 5 for 4), '',
+            nextval('lease_change_seq'), 0
+     from generate_series($(ip2int 198.18.1.0), $(ip2int 198.18.15.254)) a
+     where a not in (select ip from leases) order by a limit 20"
+sql "select (ip >> 24) || '.' || (ip >> 16 & 255) || '.' || (ip >> 8 & 255) || '.' || (ip & 255)
+     from leases where encode(chaddr, 'hex') like '02ee%'" | sort > "$work/ghosts"
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.1 --relay 198.18.0.9 --rate 20 --clients 10 \
+  --duration 4 --timeout 1000 --seed $((seed ^ 0x40000000)) --acks "$work/acks3" > "$work/storm3.out"
+echo "# 10 new clients to server 1 only: $(cat "$work/storm3.out")"
+lost=$(metric_of 198.18.0.1 rackboot_lease_claims_lost_total)
+naks=$(metric_of 198.18.0.1 rackboot_dp_dhcp_nak_claim_lost_total)
+check "server 1's claims on the other server's addresses lost ($lost), each a NAK ($naks)" \
+  [ "${lost:-0}" -ge 1 ] && [ "$lost" = "$naks" ]
+n=$(awk '{print $2}' "$work/acks3" | sort -u | comm -12 - "$work/ghosts" | wc -l)
+check "no client was ACKed one of those addresses ($n)" [ "$n" = 0 ]
+got=$(awk '{print $1}' "$work/acks3" | sort -u | wc -l)
+check "the NAKed clients came back and got other addresses ($got of 10 bound)" [ "$got" = 10 ]
+check "the other server's rows are intact ($(sql "select count(*) from leases where encode(chaddr, 'hex') like '02ee%' and state = 2") of 20)" \
+  [ "$(sql "select count(*) from leases where encode(chaddr, 'hex') like '02ee%' and state = 2")" = 20 ]
+n=$(double_acks "$work/acks1" "$work/acks2" "$work/acks3")
+check "no address ACKed to two clients over the whole run ($n)" [ "$n" = 0 ]
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
