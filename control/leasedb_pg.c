@@ -48,6 +48,11 @@
 /* Seconds libpq waits for a connection. */
 #define PG_CONNECT_TIMEOUT "10"
 
+/* A broken connection is tried again at most this often: while the
+ * database is down, every call in between fails at once instead of
+ * waiting for a connect (the channel thread must answer commits). */
+#define PG_RESET_MS 1000
+
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
 
 static const char SQL_SCHEMA[] =
@@ -108,9 +113,10 @@ static const struct {
 struct pg_db {
 	struct leasedb base; /* first: the handle leasedb.c sees */
 	PGconn *conn;
-	unsigned failing; /* commits failed in a row (only the first is logged) */
-	bool broken;	  /* a pipeline was cut short: reset before the next use */
-	char origin[24];  /* this handle's id in the rows it writes (decimal) */
+	unsigned failing;	/* commits failed in a row (only the first is logged) */
+	bool broken;		/* a pipeline was cut short: reset before the next use */
+	uint64_t next_reset_ms; /* CLOCK_MONOTONIC: no reset attempt before it */
+	char origin[24];	/* this handle's id in the rows it writes (decimal) */
 	pthread_mutex_t lock;
 };
 
@@ -322,11 +328,26 @@ pg_close(struct leasedb *base)
  * Called with the lock held before each use: a connection that broke is
  * reset (and its statements made again). True when it is usable.
  */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static bool
 usable(struct pg_db *db)
 {
+	uint64_t now;
+
 	if (PQstatus(db->conn) == CONNECTION_OK && !db->broken)
 		return true;
+	now = mono_ms();
+	if (now < db->next_reset_ms)
+		return false;
+	db->next_reset_ms = now + PG_RESET_MS;
 	PQreset(db->conn);
 	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
 		PQexitPipelineMode(db->conn);
@@ -508,8 +529,9 @@ row_to_rec(const PGresult *r, int row, struct rb_lease_rec *rec)
 }
 
 /*
- * Run a prepared select with the lock held. The result (or NULL, logged)
- * is the caller's to clear.
+ * Run a prepared select with the lock held. The result (or NULL: the
+ * connection is down, or the query failed, logged) is the caller's to
+ * clear.
  */
 static PGresult *
 select_rows(struct pg_db *db, const char *name, int nparams, const char *const *params)
@@ -517,10 +539,10 @@ select_rows(struct pg_db *db, const char *name, int nparams, const char *const *
 	char err[256];
 	PGresult *r;
 
-	if (!usable(db)) {
-		RB_ERR("lease db: %s", pg_err(db->conn, err, sizeof(err)));
+	/* Not logged: a database that is down would fill the log, once per
+	 * poll; the feed says it once per streak, the API answers 503. */
+	if (!usable(db))
 		return NULL;
-	}
 	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		RB_ERR("lease db: %s", pg_err(db->conn, err, sizeof(err)));

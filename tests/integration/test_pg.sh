@@ -16,6 +16,9 @@
 #    server wrote since (inserted with psql, not yet read by server 1, which
 #    now polls once a minute) make its claims lose: the clients get NAKs,
 #    never those addresses, and come back to other ones
+#  - the database stopped: no ACK without a commit, the failure counted
+#    and logged once; started again: the servers reconnect by themselves
+#    and the same clients get their leases
 # Needs root. Its own namespace prefix; bounded: the storms run 8 s each.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -176,6 +179,33 @@ check "the NAKed clients came back and got other addresses ($got of 10 bound)" [
 check "the other server's rows are intact ($(sql "select count(*) from leases where encode(chaddr, 'hex') like '02ee%' and state = 2") of 20)" \
   [ "$(sql "select count(*) from leases where encode(chaddr, 'hex') like '02ee%' and state = 2")" = 20 ]
 n=$(double_acks "$work/acks1" "$work/acks2" "$work/acks3")
+check "no address ACKed to two clients over the whole run ($n)" [ "$n" = 0 ]
+
+# The database stopped, then started again (same socket, same data).
+pg_ctl() { runuser -u postgres -- "$RB_PG_BIN/pg_ctl" -D "$RB_PG_DIR/data" -t 30 "$@" >/dev/null; }
+pg_ctl -m fast stop || bail "cannot stop the database"
+seed4=$((seed ^ 0x20000000))
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.2 --relay 198.18.0.9 --rate 5 --clients 5 \
+  --duration 3 --timeout 1000 --seed "$seed4" --acks "$work/acks4" > "$work/storm4.out"
+echo "# 5 new clients, database down: $(cat "$work/storm4.out")"
+check "database down: no ACK without a commit ($(wc -l < "$work/acks4") ACKs)" [ ! -s "$work/acks4" ]
+f=$(SRV_IP=198.18.0.2 metric 'rackboot_lease_commits_total{result="failed"}')
+g=$(SRV_IP=198.18.0.2 metric rackboot_dp_lease_batches_given_up_total)
+check "the failed commits are counted ($f failed, $g batches given up)" [ "${f:-0}" -ge 1 ] && [ "${g:-0}" -ge 1 ]
+n=$(grep -c "lease db: commit failed" "$work/rb2.log")
+check "and logged once ($n)" [ "$n" = 1 ]
+pg_ctl -l "$RB_PG_DIR/server.log" -w -o "-c listen_addresses='' -k $RB_PG_DIR -p $PGPORT" start ||
+  bail "cannot start the database again"
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.2 --relay 198.18.0.9 --rate 5 --clients 5 \
+  --duration 3 --timeout 2000 --seed "$seed4" --acks "$work/acks5" > "$work/storm5.out"
+echo "# the same 5 clients, database back: $(cat "$work/storm5.out")"
+got=$(awk '{print $1}' "$work/acks5" | sort -u | wc -l)
+check "database back: the servers reconnect by themselves, the clients get leases ($got of 5)" \
+  [ "$got" = 5 ]
+n=$(not_in_db "$work/acks5")
+check "...that are in the database ($n not)" [ "$n" = 0 ]
+check "the recovery is logged" grep -q "lease db: commits succeed again" "$work/rb2.log"
+n=$(double_acks "$work/acks1" "$work/acks2" "$work/acks3" "$work/acks5")
 check "no address ACKed to two clients over the whole run ($n)" [ "$n" = 0 ]
 
 echo "$pass passed, $fail failed"
