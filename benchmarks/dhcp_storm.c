@@ -14,12 +14,17 @@
  *
  * Clients are numbered 0..--clients-1, and client i's MAC is 02:5e:i
  * (big-endian); --seed S gives instead every run its own scattered MACs:
- * 02:S:perm(i), perm a bijection of the 32-bit numbers keyed by S, so the
- * clients of one run never share a MAC, nor those of runs with different
- * seeds (0..255). --acks FILE writes one line per ACK received, "MAC
- * address" (tests/integration/test_crash_storm.sh compares them with the
- * lease database). --discover-only: a DISCOVER flood (tests/integration/
- * test_flood.sh): each client sends its DISCOVER and is done; OFFERs are
+ * 02:F:perm(i), perm a bijection of the 32-bit numbers keyed by S and F the
+ * fold of S's bytes, so the clients of one run never share a MAC, nor
+ * those of runs whose seeds fold differently (every seed of 0..255, and
+ * seeds that differ in one byte). --acks FILE writes one line per ACK
+ * received, "MAC address server" (the server id, "-" without one;
+ * tests/integration/test_crash_storm.sh and test_pg.sh compare them with
+ * the lease database). Several --server (up to STORM_MAX_SERVERS): every
+ * request goes to all of them, as a relay configured with several servers
+ * sends it (and as a broadcast reaches every server on a segment); a
+ * client takes the first OFFER and names its server in the REQUEST. --discover-only: a DISCOVER
+ * flood (tests/integration/ test_flood.sh): each client sends its DISCOVER and is done; OFFERs are
  * counted (offers=), never answered.
  *
  * Output: one line of key=value pairs (rate, started, done, lost, naks,
@@ -57,9 +62,11 @@ static struct {
 	uint64_t lat_n, lat_cap;
 } S;
 
-static int seeded;    /* --seed given */
-static uint32_t seed; /* 0..255 */
-static FILE *acks;    /* --acks: one line per ACK */
+#define STORM_MAX_SERVERS 4
+
+static int seeded; /* --seed given */
+static uint32_t seed;
+static FILE *acks; /* --acks: one line per ACK */
 
 /* A bijection of the 32-bit numbers keyed by k (xorshift-multiply steps,
  * each invertible): distinct clients keep distinct MACs. */
@@ -82,7 +89,7 @@ client_mac(uint32_t i, uint8_t mac[16])
 	mac[0] = 0x02; /* locally administered */
 	mac[1] = 0x5e;
 	if (seeded) {
-		mac[1] = (uint8_t)seed;
+		mac[1] = (uint8_t)(seed ^ seed >> 8 ^ seed >> 16 ^ seed >> 24);
 		i = perm32(i, seed + 1);
 	}
 	mac[2] = (uint8_t)(i >> 24);
@@ -174,12 +181,15 @@ on_reply(const uint8_t *buf, size_t len, uint64_t t, uint32_t *who)
 	}
 	if (m.type == DHCPACK && acks) {
 		const uint8_t *a = m.h.chaddr;
-		struct in_addr y = {.s_addr = m.h.yiaddr};
+		char y[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN] = "-";
 
 		/* Every ACK, whatever the client's phase: it is what a
 		 * client would bind. */
-		fprintf(acks, "%02x:%02x:%02x:%02x:%02x:%02x %s\n", a[0], a[1], a[2], a[3], a[4],
-			a[5], inet_ntoa(y));
+		inet_ntop(AF_INET, &m.h.yiaddr, y, sizeof(y));
+		if (dhcp_opt_ip(&m.o, DHO_SERVER_ID, &sid))
+			inet_ntop(AF_INET, &sid, s, sizeof(s));
+		fprintf(acks, "%02x:%02x:%02x:%02x:%02x:%02x %s %s\n", a[0], a[1], a[2], a[3], a[4],
+			a[5], y, s);
 	}
 	if (m.type == DHCPACK && c->phase == 2) {
 		finish(c, t);
@@ -205,9 +215,9 @@ cmp_u32(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dhcp_storm --server IP --relay IP [--rate N] [--clients N]\n"
-			"                  [--duration S] [--timeout MS] [--pxe] [--seed 0..255]\n"
-			"                  [--acks FILE] [--discover-only]\n");
+	fprintf(stderr, "usage: dhcp_storm --server IP [--server IP...] --relay IP [--rate N]\n"
+			"                  [--clients N] [--duration S] [--timeout MS] [--pxe]\n"
+			"                  [--seed N] [--acks FILE] [--discover-only]\n");
 	exit(2);
 }
 
@@ -228,9 +238,11 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	static uint8_t txb[BATCH][600], rxb[BATCH][1500];
-	struct mmsghdr txm[BATCH], rxm[BATCH];
+	static struct mmsghdr txm[BATCH * STORM_MAX_SERVERS];
+	struct mmsghdr rxm[BATCH];
 	struct iovec txv[BATCH], rxv[BATCH];
-	struct sockaddr_in srv = {.sin_family = AF_INET, .sin_port = htons(67)};
+	struct sockaddr_in srv[STORM_MAX_SERVERS];
+	int nsrv = 0, j;
 	struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(67)};
 	uint32_t rate = 1000, dur = 10, timeout_ms = 1000, scan = 0, who;
 	uint64_t t, start, end, due = 0, interval;
@@ -241,7 +253,11 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (inet_pton(AF_INET, optarg, &srv.sin_addr) != 1)
+			if (nsrv == STORM_MAX_SERVERS)
+				usage();
+			srv[nsrv] =
+			    (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(67)};
+			if (inet_pton(AF_INET, optarg, &srv[nsrv++].sin_addr) != 1)
 				usage();
 			break;
 		case 'l':
@@ -267,8 +283,9 @@ main(int argc, char **argv)
 			discover_only = 1;
 			break;
 		case 'S':
+			errno = 0;
 			seed = (uint32_t)strtoul(optarg, NULL, 10);
-			if (seed > 255)
+			if (errno == ERANGE)
 				usage();
 			seeded = 1;
 			break;
@@ -283,7 +300,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!srv.sin_addr.s_addr || !me.sin_addr.s_addr || !rate || !S.n || !dur)
+	if (!nsrv || !me.sin_addr.s_addr || !rate || !S.n || !dur)
 		usage();
 	S.c = calloc(S.n, sizeof(*S.c));
 	S.lat_cap = (uint64_t)rate * dur + 1024;
@@ -304,10 +321,13 @@ main(int argc, char **argv)
 	}
 	for (k = 0; k < BATCH; k++) {
 		txv[k] = (struct iovec){txb[k], 0};
-		txm[k] = (struct mmsghdr){.msg_hdr = {.msg_name = &srv,
-						      .msg_namelen = sizeof(srv),
-						      .msg_iov = &txv[k],
-						      .msg_iovlen = 1}};
+		/* Message k * nsrv + j is request k to server j. */
+		for (j = 0; j < nsrv; j++)
+			txm[k * nsrv + j] =
+			    (struct mmsghdr){.msg_hdr = {.msg_name = &srv[j],
+							 .msg_namelen = sizeof(srv[j]),
+							 .msg_iov = &txv[k],
+							 .msg_iovlen = 1}};
 		rxv[k] = (struct iovec){rxb[k], sizeof(rxb[k])};
 		rxm[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = &rxv[k], .msg_iovlen = 1}};
 	}
@@ -351,8 +371,8 @@ main(int argc, char **argv)
 		}
 		if (t < end && due + 100 * interval < t)
 			due = t; /* do not make up for a stall in one burst */
-		for (k = 0; k < ntx;) {
-			int s = sendmmsg(fd, txm + k, (unsigned)(ntx - k), 0);
+		for (k = 0; k < ntx * nsrv;) {
+			int s = sendmmsg(fd, txm + k, (unsigned)(ntx * nsrv - k), 0);
 
 			if (s <= 0) {
 				if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)

@@ -674,6 +674,7 @@ rb_config_defaults(struct rb_config *cfg)
 		    .decline_time = 600,
 		    .rate_limit = 20,
 		    .database = "/var/lib/rackboot/leases.db",
+		    .database_poll_ms = 500,
 		},
 	};
 }

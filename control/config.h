@@ -53,7 +53,10 @@ struct rb_dhcp_cfg {
 	uint32_t offer_time;	 /* 5..3600, default 60: how long an offer is held */
 	uint32_t decline_time;	 /* 0..86400, default 600: quarantine after DECLINE */
 	uint32_t rate_limit;	 /* 0..100000, default 20 requests/s per client; 0 = off */
-	char database[PATH_MAX]; /* default /var/lib/rackboot/leases.db */
+	char database[PATH_MAX]; /* SQLite path (default /var/lib/rackboot/leases.db) or a
+				  * postgresql:// URI without a password */
+	char database_password_file[PATH_MAX]; /* absolute; empty: libpq's environment */
+	uint32_t database_poll_ms;	       /* 50..60000, default 500: other servers' changes */
 	uint32_t dns[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_dns;
 	char domain[RB_DOMAIN_MAX];

@@ -22,6 +22,7 @@
 #include "config_dhcp.h"
 #include "config_yaml.h"
 #include "hex.h"
+#include "leasedb.h"
 
 /* Key indices, in the order of each table below. */
 enum {
@@ -31,6 +32,8 @@ enum {
 	D_DECLINE,
 	D_RATE,
 	D_DATABASE,
+	D_DB_PASSWORD,
+	D_DB_POLL,
 	D_DNS,
 	D_DOMAIN,
 	D_SUBNETS,
@@ -141,6 +144,21 @@ ldh_label(const char *s, size_t n)
 
 /* ---- values ---- */
 
+/* An absolute path; the file is read (and its owner and mode checked) when
+ * the database is opened. */
+static int
+set_password_file(const struct item *it)
+{
+	size_t n = strlen(it->val);
+
+	if (it->val[0] != '/' || it->val[n - 1] == '/')
+		return cfg_bad(it, "expected an absolute file path, got '%.64s'", it->val);
+	if (n >= it->def->size)
+		return cfg_bad(it, "path is too long");
+	memcpy(it->field, it->val, n + 1);
+	return 0;
+}
+
 static const struct name_val dhcp_modes[] = {
     {"server", RB_DHCP_SERVER},
     {"proxy", RB_DHCP_PROXY},
@@ -148,16 +166,28 @@ static const struct name_val dhcp_modes[] = {
     {NULL, 0},
 };
 
-/* Need not exist yet (the lease store creates it); stored absolute, as the
- * directories are, so that it does not depend on the cwd. */
+/*
+ * A postgresql:// URI (checked here, never echoed: the message says what
+ * is wrong with it), or an SQLite file path: need not exist yet (the lease
+ * store creates it); stored absolute, as the directories are, so that it
+ * does not depend on the cwd.
+ */
 static int
 set_database(const struct item *it)
 {
 	const char *base = it->ctx->base_dir, *v = it->val;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], why[256];
 	size_t n = strlen(v);
 	int len;
 
+	if (leasedb_is_uri(v)) {
+		if (leasedb_uri_check(v, why, sizeof(why)))
+			return cfg_bad(it, "%s", why);
+		if (n >= it->def->size)
+			return cfg_bad(it, "URI is too long");
+		memcpy(it->field, v, n + 1);
+		return 0;
+	}
 	if (!n || v[n - 1] == '/')
 		return cfg_bad(it, "expected a file path, got '%.64s'", v);
 	if (v[0] != '/' && !base) {
@@ -580,6 +610,14 @@ static const struct key_def dhcp_keys[N_D] = {
     [D_DECLINE] = {.name = "decline_time", .set = cfg_set_uint, DF(decline_time), .max = 86400},
     [D_RATE] = {.name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000},
     [D_DATABASE] = {.name = "database", .set = set_database, DF(database)},
+    [D_DB_PASSWORD] = {.name = "database_password_file",
+		       .set = set_password_file,
+		       DF(database_password_file)},
+    [D_DB_POLL] = {.name = "database_poll_ms",
+		   .set = cfg_set_uint,
+		   DF(database_poll_ms),
+		   .min = 50,
+		   .max = 60000},
     [D_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1)},
     [D_DOMAIN] = {.name = "domain", .set = set_domain, DF(domain)},
     [D_SUBNETS] = {.name = "subnets", .set = set_subnets, .tree = true},

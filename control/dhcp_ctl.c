@@ -21,7 +21,8 @@ dhcp_ctl_open(struct dhcp_ctl *dc, const struct rb_config *cfg, uid_t uid, gid_t
 	dc->cfg = cfg;
 	if (cfg->dhcp.mode != RB_DHCP_SERVER)
 		return 0;
-	dc->db = leasedb_open_owned(cfg->dhcp.database, uid, gid, msg, cap);
+	dc->db = leasedb_connect(cfg->dhcp.database, cfg->dhcp.database_password_file, uid, gid,
+				 msg, cap);
 	return dc->db ? 0 : -errno;
 }
 
@@ -204,6 +205,11 @@ dhcp_ctl_setup(struct dpchan *c, void *arg)
 		ret = send_resv(c, dc->cfg);
 	if (ret || !dc->db)
 		return ret;
+	/* A shared store: the feed of other servers' changes starts where
+	 * this load does (a change made meanwhile comes twice: harmless). */
+	ret = leasedb_changes_head(dc->db, &dc->feed_cursor);
+	if (ret && ret != -ENOTSUP)
+		return ret;
 	ld.b = calloc(1, sizeof(*ld.b) + RB_LEASE_BATCH_MAX * sizeof(ld.b->rec[0]));
 	if (!ld.b)
 		return -ENOMEM;
@@ -224,17 +230,48 @@ by_seq(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The lost claims of recs (flags[i] set) as the reply carries them: the
+ * row that holds each address, numbered as the lost record. A row that
+ * cannot be read is stood in for by the record itself without its client
+ * (the address is still taken until the record's expiry).
+ */
+static uint32_t
+report_lost(struct dhcp_ctl *dc, const struct rb_lease_rec *recs, uint32_t n, const uint8_t *flags,
+	    struct rb_lease_rec *lost)
+{
+	uint32_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!flags[i])
+			continue;
+		if (leasedb_get(dc->db, recs[i].ip, &lost[k]) != 0) {
+			lost[k] = recs[i];
+			lost[k].state = RB_LEASE_BOUND;
+			lost[k].key_len = 0;
+		}
+		lost[k].seq = recs[i].seq;
+		k++;
+	}
+	return k;
+}
+
 int
-dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg)
+dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg, struct rb_lease_rec *lost,
+		uint32_t *nb_lost)
 {
 	struct dhcp_ctl *dc = arg;
 	struct rb_lease_rec *sorted = NULL;
 	const struct rb_lease_rec *recs = b->rec;
+	uint8_t flags[RB_LEASE_BATCH_MAX] = {0};
 	uint32_t i;
 	int ret;
 
+	*nb_lost = 0;
 	if (!dc->db)
 		return -ENOSYS;
+	if (b->count > RB_LEASE_BATCH_MAX)
+		return -E2BIG;
 	/* Applied in the order the lease table made the changes, whatever
 	 * order they came in: a RELEASE and a later ACK of the same address
 	 * must leave it bound. The dataplane sends them in order already. */
@@ -256,7 +293,12 @@ dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg)
 		       b->batch, (unsigned long long)recs[0].seq, (unsigned long long)dc->last_seq);
 		ret = -EPROTO;
 	} else {
-		ret = leasedb_commit(dc->db, recs, b->count);
+		ret = leasedb_claim(dc->db, recs, b->count, flags);
+	}
+	if (ret > 0) {
+		*nb_lost = report_lost(dc, recs, b->count, flags, lost);
+		__atomic_add_fetch(&dc->lost_claims, *nb_lost, __ATOMIC_RELAXED);
+		ret = 0;
 	}
 	if (ret == 0) {
 		if (b->count)

@@ -23,7 +23,9 @@ struct dhcp_ctl {
 	const struct rb_config *cfg;
 	struct leasedb *db; /* NULL unless dhcp.mode is server */
 	uint64_t committed_batches, committed_records, failed_batches; /* channel thread writes */
-	uint64_t last_seq; /* the newest change stored (rb_lease_rec.seq); channel thread */
+	uint64_t lost_claims; /* records another server's client held (channel thread) */
+	uint64_t last_seq;    /* the newest change stored (rb_lease_rec.seq); channel thread */
+	uint64_t feed_cursor; /* a shared store's newest change at the start-up load */
 	uint64_t loaded, load_skipped;
 };
 
@@ -44,9 +46,13 @@ int dhcp_ctl_setup(struct dpchan *c, void *arg);
 /*
  * dpchan_commit_fn: one lease batch, one transaction, its records applied
  * in sequence order. 0, -EIO (the store failed; nothing of the batch
- * stored), -EPROTO (a record older than one already stored: refused).
+ * stored), -EPROTO (a record older than one already stored: refused),
+ * -E2BIG (more than RB_LEASE_BATCH_MAX records). With 0, the claims that
+ * lost (a shared store: leasedb_claim()) are in lost[0 .. *nb_lost), each
+ * the address's row as stored, its seq the lost record's.
  */
-int dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg);
+int dhcp_ctl_commit(const struct rb_lease_batch *b, void *arg, struct rb_lease_rec *lost,
+		    uint32_t *nb_lost);
 
 /*
  * The lease database as a JSON array text (leasedb_json()'s form; the API's

@@ -142,9 +142,13 @@ static void *
 reader_main(void *arg)
 {
 	static char buf[RB_CHAN_MAX_MSG + sizeof(struct rb_msg_hdr)];
+	static union {
+		struct rb_lease_ack ack;
+		char raw[RB_CHAN_MAX_MSG];
+	} reply;
+	struct rb_lease_ack *ack = &reply.ack;
 	struct dpchan *c = arg;
 	struct rb_msg_hdr hdr;
-	struct rb_lease_ack ack;
 	const void *p;
 	ssize_t n;
 
@@ -161,9 +165,17 @@ reader_main(void *arg)
 		if (hdr.type == RB_MSG_LEASE_COMMIT) {
 			const struct rb_lease_batch *b = p;
 
-			ack.batch = b->batch;
-			ack.status = c->on_commit ? c->on_commit(b, c->commit_arg) : -ENOSYS;
-			send_msg(c, RB_MSG_LEASE_COMMITTED, 0, &ack, sizeof(ack));
+			/* A batch fits a message, so a reply naming all of it
+			 * lost does too (channel.h). */
+			memset(ack, 0, sizeof(*ack));
+			ack->batch = b->batch;
+			ack->status = c->on_commit
+					  ? c->on_commit(b, c->commit_arg, ack->lost, &ack->nb_lost)
+					  : -ENOSYS;
+			if (ack->status)
+				ack->nb_lost = 0;
+			send_msg(c, RB_MSG_LEASE_COMMITTED, 0, ack,
+				 sizeof(*ack) + ack->nb_lost * sizeof(ack->lost[0]));
 			continue;
 		}
 		if (hdr.type == RB_MSG_EVENTS) {

@@ -28,8 +28,13 @@ struct dpchan;
 /* Sends the start-up messages after DP_CONFIG (DHCP config, reservations,
  * leases) with dpchan_send(); 0 or -errno. */
 typedef int (*dpchan_setup_fn)(struct dpchan *c, void *arg);
-/* Makes a lease batch durable; 0 or -errno. Runs on the channel thread. */
-typedef int (*dpchan_commit_fn)(const struct rb_lease_batch *b, void *arg);
+/*
+ * Makes a lease batch durable; 0 or -errno. Runs on the channel thread.
+ * The claims that lost to another server (0 or -errno alike) go into
+ * lost[0 .. *nb_lost) (room for b->count), as struct rb_lease_ack says.
+ */
+typedef int (*dpchan_commit_fn)(const struct rb_lease_batch *b, void *arg,
+				struct rb_lease_rec *lost, uint32_t *nb_lost);
 
 /*
  * Start `exe` with the EAL arguments in eal_argv (NULL-terminated), then

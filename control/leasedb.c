@@ -1,41 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * leasedb.c: the durable lease store on SQLite.
- *
- * One connection per handle, in WAL mode with synchronous=FULL, so a commit
- * costs one fsync of the WAL however many leases it carries. The table is
- * keyed by the address in host byte order (INTEGER PRIMARY KEY, the rowid),
- * which makes "address order" the table's natural order and "one row per
- * address" a property of the schema rather than of the code. Every
- * statement is prepared once at open and reused; a pthread mutex serialises
- * the handle, since a SQLite connection and its statements are not to be
- * shared between threads unguarded.
+ * leasedb.c: the lease store's interface (leasedb.h): picks the backend
+ * from the location (control/leasedb_sqlite.c for a file path,
+ * control/leasedb_pg.c for a postgresql:// URI), reads the database
+ * password file, checks arguments, and builds what does not depend on the
+ * backend (state names, the JSON listing).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "hex.h"
-#include "log.h"
-#include "leasedb.h"
+#include "leasedb_impl.h"
 #include "owned_file.h"
-
-/* The schema this code reads and writes; newer ones are refused. */
-#define LEASEDB_SCHEMA_VERSION 1
-
-/* How long a statement waits for another connection's lock. */
-#define LEASEDB_BUSY_MS 5000
 
 static const char *const state_names[] = {
     [RB_LEASE_FREE] = "free",	      [RB_LEASE_OFFERED] = "offered",
@@ -44,45 +26,6 @@ static const char *const state_names[] = {
 };
 
 #define NB_STATES (sizeof(state_names) / sizeof(state_names[0]))
-
-/* The columns every SELECT returns, in this order (see row_to_rec()). */
-#define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
-
-static const char SQL_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS meta ("
-    " key TEXT PRIMARY KEY,"
-    " value INTEGER NOT NULL);"
-    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);"
-    "CREATE TABLE IF NOT EXISTS leases ("
-    " ip INTEGER PRIMARY KEY," /* IPv4 address, host byte order */
-    " state INTEGER NOT NULL,"
-    " expires INTEGER NOT NULL,"
-    " updated INTEGER NOT NULL,"
-    " htype INTEGER NOT NULL,"
-    " hlen INTEGER NOT NULL,"
-    " chaddr BLOB,"
-    " client_key BLOB,"
-    " hostname TEXT);";
-
-/*
- * Two connections: commits write through db under lock; listings and
- * lookups read through rdb under rlock. In WAL mode a reader sees the last
- * committed state and never blocks the writer, so a long listing (the
- * API's /api/leases over a big table) cannot delay a commit, which the
- * dataplane's ACKs wait for.
- */
-struct leasedb {
-	sqlite3 *db;
-	sqlite3_stmt *begin, *commit, *rollback;
-	sqlite3_stmt *upsert;
-	unsigned failing; /* commits failed in a row (only the first is logged) */
-	pthread_mutex_t lock;
-	sqlite3 *rdb;		/* read-only */
-	sqlite3_stmt *all;	/* every row, address order */
-	sqlite3_stmt *by_state; /* rows of one state, address order */
-	sqlite3_stmt *by_ip;	/* the row of one address */
-	pthread_mutex_t rlock;
-};
 
 const char *
 leasedb_state_name(unsigned state)
@@ -102,597 +45,171 @@ state_from_name(const char *name)
 	return -EINVAL;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-set_msg(char *msg, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, cap, fmt, ap);
-	va_end(ap);
-}
-
-static void
-log_db_error(const char *what)
-{
-	RB_ERR("lease db: %s", what);
-}
-
 /*
- * mkdir -p of path's parent directory, new directories 0755, the last one
- * given to uid:gid (so that the user can create and remove the -wal and
- * -shm files beside the database). Returns 0 or -errno; a component that
- * exists but is not a directory gives -ENOTDIR.
+ * The password in path, a file only uid may read (owned_file.h): one line
+ * (a final newline is dropped), not empty, no NUL, at most
+ * LEASEDB_PASSWORD_MAX bytes. 0 or -errno with the reason in msg.
  */
 static int
-make_parent_dirs(const char *path, uid_t uid, gid_t gid)
+read_password(const char *path, uid_t uid, char *pw, size_t cap, char *msg, size_t msg_cap)
 {
-	char *copy = strdup(path), *p;
-	struct stat st;
-	int ret = 0;
+	ssize_t n;
+	size_t len;
+	int fd, e;
 
-	if (!copy)
-		return -ENOMEM;
-	p = strrchr(copy, '/');
-	if (!p || p == copy)
-		goto out; /* relative file name, or a file in "/" */
-	*p = '\0';
-	for (p = copy + 1;; p++) {
-		bool last = *p == '\0', made;
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		made = mkdir(copy, 0755) == 0;
-		if (!made && errno != EEXIST) {
-			ret = -errno;
-			goto out;
-		}
-		if (stat(copy, &st)) {
-			ret = -errno;
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			ret = -ENOTDIR;
-			goto out;
-		}
-		if (last) {
-			if (made && (st.st_uid != uid || st.st_gid != gid) && chown(copy, uid, gid))
-				ret = -errno;
-			break;
-		}
-		*p = '/';
-	}
-out:
-	free(copy);
-	return ret;
-}
-
-/*
- * Create path as an empty file of mode 0600, uid:gid's, unless it exists
- * (SQLite would create it 0644 less the umask; the -wal and -shm files
- * then take this file's mode). Returns 0 or -errno.
- */
-static int
-create_db_file(const char *path, uid_t uid, gid_t gid)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int ret = 0;
-
+	fd = owned_file_open(path, uid, 077, "database password", msg, msg_cap);
 	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	if (fchmod(fd, 0600) || ((uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid)))
-		ret = -errno;
+		return fd;
+	n = read(fd, pw, cap);
+	e = errno;
 	close(fd);
-	return ret;
+	if (n < 0) {
+		snprintf(msg, msg_cap, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	len = (size_t)n;
+	if (len && pw[len - 1] == '\n')
+		len--;
+	if (len && pw[len - 1] == '\r')
+		len--;
+	if (!len || len >= cap || memchr(pw, '\0', len) || memchr(pw, '\n', len)) {
+		explicit_bzero(pw, cap);
+		snprintf(msg, msg_cap,
+			 "%s: does not hold a database password (one line of 1 to %d bytes)", path,
+			 LEASEDB_PASSWORD_MAX);
+		return -EINVAL;
+	}
+	pw[len] = '\0';
+	return 0;
 }
 
-/*
- * The database and, where they exist, its -wal and -shm: uid's regular
- * files, not writable by the group nor readable by others. 0 or -errno
- * with msg.
- */
-static int
-check_files(const char *path, uid_t uid, char *msg, size_t cap)
+struct leasedb *
+leasedb_connect(const char *where, const char *password_file, uid_t uid, gid_t gid, char *msg,
+		size_t cap)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm"};
-	char name[4096];
+	char pw[LEASEDB_PASSWORD_MAX + 1];
+	struct leasedb *db;
 	int ret;
 
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix[i]) >= sizeof(name)) {
-			set_msg(msg, cap, "%s: %s", path, strerror(ENAMETOOLONG));
-			return -ENAMETOOLONG;
+	snprintf(msg, cap, "%s", "");
+	if (!where || !*where) {
+		snprintf(msg, cap, "lease database path is empty");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!leasedb_is_uri(where)) {
+		if (password_file && *password_file) {
+			snprintf(msg, cap, "%s: a password file is for a postgresql:// database",
+				 where);
+			errno = EINVAL;
+			return NULL;
 		}
-		ret = owned_file_check(name, uid, 027, "lease database", msg, cap);
-		if (ret < 0)
-			return ret;
-		if (ret > 0 && !i) {
-			set_msg(msg, cap, "%s: %s", path, strerror(ENOENT));
-			return -ENOENT;
-		}
+		return leasedb_sqlite_open(where, uid, gid, msg, cap);
 	}
-	return 0;
-}
-
-/*
- * Run a one-row, one-integer query. Returns SQLite's result code: SQLITE_ROW
- * with *out set, SQLITE_DONE when there was no row, or an error.
- */
-static int
-query_int(sqlite3 *db, const char *sql, sqlite3_int64 *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
- * Look at what is already in the file before changing anything: it must be
- * empty (a new database) or one of ours of a version we understand. Returns
- * 0, or -errno with the reason in msg.
- */
-static int
-check_existing(sqlite3 *db, const char *path, char *msg, size_t cap)
-{
-	sqlite3_int64 tables = 0, has_meta = 0, version = 0;
-	int rc;
-
-	rc = query_int(db, "SELECT count(*) FROM sqlite_master", &tables);
-	if (rc == SQLITE_NOTADB) {
-		set_msg(msg, cap, "%s: not a lease database: %s", path, sqlite3_errmsg(db));
-		return -EINVAL;
-	}
-	if (rc != SQLITE_ROW)
-		goto db_error;
-	if (!tables)
-		return 0;
-	rc = query_int(db,
-		       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-		       &has_meta);
-	if (rc != SQLITE_ROW)
-		goto db_error;
-	if (has_meta)
-		rc = query_int(db, "SELECT value FROM meta WHERE key = 'schema_version'", &version);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto db_error;
-	if (has_meta && rc == SQLITE_DONE) {
-		sqlite3_int64 leases = 0;
-
-		/* The host lifecycle's tables (control/lifecycle/lcstore.c)
-		 * share this file and its meta table under their own key: with
-		 * no leases table yet, the lease schema is simply not there. */
-		rc = query_int(db,
-			       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-			       "name = 'leases'",
-			       &leases);
-		if (rc != SQLITE_ROW)
-			goto db_error;
-		if (!leases)
-			return 0;
-		rc = SQLITE_DONE;
-	}
-	if (!has_meta || rc == SQLITE_DONE || version < 1) {
-		set_msg(msg, cap,
-			"%s: not a lease database: an SQLite database without a schema version",
-			path);
-		return -EINVAL;
-	}
-	if (version > LEASEDB_SCHEMA_VERSION) {
-		set_msg(msg, cap,
-			"%s: lease database schema version %lld is newer than this rackboot "
-			"supports (%d)",
-			path, (long long)version, LEASEDB_SCHEMA_VERSION);
-		return -ENOTSUP;
-	}
-	return 0;
-db_error:
-	set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(db));
-	return -EIO;
-}
-
-/* Turn on WAL and full syncs, and create the schema. Returns 0 or -errno. */
-static int
-configure(sqlite3 *db, const char *path, char *msg, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	char *err = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		set_msg(msg, cap, "%s: journal_mode=WAL: %s", path, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -EIO;
-	}
-	if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal")) {
-		set_msg(msg, cap, "%s: cannot use WAL journal mode (got '%s')", path,
-			sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		return -ENOTSUP;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, &err) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, SQL_SCHEMA, NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto fail;
-	}
-	return 0;
-fail:
-	set_msg(msg, cap, "%s: %s", path, err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	return -EIO;
-}
-
-/* Prepare the handle's statements, kept until close. Returns 0 or -EIO. */
-static int
-prepare_all(struct leasedb *h, const char *path, char *msg, size_t cap)
-{
-	const struct {
-		sqlite3 *conn;
-		sqlite3_stmt **st;
-		const char *sql;
-	} list[] = {
-	    {h->db, &h->begin, "BEGIN IMMEDIATE"},
-	    {h->db, &h->commit, "COMMIT"},
-	    {h->db, &h->rollback, "ROLLBACK"},
-	    {h->db, &h->upsert,
-	     "INSERT OR REPLACE INTO leases (" LEASE_COLS
-	     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
-	    {h->rdb, &h->all, "SELECT " LEASE_COLS " FROM leases ORDER BY ip"},
-	    {h->rdb, &h->by_state,
-	     "SELECT " LEASE_COLS " FROM leases WHERE state = ?1 ORDER BY ip"},
-	    {h->rdb, &h->by_ip, "SELECT " LEASE_COLS " FROM leases WHERE ip = ?1"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
-		if (sqlite3_prepare_v3(list[i].conn, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       list[i].st, NULL) != SQLITE_OK) {
-			set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(list[i].conn));
-			return -EIO;
+	if (password_file && *password_file) {
+		ret = read_password(password_file, uid, pw, sizeof(pw), msg, cap);
+		if (ret) {
+			errno = -ret;
+			return NULL;
 		}
 	}
-	return 0;
+	db = leasedb_pg_open(where, password_file && *password_file ? pw : NULL, msg, cap);
+	explicit_bzero(pw, sizeof(pw));
+	return db;
 }
 
-static void
-finalize_all(struct leasedb *h)
+struct leasedb *
+leasedb_open_owned(const char *where, uid_t uid, gid_t gid, char *msg, size_t cap)
 {
-	sqlite3_finalize(h->begin);
-	sqlite3_finalize(h->commit);
-	sqlite3_finalize(h->rollback);
-	sqlite3_finalize(h->upsert);
-	sqlite3_finalize(h->all);
-	sqlite3_finalize(h->by_state);
-	sqlite3_finalize(h->by_ip);
+	return leasedb_connect(where, NULL, uid, gid, msg, cap);
+}
+
+struct leasedb *
+leasedb_open(const char *where, char *msg, size_t cap)
+{
+	return leasedb_connect(where, NULL, geteuid(), getegid(), msg, cap);
 }
 
 int
-leasedb_prepare(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap)
+leasedb_prepare(const char *where, uid_t uid, gid_t gid, char *msg, size_t cap)
 {
-	int ret;
-
-	if (!path || !*path) {
-		set_msg(msg, cap, "lease database path is empty");
+	snprintf(msg, cap, "%s", "");
+	if (!where || !*where) {
+		snprintf(msg, cap, "lease database path is empty");
 		return -EINVAL;
 	}
-	ret = make_parent_dirs(path, uid, gid);
-	if (ret) {
-		set_msg(msg, cap, "%s: cannot create its directory: %s", path, strerror(-ret));
-		return ret;
-	}
-	ret = create_db_file(path, uid, gid);
-	if (ret) {
-		set_msg(msg, cap, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	return check_files(path, uid, msg, cap);
+	/* A server's database has no file of ours to prepare. */
+	return leasedb_is_uri(where) ? 0 : leasedb_sqlite_prepare(where, uid, gid, msg, cap);
 }
 
-struct leasedb *
-leasedb_open(const char *path, char *msg, size_t cap)
-{
-	return leasedb_open_owned(path, geteuid(), getegid(), msg, cap);
-}
-
-struct leasedb *
-leasedb_open_owned(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap)
-{
-	struct leasedb *h = NULL;
-	int ret, rc;
-
-	set_msg(msg, cap, "%s", "");
-	if (!path || !*path) {
-		set_msg(msg, cap, "lease database path is empty");
-		ret = -EINVAL;
-		goto fail;
-	}
-	ret = leasedb_prepare(path, uid, gid, msg, cap);
-	if (ret)
-		goto fail;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		ret = -ENOMEM;
-		set_msg(msg, cap, "%s: %s", path, strerror(ENOMEM));
-		goto fail;
-	}
-	rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		int sys = h->db ? sqlite3_system_errno(h->db) : 0;
-
-		set_msg(msg, cap, "%s: %s", path,
-			h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
-		ret = sys > 0 ? -sys : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
-		goto fail;
-	}
-	sqlite3_busy_timeout(h->db, LEASEDB_BUSY_MS);
-	sqlite3_extended_result_codes(h->db, 0);
-	ret = check_existing(h->db, path, msg, cap);
-	if (ret)
-		goto fail;
-	ret = configure(h->db, path, msg, cap);
-	if (ret)
-		goto fail;
-	/* The reader, once the writer has made the file and its schema. */
-	rc = sqlite3_open_v2(path, &h->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		set_msg(msg, cap, "%s: %s", path,
-			h->rdb ? sqlite3_errmsg(h->rdb) : sqlite3_errstr(rc));
-		ret = -EIO;
-		goto fail;
-	}
-	sqlite3_busy_timeout(h->rdb, LEASEDB_BUSY_MS);
-	ret = prepare_all(h, path, msg, cap);
-	if (ret)
-		goto fail;
-	ret = -pthread_mutex_init(&h->lock, NULL);
-	if (!ret)
-		ret = -pthread_mutex_init(&h->rlock, NULL);
-	if (ret) {
-		set_msg(msg, cap, "%s: %s", path, strerror(-ret));
-		goto fail;
-	}
-	return h;
-fail:
-	if (h) {
-		finalize_all(h);
-		sqlite3_close(h->rdb);
-		sqlite3_close(h->db);
-		free(h);
-	}
-	errno = -ret;
-	return NULL;
-}
-
-/* Close the handle; the last connection's close checkpoints the WAL. NULL is a no-op. */
+/* NULL is a no-op. */
 void
 leasedb_close(struct leasedb *db)
 {
-	if (!db)
-		return;
-	finalize_all(db);
-	if (sqlite3_close(db->rdb) != SQLITE_OK)
-		log_db_error(sqlite3_errmsg(db->rdb));
-	if (sqlite3_close(db->db) != SQLITE_OK)
-		log_db_error(sqlite3_errmsg(db->db));
-	pthread_mutex_destroy(&db->rlock);
-	pthread_mutex_destroy(&db->lock);
-	free(db);
+	if (db)
+		db->ops->close(db);
 }
 
-/*
- * Step a statement that returns no rows and reset it. Returns true on
- * success; on failure copies SQLite's message into err first (a later
- * ROLLBACK would replace it).
- */
-static bool
-step_done(struct leasedb *db, sqlite3_stmt *st, char *err, size_t cap)
+const char *
+leasedb_backend(const struct leasedb *db)
 {
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		snprintf(err, cap, "%s", sqlite3_errmsg(db->db));
-		sqlite3_reset(st);
-		return false;
-	}
-	sqlite3_reset(st);
-	return true;
+	return db ? db->ops->name : "none";
 }
 
-/* Bind one record to the upsert. Over-long lengths are clipped to the arrays. */
-static int
-bind_rec(sqlite3_stmt *st, const struct rb_lease_rec *r)
+int
+leasedb_claim(struct leasedb *db, const struct rb_lease_rec *recs, size_t n, uint8_t *lost)
 {
-	size_t hw = r->hlen < sizeof(r->chaddr) ? r->hlen : sizeof(r->chaddr);
-	size_t kl = r->key_len < sizeof(r->key) ? r->key_len : sizeof(r->key);
-	int rc;
-
-	rc = sqlite3_bind_int64(st, 1, ntohl(r->ip));
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 2, r->state);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 3, r->expires);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 4, r->updated);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 5, r->htype);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 6, r->hlen);
-	/* A zero-length blob, not NULL, when empty: the pointer is never NULL. */
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 7, r->chaddr, (int)hw, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(st, 8, r->key, (int)kl, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 9, r->hostname,
-				       (int)strnlen(r->hostname, sizeof(r->hostname)),
-				       SQLITE_STATIC);
-	return rc;
+	if (!db || (!recs && n))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	return db->ops->claim(db, recs, n, lost);
 }
 
 int
 leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n)
 {
-	char err[256] = "";
-	size_t i;
-	int ret = 0;
+	return leasedb_claim(db, recs, n, NULL);
+}
 
-	if (!db || (!recs && n))
+int
+leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap)
+{
+	if (!db || !cursor || (!out && cap))
 		return -EINVAL;
-	if (!n)
-		return 0;
-	pthread_mutex_lock(&db->lock);
-	if (!step_done(db, db->begin, err, sizeof(err)))
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (bind_rec(db->upsert, &recs[i]) != SQLITE_OK) {
-			snprintf(err, sizeof(err), "%s", sqlite3_errmsg(db->db));
-			goto fail;
-		}
-		if (!step_done(db, db->upsert, err, sizeof(err)))
-			goto fail;
-	}
-	if (!step_done(db, db->commit, err, sizeof(err)))
-		goto fail;
-	if (db->failing)
-		RB_NOTICE("lease db: commits succeed again after %u failed", db->failing);
-	db->failing = 0;
-	goto out;
-fail:
-	/* A failing disk fails every attempt: say it once per streak. */
-	if (!db->failing++)
-		RB_ERR("lease db: commit failed: %s (further failures are counted, not logged, "
-		       "until one succeeds)",
-		       err);
-	/* Some errors (I/O, full disk) already rolled the transaction back. */
-	if (!sqlite3_get_autocommit(db->db)) {
-		char rb_err[256];
-
-		if (!step_done(db, db->rollback, rb_err, sizeof(rb_err)))
-			log_db_error(rb_err);
-	}
-	ret = -EIO;
-out:
-	/* Drop the bindings: they point into the caller's array. */
-	sqlite3_clear_bindings(db->upsert);
-	pthread_mutex_unlock(&db->lock);
-	return ret;
+	if (!db->ops->changes)
+		return -ENOTSUP;
+	return db->ops->changes(db, cursor, out, cap);
 }
 
-/* Rebuild a record from the current row of a LEASE_COLS select. */
-static void
-row_to_rec(sqlite3_stmt *st, struct rb_lease_rec *r)
+int
+leasedb_changes_head(struct leasedb *db, uint64_t *cursor)
 {
-	const void *p;
-	size_t len;
-
-	memset(r, 0, sizeof(*r));
-	r->ip = htonl((uint32_t)sqlite3_column_int64(st, 0));
-	r->state = (uint8_t)sqlite3_column_int(st, 1);
-	r->expires = (uint32_t)sqlite3_column_int64(st, 2);
-	r->updated = (uint32_t)sqlite3_column_int64(st, 3);
-	r->htype = (uint8_t)sqlite3_column_int(st, 4);
-	r->hlen = (uint8_t)sqlite3_column_int(st, 5);
-	/* Ask for the pointer before the size, as SQLite documents. */
-	p = sqlite3_column_blob(st, 6);
-	len = (size_t)sqlite3_column_bytes(st, 6);
-	if (p && len)
-		memcpy(r->chaddr, p, len < sizeof(r->chaddr) ? len : sizeof(r->chaddr));
-	p = sqlite3_column_blob(st, 7);
-	len = (size_t)sqlite3_column_bytes(st, 7);
-	if (len > sizeof(r->key))
-		len = sizeof(r->key);
-	if (p && len)
-		memcpy(r->key, p, len);
-	r->key_len = p ? (uint8_t)len : 0;
-	p = sqlite3_column_text(st, 8);
-	len = (size_t)sqlite3_column_bytes(st, 8);
-	if (len > sizeof(r->hostname) - 1)
-		len = sizeof(r->hostname) - 1;
-	if (p && len)
-		memcpy(r->hostname, p, len);
-}
-
-/*
- * Walk st's rows (already bound), calling fn for each, then reset st.
- * Called with the lock held. Returns fn's first non-zero value, 0, or -EIO.
- */
-static int
-walk(struct leasedb *db, sqlite3_stmt *st, int (*fn)(const struct rb_lease_rec *, void *),
-     void *arg)
-{
-	struct rb_lease_rec rec;
-	int rc, ret = 0;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_rec(st, &rec);
-		ret = fn(&rec, arg);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE) {
-		log_db_error(sqlite3_errmsg(db->rdb));
-		ret = -EIO;
-	}
-	/* Resetting ends the read transaction, letting checkpoints proceed. */
-	sqlite3_reset(st);
-	return ret;
-}
-
-static int
-copy_rec(const struct rb_lease_rec *r, void *arg)
-{
-	*(struct rb_lease_rec *)arg = *r;
-	return 1;
+	if (!db || !cursor)
+		return -EINVAL;
+	if (!db->ops->changes_head)
+		return -ENOTSUP;
+	return db->ops->changes_head(db, cursor);
 }
 
 int
 leasedb_get(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out)
 {
-	int ret;
-
 	if (!db || !out)
 		return -EINVAL;
-	pthread_mutex_lock(&db->rlock);
-	sqlite3_bind_int64(db->by_ip, 1, (sqlite3_int64)ntohl(ip));
-	ret = walk(db, db->by_ip, copy_rec, out);
-	sqlite3_clear_bindings(db->by_ip);
-	pthread_mutex_unlock(&db->rlock);
-	return ret == 1 ? 0 : ret ? ret : -ENOENT;
+	return db->ops->get(db, ip, out);
 }
 
 /*
- * The handle's read lock is held while fn runs: fn must not read through
- * this handle again (commits may).
+ * The backend's read lock is held while fn runs: fn must not read through
+ * this handle again.
  */
 int
 leasedb_foreach(struct leasedb *db, int (*fn)(const struct rb_lease_rec *, void *), void *arg)
 {
-	int ret;
-
 	if (!db || !fn)
 		return -EINVAL;
-	pthread_mutex_lock(&db->rlock);
-	ret = walk(db, db->all, fn, arg);
-	pthread_mutex_unlock(&db->rlock);
-	return ret;
+	return db->ops->walk(db, -1, fn, arg);
 }
 
 /*
@@ -768,7 +285,6 @@ char *
 leasedb_json(struct leasedb *db, uint32_t now, const char *state_filter)
 {
 	struct json_ctx ctx = {.now = now};
-	sqlite3_stmt *st;
 	char *out = NULL;
 	int ret = 0, state = -1;
 
@@ -784,18 +300,7 @@ leasedb_json(struct leasedb *db, uint32_t now, const char *state_filter)
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&db->rlock);
-	st = db->all;
-	if (state >= 0) {
-		st = db->by_state;
-		if (sqlite3_bind_int(st, 1, state) != SQLITE_OK) {
-			log_db_error(sqlite3_errmsg(db->rdb));
-			ret = -EIO;
-		}
-	}
-	if (!ret)
-		ret = walk(db, st, rec_to_json, &ctx);
-	pthread_mutex_unlock(&db->rlock);
+	ret = db->ops->walk(db, state, rec_to_json, &ctx);
 	if (!ret) {
 		out = json_dumps(ctx.arr, JSON_PRESERVE_ORDER);
 		if (!out)

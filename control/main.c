@@ -35,6 +35,8 @@
 #include "dhcp_ctl.h"
 #include "dpchan.h"
 #include "http.h"
+#include "lease_feed.h"
+#include "leasedb.h"
 #include "metrics.h"
 #include "instlock.h"
 #include "netif.h"
@@ -66,6 +68,7 @@ struct ctl {
 	struct rb_config cfg;
 	struct dhcp_ctl dhcp;
 	struct dpchan *dp;
+	struct lease_feed *feed; /* other servers' lease changes (a shared store) */
 	struct rb_http *http;
 	struct api *api;     /* the JSON API its listener serves */
 	struct provsvc *svc; /* host lifecycle, power, reinstall: the API's backend */
@@ -430,6 +433,14 @@ metrics_cb(void *arg, char *buf, size_t cap)
 		    __atomic_load_n(&ctl->dhcp.committed_records, __ATOMIC_RELAXED));
 	prom_metric(&o, "rackboot_control_resident_bytes", "gauge",
 		    "the control process's resident memory", rb_rss_bytes());
+	prom_metric(&o, "rackboot_lease_changes_learned_total", "counter",
+		    "other servers' lease changes read from a shared database and sent to the "
+		    "dataplane",
+		    lease_feed_learned(ctl->feed));
+	prom_metric(&o, "rackboot_lease_claims_lost_total", "counter",
+		    "lease changes refused by a shared database because another server's "
+		    "client holds the address (the client got a NAK)",
+		    __atomic_load_n(&ctl->dhcp.lost_claims, __ATOMIC_RELAXED));
 	if (o.full)
 		prom_rewind(&o, n);
 	n = o.len + api_metrics(ctl->api, buf + o.len, cap - o.len);
@@ -463,7 +474,8 @@ check_reach(const struct ctl *ctl, char *msg, size_t cap)
 	int rc;
 
 	rc = priv_can_reach("config", ctl->cfg_path, R_OK, u, msg, cap);
-	if (!rc && c->dhcp.database[0])
+	/* A shared database is a server's, reached through its socket. */
+	if (!rc && c->dhcp.database[0] && !leasedb_is_uri(c->dhcp.database))
 		rc = priv_can_reach("lease database", c->dhcp.database, R_OK | W_OK, u, msg, cap);
 	if (!rc)
 		rc = priv_can_reach("http.root", c->http_root, R_OK, u, msg, cap);
@@ -585,6 +597,8 @@ teardown(struct ctl *ctl)
 	ctl->api = NULL;
 	/* The dataplane's last events (transfers evicted at its exit) still
 	 * reach the provisioning service while the channel stops. */
+	lease_feed_stop(ctl->feed); /* before the channel it sends on */
+	ctl->feed = NULL;
 	if (ctl->dp)
 		dpchan_stop(ctl->dp, 10000);
 	ctl->dp = NULL;
@@ -873,6 +887,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
+	if (ctl.dhcp.db && leasedb_is_uri(ctl.cfg.dhcp.database)) {
+		ctl.feed = lease_feed_start(ctl.dhcp.db, ctl.dp, ctl.dhcp.feed_cursor,
+					    ctl.cfg.dhcp.database_poll_ms, msg, sizeof(msg));
+		if (!ctl.feed) {
+			RB_ERR("%s", msg);
+			goto out;
+		}
+	}
 	ctl.live = prov_live_new(ctl.prov, ctl.dhcp.db);
 	if (!ctl.live) {
 		RB_ERR("out of memory");

@@ -123,4 +123,13 @@ rb_status_format(const struct rb_stats *now, const struct rb_stats *prev, double
 		put(&o, " | http %" PRIu64 " conn %.1f MB/s", hnow->active,
 		    rate(hnow->bytes_sent, hprev->bytes_sent, dt) / 1e6);
 	put(&o, " | drops %" PRIu64, drops);
+	/* The lease store: said only when something is wrong, or when
+	 * servers sharing one collide. */
+	if (now->counters[RB_CNT_lease_batches_given_up] >
+	    prev->counters[RB_CNT_lease_batches_given_up])
+		put(&o, " | LEASE DB FAILING: %" PRIu64 " batch(es) given up, no ACKs for them",
+		    now->counters[RB_CNT_lease_batches_given_up] -
+			prev->counters[RB_CNT_lease_batches_given_up]);
+	if (now->counters[RB_CNT_lease_claims_lost])
+		put(&o, " | claims lost %" PRIu64, now->counters[RB_CNT_lease_claims_lost]);
 }

@@ -16,7 +16,9 @@
  * Returns the bytes written (never more than cap - 1; always terminated). */
 size_t rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t cap);
 
-/* "up 0:01:02 | rx 12 pps ... " from two snapshots dt seconds apart. */
+/* "up 0:01:02 | rx 12 pps ... " from two snapshots dt seconds apart;
+ * "| LEASE DB FAILING: ..." when lease batches were given up between them,
+ * "| claims lost N" once a shared store refused a claim. */
 void rb_status_format(const struct rb_stats *now, const struct rb_stats *prev, double dt,
 		      const struct rb_http_stats *hnow, const struct rb_http_stats *hprev,
 		      char *buf, size_t cap);

@@ -93,7 +93,9 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl
 	p->boot = boot;
 	p->started_ms = provsvc_now_ms();
 	inet_ntop(AF_INET, &cfg->server_ip, p->server, sizeof(p->server));
-	if (cfg->dhcp.database[0]) {
+	/* The host states live in the SQLite file; with a shared PostgreSQL
+	 * lease store they are kept in memory only, for now (docs/architecture.md). */
+	if (cfg->dhcp.database[0] && !leasedb_is_uri(cfg->dhcp.database)) {
 		p->store = lcstore_open(cfg->dhcp.database, msg, cap);
 		if (!p->store)
 			goto fail;

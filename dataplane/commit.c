@@ -143,15 +143,53 @@ dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void 
 	return 1;
 }
 
+/*
+ * The answer to the batch in flight. Its lost claims are applied to the
+ * table first (the address's row as the store holds it: taken by another
+ * server's client), then published: a client NAKed for one that comes
+ * back is offered another address.
+ */
 void
 dp_commit_done(struct dp *d, const struct rb_lease_ack *ack)
 {
+	static uint64_t lost[RB_LEASE_BATCH_MAX];
 	unsigned failing = cm.failing;
+	uint32_t n = 0;
 
-	if (!cm_up || !lc_done(&cm, ack->batch, ack->status, now_ms()))
+	if (!cm_up || !lc_expects(&cm, ack->batch))
+		return;
+	if (ack->status == 0 && ack->nb_lost) {
+		rte_spinlock_lock(&d->dhcp_lock);
+		n = dhcpd_claims_lost(&d->dhcp, ack, lost);
+		rte_spinlock_unlock(&d->dhcp_lock);
+		d->main_counters[RB_CNT_lease_claims_lost] += n;
+	}
+	if (!lc_done(&cm, ack->batch, ack->status, lost, n, now_ms()))
 		return;
 	d->main_counters[RB_CNT_lease_batches_committed]++;
 	if (failing)
 		RB_NOTICE("lease commit works again: batch %u stored after %u batch(es) given up",
 			  ack->batch, failing);
+}
+
+/*
+ * Rows other servers wrote to a shared store (control/lease_feed.c): the
+ * table takes them as it takes the start-up load. A row may be older than
+ * this table's own view of that address (a change of ours still on its
+ * way); the store's claim rule, not this table, keeps an address from
+ * being given twice, and at worst a client is NAKed once (see
+ * docs/architecture.md).
+ */
+void
+dp_commit_learn(struct dp *d, const struct rb_lease_batch *b)
+{
+	uint32_t i, n = 0;
+
+	if (!d->dhcp_on)
+		return;
+	rte_spinlock_lock(&d->dhcp_lock);
+	for (i = 0; i < b->count; i++)
+		n += dhcpd_load(&d->dhcp, &b->rec[i]) == 0;
+	rte_spinlock_unlock(&d->dhcp_lock);
+	d->main_counters[RB_CNT_lease_changes_learned] += n;
 }

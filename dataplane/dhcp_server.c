@@ -333,6 +333,35 @@ nak(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, struct
 	return out->len > 0 ? DHCPD_SEND : DHCPD_DROP;
 }
 
+uint32_t
+dhcpd_claims_lost(struct dhcpd *d, const struct rb_lease_ack *ack, uint64_t *seqs)
+{
+	uint32_t i, n = 0;
+
+	if (ack->status != 0)
+		return 0;
+	for (i = 0; i < ack->nb_lost && n < RB_LEASE_BATCH_MAX; i++) {
+		/* An address outside our pools is simply not ours to mark. */
+		dhcpd_load(d, &ack->lost[i]);
+		seqs[n++] = ack->lost[i].seq;
+	}
+	return n;
+}
+
+enum dhcpd_verdict
+dhcpd_nak_held(struct dhcpd *d, const uint8_t *ack, size_t len, const uint8_t *relay_mac,
+	       struct dhcpd_out *out, uint64_t *counters, uint64_t *drops)
+{
+	struct dhcpd_in in = {.dst_port = RB_PORT_DHCP_SERVER, .src_mac = relay_mac};
+	struct dhcp_msg m;
+
+	if (dhcp_parse(ack, len, &m) < 0)
+		return DHCPD_DROP;
+	/* Only what a NAK keeps of the request (xid, flags, giaddr, chaddr,
+	 * relay information) matters; the ACK carries the same. */
+	return nak(d, &in, &m, out, counters, drops, "address taken by another server");
+}
+
 /* The durable record of slot's change, numbered in the order the table
  * made its changes (the caller's lock serialises dhcpd_handle()). */
 static void

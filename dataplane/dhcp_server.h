@@ -97,4 +97,25 @@ void dhcpd_free(struct dhcpd *d);
 enum dhcpd_verdict dhcpd_handle(struct dhcpd *d, const struct dhcpd_in *in, struct dhcpd_out *out,
 				uint64_t *counters, uint64_t *drops);
 
+/*
+ * The claims of a committed batch that lost (ack->lost[], struct
+ * rb_lease_ack): each address is loaded as the store holds it, so the
+ * table knows it taken by another server's client. Their sequence numbers
+ * go into seqs (room for RB_LEASE_BATCH_MAX), for lc_done(). Returns how
+ * many. Under the caller's lock, like dhcpd_handle().
+ */
+uint32_t dhcpd_claims_lost(struct dhcpd *d, const struct rb_lease_ack *ack, uint64_t *seqs);
+
+/*
+ * The NAK that replaces a held ACK whose lease claim was lost (another
+ * server's client holds the address): built from the ACK's payload (ack,
+ * len bytes, as dhcpd_handle() made it) and sent where RFC 2131 4.1 sends
+ * a NAK (broadcast, or the relay of giaddr at relay_mac, the held frame's
+ * destination). Reads only the server's configuration, not the table: no
+ * lock needed. DHCPD_SEND with out filled, or DHCPD_DROP.
+ */
+enum dhcpd_verdict dhcpd_nak_held(struct dhcpd *d, const uint8_t *ack, size_t len,
+				  const uint8_t *relay_mac, struct dhcpd_out *out,
+				  uint64_t *counters, uint64_t *drops);
+
 #endif

@@ -9,6 +9,7 @@
  * held ACK goes out, its boot event (RB_EV_DHCP_ACK) goes on the worker's
  * event queue.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -125,6 +126,39 @@ ack_event(struct worker *w, const struct held_ack *h)
 	evq_push(&w->events, &e, w->counters);
 }
 
+/* The NAK that replaces held ACK h. 0 (sent or not buildable) or -ENOMEM. */
+static int
+send_nak(struct dp *d, struct worker *w, const struct held_ack *h, struct txbuf *out)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct dhcpd_out *o = &w->dout;
+	struct rte_mbuf *m;
+	int n;
+
+	if (h->len <= RB_UDP_HDRS_LEN ||
+	    dhcpd_nak_held(&d->dhcp, h->frame + RB_UDP_HDRS_LEN, h->len - RB_UDP_HDRS_LEN, h->frame,
+			   o, w->counters, w->drops) != DHCPD_SEND)
+		return 0;
+	m = rte_pktmbuf_alloc(d->pool);
+	if (!m) {
+		w->drops[RB_DROP_alloc_failed]++;
+		return -ENOMEM;
+	}
+	n = rb_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), d->net.mac,
+			 o->l2_broadcast ? bcast : o->dst_mac, d->net.ip, o->dst_ip,
+			 RB_PORT_DHCP_SERVER, o->dst_port, o->payload, (size_t)o->len);
+	if (n < 0) {
+		rte_pktmbuf_free(m);
+		w->drops[RB_DROP_alloc_failed]++;
+		return 0;
+	}
+	m->data_len = (uint16_t)n;
+	m->pkt_len = (uint32_t)n;
+	txbuf_push(out, m);
+	w->counters[RB_CNT_dhcp_nak_claim_lost]++;
+	return 0;
+}
+
 void
 dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 {
@@ -142,6 +176,12 @@ dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 			__attribute__((fallthrough));
 		case LC_DROP:
 			w->drops[RB_DROP_dhcp_commit_failed]++;
+			break;
+		case LC_LOST:
+			/* Another server's client holds the address: NAK, so
+			 * this client starts over (the table knows it taken). */
+			if (send_nak(d, w, h, out) < 0)
+				goto out; /* no mbuf: try again on the next loop */
 			break;
 		case LC_SEND:
 			m = rte_pktmbuf_alloc(d->pool);

@@ -239,6 +239,8 @@ int dp_commit_init(struct dp *d, char *msg, size_t cap);
  * returns the poll timeout to use (ms). */
 int dp_commit_pump(struct dp *d, int (*send)(enum rb_msg_type, uint32_t, const void *, size_t));
 void dp_commit_done(struct dp *d, const struct rb_lease_ack *ack);
+/* Other servers' lease changes (a shared store's feed) into the table. */
+void dp_commit_learn(struct dp *d, const struct rb_lease_batch *b);
 void dp_commit_fini(struct dp *d);
 
 /*

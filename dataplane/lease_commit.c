@@ -83,14 +83,47 @@ publish_done(struct lcommit *c)
 }
 
 bool
-lc_done(struct lcommit *c, uint32_t batch, int status, uint64_t now_ms)
+lc_expects(const struct lcommit *c, uint32_t batch)
 {
-	if (!c->in_flight || c->failed || batch != c->b->batch)
+	return c->in_flight && !c->failed && batch == c->b->batch;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep the lost claims that are records of the batch in flight, sorted. */
+static void
+set_lost_claims(struct lcommit *c, const uint64_t *lost, uint32_t nb_lost)
+{
+	uint64_t first = c->b->rec[0].seq, last = c->b->rec[c->b->count - 1].seq;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < nb_lost && n < RB_LEASE_BATCH_MAX; i++)
+		if (lost[i] >= first && lost[i] <= last)
+			c->out.lost_claims[n++] = lost[i];
+	qsort(c->out.lost_claims, n, sizeof(c->out.lost_claims[0]), cmp_u64);
+	c->out.nb_lost_claims = n;
+	c->claims_lost += n;
+}
+
+bool
+lc_done(struct lcommit *c, uint32_t batch, int status, const uint64_t *lost, uint32_t nb_lost,
+	uint64_t now_ms)
+{
+	if (!lc_expects(c, batch))
 		return false; /* not the answer to the attempt under way */
 	if (status < 0) {
 		attempt_failed(c, status, now_ms);
 		return false;
 	}
+	/* lc_poll() took this batch only once the last list was consumed. */
+	if (nb_lost || c->out.nb_lost_claims)
+		set_lost_claims(c, lost, nb_lost);
 	publish_done(c);
 	c->committed++;
 	c->failing = 0;
@@ -100,8 +133,14 @@ lc_done(struct lcommit *c, uint32_t batch, int status, uint64_t now_ms)
 enum lc_action
 lc_poll(struct lcommit *c, uint64_t now_ms, uint64_t held_min)
 {
-	if (!c->in_flight)
+	if (!c->in_flight) {
+		/* The next batch's outcome replaces the lost claims: not before
+		 * every held ACK they may concern was decided. */
+		if (c->out.nb_lost_claims &&
+		    held_min <= __atomic_load_n(&c->out.done_seq, __ATOMIC_RELAXED))
+			return LC_NOTHING;
 		return LC_TAKE;
+	}
 	if (!c->failed)
 		return LC_NOTHING;
 	if (c->attempts < LC_ATTEMPTS) {
@@ -124,10 +163,30 @@ lc_poll(struct lcommit *c, uint64_t now_ms, uint64_t held_min)
 	return LC_GAVE_UP;
 }
 
+/* Is seq one of the published lost claims? Binary search of the list. */
+static bool
+claim_lost(const struct lc_outcome *o, uint64_t seq)
+{
+	uint32_t lo = 0, hi = o->nb_lost_claims, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->lost_claims[mid] == seq)
+			return true;
+		if (o->lost_claims[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 enum lc_fate
 lc_ack_fate(const struct lc_outcome *o, uint64_t seq)
 {
 	if (seq > __atomic_load_n(&o->done_seq, __ATOMIC_ACQUIRE))
 		return LC_WAIT;
-	return seq <= __atomic_load_n(&o->lost_seq, __ATOMIC_RELAXED) ? LC_DROP : LC_SEND;
+	if (seq <= __atomic_load_n(&o->lost_seq, __ATOMIC_RELAXED))
+		return LC_DROP;
+	return claim_lost(o, seq) ? LC_LOST : LC_SEND;
 }

@@ -21,6 +21,14 @@
  * held_min): then every held ACK at or below the new lost_seq is one of the
  * given-up batch's.
  *
+ * A committed batch may also carry claims that lost (a lease store shared
+ * with other servers: another server's client holds the address). Their
+ * sequence numbers are published with the batch's outcome in
+ * lost_claims[]; a worker whose held ACK waits for one sends a NAK instead.
+ * That list is replaced by the next batch's, so the next batch is taken
+ * only once no worker still holds an ACK at or below the list's batch
+ * (held_min again): every held ACK that could be in it has been decided.
+ *
  * Who calls: the main lcore (everything but lc_ack_fate), the workers
  * (lc_ack_fate). The outcome's fields are written with release/acquire
  * atomics; nothing else is shared.
@@ -43,6 +51,10 @@
 struct lc_outcome {
 	uint64_t done_seq; /* main lcore: store-release; workers: load-acquire */
 	uint64_t lost_seq; /* written before done_seq moves past it */
+	/* The lost claims of the last committed batch, ascending; written
+	 * before done_seq moves past them. */
+	uint32_t nb_lost_claims;
+	uint64_t lost_claims[RB_LEASE_BATCH_MAX];
 };
 
 struct lcommit {
@@ -55,7 +67,7 @@ struct lcommit {
 	unsigned failing;  /* batches given up since the last commit */
 	struct lc_outcome out;
 	/* Statistics (main lcore). */
-	uint64_t batches, committed, given_up, records_lost;
+	uint64_t batches, committed, given_up, records_lost, claims_lost;
 };
 
 /* What the main lcore must do now. */
@@ -71,6 +83,7 @@ enum lc_fate {
 	LC_WAIT = 0, /* its record has no outcome yet */
 	LC_SEND,     /* its record is on disk */
 	LC_DROP,     /* its record was given up: never send it */
+	LC_LOST,     /* its claim lost to another server: send a NAK instead */
 };
 
 /* 0, or -ENOMEM. */
@@ -91,12 +104,18 @@ const struct rb_lease_batch *lc_batch(const struct lcommit *c, size_t *bytes);
 /* The send of the batch in flight failed with err (< 0) at now_ms: an attempt. */
 void lc_send_failed(struct lcommit *c, int err, uint64_t now_ms);
 
+/* Is the control's answer for batch the one the batch in flight waits for? */
+bool lc_expects(const struct lcommit *c, uint32_t batch);
+
 /*
- * The control's answer: status 0 (committed) or -errno, at now_ms. An
- * answer for another batch than the one in flight is ignored. Returns
- * true when it moved the outcome (a commit).
+ * The control's answer: status 0 (committed) or -errno, at now_ms, and
+ * with 0 the sequence numbers of the claims that lost (lost[0 .. nb_lost),
+ * any order; numbers not of this batch are ignored). An answer for another
+ * batch than the one in flight is ignored. Returns true when it moved the
+ * outcome (a commit).
  */
-bool lc_done(struct lcommit *c, uint32_t batch, int status, uint64_t now_ms);
+bool lc_done(struct lcommit *c, uint32_t batch, int status, const uint64_t *lost, uint32_t nb_lost,
+	     uint64_t now_ms);
 
 /*
  * What to do at now_ms. held_min: the lowest record sequence any worker

@@ -510,6 +510,7 @@ serve_channel(void)
 	static union {
 		struct rb_stats stats;
 		struct rb_lease_ack ack;
+		struct rb_lease_batch leases;
 		char raw[RB_CHAN_MAX_MSG];
 	} pl;
 	struct rb_msg_hdr hdr;
@@ -545,6 +546,9 @@ serve_channel(void)
 			break;
 		case RB_MSG_LEASE_COMMITTED:
 			dp_commit_done(&dp, &pl.ack);
+			break;
+		case RB_MSG_LEASE_LOAD:
+			dp_commit_learn(&dp, &pl.leases);
 			break;
 		case RB_MSG_GEN_FILES:
 			dp_gen_files(&dp, &pl, hdr.len);

@@ -19,8 +19,6 @@ rb_msg_payload_size(enum rb_msg_type type)
 		return sizeof(struct rb_stats);
 	case RB_MSG_DHCP_CONFIG:
 		return sizeof(struct rb_dhcp_dp_config);
-	case RB_MSG_LEASE_COMMITTED:
-		return sizeof(struct rb_lease_ack);
 	case RB_MSG_STATS_REQ:
 	case RB_MSG_SHUTDOWN:
 	case RB_MSG_CONFIG_DONE:
@@ -30,6 +28,7 @@ rb_msg_payload_size(enum rb_msg_type type)
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:
 	case RB_MSG_LEASE_COMMIT:
+	case RB_MSG_LEASE_COMMITTED:
 	case RB_MSG_TFTP_ROOTS:
 	case RB_MSG_EVENTS:
 	case RB_MSG_GEN_FILES:
@@ -57,6 +56,12 @@ check_batch(enum rb_msg_type type, const void *pl, size_t len)
 		if (len < head)
 			return -EBADMSG;
 		memcpy(&count, (const char *)pl + offsetof(struct rb_event_batch, count), 4);
+	} else if (type == RB_MSG_LEASE_COMMITTED) {
+		head = sizeof(struct rb_lease_ack);
+		rec = sizeof(struct rb_lease_rec);
+		if (len < head)
+			return -EBADMSG;
+		memcpy(&count, (const char *)pl + offsetof(struct rb_lease_ack, nb_lost), 4);
 	} else {
 		head = sizeof(struct rb_lease_batch);
 		rec = sizeof(struct rb_lease_rec);
@@ -103,6 +108,7 @@ rb_msg_parse(const void *buf, size_t len, struct rb_msg_hdr *hdr, const void **p
 	case RB_MSG_DHCP_RESV:
 	case RB_MSG_LEASE_LOAD:
 	case RB_MSG_LEASE_COMMIT:
+	case RB_MSG_LEASE_COMMITTED:
 	case RB_MSG_EVENTS:
 		if (check_batch((enum rb_msg_type)hdr->type, (const char *)buf + sizeof(*hdr),
 				hdr->len) < 0)

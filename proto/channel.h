@@ -20,7 +20,8 @@
  *   ctl -> dp  STATS_REQ    any time;  dp -> ctl STATS_REP
  *   dp  -> ctl LEASE_COMMIT a batch of lease changes to make durable; the
  *                           dataplane holds the ACKs of that batch until
- *   ctl -> dp  LEASE_COMMITTED  says the transaction is on disk (or failed)
+ *   ctl -> dp  LEASE_COMMITTED  says the transaction is on disk (or failed),
+ *                           with the claims that lost to another server
  *   ctl -> dp  GEN_FILES    the generated boot configs (below), in batches;
  *   ctl -> dp  GEN_PUBLISH  then: serve them on top of the loaded roots
  *   dp  -> ctl EVENTS       boot events (DHCP ACKs, TFTP transfers), batched;
@@ -37,7 +38,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 7
+#define RB_CHAN_VERSION 8
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -278,11 +279,26 @@ struct rb_lease_batch {
 #define RB_RESV_BATCH_MAX                                                                          \
 	((RB_CHAN_MAX_MSG - sizeof(struct rb_resv_batch)) / sizeof(struct rb_dhcp_resv_msg))
 
-/* ctl -> dp: the outcome of one LEASE_COMMIT. */
+/*
+ * ctl -> dp: the outcome of one LEASE_COMMIT, then nb_lost records: the
+ * claims of the batch that lost (a store shared with other servers, where
+ * another server's client holds the address: control/leasedb.h). In each,
+ * seq is the lost record's, the rest is the address's row as the store
+ * holds it (the dataplane loads it: the address is taken). The others of
+ * the batch are stored. A message of exactly sizeof(struct rb_lease_ack)
+ * + nb_lost records; a whole batch lost still fits in RB_CHAN_MAX_MSG.
+ */
 struct rb_lease_ack {
 	uint32_t batch;
-	int32_t status; /* 0: on disk; -errno: not stored, ACKs must not go out */
+	int32_t status;	  /* 0: on disk; -errno: not stored, ACKs must not go out */
+	uint32_t nb_lost; /* 0 unless status is 0 */
+	uint32_t pad;
+	struct rb_lease_rec lost[];
 };
+
+_Static_assert(sizeof(struct rb_lease_ack) + RB_LEASE_BATCH_MAX * sizeof(struct rb_lease_rec) <=
+		   RB_CHAN_MAX_MSG,
+	       "a commit reply must have room for a whole batch lost");
 
 /* ---- The boot namespace (TFTP_ROOTS) ---- */
 

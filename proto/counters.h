@@ -40,6 +40,10 @@
 	  "lease commit batches given up after their attempts failed (their ACKs never sent)")     \
 	X(lease_records_given_up, "lease changes in batches given up: not in the lease database")  \
 	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                      \
+	X(lease_claims_lost,                                                                       \
+	  "lease changes a shared database refused: another server's client holds the address")    \
+	X(dhcp_nak_claim_lost, "DHCPNAK sent instead of a held ACK whose lease claim was lost")    \
+	X(lease_changes_learned, "other servers' lease changes applied to the lease table")        \
 	X(tftp_rrq, "TFTP read requests received")                                                 \
 	X(tftp_rrq_repeats,                                                                        \
 	  "TFTP read requests repeated before the transfer started (answered again)")              \

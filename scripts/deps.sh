@@ -8,6 +8,8 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang llvm
   libdpdk-dev libnuma-dev libbpf-dev libxdp-dev linux-libc-dev
   libmicrohttpd-dev libsqlite3-dev libyaml-dev libjansson-dev
+  # the PostgreSQL lease store (control/leasedb_pg.c)
+  libpq-dev
   # rackbootctl's HTTP client and the redfish power driver
   libcurl4-openssl-dev
   # run
@@ -20,6 +22,9 @@ PKGS=(
   debian-installer-12-netboot-amd64
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
+  # a temporary PostgreSQL server for the shared lease store's tests
+  # (tests/tools/pg_cluster.sh)
+  postgresql
   # test_ra.sh: a router solicitation client, and the wire seen from a client
   ndisc6 tcpdump
   # test_power.sh: a simulated BMC (ipmi_sim, IPMI over LAN) for the ipmi

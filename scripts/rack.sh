@@ -5,6 +5,8 @@
 #
 #   rack.sh up                 rack switch (bridge) + server namespace and port
 #   rack.sh down               remove everything this script created
+#   rack.sh server NAME        add another server namespace $P-NAME, its port
+#                              "$P-NAME0" on the bridge (a second rackboot)
 #   rack.sh client NAME [IP/P] add a client namespace NAME with eth0 on the bridge
 #                              (optionally addressed, e.g. 198.18.0.10/24)
 #   rack.sh tap NAME           add a tap on the bridge for a qemu VM (-netdev tap,ifname=NAME)
@@ -45,20 +47,35 @@ up() {
   # bridge-family rules, which do not need it).
   in_rack sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
     net.bridge.bridge-nf-call-arptables=0 2>/dev/null || true
-  ns_exists "$SRV" || ip netns add "$SRV"
-  ip netns exec "$SRV" ip link set lo up
-  if ! ip netns exec "$SRV" ip link show "$SRVIF" >/dev/null 2>&1; then
+  add_server "$SRV" "$SRVIF"
+  echo "rack $RACK up: server port $SRVIF in namespace $SRV"
+}
+
+# add_server NAMESPACE PORT: a server namespace with its port on the switch.
+add_server() {
+  local ns=$1 port=$2
+  [ ${#port} -le 13 ] || die "server port name '$port' too long for an interface name"
+  ns_exists "$ns" || ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  if ! ip netns exec "$ns" ip link show "$port" >/dev/null 2>&1; then
     # RB_SRV_QUEUES (1): queues on the server port, for port.queues > 1 (a
     # veth spreads flows over them by hash, like RSS).
-    ip link add "$SRVIF" numrxqueues "$Q" numtxqueues "$Q" type veth \
-      peer name "p-$SRVIF" numrxqueues "$Q" numtxqueues "$Q"
-    ip link set "$SRVIF" netns "$SRV"
-    ip link set "p-$SRVIF" netns "$RACK"
+    ip link add "$port" numrxqueues "$Q" numtxqueues "$Q" type veth \
+      peer name "p-$port" numrxqueues "$Q" numtxqueues "$Q"
+    ip link set "$port" netns "$ns"
+    ip link set "p-$port" netns "$RACK"
   fi
-  ip netns exec "$SRV" ip link set "$SRVIF" mtu "$MTU" up
+  ip netns exec "$ns" ip link set "$port" mtu "$MTU" up
   # One queue on each side (the default) keeps af_xdp's queue 0 the only one.
-  in_rack ip link set "p-$SRVIF" mtu "$MTU" master br0 up
-  echo "rack $RACK up: server port $SRVIF in namespace $SRV"
+  in_rack ip link set "p-$port" mtu "$MTU" master br0 up
+}
+
+server() {
+  local name=$1
+  [ -n "$name" ] || die "server needs a name"
+  ns_exists "$RACK" || die "rack is not up (rack.sh up)"
+  add_server "$P-$name" "$P-${name}0"
+  echo "server port $P-${name}0 in namespace $P-$name on $RACK/br0"
 }
 
 client() {
@@ -123,8 +140,9 @@ status() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  server) shift; server "${1:-}" ;;
   client) shift; client "${1:-}" "${2:-}" ;;
   tap) shift; tap "${1:-}" ;;
   status) status ;;
-  *) sed -n '2,19p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac

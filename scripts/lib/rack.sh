@@ -11,6 +11,8 @@
 # What the caller sets before calling (not before sourcing):
 #   P        its namespace prefix (RB_PREFIX exported to scripts/rack.sh)
 #   SRV_IP   the server address, 198.18.0.1 unless set
+#   SRV_NS   the server's namespace suffix, srv unless set (another server
+#            made by `rack.sh server NAME` is NAME; its port is $P-NAME0)
 #   pass, fail  (tests) the counters ok/bad/check move
 # What it may set before sourcing: RB_SRC (the source tree, else found from
 # this file), RB_BUILD (else $RB_SRC/build), RB_SRV_CG (a cgroup directory
@@ -51,11 +53,11 @@ rb_require() {
 
 # ------------------------------------------------------------- namespaces
 in_ns()  { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
-in_srv() { ip netns exec "$P-srv" "$@"; }
+in_srv() { ip netns exec "$P-${SRV_NS:-srv}" "$@"; }
 # The server address on the kernel side of the server port (peers need it;
 # rackboot adds it itself). Arg: address/prefix.
-srv_addr_add() { in_srv ip addr replace "$1" dev "$P-srv0"; }
-srv_addr_del() { in_srv ip addr del "$1" dev "$P-srv0" 2>/dev/null || true; }
+srv_addr_add() { in_srv ip addr replace "$1" dev "$P-${SRV_NS:-srv}0"; }
+srv_addr_del() { in_srv ip addr del "$1" dev "$P-${SRV_NS:-srv}0" 2>/dev/null || true; }
 
 # srv_exec CMD...: run as `srv_exec CMD... &`; the background job joins
 # $RB_SRV_CG (when set) and becomes CMD, so $! is the server's own PID.
@@ -90,7 +92,7 @@ server:
   address: $1
 port:
   mode: ${4:-af_xdp}
-  interface: $P-srv0
+  interface: $P-${SRV_NS:-srv}0
 YAML
   [ -z "${5:-}" ] || printf '  exception: %s\n  tap_name: %s\n' "$5" "${6:-${P}tap}"
   cat <<YAML
@@ -109,7 +111,7 @@ tftp:
 YAML
 }
 
-# rb_start CONFIG LOG [SECS]: start rackboot in $P-srv with CONFIG, its
+# rb_start CONFIG LOG [SECS]: start rackboot in $P-$SRV_NS with CONFIG, its
 # output appended to LOG; wait up to SECS (30) until it serves. Sets
 # srv_pid. When it exits early or is not ready in time: says so on stderr
 # with the tail of LOG, stops it, clears srv_pid, returns 1. RB_OPTS, when
@@ -118,7 +120,7 @@ rb_start() {
   local n0 opts=()
   n0=$(grep -cs "serving http" "$2" || true)
   read -ra opts <<<"${RB_OPTS:-}"
-  srv_exec ip netns exec "$P-srv" "$RB" -c "$1" --no-status "${opts[@]}" >> "$2" 2>&1 &
+  srv_exec ip netns exec "$P-${SRV_NS:-srv}" "$RB" -c "$1" --no-status "${opts[@]}" >> "$2" 2>&1 &
   srv_pid=$!
   rb_wait_ready "$2" "$srv_pid" "${3:-30}" "${n0:-0}" && return 0
   kill_wait "$srv_pid"; srv_pid=

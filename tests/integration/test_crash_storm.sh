@@ -154,7 +154,7 @@ for mode in ("control", "dataplane", "both"):
         name = f"{mode}-{k * step}"
         n = lost = double = 0
         for line in open(os.path.join(acks_dir, name)):
-            mac, ip = line.split()
+            mac, ip = line.split()[:2]
             n += 1
             if bound.get(ip) != mac:
                 lost += 1

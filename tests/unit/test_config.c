@@ -1070,6 +1070,16 @@ test_dhcp_top_values(void **state)
 	     "got a list"},
 	    {DHCP "  database: ''\n", 6, 13, "dhcp.database: expected a file path, got ''"},
 	    {DHCP "  database: /var/lib/\n", 6, 13, "expected a file path, got '/var/lib/'"},
+	    {DHCP "  database: postgresql://rb:s3cret@db1/rackboot\n", 6, 13,
+	     "dhcp.database: the URI carries a password: put it in dhcp.database_password_file"},
+	    {DHCP "  database: postgresql://db1/rackboot?password=s3cret\n", 6, 13,
+	     "the URI carries a password"},
+	    {DHCP "  database: postgresql://db1/rackboot?nosuchkey=1\n", 6, 13,
+	     "dhcp.database: not a PostgreSQL URI libpq accepts"},
+	    {DHCP "  database_password_file: db.pw\n", 6, 27,
+	     "dhcp.database_password_file: expected an absolute file path, got 'db.pw'"},
+	    {DHCP "  database_poll_ms: 10\n", 6, 21,
+	     "dhcp.database_poll_ms: 10 is out of range 50..60000"},
 	    {DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0"},
 	    {DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
 	     "dhcp.dns: expected 1..4 IPv4 addresses, got 5"},
@@ -1493,6 +1503,16 @@ test_dhcp_database_path(void **state)
 	expect_ok(DHCP NET24 "  database: leases.db\n", &c);
 	snprintf(want, sizeof(want), "%s/leases.db", cwd);
 	assert_string_equal(c.dhcp.database, want);
+	assert_int_equal(c.dhcp.database_poll_ms, 500);
+	assert_string_equal(c.dhcp.database_password_file, "");
+	/* A PostgreSQL URI is kept as written, not made a path. */
+	expect_ok(DHCP NET24 "  database: postgresql://rb@db1:5433/rackboot?sslmode=require\n"
+			     "  database_password_file: /etc/rackboot/db.pw\n"
+			     "  database_poll_ms: 250\n",
+		  &c);
+	assert_string_equal(c.dhcp.database, "postgresql://rb@db1:5433/rackboot?sslmode=require");
+	assert_string_equal(c.dhcp.database_password_file, "/etc/rackboot/db.pw");
+	assert_int_equal(c.dhcp.database_poll_ms, 250);
 }
 
 /* tftp's multicast keys: RFC 2090 streams and PXE MTFTP. */

@@ -211,7 +211,8 @@ static int
 commit_recs(struct fx *f, uint32_t batch, const struct rb_lease_rec *const *recs, uint32_t n)
 {
 	struct rb_lease_batch *b = calloc(1, sizeof(*b) + n * sizeof(b->rec[0]));
-	uint32_t i;
+	struct rb_lease_rec lost[8];
+	uint32_t i, nb_lost = 1;
 	int ret;
 
 	assert_non_null(b);
@@ -219,7 +220,8 @@ commit_recs(struct fx *f, uint32_t batch, const struct rb_lease_rec *const *recs
 	b->count = n;
 	for (i = 0; i < n; i++)
 		b->rec[i] = *recs[i];
-	ret = dhcp_ctl_commit(b, &f->dc);
+	ret = dhcp_ctl_commit(b, &f->dc, lost, &nb_lost);
+	assert_int_equal(nb_lost, 0); /* SQLite: the only writer never loses */
 	free(b);
 	return ret;
 }
@@ -305,9 +307,14 @@ send_batch(struct fx *f, uint64_t now)
 {
 	size_t bytes;
 	const struct rb_lease_batch *b = lc_batch(&f->lc, &bytes);
+	struct rb_lease_rec lost[8];
+	uint32_t nb_lost;
+	int ret;
 
 	assert_int_equal(bytes, sizeof(*b) + b->count * sizeof(b->rec[0]));
-	lc_done(&f->lc, b->batch, dhcp_ctl_commit(b, &f->dc), now);
+	ret = dhcp_ctl_commit(b, &f->dc, lost, &nb_lost);
+	assert_int_equal(nb_lost, 0);
+	lc_done(&f->lc, b->batch, ret, NULL, 0, now);
 }
 
 static void
@@ -425,8 +432,90 @@ test_send_failure_is_an_attempt(void **state)
 	}
 	assert_int_equal(f->lc.last_error, -EAGAIN);
 	/* A late answer to a given-up batch changes nothing. */
-	assert_false(lc_done(&f->lc, f->lc.b->batch, 0, now));
+	assert_false(lc_done(&f->lc, f->lc.b->batch, 0, NULL, 0, now));
 	assert_int_equal(lc_ack_fate(&f->lc.out, f->out[0].rec.seq), LC_DROP);
+}
+
+/* --- 3. a claim lost to another server (a shared store) --- */
+
+static const uint8_t mac_c[6] = {0x52, 0x54, 0x00, 0x00, 0x0c, 0x03};
+
+/*
+ * Clients A and B get ACKs for .100 and .101 in one batch; the shared
+ * store says another server's client C holds .100 (the reply of a
+ * PostgreSQL commit, built here as the control builds it). A's held ACK
+ * becomes a NAK, B's goes out, and A coming back is offered another
+ * address: the table knows .100 is C's. The next batch waits until the
+ * worker holding A's ACK has acted on it.
+ */
+static void
+test_lost_claim_naks(void **state)
+{
+	struct fx *f = *state;
+	union {
+		struct rb_lease_ack ack;
+		char raw[sizeof(struct rb_lease_ack) + sizeof(struct rb_lease_rec)];
+	} reply;
+	uint64_t seqs[RB_LEASE_BATCH_MAX], seq_a, seq_b, now = 0;
+	struct rb_lease_rec *holder = &reply.ack.lost[0];
+	uint8_t ack_a[DHCPD_MAX_PAYLOAD];
+	struct dhcpd_out nak;
+	struct dhcp_msg m;
+	size_t ack_len;
+	uint32_t n;
+
+	dora(f, 0, mac_a, "198.18.0.100");
+	seq_a = f->out[0].rec.seq;
+	ack_len = (size_t)f->out[0].len;
+	memcpy(ack_a, f->out[0].payload, ack_len);
+	dora(f, 1, mac_b, "198.18.0.101");
+	seq_b = f->out[1].rec.seq;
+	assert_int_equal(lc_poll(&f->lc, now, seq_a), LC_TAKE);
+	lc_slots(&f->lc)[0] = f->out[0].rec;
+	lc_slots(&f->lc)[1] = f->out[1].rec;
+	assert_true(lc_start(&f->lc, 2) > 0);
+
+	/* The control's answer: committed, A's claim lost to C's row. */
+	memset(&reply, 0, sizeof(reply));
+	reply.ack.batch = f->lc.b->batch;
+	reply.ack.nb_lost = 1;
+	*holder = f->out[0].rec;
+	memcpy(holder->chaddr, mac_c, 6);
+	holder->key_len = 7;
+	holder->key[0] = 1;
+	memcpy(holder->key + 1, mac_c, 6);
+	holder->expires = T0 + 3600;
+	n = dhcpd_claims_lost(&f->d, &reply.ack, seqs);
+	assert_int_equal(n, 1);
+	assert_true(lc_done(&f->lc, reply.ack.batch, 0, seqs, n, now));
+	assert_int_equal(f->lc.claims_lost, 1);
+	assert_int_equal(lc_ack_fate(&f->lc.out, seq_a), LC_LOST);
+	assert_int_equal(lc_ack_fate(&f->lc.out, seq_b), LC_SEND);
+
+	/* The NAK replaces A's ACK: same transaction, A's hardware address,
+	 * broadcast (RFC 2131 4.1). */
+	assert_int_equal(dhcpd_nak_held(&f->d, ack_a, ack_len, mac_a, &nak, f->cnt, f->drops),
+			 DHCPD_SEND);
+	assert_int_equal(nak.type, DHCPNAK);
+	assert_true(nak.l2_broadcast);
+	assert_int_equal(nak.dst_ip, 0xffffffffu);
+	assert_int_equal(dhcp_parse(nak.payload, (size_t)nak.len, &m), 0);
+	assert_int_equal(m.h.xid, 0x1234);
+	assert_memory_equal(m.h.chaddr, mac_a, 6);
+	assert_int_equal(m.h.yiaddr, 0);
+
+	/* The worker holding A's ACK has not acted yet: no next batch. */
+	assert_int_equal(lc_poll(&f->lc, now, seq_a), LC_NOTHING);
+	assert_int_equal(lc_poll(&f->lc, now, UINT64_MAX), LC_TAKE);
+
+	/* A starts over and is offered another address; C's is not given. */
+	assert_int_equal(send_req(f, 0, DHCPDISCOVER, mac_a, NULL, NULL, DHCPD_ROOM), DHCPD_SEND);
+	assert_int_equal(dhcp_parse(f->out[0].payload, (size_t)f->out[0].len, &m), 0);
+	assert_int_not_equal(m.h.yiaddr, ip("198.18.0.100"));
+	assert_int_not_equal(m.h.yiaddr, ip("198.18.0.101"));
+	assert_int_equal(send_req(f, 0, DHCPREQUEST, mac_a, "198.18.0.100", NULL, DHCPD_ROOM),
+			 DHCPD_SEND); /* NAK: not A's */
+	assert_int_equal(f->out[0].type, DHCPNAK);
 }
 
 int
@@ -438,6 +527,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_failed_batch_given_up, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_give_up_waits_for_workers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_send_failure_is_an_attempt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_claim_naks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * leasedb_pg.c: the lease store on PostgreSQL, shared by several servers.
+ *
+ * The leases table is keyed by the address (host byte order), as in
+ * SQLite, so "one row per address" is the schema's. What changes with
+ * several writers is the write: a record is a claim, an upsert whose
+ * update only happens when the row is free for that client (its WHERE,
+ * CLAIM_FREE below); a claim that loses changes nothing and returns no
+ * row, and the caller hears which records lost.
+ *
+ * A batch is one transaction sent as one pipeline (one round trip however
+ * many records): its statements run in the implicit transaction the
+ * extended protocol opens up to the Sync, so an error anywhere rolls all
+ * of it back. The transaction first takes an advisory lock shared by every
+ * server, so that the change numbers it draws (lease_change_seq, stored in
+ * each row's `change`) are handed out in commit order: a reader that has
+ * seen change N has seen every change before it (leasedb_changes()).
+ *
+ * One connection per handle, serialised by a mutex. A connection found
+ * broken is reset at the next call; a commit whose outcome is unknown (the
+ * connection dropped at the Sync) returns -EIO, and its retry is harmless:
+ * a claim of the same client's own row always wins.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "leasedb_impl.h"
+#include "log.h"
+
+/* The schema this code reads and writes; newer ones are refused. */
+#define PG_SCHEMA_VERSION 1
+
+/* pg_advisory_xact_lock key: "rackboot" in ASCII, shared by every server. */
+#define PG_LOCK_KEY "7233174022645165172"
+
+/* Seconds libpq waits for a connection. */
+#define PG_CONNECT_TIMEOUT "10"
+
+/* A broken connection is tried again at most this often: while the
+ * database is down, every call in between fails at once instead of
+ * waiting for a connect (the channel thread must answer commits). */
+#define PG_RESET_MS 1000
+
+#define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
+
+static const char SQL_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " component text PRIMARY KEY,"
+    " version integer NOT NULL);"
+    "INSERT INTO schema_version (component, version) VALUES ('leases', 1)"
+    " ON CONFLICT (component) DO NOTHING;"
+    "CREATE SEQUENCE IF NOT EXISTS lease_change_seq;"
+    "CREATE TABLE IF NOT EXISTS leases ("
+    " ip bigint PRIMARY KEY," /* IPv4 address, host byte order */
+    " state smallint NOT NULL,"
+    " expires bigint NOT NULL,"
+    " updated bigint NOT NULL,"
+    " htype smallint NOT NULL,"
+    " hlen smallint NOT NULL,"
+    " chaddr bytea NOT NULL,"
+    " client_key bytea NOT NULL,"
+    " hostname bytea NOT NULL," /* bytes as the client sent them, sanitised */
+    " change bigint NOT NULL,"	/* lease_change_seq at the last write */
+    " origin bigint NOT NULL);" /* the writing handle's random id */
+    "CREATE INDEX IF NOT EXISTS leases_change ON leases (change);";
+
+/*
+ * When may a record take the row of its address? The client already holds
+ * it, or nobody does: free (0), released (3), expired (5), or bound (2) or
+ * declined (4) with an expiry not after this change's time. OFFERED is
+ * never stored.
+ */
+#define CLAIM_FREE                                                                                 \
+	"l.client_key = EXCLUDED.client_key OR l.state IN (0, 3, 5) OR "                           \
+	"(l.state IN (2, 4) AND l.expires <= EXCLUDED.updated)"
+
+static const char SQL_CLAIM[] =
+    "INSERT INTO leases AS l (" LEASE_COLS ", change, origin)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('lease_change_seq'), $10)"
+    " ON CONFLICT (ip) DO UPDATE SET state = EXCLUDED.state, expires = EXCLUDED.expires,"
+    " updated = EXCLUDED.updated, htype = EXCLUDED.htype, hlen = EXCLUDED.hlen,"
+    " chaddr = EXCLUDED.chaddr, client_key = EXCLUDED.client_key,"
+    " hostname = EXCLUDED.hostname, change = EXCLUDED.change, origin = EXCLUDED.origin"
+    " WHERE " CLAIM_FREE " RETURNING ip";
+
+/* The prepared statements, made again on every new connection. */
+static const struct {
+	const char *name, *sql;
+	int nparams;
+} statements[] = {
+    {"claim", SQL_CLAIM, 10},
+    {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
+    {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
+    {"by_ip", "SELECT " LEASE_COLS " FROM leases WHERE ip = $1", 1},
+    {"changes",
+     "SELECT " LEASE_COLS ", change, origin FROM leases WHERE change > $1 ORDER BY change LIMIT $2",
+     2},
+    {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
+};
+
+struct pg_db {
+	struct leasedb base; /* first: the handle leasedb.c sees */
+	PGconn *conn;
+	unsigned failing;	/* commits failed in a row (only the first is logged) */
+	bool broken;		/* a pipeline was cut short: reset before the next use */
+	uint64_t next_reset_ms; /* CLOCK_MONOTONIC: no reset attempt before it */
+	char origin[24];	/* this handle's id in the rows it writes (decimal) */
+	pthread_mutex_t lock;
+};
+
+/* A message of libpq's without its trailing newline, for one log line. */
+static const char *
+pg_err(PGconn *conn, char *buf, size_t cap)
+{
+	size_t n;
+
+	snprintf(buf, cap, "%s", PQerrorMessage(conn));
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* Run sql; true when it returned want. Clears its result. */
+static bool
+exec_ok(PGconn *conn, const char *sql, ExecStatusType want)
+{
+	PGresult *r = PQexec(conn, sql);
+	bool ok = PQresultStatus(r) == want;
+
+	PQclear(r);
+	return ok;
+}
+
+bool
+leasedb_is_uri(const char *where)
+{
+	return where &&
+	       (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11));
+}
+
+int
+leasedb_uri_check(const char *uri, char *msg, size_t cap)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	int ret = 0;
+
+	if (!leasedb_is_uri(uri)) {
+		snprintf(msg, cap, "not a postgresql:// URI");
+		return -EINVAL;
+	}
+	opts = PQconninfoParse(uri, &err);
+	if (!opts) {
+		/* libpq's message names the bad part, not the password. */
+		snprintf(msg, cap, "not a PostgreSQL URI libpq accepts: %s",
+			 err ? err : "out of memory");
+		PQfreemem(err);
+		return -EINVAL;
+	}
+	for (o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val) {
+			snprintf(msg, cap,
+				 "the URI carries a password: put it in "
+				 "dhcp.database_password_file (or PGPASSFILE) instead");
+			ret = -EINVAL;
+		}
+	PQconninfoFree(opts);
+	return ret;
+}
+
+/* Make the prepared statements on a new connection. True on success. */
+static bool
+prepare_all(PGconn *conn)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
+		PGresult *r = PQprepare(conn, statements[i].name, statements[i].sql,
+					statements[i].nparams, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+		PQclear(r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * In one transaction under the advisory lock (two servers starting at once
+ * do not both create): refuse a newer schema or a database that has a
+ * leases table not made by us, then create what is missing. 0 or -errno
+ * with the reason in msg.
+ */
+static int
+check_and_create(PGconn *conn, const char *where, char *msg, size_t cap)
+{
+	char err[256];
+	PGresult *r = NULL;
+	int ret = -EIO;
+
+	if (!exec_ok(conn, "BEGIN", PGRES_COMMAND_OK) ||
+	    !exec_ok(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", PGRES_TUPLES_OK))
+		goto db_error;
+	r = PQexec(conn, "SELECT to_regclass('schema_version') IS NOT NULL,"
+			 " to_regclass('leases') IS NOT NULL");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto db_error;
+	if (*PQgetvalue(r, 0, 0) == 't') {
+		PQclear(r);
+		r = PQexec(conn, "SELECT version FROM schema_version WHERE component = 'leases'");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			goto db_error;
+		if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) > PG_SCHEMA_VERSION) {
+			snprintf(msg, cap,
+				 "%s: lease database schema version %s is newer than this "
+				 "rackboot supports (%d)",
+				 PQdb(conn), PQgetvalue(r, 0, 0), PG_SCHEMA_VERSION);
+			ret = -ENOTSUP;
+			goto out;
+		}
+	} else if (*PQgetvalue(r, 0, 1) == 't') {
+		snprintf(msg, cap,
+			 "%s: not a lease database: a leases table without a schema version",
+			 PQdb(conn));
+		ret = -EINVAL;
+		goto out;
+	}
+	PQclear(r);
+	r = NULL;
+	if (!exec_ok(conn, SQL_SCHEMA, PGRES_COMMAND_OK) ||
+	    !exec_ok(conn, "COMMIT", PGRES_COMMAND_OK))
+		goto db_error;
+	return 0;
+db_error:
+	snprintf(msg, cap, "%s: %s", where, pg_err(conn, err, sizeof(err)));
+out:
+	PQclear(r);
+	exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK);
+	return ret;
+}
+
+static const struct leasedb_ops pg_ops;
+
+struct leasedb *
+leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
+{
+	const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", "password",
+			      NULL};
+	const char *vals[] = {uri, "rackboot", PG_CONNECT_TIMEOUT, password, NULL};
+	char err[256];
+	struct pg_db *h;
+	int64_t origin;
+	int ret;
+
+	ret = leasedb_uri_check(uri, msg, cap);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(msg, cap, "postgresql: %s", strerror(ENOMEM));
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* With no password, the list ends before its key: libpq then looks in
+	 * PGPASSWORD and the password file. */
+	if (!password)
+		keys[3] = NULL;
+	h->conn = PQconnectdbParams(keys, vals, 1);
+	if (!h->conn || PQstatus(h->conn) != CONNECTION_OK) {
+		/* Not the URI: name the database by what libpq resolved. */
+		snprintf(msg, cap, "postgresql: cannot connect: %s",
+			 h->conn ? pg_err(h->conn, err, sizeof(err)) : strerror(ENOMEM));
+		ret = -ECONNREFUSED;
+		goto fail;
+	}
+	ret = check_and_create(h->conn, PQdb(h->conn), msg, cap);
+	if (ret)
+		goto fail;
+	if (!prepare_all(h->conn)) {
+		snprintf(msg, cap, "%s: %s", PQdb(h->conn), pg_err(h->conn, err, sizeof(err)));
+		ret = -EIO;
+		goto fail;
+	}
+	ret = -pthread_mutex_init(&h->lock, NULL);
+	if (ret) {
+		snprintf(msg, cap, "postgresql: %s", strerror(-ret));
+		goto fail;
+	}
+	if (getrandom(&origin, sizeof(origin), 0) != (ssize_t)sizeof(origin))
+		origin = (int64_t)time(NULL) << 20 ^ getpid();
+	snprintf(h->origin, sizeof(h->origin), "%" PRId64, origin & INT64_MAX);
+	h->base.ops = &pg_ops;
+	return &h->base;
+fail:
+	PQfinish(h->conn);
+	free(h);
+	errno = -ret;
+	return NULL;
+}
+
+static void
+pg_close(struct leasedb *base)
+{
+	struct pg_db *db = (struct pg_db *)base;
+
+	PQfinish(db->conn);
+	pthread_mutex_destroy(&db->lock);
+	free(db);
+}
+
+/*
+ * Called with the lock held before each use: a connection that broke is
+ * reset (and its statements made again). True when it is usable.
+ */
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool
+usable(struct pg_db *db)
+{
+	uint64_t now;
+
+	if (PQstatus(db->conn) == CONNECTION_OK && !db->broken)
+		return true;
+	now = mono_ms();
+	if (now < db->next_reset_ms)
+		return false;
+	db->next_reset_ms = now + PG_RESET_MS;
+	PQreset(db->conn);
+	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(db->conn);
+	db->broken = PQstatus(db->conn) != CONNECTION_OK ||
+		     PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF || !prepare_all(db->conn);
+	return !db->broken;
+}
+
+/* A record's parameters for the claim, as text (bytea as binary). */
+struct claim_params {
+	char num[6][24];
+	const char *val[10];
+	int len[10], fmt[10];
+};
+
+static void
+bind_rec(struct claim_params *p, const struct rb_lease_rec *r, const char *origin)
+{
+	size_t hw = r->hlen < sizeof(r->chaddr) ? r->hlen : sizeof(r->chaddr);
+	size_t kl = r->key_len < sizeof(r->key) ? r->key_len : sizeof(r->key);
+	unsigned i;
+
+	snprintf(p->num[0], sizeof(p->num[0]), "%" PRIu32, ntohl(r->ip));
+	snprintf(p->num[1], sizeof(p->num[1]), "%u", r->state);
+	snprintf(p->num[2], sizeof(p->num[2]), "%" PRIu32, r->expires);
+	snprintf(p->num[3], sizeof(p->num[3]), "%" PRIu32, r->updated);
+	snprintf(p->num[4], sizeof(p->num[4]), "%u", r->htype);
+	snprintf(p->num[5], sizeof(p->num[5]), "%u", r->hlen);
+	for (i = 0; i < 6; i++) {
+		p->val[i] = p->num[i];
+		p->len[i] = 0;
+		p->fmt[i] = 0;
+	}
+	p->val[6] = (const char *)r->chaddr;
+	p->len[6] = (int)hw;
+	p->val[7] = (const char *)r->key;
+	p->len[7] = (int)kl;
+	p->val[8] = r->hostname;
+	p->len[8] = (int)strnlen(r->hostname, sizeof(r->hostname));
+	p->fmt[6] = p->fmt[7] = p->fmt[8] = 1;
+	p->val[9] = origin;
+	p->len[9] = 0;
+	p->fmt[9] = 0;
+}
+
+/*
+ * Send the batch as one pipeline: the lock, n claims, a Sync. Then read
+ * every result, marking the claims that returned no row. 0 when the Sync
+ * came back with every statement done (the transaction committed), -EIO
+ * otherwise with libpq's or the server's message in err; *broken when the
+ * connection is left in a state only a reset mends.
+ */
+static int
+run_batch(PGconn *conn, const char *origin, const struct rb_lease_rec *recs, size_t n,
+	  uint8_t *lost, size_t *nlost, bool *broken, char *err, size_t cap)
+{
+	struct claim_params p;
+	PGresult *r;
+	size_t i, k;
+	int ret = 0;
+
+	if (!PQenterPipelineMode(conn))
+		goto conn_error;
+	if (!PQsendQueryParams(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL, NULL,
+			       NULL, NULL, 0))
+		goto conn_error;
+	for (i = 0; i < n; i++) {
+		bind_rec(&p, &recs[i], origin);
+		if (!PQsendQueryPrepared(conn, "claim", 10, p.val, p.len, p.fmt, 0))
+			goto conn_error;
+	}
+	if (!PQpipelineSync(conn))
+		goto conn_error;
+	/* n + 1 statements, each a result then NULL; then the Sync's result. */
+	*nlost = 0;
+	for (k = 0; k <= n; k++) {
+		r = PQgetResult(conn);
+		if (!r)
+			goto conn_error;
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			if (!ret && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				snprintf(err, cap, "%s", PQresultErrorMessage(r));
+			ret = -EIO;
+		} else if (k > 0 && PQntuples(r) == 0) {
+			if (lost)
+				lost[k - 1] = 1;
+			(*nlost)++;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(conn)) != NULL)
+			PQclear(r);
+	}
+	r = PQgetResult(conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		goto conn_error;
+	}
+	PQclear(r);
+	if (!PQexitPipelineMode(conn))
+		goto conn_error;
+	if (ret && !err[0])
+		snprintf(err, cap, "a statement of the batch failed");
+	return ret;
+conn_error:
+	if (!err[0])
+		pg_err(conn, err, cap);
+	/* What is left of the pipeline is of no use: the caller resets the
+	 * connection before its next use. */
+	*broken = true;
+	return -EIO;
+}
+
+static int
+pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_t *lost)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	char err[256] = "";
+	size_t nlost = 0, i;
+	int ret;
+
+	pthread_mutex_lock(&db->lock);
+	if (!usable(db)) {
+		pg_err(db->conn, err, sizeof(err));
+		ret = -EIO;
+	} else {
+		ret = run_batch(db->conn, db->origin, recs, n, lost, &nlost, &db->broken, err,
+				sizeof(err));
+	}
+	if (ret) {
+		/* Nothing of the batch was stored: no claim was lost either. */
+		if (lost)
+			for (i = 0; i < n; i++)
+				lost[i] = 0;
+		/* A database that is down fails every attempt: say it once per streak. */
+		if (!db->failing++)
+			RB_ERR("lease db: commit failed: %s (further failures are counted, not "
+			       "logged, until one succeeds)",
+			       err);
+	} else {
+		if (db->failing)
+			RB_NOTICE("lease db: commits succeed again after %u failed", db->failing);
+		db->failing = 0;
+		ret = (int)nlost;
+	}
+	pthread_mutex_unlock(&db->lock);
+	return ret;
+}
+
+/* The bytes of a text-format bytea value ("\x0a1b...") into out (cap). */
+static size_t
+get_bytea(const PGresult *r, int row, int col, uint8_t *out, size_t cap)
+{
+	size_t len = 0;
+	unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &len);
+
+	if (!b)
+		return 0;
+	if (len > cap)
+		len = cap;
+	memcpy(out, b, len);
+	PQfreemem(b);
+	return len;
+}
+
+/* Rebuild a record from one row of a LEASE_COLS select. */
+static void
+row_to_rec(const PGresult *r, int row, struct rb_lease_rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->ip = htonl((uint32_t)strtoul(PQgetvalue(r, row, 0), NULL, 10));
+	rec->state = (uint8_t)atoi(PQgetvalue(r, row, 1));
+	rec->expires = (uint32_t)strtoul(PQgetvalue(r, row, 2), NULL, 10);
+	rec->updated = (uint32_t)strtoul(PQgetvalue(r, row, 3), NULL, 10);
+	rec->htype = (uint8_t)atoi(PQgetvalue(r, row, 4));
+	rec->hlen = (uint8_t)atoi(PQgetvalue(r, row, 5));
+	get_bytea(r, row, 6, rec->chaddr, sizeof(rec->chaddr));
+	rec->key_len = (uint8_t)get_bytea(r, row, 7, rec->key, sizeof(rec->key));
+	get_bytea(r, row, 8, (uint8_t *)rec->hostname, sizeof(rec->hostname) - 1);
+}
+
+/*
+ * Run a prepared select with the lock held. The result (or NULL: the
+ * connection is down, or the query failed, logged) is the caller's to
+ * clear.
+ */
+static PGresult *
+select_rows(struct pg_db *db, const char *name, int nparams, const char *const *params)
+{
+	char err[256];
+	PGresult *r;
+
+	/* Not logged: a database that is down would fill the log, once per
+	 * poll; the feed says it once per streak, the API answers 503. */
+	if (!usable(db))
+		return NULL;
+	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		RB_ERR("lease db: %s", pg_err(db->conn, err, sizeof(err)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* fn for each row of r; its first non-zero value, or 0. */
+static int
+walk_rows(const PGresult *r, int (*fn)(const struct rb_lease_rec *, void *), void *arg)
+{
+	struct rb_lease_rec rec;
+	int i, ret = 0;
+
+	for (i = 0; i < PQntuples(r) && !ret; i++) {
+		row_to_rec(r, i, &rec);
+		ret = fn(&rec, arg);
+	}
+	return ret;
+}
+
+/* The whole result is read before fn runs; the lock is held meanwhile. */
+static int
+pg_walk(struct leasedb *base, int state, int (*fn)(const struct rb_lease_rec *, void *), void *arg)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	char st[12];
+	const char *params[1] = {st};
+	PGresult *r;
+	int ret;
+
+	snprintf(st, sizeof(st), "%d", state);
+	pthread_mutex_lock(&db->lock);
+	r = state < 0 ? select_rows(db, "all", 0, NULL) : select_rows(db, "by_state", 1, params);
+	ret = r ? walk_rows(r, fn, arg) : -EIO;
+	PQclear(r);
+	pthread_mutex_unlock(&db->lock);
+	return ret;
+}
+
+static int
+pg_get(struct leasedb *base, uint32_t ip, struct rb_lease_rec *out)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	char addr[12];
+	const char *params[1] = {addr};
+	PGresult *r;
+	int ret;
+
+	snprintf(addr, sizeof(addr), "%" PRIu32, ntohl(ip));
+	pthread_mutex_lock(&db->lock);
+	r = select_rows(db, "by_ip", 1, params);
+	if (!r)
+		ret = -EIO;
+	else if (PQntuples(r) == 0)
+		ret = -ENOENT;
+	else {
+		row_to_rec(r, 0, out);
+		ret = 0;
+	}
+	PQclear(r);
+	pthread_mutex_unlock(&db->lock);
+	return ret;
+}
+
+static int
+pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, size_t cap)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	char from[24], limit[24];
+	const char *params[2] = {from, limit};
+	PGresult *r;
+	int i, ret;
+
+	if (!cap)
+		return 0;
+	if (cap > INT32_MAX)
+		cap = INT32_MAX;
+	snprintf(from, sizeof(from), "%" PRIu64, *cursor);
+	snprintf(limit, sizeof(limit), "%zu", cap);
+	pthread_mutex_lock(&db->lock);
+	r = select_rows(db, "changes", 2, params);
+	if (!r) {
+		ret = -EIO;
+	} else {
+		/* This handle's own writes move the cursor but are not news. */
+		for (i = 0, ret = 0; i < PQntuples(r); i++) {
+			*cursor = strtoull(PQgetvalue(r, i, 9), NULL, 10);
+			if (strcmp(PQgetvalue(r, i, 10), db->origin))
+				row_to_rec(r, i, &out[ret++]);
+		}
+	}
+	PQclear(r);
+	pthread_mutex_unlock(&db->lock);
+	return ret;
+}
+
+static int
+pg_changes_head(struct leasedb *base, uint64_t *cursor)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *r;
+
+	pthread_mutex_lock(&db->lock);
+	r = select_rows(db, "head", 0, NULL);
+	if (r)
+		*cursor = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	pthread_mutex_unlock(&db->lock);
+	return r ? 0 : -EIO;
+}
+
+static const struct leasedb_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .claim = pg_claim,
+    .walk = pg_walk,
+    .get = pg_get,
+    .changes = pg_changes,
+    .changes_head = pg_changes_head,
+};

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_leasedb_pg.c: the PostgreSQL lease store against a real server.
+ *
+ * Run by tests/tools/pg_cluster.sh (meson test leasedb-pg, suite
+ * integration, root), which starts a temporary server and hands its URI
+ * and password file over in RB_PG_URI and RB_PG_PASSWORD_FILE; without
+ * them the test fails (it never skips). Each test starts from an empty
+ * database (the tables dropped through a raw libpq connection), and two
+ * handles stand for two rackboot servers sharing it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "dhcp_ctl.h"
+#include "leasedb.h"
+
+static const char *uri, *pwfile;
+
+/* Run sql on a connection of our own (PGPASSFILE from the wrapper). */
+static void
+raw_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("raw connection: %s", PQerrorMessage(c));
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	raw_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
+		"lease_change_seq");
+	return 0;
+}
+
+static struct leasedb *
+open_ok(void)
+{
+	char msg[512] = "";
+	struct leasedb *db = leasedb_connect(uri, pwfile, geteuid(), getegid(), msg, sizeof(msg));
+
+	if (!db)
+		fail_msg("leasedb_connect(%s): %s (errno %d)", uri, msg, errno);
+	assert_string_equal(leasedb_backend(db), "postgresql");
+	return db;
+}
+
+/* Client i's bound lease on host address ip, valid until `expires`. */
+static struct rb_lease_rec
+lease(uint32_t ip, unsigned i, uint32_t updated, uint32_t expires)
+{
+	struct rb_lease_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.ip = htonl(ip);
+	r.state = RB_LEASE_BOUND;
+	r.updated = updated;
+	r.expires = expires;
+	r.htype = 1;
+	r.hlen = 6;
+	r.chaddr[0] = 0x52;
+	r.chaddr[4] = (uint8_t)(i >> 8);
+	r.chaddr[5] = (uint8_t)i;
+	r.key_len = 7;
+	r.key[0] = 1;
+	memcpy(r.key + 1, r.chaddr, 6);
+	snprintf(r.hostname, sizeof(r.hostname), "node%u", i);
+	return r;
+}
+
+static int
+collect(const struct rb_lease_rec *r, void *arg)
+{
+	struct rb_lease_rec **p = arg;
+
+	*(*p)++ = *r;
+	return 0;
+}
+
+/* Schema made on the first open; a second open (another server) uses it;
+ * what is stored comes back whole, through get, foreach and the JSON. */
+static void
+test_open_commit_read(void **state)
+{
+	struct rb_lease_rec recs[3], got[4], *p = got;
+	struct leasedb *a, *b;
+	char *json;
+	int i;
+
+	(void)state;
+	a = open_ok();
+	b = open_ok();
+	recs[0] = lease(0xc6120064, 1, 1000, 5000);
+	recs[1] = lease(0xc6120065, 2, 1000, 5000);
+	recs[2] = lease(0xc6120066, 3, 1000, 5000);
+	recs[2].hostname[0] = (char)0xff; /* not UTF-8: stored as bytes */
+	recs[1].state = RB_LEASE_DECLINED;
+	assert_int_equal(leasedb_commit(a, recs, 3), 0);
+	assert_int_equal(leasedb_foreach(b, collect, &p), 0);
+	assert_int_equal(p - got, 3);
+	for (i = 0; i < 3; i++)
+		assert_memory_equal(&got[i], &recs[i], sizeof(recs[i]));
+	assert_int_equal(leasedb_get(b, recs[1].ip, &got[3]), 0);
+	assert_memory_equal(&got[3], &recs[1], sizeof(recs[1]));
+	assert_int_equal(leasedb_get(b, htonl(0xc6120001), &got[3]), -ENOENT);
+	json = leasedb_json(b, 2000, "declined");
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"address\": \"198.18.0.101\""));
+	assert_null(strstr(json, "198.18.0.100"));
+	free(json);
+	leasedb_close(a);
+	leasedb_close(b);
+}
+
+/* Two servers, one address: the second claim loses while the first
+ * client's lease runs, and wins once it has expired; the same client
+ * always wins; a released address is free. A lost claim changes nothing,
+ * and the rest of its batch is stored. */
+static void
+test_claim_conflict(void **state)
+{
+	const uint32_t ip = 0xc6120070;
+	struct rb_lease_rec x = lease(ip, 1, 1000, 4600), y = lease(ip, 2, 1100, 4700), got,
+			    other = lease(ip + 1, 3, 1100, 4700), batch[2];
+	struct leasedb *a, *b;
+	uint8_t lost[2] = {0, 0};
+
+	(void)state;
+	a = open_ok();
+	b = open_ok();
+	assert_int_equal(leasedb_claim(a, &x, 1, NULL), 0);
+	batch[0] = y;
+	batch[1] = other;
+	assert_int_equal(leasedb_claim(b, batch, 2, lost), 1);
+	assert_int_equal(lost[0], 1);
+	assert_int_equal(lost[1], 0);
+	assert_int_equal(leasedb_get(a, htonl(ip), &got), 0);
+	assert_memory_equal(&got, &x, sizeof(x)); /* still client 1's */
+	assert_int_equal(leasedb_get(a, htonl(ip + 1), &got), 0);
+	assert_memory_equal(&got, &other, sizeof(other));
+
+	/* Client 1 renews through the other server: its own row. */
+	x.updated = 2000;
+	x.expires = 5600;
+	lost[0] = 0;
+	assert_int_equal(leasedb_claim(b, &x, 1, lost), 0);
+	assert_int_equal(lost[0], 0);
+
+	/* Expired by the time of client 2's change: taken. */
+	y.updated = 5600;
+	y.expires = 9200;
+	assert_int_equal(leasedb_claim(b, &y, 1, lost), 0);
+	assert_int_equal(leasedb_get(a, htonl(ip), &got), 0);
+	assert_memory_equal(&got, &y, sizeof(y));
+
+	/* Released by client 2: client 1 may have it at once. */
+	y.state = RB_LEASE_RELEASED;
+	y.updated = 5700;
+	assert_int_equal(leasedb_commit(b, &y, 1), 0);
+	x.updated = 5701;
+	x.expires = 9301;
+	assert_int_equal(leasedb_claim(a, &x, 1, lost), 0);
+	assert_int_equal(lost[0], 0);
+	assert_int_equal(leasedb_get(b, htonl(ip), &got), 0);
+	assert_memory_equal(&got, &x, sizeof(x));
+	leasedb_close(a);
+	leasedb_close(b);
+}
+
+/* The control's commit over a shared store: the lost claim comes back
+ * as the row that holds the address, numbered as the lost record. */
+static void
+test_ctl_reports_lost(void **state)
+{
+	const uint32_t ip = 0xc6120090;
+	struct dhcp_ctl a = {0}, b = {0};
+	union {
+		struct rb_lease_batch b;
+		char raw[sizeof(struct rb_lease_batch) + 2 * sizeof(struct rb_lease_rec)];
+	} batch;
+	struct rb_lease_rec lost[2], x = lease(ip, 1, 1000, 4600);
+	uint32_t nb_lost = 9;
+
+	(void)state;
+	a.db = open_ok();
+	b.db = open_ok();
+	x.seq = 1;
+	batch.b.batch = 1;
+	batch.b.count = 1;
+	batch.b.rec[0] = x;
+	assert_int_equal(dhcp_ctl_commit(&batch.b, &a, lost, &nb_lost), 0);
+	assert_int_equal(nb_lost, 0);
+	batch.b.count = 2;
+	batch.b.rec[0] = lease(ip, 2, 1100, 4700);
+	batch.b.rec[0].seq = 7;
+	batch.b.rec[1] = lease(ip + 1, 3, 1100, 4700);
+	batch.b.rec[1].seq = 8;
+	assert_int_equal(dhcp_ctl_commit(&batch.b, &b, lost, &nb_lost), 0);
+	assert_int_equal(nb_lost, 1);
+	assert_int_equal(lost[0].seq, 7);
+	x.seq = 7;
+	assert_memory_equal(&lost[0], &x, sizeof(x)); /* client 1's row */
+	assert_int_equal(b.lost_claims, 1);
+	assert_int_equal(b.committed_records, 2);
+	leasedb_close(a.db);
+	leasedb_close(b.db);
+}
+
+/* The change feed: the other servers' changes, in commit order, once;
+ * a server's own writes are passed over. */
+static void
+test_changes(void **state)
+{
+	struct rb_lease_rec r1 = lease(0xc6120080, 1, 1000, 5000),
+			    r2 = lease(0xc6120081, 2, 1000, 5000), out[8];
+	struct leasedb *a, *b;
+	uint64_t cursor = 0, head = 9;
+
+	(void)state;
+	a = open_ok();
+	b = open_ok();
+	assert_int_equal(leasedb_changes_head(b, &head), 0);
+	assert_int_equal(head, 0);
+	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
+	assert_int_equal(leasedb_commit(a, &r2, 1), 0);
+	assert_int_equal(leasedb_commit(a, &r1, 1), 0);
+	assert_int_equal(leasedb_changes(b, &cursor, out, 1), 1);
+	assert_memory_equal(&out[0], &r2, sizeof(r2));
+	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 1);
+	assert_memory_equal(&out[0], &r1, sizeof(r1));
+	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
+	assert_int_equal(leasedb_changes_head(b, &head), 0);
+	assert_int_equal(head, cursor);
+
+	/* b's own change: not news to b, news to a. */
+	r2.state = RB_LEASE_RELEASED;
+	assert_int_equal(leasedb_commit(b, &r2, 1), 0);
+	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
+	assert_true(cursor > head); /* moved past it all the same */
+	cursor = head;
+	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 1);
+	assert_int_equal(out[0].state, RB_LEASE_RELEASED);
+	leasedb_close(a);
+	leasedb_close(b);
+}
+
+static void
+expect_refused(const char *where, const char *pw, int err, const char *want)
+{
+	char msg[512] = "";
+
+	errno = 0;
+	assert_null(leasedb_connect(where, pw, geteuid(), getegid(), msg, sizeof(msg)));
+	if (errno != err || !strstr(msg, want))
+		fail_msg("got errno %d '%s', want %d '...%s...'", errno, msg, err, want);
+}
+
+/* A newer schema, a foreign leases table: refused, left as they were. */
+static void
+test_schema_refused(void **state)
+{
+	(void)state;
+	leasedb_close(open_ok());
+	raw_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
+	expect_refused(uri, pwfile, ENOTSUP,
+		       "lease database schema version 2 is newer than this rackboot supports (1)");
+	raw_sql("DROP TABLE leases, schema_version");
+	raw_sql("CREATE TABLE leases (ip bigint)");
+	expect_refused(uri, pwfile, EINVAL, "not a lease database");
+	raw_sql("DROP TABLE leases");
+}
+
+/* Credentials: the password file checked as every secret file; a wrong
+ * password refused; none in the URI. */
+static void
+test_credentials(void **state)
+{
+	char path[] = "/tmp/rb-test-pgpw.XXXXXX", uri_pw[PATH_MAX], *pgpass;
+	struct leasedb *db;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "wrong\n", 6), 6);
+	close(fd);
+	expect_refused(uri, path, ECONNREFUSED, "cannot connect");
+	chmod(path, 0640);
+	expect_refused(uri, path, EPERM, "lets others read or change the database password; chmod 600");
+	unlink(path);
+	expect_refused(uri, path, ENOENT, path);
+
+	snprintf(uri_pw, sizeof(uri_pw), "postgresql://postgres:secret@/rackboot");
+	expect_refused(uri_pw, NULL, EINVAL, "the URI carries a password");
+	snprintf(uri_pw, sizeof(uri_pw), "%s&password=secret", uri);
+	expect_refused(uri_pw, NULL, EINVAL, "the URI carries a password");
+
+	/* No file: libpq's own PGPASSFILE (set by the wrapper) is used, and
+	 * without it the server's password request cannot be met. */
+	db = leasedb_open(uri, NULL, 0);
+	assert_non_null(db);
+	leasedb_close(db);
+	pgpass = strdup(getenv("PGPASSFILE"));
+	unsetenv("PGPASSFILE");
+	setenv("HOME", "/nonexistent", 1);
+	expect_refused(uri, NULL, ECONNREFUSED, "cannot connect");
+	setenv("PGPASSFILE", pgpass, 1);
+	free(pgpass);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_open_commit_read, setup),
+	    cmocka_unit_test_setup(test_claim_conflict, setup),
+	    cmocka_unit_test_setup(test_ctl_reports_lost, setup),
+	    cmocka_unit_test_setup(test_changes, setup),
+	    cmocka_unit_test_setup(test_schema_refused, setup),
+	    cmocka_unit_test_setup(test_credentials, setup),
+	};
+
+	uri = getenv("RB_PG_URI");
+	pwfile = getenv("RB_PG_PASSWORD_FILE");
+	if (!uri || !pwfile) {
+		fprintf(stderr, "test_leasedb_pg: run me through tests/tools/pg_cluster.sh "
+				"(RB_PG_URI, RB_PG_PASSWORD_FILE)\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
