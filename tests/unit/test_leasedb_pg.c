@@ -309,7 +309,8 @@ test_credentials(void **state)
 	close(fd);
 	expect_refused(uri, path, ECONNREFUSED, "cannot connect");
 	chmod(path, 0640);
-	expect_refused(uri, path, EPERM, "lets others read or change the database password; chmod 600");
+	expect_refused(uri, path, EPERM,
+		       "lets others read or change the database password; chmod 600");
 	unlink(path);
 	expect_refused(uri, path, ENOENT, path);
 
