@@ -11,12 +11,14 @@
 # curl has --max-time, and everything started here is stopped by PID.
 #
 # usage: benchmarks/http_bench.sh [REPS (default 5)] [SIZE_MB (default 64)]
+# env:   RB_REPS, RB_SIZE_MB (when no arguments), RB_CLIENTS="1 50",
+#        RB_MODES="af_xdp af_packet", RB_HTTP_THREADS=2, RB_RESULTS=results
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/lib/rack.sh
 . scripts/lib/rack.sh
-REPS=${1:-5}
-SIZE_MB=${2:-64}
+REPS=${1:-${RB_REPS:-5}}
+SIZE_MB=${2:-${RB_SIZE_MB:-64}}
 read -ra CLIENTS <<<"${RB_CLIENTS:-1 50}"
 MODES=${RB_MODES:-"af_xdp af_packet"}     # port modes to measure
 THREADS=${RB_HTTP_THREADS:-2}             # rackboot http.threads (nginx: 2 workers)
