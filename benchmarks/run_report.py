@@ -233,7 +233,7 @@ side["tftp"], side["tftp_link"] = tftp, tftp_link
 http = {"rows": {}, "ratios": []}
 for path in glob.glob(os.path.join(RES, "side", "http_bench-*.txt")):
     lines = read(path).splitlines()
-    cols = lines[1].split()[3:] if len(lines) > 1 else []
+    cols = [c for c in lines[1].split() if re.fullmatch(r"x\d+", c)] if len(lines) > 1 else []
     for line in lines[2:]:
         f = line.split()
         if line.startswith("ratio"):
