@@ -370,7 +370,8 @@ for n in servers:
 w("")
 if ratio_storm:
     w(f"- Time to the last node: rackboot {rb_last:.2f} s, best peer {best_peer} "
-      f"{summary[best_peer]['last_node_s_median']:.2f} s: **rackboot {ratio_storm:.2f}x faster** (target >= 3x).")
+      f"{summary[best_peer]['last_node_s_median']:.2f} s: best peer's time / rackboot's = **{ratio_storm:.2f}x** "
+      f"({'rackboot faster' if ratio_storm > 1 else 'rackboot slower'}; target >= 3x).")
 else:
     w("- Time to the last node: no ratio (rackboot or every peer had runs with nodes not done).")
 if ratio_dora:
@@ -416,6 +417,10 @@ for n in servers:
         parts.append("failed nodes: " + ", ".join(f"{k} x{v}" for k, v in r["fail_reasons"].items()))
     if n == "rackboot":
         md = r.get("metrics_delta", {})
+        rto = md.get("rackboot_dp_tftp_retransmits_total", 0)
+        if cores_busy < 0.5 and rto > 0:
+            parts.append(f"waiting more than computing: {rto:.0f} blocks resent on its retransmission timer "
+                         "while the nodes' ACKs were still on their way (the `tftp_stale_ack` drops are their late ACKs)")
         keys = [k for k in md if "drops" in k or "retransmit" in k or "batches" in k or "held" in k]
         parts.append("/metrics during the storm: " + (", ".join(f"{k} {md[k]:.0f}" for k in sorted(keys)) or "no drops"))
     for lname, l in r.get("logs", {}).items():
@@ -442,10 +447,30 @@ for n in servers:
     ti = sum(v[1] + v[5] for v in r["mem_idle"].values())
     tp = sum(v[1] + v[5] for v in r["mem_peak"].values())
     w(f"| {n} | **total** | | **{ti}** | **{tp}** | | | | |")
-w("\nrackboot's dataplane allocates its session and lease tables at start (docs/security.md: 16384 TFTP "
-  "sessions per worker at 144 B + 96 B name + 16 B hash each, multicast 260 KiB per worker), so its "
-  "memory at the peak should differ from idle only by pages first touched, not by a per-node growth; "
-  "the peers fork (tftpd-hpa) or thread (atftpd) per transfer.\n")
+rb_runs = [r for r in storm.get("rackboot", []) if r.get("status") == "ran"]
+if rb_runs:
+    r = rb_runs[-1]
+    m1 = metrics(os.path.join(RAW, f"storm-rackboot-r{r['rep']}.metrics"))
+    cache = m1.get("rackboot_dp_tftp_cache_bytes", 0) / 1024
+    di = sum(v[1] + v[5] for k, v in r["mem_idle"].items() if k.startswith("rackboot-datap"))
+    dp = sum(v[1] + v[5] for k, v in r["mem_peak"].items() if k.startswith("rackboot-datap"))
+    ci = sum(v[1] for k, v in r["mem_idle"].items() if k == "rackboot")
+    cp = sum(v[1] for k, v in r["mem_peak"].items() if k == "rackboot")
+    w("\nrackboot's memory, from its documented sizes (docs/security.md): the dataplane allocates its "
+      "tables at start, per worker: TFTP sessions `tftp.max_sessions` x (144 B + 96 B name + 16 B hash) = "
+      "16384 x 256 B = 4 MiB, multicast 260 KiB, the event ring 544 KiB; the lease table (one slot per pool "
+      "address, made at start, docs/architecture.md) and the DPDK mbuf "
+      "pool (`dataplane.mbufs`) are sized by the config, not by the clients. What grows with the storm is "
+      "the image cache (`tftp.cache_mb`, up to 1024 MiB): each file served is loaded once, whatever the "
+      "number of nodes. So: peak - idle (dataplane) ~= the image cache's bytes + pages first touched, "
+      "with no per-node term.")
+    w(f"\n- This run ({nodes_n} nodes): dataplane idle {di} KiB, peak {dp} KiB, growth **{dp - di} KiB**; "
+      f"image cache {cache:.0f} KiB (`rackboot_dp_tftp_cache_bytes`); control {ci} -> {cp} KiB. "
+      + ("The growth is within the cache plus 8 MiB of touched pages: the formula holds."
+         if dp - di <= cache + 8192 else
+         "The growth exceeds the cache by more than 8 MiB: the formula does not account for it (look at raw/storm-rackboot-*.mem)."))
+    w("- The peers for comparison: tftpd-hpa forks a process per transfer (its RSS grows with "
+      "concurrent nodes), atftpd a thread per transfer, dnsmasq serves TFTP from its one process.\n")
 w("## Side-by-side benchmarks (short mode)\n")
 for k, v in side["runs"].items():
     w(f"- {k}: exit {v.get('rc')}, {v.get('secs')} s")
