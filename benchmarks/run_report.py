@@ -411,8 +411,14 @@ for n in servers:
              f"DHCP retries {fmt(r.get('dhcp_retries'), '.0f')}, TFTP retries (node timeouts) "
              f"{fmt(r.get('tftp_retries'), '.0f')}, duplicate blocks {fmt(r.get('dups'), '.0f')}"]
     if n == "seed" and (r.get("lease_ms_p50") or 0) > 900:
-        parts.append("the ~1 s to a lease is ISC dhcpd's ping check (ping-check, on by default; "
-                     "the seed's config keeps the default): it pings each address and waits 1 s before the OFFER")
+        parts.append("ISC dhcpd pings each address before offering it (ping-check, on by default; the seed's "
+                     "config keeps the default) and waits up to 1 s for an echo: at least 1 s per lease")
+    if (r.get("dhcp_retries") or 0) > 0:
+        parts.append(f"{r['dhcp_retries']:.0f} DHCP messages resent by the nodes: no answer within firmware's "
+                     "4 s (then 8, 16 s), so a lost or unanswered DISCOVER/REQUEST costs a node 4 s or more")
+    if r["fail_reasons"].get("dhcp_nak"):
+        parts.append("nodes failed after 4 NAKs to their REQUESTs (each NAK restarts with a DISCOVER); likely cause, "
+                     "not verified from the server's log: the address offered was given to another node meanwhile")
     if r["fail_reasons"]:
         parts.append("failed nodes: " + ", ".join(f"{k} x{v}" for k, v in r["fail_reasons"].items()))
     if n == "rackboot":

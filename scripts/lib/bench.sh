@@ -27,8 +27,14 @@ srv_cg_setup() {
   [ -z "$CG" ] || mkdir -p "$CG" 2>/dev/null || CG='' CGK=''
   RB_SRV_CG=$CG
 }
-# srv_cg_remove: remove the cgroup (it must be empty: stop the servers first).
-srv_cg_remove() { [ -z "${CG:-}" ] || rmdir "$CG" 2>/dev/null || true; }
+# srv_cg_remove: remove the cgroup (stop the servers first). Up to 5 s:
+# killed orphans stay in it as zombies until init reaps them.
+srv_cg_remove() {
+  local _
+  [ -n "${CG:-}" ] && [ -d "$CG" ] || return 0
+  for _ in $(seq 1 25); do rmdir "$CG" 2>/dev/null && return 0; sleep 0.2; done
+  echo "cgroup $CG not removed: $(wc -l < "$CG/cgroup.procs") processes left in it" >&2
+}
 
 # srv_cpu: microseconds of CPU used in the cgroup so far (0 without one).
 srv_cpu() {
