@@ -67,21 +67,28 @@ link_mbps = pps1514 * TFTP_PAYLOAD / 1e6 if pps1514 else None  # MB/s of TFTP pa
 
 # ------------------------------------------------------------------ memory
 def mem_by_comm(lines):
-    """{comm: [procs, rss, anon, file, shmem, hugetlb]} summed over processes."""
+    """{comm: [procs, rss, anon, file, shmem, hugetlb, pss]} summed over processes
+    (pss is rss where the sample has none)."""
     out = {}
     for line in lines:
         f = line.split()
         if len(f) < 7:
             continue
-        a = out.setdefault(f[1], [0, 0, 0, 0, 0, 0])
+        a = out.setdefault(f[1], [0, 0, 0, 0, 0, 0, 0])
         a[0] += 1
         for i in range(5):
             a[i + 1] += int(f[2 + i])
+        a[6] += int(f[7]) if len(f) > 7 else int(f[2])
     return out
 
 
+def mem_total(m):
+    """What the server holds: PSS (shared pages split among their users) + hugetlb, KiB."""
+    return sum(v[6] + v[5] for v in m.values())
+
+
 def mem_peak(path):
-    """The sample with the largest total RSS + hugetlb: its per-comm split."""
+    """The sample with the largest total PSS + hugetlb: its per-comm split."""
     samples = {}
     for line in read(path).splitlines():
         t, _, rest = line.partition(" ")
@@ -89,7 +96,7 @@ def mem_peak(path):
     best, best_total = {}, -1
     for lines in samples.values():
         m = mem_by_comm(lines)
-        total = sum(v[1] + v[5] for v in m.values())
+        total = mem_total(m)
         if total > best_total:
             best, best_total = m, total
     return best, len(samples)
@@ -435,31 +442,32 @@ for n in servers:
                          + (f" (e.g. `{l['examples'][0][:120]}`)" if l["examples"] else ""))
     w(f"- **{n}** (rep {r['rep']}): " + "; ".join(parts) + ".")
 w("\n## Memory (resident, KiB; idle after start-up, and the storm's peak sample)\n")
-w("Per process name (processes of that name summed). RSS counts anonymous + file + shared memory; "
+w("Per process name (processes of that name summed). PSS splits each shared page among the processes "
+  "mapping it, so PSS adds up across forked processes where RSS counts shared pages once per process; the "
+  "totals are PSS + hugetlb. RSS counts anonymous + file + shared memory; "
   "hugetlb (hugepage memory DPDK maps) is apart and not in RSS. This box has no hugepages "
   f"(HugePages_Total {facts.get('hugepages_total')}), so rackboot runs with `hugepages: off` and DPDK's "
   "memory (memory_mb 256, touched as used) shows as the dataplane's shmem.\n")
-w("| server | process | procs idle / peak | RSS idle | RSS peak | anon peak | file peak | shmem peak (DPDK) | hugetlb peak |")
-w("|---|---|---|---|---|---|---|---|---|")
+w("| server | process | procs idle / peak | PSS idle | PSS peak | RSS idle | RSS peak | anon peak | file peak | "
+  "shmem peak (DPDK) | hugetlb peak |")
+w("|---|---|---|---|---|---|---|---|---|---|---|")
 for n in servers:
     ran = [r for r in storm.get(n, []) if r.get("status") == "ran"]
     if not ran:
         continue
     r = ran[-1]
     for comm in sorted(set(r["mem_idle"]) | set(r["mem_peak"])):
-        i = r["mem_idle"].get(comm, [0] * 6)
-        p = r["mem_peak"].get(comm, [0] * 6)
-        w(f"| {n} | {comm} | {i[0]} / {p[0]} | {i[1]} | {p[1]} | {p[2]} | {p[3]} | {p[4]} | {p[5]} |")
-    ti = sum(v[1] + v[5] for v in r["mem_idle"].values())
-    tp = sum(v[1] + v[5] for v in r["mem_peak"].values())
-    w(f"| {n} | **total** | | **{ti}** | **{tp}** | | | | |")
+        i = r["mem_idle"].get(comm, [0] * 7)
+        p = r["mem_peak"].get(comm, [0] * 7)
+        w(f"| {n} | {comm} | {i[0]} / {p[0]} | {i[6]} | {p[6]} | {i[1]} | {p[1]} | {p[2]} | {p[3]} | {p[4]} | {p[5]} |")
+    w(f"| {n} | **total (PSS + hugetlb)** | | **{mem_total(r['mem_idle'])}** | **{mem_total(r['mem_peak'])}** | | | | | | |")
 rb_runs = [r for r in storm.get("rackboot", []) if r.get("status") == "ran"]
 if rb_runs:
     r = rb_runs[-1]
     m1 = metrics(os.path.join(RAW, f"storm-rackboot-r{r['rep']}.metrics"))
     cache = m1.get("rackboot_dp_tftp_cache_bytes", 0) / 1024
-    di = sum(v[1] + v[5] for k, v in r["mem_idle"].items() if k.startswith("rackboot-datap"))
-    dp = sum(v[1] + v[5] for k, v in r["mem_peak"].items() if k.startswith("rackboot-datap"))
+    di = mem_total({k: v for k, v in r["mem_idle"].items() if k.startswith("rackboot-datap")})
+    dp = mem_total({k: v for k, v in r["mem_peak"].items() if k.startswith("rackboot-datap")})
     ci = sum(v[1] for k, v in r["mem_idle"].items() if k == "rackboot")
     cp = sum(v[1] for k, v in r["mem_peak"].items() if k == "rackboot")
     w("\nrackboot's memory, from its documented sizes (docs/security.md): the dataplane allocates its "

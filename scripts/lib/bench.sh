@@ -46,15 +46,20 @@ srv_cpu() {
 }
 
 # srv_mem: one line per process in the cgroup: "PID COMM RSS_KB ANON_KB
-# FILE_KB SHMEM_KB HUGETLB_KB" (from /proc/PID/status; HugetlbPages is
-# the hugepage memory it maps, which RSS does not count).
+# FILE_KB SHMEM_KB HUGETLB_KB PSS_KB" (from /proc/PID/status and
+# smaps_rollup; HugetlbPages is the hugepage memory it maps, which RSS
+# does not count; PSS shares each page among the processes mapping it, so
+# forked servers' PSS adds up where their RSS counts shared pages again).
 srv_mem() {
   local p
   [ -n "${CG:-}" ] || return 0
   while read -r p; do
-    awk -v p="$p" '$1 == "Name:" { n = $2 } $1 == "VmRSS:" { r = $2 } $1 == "RssAnon:" { a = $2 }
-      $1 == "RssFile:" { f = $2 } $1 == "RssShmem:" { s = $2 } $1 == "HugetlbPages:" { h = $2 }
-      END { if (n != "") printf "%s %s %d %d %d %d %d\n", p, n, r, a, f, s, h }' "/proc/$p/status" 2>/dev/null || true
+    awk -v p="$p" 'FNR == 1 { f++ } f == 1 && $1 == "Name:" { n = $2 } f == 1 && $1 == "VmRSS:" { r = $2 }
+      f == 1 && $1 == "RssAnon:" { a = $2 } f == 1 && $1 == "RssFile:" { fl = $2 }
+      f == 1 && $1 == "RssShmem:" { s = $2 } f == 1 && $1 == "HugetlbPages:" { h = $2 }
+      f == 2 && $1 == "Pss:" { ps = $2 }
+      END { if (n != "") printf "%s %s %d %d %d %d %d %d\n", p, n, r, a, fl, s, h, ps }' \
+      "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null || true
   done < "$CG/cgroup.procs"
 }
 
