@@ -41,6 +41,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/rack.sh
 . scripts/lib/rack.sh
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
+# shellcheck source=scripts/lib/peers.sh
+. scripts/lib/peers.sh
 
 REPS=${1:-${RB_REPS:-3}}
 SERVERS=${RB_SERVERS:-"rackboot dnsmasq kea"}
@@ -134,27 +138,10 @@ stop_dnsmasq() {
 }
 
 start_kea() {
-  command -v kea-dhcp4 >/dev/null || { echo "kea-dhcp4 not installed" > "$2"; return 1; }
   srv_addr_add "$SRV_CIDR"
   # "udp" sockets take relayed (unicast) traffic; "raw" works too but was
   # slower here, and is only needed for clients without an address.
-  cat > "$1/kea-dhcp4.conf" <<JSON
-{ "Dhcp4": {
-  "interfaces-config": { "interfaces": [ "$P-srv0" ], "dhcp-socket-type": "$KEA_SOCKET" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$1/leases4.csv", "lfc-interval": 0 },
-  "valid-lifetime": 3600,
-  "subnet4": [ { "id": 1, "subnet": "198.18.0.0/16",
-                 "pools": [ { "pool": "198.18.1.0 - 198.18.255.254" } ],
-                 "option-data": [ { "name": "routers", "data": "$SRV_IP" } ] } ],
-  "loggers": [ { "name": "kea-dhcp4", "severity": "WARN",
-                 "output_options": [ { "output": "$1/kea.log" } ] } ]
-} }
-JSON
-  # Pid and logger lock files in our directory, not /run/kea, so a system
-  # Kea or another engineer's benchmark does not collide with this one.
-  KEA_PIDFILE_DIR=$1 KEA_LOCKFILE_DIR=$1 \
-    ip netns exec "$P-srv" kea-dhcp4 -c "$1/kea-dhcp4.conf" > "$2" 2>&1 &
-  srv_pid=$!
+  kea_start "$1" "$2" "$KEA_SOCKET" 198.18.0.0/16 198.18.1.0-198.18.255.254
 }
 stop_kea() {
   kill_wait "$srv_pid"; srv_pid=
@@ -215,10 +202,8 @@ ticks() { # pid
   echo "$t"
 }
 
-# Busy ticks of the whole box, all cores (everything but idle and iowait):
-# with the server's and perfdhcp's shares it shows what else was running,
-# kernel networking for the rack included.
-busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# busy (scripts/lib/bench.sh): with the server's and perfdhcp's shares it
+# shows what else was running, kernel networking for the rack included.
 
 # On a shared box other work skews a step: before each one, wait up to
 # RB_QUIET_WAIT seconds for a second with the box under 25% of one core busy.

@@ -10,16 +10,32 @@
 # Prints aggregate MB/s medians and rackboot/nginx ratios. Bounded: every
 # curl has --max-time, and everything started here is stopped by PID.
 #
+# Workloads (RB_HTTP_WORKLOADS, "file mix"): "file" is the single 64 MiB
+# file; "mix" is an install's repository traffic: a set of RB_MIX_SET (200)
+# files shaped like a distribution's packages (sizes drawn once, seed 42:
+# 60% 4-100 KB, 30% 100 KB-2 MB, 8% 2-10 MB, 2% 10-40 MB), of which each
+# client fetches RB_MIX_FILES (40) different ones, one after another over
+# one keep-alive connection (one curl with many URLs); every file's size is
+# checked, and the connections each client opened are counted (1: the
+# connection was kept alive).
+#
 # usage: benchmarks/http_bench.sh [REPS (default 5)] [SIZE_MB (default 64)]
+# env:   RB_REPS, RB_SIZE_MB (when no arguments), RB_CLIENTS="1 50",
+#        RB_MODES="af_xdp af_packet", RB_HTTP_THREADS=2, RB_RESULTS=results
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/lib/rack.sh
 . scripts/lib/rack.sh
-REPS=${1:-5}
-SIZE_MB=${2:-64}
+REPS=${1:-${RB_REPS:-5}}
+SIZE_MB=${2:-${RB_SIZE_MB:-64}}
 read -ra CLIENTS <<<"${RB_CLIENTS:-1 50}"
 MODES=${RB_MODES:-"af_xdp af_packet"}     # port modes to measure
 THREADS=${RB_HTTP_THREADS:-2}             # rackboot http.threads (nginx: 2 workers)
+WORKLOADS=${RB_HTTP_WORKLOADS:-"file mix"}
+MIX_SET=${RB_MIX_SET:-200}
+MIX_FILES=${RB_MIX_FILES:-40}
+[[ $MIX_SET =~ ^[1-9][0-9]*$ && $MIX_FILES =~ ^[1-9][0-9]*$ && $MIX_FILES -le $MIX_SET ]] ||
+  { echo "http_bench.sh: RB_MIX_SET, RB_MIX_FILES: positive, RB_MIX_FILES <= RB_MIX_SET" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "http_bench.sh: run as root" >&2; exit 1; }
 scripts/deps.sh >/dev/null
 scripts/build.sh >/dev/null
@@ -44,6 +60,18 @@ mkdir -p "$work/repo" "$work/tftp" "$work/nginx"
 chmod 755 "$work" "$work/repo"   # nginx workers run unprivileged
 head -c $((SIZE_MB << 20)) /dev/urandom > "$work/repo/image.bin"
 cat /dev/null "$work/repo/image.bin" > /dev/null    # page cache, for both servers
+# The package set: "name size" lines in mix.list, the files under pool/.
+if [[ " $WORKLOADS " == *" mix "* ]]; then
+  mkdir -p "$work/repo/pool"
+  awk -v n="$MIX_SET" 'BEGIN { srand(42)
+    for (i = 0; i < n; i++) { c = rand(); u = rand()
+      if (c < 0.6) { lo = 4e3; hi = 1e5 } else if (c < 0.9) { lo = 1e5; hi = 2e6 }
+      else if (c < 0.98) { lo = 2e6; hi = 1e7 } else { lo = 1e7; hi = 4e7 }
+      printf "pkg-%03d.deb %d\n", i, lo * exp(u * log(hi / lo)) } }' > "$work/mix.list"
+  while read -r f sz; do head -c "$sz" /dev/urandom > "$work/repo/pool/$f"; done < "$work/mix.list"
+  cat "$work/repo/pool"/* > /dev/null
+  mapfile -t MIX < "$work/mix.list"
+fi
 
 cat > "$work/nginx/nginx.conf" <<NGX
 worker_processes 2;
@@ -104,6 +132,38 @@ round() { # url n
 }
 median() { sort -n | awk '{a[NR]=$1} END { print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'; }
 
+# One package-mix round: N clients, each one curl fetching its MIX_FILES
+# files over one connection; prints aggregate MB/s (0 on any short file).
+# Client i takes files (37 i + 11 k) mod MIX_SET, k < MIX_FILES: distinct
+# for a client, as long as MIX_SET shares no factor with 11 (200 does not).
+round_mix() { # base-url n
+  local base=$1 n=$2 t0 t1 i k idx bytes=0 fails=0 conns=0 got want c
+  for i in $(seq 1 "$n"); do
+    : > "$work/mix.cfg.$i"; : > "$work/mix.exp.$i"
+    for ((k = 0; k < MIX_FILES; k++)); do
+      idx=$(( (37 * i + 11 * k) % MIX_SET ))
+      printf 'url = "%s/pool/%s"\noutput = "/dev/null"\n' "$base" "${MIX[$idx]% *}" >> "$work/mix.cfg.$i"
+      echo "${MIX[$idx]#* }" >> "$work/mix.exp.$i"
+    done
+  done
+  t0=$(date +%s.%N)
+  for i in $(seq 1 "$n"); do
+    in_ns c1 curl -s --max-time 300 -w '%{size_download} %{num_connects}\n' -K "$work/mix.cfg.$i" > "$work/m.$i" &
+  done
+  wait
+  t1=$(date +%s.%N)
+  for i in $(seq 1 "$n"); do
+    while read -r want <&3 && read -r got c <&4; do
+      [ "$got" = "$want" ] || fails=$((fails + 1))
+      bytes=$((bytes + got)) conns=$((conns + c))
+    done 3< "$work/mix.exp.$i" 4< "$work/m.$i"
+    [ "$(wc -l < "$work/m.$i")" = "$MIX_FILES" ] || fails=$((fails + 1))
+  done
+  echo "    mix $base x$n: $bytes bytes, $conns connections for $((n * MIX_FILES)) files" >&2
+  [ "$fails" = 0 ] || { echo "round mix $base x$n: $fails short files" >&2; echo 0; return; }
+  awk -v b="$bytes" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f\n", b / (t1 - t0) / 1e6 }'
+}
+
 declare -A R
 measure() { # label url n
   local label=$1 url=$2 n=$3 v=()
@@ -125,30 +185,46 @@ for m in $MODES; do
   case $m in af_xdp) set -- af_xdp xdp ;; af_packet) set -- af_packet tap ;; *) echo "unknown mode $m" >&2; exit 2 ;; esac
   start_rb "$1" "$2" || { echo "rackboot failed to start in $1 mode" >&2; exit 1; }
   start_nginx
-  for n in "${CLIENTS[@]}"; do
-    for _ in $(seq 1 "$REPS"); do
-      # Alternate within the repetition so drift hits both servers alike.
-      R_rb+=("$(round http://198.18.0.1/image.bin "$n")")
-      R_ng+=("$(round http://198.18.0.1:8080/image.bin "$n")")
+  for wl in $WORKLOADS; do
+    sfx=; [ "$wl" = file ] || sfx=-$wl
+    for n in "${CLIENTS[@]}"; do
+      for _ in $(seq 1 "$REPS"); do
+        # Alternate within the repetition so drift hits both servers alike.
+        if [ "$wl" = mix ]; then
+          R_rb+=("$(round_mix http://198.18.0.1 "$n")")
+          R_ng+=("$(round_mix http://198.18.0.1:8080 "$n")")
+        else
+          R_rb+=("$(round http://198.18.0.1/image.bin "$n")")
+          R_ng+=("$(round http://198.18.0.1:8080/image.bin "$n")")
+        fi
+      done
+      R[rackboot-$1$sfx,$n]=$(printf '%s\n' "${R_rb[@]}" | median)
+      R[nginx-$1$sfx,$n]=$(printf '%s\n' "${R_ng[@]}" | median)
+      echo "  $1$sfx x$n rackboot: ${R_rb[*]}  nginx: ${R_ng[*]}" >&2
+      R_rb=() R_ng=()
     done
-    R[rackboot-$1,$n]=$(printf '%s\n' "${R_rb[@]}" | median)
-    R[nginx-$1,$n]=$(printf '%s\n' "${R_ng[@]}" | median)
-    echo "  $1 x$n rackboot: ${R_rb[*]}  nginx: ${R_ng[*]}" >&2
-    R_rb=() R_ng=()
   done
   stop_nginx
   stop_rb
 done
 
-{
-  echo "HTTP throughput, aggregate MB/s (median of $REPS), $SIZE_MB MiB file, same rack, same run"
-  printf '%-22s' "server / port mode"; for n in "${CLIENTS[@]}"; do printf ' %10s' "x$n"; done; echo
-  for row in nginx-plain-veth $(for m in $MODES; do echo "rackboot-$m" "nginx-$m"; done); do
-    printf '%-22s' "$row"; for n in "${CLIENTS[@]}"; do printf ' %10s' "${R[$row,$n]}"; done; echo
+ROWS=() MS=()
+for m in $MODES; do
+  for wl in $WORKLOADS; do
+    sfx=; [ "$wl" = file ] || sfx=-$wl
+    ROWS+=("rackboot-$m$sfx" "nginx-$m$sfx") MS+=("$m$sfx")
   done
-  for m in $MODES; do
+done
+{
+  echo "HTTP throughput, aggregate MB/s (median of $REPS), same rack, same run; workloads: $WORKLOADS" \
+    "(file: one $SIZE_MB MiB file; mix: $MIX_FILES of $MIX_SET package-like files per client, one keep-alive connection)"
+  printf '%-22s' "server / port mode"; for n in "${CLIENTS[@]}"; do printf ' %10s' "x$n"; done; echo
+  for row in nginx-plain-veth "${ROWS[@]}"; do
+    printf '%-22s' "$row"; for n in "${CLIENTS[@]}"; do printf ' %10s' "${R[$row,$n]:--}"; done; echo
+  done
+  for m in "${MS[@]}"; do
     for n in "${CLIENTS[@]}"; do
-      awk -v a="${R[rackboot-$m,$n]}" -v b="${R[nginx-$m,$n]}" -v m="$m" -v n="$n" \
+      awk -v a="${R[rackboot-$m,$n]:-0}" -v b="${R[nginx-$m,$n]:-0}" -v m="$m" -v n="$n" \
         'BEGIN { printf "ratio rackboot/nginx %-10s x%-3s %.2f\n", m, n, (b > 0 ? a / b : 0) }'
     done
   done

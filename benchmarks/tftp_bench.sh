@@ -70,6 +70,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/rack.sh
 . scripts/lib/rack.sh
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
 
 SERVERS=${RB_SERVERS:-"rackboot rackboot-busypoll tftpd-hpa atftpd dnsmasq"}
 REPS=${RB_REPS:-3}
@@ -117,7 +119,7 @@ cleanup() {
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$srv_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" >/dev/null 2>&1 || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
-  [ -z "$CG" ] || rmdir "$CG" 2>/dev/null || true
+  srv_cg_remove
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -185,24 +187,10 @@ oack() { # w (or mc: the multicast option)
 }
 
 # ---------------------------------------------------------------- load
-# Busy ticks of the whole box (everything but idle and iowait).
-busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# CPU time of the server: each server runs in a cgroup of its own (cgroup v2
-# cpu.stat, or v1 cpuacct), so threads and forked children (rackboot's
-# dataplane, tftpd-hpa's per-request processes) all count. Kernel work done
-# in softirq context (forwarding on the rack bridge) is charged to no one.
-CG='' CGK=''
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then CG=/sys/fs/cgroup/$P-srv CGK=v2
-elif [ -d /sys/fs/cgroup/cpuacct ]; then CG=/sys/fs/cgroup/cpuacct/$P-srv CGK=v1; fi
-[ -z "$CG" ] || mkdir -p "$CG" 2>/dev/null || CG='' CGK=''
-RB_SRV_CG=$CG   # scripts/lib/rack.sh's srv_exec puts every server in it
-srv_cpu() { # microseconds of CPU used in the cgroup so far (0 without one)
-  case $CGK in
-    v2) awk '$1 == "usage_usec" { print $2 }' "$CG/cpu.stat" ;;
-    v1) echo $(( $(cat "$CG/cpuacct.usage") / 1000 )) ;;
-    *) echo 0 ;;
-  esac
-}
+# Each server runs in a cgroup of its own (scripts/lib/bench.sh), so its
+# threads and forked children (rackboot's dataplane, tftpd-hpa's
+# per-request processes) all count in srv_cpu.
+srv_cg_setup "$P-srv"
 # On a shared box: wait up to RB_QUIET_WAIT s for a second under 25% of a
 # core, not counting the server's own use (rackboot-busypoll spins a core).
 quiet() {
@@ -341,7 +329,6 @@ rb_counts() { # tftp_copies tftp_blocks tftp_mc_blocks from rackboot's /metrics
     $1 == "rackboot_dp_tftp_mc_blocks_total" { m = $2 } END { print c + 0, b + 0, m + 0 }'
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- link
 # The blaster: "send IP PORT SECS LEN" sends LEN-byte UDP payloads with

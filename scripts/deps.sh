@@ -39,6 +39,9 @@ PKGS=(
   # TFTP peers: tftpd-hpa; atftpd conflicts with it, so the TFTP test and
   # benchmark unpack atftpd from its .deb and need only its libraries
   tftpd-hpa libwrap0 libpcre2-8-0
+  # benchmarks/run: the seed's own stack (ISC dhcpd + tftp-hpa + Apache
+  # httpd) as a peer, and the report's plots
+  isc-dhcp-server apache2 gnuplot-nox
   # e2e (tests/e2e, benchmarks/boot_bench.sh): qemu with SeaBIOS + iPXE ROMs
   # and OVMF, the loaders served (pxelinux, syslinux.efi, ipxe.efi), busybox
   # and cpio for the initramfs, tcpdump for the wire timeline. The kernel and
@@ -88,5 +91,15 @@ fi
 # started its daemon on port 69, stop it (the tests start their own, on the rack).
 if command -v systemctl >/dev/null && systemctl is-active --quiet tftpd-hpa 2>/dev/null; then
   systemctl disable --now tftpd-hpa || true
+fi
+# isc-dhcp-server and apache2 come for benchmarks/run only (it starts its
+# own, on the rack): where an init system started theirs, stop and disable
+# them (a system dhcpd would answer on the host's networks).
+if command -v systemctl >/dev/null; then
+  for unit in isc-dhcp-server apache2; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null || systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+      systemctl disable --now "$unit" || true
+    fi
+  done
 fi
 service_user

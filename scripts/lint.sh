@@ -3,7 +3,7 @@
 # also runnable by hand from anywhere in the tree.
 #   'shellcheck': every shell script at shellcheck's default severity:
 #                 scripts/*.sh and scripts/lib/*.sh, tests/integration/*.sh, tests/e2e/*.sh,
-#                 tests/fuzz/*.sh, benchmarks/*.sh, .ci/run
+#                 tests/fuzz/*.sh, benchmarks/*.sh, benchmarks/run, .ci/run
 #   'clang-format': every tracked .c and .h file against the committed
 #                 .clang-format (git ls-files; a glob of the same folders
 #                 when the tree is not a git checkout, e.g. a tarball)
@@ -16,7 +16,7 @@ need() { command -v "$1" >/dev/null || { echo "lint.sh: $1 missing: run scripts/
 case "${1:-}" in
   shellcheck)
     need shellcheck
-    files=(scripts/*.sh scripts/lib/*.sh tests/integration/*.sh tests/e2e/*.sh tests/fuzz/*.sh benchmarks/*.sh .ci/run)
+    files=(scripts/*.sh scripts/lib/*.sh tests/integration/*.sh tests/e2e/*.sh tests/fuzz/*.sh benchmarks/*.sh benchmarks/run .ci/run)
     # -x: follow `. file` to the file its `# shellcheck source=` names
     # (paths from the top of the tree, where this runs).
     shellcheck -x "${files[@]}"

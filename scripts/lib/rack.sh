@@ -204,16 +204,18 @@ atftpd_bin() {
 
 # tftp_peer_start NAME ROOT LOG [OPTION...]: start the peer TFTP server NAME
 # (tftpd-hpa, atftpd or dnsmasq) serving ROOT as $SRV_IP:69 in $P-srv, its
-# output in LOG, the OPTIONs added to its command line. Sets srv_pid;
+# output in LOG, the OPTIONs added to its command line (the server address
+# is $SRV_CIDR, else $SRV_IP/24). Sets srv_pid;
 # returns 1 (and says why in LOG) if it cannot be started. Whether it
 # answers is tftp_ready's question. tftp_peer_stop undoes it.
 tftp_peer_start() {
   local name=$1 root=$2 log=$3 bin ip=${SRV_IP:-198.18.0.1}
+  local cidr=${SRV_CIDR:-${SRV_IP:-198.18.0.1}/24}
   shift 3
   case $name in
     tftpd-hpa)
       [ -x /usr/sbin/in.tftpd ] || { echo "in.tftpd missing (apt-get install tftpd-hpa)" > "$log"; return 1; }
-      srv_addr_add "$ip/24"
+      srv_addr_add "$cidr"
       # Debian's defaults (/etc/default/tftpd-hpa): --secure (chroot to the
       # root) as user tftp. -L: foreground; it still forks per request.
       srv_exec ip netns exec "$P-srv" /usr/sbin/in.tftpd -L -s -u tftp -a "$ip:69" "$@" "$root" \
@@ -221,13 +223,13 @@ tftp_peer_start() {
       ;;
     atftpd)
       bin=$(atftpd_bin) || { echo "atftpd: not installed and apt-get download failed" > "$log"; return 1; }
-      srv_addr_add "$ip/24"
+      srv_addr_add "$cidr"
       srv_exec ip netns exec "$P-srv" "$bin" --daemon --no-fork --port 69 --bind-address "$ip" \
         --user nobody --group nogroup "$@" "$root" > "$log" 2>&1 &
       ;;
     dnsmasq)
       command -v dnsmasq >/dev/null || { echo "dnsmasq not installed" > "$log"; return 1; }
-      srv_addr_add "$ip/24"
+      srv_addr_add "$cidr"
       # --port=0: no DNS. No --tftp-secure: serve any readable file in the root.
       srv_exec ip netns exec "$P-srv" dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --port=0 \
         --interface="$P-srv0" --bind-interfaces --enable-tftp --tftp-root="$root" \
@@ -239,7 +241,7 @@ tftp_peer_start() {
 }
 tftp_peer_stop() {
   kill_wait "$srv_pid"; srv_pid=
-  srv_addr_del "${SRV_IP:-198.18.0.1}/24"
+  srv_addr_del "${SRV_CIDR:-${SRV_IP:-198.18.0.1}/24}"
 }
 
 # tftp_ready NAME COPY OUT: does the server (srv_pid) answer a read request
