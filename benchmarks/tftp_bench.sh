@@ -151,7 +151,11 @@ port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256$2 }
 http: { port: 80, root: $work/repo }
 api: { token_file: $work/api.token }
-tftp: { root: $work/root, port: 69, session_ports: 61000-65535 }
+# The storm runs up to hundreds of clients from each client namespace's one
+# address; a rack's nodes each have their own, so the per-source caps (made
+# for one real node) are off here and nowhere else.
+tftp: { root: $work/root, port: 69, session_ports: 61000-65535,
+        per_source_sessions: 0, per_source_rrq_rate: 0 }
 YAML
   rb_start "$work/rackboot.yaml" "$1"   # up to 30 s: DPDK init and hugepages
 }

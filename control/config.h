@@ -120,6 +120,8 @@ struct rb_config {
 	uint32_t tftp_max_sessions;  /* 1..1048576, default 16384 per worker */
 	uint16_t tftp_max_window;    /* 1..1024, default 64 (RFC 7440 windowsize cap) */
 	uint16_t tftp_retries;	     /* 1..20, default 6 retransmissions of a window */
+	uint16_t tftp_per_source;    /* 0..65535, default 32 transfers per source (0: no cap) */
+	uint32_t tftp_rrq_rate;	     /* 0..1000000, default 64 RRQ/s per source (0: no cap) */
 	uint32_t mc_group;	     /* RFC 2090 first group, default 239.255.69.1 */
 	uint16_t mc_port;	     /* default 1760 */
 	uint16_t mc_streams;	     /* 0..256, default 16 (0: option ignored) */

@@ -281,6 +281,8 @@ dp_config(const struct rb_config *c, const char *exe, struct rb_dp_config *d)
 	d->tftp_max_sessions = c->tftp_max_sessions;
 	d->tftp_max_window = c->tftp_max_window;
 	d->tftp_retries = c->tftp_retries;
+	d->tftp_per_source = c->tftp_per_source;
+	d->tftp_rrq_rate = c->tftp_rrq_rate;
 	d->mc_group = c->mc_streams ? c->mc_group : 0;
 	d->mc_port = c->mc_port;
 	d->mc_streams = c->mc_streams;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "dhcp_server.h"
-#include "hash.h"
 
 #define RATE_SLOTS 4096
 
@@ -43,9 +42,7 @@ dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server
 		return -EINVAL;
 	}
 	d->subnet_opts = calloc(cfg->nb_subnets ? cfg->nb_subnets : 1, sizeof(*d->subnet_opts));
-	d->rate = calloc(RATE_SLOTS, sizeof(*d->rate));
-	d->rate_mask = RATE_SLOTS - 1;
-	if (!d->subnet_opts || !d->rate)
+	if (!d->subnet_opts || rb_rate_init(&d->rate, RATE_SLOTS) < 0)
 		goto nomem;
 	for (s = 0; s < cfg->nb_subnets; s++) {
 		const struct rb_dhcp_subnet_msg *sn = &cfg->subnets[s];
@@ -90,26 +87,15 @@ dhcpd_free(struct dhcpd *d)
 {
 	lease_table_free(&d->t);
 	free(d->subnet_opts);
-	free(d->rate);
+	rb_rate_free(&d->rate);
 	d->subnet_opts = NULL;
-	d->rate = NULL;
 }
 
-/* One-second window per client MAC hash; a shared slot only makes the
- * limit stricter for the clients that collide. */
+/* Requests per second per client hardware address (util/ratelimit.h). */
 static bool
 rate_ok(struct dhcpd *d, const uint8_t *chaddr, uint32_t now)
 {
-	struct rate_slot *r;
-
-	if (!d->cfg.rate_limit)
-		return true;
-	r = &d->rate[rb_hash32_keyed(chaddr, 16) & d->rate_mask];
-	if (r->sec != now) {
-		r->sec = now;
-		r->count = 0;
-	}
-	return ++r->count <= d->cfg.rate_limit;
+	return rb_rate_ok(&d->rate, chaddr, 16, now, d->cfg.rate_limit);
 }
 
 /* Keep what is safe to store and print: letters, digits, '-', '.', '_'. */

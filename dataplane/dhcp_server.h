@@ -22,6 +22,7 @@
 #include "dhcp.h"
 #include "dhcp_lease.h"
 #include "pkt.h"
+#include "ratelimit.h"
 
 #define DHCPD_MAX_PAYLOAD 1472 /* 1500-byte MTU less IPv4 and UDP headers */
 
@@ -31,10 +32,7 @@ struct dhcpd {
 	uint16_t max_payload;
 	struct lease_table t;
 	struct dhcp_opts *subnet_opts; /* [nb_subnets], decoded from the config blobs */
-	struct rate_slot {
-		uint32_t sec, count;
-	} * rate;
-	uint32_t rate_mask;
+	struct rb_rate rate;	       /* requests per client hardware address */
 };
 
 /* One request as received. */

@@ -377,6 +377,8 @@ tftp_setup(char *msg, size_t cap)
 	    .port_hi = dp.cfg.session_port_hi,
 	    .max_window = dp.cfg.tftp_max_window,
 	    .max_sessions = dp.cfg.tftp_max_sessions,
+	    .max_per_source = dp.cfg.tftp_per_source,
+	    .rrq_rate = dp.cfg.tftp_rrq_rate,
 	    .max_retries = dp.cfg.tftp_retries,
 	    .rto_min_us = TFTPD_RTO_MIN_US,
 	    .rto_init_us = TFTPD_RTO_INIT_US,

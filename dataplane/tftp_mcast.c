@@ -284,7 +284,8 @@ member_of(const struct tftp_mc *c, uint32_t ip, uint16_t port)
 
 bool
 mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f, uint32_t ip,
-       uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt)
+       uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,
+       uint64_t *drops)
 {
 	uint16_t blksize = rq->opts.mask & TFTP_OPT_BLKSIZE
 			       ? tftp_clamp_blksize(rq->opts.blksize, t->cfg.mtu)
@@ -314,9 +315,16 @@ mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f
 	if (c) {
 		j = member_of(c, ip, port);
 		if (j >= 0) {
-			/* Its OACK was lost: the same answer again. */
-			mc_oack(c, (uint32_t)j, a, cnt);
+			/* Its OACK was lost: the same answer again, within
+			 * the resends an unproven client gets. */
 			cnt[RB_CNT_tftp_rrq_repeats]++;
+			m = &c->m[j];
+			if (!m->proven && m->resends >= TFTPD_UNPROVEN_RESENDS) {
+				drops[RB_DROP_tftp_unproven_resends]++;
+				return true;
+			}
+			m->resends++;
+			mc_oack(c, (uint32_t)j, a, cnt);
 			return true;
 		}
 		if (c->nm >= t->cfg.mc_members) {
@@ -339,6 +347,8 @@ mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f
 	memcpy(m->mac, mac, 6);
 	m->mask = rq->opts.mask;
 	m->timeout = rq->opts.timeout;
+	m->proven = 0;
+	m->resends = 0;
 	cnt[RB_CNT_tftp_mc_clients]++;
 	member_event(t, c, c->nm - 1, RB_EV_TFTP_START, RB_EVR_NONE, 0, cnt);
 	mc_oack(c, c->nm - 1, a, cnt);
@@ -369,16 +379,30 @@ tftpd_mtftp_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, u
 		return tftpd_act_error(a, TFTP_EC_UNDEF, "file too large for MTFTP", cnt);
 	}
 	if (c->kind != MC_FREE) {
-		if (c->m[0].ip == ip && c->m[0].port == port && c->file == f && c->acked == 0) {
+		struct tftp_mc_member *o = &c->m[0];
+
+		if (o->ip == ip && o->port == port && c->file == f && c->acked == 0) {
 			/* The opener asks again: block 1 was lost. */
+			cnt[RB_CNT_tftp_rrq_repeats]++;
+			if (!o->proven && o->resends >= TFTPD_UNPROVEN_RESENDS) {
+				drops[RB_DROP_tftp_unproven_resends]++;
+				return;
+			}
+			o->resends++;
 			tftpd_act_init(a, ip, port, mac, c->local_port);
 			a->unicast_first = 1;
 			mc_data(t, c, 1, true, now_us, a, cnt);
-			cnt[RB_CNT_tftp_rrq_repeats]++;
 			return;
 		}
-		drops[RB_DROP_tftp_mtftp_busy]++;
-		return;
+		if (o->proven) {
+			drops[RB_DROP_tftp_mtftp_busy]++;
+			return;
+		}
+		/* An opener that never acknowledged block 1 may be a spoofed
+		 * one holding the stream: a newer request takes it over. */
+		drops[RB_DROP_tftp_unproven_evicted]++;
+		member_event(t, c, 0, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, cnt);
+		mc_end(t, c, cnt);
 	}
 	mc_start(t, c, MC_MTFTP, f, rq->filename, TFTP_DEFAULT_BLKSIZE, t->cfg.mtftp_group,
 		 t->cfg.mtftp_cport, now_us, cnt);
@@ -457,6 +481,7 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 	c->acked = n;
 	c->retries = 0;
 	c->progress_us = now_us;
+	c->m[0].proven = 1;
 	if (n == c->nblocks) {
 		cnt[RB_CNT_tftp_mc_done]++;
 		member_event(t, c, 0, RB_EV_TFTP_DONE, RB_EVR_NONE, 0, cnt);
@@ -485,7 +510,7 @@ mc_tick(struct tftp_server *t, uint64_t now_us,
 		if (c->kind == MC_FREE || c->deadline_us > now_us)
 			continue;
 		tftpd_act_init(&a, c->m[0].ip, c->m[0].port, c->m[0].mac, c->local_port);
-		if (c->retries >= t->cfg.max_retries) {
+		if (c->retries >= (c->m[0].proven ? t->cfg.max_retries : TFTPD_UNPROVEN_RESENDS)) {
 			/* The master fell silent: the next one takes over
 			 * (MTFTP: the stream ends; listeners open again). */
 			drops[RB_DROP_tftp_mc_client_lost]++;

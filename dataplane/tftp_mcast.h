@@ -20,7 +20,7 @@ void mc_fini(struct tftp_server *t);
  */
 bool mc_rrq(struct tftp_server *t, const struct tftp_req *rq, const struct ic_file *f, uint32_t ip,
 	    uint16_t port, const uint8_t *mac, uint64_t now_us, struct tftpd_action *a,
-	    uint64_t *cnt);
+	    uint64_t *cnt, uint64_t *drops);
 /* A packet to local_port: false when no stream owns that port. */
 bool mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t port,
 	      uint16_t local_port, uint64_t now_us, struct tftpd_action *a, uint64_t *cnt,

@@ -22,6 +22,13 @@ tid_hash(uint32_t ip, uint16_t port, uint16_t local)
 	return rb_hash32_keyed(k, sizeof(k));
 }
 
+/* The source chain's bucket: every session of one client address. */
+static uint32_t
+src_hash(uint32_t ip)
+{
+	return rb_hash32_keyed(&ip, sizeof(ip));
+}
+
 /* A TFTP timeout option (seconds) in microseconds. */
 static inline uint32_t
 secs_us(uint8_t secs)
@@ -57,6 +64,12 @@ tftpd_init(struct tftp_server *t, const struct tftpd_cfg *cfg)
 		t->s[i].slot = TFTPD_NONE;
 	}
 	t->free_head = 0;
+	t->uhead = t->utail = TFTPD_NONE;
+	if (rb_rate_init(&t->rrq_rate, cfg->max_sessions) < 0 ||
+	    rb_rate_init(&t->err_rate, cfg->max_sessions) < 0) {
+		tftpd_fini(t);
+		return -ENOMEM;
+	}
 	for (i = 0; i < TFTPD_WHEEL_SLOTS; i++)
 		t->wheel[i] = TFTPD_NONE;
 	if (mc_init(t) < 0) {
@@ -112,6 +125,8 @@ tftpd_fini(struct tftp_server *t)
 	free(t->hash);
 	free(t->chash);
 	free(t->names);
+	rb_rate_free(&t->rrq_rate);
+	rb_rate_free(&t->err_rate);
 	t->s = NULL;
 	t->hash = NULL;
 	t->chash = NULL;
@@ -177,7 +192,7 @@ sess_find(const struct tftp_server *t, uint32_t ip, uint16_t port, uint16_t loca
 static uint32_t
 sess_of_client(const struct tftp_server *t, uint32_t ip, uint16_t port)
 {
-	uint32_t i = t->chash[tid_hash(ip, port, 0) & t->hmask];
+	uint32_t i = t->chash[src_hash(ip) & t->hmask];
 
 	for (; i != TFTPD_NONE; i = t->s[i].cnext)
 		if (t->s[i].client_ip == ip && t->s[i].client_port == port)
@@ -185,39 +200,35 @@ sess_of_client(const struct tftp_server *t, uint32_t ip, uint16_t port)
 	return TFTPD_NONE;
 }
 
-static uint32_t
-sess_new(struct tftp_server *t, uint32_t ip, uint16_t port)
-{
-	uint32_t i = t->free_head, *b;
-	struct tftp_sess *s;
-	uint16_t local;
-	unsigned tries;
+/* ---- unproven sessions: oldest first ------------------------------------ */
 
-	if (i == TFTPD_NONE)
-		return TFTPD_NONE;
-	/* Our TID: the next session port not already used with this client. */
-	for (tries = 0; tries < 64; tries++) {
-		local = tftp_ports_take(&t->ports);
-		if (sess_find(t, ip, port, local) == TFTPD_NONE)
-			break;
-	}
-	if (tries == 64)
-		return TFTPD_NONE; /* every port tried is this client's already */
-	s = &t->s[i];
-	t->free_head = s->hnext;
-	memset(s, 0, sizeof(*s));
-	s->client_ip = ip;
-	s->client_port = port;
-	s->local_port = local;
-	s->slot = TFTPD_NONE;
-	b = &t->hash[tid_hash(ip, port, local) & t->hmask];
-	s->hnext = *b;
-	*b = i;
-	b = &t->chash[tid_hash(ip, port, 0) & t->hmask];
-	s->cnext = *b;
-	*b = i;
-	t->active++;
-	return i;
+static void
+unproven_add(struct tftp_server *t, uint32_t i)
+{
+	struct tftp_sess *s = &t->s[i];
+
+	s->unext = TFTPD_NONE;
+	s->uprev = t->utail;
+	if (t->utail != TFTPD_NONE)
+		t->s[t->utail].unext = i;
+	else
+		t->uhead = i;
+	t->utail = i;
+}
+
+static void
+unproven_del(struct tftp_server *t, uint32_t i)
+{
+	struct tftp_sess *s = &t->s[i];
+
+	if (s->uprev != TFTPD_NONE)
+		t->s[s->uprev].unext = s->unext;
+	else
+		t->uhead = s->unext;
+	if (s->unext != TFTPD_NONE)
+		t->s[s->unext].uprev = s->uprev;
+	else
+		t->utail = s->uprev;
 }
 
 static void
@@ -227,11 +238,13 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 	uint32_t *p = &t->hash[tid_hash(s->client_ip, s->client_port, s->local_port) & t->hmask];
 
 	timer_stop(t, i);
+	if (!s->proven)
+		unproven_del(t, i);
 	while (*p != TFTPD_NONE && *p != i)
 		p = &t->s[*p].hnext;
 	if (*p == i)
 		*p = s->hnext;
-	p = &t->chash[tid_hash(s->client_ip, s->client_port, 0) & t->hmask];
+	p = &t->chash[src_hash(s->client_ip) & t->hmask];
 	while (*p != TFTPD_NONE && *p != i)
 		p = &t->s[*p].cnext;
 	if (*p == i)
@@ -247,21 +260,125 @@ sess_end(struct tftp_server *t, uint32_t i, uint64_t *cnt)
 	cnt[RB_CNT_tftp_sessions_ended]++;
 }
 
+/* An unproven session makes room for a newer request: no ERROR (nothing
+ * says its source is listening). */
+static void
+sess_evict(struct tftp_server *t, uint32_t i, uint64_t *cnt, uint64_t *drops)
+{
+	drops[RB_DROP_tftp_unproven_evicted]++;
+	sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, cnt);
+	sess_end(t, i, cnt);
+}
+
 /*
- * The window starting after the last acknowledged block. `probe` (a second
- * timeout without progress) sends the next window as well: when the client
- * has the whole window but its ACK was lost, some clients (atftp) ignore a
- * window they already hold without acknowledging again, and only blocks
- * past it make them speak.
+ * Room for one more session of client ip: under the source's cap (making
+ * room by ending its oldest unproven session if it has to) and in the
+ * table (ending the oldest unproven session of anyone if it is full).
+ * False, with the refusal counted, when only proven sessions stand in
+ * the way.
+ */
+static bool
+sess_room(struct tftp_server *t, uint32_t ip, uint64_t *cnt, uint64_t *drops)
+{
+	uint32_t i, n = 0, oldest = TFTPD_NONE;
+
+	if (t->cfg.max_per_source) {
+		/* Newest first: the last unproven one met is the oldest. */
+		for (i = t->chash[src_hash(ip) & t->hmask]; i != TFTPD_NONE; i = t->s[i].cnext)
+			if (t->s[i].client_ip == ip) {
+				n++;
+				if (!t->s[i].proven)
+					oldest = i;
+			}
+		if (n >= t->cfg.max_per_source) {
+			if (oldest == TFTPD_NONE) {
+				drops[RB_DROP_tftp_source_full]++;
+				return false;
+			}
+			sess_evict(t, oldest, cnt, drops);
+		}
+	}
+	if (t->free_head == TFTPD_NONE) {
+		if (t->uhead == TFTPD_NONE) {
+			drops[RB_DROP_tftp_sessions_full]++;
+			return false;
+		}
+		sess_evict(t, t->uhead, cnt, drops);
+	}
+	return true;
+}
+
+/* A new, unproven session of ip:port on a random port of ours, or
+ * TFTPD_NONE (counted) when there is no room for it. */
+static uint32_t
+sess_new(struct tftp_server *t, uint32_t ip, uint16_t port, uint64_t *cnt, uint64_t *drops)
+{
+	uint32_t i, *b;
+	struct tftp_sess *s;
+	uint16_t local;
+	unsigned tries;
+
+	if (!sess_room(t, ip, cnt, drops))
+		return TFTPD_NONE;
+	/* Our TID: a port not already used with this client. */
+	for (tries = 0; tries < 64; tries++) {
+		local = tftp_ports_take(&t->ports);
+		if (sess_find(t, ip, port, local) == TFTPD_NONE)
+			break;
+	}
+	if (tries == 64) {
+		drops[RB_DROP_tftp_sessions_full]++;
+		return TFTPD_NONE; /* every port tried is this client's already */
+	}
+	i = t->free_head;
+	s = &t->s[i];
+	t->free_head = s->hnext;
+	memset(s, 0, sizeof(*s));
+	s->client_ip = ip;
+	s->client_port = port;
+	s->local_port = local;
+	s->slot = TFTPD_NONE;
+	b = &t->hash[tid_hash(ip, port, local) & t->hmask];
+	s->hnext = *b;
+	*b = i;
+	b = &t->chash[src_hash(ip) & t->hmask];
+	s->cnext = *b;
+	*b = i;
+	unproven_add(t, i);
+	t->active++;
+	return i;
+}
+
+/* The client acknowledged from its session's port: its address is real. */
+static void
+sess_prove(struct tftp_server *t, uint32_t i)
+{
+	struct tftp_sess *s = &t->s[i];
+
+	if (s->proven)
+		return;
+	unproven_del(t, i);
+	s->proven = 1;
+}
+
+/*
+ * The window starting after the last acknowledged block; one block only
+ * while the session is unproven. `probe` (a second timeout without
+ * progress) adds the block after the window: when the client has the
+ * whole window but its ACK was lost, some clients (atftp) ignore a window
+ * they already hold without acknowledging again, and only a block past it
+ * makes them speak.
  */
 static void
 send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_action *a,
 	    uint64_t *cnt, bool probe)
 {
 	struct tftp_sess *s = &t->s[i];
-	uint64_t first = s->acked + 1, last = s->acked + (probe ? 2u : 1u) * s->window;
+	uint64_t first = s->acked + 1, last = s->acked + s->window + (probe ? 1u : 0u);
 	bool started = s->sent != 0;
 
+	if (!s->proven)
+		last = first;
 	if (last > s->nblocks)
 		last = s->nblocks;
 	a->sess = i;
@@ -270,6 +387,19 @@ send_window(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_act
 	timer_arm(t, i, now_us);
 	if (!started)
 		sess_event(t, i, RB_EV_TFTP_START, RB_EVR_NONE, 0, cnt);
+}
+
+/* Put the session's OACK in a again. */
+static void
+send_oack(struct tftp_server *t, uint32_t i, uint64_t now_us, struct tftpd_action *a)
+{
+	struct tftp_sess *s = &t->s[i];
+	int n = tftp_build_oack(a->ctl, sizeof(a->ctl), &s->oack);
+
+	a->ctl_len = n > 0 ? (uint16_t)n : 0;
+	a->sess = i;
+	s->sent_us = now_us;
+	timer_arm(t, i, now_us);
 }
 
 void
@@ -283,31 +413,42 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 	uint32_t i;
 	int n;
 
-	tftpd_act_init(a, ip, port, mac, t->ports.next);
+	tftpd_act_init(a, ip, port, mac, 0);
 	cnt[RB_CNT_tftp_rrq]++;
+	if (!rb_rate_ok(&t->rrq_rate, &ip, sizeof(ip), (uint32_t)(now_us / 1000000),
+			t->cfg.rrq_rate)) {
+		drops[RB_DROP_tftp_rrq_rate_limited]++;
+		return;
+	}
+	a->local_port = tftp_ports_take(&t->ports); /* an ERROR's source */
 	f = tftpd_req_file(t->cache, rq, a, cnt, drops);
 	if (!f)
 		return;
-	if ((rq->opts.mask & TFTP_OPT_MULTICAST) && mc_rrq(t, rq, f, ip, port, mac, now_us, a, cnt))
+	if ((rq->opts.mask & TFTP_OPT_MULTICAST) &&
+	    mc_rrq(t, rq, f, ip, port, mac, now_us, a, cnt, drops))
 		return;
 	i = sess_of_client(t, ip, port);
 	if (i != TFTPD_NONE && t->s[i].file == f && t->s[i].acked == 0) {
 		/* The same request again before anything was acknowledged:
 		 * our OACK or first block was lost, and the client retried
 		 * before our timer fired. Answer from the same session (a
-		 * second one would talk to the client from a second port). */
+		 * second one would talk to the client from a second port),
+		 * out of the same resend budget while it is unproven: a
+		 * repeated request never gets more than the first one. */
 		s = &t->s[i];
 		a->local_port = s->local_port;
-		if (s->state == TS_OACK) {
-			n = tftp_build_oack(a->ctl, sizeof(a->ctl), &s->oack);
-			a->ctl_len = n > 0 ? (uint16_t)n : 0;
-			a->sess = i;
-			s->sent_us = now_us;
-			timer_arm(t, i, now_us);
-		} else {
-			send_window(t, i, now_us, a, cnt, false);
-		}
 		cnt[RB_CNT_tftp_rrq_repeats]++;
+		if (!s->proven) {
+			if (s->retries >= TFTPD_UNPROVEN_RESENDS) {
+				drops[RB_DROP_tftp_unproven_resends]++;
+				return;
+			}
+			s->retries++;
+		}
+		if (s->state == TS_OACK)
+			send_oack(t, i, now_us, a);
+		else
+			send_window(t, i, now_us, a, cnt, false);
 		return;
 	}
 	if (i != TFTPD_NONE) {
@@ -315,11 +456,9 @@ tftpd_rrq(struct tftp_server *t, const struct tftp_req *rq, uint32_t ip, uint16_
 		sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_EVICTED, 0, cnt);
 		sess_end(t, i, cnt);
 	}
-	i = sess_new(t, ip, port);
-	if (i == TFTPD_NONE) {
-		drops[RB_DROP_tftp_sessions_full]++;
+	i = sess_new(t, ip, port, cnt, drops);
+	if (i == TFTPD_NONE)
 		return tftpd_act_error(a, TFTP_EC_UNDEF, "server busy, try again", cnt);
-	}
 	s = &t->s[i];
 	a->local_port = s->local_port;
 	memcpy(s->client_mac, mac, 6);
@@ -414,9 +553,12 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 		return;
 	if (i == TFTPD_NONE) {
 		/* RFC 1350: a packet from an unknown TID gets error 5 and
-		 * disturbs nothing; never answer an ERROR with an ERROR. */
+		 * disturbs nothing; never answer an ERROR with an ERROR, and
+		 * never more than a few a second to one source. */
 		drops[RB_DROP_tftp_unknown_tid]++;
-		if (p.opcode != TFTP_ERROR)
+		if (p.opcode != TFTP_ERROR && rb_rate_ok(&t->err_rate, &ip, sizeof(ip),
+							 (uint32_t)(now_us / 1000000),
+							 TFTPD_TID_ERRORS_PER_S))
 			tftpd_act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
 		return;
 	}
@@ -441,6 +583,7 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 		}
 		if (!s->retries) /* Karn: a resent OACK's round trip is ambiguous */
 			rtt_sample(t, s, now_us);
+		sess_prove(t, i);
 		s->state = TS_DATA;
 		s->retries = 0;
 		s->progress_us = now_us;
@@ -456,6 +599,7 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 	}
 	if (n == s->sent && !s->retries) /* Karn: not after a retransmission */
 		rtt_sample(t, s, now_us);
+	sess_prove(t, i);
 	before = sess_bytes(s);
 	s->acked = n;
 	s->retries = 0;
@@ -493,6 +637,14 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			if (s->deadline_us > now_us)
 				continue; /* a later lap */
 			timer_stop(t, i);
+			if (!s->proven && s->retries >= TFTPD_UNPROVEN_RESENDS) {
+				/* Never heard from: end without an ERROR (to
+				 * an address that may not be the sender's). */
+				drops[RB_DROP_tftp_unproven_timeout]++;
+				sess_event(t, i, RB_EV_TFTP_FAIL, RB_EVR_TIMEOUT, 0, cnt);
+				sess_end(t, i, cnt);
+				continue;
+			}
 			tftpd_act_init(&a, s->client_ip, s->client_port, s->client_mac,
 				       s->local_port);
 			/* Give up only when the client has been quiet long
@@ -514,12 +666,7 @@ tftpd_tick(struct tftp_server *t, uint64_t now_us,
 			s->rto_us = tftp_rto_backoff(s->rto_us, rto_cap(t, s));
 			if (s->state == TS_OACK) {
 				/* The OACK or its ACK went missing: send it again. */
-				int n = tftp_build_oack(a.ctl, sizeof(a.ctl), &s->oack);
-
-				a.sess = i;
-				a.ctl_len = n > 0 ? (uint16_t)n : 0;
-				s->sent_us = now_us;
-				timer_arm(t, i, now_us);
+				send_oack(t, i, now_us, &a);
 				fn(&a, arg);
 			} else {
 				send_window(t, i, now_us, &a, cnt, s->retries >= 2);

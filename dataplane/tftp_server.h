@@ -42,6 +42,7 @@
 #include "counters.h"
 #include "event_queue.h"
 #include "image_cache.h"
+#include "ratelimit.h"
 #include "tftp.h"
 #include "tftp_session.h"
 
@@ -61,6 +62,29 @@
 #define TFTPD_GIVE_UP_US 15000000u  /* 15 s of client silence */
 #define TFTPD_OACK_WAIT_US 6000000u /* 6 s before an OACK goes again */
 
+/*
+ * Until a client has acknowledged something from its session's port (ACK
+ * 0 of the OACK, or ACK 1), nothing proves the request came from the
+ * address it names: it may be spoofed, to turn the server on a victim.
+ * Such an unproven session gets its OACK or its first block (one, whatever
+ * windowsize it asked for) and at most this many resends of it, by timer
+ * or repeated request together; then it ends without an ERROR. A full
+ * table ends its oldest unproven session to make room, and a source at
+ * its session cap ends its own oldest unproven one. Per spoofed request,
+ * at most (1 + TFTPD_UNPROVEN_RESENDS) packets of at most 512 bytes of
+ * payload (an OACK is shorter) go out: under 2.5 KB.
+ */
+#define TFTPD_UNPROVEN_RESENDS 3
+
+/*
+ * RFC 1350 answers a packet for no running transfer with ERROR 5; as many
+ * spoofed packets would make as many ERRORs to their forged source, so
+ * each source gets at most this many a second (per worker), the rest are
+ * only counted (tftp_unknown_tid). A real client that lost its transfer
+ * needs one.
+ */
+#define TFTPD_TID_ERRORS_PER_S 4
+
 struct tftpd_cfg {
 	uint16_t mtu;
 	uint16_t port_lo, port_hi; /* session (server TID) ports, host order */
@@ -69,6 +93,10 @@ struct tftpd_cfg {
 	uint16_t port_stride, port_offset;
 	uint16_t max_window; /* largest windowsize accepted */
 	uint32_t max_sessions;
+	/* Per source address (0: no cap): transfers at once, and read
+	 * requests per second (counted per worker). */
+	uint16_t max_per_source;
+	uint32_t rrq_rate;
 	uint8_t max_retries; /* retransmissions of one window before giving up... */
 	uint32_t give_up_us; /* ...once the client has also been silent this long */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
@@ -102,7 +130,8 @@ struct tftp_sess {
 	uint16_t client_port; /* host order */
 	uint16_t local_port;  /* host order: our TID */
 	uint8_t client_mac[6];
-	uint8_t state; /* enum tftp_sess_state */
+	uint8_t state;	/* enum tftp_sess_state */
+	uint8_t proven; /* the client acknowledged from its address (see above) */
 	uint8_t retries;
 	uint16_t blksize, window;
 	uint32_t rto_us;  /* current retransmission timeout */
@@ -116,7 +145,8 @@ struct tftp_sess {
 	uint64_t deadline_us;	 /* retransmission due */
 	uint64_t progress_us;	 /* last time the client acknowledged something new */
 	uint32_t hnext;		 /* hash chain */
-	uint32_t cnext;		 /* client hash chain (client ip, client port) */
+	uint32_t cnext;		 /* source chain (client ip) */
+	uint32_t unext, uprev;	 /* unproven sessions, oldest first */
 	uint32_t tnext, tprev;	 /* timer wheel slot list */
 	uint32_t slot;		 /* wheel slot, TFTPD_NONE when not armed */
 	struct tftp_opts oack;	 /* what was acknowledged, to send the OACK again */
@@ -135,6 +165,8 @@ struct tftp_mc_member {
 	uint8_t mac[6];
 	uint8_t mask; /* options it asked for (TFTP_OPT_*), echoed in its OACKs */
 	uint8_t timeout;
+	uint8_t proven;	 /* it acknowledged as the master (its address is real) */
+	uint8_t resends; /* OACKs or first blocks sent again to it while unproven */
 };
 
 enum tftp_mc_kind {
@@ -174,10 +206,13 @@ struct tftp_server {
 	struct tftpd_cfg cfg;
 	struct tftp_sess *s;
 	uint32_t *hash;	 /* (client ip, client port, local port) -> session */
-	uint32_t *chash; /* (client ip, client port) -> session: repeated RRQs */
+	uint32_t *chash; /* client ip -> its sessions: repeated RRQs, per-source cap */
 	uint32_t hmask;
 	uint32_t free_head; /* free list through hnext */
 	uint32_t active;
+	uint32_t uhead, utail;	 /* unproven sessions, oldest at uhead */
+	struct rb_rate rrq_rate; /* read requests per source address */
+	struct rb_rate err_rate; /* unknown-TID ERRORs per source address */
 	uint32_t wheel[TFTPD_WHEEL_SLOTS];
 	uint64_t wheel_now_ms;	   /* last processed tick */
 	struct tftp_ports ports;   /* this worker's session ports (cfg.port_*) */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "hash.h"
 #include "tftp_session.h"
 
 void
@@ -98,29 +99,25 @@ tftpd_req_file(struct image_cache *cache, const struct tftp_req *rq, struct tftp
 int
 tftp_ports_init(struct tftp_ports *p, uint16_t lo, uint16_t hi, uint16_t owner, uint16_t nworkers)
 {
-	/* A worker outside 0..nworkers-1 would own no port: take would spin. */
-	if (lo > hi || (uint32_t)lo + owner > hi || owner >= (nworkers > 1 ? nworkers : 1))
+	uint16_t stride = nworkers > 1 ? nworkers : 1;
+
+	if (lo > hi || (uint32_t)lo + owner > hi || owner >= stride)
 		return -EINVAL;
 	*p = (struct tftp_ports){.lo = lo,
 				 .hi = hi,
 				 .owner = owner,
 				 .nworkers = nworkers,
-				 .next = (uint16_t)(lo + owner)};
+				 .count = (uint32_t)(hi - lo - owner) / stride + 1};
 	return 0;
 }
 
 uint16_t
 tftp_ports_take(struct tftp_ports *p)
 {
-	uint16_t got = p->next;
-	uint32_t n = got;
+	uint64_t d = p->draws++;
+	uint32_t k = rb_hash32_keyed(&d, sizeof(d)) % p->count;
 
-	/* At most nworkers steps (twice that across the wrap). */
-	do
-		n = n + 1 > p->hi ? p->lo : n + 1;
-	while (tftp_port_owner((uint16_t)n, p->lo, p->nworkers) != p->owner);
-	p->next = (uint16_t)n;
-	return got;
+	return (uint16_t)(p->lo + p->owner + k * (p->nworkers > 1 ? p->nworkers : 1));
 }
 
 uint32_t

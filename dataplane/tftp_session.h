@@ -77,20 +77,25 @@ tftp_port_owner(uint16_t port, uint16_t lo, uint16_t nworkers)
 	return nworkers > 1 ? (uint16_t)((uint16_t)(port - lo) % nworkers) : 0;
 }
 
-/* One worker's share of the session ports, and where its round robin is. */
+/*
+ * One worker's share of the session ports. Each session takes one at
+ * random (keyed, util/hash.h): a port nobody can predict is what keeps a
+ * spoofed ACK from proving a client's address for it (tftp_server.h).
+ */
 struct tftp_ports {
 	uint16_t lo, hi;	  /* all workers' range, host order, inclusive */
 	uint16_t owner, nworkers; /* this worker, of so many */
-	uint16_t next;		  /* the port the next take returns */
+	uint32_t count;		  /* ports in this worker's share */
+	uint64_t draws;		  /* ports taken so far */
 };
 
 /*
- * Start the round robin at the worker's first port. Returns 0, or -EINVAL
- * when the worker owns no port in lo..hi.
+ * Set up worker owner's share of lo..hi. Returns 0, or -EINVAL when the
+ * worker owns no port in lo..hi.
  */
 int tftp_ports_init(struct tftp_ports *p, uint16_t lo, uint16_t hi, uint16_t owner,
 		    uint16_t nworkers);
-/* The next port of the worker's share, round robin. */
+/* A port of the worker's share, drawn at random. */
 uint16_t tftp_ports_take(struct tftp_ports *p);
 
 /*

@@ -105,8 +105,9 @@ struct rb_dp_config {
 	uint32_t tftp_cache_mb;
 	uint32_t tftp_max_sessions;
 	uint8_t tftp_retries;
-	uint8_t pad2[3];
-	uint32_t mc_group; /* RFC 2090 first group, network order; 0: off */
+	uint8_t pad2;
+	uint16_t tftp_per_source; /* transfers per source address, per worker; 0: no cap */
+	uint32_t mc_group;	  /* RFC 2090 first group, network order; 0: off */
 	uint16_t mc_port;
 	uint16_t mc_streams;
 	uint16_t mc_clients;
@@ -114,6 +115,7 @@ struct rb_dp_config {
 	uint32_t mtftp_group;	     /* PXE MTFTP group, network order; 0: off */
 	uint16_t mtftp_port;	     /* requests (server port) */
 	uint16_t mtftp_client_port;  /* the group's port */
+	uint32_t tftp_rrq_rate;	     /* read requests/s per source, per worker; 0: no cap */
 	char tftp_root[RB_PATH_MAX]; /* loaded into the image cache at start */
 	uint8_t ipv6_ra;	     /* 1: answer IPv6 router solicitations */
 	uint8_t pad3[3];

@@ -99,7 +99,16 @@
 	X(tftp_not_found, "TFTP request for a file not in the image cache")                        \
 	X(tftp_access_denied, "TFTP request with a path that leaves the root or is not allowed")   \
 	X(tftp_sessions_full, "TFTP request refused: tftp.max_sessions transfers running")         \
-	X(tftp_unknown_tid, "TFTP packet for no running transfer (answered with error 5)")         \
+	X(tftp_source_full,                                                                        \
+	  "TFTP request refused: its source runs tftp.per_source_sessions proven transfers")       \
+	X(tftp_rrq_rate_limited,                                                                   \
+	  "TFTP request from a source over tftp.per_source_rrq_rate (ignored)")                    \
+	X(tftp_unproven_evicted,                                                                   \
+	  "TFTP transfer never acknowledged, ended to make room for a newer request")              \
+	X(tftp_unproven_timeout, "TFTP transfer never acknowledged, ended after its resends")      \
+	X(tftp_unproven_resends,                                                                   \
+	  "TFTP repeated request of a transfer never acknowledged, its resends spent (ignored)")   \
+	X(tftp_unknown_tid, "TFTP packet for no running transfer (error 5, 4/s per source at most)")         \
 	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")             \
 	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                    \
 	X(tftp_timeout, "TFTP transfers given up after tftp retries")                              \

@@ -395,7 +395,8 @@ send_req(struct fx *f, struct client *c, uint16_t opcode, const char *name,
 	assert_int_equal(a->dst_ip, c->ip);
 	assert_int_equal(a->dst_port, c->port);
 	assert_memory_equal(a->dst_mac, c->mac, 6);
-	assert_local_port(a->local_port);
+	if (a->ctl_len || a->first <= a->last)
+		assert_local_port(a->local_port);
 	if (a->sess != TFTPD_NONE) {
 		assert_true(a->sess < f->t.cfg.max_sessions);
 		c->sess = a->sess;
@@ -771,25 +772,26 @@ test_backoff_and_probe(void **state)
 	at = f->now + 100 * MS;
 	assert_int_equal(tick_at(f, at), 1);
 	assert_window(f, &f->fired[0], &c, 1, 4);
-	/* Second timeout: 200 ms later, this window and the next (a probe). */
+	/* Second timeout: 200 ms later, this window and one block past it
+	 * (a probe), never a second window. */
 	assert_int_equal(tick_at(f, at + 200 * MS - 1), 0);
 	at += 200 * MS;
 	assert_int_equal(tick_at(f, at), 1);
-	assert_window(f, &f->fired[0], &c, 1, 8);
-	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 4 + 4); /* 5..8 are new */
-	assert_int_equal(f->t.s[c.sess].sent, 8);
+	assert_window(f, &f->fired[0], &c, 1, 5);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 4 + 4); /* 5 is new */
+	assert_int_equal(f->t.s[c.sess].sent, 5);
 	assert_int_equal(f->t.s[c.sess].rto_us, 400 * MS);
 	/* Third: 400 ms, capped there. */
 	assert_int_equal(tick_at(f, at + 400 * MS - 1), 0);
 	at += 400 * MS;
 	assert_int_equal(tick_at(f, at), 1);
-	assert_window(f, &f->fired[0], &c, 1, 8);
-	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 16);
+	assert_window(f, &f->fired[0], &c, 1, 5);
+	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 8 + 5);
 	assert_int_equal(f->t.s[c.sess].rto_us, 400 * MS);
-	/* The client had 1..8 all along: its ACK 8 moves on. */
+	/* The client had 1..5 all along: its ACK 5 moves on. */
 	f->now += MS;
-	send_ack(f, &c, 8, &a);
-	assert_window(f, &a, &c, 9, 12);
+	send_ack(f, &c, 5, &a);
+	assert_window(f, &a, &c, 6, 9);
 	assert_int_equal(f->t.s[c.sess].retries, 0);
 }
 
@@ -847,11 +849,12 @@ test_give_up_after_retries(void **state)
 	cfg.give_up_us = 0;
 	fx_start(f, &cfg);
 	send_rrq(f, &c, F_THREE, NULL, &a);
+	send_ack(f, &c, 1, &a); /* proven: block 2 */
 	for (k = 0; k < 3; k++) {
 		assert_int_equal(tick_at(f, due(f, &c)), 1);
 		assert_int_equal(f->fired[0].sess, c.sess);
 	}
-	/* 1; then probes 1..2 of which 1 was sent; then 1..2 both again */
+	/* 2; then probes 2..3 of which 2 was sent; then 2..3 both again */
 	assert_int_equal(f->cnt[RB_CNT_tftp_retransmits], 1 + 1 + 2);
 	assert_int_equal(tick_at(f, due(f, &c)), 1);
 	assert_error(&f->fired[0], TFTP_EC_UNDEF, "timed out");
@@ -1154,8 +1157,11 @@ test_sessions_full(void **state)
 	cfg.max_sessions = 2;
 	fx_start(f, &cfg);
 	send_rrq(f, &c1, F_BIG, NULL, &a);
+	send_ack(f, &c1, 1, &a);
 	send_rrq(f, &c2, F_BIG, NULL, &a);
+	send_ack(f, &c2, 1, &a);
 	assert_int_not_equal(c1.sess, c2.sess);
+	/* Both proven: nothing can make room. */
 	send_rrq(f, &c3, F_BIG, NULL, &a);
 	assert_error(&a, TFTP_EC_UNDEF, "server busy, try again");
 	assert_int_equal(f->drops[RB_DROP_tftp_sessions_full], 1);
@@ -1170,8 +1176,8 @@ test_sessions_full(void **state)
 	assert_window(f, &a, &c3, 1, 1);
 	assert_int_equal(finish(f, &c3, &a, 1, MS), 4);
 	/* c2 never noticed. */
-	send_ack(f, &c2, 1, &a);
-	assert_window(f, &a, &c2, 2, 2);
+	send_ack(f, &c2, 2, &a);
+	assert_window(f, &a, &c2, 3, 3);
 }
 
 /*
@@ -1204,23 +1210,35 @@ test_same_client_repeat_and_replace(void **state)
 	assert_int_equal(f->t.active, 0);
 }
 
-/* Local ports go round the configured range. */
+/*
+ * Session ports are drawn at random from the configured range: in range,
+ * every one used, and the next one not to be guessed from the last (a
+ * round robin would make the next one certain).
+ */
 static void
-test_local_ports_cycle(void **state)
+test_local_ports_random(void **state)
 {
 	struct fx *f = *state;
 	struct tftpd_action a;
-	unsigned k;
+	unsigned k, seen = 0, next_in_order = 0;
+	uint16_t prev = 0;
 
-	for (k = 0; k < 25; k++) {
+	for (k = 0; k < 200; k++) {
 		struct client c = client(1 + k);
 
 		send_rrq(f, &c, F_EMPTY, NULL, &a);
-		assert_int_equal(c.local, PORT_LO + k % (PORT_HI - PORT_LO + 1));
+		assert_local_port(c.local);
+		seen |= 1u << (c.local - PORT_LO);
+		if (k && c.local == (prev == PORT_HI ? PORT_LO : prev + 1))
+			next_in_order++;
+		prev = c.local;
 		send_ack(f, &c, 1, &a);
 		assert_none(&a);
 	}
-	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 25);
+	assert_int_equal(f->cnt[RB_CNT_tftp_sessions_done], 200);
+	assert_int_equal(seen, (1u << (PORT_HI - PORT_LO + 1)) - 1);
+	/* 1 in 10 by chance: 20 expected, 199 for a round robin. */
+	assert_in_range(next_in_order, 0, 60);
 }
 
 /* Session ports are shared between clients, never two sessions per TID. */
@@ -1233,31 +1251,35 @@ test_tid_never_duplicated(void **state)
 	struct tftpd_action a;
 	unsigned k;
 
-	/* Two ports for three clients: ports may be shared between clients
-	 * (a TID is the pair of ports), never between sessions of one. */
+	/* Two ports for three clients: ports are shared between clients
+	 * (a TID is the pair of ports). */
 	cfg.port_hi = PORT_LO + 1;
 	fx_start(f, &cfg);
 	for (k = 0; k < 3; k++)
 		send_rrq(f, &c[k], F_BIG, NULL, &a);
 	assert_int_equal(f->t.active, 3);
-	assert_int_not_equal(c[0].local, c[1].local);
-	assert_local_port(c[2].local);
+	for (k = 0; k < 3; k++) {
+		assert_local_port(c[k].local);
+		send_ack(f, &c[k], 1, &a); /* each found by its own TID */
+		assert_window(f, &a, &c[k], 2, 2);
+	}
 }
 
 /*
- * Each of n workers takes only the ports tftp_port_owner() gives it, every
- * one of them, in order, and wraps to its first: what the worker that
- * receives a packet relies on to find the session's owner.
+ * Each of n workers draws only the ports tftp_port_owner() gives it, and
+ * in time every one of them: what the worker that receives a packet
+ * relies on to find the session's owner.
  */
 static void
-test_ports_owner_round_robin(void **state)
+test_ports_owner_random(void **state)
 {
 	static const struct {
 		uint16_t lo, hi;
 	} ranges[] = {{61000, 65535}, {100, 109}, {65530, 65535}, {7, 7}};
+	static uint8_t seen[65536];
 	struct tftp_ports p;
 	uint16_t n, k, got;
-	uint32_t port, want;
+	uint32_t draws, port, share;
 	size_t r;
 
 	(void)state;
@@ -1272,15 +1294,24 @@ test_ports_owner_round_robin(void **state)
 					continue;
 				}
 				assert_int_equal(tftp_ports_init(&p, lo, hi, k, n), 0);
-				/* Two laps: lo + k, lo + k + n, ... <= hi, then again. */
-				want = (uint32_t)lo + k;
-				for (port = 0; port < 2u * (hi - lo + 1u) / n + 2; port++) {
+				memset(seen, 0, sizeof(seen));
+				share = 0;
+				for (port = lo; port <= hi; port++)
+					share += tftp_port_owner((uint16_t)port, lo, n) ==
+						 (n > 1 ? k : 0);
+				assert_int_equal(p.count, share);
+				/* 20 draws a port: all seen but by a 1 in 10^5 fluke. */
+				for (draws = 0; draws < 20 * share; draws++) {
 					got = tftp_ports_take(&p);
-					assert_int_equal(got, want);
+					assert_in_range(got, lo, hi);
 					assert_int_equal(tftp_port_owner(got, lo, n),
 							 n > 1 ? k : 0);
-					want = want + n > hi ? (uint32_t)lo + k : want + n;
+					seen[got] = 1;
 				}
+				for (port = lo; port <= hi; port++)
+					if (tftp_port_owner((uint16_t)port, lo, n) ==
+					    (n > 1 ? k : 0))
+						assert_int_equal(seen[port], 1);
 			}
 		}
 	}
@@ -1318,8 +1349,7 @@ test_ports_split_between_workers(void **state)
 		assert_int_not_equal(b.sess, TFTPD_NONE);
 		assert_int_equal(tftp_port_owner(a.local_port, PORT_LO, 2), 0);
 		assert_int_equal(tftp_port_owner(b.local_port, PORT_LO, 2), 1);
-		assert_int_equal(a.local_port, PORT_LO + 2 * k);
-		assert_int_equal(b.local_port, PORT_LO + 2 * k + 1);
+		assert_int_not_equal(a.local_port, b.local_port);
 	}
 	tftpd_fini(&other);
 }
@@ -2273,7 +2303,6 @@ test_mtftp_stream(void **state)
 	struct client c1 = client(1), c2 = client(2);
 	struct tftpd_action a;
 	struct tftp_mc *s;
-	uint16_t port;
 
 	fx_start(f, &cfg);
 	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
@@ -2291,13 +2320,6 @@ test_mtftp_stream(void **state)
 	assert_int_equal(f->cnt[RB_CNT_tftp_rrq], 0); /* not the TFTP port's */
 	assert_int_equal(f->t.mc_active, 1);
 	assert_int_equal(f->t.active, 0);
-	/* Another client while it runs: it is to listen, nothing is sent. */
-	send_mtftp(f, &c2, TFTP_RRQ, files[F_THREE].name, &a);
-	assert_none(&a);
-	send_mtftp(f, &c2, TFTP_RRQ, files[F_ONE].name, &a);
-	assert_none(&a);
-	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 2);
-	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 1);
 	/* The opener again before any ACK: block 1 was lost, it goes again. */
 	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
 	assert_to(&a, &c1);
@@ -2311,6 +2333,14 @@ test_mtftp_stream(void **state)
 	assert_to(&a, &c1);
 	assert_int_equal(a.unicast_first, 0);
 	assert_group_data(&a, c1.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2, 2);
+	/* Another client while it runs (the opener proven by its ACK): it is
+	 * to listen, nothing is sent. */
+	send_mtftp(f, &c2, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	send_mtftp(f, &c2, TFTP_RRQ, files[F_ONE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 2);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_clients], 1);
 	/* Now the opener's request is a busy one too. */
 	send_mtftp(f, &c1, TFTP_RRQ, files[F_THREE].name, &a);
 	assert_none(&a);
@@ -2339,11 +2369,9 @@ test_mtftp_stream(void **state)
 	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 0);
 	assert_int_equal(tick_at(f, f->now + 10000 * MS), 0);
 	/* Free again: the next request opens a new stream. */
-	port = c1.local;
 	send_mtftp(f, &c2, TFTP_RRQ, files[F_ONE].name, &a);
 	assert_int_equal(a.unicast_first, 1);
 	assert_group_data(&a, c2.local, MTFTP_GROUP, MTFTP_CPORT, F_ONE, 512, 1, 1);
-	assert_int_not_equal(c2.local, port);
 	assert_int_equal(f->cnt[RB_CNT_tftp_mc_streams], 2);
 	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 3);
 }
@@ -2486,6 +2514,309 @@ test_mc_too_many_blocks(void **state)
 	assert_int_equal(f->cnt[RB_CNT_tftp_mc_fallback], 1);
 }
 
+/* --- spoofed sources and per-source limits --------------------------------- */
+
+/* Bytes on the wire for what an action sends to its client (Ethernet, IPv4,
+ * UDP and TFTP headers included); *pkts counts the packets. */
+static uint64_t
+wire_bytes(const struct tftpd_action *a, unsigned *pkts)
+{
+	uint64_t b = 0, n, off;
+	uint32_t len;
+
+	if (a->ctl_len) {
+		b += 14u + 20 + 8 + a->ctl_len;
+		(*pkts)++;
+	}
+	for (n = a->first; a->file && n <= a->last; n++) {
+		tftpd_act_block(a, n, &len, &off);
+		b += 14u + 20 + 8 + 4 + len;
+		(*pkts)++;
+	}
+	return b;
+}
+
+/*
+ * A request from a source that never answers (a spoofed one: the victim
+ * gets what the server sends): its OACK or first block and at most
+ * TFTPD_UNPROVEN_RESENDS resends, repeated requests included, whatever
+ * options it asks for; under 2.5 KB, no ERROR at the end, and the session
+ * ends. Before the fix a plain request cost 7.9 KB over 15 s and a
+ * windowsize 64 one with a guessed ACK 0 up to 2.7 MB.
+ */
+static void
+test_spoofed_rrq_bounded(void **state)
+{
+	static const struct tftp_opts opts[] = {
+	    {0},
+	    {.mask = TFTP_OPT_TSIZE},
+	    {.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE, .blksize = 1468, .windowsize = 16},
+	    {.mask = TFTP_OPT_BLKSIZE | TFTP_OPT_WINDOWSIZE | TFTP_OPT_TSIZE | TFTP_OPT_TIMEOUT,
+	     .blksize = 65464,
+	     .windowsize = 64,
+	     .timeout = 1},
+	};
+	struct fx *f = *state;
+	struct tftpd_action a;
+	size_t k;
+	unsigned r, pkts, step;
+	uint64_t bytes;
+
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		struct client c = client(40 + (unsigned)k);
+
+		fx_start(f, &base_cfg);
+		pkts = 0;
+		send_rrq(f, &c, F_BIG, k ? &opts[k] : NULL, &a);
+		bytes = wire_bytes(&a, &pkts);
+		/* Then, until the session is gone, the victim's own... nothing:
+		 * only more spoofed requests and the timers. */
+		for (step = 0; f->t.active && step < 1000; step++) {
+			f->now += 50 * MS;
+			f->nfired = 0;
+			tftpd_tick(&f->t, f->now, on_fire, f, f->cnt, f->drops);
+			for (r = 0; r < f->nfired; r++)
+				bytes += wire_bytes(&f->fired[r], &pkts);
+			if (step % 4 == 0 && f->t.active) {
+				send_rrq(f, &c, F_BIG, k ? &opts[k] : NULL, &a);
+				bytes += wire_bytes(&a, &pkts);
+			}
+		}
+		print_message("options %zu: %u packets, %llu bytes to the spoofed source\n", k,
+			      pkts, (unsigned long long)bytes);
+		assert_int_equal(f->t.active, 0);
+		assert_true(pkts <= 1 + TFTPD_UNPROVEN_RESENDS);
+		assert_true(bytes < 2500);
+		assert_int_equal(f->cnt[RB_CNT_tftp_errors_sent], 0);
+		assert_int_equal(f->drops[RB_DROP_tftp_unproven_timeout], 1);
+		/* No more requests: the next one starts afresh. */
+		send_rrq(f, &c, F_BIG, k ? &opts[k] : NULL, &a);
+		assert_int_equal(f->t.active, 1);
+	}
+}
+
+/* An ACK 0 to a port other than the session's proves nothing: the OACK
+ * stays the only thing sent. The right one opens the whole window. */
+static void
+test_wrong_port_ack_proves_nothing(void **state)
+{
+	struct tftp_opts o = {.mask = TFTP_OPT_WINDOWSIZE, .windowsize = 16};
+	struct fx *f = *state;
+	struct client c = client(1), guess;
+	struct tftpd_action a;
+	unsigned errors = 0;
+	uint16_t port;
+
+	send_rrq(f, &c, F_BIG, &o, &a);
+	assert_true(a.ctl_len > 0);
+	for (port = PORT_LO; port <= PORT_HI; port++) {
+		if (port == c.local)
+			continue;
+		guess = c;
+		guess.local = port;
+		send_ack(f, &guess, 0, &a);
+		assert_true(a.first > a.last);
+		if (a.ctl_len) {
+			assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+			errors++;
+		}
+	}
+	/* ERROR 5 for each, but only so many a second to one source. */
+	assert_int_equal(errors, TFTPD_TID_ERRORS_PER_S);
+	assert_int_equal(f->drops[RB_DROP_tftp_unknown_tid], PORT_HI - PORT_LO);
+	assert_int_equal(f->t.s[c.sess].proven, 0);
+	assert_int_equal(f->t.s[c.sess].sent, 0);
+	send_ack(f, &c, 0, &a);
+	assert_window(f, &a, &c, 1, 16);
+	assert_int_equal(f->t.s[c.sess].proven, 1);
+}
+
+/*
+ * One source address holds at most max_per_source transfers. At the cap a
+ * request ends the source's own oldest unproven transfer; with all of them
+ * proven it is refused. Before the fix one address held every slot.
+ */
+static void
+test_per_source_cap(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c[6], other = client(9);
+	struct tftpd_action a;
+	unsigned k;
+
+	cfg.max_sessions = 16;
+	cfg.max_per_source = 4;
+	fx_start(f, &cfg);
+	for (k = 0; k < 6; k++) {
+		c[k] = client(1);
+		c[k].port = (uint16_t)(3000 + k);
+	}
+	for (k = 0; k < 4; k++)
+		send_rrq(f, &c[k], F_BIG, NULL, &a);
+	send_ack(f, &c[1], 1, &a); /* c[1..3] proven, c[0] not */
+	send_ack(f, &c[2], 1, &a);
+	send_ack(f, &c[3], 1, &a);
+	/* The fifth: c[0] makes room. */
+	send_rrq(f, &c[4], F_BIG, NULL, &a);
+	assert_window(f, &a, &c[4], 1, 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_unproven_evicted], 1);
+	assert_int_equal(f->t.active, 4);
+	send_ack(f, &c[0], 1, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+	send_ack(f, &c[4], 1, &a);
+	/* All four proven: the sixth is refused. */
+	send_rrq(f, &c[5], F_BIG, NULL, &a);
+	assert_error(&a, TFTP_EC_UNDEF, "server busy, try again");
+	assert_int_equal(f->drops[RB_DROP_tftp_source_full], 1);
+	assert_int_equal(f->t.active, 4);
+	/* Another address is not concerned. */
+	send_rrq(f, &other, F_BIG, NULL, &a);
+	assert_window(f, &a, &other, 1, 1);
+	/* One of the four done: room again. */
+	send_error(f, &c[1], c[1].local, &a);
+	send_rrq(f, &c[5], F_BIG, NULL, &a);
+	assert_window(f, &a, &c[5], 1, 1);
+}
+
+/* A full table ends its oldest unproven session for a new request: a flood
+ * of spoofed requests cannot keep real clients out. Proven ones stay. */
+static void
+test_full_table_evicts_unproven(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client real = client(1), spoof[40], late = client(99);
+	struct tftpd_action a;
+	unsigned k;
+
+	cfg.max_sessions = 8;
+	fx_start(f, &cfg);
+	send_rrq(f, &real, F_BIG, NULL, &a);
+	send_ack(f, &real, 1, &a);
+	for (k = 0; k < 40; k++) {
+		spoof[k] = client(100 + k);
+		send_rrq(f, &spoof[k], F_BIG, NULL, &a);
+		assert_window(f, &a, &spoof[k], 1, 1);
+	}
+	assert_int_equal(f->t.active, 8);
+	assert_int_equal(f->drops[RB_DROP_tftp_unproven_evicted], 40 - 7);
+	assert_int_equal(f->drops[RB_DROP_tftp_sessions_full], 0);
+	/* The real client's transfer goes on; a late real one gets in and
+	 * proves itself before seven more spoofed requests come. */
+	send_ack(f, &real, 2, &a);
+	assert_window(f, &a, &real, 3, 3);
+	send_rrq(f, &late, F_THREE, NULL, &a);
+	send_ack(f, &late, 1, &a);
+	assert_window(f, &a, &late, 2, 2);
+	for (k = 0; k < 40; k++)
+		send_rrq(f, &spoof[k], F_BIG, NULL, &a);
+	send_ack(f, &late, 2, &a);
+	assert_window(f, &a, &late, 3, 3);
+	send_ack(f, &real, 3, &a);
+	assert_window(f, &a, &real, 4, 4);
+}
+
+/* Read requests per source address per second: over the rate, ignored and
+ * counted; the next second they are served again. */
+static void
+test_rrq_rate_per_source(void **state)
+{
+	struct tftpd_cfg cfg = base_cfg;
+	struct fx *f = *state;
+	struct client c = client(1), other = client(2);
+	struct tftpd_action a;
+	unsigned k;
+
+	cfg.rrq_rate = 5;
+	fx_start(f, &cfg);
+	f->now = 10 * 1000000ull; /* the start of a second */
+	for (k = 0; k < 5; k++) {
+		c.port = (uint16_t)(3000 + k);
+		send_rrq(f, &c, F_EMPTY, NULL, &a);
+		assert_int_equal(a.first, 1);
+		send_ack(f, &c, 1, &a);
+	}
+	c.port = 3100;
+	send_rrq(f, &c, F_EMPTY, NULL, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_rrq_rate_limited], 1);
+	send_rrq(f, &c, F_EMPTY, NULL, &a);
+	assert_none(&a);
+	send_rrq(f, &other, F_EMPTY, NULL, &a);
+	assert_int_equal(a.first, 1);
+	f->now += 1000000;
+	send_rrq(f, &c, F_EMPTY, NULL, &a);
+	assert_int_equal(a.first, 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_rrq_rate_limited], 2);
+}
+
+/*
+ * RFC 2090: a master that never acknowledges gets its OACK and
+ * TFTPD_UNPROVEN_RESENDS resends (not tftp.retries) before the next
+ * member is promoted; a member's repeated requests get no more than that.
+ */
+static void
+test_mc_unproven_master(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client spoof = client(1), real = client(2);
+	struct tftpd_action a;
+	struct tftp_mc *s;
+	unsigned k, oacks = 0;
+
+	cfg.max_retries = 10;
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &spoof, F_THREE, 0, 0, &a);
+	s = stream_at(f, spoof.local);
+	assert_non_null(s);
+	send_mc_rrq(f, &real, F_THREE, 0, 0, &a);
+	for (k = 0; k < 10; k++) {
+		send_mc_rrq(f, &spoof, F_THREE, 0, 0, &a);
+		oacks += a.ctl_len > 0;
+	}
+	assert_int_equal(oacks, TFTPD_UNPROVEN_RESENDS);
+	assert_int_equal(f->drops[RB_DROP_tftp_unproven_resends], 10 - TFTPD_UNPROVEN_RESENDS);
+	/* The timers: promoted after 3 resends, not 10. */
+	for (k = 0; k < TFTPD_UNPROVEN_RESENDS; k++) {
+		assert_int_equal(tick_at(f, s->deadline_us), 1);
+		assert_int_equal(f->fired[0].dst_ip, spoof.ip);
+	}
+	assert_int_equal(tick_at(f, s->deadline_us), 1);
+	assert_int_equal(f->fired[0].dst_ip, real.ip);
+	assert_int_equal(oack_of(&f->fired[0]).mc_master, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_promotions], 1);
+}
+
+/*
+ * PXE MTFTP: an opener that never acknowledged block 1 does not hold the
+ * one stream: a new opener takes it over. Once proven, it holds it.
+ */
+static void
+test_mtftp_unproven_opener(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client spoof = client(1), real = client(2), third = client(3);
+	struct tftpd_action a;
+
+	fx_start(f, &cfg);
+	send_mtftp(f, &spoof, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_int_equal(a.unicast_first, 1);
+	send_mtftp(f, &real, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_to(&a, &real);
+	assert_int_equal(a.unicast_first, 1);
+	assert_group_data(&a, real.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 1, 1);
+	assert_int_equal(f->drops[RB_DROP_tftp_unproven_evicted], 1);
+	assert_int_equal(f->t.mc_active, 1);
+	send_ack(f, &real, 1, &a);
+	assert_group_data(&a, real.local, MTFTP_GROUP, MTFTP_CPORT, F_THREE, 512, 2, 2);
+	send_mtftp(f, &third, TFTP_RRQ, files[F_THREE].name, &a);
+	assert_none(&a);
+	assert_int_equal(f->drops[RB_DROP_tftp_mtftp_busy], 1);
+}
+
 /* (j) RFC 1112: 01:00:5e and the group's low 23 bits. */
 static void
 test_group_mac(void **state)
@@ -2542,11 +2873,18 @@ main(void)
 	    T(test_access_denied),
 	    T(test_not_found),
 	    T(test_sessions_full),
+	    T(test_spoofed_rrq_bounded),
+	    T(test_wrong_port_ack_proves_nothing),
+	    T(test_per_source_cap),
+	    T(test_full_table_evicts_unproven),
+	    T(test_rrq_rate_per_source),
+	    T(test_mc_unproven_master),
+	    T(test_mtftp_unproven_opener),
 	    T(test_same_client_repeat_and_replace),
-	    T(test_local_ports_cycle),
+	    T(test_local_ports_random),
 	    T(test_tid_never_duplicated),
 	    T(test_ports_split_between_workers),
-	    cmocka_unit_test(test_ports_owner_round_robin),
+	    cmocka_unit_test(test_ports_owner_random),
 	    cmocka_unit_test(test_rtt_estimator),
 	    T(test_rtt_sample),
 	    T(test_rtt_only_last_block),
