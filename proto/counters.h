@@ -90,6 +90,8 @@
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
 	X(dhcp_decline_unbound,                                                                    \
 	  "DECLINE of an address only offered, not ACKed: no quarantine (RFC 2131 4.3.3)")         \
+	X(dhcp_bound_elsewhere,                                                                    \
+	  "DISCOVER from a client bound to an address of another subnet: no second address")       \
 	X(dhcp_reply_too_big,                                                                      \
 	  "options left out because the client's max message size was reached")                    \
 	X(dhcp_held_full, "held-ACK queue full: ACK dropped (the client retries)")                 \
@@ -108,7 +110,8 @@
 	X(tftp_unproven_timeout, "TFTP transfer never acknowledged, ended after its resends")      \
 	X(tftp_unproven_resends,                                                                   \
 	  "TFTP repeated request of a transfer never acknowledged, its resends spent (ignored)")   \
-	X(tftp_unknown_tid, "TFTP packet for no running transfer (error 5, 4/s per source at most)")         \
+	X(tftp_unknown_tid,                                                                        \
+	  "TFTP packet for no running transfer (error 5, 4/s per source at most)")                 \
 	X(tftp_stale_ack, "TFTP ACK duplicate, old or beyond what was sent (ignored)")             \
 	X(tftp_client_error, "TFTP transfers the client aborted with an ERROR")                    \
 	X(tftp_timeout, "TFTP transfers given up after tftp retries")                              \

@@ -10,7 +10,9 @@
  *                1 to the MTFTP port (tftpd_mtftp_rrq), 2 a packet to a
  *                session port (tftpd_input), 3 none (the clock only);
  *                bits 2-3 which of four clients sends it; bits 4-7 the
- *                local port: session port lo + n (n > 7: past the range)
+ *                local port: 0 the one the server last sent to this
+ *                client from (its TID: session ports are drawn at random),
+ *                n > 0 session port lo + n - 1 (n > 8: past the range)
  *   u8 clock     ms: 0..199 as is, 200..255 as (n - 199) * 500 ms
  *   u8 length    cut to what is left
  *   bytes        the UDP payload (requests parsed by the codec first, as
@@ -20,7 +22,9 @@
  * the worker's loop does. After every call: the active counts agree with
  * the sessions and streams in use, every session's blocks are within its
  * file, every action's OACK or ERROR parses and its DATA blocks lie inside
- * the file, at most a window at once, and the boot events are well formed.
+ * the file, at most a window at once (and one block more for a probe), one
+ * block to a client that has not proven its address, and the boot events
+ * are well formed.
  * Everything is freed at the end (the cache outlives inputs).
  */
 #include <arpa/inet.h>
@@ -128,14 +132,24 @@ cache(void)
 	return ic;
 }
 
+/* The port each client last heard the server from (0: none yet). */
+static uint16_t tid[4];
+
 /* One action the engine asked for. */
 static void
 check_action(const struct tftp_server *t, const struct tftpd_action *a)
 {
 	static struct tftp_pkt p;
+	const struct tftp_sess *s = NULL;
 	const uint8_t *b;
-	uint64_t nblocks, off;
+	uint64_t nblocks, off, limit;
 	uint32_t len;
+	unsigned c;
+
+	for (c = 0; c < 4; c++)
+		if (a->dst_ip == htonl(clients[c].ip) && a->dst_port == clients[c].port &&
+		    (a->ctl_len || a->first <= a->last))
+			tid[c] = a->local_port;
 
 	CHECK(a->ctl_len <= sizeof(a->ctl));
 	if (a->ctl_len) {
@@ -145,11 +159,15 @@ check_action(const struct tftp_server *t, const struct tftpd_action *a)
 	CHECK(a->sess == TFTPD_NONE || a->sess < t->cfg.max_sessions);
 	if (a->first > a->last)
 		return;
+	if (a->sess != TFTPD_NONE && !a->mcast)
+		s = &t->s[a->sess];
 	CHECK(a->file && a->gen);
 	CHECK(a->blksize >= TFTP_BLKSIZE_MIN && a->blksize <= TFTP_BLKSIZE_MAX);
 	nblocks = a->file->size / a->blksize + 1;
 	CHECK(a->first >= 1 && a->last <= nblocks);
-	CHECK(a->last - a->first < (a->mcast ? MC_WINDOW : MAX_WINDOW));
+	limit = a->mcast ? MC_WINDOW : s ? s->window : MAX_WINDOW;
+	CHECK(a->last - a->first < limit + 1);
+	CHECK(!s || s->state == TS_FREE || s->proven || a->last == a->first);
 	b = tftpd_act_block(a, a->first, &len, &off);
 	CHECK(len <= a->blksize && off + len <= a->file->size);
 	CHECK(!len || (b >= a->file->data && b + len <= a->file->data + a->file->size));
@@ -231,6 +249,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0, len;
 	uint8_t what, step;
 
+	memset(tid, 0, sizeof(tid));
 	c.mc_group = htonl(0xefff4501u);
 	c.mtftp_group = htonl(0xefff4601u);
 	CHECK(tftpd_init(&t, &c) == 0);
@@ -251,7 +270,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		ip = htonl(clients[(what >> 2) & 3].ip);
 		port = clients[(what >> 2) & 3].port;
-		local = (uint16_t)(PORT_LO + (what >> 4));
+		local = what >> 4 ? (uint16_t)(PORT_LO + (what >> 4) - 1) : tid[(what >> 2) & 3];
 		switch (what & 3) {
 		case 0:
 		case 1:

@@ -27,7 +27,7 @@ esac
 # The sources each target needs, compiled here with the fuzzer's
 # instrumentation (the meson libraries are gcc's), the libraries it links,
 # and the longest input worth trying.
-util="$src/util/hash.c $src/util/hex.c $src/util/strbuf.c $src/util/log.c $src/util/fs_beneath.c"
+util=$(find "$src/util" -name '*.c' | sort | tr '\n' ' ')
 engine="$src/dataplane/dhcp_lease.c $src/dataplane/dhcp_server.c $src/dataplane/event_queue.c \
 $src/dataplane/gen_set.c $src/dataplane/image_cache.c $src/dataplane/image_cache_load.c \
 $src/dataplane/tftp_mcast.c $src/dataplane/tftp_server.c $src/dataplane/tftp_session.c"
