@@ -556,9 +556,9 @@ tftpd_input(struct tftp_server *t, const uint8_t *buf, size_t len, uint32_t ip, 
 		 * disturbs nothing; never answer an ERROR with an ERROR, and
 		 * never more than a few a second to one source. */
 		drops[RB_DROP_tftp_unknown_tid]++;
-		if (p.opcode != TFTP_ERROR && rb_rate_ok(&t->err_rate, &ip, sizeof(ip),
-							 (uint32_t)(now_us / 1000000),
-							 TFTPD_TID_ERRORS_PER_S))
+		if (p.opcode != TFTP_ERROR &&
+		    rb_rate_ok(&t->err_rate, &ip, sizeof(ip), (uint32_t)(now_us / 1000000),
+			       TFTPD_TID_ERRORS_PER_S))
 			tftpd_act_error(a, TFTP_EC_UNKNOWN_TID, "unknown transfer ID", cnt);
 		return;
 	}

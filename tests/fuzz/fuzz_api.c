@@ -165,7 +165,7 @@ check_reply(const struct api_request *rq, const struct api_reply *out, bool allo
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE",
+	static const char *const methods[] = {"GET",  "POST",  "PUT", "DELETE",
 					      "HEAD", "PATCH", "get", ""};
 	static struct api *a;
 	static char in[IN_MAX + 1];

@@ -117,7 +117,7 @@ sleep 30
 read -r a_bytes a_pkts < <(victim_bytes 1)
 read -r b_bytes b_pkts < <(victim_bytes 2)
 read -r t_bytes t_pkts < <(victim_bytes 3)
-read -r e_bytes e_pkts < <(victim_bytes 4)
+read -r _ e_pkts < <(victim_bytes 4)
 echo "# A: 10 spoofed requests: $a_pkts packets, $a_bytes bytes to the victim ($((a_bytes / 10)) per request)"
 echo "# B: 6 spoofed requests + 384 spoofed ACKs: $b_pkts packets, $b_bytes bytes to the victim; of them ERROR 5 (unknown transfer): $t_pkts packets, $t_bytes bytes"
 echo "# ERROR 0 (timed out) to the victims: $e_pkts"
