@@ -39,8 +39,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(rc < 0);
 	CHECK(err.message[0] != '\0');
+	/* YAML's line breaks: LF, CR (CR LF once), NEL, LS and PS */
 	for (i = 0; i < size; i++)
-		lines += data[i] == '\n';
+		lines += data[i] == '\n' ||
+			 (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n')) ||
+			 (i + 1 < size && data[i] == 0xc2 && data[i + 1] == 0x85) ||
+			 (i + 2 < size && data[i] == 0xe2 && data[i + 1] == 0x80 &&
+			  (data[i + 2] == 0xa8 || data[i + 2] == 0xa9));
 	/* libyaml may point one line past a text without a final newline */
 	if (strcmp(err.file, "fuzz.yaml") == 0)
 		CHECK(err.line <= lines + 1);
