@@ -697,10 +697,11 @@ walk_groups(struct cfg_ctx *ctx, const struct cfg_section *sec, const yaml_node_
 
 /* ---- boot ---- */
 
-static const struct name_val bios_loaders[] = {{"pxelinux", RB_BIOS_PXELINUX},
-					       {"ipxe", RB_BIOS_IPXE}};
+/* NULL-terminated, as cfg_set_enum() reads them */
+static const struct name_val bios_loaders[] = {
+    {"pxelinux", RB_BIOS_PXELINUX}, {"ipxe", RB_BIOS_IPXE}, {NULL, 0}};
 static const struct name_val efi_loaders[] = {
-    {"syslinux", RB_EFI_SYSLINUX}, {"grub", RB_EFI_GRUB}, {"ipxe", RB_EFI_IPXE}};
+    {"syslinux", RB_EFI_SYSLINUX}, {"grub", RB_EFI_GRUB}, {"ipxe", RB_EFI_IPXE}, {NULL, 0}};
 
 static int
 set_unknown(const struct item *it)

@@ -297,10 +297,17 @@ lease_attach(struct lease_table *t, uint32_t slot, const uint8_t *key, size_t le
 		return;
 	lease_detach(t, slot);
 	/* Another slot may still remember this client (an old address):
-	 * a key names one slot at a time. */
+	 * a key names one slot at a time. An offer made to it goes back to
+	 * the pool: with nobody to take it, it would stay held until it ran
+	 * out (offers are never durable, so loading cannot meet one). */
 	uint32_t old = lease_by_key(t, key, len);
-	if (old != LEASE_NONE)
+	if (old != LEASE_NONE) {
 		unhash(t, old);
+		if (t->slots[old].state == RB_LEASE_OFFERED) {
+			t->slots[old].state = RB_LEASE_FREE;
+			lease_free(t, old);
+		}
+	}
 	memcpy(l->key, key, len);
 	l->key_len = (uint8_t)len;
 	b = &t->buckets[rb_hash32_keyed(key, len) & (t->nb_buckets - 1)];

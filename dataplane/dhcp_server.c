@@ -447,6 +447,17 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 		/* Its current or last address, then the one it asks for,
 		 * then the least recently freed. */
 		slot = lease_by_key(&d->t, key, klen);
+		/* One address per client: bound elsewhere (another subnet,
+		 * through a relay), it gets no second one until that lease
+		 * ends or is released. Offering one would move its key and
+		 * leave the old address bound to nobody: one MAC going back
+		 * and forth between two subnets would take both pools. */
+		if (slot != LEASE_NONE && d->t.slots[slot].subnet != s &&
+		    d->t.slots[slot].state == RB_LEASE_BOUND &&
+		    d->t.slots[slot].expires > in->now) {
+			drops[RB_DROP_dhcp_bound_elsewhere]++;
+			return DHCPD_DROP;
+		}
 		if (slot != LEASE_NONE &&
 		    (d->t.slots[slot].reserved || d->t.slots[slot].subnet != s ||
 		     d->t.slots[slot].state == RB_LEASE_DECLINED))

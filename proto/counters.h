@@ -97,6 +97,8 @@
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
 	X(dhcp_decline_unbound,                                                                    \
 	  "DECLINE of an address only offered, not ACKed: no quarantine (RFC 2131 4.3.3)")         \
+	X(dhcp_bound_elsewhere,                                                                    \
+	  "DISCOVER from a client bound to an address of another subnet: no second address")       \
 	X(dhcp_reply_too_big,                                                                      \
 	  "options left out because the client's max message size was reached")                    \
 	X(dhcp_commit_failed,                                                                      \

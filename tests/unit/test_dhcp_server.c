@@ -869,6 +869,55 @@ test_init_reboot_one_address(void **state)
 	assert_int_equal(init_reboot(f, a, "198.18.0.102"), DHCPD_COMMIT_SEND);
 }
 
+/* An offer its client leaves for another address (INIT-REBOOT for a free
+ * one) goes back to the pool at once rather than staying held by nobody
+ * for offer_time (found by fuzz_dhcpd). */
+static void
+test_offer_left_is_freed(void **state)
+{
+	struct fx *f = *state;
+	uint8_t a[6];
+
+	mac_of(1, a);
+	assert_int_equal(offer_for(f, a), ip("198.18.0.100"));
+	assert_int_equal(init_reboot(f, a, "198.18.0.102"), DHCPD_COMMIT_SEND);
+	assert_int_equal(slot_of(f, "198.18.0.102")->state, RB_LEASE_BOUND);
+	assert_int_equal(slot_of(f, "198.18.0.100")->state, RB_LEASE_FREE);
+	assert_int_equal(slot_of(f, "198.18.0.100")->key_len, 0);
+}
+
+/* One MAC bound on one subnet that DISCOVERs through a relay on another
+ * gets no second address (found by fuzz_dhcpd): before, the offer moved
+ * its key and left its first address bound to nobody, and going back and
+ * forth took both pools. Once that lease has ended, it may move. */
+static void
+test_bound_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	unsigned i, bound = 0;
+	uint8_t a[6];
+	struct req r;
+
+	mac_of(1, a);
+	assert_int_equal(dora(f, a), ip("198.18.0.100"));
+	for (i = 0; i < 3; i++) {
+		req_init(&r, DHCPDISCOVER, a);
+		req_relayed(&r);
+		assert_int_equal(handle(f, &r), DHCPD_DROP);
+		assert_int_equal(dora(f, a), ip("198.18.0.100"));
+	}
+	assert_int_equal(f->drops[RB_DROP_dhcp_bound_elsewhere], 3);
+	for (i = 0; i < f->d.t.nb_slots; i++)
+		bound += f->d.t.slots[i].state == RB_LEASE_BOUND;
+	assert_int_equal(bound, 1);
+	assert_int_equal(slot_of(f, "198.18.0.100")->key[1 + 5], a[5]);
+	f->now += 3601;
+	req_init(&r, DHCPDISCOVER, a);
+	req_relayed(&r);
+	assert_int_equal(handle(f, &r), DHCPD_SEND);
+	assert_int_equal(f->rep.h.yiaddr, ip("198.18.5.10"));
+}
+
 static enum dhcpd_verdict
 renew(struct fx *f, const uint8_t *mac, const char *addr, bool rebinding)
 {
@@ -1769,6 +1818,8 @@ main(void)
 	    T(test_decline_offer_only),
 	    T(test_commit_room),
 	    T(test_init_reboot_one_address),
+	    T(test_offer_left_is_freed),
+	    T(test_bound_elsewhere),
 	    T(test_inform),
 	    T(test_offer_expiry),
 	    T(test_expired_lease_reuse),

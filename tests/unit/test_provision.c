@@ -286,6 +286,13 @@ test_bad_inputs(void **state)
 	/* a builtin variable name */
 	refused(config("vars: {mirror: mirror.lab}", "vars: {hostname: x}"), "conf/rb.yaml", 34, 22,
 		"variable 'hostname' is set by rackboot");
+	/* a loader that is not among the family's (the lists used to lack
+	 * their end, so an unknown name was looked for past them: found by
+	 * fuzz_yaml, a global-buffer-overflow under the sanitizer build) */
+	refused(config("  menu: {", "  bios: grub\n  menu: {"), "conf/rb.yaml", 15, 9,
+		"expected pxelinux or ipxe, got 'grub'");
+	refused(config("  menu: {", "  efi: plenxxiu\n  menu: {"), "conf/rb.yaml", 15, 8,
+		"expected syslinux, grub or ipxe, got 'plenxxiu'");
 	/* a bad CSV line */
 	put("conf/hosts.csv", "name,mac\nnode09,52:54:zz:00:00:09\n");
 	refused(config(NULL, NULL), "conf/hosts.csv", 2, 8, "mac: expected 6 hex octets");
