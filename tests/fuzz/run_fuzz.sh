@@ -47,8 +47,8 @@ dhcpd | tftpd) srcs="-I$src/dataplane $engine $proto $util" libs="-lpthread" ;;
 http_parse) srcs="-I$src/control $src/control/http_parse.c $util" maxlen=1024 ;;
 channel) srcs="$src/proto/channel.c" maxlen=4096 ;;
 yaml | api)
-	srcs="-I$src/control -I$src/control/api -I$out $control $proto $util"
-	libs="-lmicrohttpd -lyaml -lsqlite3 -ljansson -lcurl -lpthread -lm"
+	srcs="-I$src/control -I$src/control/api -I$out $(pkg-config --cflags libpq) $control $proto $util"
+	libs="-lmicrohttpd -lyaml -lsqlite3 -lpq -ljansson -lcurl -lpthread -lm"
 	maxlen=4096
 	;;
 *) echo "run_fuzz: unknown target '$name'" >&2; exit 2 ;;
