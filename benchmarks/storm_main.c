@@ -588,5 +588,7 @@ main(int argc, char **argv)
 	if (o.json && storm_report_json(&rep, o.json) < 0)
 		fprintf(stderr, "rackboot-storm: cannot write %s\n", o.json);
 	storm_port_close(&port);
+	free(r.nodes);
+	free(r.counted);
 	return rep.done == o.nodes ? 0 : 1;
 }

@@ -231,8 +231,16 @@ wait $perf; prc=$?
 sed 's/^/# /' "$work/perf.out" | grep -E 'sent|received|drops|Rate|orphans|rejected|unique|Malformed' | head -20
 check "perfdhcp completes its 30 s run (exit $prc)" [ "$prc" = 0 -o "$prc" = 3 ]
 check "perfdhcp: no malformed packets" grep -q '^Malformed packets: 0' "$work/perf.out"
-check "perfdhcp: no rejected leases, no non-unique addresses, no orphans" \
-  bash -c "! grep -E '^(rejected leases|non unique addresses|orphans): [1-9]' '$work/perf.out'"
+check "perfdhcp: no rejected leases, no non-unique addresses" \
+  bash -c "! grep -E '^(rejected leases|non unique addresses): [1-9]' '$work/perf.out'"
+# An orphan is a reply perfdhcp cannot match to an open exchange: across the
+# restart, the answer to an exchange it had already counted as dropped (how
+# many depends on timing). More orphans than drops would be replies to
+# nothing.
+orphans=$(awk '/^orphans: / { n += $2 } END { print n + 0 }' "$work/perf.out")
+drops=$(awk '/^drops: / { n += $2 } END { print n + 0 }' "$work/perf.out")
+check "perfdhcp: orphans only for exchanges it had given up ($orphans orphans, $drops drops)" \
+  [ "$orphans" -le "$drops" ]
 after=$(leases bound)
 # shellcheck disable=SC2016 # $a and $b are jq variables, not the shell's
 check "every lease bound before the restart is still bound to the same client after it" \
