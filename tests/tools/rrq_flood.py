@@ -9,8 +9,8 @@ port from 1024. The kernel fills in the IP checksum and routes the frame (the
 namespace needs a route to --server); the UDP checksum is 0 (none, allowed
 over IPv4). Replies go to the spoofed addresses and nobody takes them.
 
-It sends as fast as it can until --count requests or --seconds have passed,
-whichever comes first, and prints one line of key=value pairs: sent, secs,
+It sends as fast as it can (or at most --rate a second) until --count
+requests or --seconds have passed, whichever comes first, and prints one line of key=value pairs: sent, secs,
 rate (requests/s), errors (sends refused by the kernel: a full queue).
 """
 import argparse, ipaddress, random, socket, struct, sys, time
@@ -32,6 +32,7 @@ def main():
                     help="a TFTP option (e.g. windowsize=64), repeatable")
     ap.add_argument("--count", type=int, default=100000)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--rate", type=float, default=0, help="requests a second at most (0: no cap)")
     a = ap.parse_args()
     net = ipaddress.IPv4Network(a.src)
     if a.count <= 0 or a.seconds <= 0 or net.num_addresses < 4:
@@ -50,8 +51,12 @@ def main():
     t0 = time.monotonic()
     end = t0 + a.seconds
     while sent < a.count:
-        if sent % 256 == 0 and time.monotonic() >= end:
-            break
+        if sent % 256 == 0:
+            now = time.monotonic()
+            if now >= end:
+                break
+            if a.rate > 0 and sent > a.rate * (now - t0):
+                time.sleep(min(sent / a.rate - (now - t0), end - now))
         src = pack("!I", base + rnd(32) % span)
         frame = (ip_head + b"\x00\x00" + src + dst +
                  pack("!HHHH", 1024 + rnd(16) % 64512, 69, udp_len, 0) + payload)
