@@ -523,7 +523,7 @@ test_work_cap(void **state)
 	t = parse_ok(text);
 	strbuf_init(&out, TPL_OUT_MAX);
 	assert_int_equal(tpl_render(t, c, &out, err, sizeof(err)), -E2BIG);
-	assert_string_equal(err, "t:1:91: rendering visits more than 1048576 nodes");
+	assert_string_equal(err, "t:1:91: rendering visits more than 262144 nodes");
 	strbuf_free(&out);
 	tpl_free(t);
 	tpl_ctx_free(c);
