@@ -531,33 +531,49 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
   fi
 } | tee "$res/env.txt" >&2
 
-declare -A ROW MED
+# Repetitions are interleaved (rep 1 of every server, then rep 2, ...): on
+# a shared box the load from other work drifts over a run, and a server's
+# repetitions should not all fall into one quiet or one busy stretch.
+declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS
 for name in $SERVERS; do
   fn=${name//-/_}
   if ! declare -F "start_$fn" >/dev/null; then
-    ROW[$name]="| $name | - | - | - | - | failed (unknown server) |"; continue
+    ST[$name]=unknown; ROW[$name]="| $name | - | - | - | - | failed (unknown server) |"; continue
   fi
+  ST[$name]=ok
   if [[ $name == rackboot* ]] && [ ! -x build/control/rackboot ]; then
     scripts/build.sh >/dev/null 2>&1 || echo "dhcp_bench: rackboot build failed" >&2
   fi
-  bests=() drops=() cpus=() srvs=() busys=() dbs=() maxcpus=() whys=()
-  status=ok
-  for rep in $(seq 1 "$REPS"); do
+done
+for rep in $(seq 1 "$REPS"); do
+  for name in $SERVERS; do
+    [ "${ST[$name]}" = ok ] || continue   # did not start / no replies: no point repeating
+    fn=${name//-/_}
     search "$fn" "$rep"
-    status=$S_STATUS
-    [ "$status" = ok ] || break       # did not start / no replies: no point repeating
-    bests+=("$S_BEST") drops+=("$S_DROP") cpus+=("$S_CPU") srvs+=("$S_SRV") busys+=("$S_BUSY") dbs+=("$S_DB") maxcpus+=("$S_MAXCPU") whys+=("$S_WHY")
-    echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, perfdhcp CPU $S_CPU%, server CPU $S_SRV%); stopped: $S_WHY" >&2
+    if [ "$S_STATUS" != ok ]; then
+      ST[$name]=$S_STATUS
+      case $S_STATUS in
+        start)   ROW[$name]="| $name | - | - | - | - | failed (did not start; see raw/$fn-r$rep-s1.server.log) |" ;;
+        noreply) ROW[$name]="| $name | - | - | - | - | failed (no replies) |" ;;
+      esac
+      continue
+    fi
+    R_BEST[$name]+="$S_BEST " R_DROPS[$name]+="$S_DROP " R_CPUS[$name]+="$S_CPU " R_SRVS[$name]+="$S_SRV "
+    R_BUSYS[$name]+="$S_BUSY " R_DBS[$name]+="$S_DB " R_MAXCPUS[$name]+="$S_MAXCPU " R_WHYS[$name]+="$S_WHY|"
+    echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, $LOADGEN CPU $S_CPU%, server CPU $S_SRV%, box busy $S_BUSY%); stopped: $S_WHY" >&2
   done
-  case $status in
-    start)   ROW[$name]="| $name | - | - | - | - | failed (did not start; see raw/$fn-r$rep-s1.server.log) |"; continue ;;
-    noreply) ROW[$name]="| $name | - | - | - | - | failed (no replies) |"; continue ;;
-  esac
+done
+for name in $SERVERS; do
+  [ "${ST[$name]}" = ok ] || continue
+  read -ra bests <<<"${R_BEST[$name]}"; read -ra drops <<<"${R_DROPS[$name]}"
+  read -ra cpus <<<"${R_CPUS[$name]}"; read -ra srvs <<<"${R_SRVS[$name]}"
+  read -ra busys <<<"${R_BUSYS[$name]}"; read -ra dbs <<<"${R_DBS[$name]}"
+  read -ra maxcpus <<<"${R_MAXCPUS[$name]}"; IFS='|' read -ra whys <<<"${R_WHYS[$name]}"
   # The median repetition (lower middle for an even count) supplies the
   # drop and CPU figures shown next to the median rate.
   m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
   maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
-  note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)); stopped: ${whys[$m]}"
+  note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)) (runs: ${busys[*]}); stopped: ${whys[$m]}"
   [ "${dbs[$m]}" = - ] || note="PostgreSQL CPU ${dbs[$m]}%, $note"
   if fgt "$maxcpu" 90; then note="$note; $LOADGEN near CPU-bound"; fi
   case $name in
