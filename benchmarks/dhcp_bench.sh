@@ -414,6 +414,7 @@ step() { # server rate tag
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
   [ "$k1" -ge "$k0" ] || k1=-1
+  read -r R_PERB R_LOST < <(rb_commit_stats "$name")
   "stop_$name"
   if [ "$LOADGEN" = storm ]; then
     # started = DISCOVERs sent, done = ACKs received, cpu_s = its own CPU.
@@ -436,8 +437,8 @@ step() { # server rate tag
              (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0),
              (db == "" ? "-" : (d < 0 ? "?" : sprintf("%.0f", 100 * d / hz / (t1 - t0)))) }')
   R_STATUS=ok
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" "$R_DB" >> "$res/steps.tsv"
-  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU))" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" "$R_DB" "$R_PERB" "$R_LOST" >> "$res/steps.tsv"
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST" >&2
 }
 
 # The server's CPU ticks, both servers' for rackboot-pg2.
@@ -446,6 +447,20 @@ srv_ticks() {
   t=$(ticks "$srv_pid")
   [ -z "$srv2_pid" ] || t=$((t + $(ticks "$srv2_pid")))
   echo "$t"
+}
+# rackboot's own view of a step, from its /metrics (both servers of
+# rackboot-pg2, counted since they started): lease records per commit
+# batch and claims lost to another server; "- -" for other servers.
+rb_commit_stats() { # name
+  case $1 in rackboot*) ;; *) echo "- -"; return 0 ;; esac
+  local a rec=0 bat=0 lost=0 r b l
+  for a in "${SRV_ADDRS[@]}"; do
+    read -r r b l < <(ip netns exec "$P-c1" curl -s --max-time 3 "http://$a/metrics" |
+      awk '$1 == "rackboot_dp_lease_records_total" { r = $2 } $1 == "rackboot_dp_lease_batches_total" { b = $2 }
+           $1 == "rackboot_dp_lease_claims_lost_total" { l = $2 } END { print r + 0, b + 0, l + 0 }')
+    rec=$((rec + r)) bat=$((bat + b)) lost=$((lost + l))
+  done
+  awk -v r="$rec" -v b="$bat" -v l="$lost" 'BEGIN { printf "%s %d\n", (b > 0 ? sprintf("%.1f", r / b) : "-"), l }'
 }
 # The postmaster's PID for a server on PostgreSQL, nothing for the others.
 pg_pid_if() { case $1 in *pg*) pg_pid ;; esac; }
@@ -518,7 +533,7 @@ if [ "$PG" = 1 ]; then
   "$RB_PG_BIN/psql" -q -v ON_ERROR_STOP=1 -d kea -f /usr/share/kea/scripts/pgsql/dhcpdb_create.pgsql \
     > "$res/raw/kea-schema.txt" 2>&1 || die "kea's schema failed (see $res/raw/kea-schema.txt)"
 fi
-printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\tbox_busy_pct\tpg_cpu_pct\n' > "$res/steps.tsv"
+printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\tbox_busy_pct\tpg_cpu_pct\trecords_per_batch\tclaims_lost\n' > "$res/steps.tsv"
 {
   echo "dhcp_bench: $(nproc) cores, kernel $(uname -r), $(perfdhcp -v 2>&1 | head -1 | sed 's/^/perfdhcp /')"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
