@@ -25,14 +25,29 @@
 # the box to be idle). Every step is a line of steps.tsv in the results.
 #
 # A server is a pair of functions start_<name>/stop_<name>; RB_SERVERS lists
-# the ones to run. Bounded: every perfdhcp and server start has a timeout;
+# the ones to run ("-" in a name stands for "_": rackboot-pg is
+# start_rackboot_pg). Bounded: every perfdhcp and server start has a timeout;
 # everything started here is stopped by PID; the rack is removed on exit.
 #
+# The shared lease store (issue 14): rackboot-pg is rackboot with its
+# leases in PostgreSQL, rackboot-pg2 two rackboot servers (198.18.0.1 and
+# 198.18.0.2, each its own namespace and port on the rack) sharing that
+# database, every request relayed to both (dhcp_storm --server twice: a
+# broadcast reaches both), kea-pg kea-dhcp4 with its PostgreSQL lease
+# backend. All three use one temporary PostgreSQL server for the whole run
+# (scripts/pg_cluster.sh: unix socket, fsync on, in a fresh directory under
+# /tmp, the same disk as the other servers' lease files), databases
+# `rackboot` and `kea`; each step empties the lease tables first (TRUNCATE).
+# Their rows also show PostgreSQL's CPU %.
+#
 # usage: benchmarks/dhcp_bench.sh [REPS (default 3)]
-# env:   RB_SERVERS="rackboot dnsmasq kea"  RB_REPS=3  RB_PERIOD=10
+# env:   RB_SERVERS="rackboot dnsmasq kea" (also rackboot-pg rackboot-pg2 kea-pg)
+#        RB_REPS=3  RB_PERIOD=10
 #        RB_START_RATE=200  RB_RATE_FACTOR=1.5  RB_MAX_STEPS=14  RB_REFINE=2
 #        RB_MAX_DROP=2.5  RB_PERFDHCP_PROCS=1  RB_CLIENTS=60000 (total)
 #        RB_PERFDHCP_THREADS=single|multi  RB_KEA_SOCKET=udp|raw
+#        RB_KEA_THREADS=0 (kea's multi-threading: 0 its default, off in 2.2;
+#        N enables it with N threads)
 #        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
 #        RB_STATE_DIR=/tmp (lease files)  RB_QUIET_WAIT=30 (s to wait for an idle box)
 #        RB_LOADGEN=storm|perfdhcp (storm: one dhcp_storm process; perfdhcp:
@@ -61,6 +76,7 @@ CLIENTS=${RB_CLIENTS:-60000}
 # the server for the second core).
 THREADS=${RB_PERFDHCP_THREADS:-single}
 KEA_SOCKET=${RB_KEA_SOCKET:-udp}
+KEA_THREADS=${RB_KEA_THREADS:-0}
 RB_MODE=${RB_RB_MODE:-af_xdp}
 # The load generator: storm (build/benchmarks/dhcp_storm: relay-mode DORA
 # with sendmmsg/recvmmsg, a few % of a core per 10k exchanges/s) or perfdhcp
@@ -75,6 +91,16 @@ die() { echo "dhcp_bench.sh: $*" >&2; exit 2; }
 command -v perfdhcp >/dev/null || die "perfdhcp missing (apt-get install kea-admin)"
 [[ $REPS =~ ^[1-9][0-9]*$ && $PROCS =~ ^[1-9]$ && $PERIOD =~ ^[1-9][0-9]*$ ]] ||
   die "REPS, RB_PERIOD must be positive integers, RB_PERFDHCP_PROCS 1..9"
+[[ $KEA_THREADS =~ ^[0-9]+$ ]] || die "RB_KEA_THREADS must be a number"
+
+# The PostgreSQL servers need a database server: run this script again
+# under scripts/pg_cluster.sh, which starts one (RB_PG_URI and the rest in
+# the environment) and removes it when we exit.
+PG=0
+for name in $SERVERS; do case $name in *pg*) PG=1 ;; esac; done
+if [ "$PG" = 1 ] && [ -z "${RB_PG_URI:-}" ]; then
+  exec scripts/pg_cluster.sh benchmarks/dhcp_bench.sh "$@"
+fi
 
 # Our own rack prefix, never the caller's: `rack.sh down` removes every
 # namespace with the prefix, and "rb" may be a rack someone is using.
@@ -84,6 +110,11 @@ ip netns list | awk '{print $1}' | grep -q "^$P-" && die "namespaces $P-* alread
 
 SRV_IP=198.18.0.1
 SRV_CIDR=$SRV_IP/16
+SRV2_IP=198.18.0.2      # rackboot-pg2's second server, namespace $P-s2
+# The addresses the load generator sends every request to (all of them);
+# a start function with two servers sets it, its stop function resets it.
+SRV_ADDRS=("$SRV_IP")
+srv2_pid=''
 client_ip() { echo "198.18.0.$((10 + $1))"; }
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc)
@@ -101,7 +132,7 @@ CUR='' PERF_PIDS=()
 cleanup() {
   local pid
   for pid in "${PERF_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -n "$srv_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
+  [ -n "$srv_pid$srv2_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -137,11 +168,19 @@ stop_dnsmasq() {
   srv_addr_del "$SRV_CIDR"
 }
 
-start_kea() {
+# kea_bench DIR LOG [LEASE-DATABASE]: Kea for this benchmark (the one subnet
+# and pool, $KEA_SOCKET sockets, $KEA_THREADS threads), scripts/lib/peers.sh.
+kea_bench() {
   srv_addr_add "$SRV_CIDR"
+  local mt=''
+  [ "$KEA_THREADS" = 0 ] ||
+    mt="\"multi-threading\": { \"enable-multi-threading\": true, \"thread-pool-size\": $KEA_THREADS, \"packet-queue-size\": 64 },"
   # "udp" sockets take relayed (unicast) traffic; "raw" works too but was
   # slower here, and is only needed for clients without an address.
-  kea_start "$1" "$2" "$KEA_SOCKET" 198.18.0.0/16 198.18.1.0-198.18.255.254
+  kea_start "$1" "$2" "$KEA_SOCKET" 198.18.0.0/16 198.18.1.0-198.18.255.254 "" "${3:-}" "$mt"
+}
+start_kea() {
+  kea_bench "$1" "$2"
 }
 stop_kea() {
   kill_wait "$srv_pid"; srv_pid=
@@ -154,20 +193,22 @@ stop_kea() {
 # contract in control/config.h (mode, database, lease_time, rate_limit,
 # subnets); rate_limit 0 turns off the per-client limit, which perfdhcp's
 # random clients would not hit anyway.
-start_rackboot() {
-  [ -x build/control/rackboot ] || { echo "build/control/rackboot missing (scripts/build.sh)" > "$2"; return 1; }
+# rb_config DIR ADDRESS DATABASE-LINES: write DIR/rackboot.yaml, a server
+# at ADDRESS on the port of namespace $P-$SRV_NS (srv unless set), its
+# roots in DIR, the dhcp section's database key(s) given as YAML lines.
+rb_config() {
   mkdir -p "$1/repo" "$1/tftp"
-  local exc=xdp; [ "$RB_MODE" = af_xdp ] || exc=tap
+  local exc=xdp ns=${SRV_NS:-srv}; [ "$RB_MODE" = af_xdp ] || exc=tap
   cat > "$1/rackboot.yaml" <<YAML
-server: { address: $SRV_CIDR }
-port: { mode: $RB_MODE, interface: $P-srv0, exception: $exc, tap_name: ${P}t }
+server: { address: $2/16 }
+port: { mode: $RB_MODE, interface: $P-${ns}0, exception: $exc, tap_name: ${P}t$ns }
 dataplane: { lcores: "0,1", hugepages: auto, memory_mb: 256 }
 http: { port: 80, root: $1/repo }
 api: { token_file: $1/api.token }
 tftp: { root: $1/tftp }
 dhcp:
   mode: server
-  database: $1/leases.db
+$3
   lease_time: 3600
   rate_limit: 0
   subnets:
@@ -175,10 +216,78 @@ dhcp:
       pool: 198.18.1.0-198.18.255.254
       routers: [$SRV_IP]
 YAML
+}
+rb_built() {
+  [ -x build/control/rackboot ] || { echo "build/control/rackboot missing (scripts/build.sh)" > "$1"; return 1; }
+}
+start_rackboot() {
+  rb_built "$2" || return 1
+  rb_config "$1" "$SRV_IP" "  database: $1/leases.db"
   rb_start "$1/rackboot.yaml" "$2"   # up to 30 s: DPDK init and hugepages
 }
 stop_rackboot() { kill_wait "$srv_pid"; srv_pid=; }
 # ===== end rackboot ====================================================
+
+# ===== PostgreSQL ======================================================
+# One server for the run (see the top); psql as its superuser (PG* set by
+# scripts/pg_cluster.sh). pg_sql DB SQL.
+pg_sql() { "$RB_PG_BIN/psql" -qAt -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+# The postmaster's PID: its CPU and its backends' is PostgreSQL's share.
+pg_pid() { head -1 "$RB_PG_DIR/data/postmaster.pid" 2>/dev/null || true; }
+# Empty rackboot's lease store (the schema stays: rackboot made it on its
+# first start, and checks its version at every start).
+pg_empty_rackboot() {
+  pg_sql rackboot "DO \$\$ BEGIN IF to_regclass('leases') IS NOT NULL THEN
+                     TRUNCATE leases; ALTER SEQUENCE lease_change_seq RESTART; END IF; END \$\$"
+}
+# The rackboot database keys: the password comes from a file the service
+# user owns (scripts/pg_cluster.sh made it), never the config.
+RB_PG_YAML="  database: ${RB_PG_URI:-}
+  database_password_file: ${RB_PG_SERVICE_PASSWORD_FILE:-}"
+
+start_rackboot_pg() {
+  rb_built "$2" || return 1
+  pg_empty_rackboot > "$2" 2>&1 || return 1
+  rb_config "$1" "$SRV_IP" "$RB_PG_YAML"
+  rb_start "$1/rackboot.yaml" "$2"
+}
+stop_rackboot_pg() { kill_wait "$srv_pid"; srv_pid=; }
+
+# Two servers on the one database; the storm sends every request to both.
+start_rackboot_pg2() {
+  rb_built "$2" || return 1
+  pg_empty_rackboot > "$2" 2>&1 || return 1
+  mkdir -p "$1/s2"
+  rb_config "$1" "$SRV_IP" "$RB_PG_YAML"
+  SRV_NS=s2 rb_config "$1/s2" "$SRV2_IP" "$RB_PG_YAML"
+  rb_start "$1/rackboot.yaml" "$2" || return 1
+  local first=$srv_pid
+  if ! SRV_NS=s2 rb_start "$1/s2/rackboot.yaml" "${2%.log}.s2.log"; then
+    kill_wait "$first"; srv_pid=; return 1
+  fi
+  srv2_pid=$srv_pid srv_pid=$first
+  SRV_ADDRS=("$SRV_IP" "$SRV2_IP")
+}
+stop_rackboot_pg2() {
+  kill_wait "$srv_pid"; srv_pid=
+  [ -z "$srv2_pid" ] || kill_wait "$srv2_pid"
+  srv2_pid=
+  SRV_ADDRS=("$SRV_IP")
+}
+
+# Kea on its own database (schema from Kea's own script, made once below).
+# Its config carries the password ("password" is the only way Kea 2.2
+# takes one): the step's directory is made private (0700, root's) first.
+start_kea_pg() {
+  pg_sql kea "TRUNCATE lease4, lease4_stat" > "$2" 2>&1 || return 1
+  chmod 0700 "$1"
+  local pw
+  pw=$(cat "$RB_PG_PASSWORD_FILE")
+  kea_bench "$1" "$2" "{ \"type\": \"postgresql\", \"name\": \"kea\", \"host\": \"$RB_PG_DIR\",
+    \"port\": ${PGPORT:-5432}, \"user\": \"postgres\", \"password\": \"$pw\" }"
+}
+stop_kea_pg() { stop_kea; }
+# ===== end PostgreSQL ==================================================
 
 # ---------------------------------------------------------------- perfdhcp
 # Counters from one perfdhcp report: DISCOVERs sent, ACKs received, CPU
@@ -216,27 +325,33 @@ quiet() {
   echo "  (box still busy after ${QUIET_WAIT}s, $(((b1 - b0) * 100 / HZ))% of one core: measuring anyway)" >&2
 }
 
-# Does the server answer relayed DORA? 20 exchanges in 1 s from client 1.
-# Returns 1 if it never answers, 2 if it exited.
-ready() { # log
+# Does the server at ADDR answer relayed DORA? 20 exchanges in 1 s from
+# client 1. Returns 1 if it never answers, 2 if it exited.
+ready_one() { # log addr
   local i out
   for i in 1 2 3 4 5; do
     out=$(timeout 10 ip netns exec "$P-c1" perfdhcp -4 -l "$(client_ip 1)" -r 20 -p 1 \
-            -W 300000 -R 1 -b mac=02:ee:00:00:00:01 "$SRV_IP" 2>&1 || true)
+            -W 300000 -R 1 -b mac=02:ee:00:00:00:01 "$2" 2>&1 || true)
     echo "$out" >> "$1"
     [ "$(echo "$out" | awk '/^received packets:/ { n = $3 } END { print n + 0 }')" -gt 0 ] && return 0
     kill -0 "$srv_pid" 2>/dev/null || return 2
   done
   return 1
 }
+# Every server of the step answers.
+ready() { # log
+  local a
+  for a in "${SRV_ADDRS[@]}"; do ready_one "$1" "$a" || return; done
+}
 
 # One measurement at an offered rate on a fresh server. Sets R_STATUS (ok,
 # start: did not start, noreply: no DHCP answers) and, when ok, R_ACH
 # (achieved DORA/s), R_DROP (loss %), R_CPU (perfdhcp CPU %, the busiest
-# process), R_SRV (server CPU %). Globals, not output: a $(...) subshell
+# process), R_SRV (server CPU %, both servers of rackboot-pg2), R_DB
+# (PostgreSQL's CPU %, - without it). Globals, not output: a $(...) subshell
 # would hide srv_pid from the cleanup trap.
 step() { # server rate tag
-  local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 b0 b1 tot_sent=0 tot_acks=0 cpu_max=0 s a c
+  local name=$1 rate=$2 tag=$3 dir i t0 t1 k0 k1 b0 b1 d0=0 d1=0 pgp tot_sent=0 tot_acks=0 cpu_max=0 s a c
   dir=$work/$tag; mkdir -p "$dir"
   CUR=$name R_STATUS=start
   quiet
@@ -252,9 +367,13 @@ step() { # server rate tag
   # No -D: perfdhcp 2.2 counts exchanges still in flight as drops, so both
   # "-D N%" (checked after 10 exchanges) and "-D N" abort runs that lose
   # nothing; an overloaded step simply runs its whole period.
-  k0=$(ticks "$srv_pid"); b0=$(busy); t0=$(date +%s.%N)
+  pgp=$(pg_pid_if "$name")
+  [ -z "$pgp" ] || d0=$(ticks "$pgp")
+  k0=$(srv_ticks); b0=$(busy); t0=$(date +%s.%N)
   if [ "$LOADGEN" = storm ]; then
-    timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c1" "$STORM" --server "$SRV_IP" \
+    local to=() a
+    for a in "${SRV_ADDRS[@]}"; do to+=(--server "$a"); done
+    timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c1" "$STORM" "${to[@]}" \
       --relay "$(client_ip 1)" --rate "$rate" --clients "$CLIENTS" --duration "$PERIOD" \
       > "$res/raw/$tag.storm.txt" 2>&1 || true
   else
@@ -273,11 +392,13 @@ step() { # server rate tag
     for i in "${PERF_PIDS[@]}"; do wait "$i" || true; done
     PERF_PIDS=()
   fi
-  t1=$(date +%s.%N); k1=$(ticks "$srv_pid"); b1=$(busy)
+  t1=$(date +%s.%N); k1=$(srv_ticks); b1=$(busy)
+  [ -z "$pgp" ] || d1=$(ticks "$pgp")
   kill -0 "$srv_pid" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
   [ "$k1" -ge "$k0" ] || k1=-1
+  read -r R_PERB R_LOST < <(rb_commit_stats "$name")
   "stop_$name"
   if [ "$LOADGEN" = storm ]; then
     # started = DISCOVERs sent, done = ACKs received, cpu_s = its own CPU.
@@ -293,15 +414,48 @@ step() { # server rate tag
       cpu_max=$(awk -v c="$c" -v m="$cpu_max" -v t0="$t0" -v t1="$t1" 'BEGIN { v = 100 * c / (t1 - t0); print (v > m ? v : m) }')
     done
   fi
-  read -r R_ACH R_DROP R_CPU R_SRV R_BUSY < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
+  read -r R_ACH R_DROP R_CPU R_SRV R_BUSY R_DB < <(awk -v s="$tot_sent" -v a="$tot_acks" -v p="$PERIOD" \
       -v c="$cpu_max" -v k="$((k1 - k0))" -v b="$((b1 - b0))" -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
-    'BEGIN { printf "%.0f %.2f %.0f %s %.0f\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
-             (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0) }')
+      -v d="$((d1 - d0))" -v db="${pgp:+1}" \
+    'BEGIN { printf "%.0f %.2f %.0f %s %.0f %s\n", a / p, (s > 0 ? 100 * (1 - a / s) : 100), c,
+             (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0),
+             (db == "" ? "-" : (d < 0 ? "?" : sprintf("%.0f", 100 * d / hz / (t1 - t0)))) }')
   R_STATUS=ok
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" >> "$res/steps.tsv"
-  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, perfdhcp CPU $R_CPU%, server CPU $R_SRV%, box busy $R_BUSY% of $((100 * NCPU))" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" "$R_DB" "$R_PERB" "$R_LOST" >> "$res/steps.tsv"
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST" >&2
 }
 
+# The server's CPU ticks, both servers' for rackboot-pg2.
+srv_ticks() {
+  local t
+  t=$(ticks "$srv_pid")
+  [ -z "$srv2_pid" ] || t=$((t + $(ticks "$srv2_pid")))
+  echo "$t"
+}
+# rackboot's own view of a step, from its /metrics (both servers of
+# rackboot-pg2, counted since they started): lease records per commit
+# batch and claims lost to another server; "- -" for other servers.
+rb_commit_stats() { # name
+  case $1 in rackboot*) ;; *) echo "- -"; return 0 ;; esac
+  local a rec=0 bat=0 lost=0 r b l
+  for a in "${SRV_ADDRS[@]}"; do
+    read -r r b l < <(ip netns exec "$P-c1" curl -s --max-time 3 "http://$a/metrics" |
+      awk '$1 == "rackboot_dp_lease_records_total" { r = $2 } $1 == "rackboot_dp_lease_batches_total" { b = $2 }
+           $1 == "rackboot_dp_lease_claims_lost_total" { l = $2 } END { print r + 0, b + 0, l + 0 }')
+    rec=$((rec + r)) bat=$((bat + b)) lost=$((lost + l))
+  done
+  awk -v r="$rec" -v b="$bat" -v l="$lost" 'BEGIN { printf "%s %d\n", (b > 0 ? sprintf("%.1f", r / b) : "-"), l }'
+}
+# The postmaster's PID for a server on PostgreSQL, nothing for the others.
+pg_pid_if() { case $1 in *pg*) pg_pid ;; esac; }
+
+# ratio LABEL A B TARGET: "LABEL: A/B x (target >= TARGET: met|missed)",
+# nothing when either median is missing.
+ratio() {
+  [ -n "$2" ] && [ -n "$3" ] && [ "$3" != 0 ] || return 0
+  awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" \
+    'BEGIN { printf "%s: %.2fx (%s / %s; target >= %s: %s)\n", l, a / b, a, b, t, (a / b >= t ? "met" : "missed") }'
+}
 fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
 
 # --------------------------------------------------------------- search
@@ -310,8 +464,8 @@ fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
 # S_MAXCPU (perfdhcp's busiest step) and S_WHY (why the search stopped).
 search() { # server rep
   local name=$1 rep=$2 rate=$START_RATE n=0 lo=0 hi=0 k=0
-  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_MAXCPU=0 S_WHY=
-  keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV S_BUSY=$R_BUSY; }
+  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_DB=- S_MAXCPU=0 S_WHY=
+  keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV S_BUSY=$R_BUSY S_DB=$R_DB; }
   while [ "$n" -lt "$MAX_STEPS" ]; do
     n=$((n + 1))
     step "$name" "$rate" "$name-r$rep-s$n"
@@ -356,9 +510,18 @@ scripts/rack.sh up >/dev/null
 for i in $(seq 1 "$PROCS"); do
   scripts/rack.sh client "c$i" "$(client_ip "$i")/16" >/dev/null
 done
-printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\tbox_busy_pct\n' > "$res/steps.tsv"
+case " $SERVERS " in *" rackboot-pg2 "* | *" rackboot_pg2 "*) scripts/rack.sh server s2 >/dev/null ;; esac
+if [ "$PG" = 1 ]; then
+  # Kea's database and schema, once (the lease tables are emptied per step).
+  pg_sql postgres "CREATE DATABASE kea" >/dev/null
+  "$RB_PG_BIN/psql" -q -v ON_ERROR_STOP=1 -d kea -f /usr/share/kea/scripts/pgsql/dhcpdb_create.pgsql \
+    > "$res/raw/kea-schema.txt" 2>&1 || die "kea's schema failed (see $res/raw/kea-schema.txt)"
+fi
+printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver_cpu_pct\tbox_busy_pct\tpg_cpu_pct\trecords_per_batch\tclaims_lost\n' > "$res/steps.tsv"
 {
   echo "dhcp_bench: $(nproc) cores, kernel $(uname -r), $(perfdhcp -v 2>&1 | head -1 | sed 's/^/perfdhcp /')"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  [ "$PG" = 0 ] || echo "PostgreSQL: $("$RB_PG_BIN/postgres" --version), socket in $RB_PG_DIR, fsync on"
   echo "servers: $SERVERS; reps $REPS, period ${PERIOD}s, start ${START_RATE}/s x$FACTOR, refine $REFINE, max drop $MAX_DROP%"
   if [ "$LOADGEN" = storm ]; then
     echo "load: dhcp_storm, 1 process, $CLIENTS clients, relay mode (giaddr 198.18.0.11)"
@@ -367,37 +530,58 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
   fi
 } | tee "$res/env.txt" >&2
 
-declare -A ROW
+# Repetitions are interleaved (rep 1 of every server, then rep 2, ...): on
+# a shared box the load from other work drifts over a run, and a server's
+# repetitions should not all fall into one quiet or one busy stretch.
+declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS
 for name in $SERVERS; do
-  if ! declare -F "start_$name" >/dev/null; then
-    ROW[$name]="| $name | - | - | - | - | failed (unknown server) |"; continue
+  fn=${name//-/_}
+  if ! declare -F "start_$fn" >/dev/null; then
+    ST[$name]=unknown; ROW[$name]="| $name | - | - | - | - | failed (unknown server) |"; continue
   fi
-  if [ "$name" = rackboot ] && [ ! -x build/control/rackboot ]; then
+  ST[$name]=ok
+  if [[ $name == rackboot* ]] && [ ! -x build/control/rackboot ]; then
     scripts/build.sh >/dev/null 2>&1 || echo "dhcp_bench: rackboot build failed" >&2
   fi
-  bests=() drops=() cpus=() srvs=() busys=() maxcpus=() whys=()
-  status=ok
-  for rep in $(seq 1 "$REPS"); do
-    search "$name" "$rep"
-    status=$S_STATUS
-    [ "$status" = ok ] || break       # did not start / no replies: no point repeating
-    bests+=("$S_BEST") drops+=("$S_DROP") cpus+=("$S_CPU") srvs+=("$S_SRV") busys+=("$S_BUSY") maxcpus+=("$S_MAXCPU") whys+=("$S_WHY")
-    echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, perfdhcp CPU $S_CPU%, server CPU $S_SRV%); stopped: $S_WHY" >&2
+done
+for rep in $(seq 1 "$REPS"); do
+  for name in $SERVERS; do
+    [ "${ST[$name]}" = ok ] || continue   # did not start / no replies: no point repeating
+    fn=${name//-/_}
+    search "$fn" "$rep"
+    if [ "$S_STATUS" != ok ]; then
+      ST[$name]=$S_STATUS
+      case $S_STATUS in
+        start)   ROW[$name]="| $name | - | - | - | - | failed (did not start; see raw/$fn-r$rep-s1.server.log) |" ;;
+        noreply) ROW[$name]="| $name | - | - | - | - | failed (no replies) |" ;;
+      esac
+      continue
+    fi
+    R_BEST[$name]+="$S_BEST " R_DROPS[$name]+="$S_DROP " R_CPUS[$name]+="$S_CPU " R_SRVS[$name]+="$S_SRV "
+    R_BUSYS[$name]+="$S_BUSY " R_DBS[$name]+="$S_DB " R_MAXCPUS[$name]+="$S_MAXCPU " R_WHYS[$name]+="$S_WHY|"
+    echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, $LOADGEN CPU $S_CPU%, server CPU $S_SRV%, box busy $S_BUSY%); stopped: $S_WHY" >&2
   done
-  case $status in
-    start)   ROW[$name]="| $name | - | - | - | - | failed (did not start; see raw/$name-r$rep-s1.server.log) |"; continue ;;
-    noreply) ROW[$name]="| $name | - | - | - | - | failed (no replies) |"; continue ;;
-  esac
+done
+for name in $SERVERS; do
+  [ "${ST[$name]}" = ok ] || continue
+  read -ra bests <<<"${R_BEST[$name]}"; read -ra drops <<<"${R_DROPS[$name]}"
+  read -ra cpus <<<"${R_CPUS[$name]}"; read -ra srvs <<<"${R_SRVS[$name]}"
+  read -ra busys <<<"${R_BUSYS[$name]}"; read -ra dbs <<<"${R_DBS[$name]}"
+  read -ra maxcpus <<<"${R_MAXCPUS[$name]}"; IFS='|' read -ra whys <<<"${R_WHYS[$name]}"
   # The median repetition (lower middle for an even count) supplies the
   # drop and CPU figures shown next to the median rate.
   m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
   maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
-  note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)); stopped: ${whys[$m]}"
+  note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)) (runs: ${busys[*]}); stopped: ${whys[$m]}"
+  [ "${dbs[$m]}" = - ] || note="PostgreSQL CPU ${dbs[$m]}%, $note"
   if fgt "$maxcpu" 90; then note="$note; $LOADGEN near CPU-bound"; fi
   case $name in
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
+    kea[-_]pg) note="$note; PostgreSQL lease backend, $KEA_SOCKET socket, threads ${KEA_THREADS/#0/default}" ;;
+    rackboot[-_]pg2) note="$note; two servers, one database, every request to both" ;;
   esac
+  MED[$name]=${bests[$m]}
   all="${bests[*]}"
   ROW[$name]="| $name | ${bests[$m]} | ${all// /, } | ${drops[$m]} | ${cpus[$m]} (max $maxcpu) | $note |"
 done
@@ -408,5 +592,23 @@ done
   echo "| server | median DORA/s | runs | drop % | $LOADGEN CPU % | notes |"
   echo "|---|---|---|---|---|---|"
   for name in $SERVERS; do echo "${ROW[$name]}"; done
+  # The ratios of issue 14: rackboot on PostgreSQL against Kea on the same
+  # PostgreSQL (target >= 10) and against rackboot on SQLite (>= 0.5).
+  kea='' sqlite=''
+  for name in $SERVERS; do
+    case $name in
+      rackboot) sqlite=${MED[$name]:-} ;;
+      kea[-_]pg) kea=${MED[$name]:-} ;;
+    esac
+  done
+  echo
+  for name in $SERVERS; do
+    case $name in
+      rackboot[-_]pg | rackboot[-_]pg2)
+        ratio "$name / kea-pg" "${MED[$name]:-}" "$kea" 10
+        ratio "$name / rackboot (SQLite)" "${MED[$name]:-}" "$sqlite" 0.5 ;;
+    esac
+  done
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$res/table.md"
 echo "(raw output in $res)"

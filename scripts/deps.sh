@@ -23,7 +23,7 @@ PKGS=(
   # tests
   libcmocka-dev curl iputils-ping valgrind jq python3
   # a temporary PostgreSQL server for the shared lease store's tests
-  # (tests/tools/pg_cluster.sh)
+  # (scripts/pg_cluster.sh)
   postgresql
   # test_ra.sh: a router solicitation client, and the wire seen from a client
   ndisc6 tcpdump

@@ -10,18 +10,22 @@
 # The pool: POOL "first-last", SUBNET "a.b.c.d/len", the server SRV_IP
 # (198.18.0.1), which is also the router, next server and name server.
 
-# kea_start DIR LOG SOCKET SUBNET POOL [BOOTFILE]: kea-dhcp4 on $P-srv0,
-# memfile leases in DIR (persisted, as by default), "udp" sockets (relayed
-# traffic) or "raw" (clients without an address, broadcast); BOOTFILE, when
-# given, as next-server + boot-file-name.
+# kea_start DIR LOG SOCKET SUBNET POOL [BOOTFILE [LEASE-DATABASE [EXTRA]]]:
+# kea-dhcp4 on $P-srv0, memfile leases in DIR (persisted, as by default)
+# unless LEASE-DATABASE (a JSON object) says otherwise, "udp" sockets
+# (relayed traffic) or "raw" (clients without an address, broadcast);
+# BOOTFILE, when given, as next-server + boot-file-name; EXTRA: more
+# members of Dhcp4, each ending in a comma (e.g. "multi-threading").
 kea_start() {
   local dir=$1 log=$2 sock=$3 subnet=$4 pool=$5 boot=${6:-} ip=${SRV_IP:-198.18.0.1} extra=
+  local leases=${7:-"{ \"type\": \"memfile\", \"persist\": true, \"name\": \"$1/leases4.csv\", \"lfc-interval\": 0 }"}
   command -v kea-dhcp4 >/dev/null || { echo "kea-dhcp4 not installed" > "$log"; return 1; }
   [ -z "$boot" ] || extra=", \"next-server\": \"$ip\", \"boot-file-name\": \"$boot\""
   cat > "$dir/kea-dhcp4.conf" <<JSON
 { "Dhcp4": {
   "interfaces-config": { "interfaces": [ "$P-srv0" ], "dhcp-socket-type": "$sock" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$dir/leases4.csv", "lfc-interval": 0 },
+  "lease-database": $leases,
+  ${8:-}
   "valid-lifetime": 3600,
   "subnet4": [ { "id": 1, "subnet": "$subnet",
                  "pools": [ { "pool": "${pool/-/ - }" } ]$extra,

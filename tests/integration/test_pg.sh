@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_pg.sh: two rackboot servers share one PostgreSQL lease database.
-# Run by tests/tools/pg_cluster.sh (meson test pg-net), which starts a
+# Run by scripts/pg_cluster.sh (meson test pg-net), which starts a
 # temporary server on a unix socket and hands over RB_PG_URI and
 # RB_PG_PASSWORD_FILE.
 #  - both servers start on the same database (schema made once), each with
@@ -22,7 +22,7 @@
 # Needs root. Its own namespace prefix; bounded: the storms run 8 s each.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
-: "${RB_PG_URI:?run me through tests/tools/pg_cluster.sh}" "${RB_PG_PASSWORD_FILE:?}" "${RB_PG_BIN:?}"
+: "${RB_PG_URI:?run me through scripts/pg_cluster.sh}" "${RB_PG_PASSWORD_FILE:?}" "${RB_PG_BIN:?}"
 [ -f "${RB_PG_SERVICE_PASSWORD_FILE:?}" ] || { echo "test_pg.sh: no service user's password file (is the rackboot user there? scripts/deps.sh makes it)" >&2; exit 1; }
 # shellcheck source=scripts/lib/rack.sh
 . "$RB_SRC/scripts/lib/rack.sh"

@@ -2,7 +2,7 @@
 /*
  * test_leasedb_pg.c: the PostgreSQL lease store against a real server.
  *
- * Run by tests/tools/pg_cluster.sh (meson test leasedb-pg, suite
+ * Run by scripts/pg_cluster.sh (meson test leasedb-pg, suite
  * integration, root), which starts a temporary server and hands its URI
  * and password file over in RB_PG_URI and RB_PG_PASSWORD_FILE; without
  * them the test fails (it never skips). Each test starts from an empty
@@ -347,7 +347,7 @@ main(void)
 	uri = getenv("RB_PG_URI");
 	pwfile = getenv("RB_PG_PASSWORD_FILE");
 	if (!uri || !pwfile) {
-		fprintf(stderr, "test_leasedb_pg: run me through tests/tools/pg_cluster.sh "
+		fprintf(stderr, "test_leasedb_pg: run me through scripts/pg_cluster.sh "
 				"(RB_PG_URI, RB_PG_PASSWORD_FILE)\n");
 		return 1;
 	}
