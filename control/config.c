@@ -675,6 +675,7 @@ rb_config_defaults(struct rb_config *cfg)
 		    .rate_limit = 20,
 		    .database = "/var/lib/rackboot/leases.db",
 		    .database_poll_ms = 500,
+		    .pool_order = RB_POOL_AUTO,
 		},
 	};
 }

@@ -47,6 +47,8 @@ struct rb_dhcp_resv {
 	char hostname[RB_HOSTNAME_MAX]; /* empty: none */
 };
 
+#define RB_POOL_AUTO (-1) /* dhcp.pool_order: auto */
+
 struct rb_dhcp_cfg {
 	enum rb_dhcp_mode mode;	 /* no dhcp section: off; section given: server */
 	uint32_t lease_time;	 /* 60..31536000, default 3600 */
@@ -57,6 +59,10 @@ struct rb_dhcp_cfg {
 				  * postgresql:// URI without a password */
 	char database_password_file[PATH_MAX]; /* absolute; empty: libpq's environment */
 	uint32_t database_poll_ms;	       /* 50..60000, default 500: other servers' changes */
+	/* dhcp.pool_order: RB_POOL_AUTO (default; dhcp_ctl_dp_config() makes
+	 * it client-hash with a postgresql:// database, fifo otherwise), or an
+	 * enum rb_pool_order. */
+	int pool_order;
 	uint32_t dns[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_dns;
 	char domain[RB_DOMAIN_MAX];

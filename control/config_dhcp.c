@@ -34,6 +34,7 @@ enum {
 	D_DATABASE,
 	D_DB_PASSWORD,
 	D_DB_POLL,
+	D_POOL_ORDER,
 	D_DNS,
 	D_DOMAIN,
 	D_SUBNETS,
@@ -158,6 +159,13 @@ set_password_file(const struct item *it)
 	memcpy(it->field, it->val, n + 1);
 	return 0;
 }
+
+static const struct name_val pool_orders[] = {
+    {"auto", RB_POOL_AUTO},
+    {"fifo", RB_POOL_FIFO},
+    {"client-hash", RB_POOL_CLIENT_HASH},
+    {NULL, 0},
+};
 
 static const struct name_val dhcp_modes[] = {
     {"server", RB_DHCP_SERVER},
@@ -618,6 +626,11 @@ static const struct key_def dhcp_keys[N_D] = {
 		   DF(database_poll_ms),
 		   .min = 50,
 		   .max = 60000},
+    [D_POOL_ORDER] = {.name = "pool_order",
+		      .set = cfg_set_enum,
+		      DF(pool_order),
+		      .names = pool_orders,
+		      .expect = "auto, fifo or client-hash"},
     [D_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1)},
     [D_DOMAIN] = {.name = "domain", .set = set_domain, DF(domain)},
     [D_SUBNETS] = {.name = "subnets", .set = set_subnets, .tree = true},

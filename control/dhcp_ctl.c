@@ -11,6 +11,7 @@
 
 #include "dhcp.h"
 #include "dhcp_ctl.h"
+#include "leasedb.h"
 #include "log.h"
 
 int
@@ -77,6 +78,12 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 	out->rate_limit = dc->rate_limit;
 	out->next_server = dc->next_server ? dc->next_server : cfg->server_ip;
 	out->nb_resv = dc->mode == RB_DHCP_SERVER ? dc->nb_resv : 0;
+	/* Servers sharing a database see the same DISCOVERs in different
+	 * orders: a choice by the client's key keeps their offers alike. */
+	if (dc->pool_order == RB_POOL_AUTO)
+		out->pool_order = leasedb_is_uri(dc->database) ? RB_POOL_CLIENT_HASH : RB_POOL_FIFO;
+	else
+		out->pool_order = (uint8_t)dc->pool_order;
 	for (i = 0; i < RB_BOOT_MAX; i++)
 		snprintf(out->boot[i], sizeof(out->boot[i]), "%s", dc->boot[i]);
 	snprintf(out->ipxe_script, sizeof(out->ipxe_script), "%s", dc->ipxe_script);

@@ -382,6 +382,23 @@ lease_alloc(struct lease_table *t, unsigned s, uint32_t now)
 	return LEASE_NONE;
 }
 
+uint32_t
+lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t now)
+{
+	struct lease_subnet *sn = &t->subnets[s];
+	uint32_t i, off, slot;
+
+	if (!sn->fq_cap)
+		return LEASE_NONE;
+	off = h % sn->fq_cap;
+	for (i = 0; i < LEASE_NEAR_PROBES && i < sn->fq_cap; i++) {
+		slot = sn->base + (off + i) % sn->fq_cap;
+		if (!t->slots[slot].reserved && lease_available(&t->slots[slot], now))
+			return slot;
+	}
+	return lease_alloc(t, s, now);
+}
+
 int
 lease_load(struct lease_table *t, const struct rb_lease_rec *r)
 {

@@ -111,6 +111,24 @@ void lease_detach(struct lease_table *t, uint32_t slot);
  */
 uint32_t lease_alloc(struct lease_table *t, unsigned s, uint32_t now);
 
+/*
+ * Most pool slots lease_alloc_near() looks at before it falls back to the
+ * FIFO: bounds the work one DISCOVER costs when the pool is nearly full or
+ * keys were chosen to start at the same place (the hash is unkeyed, since
+ * every server sharing a database must compute the same one).
+ */
+#define LEASE_NEAR_PROBES 64
+
+/*
+ * A free pool slot of subnet s for a new client whose key hashes to h: the
+ * first available slot from h modulo the pool's size on, looking at most
+ * at LEASE_NEAR_PROBES slots, then lease_alloc()'s. Servers that share a
+ * lease database and see the same DISCOVERs in a different order choose
+ * the same address for each client this way, where the FIFO's choice
+ * depends on the order (dhcp.pool_order: client-hash).
+ */
+uint32_t lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t now);
+
 /* Hand a pool slot back to its FIFO (after release, decline expiry, ...). */
 void lease_free(struct lease_table *t, uint32_t slot);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dhcp_server.h"
+#include "hash.h"
 
 #define RATE_SLOTS 65536 /* 512 KiB; see util/ratelimit.h */
 
@@ -471,7 +472,9 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 			if (slot != LEASE_NONE && d->t.slots[slot].subnet != s)
 				slot = LEASE_NONE;
 		}
-		if (slot == LEASE_NONE)
+		if (slot == LEASE_NONE && d->cfg.pool_order == RB_POOL_CLIENT_HASH)
+			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen), in->now);
+		else if (slot == LEASE_NONE)
 			slot = lease_alloc(&d->t, (unsigned)s, in->now);
 		if (slot == LEASE_NONE) {
 			drops[RB_DROP_dhcp_pool_exhausted]++;
@@ -505,9 +508,17 @@ request(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, in
 	bool has_want = dhcp_opt_ip(&m->o, DHO_REQUESTED_IP, &want);
 
 	if (has_sid && sid != d->server_ip) {
-		/* SELECTING another server's offer: ours is free again. */
+		/* SELECTING another server's offer: ours is free again,
+		 * unless both offered the same address (client-hash: servers
+		 * sharing a database). The other server is binding it to this
+		 * client then, which the feed will say within a poll; freeing
+		 * it meanwhile would give it to the next client whose search
+		 * starts near it, a claim that loses. It stays held for the
+		 * client until the feed's row or the offer's end. */
 		slot = lease_by_key(&d->t, key, klen);
-		if (slot != LEASE_NONE && d->t.slots[slot].state == RB_LEASE_OFFERED) {
+		if (slot != LEASE_NONE && d->t.slots[slot].state == RB_LEASE_OFFERED &&
+		    !(d->cfg.pool_order == RB_POOL_CLIENT_HASH && has_want &&
+		      d->t.slots[slot].ip == want)) {
 			d->t.slots[slot].state = RB_LEASE_FREE;
 			lease_free(&d->t, slot);
 		}

@@ -38,7 +38,7 @@
 
 #include "counters.h"
 
-#define RB_CHAN_VERSION 8
+#define RB_CHAN_VERSION 9
 #define RB_CHAN_MAX_MSG 65536
 
 enum rb_msg_type {
@@ -170,6 +170,12 @@ enum rb_dhcp_mode {
 	RB_DHCP_PROXY = 2,  /* beside another server: PXE boot information only */
 };
 
+/* How a new client's address is chosen from the pool (dhcp.pool_order). */
+enum rb_pool_order {
+	RB_POOL_FIFO = 0,	 /* the least recently freed address */
+	RB_POOL_CLIENT_HASH = 1, /* the first free one from a hash of the client's key */
+};
+
 /* Boot file slots, chosen by the client's architecture (option 93). */
 enum rb_boot_slot {
 	RB_BOOT_BIOS = 0,   /* arch 0: x86 BIOS */
@@ -202,7 +208,8 @@ struct rb_dhcp_subnet_msg {
 struct rb_dhcp_dp_config {
 	uint8_t mode; /* enum rb_dhcp_mode */
 	uint8_t nb_subnets;
-	uint16_t pad;
+	uint8_t pool_order; /* enum rb_pool_order */
+	uint8_t pad;
 	uint32_t offer_time;		    /* seconds an offered address is held */
 	uint32_t decline_time;		    /* seconds a declined address is quarantined */
 	uint32_t rate_limit;		    /* requests per second per client, 0 = no limit */

@@ -1080,6 +1080,8 @@ test_dhcp_top_values(void **state)
 	     "dhcp.database_password_file: expected an absolute file path, got 'db.pw'"},
 	    {DHCP "  database_poll_ms: 10\n", 6, 21,
 	     "dhcp.database_poll_ms: 10 is out of range 50..60000"},
+	    {DHCP "  pool_order: random\n", 6, 15,
+	     "dhcp.pool_order: expected auto, fifo or client-hash, got 'random'"},
 	    {DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0"},
 	    {DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
 	     "dhcp.dns: expected 1..4 IPv4 addresses, got 5"},
@@ -1515,6 +1517,38 @@ test_dhcp_database_path(void **state)
 	assert_int_equal(c.dhcp.database_poll_ms, 250);
 }
 
+/* dhcp.pool_order: auto picks client-hash for a shared (PostgreSQL) store. */
+static void
+test_dhcp_pool_order(void **state)
+{
+	static const struct {
+		const char *yaml;
+		uint8_t want;
+	} cases[] = {
+	    {DHCP NET24 "  database: leases.db\n", RB_POOL_FIFO},
+	    {DHCP NET24 "  database: postgresql://db1/rackboot\n", RB_POOL_CLIENT_HASH},
+	    {DHCP NET24 "  database: postgresql://db1/rackboot\n  pool_order: fifo\n",
+	     RB_POOL_FIFO},
+	    {DHCP NET24 "  pool_order: client-hash\n", RB_POOL_CLIENT_HASH},
+	    {DHCP NET24 "  pool_order: auto\n", RB_POOL_FIFO},
+	};
+	struct rb_dhcp_dp_config *dp = calloc(1, sizeof(*dp));
+	struct rb_config c;
+	size_t i;
+
+	(void)state;
+	assert_non_null(dp);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		expect_ok(cases[i].yaml, &c);
+		dhcp_ctl_dp_config(&c, dp);
+		if (dp->pool_order != cases[i].want)
+			fail_msg("case %zu: pool_order %u, want %u", i, dp->pool_order,
+				 cases[i].want);
+		rb_config_free(&c);
+	}
+	free(dp);
+}
+
 /* tftp's multicast keys: RFC 2090 streams and PXE MTFTP. */
 static void
 test_tftp_multicast_defaults(void **state)
@@ -1752,6 +1786,7 @@ main(void)
 	    cmocka_unit_test(test_dhcp_many_reservations),
 	    cmocka_unit_test(test_dhcp_boot),
 	    cmocka_unit_test(test_dhcp_database_path),
+	    cmocka_unit_test(test_dhcp_pool_order),
 	    cmocka_unit_test(test_ipv6_ra),
 	    cmocka_unit_test(test_server_user),
 	    cmocka_unit_test(test_lifecycle),

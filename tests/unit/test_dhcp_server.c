@@ -790,6 +790,39 @@ test_selecting_other_server(void **state)
 	assert_int_equal(offer_for(f, x), got[0]);
 }
 
+/* With client-hash (servers sharing a database), another server's REQUEST
+ * for the very address we offered means that server is binding it to this
+ * client: it stays held, so the next client is not offered it (that claim
+ * would lose). Another address in the REQUEST frees ours as before. */
+static void
+test_selecting_other_server_shared(void **state)
+{
+	struct fx *f = *state;
+	struct rb_dhcp_dp_config c;
+	uint8_t a[6], b[6], x[6];
+	uint32_t oa, ob;
+
+	cfg_default(&c, "lab.example");
+	c.pool_order = RB_POOL_CLIENT_HASH;
+	fx_start(f, &c);
+	mac_of(1, a);
+	mac_of(2, b);
+	oa = offer_for(f, a);
+	ob = offer_for(f, b);
+	assert_int_equal(select_offer(f, a, oa, OTHER_SERVER), DHCPD_DROP);
+	assert_int_equal(f->drops[RB_DROP_dhcp_other_server], 1);
+	assert_int_equal(f->d.t.slots[lease_by_ip(&f->d.t, oa)].state, RB_LEASE_OFFERED);
+	assert_int_equal(select_offer(f, b, ip("198.18.0.1"), OTHER_SERVER), DHCPD_DROP);
+	assert_int_equal(f->d.t.slots[lease_by_ip(&f->d.t, ob)].state, RB_LEASE_FREE);
+	/* Until the offer ends, nobody else is offered a's address. */
+	for (unsigned i = 0; i < 8; i++) {
+		mac_of(10 + i, x);
+		assert_int_not_equal(offer_for(f, x), oa);
+	}
+	/* Client a comes back to us: its held address again. */
+	assert_int_equal(offer_for(f, a), oa);
+}
+
 static void
 test_init_reboot(void **state)
 {
@@ -1798,6 +1831,102 @@ test_load_then_init_reboot(void **state)
 	expect_rec(f, "198.18.0.104", RB_LEASE_BOUND, T0 + 3600, a);
 }
 
+/* --- several servers, one database (dhcp.pool_order) ------------------ */
+
+#define ORDER_CLIENTS 8
+
+/*
+ * Two servers with the same config see the DISCOVERs of ORDER_CLIENTS
+ * clients, one in order and the other in reverse (what two servers on one
+ * rack see when packets race): how many clients are offered the same
+ * address by both.
+ */
+static unsigned
+same_offers(struct fx *f, uint8_t order)
+{
+	struct rb_dhcp_dp_config c;
+	uint32_t a[ORDER_CLIENTS], b[ORDER_CLIENTS];
+	struct fx *g = calloc(1, sizeof(*g));
+	uint8_t mac[6];
+	unsigned i, same = 0;
+
+	assert_non_null(g);
+	cfg_default(&c, "lab.example");
+	c.pool_order = order;
+	c.subnets[0].pool_lo = ip("198.18.0.20");
+	c.subnets[0].pool_hi = ip("198.18.0.250");
+	fx_start(f, &c);
+	fx_start(g, &c);
+	for (i = 0; i < ORDER_CLIENTS; i++) {
+		mac_of(i, mac);
+		a[i] = offer_for(f, mac);
+		mac_of(ORDER_CLIENTS - 1 - i, mac);
+		b[ORDER_CLIENTS - 1 - i] = offer_for(g, mac);
+	}
+	for (i = 0; i < ORDER_CLIENTS; i++)
+		same += a[i] == b[i];
+	dhcpd_free(&g->d);
+	free(g);
+	return same;
+}
+
+static void
+test_pool_order_client_hash(void **state)
+{
+	struct fx *f = *state;
+
+	/* The FIFO hands out addresses in arrival order: two servers that
+	 * see clients in different orders offer them different addresses
+	 * (each such offer is a claim lost at the database, a NAK). */
+	assert_true(same_offers(f, RB_POOL_FIFO) < ORDER_CLIENTS / 2);
+	/* By the client's key, both choose alike whatever the order. */
+	assert_int_equal(same_offers(f, RB_POOL_CLIENT_HASH), ORDER_CLIENTS);
+}
+
+/* client-hash looks at LEASE_NEAR_PROBES slots from the key's place, then
+ * takes the FIFO's: a full stretch costs bounded work and still finds the
+ * pool's free addresses. */
+static void
+test_pool_order_probe_bound(void **state)
+{
+	struct fx *f = *state;
+	struct rb_dhcp_dp_config c;
+	uint8_t mac[6];
+	uint32_t got[9], i, slot, first;
+
+	cfg_default(&c, "lab.example");
+	c.pool_order = RB_POOL_CLIENT_HASH;
+	fx_start(f, &c);
+	/* Nine free addresses (.105 is reserved): nine clients get nine
+	 * distinct ones, the tenth finds none. */
+	for (i = 0; i < 9; i++) {
+		mac_of(100 + i, mac);
+		got[i] = dora(f, mac);
+		for (slot = 0; slot < i; slot++)
+			assert_int_not_equal(got[slot], got[i]);
+		assert_int_not_equal(got[i], ip("198.18.0.105"));
+	}
+	mac_of(200, mac);
+	expect_exhausted(f, mac);
+	/* The direct call: a pool wider than the bound, every slot in the
+	 * probed stretch taken, the FIFO's first free slot comes back. */
+	c.subnets[0].pool_lo = ip("198.18.0.1");
+	c.subnets[0].pool_hi = ip("198.18.0.254");
+	fx_start(f, &c);
+	first = f->d.t.subnets[0].base;
+	/* .10, .11 and .105 are reserved; the stretch .21-.84 is bound. */
+	for (i = 0; i < LEASE_NEAR_PROBES; i++) {
+		f->d.t.slots[first + 20 + i].state = RB_LEASE_BOUND;
+		f->d.t.slots[first + 20 + i].expires = f->now + 3600;
+	}
+	slot = lease_alloc_near(&f->d.t, 0, 20, f->now);
+	assert_int_equal(slot, first); /* the FIFO's head: .1 */
+	slot = lease_alloc_near(&f->d.t, 0, 19, f->now);
+	assert_int_equal(slot, first + 19); /* free where the key starts: .20 */
+	slot = lease_alloc_near(&f->d.t, 0, 20 + 254 * 7, f->now);
+	assert_int_equal(slot, first + 1); /* wrapped to the same stretch: the FIFO again */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1811,6 +1940,7 @@ main(void)
 	    T(test_reservations),
 	    T(test_resv_duplicate_key),
 	    T(test_selecting_other_server),
+	    T(test_selecting_other_server_shared),
 	    T(test_init_reboot),
 	    T(test_renew_rebind),
 	    T(test_release),
@@ -1840,6 +1970,8 @@ main(void)
 	    T(test_bad_input),
 	    T(test_load),
 	    T(test_load_then_init_reboot),
+	    T(test_pool_order_client_hash),
+	    T(test_pool_order_probe_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
