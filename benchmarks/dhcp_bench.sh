@@ -41,7 +41,8 @@
 # Their rows also show PostgreSQL's CPU %.
 #
 # usage: benchmarks/dhcp_bench.sh [REPS (default 3)]
-# env:   RB_SERVERS="rackboot dnsmasq kea" (also rackboot-pg rackboot-pg2 kea-pg)
+# env:   RB_SERVERS="rackboot dnsmasq kea" (also rackboot-pg rackboot-pg2
+#        rackboot-pg2-fifo kea-pg)
 #        RB_REPS=3  RB_PERIOD=10
 #        RB_START_RATE=200  RB_RATE_FACTOR=1.5  RB_MAX_STEPS=14  RB_REFINE=2
 #        RB_MAX_DROP=2.5  RB_PERFDHCP_PROCS=1  RB_CLIENTS=60000 (total)
@@ -274,6 +275,14 @@ stop_rackboot_pg2() {
   srv2_pid=
   SRV_ADDRS=("$SRV_IP")
 }
+# The same two servers picking addresses in FIFO order (dhcp.pool_order:
+# fifo) instead of the shared store's default, client-hash: what the
+# default buys, in the same run.
+start_rackboot_pg2_fifo() {
+  RB_PG_YAML="$RB_PG_YAML
+  pool_order: fifo" start_rackboot_pg2 "$@"
+}
+stop_rackboot_pg2_fifo() { stop_rackboot_pg2; }
 
 # Kea on its own database (schema from Kea's own script, made once below).
 # Its config carries the password ("password" is the only way Kea 2.2
@@ -510,7 +519,7 @@ scripts/rack.sh up >/dev/null
 for i in $(seq 1 "$PROCS"); do
   scripts/rack.sh client "c$i" "$(client_ip "$i")/16" >/dev/null
 done
-case " $SERVERS " in *" rackboot-pg2 "* | *" rackboot_pg2 "*) scripts/rack.sh server s2 >/dev/null ;; esac
+case " $SERVERS " in *" rackboot-pg2"* | *" rackboot_pg2"*) scripts/rack.sh server s2 >/dev/null ;; esac
 if [ "$PG" = 1 ]; then
   # Kea's database and schema, once (the lease tables are emptied per step).
   pg_sql postgres "CREATE DATABASE kea" >/dev/null
@@ -580,6 +589,7 @@ for name in $SERVERS; do
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
     kea[-_]pg) note="$note; PostgreSQL lease backend, $KEA_SOCKET socket, threads ${KEA_THREADS/#0/default}" ;;
     rackboot[-_]pg2) note="$note; two servers, one database, every request to both" ;;
+    rackboot[-_]pg2[-_]fifo) note="$note; as rackboot-pg2, dhcp.pool_order: fifo" ;;
   esac
   MED[$name]=${bests[$m]}
   all="${bests[*]}"
@@ -604,7 +614,7 @@ done
   echo
   for name in $SERVERS; do
     case $name in
-      rackboot[-_]pg | rackboot[-_]pg2)
+      rackboot[-_]pg | rackboot[-_]pg2 | rackboot[-_]pg2[-_]fifo)
         ratio "$name / kea-pg" "${MED[$name]:-}" "$kea" 10
         ratio "$name / rackboot (SQLite)" "${MED[$name]:-}" "$sqlite" 0.5 ;;
     esac
