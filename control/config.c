@@ -676,6 +676,7 @@ rb_config_defaults(struct rb_config *cfg)
 		    .database = "/var/lib/rackboot/leases.db",
 		    .database_poll_ms = 500,
 		    .pool_order = RB_POOL_AUTO,
+		    .database_down_renew = 1,
 		},
 	};
 }

@@ -63,6 +63,9 @@ struct rb_dhcp_cfg {
 	 * it client-hash with a postgresql:// database, fifo otherwise), or an
 	 * enum rb_pool_order. */
 	int pool_order;
+	/* dhcp.database_down: renew (default) or refuse; see
+	 * rb_dhcp_dp_config.db_down_renew. */
+	int database_down_renew; /* 1 renew, 0 refuse (an int: cfg_set_enum) */
 	uint32_t dns[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_dns;
 	char domain[RB_DOMAIN_MAX];

@@ -35,6 +35,7 @@ enum {
 	D_DB_PASSWORD,
 	D_DB_POLL,
 	D_POOL_ORDER,
+	D_DB_DOWN,
 	D_DNS,
 	D_DOMAIN,
 	D_SUBNETS,
@@ -164,6 +165,12 @@ static const struct name_val pool_orders[] = {
     {"auto", RB_POOL_AUTO},
     {"fifo", RB_POOL_FIFO},
     {"client-hash", RB_POOL_CLIENT_HASH},
+    {NULL, 0},
+};
+
+static const struct name_val db_down_modes[] = {
+    {"renew", 1},
+    {"refuse", 0},
     {NULL, 0},
 };
 
@@ -631,6 +638,11 @@ static const struct key_def dhcp_keys[N_D] = {
 		      DF(pool_order),
 		      .names = pool_orders,
 		      .expect = "auto, fifo or client-hash"},
+    [D_DB_DOWN] = {.name = "database_down",
+		   .set = cfg_set_enum,
+		   DF(database_down_renew),
+		   .names = db_down_modes,
+		   .expect = "renew or refuse"},
     [D_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1)},
     [D_DOMAIN] = {.name = "domain", .set = set_domain, DF(domain)},
     [D_SUBNETS] = {.name = "subnets", .set = set_subnets, .tree = true},

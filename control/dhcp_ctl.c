@@ -84,6 +84,7 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 		out->pool_order = leasedb_is_uri(dc->database) ? RB_POOL_CLIENT_HASH : RB_POOL_FIFO;
 	else
 		out->pool_order = (uint8_t)dc->pool_order;
+	out->db_down_renew = dc->database_down_renew != 0;
 	for (i = 0; i < RB_BOOT_MAX; i++)
 		snprintf(out->boot[i], sizeof(out->boot[i]), "%s", dc->boot[i]);
 	snprintf(out->ipxe_script, sizeof(out->ipxe_script), "%s", dc->ipxe_script);

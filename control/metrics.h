@@ -18,6 +18,8 @@ size_t rb_metrics_format(const struct rb_stats *st, bool ok, char *buf, size_t c
 
 /* "up 0:01:02 | rx 12 pps ... " from two snapshots dt seconds apart;
  * "| LEASE DB FAILING: ..." when lease batches were given up between them,
+ * "| LEASE DB DOWN: ..." when held ACKs went out from the table's stored
+ * leases meanwhile (dhcp.database_down: renew),
  * "| claims lost N" once a shared store refused a claim. */
 void rb_status_format(const struct rb_stats *now, const struct rb_stats *prev, double dt,
 		      const struct rb_http_stats *hnow, const struct rb_http_stats *hprev,

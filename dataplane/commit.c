@@ -155,12 +155,18 @@ dp_commit_done(struct dp *d, const struct rb_lease_ack *ack)
 	static uint64_t lost[RB_LEASE_BATCH_MAX];
 	unsigned failing = cm.failing;
 	uint32_t n = 0;
+	size_t bytes;
 
 	if (!cm_up || !lc_expects(&cm, ack->batch))
 		return;
-	if (ack->status == 0 && ack->nb_lost) {
+	if (ack->status == 0 && (ack->nb_lost || d->dhcp.cfg.db_down_renew)) {
 		rte_spinlock_lock(&d->dhcp_lock);
 		n = dhcpd_claims_lost(&d->dhcp, ack, lost);
+		/* What the store now holds, for dhcp.database_down: renew (a
+		 * lost claim's slot already has the other client's key, so
+		 * its record leaves it alone). */
+		if (d->dhcp.cfg.db_down_renew)
+			dhcpd_stored(&d->dhcp, lc_batch(&cm, &bytes));
 		rte_spinlock_unlock(&d->dhcp_lock);
 		d->main_counters[RB_CNT_lease_claims_lost] += n;
 	}

@@ -278,6 +278,7 @@ unhash(struct lease_table *t, uint32_t slot)
 		*p = l->next;
 	l->next = LEASE_NONE;
 	l->key_len = 0;
+	l->stored = 0;
 }
 
 void
@@ -310,6 +311,7 @@ lease_attach(struct lease_table *t, uint32_t slot, const uint8_t *key, size_t le
 	}
 	memcpy(l->key, key, len);
 	l->key_len = (uint8_t)len;
+	l->stored = 0; /* the store's row, if any, is another client's */
 	b = &t->buckets[rb_hash32_keyed(key, len) & (t->nb_buckets - 1)];
 	l->next = *b;
 	*b = slot;
@@ -419,6 +421,21 @@ lease_load(struct lease_table *t, const struct rb_lease_rec *r)
 		lease_attach(t, slot, r->key, r->key_len);
 	else
 		lease_detach(t, slot);
+	l->stored = r->state == RB_LEASE_BOUND && l->key_len ? r->expires : 0;
+	return 0;
+}
+
+int
+lease_stored(struct lease_table *t, const struct rb_lease_rec *r)
+{
+	uint32_t slot = lease_by_ip(t, r->ip);
+	struct lease *l;
+
+	if (slot == LEASE_NONE)
+		return -ENOENT;
+	l = &t->slots[slot];
+	if (l->key_len == r->key_len && memcmp(l->key, r->key, r->key_len) == 0)
+		l->stored = r->state == RB_LEASE_BOUND ? r->expires : 0;
 	return 0;
 }
 

@@ -27,6 +27,10 @@
 struct lease {
 	uint32_t ip;	  /* network byte order */
 	uint32_t expires; /* offered: hold end; bound: lease end; declined: quarantine end */
+	/* The lease end the store is known to hold for this slot's client:
+	 * set by lease_load() and lease_stored() (a committed record), 0
+	 * when the store holds no lease of this client here. */
+	uint32_t stored;
 	uint32_t next;	  /* key hash chain */
 	uint16_t subnet;
 	uint8_t state;	 /* enum rb_lease_state */
@@ -134,6 +138,13 @@ void lease_free(struct lease_table *t, uint32_t slot);
 
 /* Load one durable record at startup. 0, or -ENOENT for an address not in the config. */
 int lease_load(struct lease_table *t, const struct rb_lease_rec *r);
+
+/*
+ * Record r is committed: the slot of its address learns the lease end
+ * the store now holds, when the slot still belongs to r's client (a
+ * later change of the table may have given it to another). 0, -ENOENT.
+ */
+int lease_stored(struct lease_table *t, const struct rb_lease_rec *r);
 
 /* Fill a durable record from a slot. */
 void lease_to_rec(const struct lease *l, uint32_t now, struct rb_lease_rec *r);

@@ -363,6 +363,65 @@ dhcpd_nak_held(struct dhcpd *d, const uint8_t *ack, size_t len, const uint8_t *r
 	return nak(d, &in, &m, out, counters, drops, "address taken by another server");
 }
 
+/* Overwrite the 4-byte value of option code in the options at p[0..len),
+ * if present. */
+static void
+patch_u32_opt(uint8_t *p, size_t len, uint8_t code, uint32_t v)
+{
+	size_t off = 0;
+
+	while (off < len && p[off] != DHO_END) {
+		if (p[off] == DHO_PAD) {
+			off++;
+			continue;
+		}
+		if (off + 2 > len || off + 2 + p[off + 1] > len)
+			return;
+		if (p[off] == code && p[off + 1] == 4) {
+			p[off + 2] = (uint8_t)(v >> 24);
+			p[off + 3] = (uint8_t)(v >> 16);
+			p[off + 4] = (uint8_t)(v >> 8);
+			p[off + 5] = (uint8_t)v;
+		}
+		off += 2 + (size_t)p[off + 1];
+	}
+}
+
+int
+dhcpd_renew_held(struct dhcpd *d, uint8_t *ack, size_t len, uint32_t now, uint64_t *counters)
+{
+	struct dhcp_msg m;
+	const struct lease *l;
+	uint32_t slot, left;
+
+	if (!d->cfg.db_down_renew || dhcp_parse(ack, len, &m) < 0 || m.type != DHCPACK)
+		return -1;
+	slot = lease_by_ip(&d->t, m.h.yiaddr);
+	if (slot == LEASE_NONE)
+		return -1;
+	l = &d->t.slots[slot];
+	if (l->state != RB_LEASE_BOUND || !l->key_len || l->stored <= now ||
+	    l->hlen != m.h.hlen || memcmp(l->chaddr, m.h.chaddr, l->hlen) != 0)
+		return -1;
+	left = l->stored - now;
+	/* Our ACKs carry these in the options field, never in file/sname. */
+	patch_u32_opt(ack + DHCP_HDR_LEN, len - DHCP_HDR_LEN, DHO_LEASE_TIME, left);
+	patch_u32_opt(ack + DHCP_HDR_LEN, len - DHCP_HDR_LEN, DHO_T1, left / 2);
+	patch_u32_opt(ack + DHCP_HDR_LEN, len - DHCP_HDR_LEN, DHO_T2,
+		      (uint32_t)((uint64_t)left * 7 / 8));
+	counters[RB_CNT_dhcp_ack_db_down]++;
+	return 0;
+}
+
+void
+dhcpd_stored(struct dhcpd *d, const struct rb_lease_batch *b)
+{
+	uint32_t i;
+
+	for (i = 0; i < b->count; i++)
+		lease_stored(&d->t, &b->rec[i]);
+}
+
 /* The durable record of slot's change, numbered in the order the table
  * made its changes (the caller's lock serialises dhcpd_handle()). */
 static void

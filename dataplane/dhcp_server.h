@@ -114,6 +114,22 @@ uint32_t dhcpd_claims_lost(struct dhcpd *d, const struct rb_lease_ack *ack, uint
  * destination). Reads only the server's configuration, not the table: no
  * lock needed. DHCPD_SEND with out filled, or DHCPD_DROP.
  */
+/*
+ * dhcp.database_down: renew. The held ACK payload ack[0..len) lost its
+ * record (the batch was given up: the store is unreachable). When the
+ * table says the store already holds this very lease for this client
+ * (slot bound to the ACK's chaddr, lease_stored() end still ahead), the
+ * ACK's lease time, T1 and T2 are rewritten in place to what is left of
+ * that stored lease, and it may go: it promises nothing the store does not
+ * hold. Returns 0 (rewritten, counted dhcp_ack_db_down) or -1 (not
+ * provable: drop it, as before). Under the caller's DHCP lock.
+ */
+int dhcpd_renew_held(struct dhcpd *d, uint8_t *ack, size_t len, uint32_t now, uint64_t *counters);
+
+/* Batch b was committed: its records' slots learn what the store holds
+ * (lease_stored()). Under the caller's DHCP lock. */
+void dhcpd_stored(struct dhcpd *d, const struct rb_lease_batch *b);
+
 enum dhcpd_verdict dhcpd_nak_held(struct dhcpd *d, const uint8_t *ack, size_t len,
 				  const uint8_t *relay_mac, struct dhcpd_out *out,
 				  uint64_t *counters, uint64_t *drops);

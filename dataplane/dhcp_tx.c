@@ -159,6 +159,48 @@ send_nak(struct dp *d, struct worker *w, const struct held_ack *h, struct txbuf 
 	return 0;
 }
 
+/*
+ * Held ACK h lost its record (the batch was given up): send it with the
+ * lease time the store already holds, when it holds this client's lease
+ * (dhcpd_renew_held()). 1 sent, 0 not provable (drop it), -ENOMEM.
+ */
+static int
+send_from_store(struct dp *d, struct worker *w, const struct held_ack *h, struct txbuf *out)
+{
+	struct dhcpd_out *o = &w->dout;
+	struct rb_udp_view v;
+	struct rte_mbuf *m;
+	size_t len;
+	int n, r;
+
+	if (rb_udp_view(h->frame, h->len, &v) < 0 || v.len > sizeof(o->payload))
+		return 0;
+	len = v.len;
+	memcpy(o->payload, v.payload, len);
+	rte_spinlock_lock(&d->dhcp_lock);
+	r = dhcpd_renew_held(&d->dhcp, o->payload, len, (uint32_t)time(NULL), w->counters);
+	rte_spinlock_unlock(&d->dhcp_lock);
+	if (r < 0)
+		return 0;
+	m = rte_pktmbuf_alloc(d->pool);
+	if (!m) {
+		w->drops[RB_DROP_alloc_failed]++;
+		return -ENOMEM;
+	}
+	n = rb_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), v.src_mac,
+			 v.dst_mac, v.src_ip, v.dst_ip, v.sport, v.dport, o->payload, len);
+	if (n < 0) {
+		rte_pktmbuf_free(m);
+		w->drops[RB_DROP_alloc_failed]++;
+		return 0;
+	}
+	m->data_len = (uint16_t)n;
+	m->pkt_len = (uint32_t)n;
+	txbuf_push(out, m);
+	ack_event(w, h);
+	return 1;
+}
+
 void
 dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 {
@@ -175,6 +217,16 @@ dp_dhcp_release_held(struct dp *d, struct worker *w, struct txbuf *out)
 			/* Waited too long: the client asks again. */
 			__attribute__((fallthrough));
 		case LC_DROP:
+			/* dhcp.database_down: renew: a lease the store already
+			 * holds goes out for the time it has left. */
+			if (d->dhcp.cfg.db_down_renew) {
+				int r = send_from_store(d, w, h, out);
+
+				if (r < 0)
+					goto out; /* no mbuf: try again on the next loop */
+				if (r > 0)
+					break;
+			}
 			w->drops[RB_DROP_dhcp_commit_failed]++;
 			break;
 		case LC_LOST:

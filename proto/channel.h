@@ -209,7 +209,11 @@ struct rb_dhcp_dp_config {
 	uint8_t mode; /* enum rb_dhcp_mode */
 	uint8_t nb_subnets;
 	uint8_t pool_order; /* enum rb_pool_order */
-	uint8_t pad;
+	/* dhcp.database_down: renew. While lease batches are given up (the
+	 * store unreachable), a held ACK whose client holds that address in
+	 * the store goes out anyway, with the lease time the store already
+	 * holds (dhcpd_renew_held()); 0: such ACKs are dropped like others. */
+	uint8_t db_down_renew;
 	uint32_t offer_time;		    /* seconds an offered address is held */
 	uint32_t decline_time;		    /* seconds a declined address is quarantined */
 	uint32_t rate_limit;		    /* requests per second per client, 0 = no limit */

@@ -43,6 +43,9 @@
 	X(lease_claims_lost,                                                                       \
 	  "lease changes a shared database refused: another server's client holds the address")    \
 	X(dhcp_nak_claim_lost, "DHCPNAK sent instead of a held ACK whose lease claim was lost")    \
+	X(dhcp_ack_db_down,                                                                        \
+	  "held ACKs sent though their batch was given up: the lease the store already holds, "    \
+	  "for the time it has left (dhcp.database_down: renew)")                                  \
 	X(lease_changes_learned, "other servers' lease changes applied to the lease table")        \
 	X(tftp_rrq, "TFTP read requests received")                                                 \
 	X(tftp_rrq_repeats,                                                                        \

@@ -79,7 +79,9 @@ SRV_NS=s2 config 2 198.18.0.2 > "$work/rb2.yaml"
 
 rb_start "$work/rb1.yaml" "$work/rb1.log" || bail "server 1 did not start"
 pid1=$srv_pid
-SRV_NS=s2 rb_start "$work/rb2.yaml" "$work/rb2.log" || bail "server 2 did not start"
+# Server 2 logs its status line every second (the database-down checks).
+RB_OPTS="--status --status-every 1" SRV_NS=s2 rb_start "$work/rb2.yaml" "$work/rb2.log" ||
+  bail "server 2 did not start"
 pid2=$srv_pid
 check "two servers start on one PostgreSQL database" [ -n "$pid1" ] && [ -n "$pid2" ]
 check "the schema was made once, version 1" \
@@ -211,6 +213,20 @@ g=$(SRV_IP=198.18.0.2 metric rackboot_dp_lease_batches_given_up_total)
 check "the failed commits are counted ($f failed, $g batches given up)" [ "${f:-0}" -ge 1 ] && [ "${g:-0}" -ge 1 ]
 n=$(grep -c "lease db: commit failed" "$work/rb2.log")
 check "and logged once ($n)" [ "$n" = 1 ]
+# Clients whose leases the database already holds (the first storm's),
+# database still down: dhcp.database_down: renew (the default) ACKs them
+# their stored address for the time the stored lease has left (the unit
+# test test_renew_held checks the times), never a new one.
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.2 --relay 198.18.0.9 --rate 50 --clients 100 \
+  --duration 2 --timeout 3000 --seed "$seed" --acks "$work/acks_down" > "$work/storm_down.out"
+echo "# 100 known clients, database down: $(cat "$work/storm_down.out")"
+got=$(awk '{print $1}' "$work/acks_down" | sort -u | wc -l)
+d=$(SRV_IP=198.18.0.2 metric rackboot_dp_dhcp_ack_db_down_total)
+check "database down: known clients renewed from the table ($got of 100; $d ACKs counted)" \
+  [ "$got" -ge 90 ] && [ "${d:-0}" -ge "$(wc -l < "$work/acks_down")" ]
+for _ in $(seq 10); do grep -q "LEASE DB DOWN" "$work/rb2.log" && break; sleep 0.5; done
+check "the status line says so: $(grep -o 'LEASE DB DOWN[^|]*' "$work/rb2.log" | tail -n 1)" \
+  grep -q "LEASE DB DOWN" "$work/rb2.log"
 pg_ctl -l "$RB_PG_DIR/server.log" -w -o "-c listen_addresses='' -k $RB_PG_DIR -p $PGPORT" start ||
   bail "cannot start the database again"
 in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.2 --relay 198.18.0.9 --rate 5 --clients 5 \
@@ -222,6 +238,8 @@ check "database back: the servers reconnect by themselves, the clients get lease
 n=$(not_in_db "$work/acks5")
 check "...that are in the database ($n not)" [ "$n" = 0 ]
 check "the recovery is logged" grep -q "lease db: commits succeed again" "$work/rb2.log"
+n=$(not_in_db "$work/acks_down")
+check "the clients renewed while it was down hold the addresses it has for them ($n not)" [ "$n" = 0 ]
 n=$(double_acks "$work/acks1" "$work/acks2" "$work/acks_back" "$work/acks3" "$work/acks5")
 check "no address ACKed to two clients over the whole run ($n)" [ "$n" = 0 ]
 

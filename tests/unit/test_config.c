@@ -1080,6 +1080,8 @@ test_dhcp_top_values(void **state)
 	     "dhcp.database_password_file: expected an absolute file path, got 'db.pw'"},
 	    {DHCP "  database_poll_ms: 10\n", 6, 21,
 	     "dhcp.database_poll_ms: 10 is out of range 50..60000"},
+	    {DHCP "  database_down: ignore\n", 6, 18,
+	     "dhcp.database_down: expected renew or refuse, got 'ignore'"},
 	    {DHCP "  pool_order: random\n", 6, 15,
 	     "dhcp.pool_order: expected auto, fifo or client-hash, got 'random'"},
 	    {DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0"},
@@ -1517,7 +1519,8 @@ test_dhcp_database_path(void **state)
 	assert_int_equal(c.dhcp.database_poll_ms, 250);
 }
 
-/* dhcp.pool_order: auto picks client-hash for a shared (PostgreSQL) store. */
+/* dhcp.pool_order: auto picks client-hash for a shared (PostgreSQL) store;
+ * dhcp.database_down: renew unless refuse. */
 static void
 test_dhcp_pool_order(void **state)
 {
@@ -1544,8 +1547,13 @@ test_dhcp_pool_order(void **state)
 		if (dp->pool_order != cases[i].want)
 			fail_msg("case %zu: pool_order %u, want %u", i, dp->pool_order,
 				 cases[i].want);
+		assert_int_equal(dp->db_down_renew, 1); /* dhcp.database_down: renew */
 		rb_config_free(&c);
 	}
+	expect_ok(DHCP NET24 "  database_down: refuse\n", &c);
+	dhcp_ctl_dp_config(&c, dp);
+	assert_int_equal(dp->db_down_renew, 0);
+	rb_config_free(&c);
 	free(dp);
 }
 

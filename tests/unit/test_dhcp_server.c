@@ -1927,6 +1927,112 @@ test_pool_order_probe_bound(void **state)
 	assert_int_equal(slot, first + 1); /* wrapped to the same stretch: the FIFO again */
 }
 
+/* --- the store unreachable (dhcp.database_down) ----------------------- */
+
+/* Commit the record of the last reply, as the main lcore does on success. */
+static void
+committed(struct fx *f)
+{
+	static struct {
+		struct rb_lease_batch b;
+		struct rb_lease_rec r[1];
+	} one;
+
+	assert_true(f->out.has_rec);
+	one.b.count = 1;
+	one.r[0] = f->out.rec;
+	dhcpd_stored(&f->d, &one.b);
+}
+
+/* The lease time, T1 and T2 of an ACK payload. */
+static void
+ack_times(const uint8_t *p, size_t len, uint32_t *lt, uint32_t *t1, uint32_t *t2)
+{
+	struct dhcp_msg m;
+
+	assert_int_equal(dhcp_parse(p, len, &m), DHCP_OK);
+	assert_int_equal(m.type, DHCPACK);
+	assert_true(dhcp_opt_u32(&m.o, DHO_LEASE_TIME, lt));
+	assert_true(dhcp_opt_u32(&m.o, DHO_T1, t1));
+	assert_true(dhcp_opt_u32(&m.o, DHO_T2, t2));
+}
+
+/* A renewal's ACK whose batch was given up goes out only for a lease the
+ * store holds for this client, and only for the time that lease has left. */
+static void
+test_renew_held(void **state)
+{
+	struct fx *f = *state;
+	struct rb_dhcp_dp_config c;
+	uint8_t a[6], b[6], buf[DHCPD_MAX_PAYLOAD];
+	uint32_t ia, ib, lt, t1, t2;
+	size_t len;
+	struct req r;
+	char s[INET_ADDRSTRLEN];
+
+	cfg_default(&c, "lab.example");
+	c.db_down_renew = 1;
+	fx_start(f, &c);
+	mac_of(1, a);
+	mac_of(2, b);
+	ia = dora(f, a);
+	committed(f); /* a's lease is in the store until T0 + 3600 */
+	ib = dora(f, b); /* b's record never reached the store */
+
+	/* 1000 s later a renews; the store is down: the ACK is rewritten to
+	 * the 2600 s the stored lease has left. */
+	f->now += 1000;
+	req_init(&r, DHCPREQUEST, a);
+	req_from(&r, ntoa(ia, s));
+	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
+	len = (size_t)f->out.len;
+	memcpy(buf, f->out.payload, len);
+	ack_times(buf, len, &lt, &t1, &t2);
+	assert_int_equal(lt, 3600);
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), 0);
+	ack_times(buf, len, &lt, &t1, &t2);
+	assert_int_equal(lt, 2600);
+	assert_int_equal(t1, 1300);
+	assert_int_equal(t2, 2275);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_ack_db_down], 1);
+
+	/* b: nothing stored, nothing to prove. */
+	req_init(&r, DHCPREQUEST, b);
+	req_from(&r, ntoa(ib, s));
+	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
+	len = (size_t)f->out.len;
+	memcpy(buf, f->out.payload, len);
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), -1);
+
+	/* a's ACK once its stored lease has ended: nothing left to give. */
+	req_init(&r, DHCPREQUEST, a);
+	req_from(&r, ntoa(ia, s));
+	assert_int_equal(handle(f, &r), DHCPD_COMMIT_SEND);
+	len = (size_t)f->out.len;
+	memcpy(buf, f->out.payload, len);
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, T0 + 3600, f->cnt), -1);
+	/* Another client's chaddr in the ACK: refused. */
+	memcpy(buf + 28, b, 6);
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), -1);
+	memcpy(buf + 28, a, 6);
+	/* The mode off (dhcp.database_down: refuse): never. */
+	f->d.cfg.db_down_renew = 0;
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), -1);
+	f->d.cfg.db_down_renew = 1;
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), 0);
+	/* The address went to another client (the store said so): the old
+	 * client's ACK is not provable any more. */
+	{
+		struct rb_lease_rec other = f->out.rec;
+
+		other.key[other.key_len - 1] ^= 0xff;
+		other.chaddr[5] ^= 0xff;
+		assert_int_equal(dhcpd_load(&f->d, &other), 0);
+	}
+	assert_int_equal(dhcpd_renew_held(&f->d, buf, len, f->now, f->cnt), -1);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_ack_db_down], 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1972,6 +2078,7 @@ main(void)
 	    T(test_load_then_init_reboot),
 	    T(test_pool_order_client_hash),
 	    T(test_pool_order_probe_bound),
+	    T(test_renew_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

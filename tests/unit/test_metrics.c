@@ -37,6 +37,11 @@ test_status_lease_db(void **state)
 	rb_status_format(&now, &prev, 1.0, NULL, NULL, line, sizeof(line));
 	assert_null(strstr(line, "LEASE DB"));
 	assert_non_null(strstr(line, "claims lost 2"));
+
+	/* Down, with leases renewed from what the store holds. */
+	now.counters[RB_CNT_dhcp_ack_db_down] = 4;
+	rb_status_format(&now, &prev, 1.0, NULL, NULL, line, sizeof(line));
+	assert_non_null(strstr(line, "LEASE DB DOWN: 4 lease(s) renewed from the table"));
 }
 
 int
