@@ -131,8 +131,11 @@ rb_status_format(const struct rb_stats *now, const struct rb_stats *prev, double
 		    now->counters[RB_CNT_lease_batches_given_up] -
 			prev->counters[RB_CNT_lease_batches_given_up]);
 	if (now->counters[RB_CNT_dhcp_ack_db_down] > prev->counters[RB_CNT_dhcp_ack_db_down])
-		put(&o, " | LEASE DB DOWN: %" PRIu64 " lease(s) renewed from the table for the time stored",
-		    now->counters[RB_CNT_dhcp_ack_db_down] - prev->counters[RB_CNT_dhcp_ack_db_down]);
+		put(&o,
+		    " | LEASE DB DOWN: %" PRIu64
+		    " lease(s) renewed from the table for the time stored",
+		    now->counters[RB_CNT_dhcp_ack_db_down] -
+			prev->counters[RB_CNT_dhcp_ack_db_down]);
 	if (now->counters[RB_CNT_lease_claims_lost])
 		put(&o, " | claims lost %" PRIu64, now->counters[RB_CNT_lease_claims_lost]);
 }

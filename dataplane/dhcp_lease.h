@@ -31,7 +31,7 @@ struct lease {
 	 * set by lease_load() and lease_stored() (a committed record), 0
 	 * when the store holds no lease of this client here. */
 	uint32_t stored;
-	uint32_t next;	  /* key hash chain */
+	uint32_t next; /* key hash chain */
 	uint16_t subnet;
 	uint8_t state;	 /* enum rb_lease_state */
 	uint8_t key_len; /* 0: no client attached */

@@ -400,8 +400,8 @@ dhcpd_renew_held(struct dhcpd *d, uint8_t *ack, size_t len, uint32_t now, uint64
 	if (slot == LEASE_NONE)
 		return -1;
 	l = &d->t.slots[slot];
-	if (l->state != RB_LEASE_BOUND || !l->key_len || l->stored <= now ||
-	    l->hlen != m.h.hlen || memcmp(l->chaddr, m.h.chaddr, l->hlen) != 0)
+	if (l->state != RB_LEASE_BOUND || !l->key_len || l->stored <= now || l->hlen != m.h.hlen ||
+	    memcmp(l->chaddr, m.h.chaddr, l->hlen) != 0)
 		return -1;
 	left = l->stored - now;
 	/* Our ACKs carry these in the options field, never in file/sname. */

@@ -1976,7 +1976,7 @@ test_renew_held(void **state)
 	mac_of(1, a);
 	mac_of(2, b);
 	ia = dora(f, a);
-	committed(f); /* a's lease is in the store until T0 + 3600 */
+	committed(f);	 /* a's lease is in the store until T0 + 3600 */
 	ib = dora(f, b); /* b's record never reached the store */
 
 	/* 1000 s later a renews; the store is down: the ACK is rewritten to
