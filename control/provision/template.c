@@ -594,14 +594,19 @@ valid_key(const char *key)
 	return i > 0;
 }
 
+/* The entry key[0..len) of map, or NULL; each entry compared adds one to
+ * *work when work is not NULL (a render's budget, TPL_MAX_STEPS). */
 static struct tpl_val *
-map_get(const struct tpl_val *map, const char *key, size_t len)
+map_get(const struct tpl_val *map, const char *key, size_t len, unsigned long *work)
 {
 	struct tpl_val *k;
 
-	for (k = map->kids.head; k; k = k->next)
+	for (k = map->kids.head; k; k = k->next) {
+		if (work)
+			++*work;
 		if (strncmp(k->key, key, len) == 0 && k->key[len] == 0)
 			return k;
+	}
 	return NULL;
 }
 
@@ -625,7 +630,7 @@ map_slot(struct tpl_val *map, const char *key, enum vtype type)
 		errno = EINVAL;
 		return NULL;
 	}
-	v = map_get(map, key, strlen(key));
+	v = map_get(map, key, strlen(key), NULL);
 	if (v) {
 		val_clear(v);
 	} else {
@@ -678,7 +683,7 @@ tpl_set_map(struct tpl_val *map, const char *key)
 	struct tpl_val *v;
 
 	if (map && map->type == V_MAP && key && valid_key(key)) {
-		v = map_get(map, key, strlen(key));
+		v = map_get(map, key, strlen(key), NULL);
 		if (v && v->type == V_MAP)
 			return v;
 	}
@@ -795,7 +800,7 @@ emit(struct render *r, const struct node *nd, const char *s, size_t n)
  * (the first part undefined, a later part missing, or a non-map walked).
  */
 static const struct tpl_val *
-lookup(const struct render *r, const char *name, char *msg, size_t msglen)
+lookup(struct render *r, const char *name, char *msg, size_t msglen)
 {
 	const struct tpl_val *v = NULL;
 	const char *part = name, *dot;
@@ -808,7 +813,7 @@ lookup(const struct render *r, const char *name, char *msg, size_t msglen)
 	plen = dot ? (size_t)(dot - part) : strlen(part);
 	for (i = r->sp - 1; i >= 0 && !v; i--)
 		if (r->stack[i]->type == V_MAP)
-			v = map_get(r->stack[i], part, plen);
+			v = map_get(r->stack[i], part, plen, &r->steps);
 	if (!v) {
 		snprintf(msg, msglen, "'%s' is not defined", name);
 		return NULL;
@@ -824,7 +829,7 @@ lookup(const struct render *r, const char *name, char *msg, size_t msglen)
 				 name, (int)(part - 1 - name), name, type_name(in->type));
 			return NULL;
 		}
-		v = map_get(in, part, plen);
+		v = map_get(in, part, plen, &r->steps);
 		if (!v) {
 			snprintf(msg, msglen, "'%s' is not defined ('%.*s' has no '%.*s')", name,
 				 (int)(part - 1 - name), name, (int)plen, part);
@@ -941,7 +946,7 @@ render_range(struct render *r, size_t i, size_t end)
 	while (i < end) {
 		nd = &r->t->nodes[i];
 		if (++r->steps > TPL_MAX_STEPS)
-			return fail(r, nd, -E2BIG, "rendering visits more than %u nodes",
+			return fail(r, nd, -E2BIG, "rendering takes more than %u steps",
 				    TPL_MAX_STEPS);
 		switch (nd->kind) {
 		case N_TEXT:

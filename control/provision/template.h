@@ -67,7 +67,7 @@
 #define TPL_MAX_DEPTH 32	 /* sections open inside each other */
 #define TPL_NAME_MAX 128	 /* bytes in a tag name or a context key */
 #define TPL_OUT_MAX (4u << 20)	 /* default output cap, bytes */
-#define TPL_MAX_STEPS (1u << 18) /* nodes visited in one render: about 0.07 s here */
+#define TPL_MAX_STEPS (1u << 18) /* nodes visited + names compared by lookups, one render */
 
 /* --- templates ----------------------------------------------------------- */
 

@@ -523,7 +523,46 @@ test_work_cap(void **state)
 	t = parse_ok(text);
 	strbuf_init(&out, TPL_OUT_MAX);
 	assert_int_equal(tpl_render(t, c, &out, err, sizeof(err)), -E2BIG);
-	assert_string_equal(err, "t:1:91: rendering visits more than 262144 nodes");
+	assert_string_equal(err, "t:1:91: rendering takes more than 262144 steps");
+	strbuf_free(&out);
+	tpl_free(t);
+	tpl_ctx_free(c);
+}
+
+/* A lookup's work counts too: 4,096 variables (16 items, 3 deep) are few
+ * nodes, but each one compares 4,000 names of the context before it finds
+ * its own (found by fuzz_template: deep sections whose lookups each walked
+ * the whole stack took over 10 s under the fuzzer). */
+static void
+test_work_cap_lookups(void **state)
+{
+	struct tpl_ctx *c = tpl_ctx_new();
+	struct tpl_val *l;
+	struct tpl *t;
+	struct strbuf out;
+	char key[16], err[256];
+	int i;
+
+	(void)state;
+	l = tpl_set_list(tpl_ctx_root(c), "l");
+	for (i = 0; i < 16; i++)
+		assert_non_null(tpl_list_add_map(l));
+	for (i = 0; i < 4000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(tpl_set_str(tpl_ctx_root(c), key, "v"), 0);
+	}
+	/* 16 x 16 x 16 = 4,096 renders of k0: cheap, well inside the cap. */
+	t = parse_ok("{{#l}}{{#l}}{{#l}}{{k0}}{{/l}}{{/l}}{{/l}}");
+	strbuf_init(&out, TPL_OUT_MAX);
+	assert_int_equal(tpl_render(t, c, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.len, 4096);
+	strbuf_free(&out);
+	tpl_free(t);
+	/* The same number of nodes, each lookup 4,000 comparisons deep. */
+	t = parse_ok("{{#l}}{{#l}}{{#l}}{{k3999}}{{/l}}{{/l}}{{/l}}");
+	strbuf_init(&out, TPL_OUT_MAX);
+	assert_int_equal(tpl_render(t, c, &out, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "rendering takes more than 262144 steps"));
 	strbuf_free(&out);
 	tpl_free(t);
 	tpl_ctx_free(c);
@@ -833,16 +872,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_interpolation),  cmocka_unit_test(test_dotted),
-	    cmocka_unit_test(test_sections),	   cmocka_unit_test(test_inverted),
-	    cmocka_unit_test(test_comments),	   cmocka_unit_test(test_standalone),
-	    cmocka_unit_test(test_context_stack),  cmocka_unit_test(test_parse_errors),
-	    cmocka_unit_test(test_parse_limits),   cmocka_unit_test(test_undefined),
-	    cmocka_unit_test(test_types),	   cmocka_unit_test(test_escape_bare),
-	    cmocka_unit_test(test_escape_quoted),  cmocka_unit_test(test_escape_raw),
-	    cmocka_unit_test(test_output_cap),	   cmocka_unit_test(test_work_cap),
-	    cmocka_unit_test(test_check_collects), cmocka_unit_test(test_tags),
-	    cmocka_unit_test(test_ctx_layers),	   cmocka_unit_test(test_kickstart),
+	    cmocka_unit_test(test_interpolation),
+	    cmocka_unit_test(test_dotted),
+	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_inverted),
+	    cmocka_unit_test(test_comments),
+	    cmocka_unit_test(test_standalone),
+	    cmocka_unit_test(test_context_stack),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_undefined),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_escape_bare),
+	    cmocka_unit_test(test_escape_quoted),
+	    cmocka_unit_test(test_escape_raw),
+	    cmocka_unit_test(test_output_cap),
+	    cmocka_unit_test(test_work_cap),
+	    cmocka_unit_test(test_work_cap_lookups),
+	    cmocka_unit_test(test_check_collects),
+	    cmocka_unit_test(test_tags),
+	    cmocka_unit_test(test_ctx_layers),
+	    cmocka_unit_test(test_kickstart),
 	    cmocka_unit_test(test_pxelinux),
 	};
 
