@@ -38,29 +38,15 @@
 
 #include "leasedb_impl.h"
 #include "log.h"
+#include "pg_util.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
 #define PG_SCHEMA_VERSION 1
 
-/* pg_advisory_xact_lock key: "rackboot" in ASCII, shared by every server. */
-#define PG_LOCK_KEY "7233174022645165172"
-
-/* Seconds libpq waits for a connection. */
-#define PG_CONNECT_TIMEOUT "10"
-
-/* A broken connection is tried again at most this often: while the
- * database is down, every call in between fails at once instead of
- * waiting for a connect (the channel thread must answer commits). */
-#define PG_RESET_MS 1000
-
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
 
+/* Its version row is pg_schema_check()'s (pg_util.h). */
 static const char SQL_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS schema_version ("
-    " component text PRIMARY KEY,"
-    " version integer NOT NULL);"
-    "INSERT INTO schema_version (component, version) VALUES ('leases', 1)"
-    " ON CONFLICT (component) DO NOTHING;"
     "CREATE SEQUENCE IF NOT EXISTS lease_change_seq;"
     "CREATE TABLE IF NOT EXISTS leases ("
     " ip bigint PRIMARY KEY," /* IPv4 address, host byte order */
@@ -110,39 +96,21 @@ static const struct {
     {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
 };
 
-struct pg_db {
-	struct leasedb base; /* first: the handle leasedb.c sees */
-	PGconn *conn;
-	unsigned failing;	/* commits failed in a row (only the first is logged) */
-	bool broken;		/* a pipeline was cut short: reset before the next use */
-	uint64_t next_reset_ms; /* CLOCK_MONOTONIC: no reset attempt before it */
-	char origin[24];	/* this handle's id in the rows it writes (decimal) */
-	pthread_mutex_t lock;
+static const struct pg_schema schema = {
+    .component = "leases",
+    .version = PG_SCHEMA_VERSION,
+    .table = "leases",
+    .what = "lease database",
+    .sql = SQL_SCHEMA,
 };
 
-/* A message of libpq's without its trailing newline, for one log line. */
-static const char *
-pg_err(PGconn *conn, char *buf, size_t cap)
-{
-	size_t n;
-
-	snprintf(buf, cap, "%s", PQerrorMessage(conn));
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return buf;
-}
-
-/* Run sql; true when it returned want. Clears its result. */
-static bool
-exec_ok(PGconn *conn, const char *sql, ExecStatusType want)
-{
-	PGresult *r = PQexec(conn, sql);
-	bool ok = PQresultStatus(r) == want;
-
-	PQclear(r);
-	return ok;
-}
+struct pg_db {
+	struct leasedb base; /* first: the handle leasedb.c sees */
+	struct pg_link link; /* the connection, reset when broken */
+	unsigned failing;    /* commits failed in a row (only the first is logged) */
+	char origin[24];     /* this handle's id in the rows it writes (decimal) */
+	pthread_mutex_t lock;
+};
 
 bool
 leasedb_is_uri(const char *where)
@@ -199,101 +167,34 @@ prepare_all(PGconn *conn)
 	return true;
 }
 
-/*
- * In one transaction under the advisory lock (two servers starting at once
- * do not both create): refuse a newer schema or a database that has a
- * leases table not made by us, then create what is missing. 0 or -errno
- * with the reason in msg.
- */
-static int
-check_and_create(PGconn *conn, const char *where, char *msg, size_t cap)
-{
-	char err[256];
-	PGresult *r = NULL;
-	int ret = -EIO;
-
-	if (!exec_ok(conn, "BEGIN", PGRES_COMMAND_OK) ||
-	    !exec_ok(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", PGRES_TUPLES_OK))
-		goto db_error;
-	r = PQexec(conn, "SELECT to_regclass('schema_version') IS NOT NULL,"
-			 " to_regclass('leases') IS NOT NULL");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto db_error;
-	if (*PQgetvalue(r, 0, 0) == 't') {
-		PQclear(r);
-		r = PQexec(conn, "SELECT version FROM schema_version WHERE component = 'leases'");
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			goto db_error;
-		if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) > PG_SCHEMA_VERSION) {
-			snprintf(msg, cap,
-				 "%s: lease database schema version %s is newer than this "
-				 "rackboot supports (%d)",
-				 PQdb(conn), PQgetvalue(r, 0, 0), PG_SCHEMA_VERSION);
-			ret = -ENOTSUP;
-			goto out;
-		}
-	} else if (*PQgetvalue(r, 0, 1) == 't') {
-		snprintf(msg, cap,
-			 "%s: not a lease database: a leases table without a schema version",
-			 PQdb(conn));
-		ret = -EINVAL;
-		goto out;
-	}
-	PQclear(r);
-	r = NULL;
-	if (!exec_ok(conn, SQL_SCHEMA, PGRES_COMMAND_OK) ||
-	    !exec_ok(conn, "COMMIT", PGRES_COMMAND_OK))
-		goto db_error;
-	return 0;
-db_error:
-	snprintf(msg, cap, "%s: %s", where, pg_err(conn, err, sizeof(err)));
-out:
-	PQclear(r);
-	exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK);
-	return ret;
-}
-
 static const struct leasedb_ops pg_ops;
 
 struct leasedb *
-leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
+leasedb_pg_open(const char *uri, const char *password_file, uid_t uid, char *msg, size_t cap)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", "password",
-			      NULL};
-	const char *vals[] = {uri, "rackboot", PG_CONNECT_TIMEOUT, password, NULL};
 	char err[256];
 	struct pg_db *h;
 	int64_t origin;
 	int ret;
 
-	ret = leasedb_uri_check(uri, msg, cap);
-	if (ret) {
-		errno = -ret;
-		return NULL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(msg, cap, "postgresql: %s", strerror(ENOMEM));
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* With no password, the list ends before its key: libpq then looks in
-	 * PGPASSWORD and the password file. */
-	if (!password)
-		keys[3] = NULL;
-	h->conn = PQconnectdbParams(keys, vals, 1);
-	if (!h->conn || PQstatus(h->conn) != CONNECTION_OK) {
-		/* Not the URI: name the database by what libpq resolved. */
-		snprintf(msg, cap, "postgresql: cannot connect: %s",
-			 h->conn ? pg_err(h->conn, err, sizeof(err)) : strerror(ENOMEM));
-		ret = -ECONNREFUSED;
-		goto fail;
+	h->link.prepare = prepare_all;
+	h->link.conn = pg_open(uri, password_file, uid, msg, cap);
+	if (!h->link.conn) {
+		free(h);
+		return NULL;
 	}
-	ret = check_and_create(h->conn, PQdb(h->conn), msg, cap);
+	ret = pg_schema_check(h->link.conn, &schema, msg, cap);
 	if (ret)
 		goto fail;
-	if (!prepare_all(h->conn)) {
-		snprintf(msg, cap, "%s: %s", PQdb(h->conn), pg_err(h->conn, err, sizeof(err)));
+	if (!prepare_all(h->link.conn)) {
+		snprintf(msg, cap, "%s: %s", PQdb(h->link.conn),
+			 pg_err(h->link.conn, err, sizeof(err)));
 		ret = -EIO;
 		goto fail;
 	}
@@ -308,7 +209,7 @@ leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
 	h->base.ops = &pg_ops;
 	return &h->base;
 fail:
-	PQfinish(h->conn);
+	PQfinish(h->link.conn);
 	free(h);
 	errno = -ret;
 	return NULL;
@@ -319,41 +220,9 @@ pg_close(struct leasedb *base)
 {
 	struct pg_db *db = (struct pg_db *)base;
 
-	PQfinish(db->conn);
+	PQfinish(db->link.conn);
 	pthread_mutex_destroy(&db->lock);
 	free(db);
-}
-
-/*
- * Called with the lock held before each use: a connection that broke is
- * reset (and its statements made again). True when it is usable.
- */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static bool
-usable(struct pg_db *db)
-{
-	uint64_t now;
-
-	if (PQstatus(db->conn) == CONNECTION_OK && !db->broken)
-		return true;
-	now = mono_ms();
-	if (now < db->next_reset_ms)
-		return false;
-	db->next_reset_ms = now + PG_RESET_MS;
-	PQreset(db->conn);
-	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
-		PQexitPipelineMode(db->conn);
-	db->broken = PQstatus(db->conn) != CONNECTION_OK ||
-		     PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF || !prepare_all(db->conn);
-	return !db->broken;
 }
 
 /* A record's parameters for the claim, as text (bytea as binary). */
@@ -469,12 +338,12 @@ pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_
 	int ret;
 
 	pthread_mutex_lock(&db->lock);
-	if (!usable(db)) {
-		pg_err(db->conn, err, sizeof(err));
+	if (!pg_link_usable(&db->link)) {
+		pg_err(db->link.conn, err, sizeof(err));
 		ret = -EIO;
 	} else {
-		ret = run_batch(db->conn, db->origin, recs, n, lost, &nlost, &db->broken, err,
-				sizeof(err));
+		ret = run_batch(db->link.conn, db->origin, recs, n, lost, &nlost, &db->link.broken,
+				err, sizeof(err));
 	}
 	if (ret) {
 		/* Nothing of the batch was stored: no claim was lost either. */
@@ -541,11 +410,11 @@ select_rows(struct pg_db *db, const char *name, int nparams, const char *const *
 
 	/* Not logged: a database that is down would fill the log, once per
 	 * poll; the feed says it once per streak, the API answers 503. */
-	if (!usable(db))
+	if (!pg_link_usable(&db->link))
 		return NULL;
-	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	r = PQexecPrepared(db->link.conn, name, nparams, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		RB_ERR("lease db: %s", pg_err(db->conn, err, sizeof(err)));
+		RB_ERR("lease db: %s", pg_err(db->link.conn, err, sizeof(err)));
 		PQclear(r);
 		return NULL;
 	}
