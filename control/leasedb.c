@@ -18,6 +18,7 @@
 
 #include "hex.h"
 #include "leasedb_impl.h"
+#include "pg_util.h"
 
 static const char *const state_names[] = {
     [RB_LEASE_FREE] = "free",	      [RB_LEASE_OFFERED] = "offered",
@@ -43,6 +44,18 @@ state_from_name(const char *name)
 		if (state_names[i] && !strcmp(state_names[i], name))
 			return (int)i;
 	return -EINVAL;
+}
+
+bool
+leasedb_is_uri(const char *where)
+{
+	return pg_is_uri(where);
+}
+
+int
+leasedb_uri_check(const char *uri, char *msg, size_t cap)
+{
+	return pg_uri_check(uri, msg, cap);
 }
 
 struct leasedb *

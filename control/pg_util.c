@@ -8,11 +8,50 @@
 #include <unistd.h>
 
 #include "leasedb.h"
+#include "log.h"
+#include "monoclock.h"
 #include "owned_file.h"
 #include "pg_util.h"
 
 /* Seconds libpq waits for a connection. */
 #define PG_CONNECT_TIMEOUT "10"
+
+bool
+pg_is_uri(const char *where)
+{
+	return where &&
+	       (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11));
+}
+
+int
+pg_uri_check(const char *uri, char *msg, size_t cap)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	int ret = 0;
+
+	if (!pg_is_uri(uri)) {
+		snprintf(msg, cap, "not a postgresql:// URI");
+		return -EINVAL;
+	}
+	opts = PQconninfoParse(uri, &err);
+	if (!opts) {
+		/* libpq's message names the bad part, not the password. */
+		snprintf(msg, cap, "not a PostgreSQL URI libpq accepts: %s",
+			 err ? err : "out of memory");
+		PQfreemem(err);
+		return -EINVAL;
+	}
+	for (o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val) {
+			snprintf(msg, cap,
+				 "the URI carries a password: put it in "
+				 "dhcp.database_password_file (or PGPASSFILE) instead");
+			ret = -EINVAL;
+		}
+	PQconninfoFree(opts);
+	return ret;
+}
 
 /*
  * The password in path, a file only uid may read (owned_file.h): one line
@@ -74,7 +113,8 @@ pg_exec_ok(PGconn *conn, const char *sql, ExecStatusType want)
 	return ok;
 }
 
-PGconn *
+/* A connection to uri with the password of password_file (or libpq's). */
+static PGconn *
 pg_open(const char *uri, const char *password_file, uid_t uid, char *msg, size_t cap)
 {
 	char pw[LEASEDB_PASSWORD_MAX + 1], err[256];
@@ -85,7 +125,7 @@ pg_open(const char *uri, const char *password_file, uid_t uid, char *msg, size_t
 	PGconn *conn;
 	int ret;
 
-	ret = leasedb_uri_check(uri, msg, cap);
+	ret = pg_uri_check(uri, msg, cap);
 	if (!ret && with_pw)
 		ret = read_password(password_file, uid, pw, sizeof(pw), msg, cap);
 	if (ret) {
@@ -196,13 +236,48 @@ out:
 	return ret;
 }
 
-static uint64_t
-mono_ms(void)
+static bool
+prepare_all(const struct pg_link *l)
 {
-	struct timespec ts;
+	for (size_t i = 0; i < l->nstmts; i++) {
+		PGresult *r = PQprepare(l->conn, l->stmts[i].name, l->stmts[i].sql,
+					l->stmts[i].nparams, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		PQclear(r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int
+pg_link_open(struct pg_link *l, const char *uri, const char *password_file, uid_t uid,
+	     const struct pg_schema *s, char *msg, size_t cap)
+{
+	char err[256];
+	int ret;
+
+	l->conn = pg_open(uri, password_file, uid, msg, cap);
+	if (!l->conn)
+		return -errno;
+	ret = pg_schema_check(l->conn, s, msg, cap);
+	if (!ret && !prepare_all(l)) {
+		snprintf(msg, cap, "%s: %s", PQdb(l->conn), pg_err(l->conn, err, sizeof(err)));
+		ret = -EIO;
+	}
+	if (ret) {
+		PQfinish(l->conn);
+		l->conn = NULL;
+	}
+	return ret;
+}
+
+void
+pg_link_close(struct pg_link *l)
+{
+	PQfinish(l->conn);
+	l->conn = NULL;
 }
 
 bool
@@ -212,7 +287,7 @@ pg_link_usable(struct pg_link *l)
 
 	if (PQstatus(l->conn) == CONNECTION_OK && !l->broken)
 		return true;
-	now = mono_ms();
+	now = rb_mono_ms();
 	if (now < l->next_reset_ms)
 		return false;
 	l->next_reset_ms = now + PG_RESET_MS;
@@ -220,6 +295,71 @@ pg_link_usable(struct pg_link *l)
 	if (PQpipelineStatus(l->conn) != PQ_PIPELINE_OFF)
 		PQexitPipelineMode(l->conn);
 	l->broken = PQstatus(l->conn) != CONNECTION_OK ||
-		    PQpipelineStatus(l->conn) != PQ_PIPELINE_OFF || !l->prepare(l->conn);
+		    PQpipelineStatus(l->conn) != PQ_PIPELINE_OFF || !prepare_all(l);
 	return !l->broken;
+}
+
+PGresult *
+pg_link_select(struct pg_link *l, const char *name, int nparams, const char *const *params)
+{
+	char err[256];
+	PGresult *r;
+
+	if (!pg_link_usable(l))
+		return NULL;
+	r = PQexecPrepared(l->conn, name, nparams, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		RB_ERR("%s: %s", l->log, pg_err(l->conn, err, sizeof(err)));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+pg_link_fail(struct pg_link *l, char *err, size_t cap)
+{
+	if (!err[0])
+		pg_err(l->conn, err, cap);
+	/* What is left of the pipeline is of no use: the owner resets the
+	 * connection before its next use. */
+	l->broken = true;
+	return -EIO;
+}
+
+int
+pg_pipeline_finish(struct pg_link *l, size_t n, ExecStatusType want,
+		   void (*each)(void *arg, size_t k, const PGresult *r), void *arg, char *err,
+		   size_t cap)
+{
+	PGresult *r;
+	int ret = 0;
+
+	/* Each statement: a result then NULL; then the Sync's result. */
+	for (size_t k = 0; k < n; k++) {
+		r = PQgetResult(l->conn);
+		if (!r)
+			return pg_link_fail(l, err, cap);
+		if (PQresultStatus(r) != want) {
+			if (!ret && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				snprintf(err, cap, "%s", PQresultErrorMessage(r));
+			ret = -EIO;
+		} else if (each) {
+			each(arg, k, r);
+		}
+		PQclear(r);
+		while ((r = PQgetResult(l->conn)) != NULL)
+			PQclear(r);
+	}
+	r = PQgetResult(l->conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		return pg_link_fail(l, err, cap);
+	}
+	PQclear(r);
+	if (!PQexitPipelineMode(l->conn))
+		return pg_link_fail(l, err, cap);
+	if (ret && !err[0])
+		snprintf(err, cap, "a statement of the write failed");
+	return ret;
 }

@@ -82,10 +82,7 @@ static const struct pg_schema schema = {
 	" ORDER BY id DESC LIMIT " n ") e ORDER BY id"
 
 /* The prepared statements, made again on every new connection. */
-static const struct {
-	const char *name, *sql;
-	int nparams;
-} statements[] = {
+static const struct pg_statement statements[] = {
     {"lc_put_host",
      "INSERT INTO host_state AS h (" HOST_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
      " ON CONFLICT (mac) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state,"
@@ -111,29 +108,12 @@ struct pg_lcs {
 	pthread_mutex_t lock;
 };
 
-/* Make the prepared statements on a new connection. True on success. */
-static bool
-prepare_all(PGconn *conn)
-{
-	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-		PGresult *r = PQprepare(conn, statements[i].name, statements[i].sql,
-					statements[i].nparams, NULL);
-		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-		PQclear(r);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 static const struct lcstore_ops pg_ops;
 
 struct lcstore *
 lcstore_pg_open(const char *uri, const char *password_file, uid_t uid, char *msg, size_t cap)
 {
 	struct pg_lcs *s;
-	char err[256];
 	int ret;
 
 	s = calloc(1, sizeof(*s));
@@ -142,22 +122,14 @@ lcstore_pg_open(const char *uri, const char *password_file, uid_t uid, char *msg
 		errno = ENOMEM;
 		return NULL;
 	}
-	s->link.prepare = prepare_all;
-	s->link.conn = pg_open(uri, password_file, uid, msg, cap);
-	if (!s->link.conn) {
-		free(s);
-		return NULL;
-	}
-	ret = pg_schema_check(s->link.conn, &schema, msg, cap);
-	if (!ret && !prepare_all(s->link.conn)) {
-		snprintf(msg, cap, "%s: %s", PQdb(s->link.conn),
-			 pg_err(s->link.conn, err, sizeof(err)));
-		ret = -EIO;
-	}
+	s->link.stmts = statements;
+	s->link.nstmts = sizeof(statements) / sizeof(statements[0]);
+	s->link.log = "lifecycle db";
+	ret = pg_link_open(&s->link, uri, password_file, uid, &schema, msg, cap);
 	if (!ret)
 		ret = -pthread_mutex_init(&s->lock, NULL);
 	if (ret) {
-		PQfinish(s->link.conn);
+		pg_link_close(&s->link);
 		free(s);
 		errno = -ret;
 		return NULL;
@@ -171,7 +143,7 @@ pg_close(struct lcstore *base)
 {
 	struct pg_lcs *s = (struct pg_lcs *)base;
 
-	PQfinish(s->link.conn);
+	pg_link_close(&s->link);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -252,10 +224,8 @@ send_trim(PGconn *conn, const struct lc_event *e, unsigned keep)
 }
 
 /*
- * Send the write as one pipeline: n statements, a Sync; then read every
- * result. 0 when the Sync came back with every statement done (the
- * transaction committed), -EIO otherwise with the reason in err; the link
- * marked broken when only a reset mends the connection.
+ * Send the write as one pipeline: its statements, a Sync. 0 when the
+ * transaction committed, -EIO otherwise with the reason in err.
  */
 static int
 run_write(struct pg_link *l, const struct lcs_host *hosts, size_t nh, const struct lc_event *events,
@@ -263,53 +233,21 @@ run_write(struct pg_link *l, const struct lcs_host *hosts, size_t nh, const stru
 	  size_t cap)
 {
 	PGconn *conn = l->conn;
-	size_t n = nh + ne + nt;
-	PGresult *r;
-	int ret = 0;
 
 	if (!PQenterPipelineMode(conn))
-		goto conn_error;
+		return pg_link_fail(l, err, cap);
 	for (size_t i = 0; i < nh; i++)
 		if (!send_host(conn, &hosts[i]))
-			goto conn_error;
+			return pg_link_fail(l, err, cap);
 	for (size_t i = 0; i < ne; i++)
 		if (!send_event(conn, &events[i]))
-			goto conn_error;
+			return pg_link_fail(l, err, cap);
 	for (size_t i = 0; i < nt; i++)
 		if (!send_trim(conn, tr[i], keep))
-			goto conn_error;
+			return pg_link_fail(l, err, cap);
 	if (!PQpipelineSync(conn))
-		goto conn_error;
-	/* Each statement: a result then NULL; then the Sync's result. */
-	for (size_t k = 0; k < n; k++) {
-		r = PQgetResult(conn);
-		if (!r)
-			goto conn_error;
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			if (!ret && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				snprintf(err, cap, "%s", PQresultErrorMessage(r));
-			ret = -EIO;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(conn)) != NULL)
-			PQclear(r);
-	}
-	r = PQgetResult(conn);
-	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
-		PQclear(r);
-		goto conn_error;
-	}
-	PQclear(r);
-	if (!PQexitPipelineMode(conn))
-		goto conn_error;
-	if (ret && !err[0])
-		snprintf(err, cap, "a statement of the write failed");
-	return ret;
-conn_error:
-	if (!err[0])
-		pg_err(conn, err, cap);
-	l->broken = true;
-	return -EIO;
+		return pg_link_fail(l, err, cap);
+	return pg_pipeline_finish(l, nh + ne + nt, PGRES_COMMAND_OK, NULL, NULL, err, cap);
 }
 
 static int
@@ -347,29 +285,6 @@ pg_write(struct lcstore *base, const struct lcs_host *hosts, size_t nh,
 	return ret;
 }
 
-/*
- * Run a prepared select with the lock held. The result (or NULL: the
- * connection is down, or the query failed, logged) is the caller's to
- * clear. A failed query marks the link for a reset check.
- */
-static PGresult *
-select_rows(struct pg_lcs *s, const char *name, int nparams, const char *const *params)
-{
-	char err[256];
-	PGresult *r;
-
-	/* Not logged: the flush says once per streak that the database is down. */
-	if (!pg_link_usable(&s->link))
-		return NULL;
-	r = PQexecPrepared(s->link.conn, name, nparams, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		RB_ERR("lifecycle db: read: %s", pg_err(s->link.conn, err, sizeof(err)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 static uint64_t
 col_u64(const PGresult *r, int row, int col)
 {
@@ -393,7 +308,7 @@ pg_get(struct lcstore *base, const uint8_t mac[6], struct lcs_host *out)
 
 	p.val[0] = mac_text(&p, mac);
 	pthread_mutex_lock(&s->lock);
-	r = select_rows(s, "lc_get_host", 1, p.val);
+	r = pg_link_select(&s->link, "lc_get_host", 1, p.val);
 	if (!r) {
 		ret = -EIO;
 	} else if (PQntuples(r) == 0) {
@@ -424,7 +339,7 @@ pg_last_event_id(struct lcstore *base, uint64_t *id)
 	PGresult *r;
 
 	pthread_mutex_lock(&s->lock);
-	r = select_rows(s, "lc_last_id", 0, NULL);
+	r = pg_link_select(&s->link, "lc_last_id", 0, NULL);
 	if (r)
 		*id = col_u64(r, 0, 0);
 	PQclear(r);
@@ -479,10 +394,10 @@ pg_events(struct lcstore *base, const uint8_t *mac, unsigned max,
 	if (mac) {
 		p.val[0] = mac_text(&p, mac);
 		p.val[1] = num(&p, 1, max);
-		r = select_rows(s, "lc_events_mac", 2, p.val);
+		r = pg_link_select(&s->link, "lc_events_mac", 2, p.val);
 	} else {
 		p.val[0] = num(&p, 0, max);
-		r = select_rows(s, "lc_events_none", 1, p.val);
+		r = pg_link_select(&s->link, "lc_events_none", 1, p.val);
 	}
 	if (!r)
 		ret = -EIO;

@@ -334,6 +334,19 @@ col_mac(sqlite3_stmt *st, int col, uint8_t mac[6])
 	return t && rb_hex_octets((const char *)t, ":", mac, 6) == 6;
 }
 
+/* The end of a read with the lock held: -EIO logged, st reset, the lock
+ * released. Returns ret. */
+static int
+end_read(struct sqlite_lcs *s, sqlite3_stmt *st, int ret)
+{
+	if (ret == -EIO)
+		RB_ERR("lifecycle db: read: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
 static int
 sqlite_get(struct lcstore *base, const uint8_t mac[6], struct lcs_host *out)
 {
@@ -365,13 +378,9 @@ sqlite_get(struct lcstore *base, const uint8_t mac[6], struct lcs_host *out)
 		out->updated_ms = (uint64_t)sqlite3_column_int64(st, 7);
 		ret = 0;
 	} else if (rc != SQLITE_DONE) {
-		RB_ERR("lifecycle db: read: %s", sqlite3_errmsg(s->db));
 		ret = -EIO;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	pthread_mutex_unlock(&s->lock);
-	return ret;
+	return end_read(s, st, ret);
 }
 
 static int
@@ -446,14 +455,9 @@ sqlite_events(struct lcstore *base, const uint8_t *mac, unsigned max,
 				break;
 		}
 	}
-	if (!ret && rc != SQLITE_DONE) {
-		RB_ERR("lifecycle db: read: %s", sqlite3_errmsg(s->db));
+	if (!ret && rc != SQLITE_DONE)
 		ret = -EIO;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	pthread_mutex_unlock(&s->lock);
-	return ret;
+	return end_read(s, st, ret);
 }
 
 static void

@@ -30,29 +30,16 @@
 
 #include "lc_fixture.h"
 #include "leasedb.h"
+#include "pg_fixture.h"
 #include "lifecycle/lcstore.h"
 
 static const char *uri, *pwfile;
 
-/* The result of sql on a connection of our own (PGPASSFILE from the
- * wrapper): the first column of its first row, "" when none. */
+/* sql on a connection of our own (pg_fixture.h). */
 static const char *
 raw_sql(const char *sql)
 {
-	static char out[256];
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("raw connection: %s", PQerrorMessage(c));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	snprintf(out, sizeof(out), "%s",
-		 PQntuples(r) > 0 && PQnfields(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	PQfinish(c);
-	return out;
+	return pgfx_sql(uri, sql);
 }
 
 static int

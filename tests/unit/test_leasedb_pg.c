@@ -28,23 +28,15 @@
 
 #include "dhcp_ctl.h"
 #include "leasedb.h"
+#include "pg_fixture.h"
 
 static const char *uri, *pwfile;
 
-/* Run sql on a connection of our own (PGPASSFILE from the wrapper). */
-static void
+/* sql on a connection of our own (pg_fixture.h). */
+static const char *
 raw_sql(const char *sql)
 {
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("raw connection: %s", PQerrorMessage(c));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
+	return pgfx_sql(uri, sql);
 }
 
 static int
