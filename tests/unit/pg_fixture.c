@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 #include <libpq-fe.h>
@@ -12,10 +13,11 @@
 #include "pg_fixture.h"
 
 const char *
-pgfx_sql(const char *uri, const char *sql)
+pgfx_sql(const char *sql)
 {
 	static char out[256];
-	PGconn *c = PQconnectdb(uri);
+	const char *uri = getenv("RB_PG_URI");
+	PGconn *c = PQconnectdb(uri ? uri : "");
 	PGresult *r;
 
 	if (PQstatus(c) != CONNECTION_OK)

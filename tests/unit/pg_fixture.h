@@ -7,10 +7,10 @@
 #define RB_TEST_PG_FIXTURE_H
 
 /*
- * Run sql on a connection of the test's own to uri (the password from the
- * wrapper's PGPASSFILE), failing the test when it fails. Returns the first
+ * Run sql on a connection of the test's own to $RB_PG_URI (the password
+ * from the wrapper's PGPASSFILE), failing the test when it fails. Returns the first
  * column of its first row ("" when none), valid until the next call.
  */
-const char *pgfx_sql(const char *uri, const char *sql);
+const char *pgfx_sql(const char *sql);
 
 #endif

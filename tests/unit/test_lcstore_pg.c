@@ -35,19 +35,12 @@
 
 static const char *uri, *pwfile;
 
-/* sql on a connection of our own (pg_fixture.h). */
-static const char *
-raw_sql(const char *sql)
-{
-	return pgfx_sql(uri, sql);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	raw_sql("DROP TABLE IF EXISTS host_state, host_events, leases, schema_version;"
-		" DROP SEQUENCE IF EXISTS lease_change_seq");
+	pgfx_sql("DROP TABLE IF EXISTS host_state, host_events, leases, schema_version;"
+		 " DROP SEQUENCE IF EXISTS lease_change_seq");
 	return 0;
 }
 
@@ -139,8 +132,8 @@ test_write_read(void **state)
 	(void)state;
 	assert_int_equal(lcstore_last_event_id(s, &last), 0);
 	assert_int_equal(last, 0);
-	assert_string_equal(raw_sql("SELECT version FROM schema_version WHERE component = "
-				    "'lifecycle'"),
+	assert_string_equal(pgfx_sql("SELECT version FROM schema_version WHERE component = "
+				     "'lifecycle'"),
 			    "1");
 	ev[0] = event(1, 1, "e1");
 	ev[1] = event(2, 2, "e2");
@@ -164,8 +157,8 @@ test_write_read(void **state)
 	assert_int_equal(got.phase, LC_PH_KERNEL);
 	fx_mac(mac, 3);
 	assert_int_equal(lcstore_get(s, mac, &got), -ENOENT);
-	assert_string_equal(raw_sql("SELECT state || '/' || coalesce(phase, '-') FROM host_state "
-				    "WHERE mac = '52:54:00:00:00:02'"),
+	assert_string_equal(pgfx_sql("SELECT state || '/' || coalesce(phase, '-') FROM host_state "
+				     "WHERE mac = '52:54:00:00:00:02'"),
 			    "booting/kernel");
 
 	/* Host 1 had three events, kept two: e3 and e5, oldest first. */
@@ -188,7 +181,7 @@ test_write_read(void **state)
 	assert_false(seen.has_mac[0]);
 	assert_string_equal(seen.details[1], "no host either");
 	assert_int_equal(seen.from[1], -1);
-	assert_string_equal(raw_sql("SELECT count(*) FROM host_events"), "5");
+	assert_string_equal(pgfx_sql("SELECT count(*) FROM host_events"), "5");
 
 	assert_int_equal(lcstore_last_event_id(s, &last), 0);
 	assert_int_equal(last, 6);
@@ -220,7 +213,7 @@ test_one_transaction(void **state)
 	h.updated_ms = UINT64_MAX;
 	assert_int_equal(lcstore_write(s, &h, 1, ev, 2, 0), -EIO);
 	assert_int_equal(lcstore_get(s, h.mac, &got), -ENOENT);
-	assert_string_equal(raw_sql("SELECT count(*) FROM host_events"), "0");
+	assert_string_equal(pgfx_sql("SELECT count(*) FROM host_events"), "0");
 	lcstore_stats(s, &st);
 	assert_int_equal(st.failures, 1);
 	assert_int_equal(st.commits, 0);
@@ -228,7 +221,7 @@ test_one_transaction(void **state)
 	h.updated_ms = FX_T0;
 	assert_int_equal(lcstore_write(s, &h, 1, ev, 2, 0), 0);
 	assert_int_equal(lcstore_get(s, h.mac, &got), 0);
-	assert_string_equal(raw_sql("SELECT count(*) FROM host_events"), "2");
+	assert_string_equal(pgfx_sql("SELECT count(*) FROM host_events"), "2");
 	lcstore_close(s);
 }
 
@@ -266,7 +259,7 @@ test_two_servers(void **state)
 	assert_int_equal(seen.ids[1], 1);
 	assert_int_equal(lcstore_last_event_id(b, &last), 0);
 	assert_int_equal(last, 1);
-	assert_string_equal(raw_sql("SELECT count(DISTINCT id) FROM host_events"), "2");
+	assert_string_equal(pgfx_sql("SELECT count(DISTINCT id) FROM host_events"), "2");
 	lcstore_close(a);
 	lcstore_close(b);
 }
@@ -302,8 +295,8 @@ test_engine_restart(void **state)
 	last = lc_last_event_id(lc);
 	lc_destroy(lc);
 	lcstore_close(s);
-	assert_string_equal(raw_sql("SELECT state FROM host_state WHERE mac = '52:54:00:00:00:02'"),
-			    "booting");
+	assert_string_equal(
+	    pgfx_sql("SELECT state FROM host_state WHERE mac = '52:54:00:00:00:02'"), "booting");
 
 	s = open_ok();
 	lc = lc_create(&cfg, s, err, sizeof(err));
@@ -353,25 +346,25 @@ test_schema_refused(void **state)
 	db = leasedb_connect(uri, pwfile, geteuid(), getegid(), msg, sizeof(msg));
 	assert_non_null(db);
 	leasedb_close(db);
-	assert_string_equal(raw_sql("SELECT string_agg(component || '=' || version, ',' ORDER BY "
-				    "component) FROM schema_version"),
+	assert_string_equal(pgfx_sql("SELECT string_agg(component || '=' || version, ',' ORDER BY "
+				     "component) FROM schema_version"),
 			    "leases=1,lifecycle=1");
-	raw_sql("UPDATE schema_version SET version = 2 WHERE component = 'lifecycle'");
+	pgfx_sql("UPDATE schema_version SET version = 2 WHERE component = 'lifecycle'");
 	expect_refused(
 	    ENOTSUP,
 	    "lifecycle database schema version 2 is newer than this rackboot supports (1)");
-	assert_string_equal(raw_sql("SELECT version FROM schema_version WHERE component = "
-				    "'lifecycle'"),
+	assert_string_equal(pgfx_sql("SELECT version FROM schema_version WHERE component = "
+				     "'lifecycle'"),
 			    "2");
 	/* The lease store does not mind the lifecycle's version. */
 	db = leasedb_connect(uri, pwfile, geteuid(), getegid(), msg, sizeof(msg));
 	assert_non_null(db);
 	leasedb_close(db);
-	raw_sql("DROP TABLE host_state, host_events, schema_version");
-	raw_sql("CREATE TABLE host_state (mac text)");
+	pgfx_sql("DROP TABLE host_state, host_events, schema_version");
+	pgfx_sql("CREATE TABLE host_state (mac text)");
 	expect_refused(EINVAL,
 		       "not a lifecycle database: a host_state table without a schema version");
-	raw_sql("DROP TABLE host_state");
+	pgfx_sql("DROP TABLE host_state");
 	/* Credentials as the lease store's: none in the URI, the file checked. */
 	assert_null(lcstore_connect("postgresql://postgres:secret@/rackboot", NULL, geteuid(), msg,
 				    sizeof(msg)));
@@ -439,9 +432,10 @@ test_server_down(void **state)
 	lcstore_stats(s, &st);
 	assert_int_equal(st.commits, 2);
 	assert_true(st.failures >= 2);
-	assert_string_equal(raw_sql("SELECT state FROM host_state WHERE mac = '52:54:00:00:00:01'"),
-			    "reinstall-pending");
-	assert_string_equal(raw_sql("SELECT detail FROM host_events ORDER BY id DESC LIMIT 1"),
+	assert_string_equal(
+	    pgfx_sql("SELECT state FROM host_state WHERE mac = '52:54:00:00:00:01'"),
+	    "reinstall-pending");
+	assert_string_equal(pgfx_sql("SELECT detail FROM host_events ORDER BY id DESC LIMIT 1"),
 			    "reinstall requested");
 	lc_destroy(lc);
 	lcstore_close(s);

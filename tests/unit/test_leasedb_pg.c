@@ -32,19 +32,12 @@
 
 static const char *uri, *pwfile;
 
-/* sql on a connection of our own (pg_fixture.h). */
-static const char *
-raw_sql(const char *sql)
-{
-	return pgfx_sql(uri, sql);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	raw_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
-		"lease_change_seq");
+	pgfx_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
+		 "lease_change_seq");
 	return 0;
 }
 
@@ -276,13 +269,13 @@ test_schema_refused(void **state)
 {
 	(void)state;
 	leasedb_close(open_ok());
-	raw_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
+	pgfx_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
 	expect_refused(uri, pwfile, ENOTSUP,
 		       "lease database schema version 2 is newer than this rackboot supports (1)");
-	raw_sql("DROP TABLE leases, schema_version");
-	raw_sql("CREATE TABLE leases (ip bigint)");
+	pgfx_sql("DROP TABLE leases, schema_version");
+	pgfx_sql("CREATE TABLE leases (ip bigint)");
 	expect_refused(uri, pwfile, EINVAL, "not a lease database");
-	raw_sql("DROP TABLE leases");
+	pgfx_sql("DROP TABLE leases");
 }
 
 /* Credentials: the password file checked as every secret file; a wrong
