@@ -14,6 +14,7 @@
 
 #include "instlock.h"
 #include "log.h"
+#include "monoclock.h"
 
 /* The pid written in the lock file (0: none). */
 static int
@@ -27,15 +28,6 @@ holder_pid(int fd, bool *stopped)
 	return atoi(pid);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /*
  * flock, waiting while the holder is the orphaned dataplane of a control
  * that is gone (the pid in the file no longer exists): it stops as soon as
@@ -45,7 +37,7 @@ mono_ms(void)
 static int
 lock_or_wait(int fd, int prev, unsigned wait_ms, unsigned *waited_ms)
 {
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = rb_mono_ms();
 	const struct timespec tick = {0, 50 * 1000000L};
 
 	*waited_ms = 0;
@@ -56,7 +48,7 @@ lock_or_wait(int fd, int prev, unsigned wait_ms, unsigned *waited_ms)
 			return -errno;
 		if (prev <= 0 || kill(prev, 0) == 0 || errno != ESRCH)
 			return -EWOULDBLOCK; /* a live rackboot holds it */
-		*waited_ms = (unsigned)(mono_ms() - t0);
+		*waited_ms = (unsigned)(rb_mono_ms() - t0);
 		if (*waited_ms >= wait_ms)
 			return -EWOULDBLOCK;
 		nanosleep(&tick, NULL);

@@ -2,9 +2,10 @@
 /*
  * leasedb.c: the lease store's interface (leasedb.h): picks the backend
  * from the location (control/leasedb_sqlite.c for a file path,
- * control/leasedb_pg.c for a postgresql:// URI), reads the database
- * password file, checks arguments, and builds what does not depend on the
- * backend (state names, the JSON listing).
+ * control/leasedb_pg.c for a postgresql:// URI), checks arguments, and
+ * builds what does not depend on the backend (state names, the JSON
+ * listing). The PostgreSQL credentials are pg_util.c's, shared with the
+ * host lifecycle's store.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,7 +18,7 @@
 
 #include "hex.h"
 #include "leasedb_impl.h"
-#include "owned_file.h"
+#include "pg_util.h"
 
 static const char *const state_names[] = {
     [RB_LEASE_FREE] = "free",	      [RB_LEASE_OFFERED] = "offered",
@@ -45,52 +46,22 @@ state_from_name(const char *name)
 	return -EINVAL;
 }
 
-/*
- * The password in path, a file only uid may read (owned_file.h): one line
- * (a final newline is dropped), not empty, no NUL, at most
- * LEASEDB_PASSWORD_MAX bytes. 0 or -errno with the reason in msg.
- */
-static int
-read_password(const char *path, uid_t uid, char *pw, size_t cap, char *msg, size_t msg_cap)
+bool
+leasedb_is_uri(const char *where)
 {
-	ssize_t n;
-	size_t len;
-	int fd, e;
+	return pg_is_uri(where);
+}
 
-	fd = owned_file_open(path, uid, 077, "database password", msg, msg_cap);
-	if (fd < 0)
-		return fd;
-	n = read(fd, pw, cap);
-	e = errno;
-	close(fd);
-	if (n < 0) {
-		snprintf(msg, msg_cap, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	len = (size_t)n;
-	if (len && pw[len - 1] == '\n')
-		len--;
-	if (len && pw[len - 1] == '\r')
-		len--;
-	if (!len || len >= cap || memchr(pw, '\0', len) || memchr(pw, '\n', len)) {
-		explicit_bzero(pw, cap);
-		snprintf(msg, msg_cap,
-			 "%s: does not hold a database password (one line of 1 to %d bytes)", path,
-			 LEASEDB_PASSWORD_MAX);
-		return -EINVAL;
-	}
-	pw[len] = '\0';
-	return 0;
+int
+leasedb_uri_check(const char *uri, char *msg, size_t cap)
+{
+	return pg_uri_check(uri, msg, cap);
 }
 
 struct leasedb *
 leasedb_connect(const char *where, const char *password_file, uid_t uid, gid_t gid, char *msg,
 		size_t cap)
 {
-	char pw[LEASEDB_PASSWORD_MAX + 1];
-	struct leasedb *db;
-	int ret;
-
 	snprintf(msg, cap, "%s", "");
 	if (!where || !*where) {
 		snprintf(msg, cap, "lease database path is empty");
@@ -106,16 +77,7 @@ leasedb_connect(const char *where, const char *password_file, uid_t uid, gid_t g
 		}
 		return leasedb_sqlite_open(where, uid, gid, msg, cap);
 	}
-	if (password_file && *password_file) {
-		ret = read_password(password_file, uid, pw, sizeof(pw), msg, cap);
-		if (ret) {
-			errno = -ret;
-			return NULL;
-		}
-	}
-	db = leasedb_pg_open(where, password_file && *password_file ? pw : NULL, msg, cap);
-	explicit_bzero(pw, sizeof(pw));
-	return db;
+	return leasedb_pg_open(where, password_file, uid, msg, cap);
 }
 
 struct leasedb *

@@ -34,7 +34,9 @@ struct leasedb {
 /* leasedb_open_owned()'s and leasedb_prepare()'s SQLite halves. */
 struct leasedb *leasedb_sqlite_open(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap);
 int leasedb_sqlite_prepare(const char *path, uid_t uid, gid_t gid, char *msg, size_t cap);
-struct leasedb *leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap);
+/* leasedb_connect()'s PostgreSQL half (pg_open(), pg_util.h). */
+struct leasedb *leasedb_pg_open(const char *uri, const char *password_file, uid_t uid, char *msg,
+				size_t cap);
 
 /* Messages go to snprintf(msg, cap, ...): msg may be NULL when cap is 0. */
 

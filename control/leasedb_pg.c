@@ -38,29 +38,15 @@
 
 #include "leasedb_impl.h"
 #include "log.h"
+#include "pg_util.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
 #define PG_SCHEMA_VERSION 1
 
-/* pg_advisory_xact_lock key: "rackboot" in ASCII, shared by every server. */
-#define PG_LOCK_KEY "7233174022645165172"
-
-/* Seconds libpq waits for a connection. */
-#define PG_CONNECT_TIMEOUT "10"
-
-/* A broken connection is tried again at most this often: while the
- * database is down, every call in between fails at once instead of
- * waiting for a connect (the channel thread must answer commits). */
-#define PG_RESET_MS 1000
-
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
 
+/* Its version row is pg_schema_check()'s (pg_util.h). */
 static const char SQL_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS schema_version ("
-    " component text PRIMARY KEY,"
-    " version integer NOT NULL);"
-    "INSERT INTO schema_version (component, version) VALUES ('leases', 1)"
-    " ON CONFLICT (component) DO NOTHING;"
     "CREATE SEQUENCE IF NOT EXISTS lease_change_seq;"
     "CREATE TABLE IF NOT EXISTS leases ("
     " ip bigint PRIMARY KEY," /* IPv4 address, host byte order */
@@ -96,10 +82,7 @@ static const char SQL_CLAIM[] =
     " WHERE " CLAIM_FREE " RETURNING ip";
 
 /* The prepared statements, made again on every new connection. */
-static const struct {
-	const char *name, *sql;
-	int nparams;
-} statements[] = {
+static const struct pg_statement statements[] = {
     {"claim", SQL_CLAIM, 10},
     {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
     {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
@@ -110,208 +93,54 @@ static const struct {
     {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
 };
 
-struct pg_db {
-	struct leasedb base; /* first: the handle leasedb.c sees */
-	PGconn *conn;
-	unsigned failing;	/* commits failed in a row (only the first is logged) */
-	bool broken;		/* a pipeline was cut short: reset before the next use */
-	uint64_t next_reset_ms; /* CLOCK_MONOTONIC: no reset attempt before it */
-	char origin[24];	/* this handle's id in the rows it writes (decimal) */
-	pthread_mutex_t lock;
+static const struct pg_schema schema = {
+    .component = "leases",
+    .version = PG_SCHEMA_VERSION,
+    .table = "leases",
+    .what = "lease database",
+    .sql = SQL_SCHEMA,
 };
 
-/* A message of libpq's without its trailing newline, for one log line. */
-static const char *
-pg_err(PGconn *conn, char *buf, size_t cap)
-{
-	size_t n;
-
-	snprintf(buf, cap, "%s", PQerrorMessage(conn));
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return buf;
-}
-
-/* Run sql; true when it returned want. Clears its result. */
-static bool
-exec_ok(PGconn *conn, const char *sql, ExecStatusType want)
-{
-	PGresult *r = PQexec(conn, sql);
-	bool ok = PQresultStatus(r) == want;
-
-	PQclear(r);
-	return ok;
-}
-
-bool
-leasedb_is_uri(const char *where)
-{
-	return where &&
-	       (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11));
-}
-
-int
-leasedb_uri_check(const char *uri, char *msg, size_t cap)
-{
-	PQconninfoOption *opts, *o;
-	char *err = NULL;
-	int ret = 0;
-
-	if (!leasedb_is_uri(uri)) {
-		snprintf(msg, cap, "not a postgresql:// URI");
-		return -EINVAL;
-	}
-	opts = PQconninfoParse(uri, &err);
-	if (!opts) {
-		/* libpq's message names the bad part, not the password. */
-		snprintf(msg, cap, "not a PostgreSQL URI libpq accepts: %s",
-			 err ? err : "out of memory");
-		PQfreemem(err);
-		return -EINVAL;
-	}
-	for (o = opts; o->keyword; o++)
-		if (!strcmp(o->keyword, "password") && o->val && *o->val) {
-			snprintf(msg, cap,
-				 "the URI carries a password: put it in "
-				 "dhcp.database_password_file (or PGPASSFILE) instead");
-			ret = -EINVAL;
-		}
-	PQconninfoFree(opts);
-	return ret;
-}
-
-/* Make the prepared statements on a new connection. True on success. */
-static bool
-prepare_all(PGconn *conn)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-		PGresult *r = PQprepare(conn, statements[i].name, statements[i].sql,
-					statements[i].nparams, NULL);
-		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-		PQclear(r);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-/*
- * In one transaction under the advisory lock (two servers starting at once
- * do not both create): refuse a newer schema or a database that has a
- * leases table not made by us, then create what is missing. 0 or -errno
- * with the reason in msg.
- */
-static int
-check_and_create(PGconn *conn, const char *where, char *msg, size_t cap)
-{
-	char err[256];
-	PGresult *r = NULL;
-	int ret = -EIO;
-
-	if (!exec_ok(conn, "BEGIN", PGRES_COMMAND_OK) ||
-	    !exec_ok(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", PGRES_TUPLES_OK))
-		goto db_error;
-	r = PQexec(conn, "SELECT to_regclass('schema_version') IS NOT NULL,"
-			 " to_regclass('leases') IS NOT NULL");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto db_error;
-	if (*PQgetvalue(r, 0, 0) == 't') {
-		PQclear(r);
-		r = PQexec(conn, "SELECT version FROM schema_version WHERE component = 'leases'");
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			goto db_error;
-		if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) > PG_SCHEMA_VERSION) {
-			snprintf(msg, cap,
-				 "%s: lease database schema version %s is newer than this "
-				 "rackboot supports (%d)",
-				 PQdb(conn), PQgetvalue(r, 0, 0), PG_SCHEMA_VERSION);
-			ret = -ENOTSUP;
-			goto out;
-		}
-	} else if (*PQgetvalue(r, 0, 1) == 't') {
-		snprintf(msg, cap,
-			 "%s: not a lease database: a leases table without a schema version",
-			 PQdb(conn));
-		ret = -EINVAL;
-		goto out;
-	}
-	PQclear(r);
-	r = NULL;
-	if (!exec_ok(conn, SQL_SCHEMA, PGRES_COMMAND_OK) ||
-	    !exec_ok(conn, "COMMIT", PGRES_COMMAND_OK))
-		goto db_error;
-	return 0;
-db_error:
-	snprintf(msg, cap, "%s: %s", where, pg_err(conn, err, sizeof(err)));
-out:
-	PQclear(r);
-	exec_ok(conn, "ROLLBACK", PGRES_COMMAND_OK);
-	return ret;
-}
+struct pg_db {
+	struct leasedb base; /* first: the handle leasedb.c sees */
+	struct pg_link link; /* the connection, reset when broken */
+	unsigned failing;    /* commits failed in a row (only the first is logged) */
+	char origin[24];     /* this handle's id in the rows it writes (decimal) */
+	pthread_mutex_t lock;
+};
 
 static const struct leasedb_ops pg_ops;
 
 struct leasedb *
-leasedb_pg_open(const char *uri, const char *password, char *msg, size_t cap)
+leasedb_pg_open(const char *uri, const char *password_file, uid_t uid, char *msg, size_t cap)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", "password",
-			      NULL};
-	const char *vals[] = {uri, "rackboot", PG_CONNECT_TIMEOUT, password, NULL};
-	char err[256];
 	struct pg_db *h;
 	int64_t origin;
 	int ret;
 
-	ret = leasedb_uri_check(uri, msg, cap);
-	if (ret) {
-		errno = -ret;
-		return NULL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(msg, cap, "postgresql: %s", strerror(ENOMEM));
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* With no password, the list ends before its key: libpq then looks in
-	 * PGPASSWORD and the password file. */
-	if (!password)
-		keys[3] = NULL;
-	h->conn = PQconnectdbParams(keys, vals, 1);
-	if (!h->conn || PQstatus(h->conn) != CONNECTION_OK) {
-		/* Not the URI: name the database by what libpq resolved. */
-		snprintf(msg, cap, "postgresql: cannot connect: %s",
-			 h->conn ? pg_err(h->conn, err, sizeof(err)) : strerror(ENOMEM));
-		ret = -ECONNREFUSED;
-		goto fail;
-	}
-	ret = check_and_create(h->conn, PQdb(h->conn), msg, cap);
-	if (ret)
-		goto fail;
-	if (!prepare_all(h->conn)) {
-		snprintf(msg, cap, "%s: %s", PQdb(h->conn), pg_err(h->conn, err, sizeof(err)));
-		ret = -EIO;
-		goto fail;
-	}
-	ret = -pthread_mutex_init(&h->lock, NULL);
+	h->link.stmts = statements;
+	h->link.nstmts = sizeof(statements) / sizeof(statements[0]);
+	h->link.log = "lease db";
+	ret = pg_link_open(&h->link, uri, password_file, uid, &schema, msg, cap);
+	if (!ret)
+		ret = -pthread_mutex_init(&h->lock, NULL);
 	if (ret) {
-		snprintf(msg, cap, "postgresql: %s", strerror(-ret));
-		goto fail;
+		pg_link_close(&h->link);
+		free(h);
+		errno = -ret;
+		return NULL;
 	}
 	if (getrandom(&origin, sizeof(origin), 0) != (ssize_t)sizeof(origin))
 		origin = (int64_t)time(NULL) << 20 ^ getpid();
 	snprintf(h->origin, sizeof(h->origin), "%" PRId64, origin & INT64_MAX);
 	h->base.ops = &pg_ops;
 	return &h->base;
-fail:
-	PQfinish(h->conn);
-	free(h);
-	errno = -ret;
-	return NULL;
 }
 
 static void
@@ -319,41 +148,9 @@ pg_close(struct leasedb *base)
 {
 	struct pg_db *db = (struct pg_db *)base;
 
-	PQfinish(db->conn);
+	pg_link_close(&db->link);
 	pthread_mutex_destroy(&db->lock);
 	free(db);
-}
-
-/*
- * Called with the lock held before each use: a connection that broke is
- * reset (and its statements made again). True when it is usable.
- */
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static bool
-usable(struct pg_db *db)
-{
-	uint64_t now;
-
-	if (PQstatus(db->conn) == CONNECTION_OK && !db->broken)
-		return true;
-	now = mono_ms();
-	if (now < db->next_reset_ms)
-		return false;
-	db->next_reset_ms = now + PG_RESET_MS;
-	PQreset(db->conn);
-	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
-		PQexitPipelineMode(db->conn);
-	db->broken = PQstatus(db->conn) != CONNECTION_OK ||
-		     PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF || !prepare_all(db->conn);
-	return !db->broken;
 }
 
 /* A record's parameters for the claim, as text (bytea as binary). */
@@ -393,88 +190,68 @@ bind_rec(struct claim_params *p, const struct rb_lease_rec *r, const char *origi
 	p->fmt[9] = 0;
 }
 
+/* What the results of a batch say: the claims that returned no row. */
+struct batch_lost {
+	uint8_t *lost; /* NULL: the caller does not want to know which */
+	size_t n;
+};
+
+/* Result k of the batch (0: the lock, then the claims). */
+static void
+note_lost(void *arg, size_t k, const PGresult *r)
+{
+	struct batch_lost *bl = arg;
+
+	if (k == 0 || PQntuples(r) != 0)
+		return;
+	if (bl->lost)
+		bl->lost[k - 1] = 1;
+	bl->n++;
+}
+
 /*
  * Send the batch as one pipeline: the lock, n claims, a Sync. Then read
  * every result, marking the claims that returned no row. 0 when the Sync
  * came back with every statement done (the transaction committed), -EIO
- * otherwise with libpq's or the server's message in err; *broken when the
- * connection is left in a state only a reset mends.
+ * otherwise with libpq's or the server's message in err (the link marked
+ * broken when only a reset mends it).
  */
 static int
-run_batch(PGconn *conn, const char *origin, const struct rb_lease_rec *recs, size_t n,
-	  uint8_t *lost, size_t *nlost, bool *broken, char *err, size_t cap)
+run_batch(struct pg_link *l, const char *origin, const struct rb_lease_rec *recs, size_t n,
+	  struct batch_lost *bl, char *err, size_t cap)
 {
 	struct claim_params p;
-	PGresult *r;
-	size_t i, k;
-	int ret = 0;
 
-	if (!PQenterPipelineMode(conn))
-		goto conn_error;
-	if (!PQsendQueryParams(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL, NULL,
-			       NULL, NULL, 0))
-		goto conn_error;
-	for (i = 0; i < n; i++) {
+	if (!PQenterPipelineMode(l->conn))
+		return pg_link_fail(l, err, cap);
+	if (!PQsendQueryParams(l->conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL,
+			       NULL, NULL, NULL, 0))
+		return pg_link_fail(l, err, cap);
+	for (size_t i = 0; i < n; i++) {
 		bind_rec(&p, &recs[i], origin);
-		if (!PQsendQueryPrepared(conn, "claim", 10, p.val, p.len, p.fmt, 0))
-			goto conn_error;
+		if (!PQsendQueryPrepared(l->conn, "claim", 10, p.val, p.len, p.fmt, 0))
+			return pg_link_fail(l, err, cap);
 	}
-	if (!PQpipelineSync(conn))
-		goto conn_error;
-	/* n + 1 statements, each a result then NULL; then the Sync's result. */
-	*nlost = 0;
-	for (k = 0; k <= n; k++) {
-		r = PQgetResult(conn);
-		if (!r)
-			goto conn_error;
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			if (!ret && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				snprintf(err, cap, "%s", PQresultErrorMessage(r));
-			ret = -EIO;
-		} else if (k > 0 && PQntuples(r) == 0) {
-			if (lost)
-				lost[k - 1] = 1;
-			(*nlost)++;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(conn)) != NULL)
-			PQclear(r);
-	}
-	r = PQgetResult(conn);
-	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
-		PQclear(r);
-		goto conn_error;
-	}
-	PQclear(r);
-	if (!PQexitPipelineMode(conn))
-		goto conn_error;
-	if (ret && !err[0])
-		snprintf(err, cap, "a statement of the batch failed");
-	return ret;
-conn_error:
-	if (!err[0])
-		pg_err(conn, err, cap);
-	/* What is left of the pipeline is of no use: the caller resets the
-	 * connection before its next use. */
-	*broken = true;
-	return -EIO;
+	if (!PQpipelineSync(l->conn))
+		return pg_link_fail(l, err, cap);
+	return pg_pipeline_finish(l, n + 1, PGRES_TUPLES_OK, note_lost, bl, err, cap);
 }
 
 static int
 pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_t *lost)
 {
 	struct pg_db *db = (struct pg_db *)base;
+	struct batch_lost bl = {.lost = lost};
 	char err[256] = "";
-	size_t nlost = 0, i;
+	size_t i;
 	int ret;
 
 	pthread_mutex_lock(&db->lock);
-	if (!usable(db)) {
-		pg_err(db->conn, err, sizeof(err));
+	if (!pg_link_usable(&db->link)) {
+		pg_err(db->link.conn, err, sizeof(err));
 		ret = -EIO;
 	} else {
-		ret = run_batch(db->conn, db->origin, recs, n, lost, &nlost, &db->broken, err,
-				sizeof(err));
+		ret = run_batch(&db->link, db->origin, recs, n, &bl, err, sizeof(err));
 	}
 	if (ret) {
 		/* Nothing of the batch was stored: no claim was lost either. */
@@ -490,7 +267,7 @@ pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_
 		if (db->failing)
 			RB_NOTICE("lease db: commits succeed again after %u failed", db->failing);
 		db->failing = 0;
-		ret = (int)nlost;
+		ret = (int)bl.n;
 	}
 	pthread_mutex_unlock(&db->lock);
 	return ret;
@@ -528,30 +305,6 @@ row_to_rec(const PGresult *r, int row, struct rb_lease_rec *rec)
 	get_bytea(r, row, 8, (uint8_t *)rec->hostname, sizeof(rec->hostname) - 1);
 }
 
-/*
- * Run a prepared select with the lock held. The result (or NULL: the
- * connection is down, or the query failed, logged) is the caller's to
- * clear.
- */
-static PGresult *
-select_rows(struct pg_db *db, const char *name, int nparams, const char *const *params)
-{
-	char err[256];
-	PGresult *r;
-
-	/* Not logged: a database that is down would fill the log, once per
-	 * poll; the feed says it once per streak, the API answers 503. */
-	if (!usable(db))
-		return NULL;
-	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		RB_ERR("lease db: %s", pg_err(db->conn, err, sizeof(err)));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* fn for each row of r; its first non-zero value, or 0. */
 static int
 walk_rows(const PGresult *r, int (*fn)(const struct rb_lease_rec *, void *), void *arg)
@@ -578,7 +331,8 @@ pg_walk(struct leasedb *base, int state, int (*fn)(const struct rb_lease_rec *, 
 
 	snprintf(st, sizeof(st), "%d", state);
 	pthread_mutex_lock(&db->lock);
-	r = state < 0 ? select_rows(db, "all", 0, NULL) : select_rows(db, "by_state", 1, params);
+	r = state < 0 ? pg_link_select(&db->link, "all", 0, NULL)
+		      : pg_link_select(&db->link, "by_state", 1, params);
 	ret = r ? walk_rows(r, fn, arg) : -EIO;
 	PQclear(r);
 	pthread_mutex_unlock(&db->lock);
@@ -596,7 +350,7 @@ pg_get(struct leasedb *base, uint32_t ip, struct rb_lease_rec *out)
 
 	snprintf(addr, sizeof(addr), "%" PRIu32, ntohl(ip));
 	pthread_mutex_lock(&db->lock);
-	r = select_rows(db, "by_ip", 1, params);
+	r = pg_link_select(&db->link, "by_ip", 1, params);
 	if (!r)
 		ret = -EIO;
 	else if (PQntuples(r) == 0)
@@ -626,7 +380,7 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 	snprintf(from, sizeof(from), "%" PRIu64, *cursor);
 	snprintf(limit, sizeof(limit), "%zu", cap);
 	pthread_mutex_lock(&db->lock);
-	r = select_rows(db, "changes", 2, params);
+	r = pg_link_select(&db->link, "changes", 2, params);
 	if (!r) {
 		ret = -EIO;
 	} else {
@@ -649,7 +403,7 @@ pg_changes_head(struct leasedb *base, uint64_t *cursor)
 	PGresult *r;
 
 	pthread_mutex_lock(&db->lock);
-	r = select_rows(db, "head", 0, NULL);
+	r = pg_link_select(&db->link, "head", 0, NULL);
 	if (r)
 		*cursor = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);

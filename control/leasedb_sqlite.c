@@ -30,6 +30,7 @@
 #include "log.h"
 #include "leasedb_impl.h"
 #include "owned_file.h"
+#include "sqlite_util.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
 #define LEASEDB_SCHEMA_VERSION 1
@@ -193,25 +194,6 @@ check_files(const char *path, uid_t uid, char *msg, size_t cap)
 }
 
 /*
- * Run a one-row, one-integer query. Returns SQLite's result code: SQLITE_ROW
- * with *out set, SQLITE_DONE when there was no row, or an error.
- */
-static int
-query_int(sqlite3 *db, const char *sql, sqlite3_int64 *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
  * Look at what is already in the file before changing anything: it must be
  * empty (a new database) or one of ours of a version we understand. Returns
  * 0, or -errno with the reason in msg.
@@ -219,100 +201,38 @@ query_int(sqlite3 *db, const char *sql, sqlite3_int64 *out)
 static int
 check_existing(sqlite3 *db, const char *path, char *msg, size_t cap)
 {
-	sqlite3_int64 tables = 0, has_meta = 0, version = 0;
-	int rc;
+	struct sqlite_meta m;
+	bool leases = false;
+	int ret;
 
-	rc = query_int(db, "SELECT count(*) FROM sqlite_master", &tables);
-	if (rc == SQLITE_NOTADB) {
-		set_msg(msg, cap, "%s: not a lease database: %s", path, sqlite3_errmsg(db));
-		return -EINVAL;
-	}
-	if (rc != SQLITE_ROW)
-		goto db_error;
-	if (!tables)
-		return 0;
-	rc = query_int(db,
-		       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-		       &has_meta);
-	if (rc != SQLITE_ROW)
-		goto db_error;
-	if (has_meta)
-		rc = query_int(db, "SELECT value FROM meta WHERE key = 'schema_version'", &version);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto db_error;
-	if (has_meta && rc == SQLITE_DONE) {
-		sqlite3_int64 leases = 0;
-
-		/* The host lifecycle's tables (control/lifecycle/lcstore.c)
+	ret = sqlite_meta_read(db, path, "lease database", "schema_version", &m, msg, cap);
+	if (ret || m.empty)
+		return ret;
+	if (m.has_meta && !m.has_key) {
+		/* The host lifecycle's tables (control/lifecycle/lcstore_sqlite.c)
 		 * share this file and its meta table under their own key: with
 		 * no leases table yet, the lease schema is simply not there. */
-		rc = query_int(db,
-			       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-			       "name = 'leases'",
-			       &leases);
-		if (rc != SQLITE_ROW)
-			goto db_error;
+		if (sqlite_has_table(db, "leases", &leases) != SQLITE_ROW) {
+			set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(db));
+			return -EIO;
+		}
 		if (!leases)
 			return 0;
-		rc = SQLITE_DONE;
 	}
-	if (!has_meta || rc == SQLITE_DONE || version < 1) {
+	if (!m.has_key || m.version < 1) {
 		set_msg(msg, cap,
 			"%s: not a lease database: an SQLite database without a schema version",
 			path);
 		return -EINVAL;
 	}
-	if (version > LEASEDB_SCHEMA_VERSION) {
+	if (m.version > LEASEDB_SCHEMA_VERSION) {
 		set_msg(msg, cap,
 			"%s: lease database schema version %lld is newer than this rackboot "
 			"supports (%d)",
-			path, (long long)version, LEASEDB_SCHEMA_VERSION);
+			path, (long long)m.version, LEASEDB_SCHEMA_VERSION);
 		return -ENOTSUP;
 	}
 	return 0;
-db_error:
-	set_msg(msg, cap, "%s: %s", path, sqlite3_errmsg(db));
-	return -EIO;
-}
-
-/* Turn on WAL and full syncs, and create the schema. Returns 0 or -errno. */
-static int
-configure(sqlite3 *db, const char *path, char *msg, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	char *err = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		set_msg(msg, cap, "%s: journal_mode=WAL: %s", path, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -EIO;
-	}
-	if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal")) {
-		set_msg(msg, cap, "%s: cannot use WAL journal mode (got '%s')", path,
-			sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		return -ENOTSUP;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, &err) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, SQL_SCHEMA, NULL, NULL, &err) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto fail;
-	}
-	return 0;
-fail:
-	set_msg(msg, cap, "%s: %s", path, err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	return -EIO;
 }
 
 /* Prepare the handle's statements, kept until close. Returns 0 or -EIO. */
@@ -418,7 +338,8 @@ leasedb_sqlite_open(const char *path, uid_t uid, gid_t gid, char *msg, size_t ca
 	ret = check_existing(h->db, path, msg, cap);
 	if (ret)
 		goto fail;
-	ret = configure(h->db, path, msg, cap);
+	/* Full syncs: a lease lost to a power cut could be given twice. */
+	ret = sqlite_configure(h->db, path, "FULL", SQL_SCHEMA, msg, cap);
 	if (ret)
 		goto fail;
 	/* The reader, once the writer has made the file and its schema. */

@@ -901,7 +901,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ctl.prov = NULL; /* live owns it */
-	ctl.svc = provsvc_new(&ctl.cfg, ctl.live, &ctl.dhcp, ctl.boot, msg, sizeof(msg));
+	ctl.svc =
+	    provsvc_new(&ctl.cfg, ctl.user.uid, ctl.live, &ctl.dhcp, ctl.boot, msg, sizeof(msg));
 	if (!ctl.svc) {
 		RB_ERR("host lifecycle: %s", msg);
 		goto out;

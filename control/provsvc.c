@@ -72,7 +72,7 @@ note_lease(const struct rb_lease_rec *r, void *arg)
 }
 
 struct provsvc *
-provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl *dhcp,
+provsvc_new(const struct rb_config *cfg, uid_t uid, struct prov_live *live, struct dhcp_ctl *dhcp,
 	    struct bootns *boot, char *msg, size_t cap)
 {
 	struct provsvc *p = calloc(1, sizeof(*p));
@@ -93,10 +93,11 @@ provsvc_new(const struct rb_config *cfg, struct prov_live *live, struct dhcp_ctl
 	p->boot = boot;
 	p->started_ms = provsvc_now_ms();
 	inet_ntop(AF_INET, &cfg->server_ip, p->server, sizeof(p->server));
-	/* The host states live in the SQLite file; with a shared PostgreSQL
-	 * lease store they are kept in memory only, for now (docs/architecture.md). */
-	if (cfg->dhcp.database[0] && !leasedb_is_uri(cfg->dhcp.database)) {
-		p->store = lcstore_open(cfg->dhcp.database, msg, cap);
+	/* The host states live beside the leases: in the SQLite file, or in
+	 * the PostgreSQL database the servers share (docs/architecture.md). */
+	if (cfg->dhcp.database[0]) {
+		p->store = lcstore_connect(cfg->dhcp.database, cfg->dhcp.database_password_file,
+					   uid, msg, cap);
 		if (!p->store)
 			goto fail;
 	}

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -39,13 +40,16 @@ struct power_sched;
 struct prov_snapshot;
 
 /*
- * Start the service for cfg (timeouts, database path, power limits) over
- * the snapshot being served by live. dhcp holds the lease database (leases
- * and the address-to-MAC map; NULL db with dhcp off); boot is the HTTP side of the boot namespace.
- * The dataplane channel is attached later (provsvc_attach). NULL with errno set and msg filled on
- * failure.
+ * Start the service for cfg (timeouts, database, power limits) over the
+ * snapshot being served by live. dhcp holds the lease database (leases
+ * and the address-to-MAC map; NULL db with dhcp off); boot is the HTTP
+ * side of the boot namespace. The host states are kept in dhcp.database
+ * (SQLite file or PostgreSQL, lcstore.h), opened with the lease store's
+ * credentials: dhcp.database_password_file, a file only uid may read.
+ * The dataplane channel is attached later (provsvc_attach). NULL with
+ * errno set and msg filled on failure.
  */
-struct provsvc *provsvc_new(const struct rb_config *cfg, struct prov_live *live,
+struct provsvc *provsvc_new(const struct rb_config *cfg, uid_t uid, struct prov_live *live,
 			    struct dhcp_ctl *dhcp, struct bootns *boot, char *msg, size_t cap);
 void provsvc_free(struct provsvc *p);
 

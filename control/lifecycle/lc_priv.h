@@ -70,7 +70,8 @@ struct lc_iphash {
 #define LC_IP_CONFIGURED 0x80000000u
 
 struct lifecycle {
-	pthread_mutex_t flush_lock; /* one flush at a time; taken before lock */
+	pthread_mutex_t flush_lock; /* one flush at a time (and a host report's read of the store);
+				       taken before lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* broadcast on every new event and on lc_stop */
 	struct lc_config cfg;

@@ -215,7 +215,6 @@ events_array(struct lifecycle *lc, const uint8_t mac[6], const char *name,
 {
 	struct history all = {0};
 	unsigned keep = lc->cfg.history ? lc->cfg.history : 100;
-	uint64_t last = 0;
 	json_t *arr = NULL;
 	size_t from;
 	int ret = 0;
@@ -224,12 +223,12 @@ events_array(struct lifecycle *lc, const uint8_t mac[6], const char *name,
 		ret = lcstore_events(lc->store, mac, keep, history_add, &all);
 	if (ret)
 		goto out;
-	if (all.n)
-		last = all.v[all.n - 1].id;
-	/* A flush may have run since recent was taken: skip what it wrote. */
+	/* No flush ran since recent was taken (the caller holds flush_lock):
+	 * what is stored and what waits for the store do not overlap. Ids
+	 * cannot tell: with a shared database, other servers' events are
+	 * numbered by them. */
 	for (size_t i = 0; i < recent->n && !ret; i++)
-		if (recent->v[i].id > last)
-			ret = history_add(&all, &recent->v[i]);
+		ret = history_add(&all, &recent->v[i]);
 	if (ret)
 		goto out;
 	arr = json_array();
@@ -257,8 +256,13 @@ lc_host_json(struct lifecycle *lc, const char *name, bool with_events)
 	char hname[LC_HOST_NAME_MAX];
 	uint8_t mac[6];
 	json_t *o = NULL, *ev;
+	bool hold_flush = with_events && lc->store;
 	int ret = 0;
 
+	/* Held until the stored events are read: no flush moves events from
+	 * the pending list to the store in between. */
+	if (hold_flush)
+		pthread_mutex_lock(&lc->flush_lock);
 	pthread_mutex_lock(&lc->lock);
 	for (size_t i = 0; name && i < lc->n_hosts && !h; i++)
 		if (strcmp(lc->hosts[i].name, name) == 0)
@@ -272,6 +276,8 @@ lc_host_json(struct lifecycle *lc, const char *name, bool with_events)
 	}
 	pthread_mutex_unlock(&lc->lock);
 	if (!h) {
+		if (hold_flush)
+			pthread_mutex_unlock(&lc->flush_lock);
 		errno = ENOENT;
 		return NULL;
 	}
@@ -282,6 +288,8 @@ lc_host_json(struct lifecycle *lc, const char *name, bool with_events)
 			o = NULL;
 		}
 	}
+	if (hold_flush)
+		pthread_mutex_unlock(&lc->flush_lock);
 	free(recent.v);
 	if (!o)
 		errno = ENOMEM;

@@ -19,6 +19,9 @@
 #  - the database stopped: no ACK without a commit, the failure counted
 #    and logged once; started again: the servers reconnect by themselves
 #    and the same clients get their leases
+#  - the host lifecycle lives in the same database: an inventory host's
+#    row in host_state from the start, its DHCP (the unseeded storm's
+#    client 0) an event in host_events that both servers' APIs show
 # Needs root. Its own namespace prefix; bounded: the storms run 8 s each.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -26,7 +29,7 @@ set -uo pipefail
 [ -f "${RB_PG_SERVICE_PASSWORD_FILE:?}" ] || { echo "test_pg.sh: no service user's password file (is the rackboot user there? scripts/deps.sh makes it)" >&2; exit 1; }
 # shellcheck source=scripts/lib/rack.sh
 . "$RB_SRC/scripts/lib/rack.sh"
-rb_require test_pg.sh ip curl timeout awk sort
+rb_require test_pg.sh ip curl jq timeout awk sort
 STORM=$RB_BUILD/benchmarks/dhcp_storm
 PSQL=$RB_PG_BIN/psql
 CLIENTS=3000
@@ -72,8 +75,14 @@ dhcp:
   subnets:
     - subnet: 198.18.0.0/20
       pool: 198.18.1.0-198.18.15.254
+hosts:
+  - name: pgnode
+    mac: $HOST_MAC
 YAML
 }
+# dhcp_storm's client 0 without --seed (the seeded storms' MACs differ in
+# their second octet).
+HOST_MAC=02:5e:00:00:00:00
 config 1 198.18.0.1 > "$work/rb1.yaml"
 SRV_NS=s2 config 2 198.18.0.2 > "$work/rb2.yaml"
 
@@ -88,6 +97,36 @@ check "the schema was made once, version 1" \
   [ "$(sql "select version from schema_version where component = 'leases'")" = 1 ]
 check "no password in either server's output" \
   bash -c "! grep -qF \"\$(cat '$RB_PG_PASSWORD_FILE')\" '$work/rb1.log' '$work/rb2.log'"
+
+# The host lifecycle in the same database (component 'lifecycle').
+# wait_sql SQL WANT: up to 10 s for SQL to return WANT (the flush runs
+# every ~200 ms); prints what it returned last.
+wait_sql() {
+  local got="" i
+  for i in $(seq 50); do
+    got=$(sql "$1")
+    [ "$got" = "$2" ] && break
+    sleep 0.2
+  done
+  echo "$got"
+}
+check "the lifecycle's schema is in it too, version 1" \
+  [ "$(sql "select version from schema_version where component = 'lifecycle'")" = 1 ]
+got=$(wait_sql "select name || ' ' || state from host_state where mac = '$HOST_MAC'" "pgnode ready")
+check "the inventory host's state is a row in host_state ($got)" [ "$got" = "pgnode ready" ]
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.1 --relay 198.18.0.9 --rate 5 --clients 1 \
+  --duration 2 --timeout 2000 --acks "$work/acks0" > "$work/storm0.out"
+check "the host's DHCP was ACKed ($(grep -c "^$HOST_MAC " "$work/acks0") ACKs)" grep -q "^$HOST_MAC " "$work/acks0"
+got=$(wait_sql "select count(*) > 0 from host_events where mac = '$HOST_MAC' and kind = 'dhcp'" t)
+check "its DHCP is an event in host_events ($got)" [ "$got" = t ]
+# The kinds of the events of pgnode the API of the server in namespace $1 shows.
+api_kinds() {
+  in_ns "$1" curl -s --max-time 5 http://127.0.0.1:8081/api/v1/hosts/pgnode | jq -r '.. | .kind? // empty'
+}
+n=$(api_kinds srv | grep -c '^dhcp$')
+check "server 1's API shows the DHCP event ($n)" [ "$n" -ge 1 ]
+n=$(api_kinds s2 | grep -c '^dhcp$')
+check "server 2's API shows it too, from the database ($n)" [ "$n" -ge 1 ]
 
 # storm SEED ACKS: 8 s of DORA through the relay at 198.18.0.9 to both servers.
 storm() {

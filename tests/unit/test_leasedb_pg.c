@@ -28,31 +28,16 @@
 
 #include "dhcp_ctl.h"
 #include "leasedb.h"
+#include "pg_fixture.h"
 
 static const char *uri, *pwfile;
-
-/* Run sql on a connection of our own (PGPASSFILE from the wrapper). */
-static void
-raw_sql(const char *sql)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("raw connection: %s", PQerrorMessage(c));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
 
 static int
 setup(void **state)
 {
 	(void)state;
-	raw_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
-		"lease_change_seq");
+	pgfx_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
+		 "lease_change_seq");
 	return 0;
 }
 
@@ -284,13 +269,13 @@ test_schema_refused(void **state)
 {
 	(void)state;
 	leasedb_close(open_ok());
-	raw_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
+	pgfx_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
 	expect_refused(uri, pwfile, ENOTSUP,
 		       "lease database schema version 2 is newer than this rackboot supports (1)");
-	raw_sql("DROP TABLE leases, schema_version");
-	raw_sql("CREATE TABLE leases (ip bigint)");
+	pgfx_sql("DROP TABLE leases, schema_version");
+	pgfx_sql("CREATE TABLE leases (ip bigint)");
 	expect_refused(uri, pwfile, EINVAL, "not a lease database");
-	raw_sql("DROP TABLE leases");
+	pgfx_sql("DROP TABLE leases");
 }
 
 /* Credentials: the password file checked as every secret file; a wrong
