@@ -526,8 +526,7 @@ after(struct run *r, uint32_t i)
 
 	if (n->ip && ipmap_find(NULL, n->ip) != (int)i)
 		ipmap_add(n->ip, i);
-	if (storm_node_in_group(n) &&
-	    (r->grp[i] < 0 || !mc_member_of(n, &r->groups[r->grp[i]])))
+	if (storm_node_in_group(n) && (r->grp[i] < 0 || !mc_member_of(n, &r->groups[r->grp[i]])))
 		mc_join(r, i);
 	if (!r->counted[i] && storm_node_finished(n)) {
 		r->counted[i] = true;

@@ -162,7 +162,7 @@ struct storm_node {
 	uint32_t dhcp_retries, tftp_retries, dups, holes, arp_replies;
 	uint32_t mc_blocks;  /* blocks taken from a group (verified, not duplicates) */
 	uint32_t mc_masters; /* OACKs with mc=1 taken (times made master) */
-	uint64_t rx_bytes; /* TFTP payload taken, duplicates included */
+	uint64_t rx_bytes;   /* TFTP payload taken, duplicates included */
 	struct storm_file_stat fs[STORM_FILES_MAX];
 };
 
@@ -223,8 +223,8 @@ int storm_mc_parse(const uint8_t *frame, size_t len, struct storm_mc_frame *d);
 
 /* The frame for one node; ignored unless the node is a member of d's
  * stream (group, port and the server's address and port). */
-void storm_node_mc_rx(struct storm_node *n, const struct storm_cfg *cfg,
-		      struct storm_mc_frame *d, uint64_t now, struct storm_out *out);
+void storm_node_mc_rx(struct storm_node *n, const struct storm_cfg *cfg, struct storm_mc_frame *d,
+		      uint64_t now, struct storm_out *out);
 
 /* True while the node is a member of a multicast stream. */
 static inline bool

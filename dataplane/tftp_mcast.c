@@ -25,8 +25,8 @@
  * Boot events (RB_EV_F_MCAST), per member: TFTP_START when it joins (its
  * OACK names the group, or the MTFTP opener's block 1 goes out), TFTP_DONE
  * when it acknowledges the last block (as the master, or as a listener that
- * holds every block: RFC 2090 lets any client end its part so), TFTP_FAIL when it sends an ERROR, falls silent as the
- * master (TIMEOUT), or its stream is torn down (EVICTED). Only the master
+ * holds every block: RFC 2090 lets any client end its part so), TFTP_FAIL when it sends an ERROR,
+ * falls silent as the master (TIMEOUT), or its stream is torn down (EVICTED). Only the master
  * acknowledges, so a listener's bytes are 0 and there is no PROGRESS.
  */
 #include <arpa/inet.h>
