@@ -34,6 +34,11 @@
  *   --blksize N          TFTP blksize asked for (1468; 0: none, 512 lockstep)
  *   --windowsize N       TFTP windowsize asked for (0: none)
  *   --tsize-probe        EDK2's tsize probe before the boot file
+ *   --multicast          the --file files by RFC 2090 multicast, as iPXE's
+ *                        tftm:// (the boot file stays unicast, as firmware
+ *                        loads it); DATA to a group reaches every member
+ *                        through a per-group member list, its payload
+ *                        compared once per frame
  *   --dhcp-timeout-ms N  first DHCP wait, doubled per try (4000)
  *   --dhcp-tries N       sends of one DHCP message before giving up (4)
  *   --tftp-timeout-ms N  TFTP wait before resending (1000)
@@ -85,6 +90,7 @@
 #define FILES_CACHE 16
 #define IPMAP_SIZE (2 * STORM_NODES_MAX) /* a power of two */
 #define FAIL_LINES 20
+#define GROUPS_MAX 64 /* multicast streams the storm follows at once */
 
 static volatile sig_atomic_t quit;
 
@@ -199,7 +205,7 @@ usage(void)
 	    stderr,
 	    "usage: rackboot-storm [EAL options] -- --tftp-root DIR [--nodes N] [--file NAME]...\n"
 	    "         [--arch N] [--ipxe] [--broadcast] [--blksize N] [--windowsize N]\n"
-	    "         [--tsize-probe] [--dhcp-timeout-ms N] [--dhcp-tries N]\n"
+	    "         [--tsize-probe] [--multicast] [--dhcp-timeout-ms N] [--dhcp-tries N]\n"
 	    "         [--tftp-timeout-ms N] [--tftp-tries N] [--concurrency N]\n"
 	    "         [--start-rate N] [--timeout SECS] [--seed N] [--json FILE] [--port N]\n"
 	    "         [--idle-us N]\n"
@@ -251,6 +257,7 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 	    {"blksize", 1, NULL, 'B'},
 	    {"windowsize", 1, NULL, 'W'},
 	    {"tsize-probe", 0, NULL, 'p'},
+	    {"multicast", 0, NULL, 'm'},
 	    {"dhcp-timeout-ms", 1, NULL, 'D'},
 	    {"dhcp-tries", 1, NULL, 'd'},
 	    {"tftp-timeout-ms", 1, NULL, 'T'},
@@ -321,6 +328,9 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 			break;
 		case 'p':
 			c->tsize_probe = true;
+			break;
+		case 'm':
+			c->multicast = true;
 			break;
 		case 'D':
 			c->dhcp_timeout_us =
@@ -432,12 +442,72 @@ eal_done(void)
 
 /* --- the run ------------------------------------------------------------- */
 
+/*
+ * A multicast stream the storm's nodes listen to: the group and the
+ * server's address and port it comes from, and its members (node
+ * indices). A node joins its list when its OACK names the group and leaves
+ * it (lazily, at the next frame) when its transfer ends.
+ */
+struct mc_group {
+	uint32_t group, src_ip; /* network order */
+	uint16_t gport, sport;
+	uint32_t n, cap;
+	uint32_t *m;
+};
+
 struct run {
 	struct storm_node *nodes;
 	bool *counted; /* finished (or leased, for leased_at) and counted */
+	int16_t *grp;  /* the group list a node is on, -1: none */
 	uint32_t started, finished;
-	uint64_t rx_pkts;
+	uint64_t rx_pkts, mc_frames, mc_deliveries, mc_unknown;
+	struct mc_group groups[GROUPS_MAX];
 };
+
+/* A member's stream key matches the group's. */
+static bool
+mc_member_of(const struct storm_node *n, const struct mc_group *g)
+{
+	return storm_node_in_group(n) && n->mc_group == g->group && n->mc_gport == g->gport &&
+	       n->tftp_ip == g->src_ip && (!n->rport || n->rport == g->sport);
+}
+
+/* Put node i on the list of its stream (made on first use). */
+static void
+mc_join(struct run *r, uint32_t i)
+{
+	const struct storm_node *n = &r->nodes[i];
+	struct mc_group *g, *free_g = NULL;
+	uint32_t *m;
+	int k;
+
+	for (k = 0; k < GROUPS_MAX; k++) {
+		g = &r->groups[k];
+		if (g->cap && g->n && mc_member_of(n, g))
+			break;
+		if (!g->n && !free_g)
+			free_g = g;
+	}
+	if (k == GROUPS_MAX) {
+		if (!free_g)
+			return; /* more streams than we follow: its frames go unheard */
+		g = free_g;
+		k = (int)(g - r->groups);
+		g->group = n->mc_group;
+		g->gport = n->mc_gport;
+		g->src_ip = n->tftp_ip;
+		g->sport = n->rport;
+	}
+	if (g->n == g->cap) {
+		m = realloc(g->m, (g->cap ? 2 * g->cap : 64) * sizeof(*m));
+		if (!m)
+			return;
+		g->m = m;
+		g->cap = g->cap ? 2 * g->cap : 64;
+	}
+	g->m[g->n++] = i;
+	r->grp[i] = (int16_t)k;
+}
 
 static void
 emit(struct storm_port *p, const struct storm_out *out)
@@ -456,9 +526,54 @@ after(struct run *r, uint32_t i)
 
 	if (n->ip && ipmap_find(NULL, n->ip) != (int)i)
 		ipmap_add(n->ip, i);
+	if (storm_node_in_group(n) && (r->grp[i] < 0 || !mc_member_of(n, &r->groups[r->grp[i]])))
+		mc_join(r, i);
 	if (!r->counted[i] && storm_node_finished(n)) {
 		r->counted[i] = true;
 		r->finished++;
+	}
+}
+
+/*
+ * A frame to a multicast group: read once, handed to each member of its
+ * stream's list; members whose transfer ended leave the list here.
+ */
+static void
+mc_dispatch(struct storm_port *p, const struct storm_cfg *c, struct run *r, const uint8_t *f,
+	    size_t len, uint64_t now)
+{
+	struct storm_mc_frame d;
+	struct storm_out out;
+	struct mc_group *g = NULL;
+	uint32_t k, i;
+	int gi;
+
+	if (storm_mc_parse(f, len, &d) < 0)
+		return;
+	r->mc_frames++;
+	for (gi = 0; gi < GROUPS_MAX; gi++) {
+		g = &r->groups[gi];
+		if (g->n && g->group == d.group && g->gport == d.gport && g->src_ip == d.src_ip &&
+		    g->sport == d.sport)
+			break;
+	}
+	if (gi == GROUPS_MAX) {
+		r->mc_unknown++;
+		return;
+	}
+	for (k = 0; k < g->n;) {
+		i = g->m[k];
+		storm_node_mc_rx(&r->nodes[i], c, &d, now, &out);
+		r->mc_deliveries++;
+		emit(p, &out);
+		after(r, i);
+		if (!mc_member_of(&r->nodes[i], g)) {
+			if (r->grp[i] == gi)
+				r->grp[i] = -1;
+			g->m[k] = g->m[--g->n];
+			continue;
+		}
+		k++;
 	}
 }
 
@@ -481,6 +596,11 @@ boot(struct storm_port *p, const struct opts *o, const struct storm_cfg *c, stru
 			const uint8_t *f = rte_pktmbuf_mtod(rx[k], const uint8_t *);
 			size_t len = rte_pktmbuf_data_len(rx[k]);
 
+			if (len >= 6 && (f[0] & 1) && f[0] != 0xff) {
+				mc_dispatch(p, c, r, f, len, now);
+				rte_pktmbuf_free(rx[k]);
+				continue;
+			}
 			who = storm_frame_node(c->seed, f, len, ipmap_find, NULL);
 			if (who >= 0 && (uint32_t)who < r->started) {
 				storm_node_rx(&r->nodes[who], c, f, len, now, &out);
@@ -560,13 +680,16 @@ main(int argc, char **argv)
 
 	r.nodes = calloc(o.nodes, sizeof(*r.nodes));
 	r.counted = calloc(o.nodes, sizeof(*r.counted));
-	if (!r.nodes || !r.counted) {
+	r.grp = malloc(o.nodes * sizeof(*r.grp));
+	if (!r.nodes || !r.counted || !r.grp) {
 		fprintf(stderr, "rackboot-storm: out of memory\n");
 		storm_port_close(&port);
 		return 1;
 	}
-	for (i = 0; i < o.nodes; i++)
+	for (i = 0; i < o.nodes; i++) {
 		storm_node_init(&r.nodes[i], &cfg, i);
+		r.grp[i] = -1;
+	}
 	storm_port_stats(&port, &ip0, &op0, &oe0, &im0);
 	krx0 = storm_port_kernel_rx(&port);
 	t0 = now_ns() / 1000;
@@ -587,8 +710,17 @@ main(int argc, char **argv)
 	storm_report_failures(&rep, stderr, FAIL_LINES);
 	if (o.json && storm_report_json(&rep, o.json) < 0)
 		fprintf(stderr, "rackboot-storm: cannot write %s\n", o.json);
+	if (cfg.multicast)
+		printf("mc_frames=%lu mc_deliveries=%lu mc_unknown=%lu\n",
+		       (unsigned long)r.mc_frames, (unsigned long)r.mc_deliveries,
+		       (unsigned long)r.mc_unknown);
 	storm_port_close(&port);
+	for (i = 0; i < o.nodes; i++)
+		storm_node_release(&r.nodes[i]);
+	for (i = 0; i < GROUPS_MAX; i++)
+		free(r.groups[i].m);
 	free(r.nodes);
 	free(r.counted);
+	free(r.grp);
 	return rep.done == o.nodes ? 0 : 1;
 }

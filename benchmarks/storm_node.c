@@ -24,11 +24,13 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dhcp.h"
 #include "pkt.h"
 #include "storm_node.h"
+#include "storm_node_priv.h"
 #include "tftp.h"
 #include "wire.h"
 
@@ -105,12 +107,20 @@ send_udp(struct storm_node *n, struct storm_out *out, const uint8_t *dst_mac, ui
 	out->n++;
 }
 
-static void
-fail(struct storm_node *n, enum storm_fail why)
+void
+sn_fail(struct storm_node *n, enum storm_fail why)
 {
 	n->state = STORM_FAILED;
 	n->fail_reason = (uint8_t)why;
 	n->deadline = 0;
+	storm_node_release(n);
+}
+
+void
+storm_node_release(struct storm_node *n)
+{
+	free(n->map);
+	n->map = NULL;
 }
 
 /* DISCOVER or REQUEST, with the PXE options. */
@@ -181,42 +191,28 @@ tftp_send(struct storm_node *n, struct storm_out *out, const uint8_t *pkt, int l
 		 n->rport ? n->rport : RB_PORT_TFTP, pkt, (size_t)len, keep);
 }
 
-static void
-send_ack(struct storm_node *n, struct storm_out *out, uint64_t block, bool keep)
+void
+sn_send_ack(struct storm_node *n, struct storm_out *out, uint64_t block, bool keep)
 {
 	uint8_t pkt[TFTP_HDR_LEN];
 
 	tftp_send(n, out, pkt, tftp_build_ack(pkt, sizeof(pkt), tftp_block_wire(block)), keep);
 }
 
-static void
-send_error(struct storm_node *n, struct storm_out *out, uint16_t code, const char *msg)
+void
+sn_send_error(struct storm_node *n, struct storm_out *out, uint16_t code, const char *msg)
 {
 	uint8_t pkt[64];
 
 	tftp_send(n, out, pkt, tftp_build_error(pkt, sizeof(pkt), code, msg), false);
 }
 
-/*
- * An RRQ for the file under way, from a new port: the probe (tsize and
- * blksize) or the download (blksize, windowsize).
- */
-static void
-rrq(struct storm_node *n, const struct storm_cfg *cfg, bool probe, uint64_t now,
-    struct storm_out *out)
+void
+sn_send_rrq(struct storm_node *n, const struct storm_cfg *cfg, bool probe, struct storm_out *out)
 {
 	struct tftp_opts o = {0};
 	uint8_t pkt[TFTP_REQ_MAX];
 
-	n->lport =
-	    (uint16_t)(49152 + mix32(n->index ^ ((uint32_t)n->lport << 12) ^ n->xid) % 16384);
-	n->rport = 0;
-	n->next = 1;
-	n->since_ack = 0;
-	n->done_bytes = 0;
-	n->hole_acked = false;
-	n->blksize = TFTP_DEFAULT_BLKSIZE;
-	n->window = 1;
 	if (cfg->blksize) {
 		o.mask |= TFTP_OPT_BLKSIZE;
 		o.blksize = cfg->blksize;
@@ -227,15 +223,41 @@ rrq(struct storm_node *n, const struct storm_cfg *cfg, bool probe, uint64_t now,
 		o.mask |= TFTP_OPT_WINDOWSIZE;
 		o.windowsize = cfg->windowsize;
 	}
+	/* tftm://, as iPXE: the size tells when every block is held. */
+	if (!probe && cfg->multicast && n->file > 0)
+		o.mask |= TFTP_OPT_MULTICAST | TFTP_OPT_TSIZE;
+	tftp_send(n, out, pkt, tftp_build_rrq(pkt, sizeof(pkt), n->cur->name, "octet", &o), true);
+}
+
+/*
+ * An RRQ for the file under way, from a new port: the probe (tsize and
+ * blksize) or the download (blksize, windowsize; multicast for the files
+ * after the boot file with cfg->multicast).
+ */
+static void
+rrq(struct storm_node *n, const struct storm_cfg *cfg, bool probe, uint64_t now,
+    struct storm_out *out)
+{
+	n->lport =
+	    (uint16_t)(49152 + mix32(n->index ^ ((uint32_t)n->lport << 12) ^ n->xid) % 16384);
+	n->rport = 0;
+	n->next = 1;
+	n->since_ack = 0;
+	n->done_bytes = 0;
+	n->hole_acked = false;
+	n->blksize = TFTP_DEFAULT_BLKSIZE;
+	n->window = 1;
+	n->mc = n->mc_master = false;
+	storm_node_release(n);
 	n->state = probe ? STORM_PROBE : STORM_RRQ;
 	n->tries = 0;
-	tftp_send(n, out, pkt, tftp_build_rrq(pkt, sizeof(pkt), n->cur->name, "octet", &o), true);
+	sn_send_rrq(n, cfg, probe, out);
 	n->deadline = now + cfg->tftp_timeout_us;
 }
 
 /* Start file number `file` (0: the boot file), or finish the node. */
-static void
-next_file(struct storm_node *n, const struct storm_cfg *cfg, uint64_t now, struct storm_out *out)
+void
+sn_next_file(struct storm_node *n, const struct storm_cfg *cfg, uint64_t now, struct storm_out *out)
 {
 	if (n->file > cfg->nfiles) {
 		n->state = STORM_DONE;
@@ -342,7 +364,7 @@ on_dhcp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 		return; /* a late or duplicate reply */
 	if (m.type == DHCPNAK) {
 		if (++n->naks >= cfg->dhcp_tries) {
-			fail(n, STORM_F_DHCP_NAK);
+			sn_fail(n, STORM_F_DHCP_NAK);
 			return;
 		}
 		n->xid++; /* a new exchange, as firmware starts over */
@@ -358,33 +380,33 @@ on_dhcp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 	ack_bootfile(&m, n->bootfile, sizeof(n->bootfile));
 	n->cur = n->bootfile[0] && cfg->lookup ? cfg->lookup(cfg->lookup_arg, n->bootfile) : NULL;
 	if (!n->cur) {
-		fail(n, STORM_F_NO_BOOTFILE);
+		sn_fail(n, STORM_F_NO_BOOTFILE);
 		return;
 	}
 	n->file = 0;
-	next_file(n, cfg, now, out);
+	sn_next_file(n, cfg, now, out);
 }
 
 /* --- receiving: TFTP ----------------------------------------------------- */
 
 /* Check an OACK's options against what was asked; false: the node failed. */
-static bool
-take_oack(struct storm_node *n, const struct storm_cfg *cfg, const struct tftp_pkt *p)
+bool
+sn_take_oack(struct storm_node *n, const struct storm_cfg *cfg, const struct tftp_pkt *p)
 {
 	if (p->opts.mask & TFTP_OPT_TSIZE && p->opts.tsize != n->cur->size) {
-		fail(n, STORM_F_SIZE);
+		sn_fail(n, STORM_F_SIZE);
 		return false;
 	}
 	if (p->opts.mask & TFTP_OPT_BLKSIZE) {
 		if (!cfg->blksize || p->opts.blksize > cfg->blksize) {
-			fail(n, STORM_F_PROTOCOL);
+			sn_fail(n, STORM_F_PROTOCOL);
 			return false;
 		}
 		n->blksize = p->opts.blksize;
 	}
 	if (p->opts.mask & TFTP_OPT_WINDOWSIZE) {
 		if (cfg->windowsize < 2 || p->opts.windowsize > cfg->windowsize) {
-			fail(n, STORM_F_PROTOCOL);
+			sn_fail(n, STORM_F_PROTOCOL);
 			return false;
 		}
 		n->window = p->opts.windowsize;
@@ -402,7 +424,7 @@ on_data(struct storm_node *n, const struct storm_cfg *cfg, const struct tftp_pkt
 	if (abs < n->next) {
 		n->dups++;
 		if (now - n->last_dup_ack >= DUP_ACK_GAP_US) {
-			send_ack(n, out, n->next - 1, true);
+			sn_send_ack(n, out, n->next - 1, true);
 			n->last_dup_ack = now;
 		}
 		return;
@@ -410,25 +432,25 @@ on_data(struct storm_node *n, const struct storm_cfg *cfg, const struct tftp_pkt
 	if (abs > n->next) {
 		if (!n->hole_acked) {
 			n->holes++;
-			send_ack(n, out, n->next - 1, true);
+			sn_send_ack(n, out, n->next - 1, true);
 			n->hole_acked = true;
 		}
 		return;
 	}
 	off = (abs - 1) * n->blksize;
 	if (p->data_len > n->blksize) {
-		send_error(n, out, TFTP_EC_UNDEF, "block longer than blksize");
-		fail(n, STORM_F_PROTOCOL);
+		sn_send_error(n, out, TFTP_EC_UNDEF, "block longer than blksize");
+		sn_fail(n, STORM_F_PROTOCOL);
 		return;
 	}
 	if (off + p->data_len > n->cur->size) {
-		send_error(n, out, TFTP_EC_UNDEF, "longer than expected");
-		fail(n, STORM_F_SIZE);
+		sn_send_error(n, out, TFTP_EC_UNDEF, "longer than expected");
+		sn_fail(n, STORM_F_SIZE);
 		return;
 	}
 	if (memcmp(n->cur->data + off, p->data, p->data_len) != 0) {
-		send_error(n, out, TFTP_EC_UNDEF, "content differs");
-		fail(n, STORM_F_MISMATCH);
+		sn_send_error(n, out, TFTP_EC_UNDEF, "content differs");
+		sn_fail(n, STORM_F_MISMATCH);
 		return;
 	}
 	n->done_bytes += p->data_len;
@@ -439,19 +461,19 @@ on_data(struct storm_node *n, const struct storm_cfg *cfg, const struct tftp_pkt
 	n->deadline = now + cfg->tftp_timeout_us;
 	if (p->data_len < n->blksize) {
 		/* The last block: the file ends here, and must end here. */
-		send_ack(n, out, abs, false);
+		sn_send_ack(n, out, abs, false);
 		if (off + p->data_len != n->cur->size) {
-			fail(n, STORM_F_SIZE);
+			sn_fail(n, STORM_F_SIZE);
 			return;
 		}
 		n->fs[n->file].t_done = now - n->t_start;
 		n->fs[n->file].bytes = n->done_bytes;
 		n->file++;
-		next_file(n, cfg, now, out);
+		sn_next_file(n, cfg, now, out);
 		return;
 	}
 	if (n->since_ack >= n->window) {
-		send_ack(n, out, abs, true);
+		sn_send_ack(n, out, abs, true);
 		n->since_ack = 0;
 	}
 }
@@ -467,7 +489,7 @@ on_tftp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 		return;
 	if (p.opcode == TFTP_ERROR) {
 		if (n->state == STORM_PROBE || n->state == STORM_RRQ || n->state == STORM_XFER)
-			fail(n, STORM_F_TFTP_ERROR);
+			sn_fail(n, STORM_F_TFTP_ERROR);
 		return;
 	}
 	switch (n->state) {
@@ -475,11 +497,11 @@ on_tftp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 		if (p.opcode != TFTP_OACK && p.opcode != TFTP_DATA)
 			return;
 		n->rport = v->sport;
-		if (p.opcode == TFTP_OACK && !take_oack(n, cfg, &p))
+		if (p.opcode == TFTP_OACK && !sn_take_oack(n, cfg, &p))
 			return;
 		/* Got the size (or a server that takes no options): end this
 		 * transfer the way EDK2 does, then download from a new port. */
-		send_error(n, out, TFTP_EC_OPTION, "tsize probe");
+		sn_send_error(n, out, TFTP_EC_OPTION, "tsize probe");
 		n->probed = true;
 		rrq(n, cfg, false, now, out);
 		return;
@@ -489,20 +511,33 @@ on_tftp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 		n->rport = v->sport;
 		n->state = STORM_XFER;
 		if (p.opcode == TFTP_OACK) {
-			if (!take_oack(n, cfg, &p))
+			if (!sn_take_oack(n, cfg, &p))
 				return;
+			if (p.opts.mask & TFTP_OPT_MULTICAST) {
+				storm_mc_join(n, cfg, &p, now, out);
+				return;
+			}
 			n->tries = 0;
 			n->deadline = now + cfg->tftp_timeout_us;
-			send_ack(n, out, 0, true);
+			sn_send_ack(n, out, 0, true);
 			return;
 		}
 		on_data(n, cfg, &p, now, out); /* no OACK: RFC 1350 lockstep */
 		return;
 	case STORM_XFER:
+		if (n->mc) {
+			/* Only OACKs come unicast on a group transfer: a
+			 * promotion, or the answer to a listener's repeat. */
+			if (p.opcode == TFTP_OACK) {
+				n->rport = v->sport;
+				storm_mc_oack(n, cfg, &p, now, out);
+			}
+			return;
+		}
 		if (p.opcode == TFTP_DATA)
 			on_data(n, cfg, &p, now, out);
 		else if (p.opcode == TFTP_OACK && n->next == 1)
-			send_ack(n, out, 0, true); /* our ACK 0 was lost */
+			sn_send_ack(n, out, 0, true); /* our ACK 0 was lost */
 		return;
 	default:
 		return;
@@ -516,6 +551,13 @@ storm_node_rx(struct storm_node *n, const struct storm_cfg *cfg, const uint8_t *
 	struct rb_udp_view v;
 
 	out->n = 0;
+	if (len >= ETH_HLEN_ && (frame[0] & 1) && memcmp(frame, bcast_mac, 6) != 0) {
+		struct storm_mc_frame d;
+
+		if (storm_mc_parse(frame, len, &d) == 0)
+			storm_node_mc_rx(n, cfg, &d, now, out);
+		return;
+	}
 	if (len >= ETH_HLEN_ + 28 && get_u16(frame + 12) == ETHERTYPE_ARP_) {
 		on_arp(n, frame, len, out);
 		return;
@@ -545,18 +587,23 @@ storm_node_tick(struct storm_node *n, const struct storm_cfg *cfg, uint64_t now,
 	case STORM_SELECTING:
 	case STORM_REQUESTING:
 		if (++n->tries >= cfg->dhcp_tries) {
-			fail(n, STORM_F_DHCP_TIMEOUT);
+			sn_fail(n, STORM_F_DHCP_TIMEOUT);
 			return;
 		}
 		n->dhcp_retries++;
 		dhcp_send(n, cfg, n->state == STORM_SELECTING ? DHCPDISCOVER : DHCPREQUEST, now,
 			  out);
 		return;
+	case STORM_XFER:
+		if (n->mc) {
+			storm_mc_tick(n, cfg, now, out);
+			return;
+		}
+		/* fall through */
 	case STORM_PROBE:
 	case STORM_RRQ:
-	case STORM_XFER:
 		if (++n->tries > cfg->tftp_tries) {
-			fail(n, STORM_F_TFTP_TIMEOUT);
+			sn_fail(n, STORM_F_TFTP_TIMEOUT);
 			return;
 		}
 		n->tftp_retries++;

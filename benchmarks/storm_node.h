@@ -16,6 +16,21 @@
  * expected file at its offset; a transfer counts only when every byte
  * matched and the last block ended it at the file's size.
  *
+ * With cfg->multicast the files after the boot file are fetched the way
+ * iPXE's tftm:// does (RFC 2090): the RRQ carries "multicast"; the OACK's
+ * "addr,port,mc" names the group and whether the node is the master
+ * client. DATA to the group is for every member (storm_mc_parse() reads
+ * such a frame once; storm_node_mc_rx() hands it to each member). A node
+ * keeps a bitmap of the blocks it holds; as master it ACKs the block
+ * before its first hole after each block it takes, as a listener it stays
+ * silent; a later OACK with mc=1 makes it master, and it answers with its
+ * first hole. With every block held it ACKs the last block (RFC 2090:
+ * "each client must terminate the transfer by sending an acknowledgment of
+ * the last packet ... even if the client is not the master client"). A
+ * listener that hears nothing for cfg->tftp_timeout_us sends its RRQ
+ * again (the server answers a member's repeat with its OACK). An OACK
+ * without "multicast" (the server fell back) gives a unicast transfer.
+ *
  * Retransmission is firmware's: DHCP waits 4, 8, 16, 32 s (PXE 2.1,
  * scaled by cfg->dhcp_timeout_us for tests) and gives up after
  * cfg->dhcp_tries sends of one message; TFTP resends its last ACK (or
@@ -54,6 +69,7 @@ struct storm_cfg {
 	bool tsize_probe;	  /* EDK2: RRQ tsize, OACK, ERROR 8 before the boot file */
 	uint16_t blksize;	  /* asked for; 0: none (512-byte lockstep) */
 	uint16_t windowsize;	  /* asked for; 0 or 1: none (an ACK per block) */
+	bool multicast;		  /* RFC 2090 for the files after the boot file */
 	uint32_t dhcp_timeout_us; /* first DHCP wait; doubles per try (4 s in PXE) */
 	uint8_t dhcp_tries;	  /* sends of one DHCP message before giving up */
 	uint32_t tftp_timeout_us; /* TFTP wait before resending */
@@ -106,6 +122,8 @@ struct storm_node {
 	uint8_t naks;
 	bool hole_acked; /* an ACK for the current hole went out */
 	bool probed;	 /* the tsize probe is behind us */
+	bool mc;	 /* this transfer is RFC 2090 multicast (the OACK named a group) */
+	bool mc_master;	 /* the server made us the master client (mc=1) */
 
 	/* DHCP */
 	uint32_t xid;
@@ -124,6 +142,14 @@ struct storm_node {
 	uint64_t next;	    /* absolute number of the next block wanted */
 	uint64_t done_bytes;
 
+	/* RFC 2090: the group, and the blocks held (next: the first hole). */
+	uint32_t mc_group; /* network order */
+	uint16_t mc_gport;
+	uint16_t mc_last_ack; /* the last ACK sent as master (no repeats of it) */
+	uint32_t nblocks;     /* size / blksize + 1, as the server counts them */
+	uint32_t have;	      /* blocks held */
+	uint64_t *map;	      /* bit b-1: block b held; malloc'd for the transfer */
+
 	/* Timers and the last frame sent (resent on timeout). */
 	uint64_t t_start, deadline; /* us; deadline 0: no timer */
 	uint64_t last_dup_ack;	    /* us, rate limits ACKs to resent blocks */
@@ -134,7 +160,9 @@ struct storm_node {
 	uint64_t t_offer; /* us since t_start to the OFFER taken; 0: none */
 	uint64_t t_lease; /* us since t_start to the ACK; 0: no lease */
 	uint32_t dhcp_retries, tftp_retries, dups, holes, arp_replies;
-	uint64_t rx_bytes; /* TFTP payload taken, duplicates included */
+	uint32_t mc_blocks;  /* blocks taken from a group (verified, not duplicates) */
+	uint32_t mc_masters; /* OACKs with mc=1 taken (times made master) */
+	uint64_t rx_bytes;   /* TFTP payload taken, duplicates included */
 	struct storm_file_stat fs[STORM_FILES_MAX];
 };
 
@@ -170,6 +198,41 @@ void storm_node_rx(struct storm_node *n, const struct storm_cfg *cfg, const uint
 void storm_node_tick(struct storm_node *n, const struct storm_cfg *cfg, uint64_t now,
 		     struct storm_out *out);
 
+/* Free what a node holds (a multicast bitmap), whatever its state. */
+void storm_node_release(struct storm_node *n);
+
+/*
+ * A DATA frame to a multicast group, read once for all its members. The
+ * check_* fields cache the comparison with the expected file: members of
+ * one stream share the file and blksize, so the first member compares the
+ * payload and the others take its verdict for the same (file, blksize).
+ */
+struct storm_mc_frame {
+	uint32_t src_ip, group; /* network order */
+	uint16_t sport, gport;
+	uint16_t block;
+	const uint8_t *data;
+	size_t len;
+	const struct storm_file *check_file; /* NULL: not compared yet */
+	uint16_t check_blksize;
+	uint8_t check_fail; /* enum storm_fail: STORM_F_NONE when it matched */
+};
+
+/* 0 when frame is a TFTP DATA to an IPv4 multicast group (d filled), or -1. */
+int storm_mc_parse(const uint8_t *frame, size_t len, struct storm_mc_frame *d);
+
+/* The frame for one node; ignored unless the node is a member of d's
+ * stream (group, port and the server's address and port). */
+void storm_node_mc_rx(struct storm_node *n, const struct storm_cfg *cfg, struct storm_mc_frame *d,
+		      uint64_t now, struct storm_out *out);
+
+/* True while the node is a member of a multicast stream. */
+static inline bool
+storm_node_in_group(const struct storm_node *n)
+{
+	return n->mc && n->state == STORM_XFER;
+}
+
 /* True once the node is done or failed. */
 static inline bool
 storm_node_finished(const struct storm_node *n)
@@ -181,7 +244,8 @@ storm_node_finished(const struct storm_node *n)
  * Which node a received frame is for: the destination MAC when it is one
  * of ours; for broadcast, the chaddr of a DHCP reply or the target of an
  * ARP request (by address, through ip_index, which maps a leased address
- * in network order to a node index or -1). -1: none of ours.
+ * in network order to a node index or -1). -1: none of ours, and for a
+ * frame to a multicast group (storm_mc_parse() and the group's members).
  */
 int storm_frame_node(uint8_t seed, const uint8_t *frame, size_t len,
 		     int (*ip_index)(void *arg, uint32_t ip), void *arg);

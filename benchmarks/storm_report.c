@@ -169,6 +169,10 @@ node_json(const struct storm_node *n, const struct storm_cfg *c)
 	    (double)n->t_lease / 1000.0, "files", fa, "dhcp_retries", (json_int_t)n->dhcp_retries,
 	    "tftp_retries", (json_int_t)n->tftp_retries, "dups", (json_int_t)n->dups, "holes",
 	    (json_int_t)n->holes, "arp_replies", (json_int_t)n->arp_replies);
+	if (o && c->multicast) {
+		json_object_set_new(o, "mc_blocks", json_integer((json_int_t)n->mc_blocks));
+		json_object_set_new(o, "mc_masters", json_integer((json_int_t)n->mc_masters));
+	}
 	return o;
 }
 

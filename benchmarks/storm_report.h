@@ -40,7 +40,9 @@ void storm_report_failures(const struct storm_report *r, FILE *out, unsigned max
  * {"summary": {...the line's keys...}, "files": [names, the boot file as
  * the first node's ACK named it], "nodes": [{"index", "mac", "ip", "state",
  * "fail", "offer_ms", "lease_ms", "files": [{"name", "done_ms", "bytes"}],
- * "dhcp_retries", "tftp_retries", "dups", "holes", "arp_replies"}]}.
+ * "dhcp_retries", "tftp_retries", "dups", "holes", "arp_replies", and with
+ * --multicast "mc_blocks" (blocks taken from a group) and "mc_masters"
+ * (times made master)}]}.
  * 0, or -1.
  */
 int storm_report_json(const struct storm_report *r, const char *path);

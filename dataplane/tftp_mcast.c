@@ -24,9 +24,9 @@
  *
  * Boot events (RB_EV_F_MCAST), per member: TFTP_START when it joins (its
  * OACK names the group, or the MTFTP opener's block 1 goes out), TFTP_DONE
- * when it acknowledges the last block as the master (every member becomes
- * master in turn), TFTP_FAIL when it sends an ERROR, falls silent as the
- * master (TIMEOUT), or its stream is torn down (EVICTED). Only the master
+ * when it acknowledges the last block (as the master, or as a listener that
+ * holds every block: RFC 2090 lets any client end its part so), TFTP_FAIL when it sends an ERROR,
+ * falls silent as the master (TIMEOUT), or its stream is torn down (EVICTED). Only the master
  * acknowledges, so a listener's bytes are 0 and there is no PROGRESS.
  */
 #include <arpa/inet.h>
@@ -88,7 +88,9 @@ member_event(struct tftp_server *t, const struct tftp_mc *c, uint32_t j, uint8_t
 		return;
 	/* A master just promoted has not said yet what it holds: acked is
 	 * still its predecessor's. */
-	if (j == 0 && c->state == TS_DATA) {
+	if (kind == RB_EV_TFTP_DONE) {
+		bytes = c->file->size;
+	} else if (j == 0 && c->state == TS_DATA) {
 		bytes = c->acked * c->blksize;
 		if (bytes > c->file->size)
 			bytes = c->file->size;
@@ -450,6 +452,18 @@ mc_input(struct tftp_server *t, const struct tftp_pkt *p, uint32_t ip, uint16_t 
 				(c->nm - (uint32_t)j - 1) * sizeof(c->m[0]));
 			c->nm--;
 		}
+		return true;
+	}
+	if (p->opcode == TFTP_ACK && j != 0 && p->block == c->nblocks && c->kind == MC_RFC2090) {
+		/* RFC 2090: "each client must terminate the transfer by sending
+		 * an acknowledgment of the last packet ... even if the client is
+		 * not the master client". A listener that has every block is
+		 * done: it leaves the list rather than wait for a promotion it
+		 * may no longer answer (a client gone on to its next file). */
+		cnt[RB_CNT_tftp_mc_done]++;
+		member_event(t, c, (uint32_t)j, RB_EV_TFTP_DONE, RB_EVR_NONE, 0, cnt);
+		memmove(&c->m[j], &c->m[j + 1], (c->nm - (uint32_t)j - 1) * sizeof(c->m[0]));
+		c->nm--;
 		return true;
 	}
 	if (p->opcode != TFTP_ACK || j != 0) {

@@ -9,6 +9,11 @@
 #    by the per-source caps)
 #  - 10 nodes more with EDK2's tsize probe (its ERROR 8 reaches rackboot),
 #    windowsize 8 and the iPXE user class: all done, bytes verified
+#  - 20 nodes more with --multicast (RFC 2090, as iPXE's tftm://): the
+#    boot file unicast, the 4 MiB initrd from one group stream, every byte
+#    of every node compared; rackboot counts 20 multicast clients done, and
+#    its group DATA frames add up to less than half of what 20 unicast
+#    copies take (late joiners are repaired by the same stream)
 #  - the storm's raw mode puts 64-byte frames on the link and the server
 #    port receives them (the rate is printed, not judged: benchmarks/ does)
 # Prints the per-node timings (time to lease, time to the last byte:
@@ -125,6 +130,32 @@ ends=$(metric 'rackboot_dp_drops_total{reason="tftp_client_error"}')
 check "rackboot saw the 10 probes end with the client's ERROR (${ends:-?})" [ "${ends:-0}" -ge 10 ]
 ipxe=$(metric rackboot_dp_dhcp_ipxe_clients_total)
 check "rackboot counted the nodes' requests as iPXE's (${ipxe:-?})" [ "${ipxe:-0}" -ge 20 ]
+
+# ------------------------------------------------------- RFC 2090 multicast
+# 20 more nodes (seed 3): the initrd by one multicast stream. The rack
+# switch has no multicast snooping (scripts/rack.sh), and the storm's port
+# is promiscuous and allmulticast: group frames reach it without IGMP.
+MC_NODES=20
+mc0=$(metric rackboot_dp_tftp_mc_done_total) mb0=$(metric rackboot_dp_tftp_mc_blocks_total)
+storm --nodes "$MC_NODES" --seed 3 --multicast --tftp-root "$root" --file initrd.img \
+  --dhcp-timeout-ms 1000 --timeout 60 --json "$work/storm3.json" > "$work/storm3.out" 2> "$work/storm3.err"
+rc=$?
+line=$(grep '^nodes=' "$work/storm3.out")
+echo "# $line"
+echo "# $(grep '^mc_frames=' "$work/storm3.out")"
+sed 's/^/#   /' "$work/storm3.err" | grep -v 'EAL\|^#   $' | head -20
+check "multicast: exit 0 ($rc), $MC_NODES nodes done ($(kv "done"))" [ "$rc/$(kv "done")" = "0/$MC_NODES" ]
+# shellcheck disable=SC2016
+got_m=$(jq -r --argjson s "$size_i" '[.nodes[] | select(.state == "done" and .files[1].bytes == $s and .mc_blocks > 0)] | length' "$work/storm3.json")
+check "multicast: every node took initrd.img from the group, $size_i bytes verified ($got_m)" \
+  [ "$got_m" = "$MC_NODES" ]
+mc1=$(metric rackboot_dp_tftp_mc_done_total) mb1=$(metric rackboot_dp_tftp_mc_blocks_total)
+check "rackboot counted $MC_NODES multicast clients done ($((${mc1:-0} - ${mc0:-0})))" \
+  [ "$((${mc1:-0} - ${mc0:-0}))" = "$MC_NODES" ]
+nblk=$((size_i / 1468 + 1)) sent=$((${mb1:-0} - ${mb0:-0}))
+echo "# group DATA frames: $sent for $MC_NODES nodes of $nblk blocks each ($(jq '[.nodes[].mc_masters] | add' "$work/storm3.json") masters in turn)"
+check "one stream served them: $sent group frames, >= $nblk and < half of $MC_NODES unicast copies" \
+  [ "$(( sent >= nblk && sent < MC_NODES * nblk / 2 ))" = 1 ]
 
 # ------------------------------------------------------------------ raw mode
 # To the server port's MAC but an address nobody has: the server's kernel

@@ -2171,6 +2171,50 @@ test_mc_errors_and_listeners(void **state)
 }
 
 /*
+ * (f2) RFC 2090: any client ends its part with an ACK of the last block,
+ * master or not. A listener that holds every block leaves the list at
+ * once (counted done): the next promotion skips it, so a client that went
+ * on to its next file costs the stream no timeouts.
+ */
+static void
+test_mc_listener_done(void **state)
+{
+	struct tftpd_cfg cfg = mc_cfg();
+	struct fx *f = *state;
+	struct client c1 = client(1), c2 = client(2), c3 = client(3);
+	const uint64_t nb = BIG_SIZE / 512 + 1;
+	struct tftpd_action a;
+	struct tftp_mc *s;
+
+	fx_start(f, &cfg);
+	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
+	send_mc_rrq(f, &c3, F_BIG, 0, 0, &a);
+	s = stream_at(f, c1.local);
+	send_ack(f, &c1, 0, &a);
+	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	/* A listener's ACK short of the end is still only stale. */
+	stream_ack(f, &c2, (uint16_t)(nb - 1), &a);
+	assert_none(&a);
+	assert_int_equal(s->nm, 3);
+	/* Its ACK of the last block: done, off the list, nothing sent. */
+	stream_ack(f, &c2, (uint16_t)nb, &a);
+	assert_none(&a);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 1);
+	assert_int_equal(s->nm, 2);
+	assert_int_equal(s->m[0].ip, c1.ip);
+	assert_int_equal(s->m[1].ip, c3.ip);
+	assert_int_equal(s->acked, 0); /* the stream goes on as the master says */
+	/* The master done: c3 is promoted, not c2. */
+	stream_ack(f, &c1, (uint16_t)nb, &a);
+	assert_mc_oack(&a, &c3, MC_GROUP, 1);
+	assert_int_equal(f->cnt[RB_CNT_tftp_mc_done], 2);
+	/* c2 is a stranger now. */
+	stream_ack(f, &c2, (uint16_t)nb, &a);
+	assert_error(&a, TFTP_EC_UNKNOWN_TID, NULL);
+}
+
+/*
  * (g) Timers. The group's round trip is 20 ms: rto 80 ms. A silent master
  * gets the window again from acked + 1 with backoff (80, 160, 320 ms, then
  * rto_max 400); after max_retries (3) it is dropped and the next member
@@ -2910,6 +2954,7 @@ main(void)
 	    T(test_mc_generation_pinned),
 	    T(test_mc_repeat_rrq),
 	    T(test_mc_errors_and_listeners),
+	    T(test_mc_listener_done),
 	    T(test_mc_timers),
 	    T(test_mtftp_off),
 	    T(test_mtftp_stream),
