@@ -9,6 +9,9 @@
 #    by the per-source caps)
 #  - 10 nodes more with EDK2's tsize probe (its ERROR 8 reaches rackboot),
 #    windowsize 8 and the iPXE user class: all done, bytes verified
+#  - the DORA rate mode: 200 DORA exchanges at 200/s from 80 clients
+#    (seed 3; the ring wraps, each client is ACKed its own address again),
+#    none lost or NAKed, 80 distinct addresses of the pool in --leases
 #  - the storm's raw mode puts 64-byte frames on the link and the server
 #    port receives them (the rate is printed, not judged: benchmarks/ does)
 # Prints the per-node timings (time to lease, time to the last byte:
@@ -125,6 +128,26 @@ ends=$(metric 'rackboot_dp_drops_total{reason="tftp_client_error"}')
 check "rackboot saw the 10 probes end with the client's ERROR (${ends:-?})" [ "${ends:-0}" -ge 10 ]
 ipxe=$(metric rackboot_dp_dhcp_ipxe_clients_total)
 check "rackboot counted the nodes' requests as iPXE's (${ipxe:-?})" [ "${ipxe:-0}" -ge 20 ]
+
+# ------------------------------------------------------------ DORA rate mode
+# 80 clients (the pool has 151 addresses, 60 taken above), 200 exchanges at
+# 200/s; the timeout is generous (a busy shared box), the rate is not judged.
+storm --dora-rate 200 --duration 1 --clients 80 --seed 3 --dora-timeout-ms 5000 \
+  --leases "$work/dora.leases" > "$work/dora.out" 2> "$work/dora.err"
+rc=$?
+line=$(grep '^mode=dora ' "$work/dora.out")
+echo "# $line"
+check "DORA rate mode: exit 0 ($rc), 200 exchanges started ($(kv started))" \
+  [ "$rc/$(kv started)" = 0/200 ]
+check "DORA rate mode: 200 done, none lost or NAKed ($(kv "done") done, $(kv lost) lost, $(kv naks) naks)" \
+  [ "$(kv "done")/$(kv lost)/$(kv naks)" = 200/0/0 ]
+check "DORA rate mode: 80 clients leased ($(wc -l < "$work/dora.leases"))" \
+  [ "$(wc -l < "$work/dora.leases")" = 80 ]
+check "DORA rate mode: 80 distinct addresses of the pool, from $SRV_IP" \
+  [ "$(awk '$2 ~ /^198\.18\.0\.(1[0-9][0-9]|2[0-4][0-9]|250)$/ && $3 == "'"$SRV_IP"'" { print $2 }' \
+       "$work/dora.leases" | sort -u | wc -l)" = 80 ]
+check "DORA rate mode: no address of the boot storm's nodes given again" \
+  [ "$( { js '.nodes[].ip'; awk '{ print $2 }' "$work/dora.leases"; } | sort | uniq -d | wc -l)" = 0 ]
 
 # ------------------------------------------------------------------ raw mode
 # To the server port's MAC but an address nobody has: the server's kernel
