@@ -26,6 +26,7 @@
 
 #define GROWTH 1.02 /* a step must beat the best by this to go on up */
 #define FACTOR 2
+#define IDLE_POLLS 4 /* empty polls before a sleep of --idle-us */
 
 static void
 emit(void *arg, const struct storm_out *out)
@@ -64,9 +65,14 @@ step(struct storm_port *p, struct storm_dora *d, const struct storm_dora_opts *o
 		}
 		if (!storm_dora_poll(d, now))
 			break;
-		storm_port_flush(p);
+		/* Send once the RX ring is drained (or a burst is full): one
+		 * syscall for many frames on an af_packet port under load. */
+		if (!nb)
+			storm_port_flush(p);
+		/* Sleep soon when idle: a spinning generator takes a core from
+		 * the server on a small box (perf: the clock read spinning). */
 		idle = nb ? 0 : idle + 1;
-		if (o->idle_us && idle >= 64) {
+		if (o->idle_us && idle >= IDLE_POLLS) {
 			struct timespec ts = {0, (long)o->idle_us * 1000};
 
 			nanosleep(&ts, NULL);

@@ -468,8 +468,10 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 			usage();
 		return;
 	}
-	if (o->dora)
+	if (o->dora) {
+		o->d.idle_us = o->idle_us;
 		return;
+	}
 	if (!files.root)
 		usage();
 	if (!o->concurrency)
