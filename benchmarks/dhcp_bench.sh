@@ -528,11 +528,12 @@ profile_summary() {
   fi
   echo '```'
   # By object first (kernel, libc, the server's own code), then by symbol.
+  # (awk, not head: head's early exit would SIGPIPE the pipe, fatal here.)
   perf report -i "$f" --stdio --no-children -g none --sort dso 2>/dev/null |
-    grep -E '^# Samples|^ +[0-9.]+%' | head -7
+    awk '/^# Samples|^ +[0-9.]+%/ && n++ < 7' || true
   echo
   perf report -i "$f" --stdio --no-children -g none --sort comm,dso,sym 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -10
+    awk '/^ +[0-9.]+%/ && n++ < 10' || true
   echo '```'
   echo
 }
