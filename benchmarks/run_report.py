@@ -322,7 +322,7 @@ if rows:
     gnuplot("dora", "set title 'DHCP DORA/s by server'\nset style data histograms\n"
             "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset ylabel 'DORA/s'\n"
             "set logscale y\nset yrange [1:*]\nset grid ytics\nset key top right\n"
-            "plot 'dora.dat' using 2:xtic(1) title 'dhcp\\_bench (rate search, <=2.5% loss)', "
+            "plot 'dora.dat' using 2:xtic(1) title 'dhcp\\_bench, dhcp\\_storm as generator (<=2.5% loss)', "
             f"'' using 3 title 'rack storm, {nodes_n} nodes at once (leases / time to last lease)', "
             "'' using 4 title 'dhcp\\_bench, rackboot-storm as generator (<=2.5% loss)'\n",
             {"dora.dat": dat})
