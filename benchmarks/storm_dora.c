@@ -75,17 +75,13 @@ storm_dora_begin(struct storm_dora *d, uint32_t rate, uint64_t secs_us, uint64_t
 	return 0;
 }
 
-/* Client i's exchange ended: done (its latency kept), lost or NAKed. */
+/* Client i's exchange ended; it counts in *counter (done, lost or naks). */
 static void
 end_exchange(struct storm_dora *d, uint32_t i, uint64_t *counter)
 {
-	const struct storm_node *n = &d->nodes[i];
-
 	d->phase[i] = 0;
 	d->inflight--;
 	(*counter)++;
-	if (counter == &d->done && d->lat_n < d->lat_cap)
-		d->lat_us[d->lat_n++] = n->t_lease > UINT32_MAX ? UINT32_MAX : (uint32_t)n->t_lease;
 }
 
 void
@@ -111,9 +107,12 @@ storm_dora_rx(struct storm_dora *d, const uint8_t *frame, size_t len, uint64_t n
 	storm_node_rx(n, &d->cfg, frame, len, now, &out);
 	if (out.n)
 		d->emit(d->emit_arg, &out);
-	if (n->state == STORM_DONE)
+	if (n->state == STORM_DONE) {
+		if (d->lat_n < d->lat_cap)
+			d->lat_us[d->lat_n++] =
+			    n->t_lease > UINT32_MAX ? UINT32_MAX : (uint32_t)n->t_lease;
 		end_exchange(d, (uint32_t)who, &d->done);
-	else if (n->state == STORM_FAILED)
+	} else if (n->state == STORM_FAILED)
 		end_exchange(d, (uint32_t)who, &d->naks); /* a NAK: the only way to fail here */
 }
 
