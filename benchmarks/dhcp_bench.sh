@@ -53,6 +53,7 @@
 #        RB_LOADGEN=storm|perfdhcp|rackboot-storm (storm: one dhcp_storm
 #        process; perfdhcp: RB_PERFDHCP_PROCS processes; rackboot-storm: see
 #        below)
+#        RB_STORM_VDEV=net_af_packet0,iface=eth0,... (rackboot-storm's port)
 #        RB_PERF=auto|1|0 (perf profiles of the servers, below; auto: when
 #        perf is installed)  RB_PERF_SECS=5  RB_PERF_HZ=499
 #
@@ -107,7 +108,7 @@ STORM=build/benchmarks/dhcp_storm
 RBSTORM=build/benchmarks/rackboot-storm
 # The storm's port: af_packet with a ring big enough for its bursts
 # (README "Rack storm").
-RBSTORM_VDEV=net_af_packet0,iface=eth0,blocksz=4096,framesz=2048,framecnt=8192
+RBSTORM_VDEV=${RB_STORM_VDEV:-net_af_packet0,iface=eth0,blocksz=4096,framesz=2048,framecnt=8192}
 PERF=${RB_PERF:-auto}
 PERF_SECS=${RB_PERF_SECS:-5}
 PERF_HZ=${RB_PERF_HZ:-499}
@@ -470,8 +471,17 @@ step() { # server rate tag
              (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0),
              (db == "" ? "-" : (d < 0 ? "?" : sprintf("%.0f", 100 * d / hz / (t1 - t0)))) }')
   R_STATUS=ok
+  # rackboot-storm's own port: received frames that never reached it
+  # (rx_lost, its ring overflowed) and what it managed to send: when these
+  # fall short, the generator is the limit, not the server.
+  R_GENLOST=0 gen=''
+  if [ "$LOADGEN" = rackboot-storm ]; then
+    read -r R_GENLOST sent < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+                                  END { printf "%d %d\n", v["rx_lost"], v["sent_per_s"] }' "$res/raw/$tag.storm.txt")
+    gen=", generator sent $sent/s, rx_lost $R_GENLOST"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" "$R_DB" "$R_PERB" "$R_LOST" >> "$res/steps.tsv"
-  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST" >&2
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST$gen" >&2
 }
 
 # The server's CPU ticks, both servers' for rackboot-pg2.
@@ -556,7 +566,7 @@ fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
 # S_MAXCPU (perfdhcp's busiest step) and S_WHY (why the search stopped).
 search() { # server rep
   local name=$1 rep=$2 rate=$START_RATE n=0 lo=0 hi=0 k=0
-  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_DB=- S_MAXCPU=0 S_WHY='' S_TOP=0 S_TOPTAG=-
+  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_DB=- S_MAXCPU=0 S_WHY='' S_TOP=0 S_TOPTAG=- S_GENLOST=0
   keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV S_BUSY=$R_BUSY S_DB=$R_DB; }
   while [ "$n" -lt "$MAX_STEPS" ]; do
     n=$((n + 1))
@@ -565,6 +575,7 @@ search() { # server rep
     [ "$R_STATUS" = ok ] || return 0
     fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
     [ "$rate" -le "$S_TOP" ] || S_TOP=$rate S_TOPTAG=$name-r$rep-s$n
+    [ "$R_GENLOST" -le "$S_GENLOST" ] || S_GENLOST=$R_GENLOST
     if ! fgt "$R_DROP" "$MAX_DROP"; then
       if fgt "$R_ACH" "$(awk -v b="$S_BEST" 'BEGIN { print b * 1.02 }')"; then
         keep; lo=$rate
@@ -589,6 +600,7 @@ search() { # server rep
     [ "$R_STATUS" = ok ] || break
     fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
     [ "$rate" -le "$S_TOP" ] || S_TOP=$rate S_TOPTAG=$name-r$rep-s$n
+    [ "$R_GENLOST" -le "$S_GENLOST" ] || S_GENLOST=$R_GENLOST
     if fgt "$R_DROP" "$MAX_DROP"; then
       hi=$rate
     else
@@ -631,7 +643,7 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
 # Repetitions are interleaved (rep 1 of every server, then rep 2, ...): on
 # a shared box the load from other work drifts over a run, and a server's
 # repetitions should not all fall into one quiet or one busy stretch.
-declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS R_TOPS TOPTAG
+declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS R_TOPS TOPTAG R_GENLOSTS
 for name in $SERVERS; do
   fn=${name//-/_}
   if ! declare -F "start_$fn" >/dev/null; then
@@ -657,7 +669,7 @@ for rep in $(seq 1 "$REPS"); do
     fi
     R_BEST[$name]+="$S_BEST " R_DROPS[$name]+="$S_DROP " R_CPUS[$name]+="$S_CPU " R_SRVS[$name]+="$S_SRV "
     R_BUSYS[$name]+="$S_BUSY " R_DBS[$name]+="$S_DB " R_MAXCPUS[$name]+="$S_MAXCPU " R_WHYS[$name]+="$S_WHY|"
-    R_TOPS[$name]+="$S_TOPTAG "
+    R_TOPS[$name]+="$S_TOPTAG " R_GENLOSTS[$name]+="$S_GENLOST "
     echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, $LOADGEN CPU $S_CPU%, server CPU $S_SRV%, box busy $S_BUSY%); stopped: $S_WHY" >&2
   done
 done
@@ -676,6 +688,10 @@ for name in $SERVERS; do
   note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)) (runs: ${busys[*]}); stopped: ${whys[$m]}"
   [ "${dbs[$m]}" = - ] || note="PostgreSQL CPU ${dbs[$m]}%, $note"
   if fgt "$maxcpu" 90; then note="$note; $LOADGEN near CPU-bound"; fi
+  read -ra genlost <<<"${R_GENLOSTS[$name]}"
+  if [ "${genlost[$m]:-0}" -gt 0 ]; then
+    note="$note; the generator's port dropped up to ${genlost[$m]} received frames in a step (rx_lost; each costs an exchange: compare with the step's lost ones in raw/*.storm.txt)"
+  fi
   case $name in
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
