@@ -51,8 +51,29 @@
 #        N enables it with N threads)
 #        RB_RB_MODE=af_xdp|af_packet (rackboot port mode)  RB_RESULTS=results
 #        RB_STATE_DIR=/tmp (lease files)  RB_QUIET_WAIT=30 (s to wait for an idle box)
-#        RB_LOADGEN=storm|perfdhcp (storm: one dhcp_storm process; perfdhcp:
-#        RB_PERFDHCP_PROCS processes)
+#        RB_LOADGEN=storm|perfdhcp|rackboot-storm (storm: one dhcp_storm
+#        process; perfdhcp: RB_PERFDHCP_PROCS processes; rackboot-storm: see
+#        below)
+#        RB_STORM_VDEV=net_af_packet0,iface=eth0,... (rackboot-storm's port)
+#        RB_PERF=auto|1|0 (perf profiles of the servers, below; auto: when
+#        perf is installed)  RB_PERF_SECS=5  RB_PERF_HZ=499
+#
+# RB_LOADGEN=rackboot-storm: the generator is rackboot-storm's DORA rate mode
+# (build/benchmarks/rackboot-storm --dora-rate, benchmarks/storm_dora.h) on
+# a DPDK af_packet port in a client namespace of the rack without an
+# address: PXE firmware's broadcast DISCOVER and REQUEST (no relay, no
+# kernel socket on the client side), the same open loop, clients cycled,
+# timeout and loss as dhcp_storm. Kea then needs raw sockets (its clients
+# have no address): RB_KEA_SOCKET is raw. dnsmasq answers them too.
+#
+# Where the time went: with perf (RB_PERF), every step samples the server's
+# processes (rackboot: control and dataplane; both servers of rackboot-pg2)
+# with `perf record -g` at RB_PERF_HZ for RB_PERF_SECS (or the period, if
+# shorter) while the load runs; the heaviest step of each server's median
+# repetition (the highest offered rate: where it fell short) is summarised,
+# its top symbols by self time, in perf.md next to table.md. perf missing
+# with RB_PERF=1 is an error (scripts/deps.sh installs linux-perf); with
+# auto, perf.md says it was not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/rack.sh
@@ -85,6 +106,13 @@ RB_MODE=${RB_RB_MODE:-af_xdp}
 # ceiling before the faster servers are).
 LOADGEN=${RB_LOADGEN:-storm}
 STORM=build/benchmarks/dhcp_storm
+RBSTORM=build/benchmarks/rackboot-storm
+# The storm's port: af_packet with a ring big enough for its bursts
+# (README "Rack storm").
+RBSTORM_VDEV=${RB_STORM_VDEV:-net_af_packet0,iface=eth0,blocksz=4096,framesz=2048,framecnt=8192}
+PERF=${RB_PERF:-auto}
+PERF_SECS=${RB_PERF_SECS:-5}
+PERF_HZ=${RB_PERF_HZ:-499}
 QUIET_WAIT=${RB_QUIET_WAIT:-30}
 
 die() { echo "dhcp_bench.sh: $*" >&2; exit 2; }
@@ -93,6 +121,20 @@ command -v perfdhcp >/dev/null || die "perfdhcp missing (apt-get install kea-adm
 [[ $REPS =~ ^[1-9][0-9]*$ && $PROCS =~ ^[1-9]$ && $PERIOD =~ ^[1-9][0-9]*$ ]] ||
   die "REPS, RB_PERIOD must be positive integers, RB_PERFDHCP_PROCS 1..9"
 [[ $KEA_THREADS =~ ^[0-9]+$ ]] || die "RB_KEA_THREADS must be a number"
+case $LOADGEN in
+  storm | perfdhcp) ;;
+  rackboot-storm)
+    [ -x "$RBSTORM" ] || die "$RBSTORM missing (scripts/build.sh, with the dataplane)"
+    KEA_SOCKET=raw ;;
+  *) die "RB_LOADGEN: storm, perfdhcp or rackboot-storm" ;;
+esac
+[[ $PERF_SECS =~ ^[1-9][0-9]*$ && $PERF_HZ =~ ^[1-9][0-9]*$ ]] || die "RB_PERF_SECS, RB_PERF_HZ: positive integers"
+case $PERF in
+  auto) if command -v perf >/dev/null; then PERF=1; else PERF=0 PERF_WHY="perf not installed (scripts/deps.sh installs linux-perf)"; fi ;;
+  1) command -v perf >/dev/null || die "RB_PERF=1 but perf is missing (scripts/deps.sh installs linux-perf)" ;;
+  0) PERF_WHY="RB_PERF=0" ;;
+  *) die "RB_PERF: auto, 1 or 0" ;;
+esac
 
 # The PostgreSQL servers need a database server: run this script again
 # under scripts/pg_cluster.sh, which starts one (RB_PG_URI and the rest in
@@ -128,11 +170,11 @@ mkdir -p "$res/raw"
 # appends to its CSV); RB_STATE_DIR=/dev/shm takes the disk out of it.
 work=$(mktemp -d "${RB_STATE_DIR:-/tmp}/rackboot-dhcpbench.XXXXXX")
 chmod 755 "$work"        # dnsmasq drops privileges after opening its files
-CUR='' PERF_PIDS=()
+CUR='' PERF_PIDS=() PROF_PID=''
 
 cleanup() {
   local pid
-  for pid in "${PERF_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PERF_PIDS[@]}" $PROF_PID; do kill "$pid" 2>/dev/null || true; done
   [ -n "$srv_pid$srv2_pid" ] && [ -n "$CUR" ] && { "stop_$CUR" || true; }
   scripts/rack.sh down >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -379,7 +421,14 @@ step() { # server rate tag
   pgp=$(pg_pid_if "$name")
   [ -z "$pgp" ] || d0=$(ticks "$pgp")
   k0=$(srv_ticks); b0=$(busy); t0=$(date +%s.%N)
-  if [ "$LOADGEN" = storm ]; then
+  profile_start "$tag"
+  if [ "$LOADGEN" = rackboot-storm ]; then
+    # Only its summary line in .storm.txt (EAL's messages go to .storm.err).
+    timeout -k 5 $((PERIOD + 30)) ip netns exec "$P-st" "$RBSTORM" --no-pci --no-huge --no-shconf \
+      -m 512 --file-prefix "rbp$$" --vdev "$RBSTORM_VDEV" --log-level=notice -- \
+      --dora-rate "$rate" --clients "$CLIENTS" --duration "$PERIOD" \
+      > "$res/raw/$tag.storm.txt" 2> "$res/raw/$tag.storm.err" || true
+  elif [ "$LOADGEN" = storm ]; then
     local to=() a
     for a in "${SRV_ADDRS[@]}"; do to+=(--server "$a"); done
     timeout -k 5 $((PERIOD + 20)) ip netns exec "$P-c1" "$STORM" "${to[@]}" \
@@ -402,6 +451,7 @@ step() { # server rate tag
     PERF_PIDS=()
   fi
   t1=$(date +%s.%N); k1=$(srv_ticks); b1=$(busy)
+  profile_stop
   [ -z "$pgp" ] || d1=$(ticks "$pgp")
   kill -0 "$srv_pid" 2>/dev/null || echo "  $tag: $name exited during the run (see raw/$tag.server.log)" >&2
   # A child that exited (or was replaced) during the run takes its ticks
@@ -409,7 +459,7 @@ step() { # server rate tag
   [ "$k1" -ge "$k0" ] || k1=-1
   read -r R_PERB R_LOST < <(rb_commit_stats "$name")
   "stop_$name"
-  if [ "$LOADGEN" = storm ]; then
+  if [ "$LOADGEN" != perfdhcp ]; then
     # started = DISCOVERs sent, done = ACKs received, cpu_s = its own CPU.
     read -r s a c < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
                           END { printf "%d %d %.2f\n", v["started"], v["done"], v["cpu_s"] }' \
@@ -430,8 +480,17 @@ step() { # server rate tag
              (k < 0 ? "?" : sprintf("%.0f", 100 * k / hz / (t1 - t0))), 100 * b / hz / (t1 - t0),
              (db == "" ? "-" : (d < 0 ? "?" : sprintf("%.0f", 100 * d / hz / (t1 - t0)))) }')
   R_STATUS=ok
+  # rackboot-storm's own port: received frames that never reached it
+  # (rx_lost, its ring overflowed) and what it managed to send: when these
+  # fall short, the generator is the limit, not the server.
+  R_GENLOST=0 gen=''
+  if [ "$LOADGEN" = rackboot-storm ]; then
+    read -r R_GENLOST sent < <(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+                                  END { printf "%d %d\n", v["rx_lost"], v["sent_per_s"] }' "$res/raw/$tag.storm.txt")
+    gen=", generator sent $sent/s, rx_lost $R_GENLOST"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$tag" "$rate" "$R_ACH" "$R_DROP" "$R_CPU" "$R_SRV" "$R_BUSY" "$R_DB" "$R_PERB" "$R_LOST" >> "$res/steps.tsv"
-  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST" >&2
+  echo "  $tag: offered $rate/s -> $R_ACH DORA/s, drop $R_DROP%, $LOADGEN CPU $R_CPU%, server CPU $R_SRV%, PostgreSQL CPU $R_DB%, box busy $R_BUSY% of $((100 * NCPU)), records/batch $R_PERB, claims lost $R_LOST$gen" >&2
 }
 
 # The server's CPU ticks, both servers' for rackboot-pg2.
@@ -455,6 +514,49 @@ rb_commit_stats() { # name
   done
   awk -v r="$rec" -v b="$bat" -v l="$lost" 'BEGIN { printf "%s %d\n", (b > 0 ? sprintf("%.1f", r / b) : "-"), l }'
 }
+# ------------------------------------------------------------ perf profiles
+# profile_start TAG: sample the step's server processes (and their children:
+# rackboot's dataplane) in the background, RB_PERF_SECS at most the period;
+# profile_stop waits for it (it ends by itself). Nothing without perf.
+profile_start() {
+  [ "$PERF" = 1 ] || return 0
+  local p pids secs=$PERF_SECS
+  [ "$secs" -le "$PERIOD" ] || secs=$PERIOD
+  pids=$(for p in $srv_pid $srv2_pid; do echo "$p"; pgrep -P "$p" || true; done | paste -sd, -)
+  [ -n "$pids" ] || return 0
+  perf record -q -F "$PERF_HZ" -g -p "$pids" -o "$res/raw/$1.perf.data" -- sleep "$secs" \
+    > "$res/raw/$1.perf.log" 2>&1 &
+  PROF_PID=$!
+}
+profile_stop() {
+  [ -n "$PROF_PID" ] || return 0
+  wait "$PROF_PID" || true
+  PROF_PID=
+}
+# profile_summary NAME TAG: the step's profile as markdown, its top symbols
+# by self time (all threads of the server's processes; "[k]" kernel).
+profile_summary() {
+  local f=$res/raw/$2.perf.data row
+  row=$(awk -F'\t' -v t="$2" '$3 == t { printf "offered %s/s, achieved %s DORA/s, drop %s%%, server CPU %s%%", $4, $5, $6, $8 }' "$res/steps.tsv")
+  echo "### $1: step $2 ($row)"
+  echo
+  if [ ! -s "$f" ]; then
+    echo "no profile: $(tail -1 "$res/raw/$2.perf.log" 2>/dev/null || echo 'perf did not run')"
+    echo
+    return 0
+  fi
+  echo '```'
+  # By object first (kernel, libc, the server's own code), then by symbol.
+  # (awk, not head: head's early exit would SIGPIPE the pipe, fatal here.)
+  perf report -i "$f" --stdio --no-children -g none --sort dso 2>/dev/null |
+    awk '/^# Samples|^ +[0-9.]+%/ && n++ < 7' || true
+  echo
+  perf report -i "$f" --stdio --no-children -g none --sort comm,dso,sym 2>/dev/null |
+    awk '/^ +[0-9.]+%/ && n++ < 10' || true
+  echo '```'
+  echo
+}
+
 # The postmaster's PID for a server on PostgreSQL, nothing for the others.
 pg_pid_if() { case $1 in *pg*) pg_pid ;; esac; }
 
@@ -473,7 +575,7 @@ fgt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }   # float a > b
 # S_MAXCPU (perfdhcp's busiest step) and S_WHY (why the search stopped).
 search() { # server rep
   local name=$1 rep=$2 rate=$START_RATE n=0 lo=0 hi=0 k=0
-  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_DB=- S_MAXCPU=0 S_WHY=
+  S_BEST=0 S_DROP=0 S_CPU=0 S_SRV=0 S_BUSY=0 S_DB=- S_MAXCPU=0 S_WHY='' S_TOP=0 S_TOPTAG=- S_GENLOST=0
   keep() { S_BEST=$R_ACH S_DROP=$R_DROP S_CPU=$R_CPU S_SRV=$R_SRV S_BUSY=$R_BUSY S_DB=$R_DB; }
   while [ "$n" -lt "$MAX_STEPS" ]; do
     n=$((n + 1))
@@ -481,6 +583,8 @@ search() { # server rep
     S_STATUS=$R_STATUS
     [ "$R_STATUS" = ok ] || return 0
     fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
+    [ "$rate" -le "$S_TOP" ] || S_TOP=$rate S_TOPTAG=$name-r$rep-s$n
+    [ "$R_GENLOST" -le "$S_GENLOST" ] || S_GENLOST=$R_GENLOST
     if ! fgt "$R_DROP" "$MAX_DROP"; then
       if fgt "$R_ACH" "$(awk -v b="$S_BEST" 'BEGIN { print b * 1.02 }')"; then
         keep; lo=$rate
@@ -504,6 +608,8 @@ search() { # server rep
     step "$name" "$rate" "$name-r$rep-s$n"
     [ "$R_STATUS" = ok ] || break
     fgt "$R_CPU" "$S_MAXCPU" && S_MAXCPU=$R_CPU
+    [ "$rate" -le "$S_TOP" ] || S_TOP=$rate S_TOPTAG=$name-r$rep-s$n
+    [ "$R_GENLOST" -le "$S_GENLOST" ] || S_GENLOST=$R_GENLOST
     if fgt "$R_DROP" "$MAX_DROP"; then
       hi=$rate
     else
@@ -519,6 +625,8 @@ scripts/rack.sh up >/dev/null
 for i in $(seq 1 "$PROCS"); do
   scripts/rack.sh client "c$i" "$(client_ip "$i")/16" >/dev/null
 done
+# rackboot-storm's port: a client with no address of its own.
+[ "$LOADGEN" != rackboot-storm ] || scripts/rack.sh client st >/dev/null
 case " $SERVERS " in *" rackboot-pg2"* | *" rackboot_pg2"*) scripts/rack.sh server s2 >/dev/null ;; esac
 if [ "$PG" = 1 ]; then
   # Kea's database and schema, once (the lease tables are emptied per step).
@@ -532,7 +640,9 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   [ "$PG" = 0 ] || echo "PostgreSQL: $("$RB_PG_BIN/postgres" --version), socket in $RB_PG_DIR, fsync on"
   echo "servers: $SERVERS; reps $REPS, period ${PERIOD}s, start ${START_RATE}/s x$FACTOR, refine $REFINE, max drop $MAX_DROP%"
-  if [ "$LOADGEN" = storm ]; then
+  if [ "$LOADGEN" = rackboot-storm ]; then
+    echo "load: rackboot-storm --dora-rate, DPDK ${RBSTORM_VDEV%%,*} port in $P-st, $CLIENTS clients, PXE broadcast DISCOVER/REQUEST (no relay); kea on raw sockets"
+  elif [ "$LOADGEN" = storm ]; then
     echo "load: dhcp_storm, 1 process, $CLIENTS clients, relay mode (giaddr 198.18.0.11)"
   else
     echo "load: perfdhcp, $PROCS process(es), -g $THREADS, $CLIENTS clients total, relay mode (giaddr 198.18.0.1x)"
@@ -542,7 +652,7 @@ printf 'server\trep\tstep\toffered\tachieved\tdrop_pct\tperfdhcp_cpu_pct\tserver
 # Repetitions are interleaved (rep 1 of every server, then rep 2, ...): on
 # a shared box the load from other work drifts over a run, and a server's
 # repetitions should not all fall into one quiet or one busy stretch.
-declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS
+declare -A ROW MED ST R_BEST R_DROPS R_CPUS R_SRVS R_BUSYS R_DBS R_MAXCPUS R_WHYS R_TOPS TOPTAG R_GENLOSTS
 for name in $SERVERS; do
   fn=${name//-/_}
   if ! declare -F "start_$fn" >/dev/null; then
@@ -568,6 +678,7 @@ for rep in $(seq 1 "$REPS"); do
     fi
     R_BEST[$name]+="$S_BEST " R_DROPS[$name]+="$S_DROP " R_CPUS[$name]+="$S_CPU " R_SRVS[$name]+="$S_SRV "
     R_BUSYS[$name]+="$S_BUSY " R_DBS[$name]+="$S_DB " R_MAXCPUS[$name]+="$S_MAXCPU " R_WHYS[$name]+="$S_WHY|"
+    R_TOPS[$name]+="$S_TOPTAG " R_GENLOSTS[$name]+="$S_GENLOST "
     echo "$name rep $rep: best $S_BEST DORA/s (drop $S_DROP%, $LOADGEN CPU $S_CPU%, server CPU $S_SRV%, box busy $S_BUSY%); stopped: $S_WHY" >&2
   done
 done
@@ -581,9 +692,15 @@ for name in $SERVERS; do
   # drop and CPU figures shown next to the median rate.
   m=$(for i in "${!bests[@]}"; do echo "${bests[$i]} $i"; done | sort -n | awk -v n="${#bests[@]}" 'NR == int((n + 1) / 2) { print $2 }')
   maxcpu=$(printf '%s\n' "${maxcpus[@]}" | sort -n | tail -1)
+  read -ra tops <<<"${R_TOPS[$name]}"
+  TOPTAG[$name]=${tops[$m]}
   note="server CPU ${srvs[$m]}%, box busy ${busys[$m]}% of $((100 * NCPU)) (runs: ${busys[*]}); stopped: ${whys[$m]}"
   [ "${dbs[$m]}" = - ] || note="PostgreSQL CPU ${dbs[$m]}%, $note"
   if fgt "$maxcpu" 90; then note="$note; $LOADGEN near CPU-bound"; fi
+  read -ra genlost <<<"${R_GENLOSTS[$name]}"
+  if [ "${genlost[$m]:-0}" -gt 0 ]; then
+    note="$note; the generator's port dropped up to ${genlost[$m]} received frames in a step (rx_lost; each costs an exchange: compare with the step's lost ones in raw/*.storm.txt)"
+  fi
   case $name in
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
@@ -604,14 +721,17 @@ done
   for name in $SERVERS; do echo "${ROW[$name]}"; done
   # The ratios of issue 14: rackboot on PostgreSQL against Kea on the same
   # PostgreSQL (target >= 10) and against rackboot on SQLite (>= 0.5).
-  kea='' sqlite=''
+  kea='' sqlite='' keamem=''
   for name in $SERVERS; do
     case $name in
       rackboot) sqlite=${MED[$name]:-} ;;
+      kea) keamem=${MED[$name]:-} ;;
       kea[-_]pg) kea=${MED[$name]:-} ;;
     esac
   done
   echo
+  # Issue 15: rackboot against Kea (memfile), target >= 10.
+  ratio "rackboot / kea ($LOADGEN)" "$sqlite" "$keamem" 10
   for name in $SERVERS; do
     case $name in
       rackboot[-_]pg | rackboot[-_]pg2 | rackboot[-_]pg2[-_]fifo)
@@ -621,4 +741,22 @@ done
   done
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$res/table.md"
-echo "(raw output in $res)"
+
+# Where the time went: each server's heaviest step of its median repetition.
+{
+  echo "## Where the time went (perf record -g, $PERF_HZ Hz, up to ${PERF_SECS} s of each step; load: $LOADGEN)"
+  echo
+  if [ "$PERF" != 1 ]; then
+    echo "not profiled: $PERF_WHY"
+  else
+    echo "The heaviest step (highest offered rate) of each server's median repetition: where it fell"
+    echo "short. Self time by command, object and symbol, all threads of the server's processes."
+    echo
+    for name in $SERVERS; do
+      if [ "${ST[$name]}" = ok ] && [ "${TOPTAG[$name]:--}" != - ]; then
+        profile_summary "$name" "${TOPTAG[$name]}"
+      fi
+    done
+  fi
+} > "$res/perf.md"
+echo "(raw output in $res; profiles in $res/perf.md)"

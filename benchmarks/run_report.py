@@ -266,6 +266,21 @@ for path in glob.glob(os.path.join(RES, "side", "dhcp-*", "table.md")):
     for r in md_rows(path):
         dhcp.append({"server": r[0], "dora_per_s": num(r[1]), "runs": r[2], "notes": r[-1]})
 side["dhcp"] = dhcp
+# The same search with rackboot-storm's DORA rate mode as the generator
+# (side/dhcp_rbstorm/), and both runs' perf profiles (perf.md).
+dhcp_rb = []
+for path in glob.glob(os.path.join(RES, "side", "dhcp_rbstorm", "dhcp-*", "table.md")):
+    for r in md_rows(path):
+        dhcp_rb.append({"server": r[0], "dora_per_s": num(r[1]), "runs": r[2], "drop_pct": r[3],
+                        "gen_cpu_pct": r[4], "notes": r[-1]})
+side["dhcp_rbstorm"] = dhcp_rb
+side["dhcp_rbstorm_env"] = "".join(read(p) for p in glob.glob(os.path.join(RES, "side", "dhcp_rbstorm", "dhcp-*", "env.txt")))
+perf_md = {}
+for label, pat in (("dhcp_storm (kernel sockets, relay)", ("dhcp-*",)),
+                   ("rackboot-storm (DPDK port, PXE broadcasts)", ("dhcp_rbstorm", "dhcp-*"))):
+    for path in glob.glob(os.path.join(RES, "side", *pat, "perf.md")):
+        perf_md[label] = read(path)
+side["perf_md_files"] = list(perf_md)
 tftp = []
 tftp_link = ""
 for path in glob.glob(os.path.join(RES, "side", "tftp-*", "table.md")):
@@ -325,17 +340,20 @@ def gnuplot(name, script, data):
 # the rack storm's burst (all nodes at once: leases / time to the last).
 rows = {}
 for d in dhcp:
-    rows.setdefault(d["server"].replace("kea", "kea-atftpd") if d["server"] == "kea" else d["server"], [None, None])[0] = d["dora_per_s"]
+    rows.setdefault(d["server"].replace("kea", "kea-atftpd") if d["server"] == "kea" else d["server"], [None, None, None])[0] = d["dora_per_s"]
 for n in servers:
-    rows.setdefault(n, [None, None])[1] = summary[n]["storm_dora_per_s_median"]
+    rows.setdefault(n, [None, None, None])[1] = summary[n]["storm_dora_per_s_median"]
+for d in dhcp_rb:
+    rows.setdefault(d["server"].replace("kea", "kea-atftpd") if d["server"] == "kea" else d["server"], [None, None, None])[2] = d["dora_per_s"]
 if rows:
-    dat = "".join(f'"{n}" {fmt(v[0], ".0f") if v[0] is not None else "0"} {fmt(v[1], ".0f") if v[1] is not None else "0"}\n'
+    dat = "".join(f'"{n}" ' + " ".join(fmt(x, ".0f") if x is not None else "0" for x in v) + "\n"
                   for n, v in rows.items())
     gnuplot("dora", "set title 'DHCP DORA/s by server'\nset style data histograms\n"
             "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset ylabel 'DORA/s'\n"
             "set logscale y\nset yrange [1:*]\nset grid ytics\nset key top right\n"
-            "plot 'dora.dat' using 2:xtic(1) title 'dhcp\\_bench (rate search, <=2.5% loss)', "
-            f"'' using 3 title 'rack storm, {nodes_n} nodes at once (leases / time to last lease)'\n",
+            "plot 'dora.dat' using 2:xtic(1) title 'dhcp\\_bench, dhcp\\_storm as generator (<=2.5% loss)', "
+            f"'' using 3 title 'rack storm, {nodes_n} nodes at once (leases / time to last lease)', "
+            "'' using 4 title 'dhcp\\_bench, rackboot-storm as generator (<=2.5% loss)'\n",
             {"dora.dat": dat})
 
 # TFTP goodput by client count, per server and windowsize.
@@ -556,6 +574,24 @@ if dhcp:
     rb = next((d["dora_per_s"] for d in dhcp if d["server"] == "rackboot"), None)
     if best and rb:
         w(f"\nrackboot / {best['server']}: **{rb / best['dora_per_s']:.2f}x**")
+if dhcp_rb:
+    w("\n### DHCP DORA/s with rackboot-storm as the generator (dhcp_bench.sh RB_LOADGEN=rackboot-storm, "
+      "<= 2.5% loss)\n")
+    w("".join(f"- {l}\n" for l in side["dhcp_rbstorm_env"].splitlines() if l))
+    w("| server | median DORA/s | runs | drop % | generator CPU % | notes |\n|---|---|---|---|---|---|")
+    for d in dhcp_rb:
+        w(f"| {d['server']} | {fmt(d['dora_per_s'], '.0f')} | {d['runs']} | {d['drop_pct']} | {d['gen_cpu_pct']} | "
+          f"{d['notes']} |")
+    rb = next((d["dora_per_s"] for d in dhcp_rb if d["server"] == "rackboot"), None)
+    kea = next((d["dora_per_s"] for d in dhcp_rb if d["server"] == "kea"), None)
+    if rb and kea:
+        w(f"\nrackboot / kea with the storm as generator: **{rb / kea:.2f}x** (target >= 10: "
+          f"{'met' if rb / kea >= 10 else 'missed'})")
+if perf_md:
+    w("\n### Where the time went in the DHCP benchmarks (perf)\n")
+    for label, text in perf_md.items():
+        w(f"Generator: {label}.\n")
+        w(text.replace("## Where the time went", "#### Where the time went").replace("\n### ", "\n##### "))
 if tftp:
     w("\n### TFTP goodput (benchmarks/tftp_bench.sh)\n")
     w(tftp_link + "\n")

@@ -50,6 +50,17 @@
  *   --json FILE          per-node timings and counters
  *   --port N             the DPDK port (0)
  *   --idle-us N          sleep this long after 64 empty polls (20; 0: spin)
+ * DORA rate mode, DHCP only (storm_dora.h; dhcp_storm's open loop on this
+ * port; no --tftp-root):
+ *   --dora-rate R        offered DORA exchanges per second (one step), or
+ *   --dora-search R      a rate search from R (x2 up, then 2 bisections)
+ *   --duration S         each step, 1..3600 s (10)
+ *   --clients N          clients cycled, 1..262144 (10000; at most the pool)
+ *   --dora-timeout-ms N  an exchange without its ACK by then is lost (1000)
+ *   --max-loss PCT       the loss a search step may have (2.5)
+ *   --dora-steps N       a search's steps up, 1..30 (10)
+ *   --leases FILE        at the end, "MAC address server" per client leased
+ *   (--arch, --ipxe, --broadcast, --seed as for the nodes)
  * Raw mode, the link's own packet rate with the same program:
  *   --raw --dst-mac MAC --dst-ip IP --src-ip IP [--size 60..1514 (64)] [--secs S (5)]
  *   UDP to port 9 (discard); the receiving side counts (ip -s link), the
@@ -82,6 +93,8 @@
 #include <rte_mbuf.h>
 
 #include "storm.h"
+#include "storm_dora.h"
+#include "storm_dora_run.h"
 #include "storm_node.h"
 #include "storm_port.h"
 #include "storm_report.h"
@@ -194,8 +207,9 @@ struct opts {
 	uint32_t nodes, concurrency, start_rate, timeout_s, idle_us;
 	uint16_t port;
 	const char *json;
-	bool raw;
+	bool raw, dora;
 	struct storm_raw r;
+	struct storm_dora_opts d;
 };
 
 static void
@@ -209,6 +223,10 @@ usage(void)
 	    "         [--tftp-timeout-ms N] [--tftp-tries N] [--concurrency N]\n"
 	    "         [--start-rate N] [--timeout SECS] [--seed N] [--json FILE] [--port N]\n"
 	    "         [--idle-us N]\n"
+	    "       rackboot-storm [EAL options] -- --dora-rate R | --dora-search R [--duration "
+	    "S]\n"
+	    "         [--clients N] [--dora-timeout-ms N] [--max-loss PCT] [--dora-steps N]\n"
+	    "         [--leases FILE] [--arch N] [--ipxe] [--broadcast] [--seed N]\n"
 	    "       rackboot-storm [EAL options] -- --raw --dst-mac MAC --dst-ip IP --src-ip IP\n"
 	    "         [--size 60..1514] [--secs S]\n"
 	    "(benchmarks/storm_main.c's header says what each does)\n");
@@ -227,6 +245,23 @@ num(const char *opt, const char *s, unsigned long lo, unsigned long hi)
 	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
 		fprintf(stderr, "rackboot-storm: --%s: '%s' is not a number in %lu..%lu\n", opt, s,
 			lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+/* A percentage 0..100, or exit with a message naming the option. */
+static double
+pct_arg(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= 100)) {
+		fprintf(stderr, "rackboot-storm: --%s: '%s' is not a percentage in 0..100\n", opt,
+			s);
 		exit(2);
 	}
 	return v;
@@ -275,6 +310,14 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 	    {"src-ip", 1, NULL, 'S'},
 	    {"size", 1, NULL, 'z'},
 	    {"secs", 1, NULL, 'x'},
+	    {"dora-rate", 1, NULL, 'A'},
+	    {"dora-search", 1, NULL, 'H'},
+	    {"duration", 1, NULL, 'u'},
+	    {"clients", 1, NULL, 'C'},
+	    {"dora-timeout-ms", 1, NULL, 'O'},
+	    {"max-loss", 1, NULL, 'L'},
+	    {"dora-steps", 1, NULL, 'Z'},
+	    {"leases", 1, NULL, 'e'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct storm_file *f;
@@ -284,6 +327,13 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 
 	*o = (struct opts){.nodes = 1, .timeout_s = 120, .idle_us = 20};
 	o->r = (struct storm_raw){.size = 64, .secs = 5};
+	o->d = (struct storm_dora_opts){.secs = 10,
+					.clients = 10000,
+					.timeout_ms = 1000,
+					.steps = 10,
+					.refine = 2,
+					.max_loss = 2.5,
+					.quit = &quit};
 	*c = (struct storm_cfg){.seed = 1,
 				.arch = 7,
 				.blksize = 1468,
@@ -389,15 +439,47 @@ parse(int argc, char **argv, struct opts *o, struct storm_cfg *c)
 		case 'x':
 			o->r.secs = (double)num("secs", optarg, 1, 3600);
 			break;
+		case 'H':
+			o->d.search = true;
+			/* fall through */
+		case 'A':
+			o->dora = true;
+			o->d.rate = (uint32_t)num(ch == 'A' ? "dora-rate" : "dora-search", optarg,
+						  1, 10000000);
+			break;
+		case 'u':
+			o->d.secs = (uint32_t)num("duration", optarg, 1, 3600);
+			break;
+		case 'C':
+			o->d.clients = (uint32_t)num("clients", optarg, 1, STORM_DORA_CLIENTS_MAX);
+			break;
+		case 'O':
+			o->d.timeout_ms = (uint32_t)num("dora-timeout-ms", optarg, 1, 60000);
+			break;
+		case 'L':
+			o->d.max_loss = pct_arg("max-loss", optarg);
+			break;
+		case 'Z':
+			o->d.steps = (uint32_t)num("dora-steps", optarg, 1, 30);
+			break;
+		case 'e':
+			o->d.leases = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind < argc)
 		usage();
+	if (o->raw + o->dora > 1)
+		usage();
 	if (o->raw) {
 		if (!o->r.dst_ip || !o->r.src_ip)
 			usage();
+		return;
+	}
+	if (o->dora) {
+		o->d.idle_us = o->idle_us;
 		return;
 	}
 	if (!files.root)
@@ -671,6 +753,11 @@ main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "rackboot-storm: %s\n", msg);
 		return 1;
+	}
+	if (o.dora) {
+		ret = storm_dora_run(&port, &cfg, &o.d);
+		storm_port_close(&port);
+		return ret < 0 ? 1 : 0;
 	}
 	if (o.raw) {
 		ret = storm_raw_run(&port, &o.r);

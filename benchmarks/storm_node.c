@@ -59,7 +59,7 @@ storm_mac_index(uint8_t seed, const uint8_t mac[6])
 	if (mac[0] != 0x52 || mac[1] != 0x54 || mac[2] != seed)
 		return -1;
 	i = ((uint32_t)mac[3] << 16) | ((uint32_t)mac[4] << 8) | mac[5];
-	return i < STORM_NODES_MAX ? (int)i : -1;
+	return (int)i;
 }
 
 /* A 32-bit mix (murmur3's finalizer): xids, UUIDs and ports from the index. */
@@ -377,6 +377,11 @@ on_dhcp(struct storm_node *n, const struct storm_cfg *cfg, const struct rb_udp_v
 	n->t_lease = now - n->t_start;
 	memcpy(n->server_mac, v->src_mac, 6);
 	n->tftp_ip = ack_next_server(&m, n->server_id);
+	if (cfg->lease_only) {
+		n->state = STORM_DONE;
+		n->deadline = 0;
+		return;
+	}
 	ack_bootfile(&m, n->bootfile, sizeof(n->bootfile));
 	n->cur = n->bootfile[0] && cfg->lookup ? cfg->lookup(cfg->lookup_arg, n->bootfile) : NULL;
 	if (!n->cur) {

@@ -74,6 +74,7 @@ struct storm_cfg {
 	uint8_t dhcp_tries;	  /* sends of one DHCP message before giving up */
 	uint32_t tftp_timeout_us; /* TFTP wait before resending */
 	uint8_t tftp_tries;	  /* resends without progress before giving up */
+	bool lease_only;	  /* DHCP only: done at the ACK (the DORA rate mode) */
 	storm_lookup_fn lookup;	  /* boot file name -> expected content */
 	void *lookup_arg;
 	/* Further files after the boot file, fetched in order. */
@@ -176,7 +177,9 @@ struct storm_out {
 /* The node's MAC: 52:54:<seed>:<index>. */
 void storm_node_mac(uint8_t seed, uint32_t index, uint8_t mac[6]);
 
-/* The node index a MAC of this storm stands for, or -1. */
+/* The node index a MAC of this storm stands for (0..2^24-1: the DORA rate
+ * mode has more clients than the boot mode's STORM_NODES_MAX; callers check
+ * the index against their own count), or -1. */
 int storm_mac_index(uint8_t seed, const uint8_t mac[6]);
 
 /* Ready node `index` (nothing sent yet). */

@@ -42,6 +42,8 @@ PKGS=(
   # benchmarks/run: the seed's own stack (ISC dhcpd + tftp-hpa + Apache
   # httpd) as a peer, and the report's plots
   isc-dhcp-server apache2 gnuplot-nox
+  # benchmarks: where each server's time went (dhcp_bench.sh's perf profiles)
+  linux-perf
   # e2e (tests/e2e, benchmarks/boot_bench.sh): qemu with SeaBIOS + iPXE ROMs
   # and OVMF, the loaders served (pxelinux, syslinux.efi, ipxe.efi), busybox
   # and cpio for the initramfs, tcpdump for the wire timeline. The kernel and

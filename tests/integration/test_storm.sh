@@ -14,6 +14,9 @@
 #    of every node compared; rackboot counts 20 multicast clients done, and
 #    its group DATA frames add up to less than half of what 20 unicast
 #    copies take (late joiners are repaired by the same stream)
+#  - the DORA rate mode: 200 DORA exchanges at 200/s from 60 clients
+#    (seed 4; the ring wraps, each client is ACKed its own address again),
+#    none lost or NAKed, 60 distinct addresses of the pool in --leases
 #  - the storm's raw mode puts 64-byte frames on the link and the server
 #    port receives them (the rate is printed, not judged: benchmarks/ does)
 # Prints the per-node timings (time to lease, time to the last byte:
@@ -156,6 +159,26 @@ nblk=$((size_i / 1468 + 1)) sent=$((${mb1:-0} - ${mb0:-0}))
 echo "# group DATA frames: $sent for $MC_NODES nodes of $nblk blocks each ($(jq '[.nodes[].mc_masters] | add' "$work/storm3.json") masters in turn)"
 check "one stream served them: $sent group frames, >= $nblk and < half of $MC_NODES unicast copies" \
   [ "$(( sent >= nblk && sent < MC_NODES * nblk / 2 ))" = 1 ]
+
+# ------------------------------------------------------------ DORA rate mode
+# 60 clients (the pool has 151 addresses, 80 taken above), 200 exchanges at
+# 200/s; the timeout is generous (a busy shared box), the rate is not judged.
+storm --dora-rate 200 --duration 1 --clients 60 --seed 4 --dora-timeout-ms 5000 \
+  --leases "$work/dora.leases" > "$work/dora.out" 2> "$work/dora.err"
+rc=$?
+line=$(grep '^mode=dora ' "$work/dora.out")
+echo "# $line"
+check "DORA rate mode: exit 0 ($rc), 200 exchanges started ($(kv started))" \
+  [ "$rc/$(kv started)" = 0/200 ]
+check "DORA rate mode: 200 done, none lost or NAKed ($(kv "done") done, $(kv lost) lost, $(kv naks) naks)" \
+  [ "$(kv "done")/$(kv lost)/$(kv naks)" = 200/0/0 ]
+check "DORA rate mode: 60 clients leased ($(wc -l < "$work/dora.leases"))" \
+  [ "$(wc -l < "$work/dora.leases")" = 60 ]
+check "DORA rate mode: 60 distinct addresses of the pool, from $SRV_IP" \
+  [ "$(awk '$2 ~ /^198\.18\.0\.(1[0-9][0-9]|2[0-4][0-9]|250)$/ && $3 == "'"$SRV_IP"'" { print $2 }' \
+       "$work/dora.leases" | sort -u | wc -l)" = 60 ]
+check "DORA rate mode: no address of the boot storm's nodes given again" \
+  [ "$( { js '.nodes[].ip'; awk '{ print $2 }' "$work/dora.leases"; } | sort | uniq -d | wc -l)" = 0 ]
 
 # ------------------------------------------------------------------ raw mode
 # To the server port's MAC but an address nobody has: the server's kernel
