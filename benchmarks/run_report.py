@@ -488,9 +488,18 @@ for n in servers:
         continue
     r = ran[-1]
     cores_busy = r["srv_cpu_s"] / r["wall"]
+    ncores = int(facts.get("cores", 1))
+    # rackboot's packets go through its worker lcores only (the main
+    # lcore serves the channel): those bound it, not the box's cores.
+    m = re.search(r"(\d+) lcores", facts.get("rackboot_port", ""))
+    if n.startswith("rackboot") and m and int(m.group(1)) > 1:
+        limit, on = int(m.group(1)) - 1, f"its {int(m.group(1)) - 1} worker lcore(s)"
+    else:
+        limit, on = ncores, f"{ncores} cores"
+    full = "; the box full" if r["box_busy_pct"] >= 90 * ncores else ""
     parts = [f"server CPU {cores_busy:.2f} cores busy over the storm's {r['wall']:.1f} s "
-             f"({'CPU-bound' if cores_busy > 0.9 * int(facts.get('cores', 1)) else 'not CPU-bound'} on "
-             f"{facts.get('cores')} cores), box {r['box_busy_pct']:.0f}% busy",
+             f"({'CPU-bound' if cores_busy > 0.9 * limit else 'not CPU-bound'} on {on}{full}), "
+             f"box {r['box_busy_pct']:.0f}% busy",
              f"lease p50 {fmt(r.get('lease_ms_p50'))} ms / max {fmt(r.get('lease_ms_max'))} ms, "
              f"DHCP retries {fmt(r.get('dhcp_retries'), '.0f')}, TFTP retries (node timeouts) "
              f"{fmt(r.get('tftp_retries'), '.0f')}, duplicate blocks {fmt(r.get('dups'), '.0f')}"]
