@@ -218,21 +218,6 @@ set_api_address(const struct item *it)
 	return 0;
 }
 
-/* api.token_file: absolute, since the clients read the same file and
- * need not know where the config lives. It need not exist yet. */
-static int
-set_token_file(const struct item *it)
-{
-	size_t n = strlen(it->val);
-
-	if (it->val[0] != '/' || it->val[n - 1] == '/')
-		return cfg_bad(it, "expected an absolute file path, got '%.64s'", it->val);
-	if (n >= it->def->size)
-		return cfg_bad(it, "path is too long");
-	memcpy(it->field, it->val, n + 1);
-	return 0;
-}
-
 /* "LO-HI" above the privileged ports. The checks against the service ports
  * are in check_whole(), as those may come later in the file. */
 static int
@@ -407,7 +392,8 @@ static const struct key_def http_keys[] = {
 static const struct key_def api_keys[] = {
     KEY("address", set_api_address, api_address),
     UINT_KEY("port", api_port, 0, 65535),
-    KEY("token_file", set_token_file, api_token_file),
+    /* absolute: the clients read the same file and need not know where the config lives */
+    KEY("token_file", cfg_set_abs_file, api_token_file),
 };
 static const struct key_def tftp_keys[] = {
     KEY("root", set_dir, tftp_root),

@@ -146,21 +146,6 @@ ldh_label(const char *s, size_t n)
 
 /* ---- values ---- */
 
-/* An absolute path; the file is read (and its owner and mode checked) when
- * the database is opened. */
-static int
-set_password_file(const struct item *it)
-{
-	size_t n = strlen(it->val);
-
-	if (it->val[0] != '/' || it->val[n - 1] == '/')
-		return cfg_bad(it, "expected an absolute file path, got '%.64s'", it->val);
-	if (n >= it->def->size)
-		return cfg_bad(it, "path is too long");
-	memcpy(it->field, it->val, n + 1);
-	return 0;
-}
-
 static const struct name_val pool_orders[] = {
     {"auto", RB_POOL_AUTO},
     {"fifo", RB_POOL_FIFO},
@@ -626,7 +611,7 @@ static const struct key_def dhcp_keys[N_D] = {
     [D_RATE] = {.name = "rate_limit", .set = cfg_set_uint, DF(rate_limit), .max = 100000},
     [D_DATABASE] = {.name = "database", .set = set_database, DF(database)},
     [D_DB_PASSWORD] = {.name = "database_password_file",
-		       .set = set_password_file,
+		       .set = cfg_set_abs_file, /* read and checked when the database is opened */
 		       DF(database_password_file)},
     [D_DB_POLL] = {.name = "database_poll_ms",
 		   .set = cfg_set_uint,

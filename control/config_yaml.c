@@ -283,6 +283,19 @@ cfg_set_enum(const struct item *it)
 }
 
 int
+cfg_set_abs_file(const struct item *it)
+{
+	size_t n = strlen(it->val);
+
+	if (it->val[0] != '/' || it->val[n - 1] == '/')
+		return cfg_bad(it, "expected an absolute file path, got '%.64s'", it->val);
+	if (n >= it->def->size)
+		return cfg_bad(it, "path is too long");
+	memcpy(it->field, it->val, n + 1);
+	return 0;
+}
+
+int
 cfg_item_host(const struct item *it, uint32_t *out)
 {
 	uint32_t a;

@@ -206,6 +206,9 @@ bool cfg_is_unicast_host(uint32_t addr);
 int cfg_set_uint(const struct item *it);
 /* One of def->names (case-insensitive) into an int-sized enum field. */
 int cfg_set_enum(const struct item *it);
+/* An absolute file path (not ending in '/'), copied as written; the file
+ * need not exist yet. */
+int cfg_set_abs_file(const struct item *it);
 /* A unicast host address (cfg_is_unicast_host()) into a uint32_t field. */
 int cfg_set_host(const struct item *it);
 
