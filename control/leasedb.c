@@ -58,26 +58,39 @@ leasedb_uri_check(const char *uri, char *msg, size_t cap)
 	return pg_uri_check(uri, msg, cap);
 }
 
+int
+leasedb_where_kind(const char *where, const char *password_file, const char *what, char *msg,
+		   size_t cap)
+{
+	if (msg && cap)
+		msg[0] = '\0';
+	if (!where || !*where) {
+		snprintf(msg, cap, "%s path is empty", what);
+		errno = EINVAL;
+		return -1;
+	}
+	if (leasedb_is_uri(where))
+		return 1;
+	if (password_file && *password_file) {
+		snprintf(msg, cap, "%s: a password file is for a postgresql:// database", where);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 struct leasedb *
 leasedb_connect(const char *where, const char *password_file, uid_t uid, gid_t gid, char *msg,
 		size_t cap)
 {
-	snprintf(msg, cap, "%s", "");
-	if (!where || !*where) {
-		snprintf(msg, cap, "lease database path is empty");
-		errno = EINVAL;
+	switch (leasedb_where_kind(where, password_file, "lease database", msg, cap)) {
+	case 0:
+		return leasedb_sqlite_open(where, uid, gid, msg, cap);
+	case 1:
+		return leasedb_pg_open(where, password_file, uid, msg, cap);
+	default:
 		return NULL;
 	}
-	if (!leasedb_is_uri(where)) {
-		if (password_file && *password_file) {
-			snprintf(msg, cap, "%s: a password file is for a postgresql:// database",
-				 where);
-			errno = EINVAL;
-			return NULL;
-		}
-		return leasedb_sqlite_open(where, uid, gid, msg, cap);
-	}
-	return leasedb_pg_open(where, password_file, uid, msg, cap);
 }
 
 struct leasedb *

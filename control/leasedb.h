@@ -76,6 +76,15 @@ void leasedb_close(struct leasedb *db);
 bool leasedb_is_uri(const char *where);
 
 /*
+ * Which backend a database location names, for the lease store and the
+ * lifecycle store alike: 1 a postgresql:// URI, 0 a SQLite file path; -1
+ * with errno EINVAL and a message in msg ("<what> path is empty", or a
+ * password file given with a file path).
+ */
+int leasedb_where_kind(const char *where, const char *password_file, const char *what, char *msg,
+		       size_t cap);
+
+/*
  * Is uri a PostgreSQL URI libpq accepts, with no password in it (neither
  * user:password@ nor a password= parameter)? 0, or -EINVAL with the reason
  * in msg. The URI is never copied into msg whole, so no secret leaks into

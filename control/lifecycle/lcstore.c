@@ -17,23 +17,14 @@
 struct lcstore *
 lcstore_connect(const char *where, const char *password_file, uid_t uid, char *msg, size_t cap)
 {
-	if (msg && cap)
-		msg[0] = '\0';
-	if (!where || !*where) {
-		snprintf(msg, cap, "lifecycle database path is empty");
-		errno = EINVAL;
+	switch (leasedb_where_kind(where, password_file, "lifecycle database", msg, cap)) {
+	case 0:
+		return lcstore_sqlite_open(where, msg, cap);
+	case 1:
+		return lcstore_pg_open(where, password_file, uid, msg, cap);
+	default:
 		return NULL;
 	}
-	if (!leasedb_is_uri(where)) {
-		if (password_file && *password_file) {
-			snprintf(msg, cap, "%s: a password file is for a postgresql:// database",
-				 where);
-			errno = EINVAL;
-			return NULL;
-		}
-		return lcstore_sqlite_open(where, msg, cap);
-	}
-	return lcstore_pg_open(where, password_file, uid, msg, cap);
 }
 
 struct lcstore *
