@@ -2111,6 +2111,24 @@ test_mc_repeat_rrq(void **state)
 }
 
 /* (f) ERRORs and ACKs from the master and from listeners. */
+/* F_BIG's stream with three members, c1 its master: c1's ACK 0 sent
+ * the first window to the group. */
+static struct tftp_mc *
+mc_three(struct fx *f, const struct tftpd_cfg *cfg, struct client *c1, struct client *c2,
+	 struct client *c3, struct tftpd_action *a)
+{
+	struct tftp_mc *s;
+
+	fx_start(f, cfg);
+	send_mc_rrq(f, c1, F_BIG, 0, 0, a);
+	send_mc_rrq(f, c2, F_BIG, 0, 0, a);
+	send_mc_rrq(f, c3, F_BIG, 0, 0, a);
+	s = stream_at(f, c1->local);
+	send_ack(f, c1, 0, a);
+	assert_group_data(a, c1->local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	return s;
+}
+
 static void
 test_mc_errors_and_listeners(void **state)
 {
@@ -2121,13 +2139,7 @@ test_mc_errors_and_listeners(void **state)
 	struct tftpd_action a;
 	struct tftp_mc *s;
 
-	fx_start(f, &cfg);
-	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
-	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
-	send_mc_rrq(f, &c3, F_BIG, 0, 0, &a);
-	s = stream_at(f, c1.local);
-	send_ack(f, &c1, 0, &a);
-	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	s = mc_three(f, &cfg, &c1, &c2, &c3, &a);
 	/* A listener's ACK: counted stale, nothing moves. */
 	send_ack(f, &c3, 2, &a);
 	assert_none(&a);
@@ -2186,13 +2198,7 @@ test_mc_listener_done(void **state)
 	struct tftpd_action a;
 	struct tftp_mc *s;
 
-	fx_start(f, &cfg);
-	send_mc_rrq(f, &c1, F_BIG, 0, 0, &a);
-	send_mc_rrq(f, &c2, F_BIG, 0, 0, &a);
-	send_mc_rrq(f, &c3, F_BIG, 0, 0, &a);
-	s = stream_at(f, c1.local);
-	send_ack(f, &c1, 0, &a);
-	assert_group_data(&a, c1.local, MC_GROUP, MC_PORT, F_BIG, 512, 1, 4);
+	s = mc_three(f, &cfg, &c1, &c2, &c3, &a);
 	/* A listener's ACK short of the end is still only stale. */
 	stream_ack(f, &c2, (uint16_t)(nb - 1), &a);
 	assert_none(&a);
