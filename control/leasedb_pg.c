@@ -36,9 +36,11 @@
 
 #include <libpq-fe.h>
 
+#include "hex.h"
 #include "leasedb_impl.h"
 #include "log.h"
 #include "pg_util.h"
+#include "strbuf.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
 #define PG_SCHEMA_VERSION 1
@@ -72,9 +74,23 @@ static const char SQL_SCHEMA[] =
 	"l.client_key = EXCLUDED.client_key OR l.state IN (0, 3, 5) OR "                           \
 	"(l.state IN (2, 4) AND l.expires <= EXCLUDED.updated)"
 
+/*
+ * The claims of records with distinct addresses, one statement: each
+ * column's values come as one array parameter ($1-$9, the bytea columns as
+ * hex text), unnest() turns them into rows, and every row is an upsert
+ * that only updates a row free for its client. RETURNING names the
+ * addresses claimed; a record whose address is not among them lost. One
+ * statement does not update a row twice (PostgreSQL refuses: "cannot
+ * affect row a second time"), hence distinct addresses (claim_rounds()).
+ */
 static const char SQL_CLAIM[] =
     "INSERT INTO leases AS l (" LEASE_COLS ", change, origin)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('lease_change_seq'), $10)"
+    " SELECT t.ip, t.state, t.expires, t.updated, t.htype, t.hlen, decode(t.chaddr, 'hex'),"
+    " decode(t.client_key, 'hex'), decode(t.hostname, 'hex'), nextval('lease_change_seq'),"
+    " $10::bigint"
+    " FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::bigint[], $5::smallint[],"
+    " $6::smallint[], $7::text[], $8::text[], $9::text[])"
+    " AS t(ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname)"
     " ON CONFLICT (ip) DO UPDATE SET state = EXCLUDED.state, expires = EXCLUDED.expires,"
     " updated = EXCLUDED.updated, htype = EXCLUDED.htype, hlen = EXCLUDED.hlen,"
     " chaddr = EXCLUDED.chaddr, client_key = EXCLUDED.client_key,"
@@ -83,7 +99,7 @@ static const char SQL_CLAIM[] =
 
 /* The prepared statements, made again on every new connection. */
 static const struct pg_statement statements[] = {
-    {"claim", SQL_CLAIM, 10},
+    {"claim", SQL_CLAIM, 10}, /* the nine columns' arrays, then the origin */
     {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
     {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
     {"by_ip", "SELECT " LEASE_COLS " FROM leases WHERE ip = $1", 1},
@@ -153,95 +169,214 @@ pg_close(struct leasedb *base)
 	free(db);
 }
 
-/* A record's parameters for the claim, as text (bytea as binary). */
-struct claim_params {
-	char num[6][24];
-	const char *val[10];
-	int len[10], fmt[10];
+/* Which round of the batch each record's claim goes in: its address's
+ * earlier records in the batch, so a round names an address once and the
+ * records of one address are claimed in batch order. */
+struct ip_at {
+	uint32_t ip;
+	uint32_t i;
 };
 
-static void
-bind_rec(struct claim_params *p, const struct rb_lease_rec *r, const char *origin)
+static int
+cmp_ip_at(const void *a, const void *b)
 {
-	size_t hw = r->hlen < sizeof(r->chaddr) ? r->hlen : sizeof(r->chaddr);
-	size_t kl = r->key_len < sizeof(r->key) ? r->key_len : sizeof(r->key);
-	unsigned i;
+	const struct ip_at *x = a, *y = b;
 
-	snprintf(p->num[0], sizeof(p->num[0]), "%" PRIu32, ntohl(r->ip));
-	snprintf(p->num[1], sizeof(p->num[1]), "%u", r->state);
-	snprintf(p->num[2], sizeof(p->num[2]), "%" PRIu32, r->expires);
-	snprintf(p->num[3], sizeof(p->num[3]), "%" PRIu32, r->updated);
-	snprintf(p->num[4], sizeof(p->num[4]), "%u", r->htype);
-	snprintf(p->num[5], sizeof(p->num[5]), "%u", r->hlen);
-	for (i = 0; i < 6; i++) {
-		p->val[i] = p->num[i];
-		p->len[i] = 0;
-		p->fmt[i] = 0;
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* round[i] for each record; returns the number of rounds (0 for n 0), or
+ * -ENOMEM. */
+static int
+claim_rounds(const struct rb_lease_rec *recs, size_t n, uint32_t *round)
+{
+	struct ip_at *by = malloc((n ? n : 1) * sizeof(*by));
+	uint32_t k = 0, rounds = 0;
+
+	if (!by)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		by[i] = (struct ip_at){.ip = recs[i].ip, .i = (uint32_t)i};
+	qsort(by, n, sizeof(*by), cmp_ip_at);
+	for (size_t j = 0; j < n; j++) {
+		k = j && by[j].ip == by[j - 1].ip ? k + 1 : 0;
+		round[by[j].i] = k;
+		if (k + 1 > rounds)
+			rounds = k + 1;
 	}
-	p->val[6] = (const char *)r->chaddr;
-	p->len[6] = (int)hw;
-	p->val[7] = (const char *)r->key;
-	p->len[7] = (int)kl;
-	p->val[8] = r->hostname;
-	p->len[8] = (int)strnlen(r->hostname, sizeof(r->hostname));
-	p->fmt[6] = p->fmt[7] = p->fmt[8] = 1;
-	p->val[9] = origin;
-	p->len[9] = 0;
-	p->fmt[9] = 0;
+	free(by);
+	return (int)rounds;
+}
+
+/* The nine array parameters of one claim statement, as PostgreSQL array
+ * literals ("{1,2}", '{"0a1b",""}'). */
+enum { COL_IP, COL_STATE, COL_EXPIRES, COL_UPDATED, COL_HTYPE, COL_HLEN, COL_CHADDR, COL_KEY,
+       COL_HOSTNAME, NCOLS };
+
+/* One number, or one byte string as quoted hex, onto an array literal. */
+static int
+add_num(struct strbuf *b, uint32_t v)
+{
+	return strbuf_addf(b, "%c%" PRIu32, b->len ? ',' : '{', v);
+}
+
+static int
+add_hex(struct strbuf *b, const void *p, size_t n)
+{
+	char hex[2 * RB_CLIENT_KEY_MAX + 1];
+
+	if (n > RB_CLIENT_KEY_MAX)
+		n = RB_CLIENT_KEY_MAX;
+	rb_hex_format(hex, p, n, 0);
+	return strbuf_addf(b, "%c\"%s\"", b->len ? ',' : '{', hex);
+}
+
+/* The arrays of the records of round r, in batch order. */
+static int
+bind_round(struct strbuf *col, const struct rb_lease_rec *recs, size_t n, const uint32_t *round,
+	   uint32_t r)
+{
+	int ret = 0;
+
+	for (unsigned c = 0; c < NCOLS; c++)
+		strbuf_reset(&col[c]);
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct rb_lease_rec *x = &recs[i];
+
+		if (round[i] != r)
+			continue;
+		ret = add_num(&col[COL_IP], ntohl(x->ip)) ?: add_num(&col[COL_STATE], x->state)
+			  ?: add_num(&col[COL_EXPIRES], x->expires)
+			  ?: add_num(&col[COL_UPDATED], x->updated)
+			  ?: add_num(&col[COL_HTYPE], x->htype) ?: add_num(&col[COL_HLEN], x->hlen)
+			  ?: add_hex(&col[COL_CHADDR], x->chaddr,
+				     x->hlen < sizeof(x->chaddr) ? x->hlen : sizeof(x->chaddr))
+			  ?: add_hex(&col[COL_KEY], x->key, x->key_len)
+			  ?: add_hex(&col[COL_HOSTNAME], x->hostname,
+				     strnlen(x->hostname, sizeof(x->hostname)));
+	}
+	for (unsigned c = 0; c < NCOLS && !ret; c++)
+		ret = strbuf_adds(&col[c], "}");
+	return ret;
 }
 
 /* What the results of a batch say: the claims that returned no row. */
 struct batch_lost {
-	uint8_t *lost; /* NULL: the caller does not want to know which */
+	const struct rb_lease_rec *recs;
+	const uint32_t *round;
 	size_t n;
+	uint8_t *lost; /* NULL: the caller does not want to know which */
+	size_t nlost;
 };
 
-/* Result k of the batch (0: the lock, then the claims). */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Result k of the batch (0: the lock, then round k - 1's claims): its
+ * records whose address it did not return lost. */
 static void
 note_lost(void *arg, size_t k, const PGresult *r)
 {
 	struct batch_lost *bl = arg;
+	int rows = PQntuples(r);
+	uint32_t *won, ip;
 
-	if (k == 0 || PQntuples(r) != 0)
+	if (k == 0)
 		return;
-	if (bl->lost)
-		bl->lost[k - 1] = 1;
-	bl->n++;
+	won = malloc((rows ? (size_t)rows : 1) * sizeof(*won));
+	for (int i = 0; won && i < rows; i++)
+		won[i] = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
+	if (won)
+		qsort(won, (size_t)rows, sizeof(*won), cmp_u32);
+	for (size_t i = 0; i < bl->n; i++) {
+		if (bl->round[i] != k - 1)
+			continue;
+		ip = ntohl(bl->recs[i].ip);
+		/* Out of memory: a claim may be counted lost that won. The
+		 * caller then NAKs a client whose row holds its lease: it asks
+		 * again and gets the same address. */
+		if (won && bsearch(&ip, won, (size_t)rows, sizeof(*won), cmp_u32))
+			continue;
+		if (bl->lost)
+			bl->lost[i] = 1;
+		bl->nlost++;
+	}
+	free(won);
 }
 
 /*
- * Send the batch as one pipeline: the lock, n claims, a Sync. Then read
- * every result, marking the claims that returned no row. 0 when the Sync
- * came back with every statement done (the transaction committed), -EIO
- * otherwise with libpq's or the server's message in err (the link marked
- * broken when only a reset mends it).
+ * Send the batch as one pipeline: the lock, one claim statement per round
+ * (one round when the batch names each address once, as it nearly always
+ * does), a Sync. Then read every result, marking the claims that lost. 0
+ * when the Sync came back with every statement done (the transaction
+ * committed), -EIO otherwise with libpq's or the server's message in err
+ * (the link marked broken when only a reset mends it; out of memory too).
  */
 static int
-run_batch(struct pg_link *l, const char *origin, const struct rb_lease_rec *recs, size_t n,
-	  struct batch_lost *bl, char *err, size_t cap)
+run_batch(struct pg_link *l, const char *origin, struct batch_lost *bl, char *err, size_t cap)
 {
-	struct claim_params p;
+	struct strbuf col[NCOLS];
+	const char *val[NCOLS + 1];
+	uint32_t *round;
+	int rounds, ret = 0;
 
-	if (!PQenterPipelineMode(l->conn))
-		return pg_link_fail(l, err, cap);
-	if (!PQsendQueryParams(l->conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL,
-			       NULL, NULL, NULL, 0))
-		return pg_link_fail(l, err, cap);
-	for (size_t i = 0; i < n; i++) {
-		bind_rec(&p, &recs[i], origin);
-		if (!PQsendQueryPrepared(l->conn, "claim", 10, p.val, p.len, p.fmt, 0))
-			return pg_link_fail(l, err, cap);
+	round = malloc((bl->n ? bl->n : 1) * sizeof(*round));
+	rounds = round ? claim_rounds(bl->recs, bl->n, round) : -ENOMEM;
+	if (rounds < 0) {
+		free(round);
+		snprintf(err, cap, "%s", strerror(ENOMEM));
+		return -EIO;
+	}
+	bl->round = round;
+	for (unsigned c = 0; c < NCOLS; c++)
+		strbuf_init(&col[c], 0);
+	if (!PQenterPipelineMode(l->conn) ||
+	    !PQsendQueryParams(l->conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL,
+			       NULL, NULL, NULL, 0)) {
+		ret = pg_link_fail(l, err, cap);
+		goto out;
+	}
+	for (int r = 0; r < rounds; r++) {
+		if (bind_round(col, bl->recs, bl->n, round, (uint32_t)r)) {
+			/* Nothing sent for the round: the link is reset, the
+			 * transaction never committed. */
+			snprintf(err, cap, "%s", strerror(ENOMEM));
+			ret = pg_link_fail(l, err, cap);
+			goto out;
+		}
+		for (unsigned c = 0; c < NCOLS; c++)
+			val[c] = col[c].data;
+		val[NCOLS] = origin;
+		if (!PQsendQueryPrepared(l->conn, "claim", NCOLS + 1, val, NULL, NULL, 0)) {
+			ret = pg_link_fail(l, err, cap);
+			goto out;
+		}
 	}
 	if (!PQpipelineSync(l->conn))
-		return pg_link_fail(l, err, cap);
-	return pg_pipeline_finish(l, n + 1, PGRES_TUPLES_OK, note_lost, bl, err, cap);
+		ret = pg_link_fail(l, err, cap);
+	else
+		ret = pg_pipeline_finish(l, (size_t)rounds + 1, PGRES_TUPLES_OK, note_lost, bl, err,
+					 cap);
+out:
+	for (unsigned c = 0; c < NCOLS; c++)
+		strbuf_free(&col[c]);
+	free(round);
+	bl->round = NULL;
+	return ret;
 }
 
 static int
 pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_t *lost)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	struct batch_lost bl = {.lost = lost};
+	struct batch_lost bl = {.recs = recs, .n = n, .lost = lost};
 	char err[256] = "";
 	size_t i;
 	int ret;
@@ -251,7 +386,7 @@ pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_
 		pg_err(db->link.conn, err, sizeof(err));
 		ret = -EIO;
 	} else {
-		ret = run_batch(&db->link, db->origin, recs, n, &bl, err, sizeof(err));
+		ret = run_batch(&db->link, db->origin, &bl, err, sizeof(err));
 	}
 	if (ret) {
 		/* Nothing of the batch was stored: no claim was lost either. */
@@ -267,7 +402,7 @@ pg_claim(struct leasedb *base, const struct rb_lease_rec *recs, size_t n, uint8_
 		if (db->failing)
 			RB_NOTICE("lease db: commits succeed again after %u failed", db->failing);
 		db->failing = 0;
-		ret = (int)bl.n;
+		ret = (int)bl.nlost;
 	}
 	pthread_mutex_unlock(&db->lock);
 	return ret;

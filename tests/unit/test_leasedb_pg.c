@@ -175,6 +175,45 @@ test_claim_conflict(void **state)
 	leasedb_close(b);
 }
 
+/* A batch names an address more than once (a client released it and
+ * another took it before the commit): its records are claimed in batch
+ * order, each against what the records before it left, and only the one
+ * that finds the address held loses. Bytes the array syntax gives meaning
+ * to (quotes, backslashes, commas, braces) and an empty client key are
+ * stored as they are. */
+static void
+test_batch_names_address_twice(void **state)
+{
+	const uint32_t p = 0xc6120080, q = p + 1;
+	struct rb_lease_rec b[5], got;
+	struct leasedb *a;
+	uint8_t lost[5] = {0};
+
+	(void)state;
+	a = open_ok();
+	b[0] = lease(p, 1, 1000, 4600);
+	b[1] = lease(q, 2, 1000, 4600);
+	snprintf(b[1].hostname, sizeof(b[1].hostname), "a\"b\\c,{d}");
+	b[2] = b[0]; /* client 1 releases p */
+	b[2].state = RB_LEASE_RELEASED;
+	b[2].updated = 1001;
+	b[3] = lease(p, 3, 1002, 4602); /* client 3 takes it */
+	b[3].key_len = 0;
+	memset(b[3].key, 0, sizeof(b[3].key));
+	b[4] = lease(p, 4, 1003, 4603); /* client 4 finds it held */
+	assert_int_equal(leasedb_claim(a, b, 5, lost), 1);
+	assert_int_equal(lost[0], 0);
+	assert_int_equal(lost[1], 0);
+	assert_int_equal(lost[2], 0);
+	assert_int_equal(lost[3], 0);
+	assert_int_equal(lost[4], 1);
+	assert_int_equal(leasedb_get(a, htonl(p), &got), 0);
+	assert_memory_equal(&got, &b[3], sizeof(b[3]));
+	assert_int_equal(leasedb_get(a, htonl(q), &got), 0);
+	assert_memory_equal(&got, &b[1], sizeof(b[1]));
+	leasedb_close(a);
+}
+
 /* The control's commit over a shared store: the lost claim comes back
  * as the row that holds the address, numbered as the lost record. */
 static void
@@ -323,6 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_open_commit_read, setup),
 	    cmocka_unit_test_setup(test_claim_conflict, setup),
+	    cmocka_unit_test_setup(test_batch_names_address_twice, setup),
 	    cmocka_unit_test_setup(test_ctl_reports_lost, setup),
 	    cmocka_unit_test_setup(test_changes, setup),
 	    cmocka_unit_test_setup(test_schema_refused, setup),
