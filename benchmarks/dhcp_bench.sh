@@ -457,7 +457,7 @@ step() { # server rate tag
   # A child that exited (or was replaced) during the run takes its ticks
   # with it: server CPU is then unknown, not negative.
   [ "$k1" -ge "$k0" ] || k1=-1
-  read -r R_PERB R_LOST < <(rb_commit_stats "$name")
+  read -r R_PERB R_LOST < <(rb_commit_stats "$name" "$tag")
   "stop_$name"
   if [ "$LOADGEN" != perfdhcp ]; then
     # started = DISCOVERs sent, done = ACKs received, cpu_s = its own CPU.
@@ -503,11 +503,14 @@ srv_ticks() {
 # rackboot's own view of a step, from its /metrics (both servers of
 # rackboot-pg2, counted since they started): lease records per commit
 # batch and claims lost to another server; "- -" for other servers.
-rb_commit_stats() { # name
+rb_commit_stats() { # name tag
   case $1 in rackboot*) ;; *) echo "- -"; return 0 ;; esac
-  local a rec=0 bat=0 lost=0 r b l
+  local a rec=0 bat=0 lost=0 r b l k=0
   for a in "${SRV_ADDRS[@]}"; do
-    read -r r b l < <(ip netns exec "$P-c1" curl -s --max-time 3 "http://$a/metrics" |
+    # Kept whole (raw/TAG.metricsN.txt): the drop and commit counters say
+    # where a lossy step lost its clients.
+    k=$((k + 1))
+    read -r r b l < <(ip netns exec "$P-c1" curl -s --max-time 3 "http://$a/metrics" | tee "$res/raw/$2.metrics$k.txt" |
       awk '$1 == "rackboot_dp_lease_records_total" { r = $2 } $1 == "rackboot_dp_lease_batches_total" { b = $2 }
            $1 == "rackboot_dp_lease_claims_lost_total" { l = $2 } END { print r + 0, b + 0, l + 0 }')
     rec=$((rec + r)) bat=$((bat + b)) lost=$((lost + l))

@@ -11,6 +11,11 @@
  * when set and not empty), and prints one line:
  *
  *   <backend> batch <B> records <N> seconds <S> records/s <R> commits/s <C>
+ *   commit_ms_p50 <a> commit_ms_p99 <b> commit_ms_max <c>
+ *
+ * (one line; the commit times are each leasedb_commit() call's, so a stall
+ * of the store, a checkpoint or an fsync that takes long, shows in the
+ * tail: a DHCP server holds every ACK that long).
  *
  * It is what benchmarks/leasedb_bench.sh runs for each store and batch
  * size, in the same run, so the figures compare. The store is used as the
@@ -33,6 +38,23 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0..1) of sorted v[0..n), n > 0. */
+static double
+quantile(const double *v, size_t n, double q)
+{
+	size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
 }
 
 static void
@@ -62,7 +84,7 @@ main(int argc, char **argv)
 	char msg[512] = "";
 	const char *pw;
 	unsigned long batch, total, done = 0, commits = 0;
-	double t0, secs;
+	double t0, t1, secs, *lat;
 	uint32_t t = (uint32_t)time(NULL);
 
 	if (argc != 4 || (batch = strtoul(argv[2], NULL, 10)) == 0 ||
@@ -71,7 +93,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	recs = calloc(batch, sizeof(*recs));
-	if (!recs)
+	lat = calloc(total / batch + 1, sizeof(*lat));
+	if (!recs || !lat)
 		return 1;
 	pw = getenv("RB_PG_PASSWORD_FILE");
 	db = leasedb_connect(argv[1], pw && *pw ? pw : NULL, geteuid(), getegid(), msg,
@@ -86,18 +109,23 @@ main(int argc, char **argv)
 
 		for (unsigned long i = 0; i < n; i++)
 			make_rec(&recs[i], (uint32_t)(done + i), t);
+		t1 = now();
 		if (leasedb_commit(db, recs, n) < 0) {
 			fprintf(stderr, "leasedb_bench: commit %lu failed\n", commits + 1);
 			leasedb_close(db);
 			return 1;
 		}
+		lat[commits++] = (now() - t1) * 1e3;
 		done += n;
-		commits++;
 	}
 	secs = now() - t0;
-	printf("%s batch %lu records %lu seconds %.3f records/s %.0f commits/s %.0f\n",
-	       leasedb_backend(db), batch, done, secs, (double)done / secs, (double)commits / secs);
+	qsort(lat, commits, sizeof(*lat), cmp_double);
+	printf("%s batch %lu records %lu seconds %.3f records/s %.0f commits/s %.0f "
+	       "commit_ms_p50 %.3f commit_ms_p99 %.3f commit_ms_max %.3f\n",
+	       leasedb_backend(db), batch, done, secs, (double)done / secs, (double)commits / secs,
+	       quantile(lat, commits, 0.5), quantile(lat, commits, 0.99), lat[commits - 1]);
 	leasedb_close(db);
 	free(recs);
+	free(lat);
 	return 0;
 }

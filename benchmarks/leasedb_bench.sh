@@ -8,7 +8,9 @@
 # clients and addresses) into a fresh database, SQLite (WAL, synchronous
 # FULL, a file under /tmp) and PostgreSQL (a temporary server,
 # scripts/pg_cluster.sh: unix socket, fsync on). Prints each store's median
-# records/s and the PostgreSQL/SQLite ratio per batch size. This isolates
+# records/s and the PostgreSQL/SQLite ratio per batch size, and the median
+# of each run's 99th percentile commit time (a server holds its ACKs that
+# long). This isolates
 # what issue 14's DORA benchmark (benchmarks/dhcp_bench.sh) measures through
 # the whole server: the cost of the store itself.
 #
@@ -39,7 +41,7 @@ pg_reset() {
     >/dev/null
 }
 
-# one STORE BATCH -> records/s (empty when the run failed, with its reason on stderr)
+# one STORE BATCH -> "records/s commit_ms_p99" (nothing when the run failed, with its reason on stderr)
 one() {
   local where out pw=
   if [ "$1" = sqlite ]; then
@@ -50,23 +52,25 @@ one() {
     where=$RB_PG_URI pw=$RB_PG_PASSWORD_FILE
   fi
   out=$(RB_PG_PASSWORD_FILE=$pw timeout 300 "$BIN" "$where" "$2" "$RECORDS") || { echo "# $1 batch $2: failed" >&2; return; }
-  awk '{ for (i = 1; i < NF; i++) if ($i == "records/s") print $(i + 1) }' <<<"$out"
+  awk '{ for (i = 1; i < NF; i++) { if ($i == "records/s") r = $(i + 1); if ($i == "commit_ms_p99") p = $(i + 1) }
+         print r, p }' <<<"$out"
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+median() { cut -d' ' -f"$1" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 echo "# leasedb_bench: $RECORDS records per run, $REPS runs per store and batch size, alternating"
 echo "# PostgreSQL: $("$RB_PG_BIN/postgres" --version), fsync on; SQLite: WAL, synchronous FULL, $work"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %14s %14s %8s\n' batch sqlite_rec/s pg_rec/s pg/sqlite
+printf '%-8s %14s %14s %10s %16s %12s\n' batch sqlite_rec/s pg_rec/s pg/sqlite sqlite_p99_ms pg_p99_ms
 for b in $BATCHES; do
   : >"$work/s" && : >"$work/p"
   for _ in $(seq 1 "$REPS"); do
     one sqlite "$b" >>"$work/s"
     one pg "$b" >>"$work/p"
   done
-  s=$(median <"$work/s") p=$(median <"$work/p")
-  printf '%-8s %14.0f %14.0f %8s\n' "$b" "${s:-0}" "${p:-0}" \
-    "$(awk -v s="${s:-0}" -v p="${p:-0}" 'BEGIN { if (s > 0 && p > 0) printf "%.2fx", p / s; else print "-" }')"
+  s=$(median 1 <"$work/s") p=$(median 1 <"$work/p")
+  printf '%-8s %14.0f %14.0f %10s %16.2f %12.2f\n' "$b" "${s:-0}" "${p:-0}" \
+    "$(awk -v s="${s:-0}" -v p="${p:-0}" 'BEGIN { if (s > 0 && p > 0) printf "%.2fx", p / s; else print "-" }')" \
+    "$(median 2 <"$work/s")" "$(median 2 <"$work/p")"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

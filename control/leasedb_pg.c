@@ -46,6 +46,7 @@
 #define PG_SCHEMA_VERSION 1
 
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
+#define LEASE_NCOLS 9
 
 /* Its version row is pg_schema_check()'s (pg_util.h). */
 static const char SQL_SCHEMA[] =
@@ -103,9 +104,16 @@ static const struct pg_statement statements[] = {
     {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
     {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
     {"by_ip", "SELECT " LEASE_COLS " FROM leases WHERE ip = $1", 1},
+    /* Other servers' rows after $1, at most $2, and the newest change of
+     * the same snapshot (its last column; one row of NULLs and the head
+     * when there is nothing new): this server's own rows are passed over
+     * in the database, never read back. */
     {"changes",
-     "SELECT " LEASE_COLS ", change, origin FROM leases WHERE change > $1 ORDER BY change LIMIT $2",
-     2},
+     "SELECT c.*, h.head FROM (SELECT coalesce(max(change), 0) AS head FROM leases) h"
+     " LEFT JOIN LATERAL (SELECT " LEASE_COLS ", change FROM leases"
+     " WHERE change > $1 AND change <= h.head AND origin <> $3::bigint"
+     " ORDER BY change LIMIT $2) c ON true ORDER BY c.change",
+     3},
     {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
 };
 
@@ -504,9 +512,9 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 {
 	struct pg_db *db = (struct pg_db *)base;
 	char from[24], limit[24];
-	const char *params[2] = {from, limit};
+	const char *params[3] = {from, limit, db->origin};
 	PGresult *r;
-	int i, ret;
+	int i, rows, ret = 0;
 
 	if (!cap)
 		return 0;
@@ -515,17 +523,28 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 	snprintf(from, sizeof(from), "%" PRIu64, *cursor);
 	snprintf(limit, sizeof(limit), "%zu", cap);
 	pthread_mutex_lock(&db->lock);
-	r = pg_link_select(&db->link, "changes", 2, params);
+	r = pg_link_select(&db->link, "changes", 3, params);
 	if (!r) {
 		ret = -EIO;
-	} else {
-		/* This handle's own writes move the cursor but are not news. */
-		for (i = 0, ret = 0; i < PQntuples(r); i++) {
-			*cursor = strtoull(PQgetvalue(r, i, 9), NULL, 10);
-			if (strcmp(PQgetvalue(r, i, 10), db->origin))
-				row_to_rec(r, i, &out[ret++]);
-		}
+		goto out;
 	}
+	rows = PQntuples(r);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(r, i, 0))
+			continue; /* nothing new: the one row of the head */
+		row_to_rec(r, i, &out[ret++]);
+		*cursor = strtoull(PQgetvalue(r, i, LEASE_NCOLS), NULL, 10);
+	}
+	/* A page not full holds every change of others up to the head; our
+	 * own, and the changes of transactions still open (numbered above
+	 * the head: the advisory lock), are not among them. */
+	if (rows > 0 && (size_t)ret < cap) {
+		uint64_t head = strtoull(PQgetvalue(r, 0, LEASE_NCOLS + 1), NULL, 10);
+
+		if (head > *cursor)
+			*cursor = head;
+	}
+out:
 	PQclear(r);
 	pthread_mutex_unlock(&db->lock);
 	return ret;

@@ -93,6 +93,7 @@ struct worker {
 	 * from (see tftp_tx.c); worker rw. */
 	struct ext_pin *pins[DP_MAX_PINS];
 	uint64_t pin_gc_us;
+	uint32_t tick_skip; /* loops since dp_tftp_tick() last read the clock */
 	/* Boot events (held ACKs sent, TFTP transfers): the worker pushes,
 	 * the main lcore pops (events.c). The slots are DP_EVENT_RING
 	 * records from events.c; tftp.events points here. */
