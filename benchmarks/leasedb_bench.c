@@ -97,8 +97,8 @@ main(int argc, char **argv)
 	if (!recs || !lat)
 		return 1;
 	pw = getenv("RB_PG_PASSWORD_FILE");
-	db = leasedb_connect(argv[1], pw && *pw ? pw : NULL, geteuid(), getegid(), msg,
-			     sizeof(msg));
+	db =
+	    leasedb_connect(argv[1], pw && *pw ? pw : NULL, geteuid(), getegid(), msg, sizeof(msg));
 	if (!db) {
 		fprintf(stderr, "leasedb_bench: %s\n", msg);
 		return 1;

@@ -220,8 +220,18 @@ claim_rounds(const struct rb_lease_rec *recs, size_t n, uint32_t *round)
 
 /* The nine array parameters of one claim statement, as PostgreSQL array
  * literals ("{1,2}", '{"0a1b",""}'). */
-enum { COL_IP, COL_STATE, COL_EXPIRES, COL_UPDATED, COL_HTYPE, COL_HLEN, COL_CHADDR, COL_KEY,
-       COL_HOSTNAME, NCOLS };
+enum {
+	COL_IP,
+	COL_STATE,
+	COL_EXPIRES,
+	COL_UPDATED,
+	COL_HTYPE,
+	COL_HLEN,
+	COL_CHADDR,
+	COL_KEY,
+	COL_HOSTNAME,
+	NCOLS
+};
 
 /* One number, or one byte string as quoted hex, onto an array literal. */
 static int
