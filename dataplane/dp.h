@@ -41,7 +41,7 @@
 /* Of those, the last slots only RELEASE and DECLINE may take (never sent
  * again by the client, unlike a REQUEST): docs/security.md. */
 #define DP_COMMIT_RESERVE 1024
-#define DP_HELD_MAX 2048 /* ACKs a worker may hold for their commit */
+#define DP_HELD_MAX 8192 /* ACKs a worker may hold for their commit */
 #define DP_HELD_TIMEOUT_MS 2000
 #define DP_HELD_FRAME (RB_UDP_HDRS_LEN + DHCPD_MAX_PAYLOAD)
 #define DP_EVENT_RING 4096 /* boot events a worker may have waiting (136 B each) */
