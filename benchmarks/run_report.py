@@ -558,7 +558,8 @@ if rb_runs:
     cp = sum(v[1] for k, v in r["mem_peak"].items() if k == "rackboot")
     w("\nrackboot's memory, from its documented sizes (docs/security.md): the dataplane allocates its "
       "tables at start, per worker: TFTP sessions `tftp.max_sessions` x (144 B + 96 B name + 16 B hash) = "
-      "16384 x 256 B = 4 MiB, multicast 260 KiB, the event ring 544 KiB; the lease table (one slot per pool "
+      "16384 x 256 B = 4 MiB, multicast 260 KiB, the event ring 544 KiB, ACKs held for their commit "
+      "`DP_HELD_MAX` 8192 x 1.5 KiB = 12.5 MiB; the lease table (one slot per pool "
       "address, made at start, docs/architecture.md) and the DPDK mbuf "
       "pool (`dataplane.mbufs`) are sized by the config, not by the clients. What grows with the storm is "
       "the image cache (`tftp.cache_mb`, up to 1024 MiB): each file served is loaded once, whatever the "
