@@ -422,7 +422,9 @@ if link_mbps:
       "a syscall per burst) into a veth; a server that sends faster than that program (af_xdp) can "
       "exceed it, so % of link above 100 is possible.\n")
 w(f"## Rack storm: {nodes_n} nodes, DHCP + loader.efi (300,000 B) + {facts.get('initrd_mb')} MiB initrd, "
-  f"every byte verified, {facts.get('reps')} repeat(s), medians\n")
+  f"every byte verified, TFTP "
+  f"{'lockstep (no windowsize)' if facts.get('windowsize', '0') == '0' else 'windowsize ' + facts.get('windowsize') + ' asked (a server without it answers lockstep)'}, "
+  f"{facts.get('reps')} repeat(s), medians\n")
 w("| server | runs all done | nodes done | time to last node s | % of link | lease p50 / max ms | "
   "boot p50 / max ms | goodput Mbit/s | storm DORA/s | server CPU-s | CPU-s per GB |")
 w("|---|---|---|---|---|---|---|---|---|---|---|")
