@@ -233,7 +233,6 @@ enum {
 	NCOLS
 };
 
-/* One number, or one byte string as quoted hex, onto an array literal. */
 /* One number, or one byte string as quoted hex, onto an array literal.
  * By hand, not printf: they run for every record of every batch (perf:
  * vfprintf was most of the control's time in a PostgreSQL storm). */

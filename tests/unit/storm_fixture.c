@@ -101,15 +101,21 @@ out_rrq(const struct fx *f, unsigned k, struct rb_udp_view *v, struct tftp_req *
 }
 
 void
-out_ack(const struct fx *f, unsigned k, uint16_t block)
+out_ack_to(const struct fx *f, unsigned k, uint16_t dport, uint16_t block)
 {
 	struct rb_udp_view v;
 	struct tftp_pkt p;
 
 	out_tftp(f, k, &v, &p);
-	assert_int_equal(v.dport, SRV_PORT);
+	assert_int_equal(v.dport, dport);
 	assert_int_equal(p.opcode, TFTP_ACK);
 	assert_int_equal(p.block, block);
+}
+
+void
+out_ack(const struct fx *f, unsigned k, uint16_t block)
+{
+	out_ack_to(f, k, SRV_PORT, block);
 }
 
 /* --- what the server sends ----------------------------------------------- */

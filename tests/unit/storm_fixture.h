@@ -64,6 +64,8 @@ void out_dhcp(const struct fx *f, unsigned k, struct dhcp_msg *m);
 void out_tftp(const struct fx *f, unsigned k, struct rb_udp_view *v, struct tftp_pkt *p);
 void out_rrq(const struct fx *f, unsigned k, struct rb_udp_view *v, struct tftp_req *rq);
 void out_ack(const struct fx *f, unsigned k, uint16_t block);
+/* Output frame k is an ACK of block, to the server's UDP port dport. */
+void out_ack_to(const struct fx *f, unsigned k, uint16_t dport, uint16_t block);
 
 /* What the server sends: a frame to the node; a DHCP reply built as
  * rackboot builds one; a TFTP packet from port sport to the node's current

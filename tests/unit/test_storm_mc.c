@@ -86,13 +86,7 @@ mc_block(struct fx *f, const uint8_t *d, uint64_t n)
 static void
 mc_out_ack(const struct fx *f, unsigned k, uint16_t block)
 {
-	struct rb_udp_view v;
-	struct tftp_pkt p;
-
-	out_tftp(f, k, &v, &p);
-	assert_int_equal(v.dport, MC_SPORT);
-	assert_int_equal(p.opcode, TFTP_ACK);
-	assert_int_equal(p.block, block);
+	out_ack_to(f, k, MC_SPORT, block);
 }
 
 /* A listener: silent while it takes blocks, then its ACK of the last one
