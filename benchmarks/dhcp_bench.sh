@@ -281,7 +281,7 @@ pg_pid() { head -1 "$RB_PG_DIR/data/postmaster.pid" 2>/dev/null || true; }
 # first start, and checks its version at every start).
 pg_empty_rackboot() {
   pg_sql rackboot "DO \$\$ BEGIN IF to_regclass('leases') IS NOT NULL THEN
-                     TRUNCATE leases; ALTER SEQUENCE lease_change_seq RESTART; END IF; END \$\$"
+                     TRUNCATE leases; END IF; END \$\$"
 }
 # The rackboot database keys: the password comes from a file the service
 # user owns (scripts/pg_cluster.sh made it), never the config.

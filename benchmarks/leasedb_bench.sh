@@ -37,7 +37,7 @@ trap 'rm -rf "$work"' EXIT
 
 pg_reset() {
   PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 -c \
-    "DROP TABLE IF EXISTS leases, host_state, host_events, schema_version; DROP SEQUENCE IF EXISTS lease_change_seq" \
+    "DROP TABLE IF EXISTS leases, host_state, host_events, schema_version" \
     >/dev/null
 }
 

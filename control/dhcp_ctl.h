@@ -25,7 +25,7 @@ struct dhcp_ctl {
 	uint64_t committed_batches, committed_records, failed_batches; /* channel thread writes */
 	uint64_t lost_claims; /* records another server's client held (channel thread) */
 	uint64_t last_seq;    /* the newest change stored (rb_lease_rec.seq); channel thread */
-	uint64_t feed_cursor; /* a shared store's newest change at the start-up load */
+	struct lease_cursor feed_cursor; /* a shared store's changes before the start-up load */
 	uint64_t loaded, load_skipped;
 };
 

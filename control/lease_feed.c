@@ -20,7 +20,7 @@
 struct lease_feed {
 	struct leasedb *db;
 	struct dpchan *c;
-	uint64_t cursor; /* feed thread only */
+	struct lease_cursor cursor; /* feed thread only */
 	unsigned poll_ms;
 	uint64_t learned; /* feed thread writes, any thread reads (relaxed) */
 	bool stop;	  /* under lock */
@@ -94,8 +94,8 @@ feed_main(void *arg)
 }
 
 struct lease_feed *
-lease_feed_start(struct leasedb *db, struct dpchan *c, uint64_t cursor, unsigned poll_ms, char *msg,
-		 size_t cap)
+lease_feed_start(struct leasedb *db, struct dpchan *c, const struct lease_cursor *cursor,
+		 unsigned poll_ms, char *msg, size_t cap)
 {
 	struct lease_feed *f = calloc(1, sizeof(*f));
 	pthread_condattr_t ca;
@@ -108,7 +108,7 @@ lease_feed_start(struct leasedb *db, struct dpchan *c, uint64_t cursor, unsigned
 		goto nomem;
 	f->db = db;
 	f->c = c;
-	f->cursor = cursor;
+	f->cursor = *cursor;
 	f->poll_ms = poll_ms ? poll_ms : 500;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_condattr_init(&ca);

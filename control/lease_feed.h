@@ -19,14 +19,16 @@
 struct leasedb;
 struct dpchan;
 struct lease_feed;
+struct lease_cursor;
 
 /*
  * Start reading db's changes after cursor (leasedb_changes_head() taken
  * before the start-up load) every poll_ms, sending them on c. Returns the
  * feed, or NULL with errno set and a reason in msg.
  */
-struct lease_feed *lease_feed_start(struct leasedb *db, struct dpchan *c, uint64_t cursor,
-				    unsigned poll_ms, char *msg, size_t cap);
+struct lease_feed *lease_feed_start(struct leasedb *db, struct dpchan *c,
+				    const struct lease_cursor *cursor, unsigned poll_ms, char *msg,
+				    size_t cap);
 
 /* Stop the thread (within one query) and free the feed. NULL is a no-op. */
 void lease_feed_stop(struct lease_feed *f);

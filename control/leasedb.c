@@ -148,7 +148,8 @@ leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n)
 }
 
 int
-leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap)
+leasedb_changes(struct leasedb *db, struct lease_cursor *cursor, struct rb_lease_rec *out,
+		size_t cap)
 {
 	if (!db || !cursor || (!out && cap))
 		return -EINVAL;
@@ -158,7 +159,7 @@ leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, 
 }
 
 int
-leasedb_changes_head(struct leasedb *db, uint64_t *cursor)
+leasedb_changes_head(struct leasedb *db, struct lease_cursor *cursor)
 {
 	if (!db || !cursor)
 		return -EINVAL;

@@ -114,19 +114,33 @@ int leasedb_claim(struct leasedb *db, const struct rb_lease_rec *recs, size_t n,
 int leasedb_commit(struct leasedb *db, const struct rb_lease_rec *recs, size_t n);
 
 /*
- * The rows other servers changed since *cursor, oldest change first, at
- * most cap into out; *cursor moves past those looked at (this handle's own
- * writes are passed over). Changes are numbered in commit order (an
- * advisory lock around each commit), so a change is never numbered below
- * one already read. Returns how many went into out (0 with *cursor moved
- * is possible: only our own), or -ENOTSUP (a store with one writer:
- * SQLite), -EIO.
+ * Where a reader of a shared store's changes is. A row's change number is
+ * the writing transaction's (every row a transaction writes has the same
+ * one); the reader has seen the rows numbered below change, and those
+ * numbered change with an address up to ip (host byte order; above
+ * UINT32_MAX: all of them).
  */
-int leasedb_changes(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap);
+struct lease_cursor {
+	uint64_t change;
+	uint64_t ip;
+};
 
-/* The cursor of the newest change stored (0: none), for a reader that has
- * just read every row. 0, -ENOTSUP (SQLite) or -EIO. */
-int leasedb_changes_head(struct leasedb *db, uint64_t *cursor);
+/*
+ * The rows other servers changed since *cursor, by change number then
+ * address, at most cap into out; *cursor moves past those looked at (this
+ * handle's own writes are passed over). Only the changes of transactions
+ * that have ended are read: the cursor never passes a transaction still
+ * open, so a change is never numbered below one already read, whatever
+ * order the transactions commit in. Returns how many went into out (0
+ * with *cursor moved is possible: only our own), or -ENOTSUP (a store with
+ * one writer: SQLite), -EIO.
+ */
+int leasedb_changes(struct leasedb *db, struct lease_cursor *cursor, struct rb_lease_rec *out,
+		    size_t cap);
+
+/* The cursor before the oldest transaction still open, for a reader about
+ * to read every row. 0, -ENOTSUP (SQLite) or -EIO. */
+int leasedb_changes_head(struct leasedb *db, struct lease_cursor *cursor);
 
 /*
  * Call fn for every stored record, in address order, until fn returns

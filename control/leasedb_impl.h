@@ -23,8 +23,9 @@ struct leasedb_ops {
 		    void *arg);
 	int (*get)(struct leasedb *db, uint32_t ip, struct rb_lease_rec *out);
 	/* leasedb_changes()'s contract; NULL when the store has one writer. */
-	int (*changes)(struct leasedb *db, uint64_t *cursor, struct rb_lease_rec *out, size_t cap);
-	int (*changes_head)(struct leasedb *db, uint64_t *cursor);
+	int (*changes)(struct leasedb *db, struct lease_cursor *cursor, struct rb_lease_rec *out,
+		       size_t cap);
+	int (*changes_head)(struct leasedb *db, struct lease_cursor *cursor);
 };
 
 struct leasedb {

@@ -12,10 +12,17 @@
  * A batch is one transaction sent as one pipeline (one round trip however
  * many records): its statements run in the implicit transaction the
  * extended protocol opens up to the Sync, so an error anywhere rolls all
- * of it back. The transaction first takes an advisory lock shared by every
- * server, so that the change numbers it draws (lease_change_seq, stored in
- * each row's `change`) are handed out in commit order: a reader that has
- * seen change N has seen every change before it (leasedb_changes()).
+ * of it back. Servers commit side by side; two claims of one address meet
+ * at its row lock, the second waiting for the first's outcome.
+ *
+ * Each row's `change` is the number of the transaction that wrote it
+ * (pg_current_xact_id(), 64 bits: never wraps). Transactions do not commit
+ * in the order of their numbers, so a reader of changes (leasedb_changes())
+ * reads only below its snapshot's horizon, the oldest transaction still
+ * open (pg_snapshot_xmin): every row numbered below it is there to read,
+ * and no row numbered below it can appear later. Schema version 1 drew
+ * change numbers from a sequence under an advisory lock every commit took
+ * (commits one at a time across servers); upgrades[] below turns it into 2.
  *
  * One connection per handle, serialised by a mutex. A connection found
  * broken is reset at the next call; a commit whose outcome is unknown (the
@@ -43,14 +50,13 @@
 #include "strbuf.h"
 
 /* The schema this code reads and writes; newer ones are refused. */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 
 #define LEASE_COLS "ip, state, expires, updated, htype, hlen, chaddr, client_key, hostname"
 #define LEASE_NCOLS 9
 
 /* Its version row is pg_schema_check()'s (pg_util.h). */
 static const char SQL_SCHEMA[] =
-    "CREATE SEQUENCE IF NOT EXISTS lease_change_seq;"
     "CREATE TABLE IF NOT EXISTS leases ("
     " ip bigint PRIMARY KEY," /* IPv4 address, host byte order */
     " state smallint NOT NULL,"
@@ -61,9 +67,23 @@ static const char SQL_SCHEMA[] =
     " chaddr bytea NOT NULL,"
     " client_key bytea NOT NULL,"
     " hostname bytea NOT NULL," /* bytes as the client sent them, sanitised */
-    " change bigint NOT NULL,"	/* lease_change_seq at the last write */
+    " change bigint NOT NULL,"	/* the last writing transaction's number */
     " origin bigint NOT NULL);" /* the writing handle's random id */
-    "CREATE INDEX IF NOT EXISTS leases_change ON leases (change);";
+    "CREATE INDEX IF NOT EXISTS leases_change_ip ON leases (change, ip);";
+
+/* A transaction's number as a bigint (xid8 has no direct cast). */
+#define SQL_XACT "pg_current_xact_id()::text::bigint"
+/* The oldest transaction still open (every one numbered below has ended). */
+#define SQL_HORIZON "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+/* Version 1 to 2: change numbers from the sequence become the upgrading
+ * transaction's (below any transaction after it: the sequence's numbers
+ * could be above them), and the index follows the feed's new order. */
+static const char *const upgrades[] = {
+    "DROP INDEX IF EXISTS leases_change;"
+    "UPDATE leases SET change = " SQL_XACT ";"
+    "DROP SEQUENCE IF EXISTS lease_change_seq;",
+};
 
 /*
  * When may a record take the row of its address? The client already holds
@@ -87,7 +107,7 @@ static const char SQL_SCHEMA[] =
 static const char SQL_CLAIM[] =
     "INSERT INTO leases AS l (" LEASE_COLS ", change, origin)"
     " SELECT t.ip, t.state, t.expires, t.updated, t.htype, t.hlen, decode(t.chaddr, 'hex'),"
-    " decode(t.client_key, 'hex'), decode(t.hostname, 'hex'), nextval('lease_change_seq'),"
+    " decode(t.client_key, 'hex'), decode(t.hostname, 'hex'), " SQL_XACT ","
     " $10::bigint"
     " FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::bigint[], $5::smallint[],"
     " $6::smallint[], $7::text[], $8::text[], $9::text[])"
@@ -104,17 +124,19 @@ static const struct pg_statement statements[] = {
     {"all", "SELECT " LEASE_COLS " FROM leases ORDER BY ip", 0},
     {"by_state", "SELECT " LEASE_COLS " FROM leases WHERE state = $1 ORDER BY ip", 1},
     {"by_ip", "SELECT " LEASE_COLS " FROM leases WHERE ip = $1", 1},
-    /* Other servers' rows after $1, at most $2, and the newest change of
-     * the same snapshot (its last column; one row of NULLs and the head
-     * when there is nothing new): this server's own rows are passed over
-     * in the database, never read back. */
+    /* Other servers' rows after ($1, $2) by (change, ip), at most $3, of
+     * transactions that have ended (below the horizon), and the horizon
+     * of the same snapshot (the last column; one row of NULLs and the
+     * horizon when there is nothing new): this server's own rows are
+     * passed over in the database, never read back. */
     {"changes",
-     "SELECT c.*, h.head FROM (SELECT coalesce(max(change), 0) AS head FROM leases) h"
+     "SELECT c.*, h.horizon FROM (SELECT " SQL_HORIZON " AS horizon) h"
      " LEFT JOIN LATERAL (SELECT " LEASE_COLS ", change FROM leases"
-     " WHERE change > $1 AND change <= h.head AND origin <> $3::bigint"
-     " ORDER BY change LIMIT $2) c ON true ORDER BY c.change",
-     3},
-    {"head", "SELECT coalesce(max(change), 0) FROM leases", 0},
+     " WHERE (change, ip) > ($1::bigint, $2::bigint) AND change < h.horizon"
+     " AND origin <> $4::bigint ORDER BY change, ip LIMIT $3) c ON true"
+     " ORDER BY c.change, c.ip",
+     4},
+    {"horizon", "SELECT " SQL_HORIZON, 0},
 };
 
 static const struct pg_schema schema = {
@@ -123,6 +145,7 @@ static const struct pg_schema schema = {
     .table = "leases",
     .what = "lease database",
     .sql = SQL_SCHEMA,
+    .upgrades = upgrades,
 };
 
 struct pg_db {
@@ -310,8 +333,8 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Result k of the batch (0: the lock, then round k - 1's claims): its
- * records whose address it did not return lost. */
+/* Result k of the batch (round k's claims): its records whose address it
+ * did not return lost. */
 static void
 note_lost(void *arg, size_t k, const PGresult *r)
 {
@@ -319,15 +342,13 @@ note_lost(void *arg, size_t k, const PGresult *r)
 	int rows = PQntuples(r);
 	uint32_t *won, ip;
 
-	if (k == 0)
-		return;
 	won = malloc((rows ? (size_t)rows : 1) * sizeof(*won));
 	for (int i = 0; won && i < rows; i++)
 		won[i] = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
 	if (won)
 		qsort(won, (size_t)rows, sizeof(*won), cmp_u32);
 	for (size_t i = 0; i < bl->n; i++) {
-		if (bl->round[i] != k - 1)
+		if (bl->round[i] != k)
 			continue;
 		ip = ntohl(bl->recs[i].ip);
 		/* Out of memory: a claim may be counted lost that won. The
@@ -343,7 +364,7 @@ note_lost(void *arg, size_t k, const PGresult *r)
 }
 
 /*
- * Send the batch as one pipeline: the lock, one claim statement per round
+ * Send the batch as one pipeline: one claim statement per round
  * (one round when the batch names each address once, as it nearly always
  * does), a Sync. Then read every result, marking the claims that lost. 0
  * when the Sync came back with every statement done (the transaction
@@ -368,9 +389,7 @@ run_batch(struct pg_link *l, const char *origin, struct batch_lost *bl, char *er
 	bl->round = round;
 	for (unsigned c = 0; c < NCOLS; c++)
 		strbuf_init(&col[c], 0);
-	if (!PQenterPipelineMode(l->conn) ||
-	    !PQsendQueryParams(l->conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL,
-			       NULL, NULL, NULL, 0)) {
+	if (!PQenterPipelineMode(l->conn)) {
 		ret = pg_link_fail(l, err, cap);
 		goto out;
 	}
@@ -393,7 +412,7 @@ run_batch(struct pg_link *l, const char *origin, struct batch_lost *bl, char *er
 	if (!PQpipelineSync(l->conn))
 		ret = pg_link_fail(l, err, cap);
 	else
-		ret = pg_pipeline_finish(l, (size_t)rounds + 1, PGRES_TUPLES_OK, note_lost, bl, err,
+		ret = pg_pipeline_finish(l, (size_t)rounds, PGRES_TUPLES_OK, note_lost, bl, err,
 					 cap);
 out:
 	for (unsigned c = 0; c < NCOLS; c++)
@@ -530,12 +549,25 @@ pg_get(struct leasedb *base, uint32_t ip, struct rb_lease_rec *out)
 	return ret;
 }
 
+/* The cursor just before change number n: every row numbered below it read. */
+static struct lease_cursor
+before(uint64_t n)
+{
+	return (struct lease_cursor){.change = n ? n - 1 : 0, .ip = (uint64_t)UINT32_MAX + 1};
+}
+
+static bool
+cursor_less(const struct lease_cursor *a, const struct lease_cursor *b)
+{
+	return a->change < b->change || (a->change == b->change && a->ip < b->ip);
+}
+
 static int
-pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, size_t cap)
+pg_changes(struct leasedb *base, struct lease_cursor *cursor, struct rb_lease_rec *out, size_t cap)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	char from[24], limit[24];
-	const char *params[3] = {from, limit, db->origin};
+	char from[24], from_ip[24], limit[24];
+	const char *params[4] = {from, from_ip, limit, db->origin};
 	PGresult *r;
 	int i, rows, ret = 0;
 
@@ -543,10 +575,11 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 		return 0;
 	if (cap > INT32_MAX)
 		cap = INT32_MAX;
-	snprintf(from, sizeof(from), "%" PRIu64, *cursor);
+	snprintf(from, sizeof(from), "%" PRIu64, cursor->change);
+	snprintf(from_ip, sizeof(from_ip), "%" PRIu64, cursor->ip);
 	snprintf(limit, sizeof(limit), "%zu", cap);
 	pthread_mutex_lock(&db->lock);
-	r = pg_link_select(&db->link, "changes", 3, params);
+	r = pg_link_select(&db->link, "changes", 4, params);
 	if (!r) {
 		ret = -EIO;
 		goto out;
@@ -554,18 +587,21 @@ pg_changes(struct leasedb *base, uint64_t *cursor, struct rb_lease_rec *out, siz
 	rows = PQntuples(r);
 	for (i = 0; i < rows; i++) {
 		if (PQgetisnull(r, i, 0))
-			continue; /* nothing new: the one row of the head */
-		row_to_rec(r, i, &out[ret++]);
-		*cursor = strtoull(PQgetvalue(r, i, LEASE_NCOLS), NULL, 10);
+			continue; /* nothing new: the one row of the horizon */
+		row_to_rec(r, i, &out[ret]);
+		cursor->change = strtoull(PQgetvalue(r, i, LEASE_NCOLS), NULL, 10);
+		cursor->ip = ntohl(out[ret].ip);
+		ret++;
 	}
-	/* A page not full holds every change of others up to the head; our
-	 * own, and the changes of transactions still open (numbered above
-	 * the head: the advisory lock), are not among them. */
+	/* A page not full holds every change of others below the horizon;
+	 * our own are not among them, and transactions still open are at or
+	 * above it (a later call reads them once they have ended). */
 	if (rows > 0 && (size_t)ret < cap) {
-		uint64_t head = strtoull(PQgetvalue(r, 0, LEASE_NCOLS + 1), NULL, 10);
+		struct lease_cursor h =
+		    before(strtoull(PQgetvalue(r, 0, LEASE_NCOLS + 1), NULL, 10));
 
-		if (head > *cursor)
-			*cursor = head;
+		if (cursor_less(cursor, &h))
+			*cursor = h;
 	}
 out:
 	PQclear(r);
@@ -574,15 +610,15 @@ out:
 }
 
 static int
-pg_changes_head(struct leasedb *base, uint64_t *cursor)
+pg_changes_head(struct leasedb *base, struct lease_cursor *cursor)
 {
 	struct pg_db *db = (struct pg_db *)base;
 	PGresult *r;
 
 	pthread_mutex_lock(&db->lock);
-	r = pg_link_select(&db->link, "head", 0, NULL);
+	r = pg_link_select(&db->link, "horizon", 0, NULL);
 	if (r)
-		*cursor = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		*cursor = before(strtoull(PQgetvalue(r, 0, 0), NULL, 10));
 	PQclear(r);
 	pthread_mutex_unlock(&db->lock);
 	return r ? 0 : -EIO;

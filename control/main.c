@@ -888,7 +888,7 @@ main(int argc, char **argv)
 	}
 	snprintf(ctl.kernel_if, sizeof(ctl.kernel_if), "%s", ready.tap_name);
 	if (ctl.dhcp.db && leasedb_is_uri(ctl.cfg.dhcp.database)) {
-		ctl.feed = lease_feed_start(ctl.dhcp.db, ctl.dp, ctl.dhcp.feed_cursor,
+		ctl.feed = lease_feed_start(ctl.dhcp.db, ctl.dp, &ctl.dhcp.feed_cursor,
 					    ctl.cfg.dhcp.database_poll_ms, msg, sizeof(msg));
 		if (!ctl.feed) {
 			RB_ERR("%s", msg);

@@ -183,6 +183,28 @@ read_schema(PGconn *conn, const struct pg_schema *s, long *version, bool *table)
 	return 0;
 }
 
+/* From version (>= 1) to s->version: each step's SQL, then the row. In
+ * the caller's transaction: a step that fails leaves the old version. */
+static int
+upgrade(PGconn *conn, const struct pg_schema *s, long version)
+{
+	char ver[16];
+	const char *params[2] = {s->component, ver};
+	PGresult *r;
+	int ret;
+
+	for (long v = version; v < s->version; v++)
+		if (!s->upgrades || !s->upgrades[v - 1] ||
+		    !pg_exec_ok(conn, s->upgrades[v - 1], PGRES_COMMAND_OK))
+			return -EIO;
+	snprintf(ver, sizeof(ver), "%d", s->version);
+	r = PQexecParams(conn, "UPDATE schema_version SET version = $2::integer WHERE component = $1",
+			 2, NULL, params, NULL, NULL, 0);
+	ret = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -EIO;
+	PQclear(r);
+	return ret;
+}
+
 int
 pg_schema_check(PGconn *conn, const struct pg_schema *s, char *msg, size_t cap)
 {
@@ -211,6 +233,8 @@ pg_schema_check(PGconn *conn, const struct pg_schema *s, char *msg, size_t cap)
 		ret = -EINVAL;
 		goto out;
 	}
+	if (version >= 1 && version < s->version && upgrade(conn, s, version))
+		goto db_error;
 	if (!pg_exec_ok(conn,
 			"CREATE TABLE IF NOT EXISTS schema_version ("
 			" component text PRIMARY KEY,"

@@ -42,12 +42,16 @@ struct pg_schema {
 	const char *table;     /* its main table: there without a version row, not ours */
 	const char *what;      /* "lease database": for messages */
 	const char *sql;       /* creates what is missing (IF NOT EXISTS) */
+	/* upgrades[v - 1] takes a store of version v to v + 1, for v from 1
+	 * to version - 1 (NULL when version is 1). */
+	const char *const *upgrades;
 };
 
 /*
  * In one transaction under the advisory lock (two servers starting at once
  * do not both create): refuse a newer version (-ENOTSUP) or a main table
- * without a version row (-EINVAL), then create schema_version, the
+ * without a version row (-EINVAL), bring an older version up to date
+ * (s->upgrades, in order, then its row), then create schema_version, the
  * store's row in it and what s->sql makes. 0 or -errno with msg.
  */
 int pg_schema_check(PGconn *conn, const struct pg_schema *s, char *msg, size_t cap);

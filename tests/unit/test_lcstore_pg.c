@@ -40,7 +40,7 @@ setup(void **state)
 {
 	(void)state;
 	pgfx_sql("DROP TABLE IF EXISTS host_state, host_events, leases, schema_version;"
-		 " DROP SEQUENCE IF EXISTS lease_change_seq");
+		 " DROP SEQUENCE IF EXISTS lease_change_seq"); /* lease schema 1 */
 	return 0;
 }
 
@@ -348,7 +348,7 @@ test_schema_refused(void **state)
 	leasedb_close(db);
 	assert_string_equal(pgfx_sql("SELECT string_agg(component || '=' || version, ',' ORDER BY "
 				     "component) FROM schema_version"),
-			    "leases=1,lifecycle=1");
+			    "leases=2,lifecycle=1");
 	pgfx_sql("UPDATE schema_version SET version = 2 WHERE component = 'lifecycle'");
 	expect_refused(
 	    ENOTSUP,

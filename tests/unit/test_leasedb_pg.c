@@ -37,7 +37,7 @@ setup(void **state)
 {
 	(void)state;
 	pgfx_sql("DROP TABLE IF EXISTS leases, schema_version; DROP SEQUENCE IF EXISTS "
-		 "lease_change_seq");
+		 "lease_change_seq"); /* schema version 1's (test_schema_upgrade) */
 	return 0;
 }
 
@@ -253,6 +253,12 @@ test_ctl_reports_lost(void **state)
 	leasedb_close(b.db);
 }
 
+static bool
+same_cursor(const struct lease_cursor *x, const struct lease_cursor *y)
+{
+	return x->change == y->change && x->ip == y->ip;
+}
+
 /* The change feed: the other servers' changes, in commit order, once;
  * a server's own writes are passed over. */
 static void
@@ -261,13 +267,14 @@ test_changes(void **state)
 	struct rb_lease_rec r1 = lease(0xc6120080, 1, 1000, 5000),
 			    r2 = lease(0xc6120081, 2, 1000, 5000), out[8];
 	struct leasedb *a, *b;
-	uint64_t cursor = 0, head = 9;
+	struct lease_cursor cursor = {0, 0}, head = {0, 0};
 
 	(void)state;
 	a = open_ok();
 	b = open_ok();
 	assert_int_equal(leasedb_changes_head(b, &head), 0);
-	assert_int_equal(head, 0);
+	assert_true(head.change > 0); /* just before the next transaction */
+	assert_true(head.ip > UINT32_MAX);
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
 	assert_int_equal(leasedb_commit(a, &r2, 1), 0);
 	assert_int_equal(leasedb_commit(a, &r1, 1), 0);
@@ -277,13 +284,13 @@ test_changes(void **state)
 	assert_memory_equal(&out[0], &r1, sizeof(r1));
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
 	assert_int_equal(leasedb_changes_head(b, &head), 0);
-	assert_int_equal(head, cursor);
+	assert_true(same_cursor(&head, &cursor));
 
 	/* b's own change: not news to b, news to a. */
 	r2.state = RB_LEASE_RELEASED;
 	assert_int_equal(leasedb_commit(b, &r2, 1), 0);
 	assert_int_equal(leasedb_changes(b, &cursor, out, 8), 0);
-	assert_true(cursor > head); /* moved past it all the same */
+	assert_true(cursor.change > head.change); /* moved past it all the same */
 	cursor = head;
 	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 1);
 	assert_int_equal(out[0].state, RB_LEASE_RELEASED);
@@ -301,7 +308,7 @@ test_changes_skip_own(void **state)
 {
 	struct rb_lease_rec mine[250], theirs = lease(0xc6121000, 9999, 1000, 5000), out[10];
 	struct leasedb *a, *b;
-	uint64_t cursor = 0, head;
+	struct lease_cursor cursor = {0, 0}, head;
 
 	(void)state;
 	a = open_ok();
@@ -316,9 +323,9 @@ test_changes_skip_own(void **state)
 	assert_int_equal(leasedb_changes(a, &cursor, out, 10), 1);
 	assert_memory_equal(&out[0], &theirs, sizeof(theirs));
 	assert_int_equal(leasedb_changes_head(a, &head), 0);
-	assert_int_equal(cursor, head);
+	assert_true(same_cursor(&cursor, &head));
 	assert_int_equal(leasedb_changes(a, &cursor, out, 10), 0);
-	assert_int_equal(cursor, head);
+	assert_true(same_cursor(&cursor, &head));
 
 	/* A full page stops at its last row: the rest comes next call. */
 	for (unsigned i = 0; i < 12; i++)
@@ -329,6 +336,47 @@ test_changes_skip_own(void **state)
 	assert_int_equal(leasedb_changes(a, &cursor, out, 10), 2);
 	assert_memory_equal(&out[1], &mine[11], sizeof(mine[11]));
 	assert_int_equal(leasedb_changes(a, &cursor, out, 10), 0);
+	leasedb_close(a);
+	leasedb_close(b);
+}
+
+/*
+ * Transactions commit in any order: a change of a transaction still open
+ * when the reader passes a later one is not lost. Another server's batch
+ * (here a raw connection's transaction) writes its row and stays open; b
+ * commits after it. The reader must not move past the open one: once it
+ * commits, its row comes, then b's. (A reader that moved its cursor to the
+ * newest change read, as a sequence numbered in commit order allowed,
+ * would skip the row for good.)
+ */
+static void
+test_changes_open_transaction(void **state)
+{
+	struct rb_lease_rec late = lease(0xc6150001, 7001, 1000, 5000),
+			    early = lease(0xc6150002, 7002, 1000, 5000), out[8];
+	struct lease_cursor cursor;
+	struct leasedb *a, *b;
+	PGconn *other;
+
+	(void)state;
+	a = open_ok();
+	b = open_ok();
+	assert_int_equal(leasedb_changes_head(a, &cursor), 0);
+	other = pgfx_connect();
+	pgfx_exec(other, "BEGIN");
+	pgfx_exec(other, "INSERT INTO leases (ip, state, expires, updated, htype, hlen, chaddr,"
+			 " client_key, hostname, change, origin) VALUES (3323265025, 2, 5000, 1000,"
+			 " 1, 6, '\\x02000000000a', '\\x0102000000000a', '',"
+			 " pg_current_xact_id()::text::bigint, 1)");
+	assert_int_equal(leasedb_commit(b, &early, 1), 0);
+	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 0); /* waits for the open one */
+	pgfx_exec(other, "COMMIT");
+	PQfinish(other);
+	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 2);
+	assert_int_equal(out[0].ip, late.ip);
+	assert_int_equal(out[0].state, RB_LEASE_BOUND);
+	assert_memory_equal(&out[1], &early, sizeof(early));
+	assert_int_equal(leasedb_changes(a, &cursor, out, 8), 0);
 	leasedb_close(a);
 	leasedb_close(b);
 }
@@ -350,13 +398,53 @@ test_schema_refused(void **state)
 {
 	(void)state;
 	leasedb_close(open_ok());
-	pgfx_sql("UPDATE schema_version SET version = 2 WHERE component = 'leases'");
+	pgfx_sql("UPDATE schema_version SET version = 3 WHERE component = 'leases'");
 	expect_refused(uri, pwfile, ENOTSUP,
-		       "lease database schema version 2 is newer than this rackboot supports (1)");
+		       "lease database schema version 3 is newer than this rackboot supports (2)");
 	pgfx_sql("DROP TABLE leases, schema_version");
 	pgfx_sql("CREATE TABLE leases (ip bigint)");
 	expect_refused(uri, pwfile, EINVAL, "not a lease database");
 	pgfx_sql("DROP TABLE leases");
+}
+
+/*
+ * Schema version 1 (change numbers from a sequence, one commit at a time)
+ * is upgraded in place: its rows kept, the sequence gone, and their change
+ * numbers below every later transaction's, so a feed reads them before
+ * the changes made after the upgrade (left at the sequence's numbers,
+ * which count records, they would sort after transactions for a long
+ * while and hold the feed's cursor past them).
+ */
+static void
+test_schema_upgrade(void **state)
+{
+	struct rb_lease_rec mine = lease(0xc6160002, 8002, 1000, 5000), out[4];
+	struct lease_cursor cursor = {0, 0};
+	struct leasedb *a, *b;
+
+	(void)state;
+	pgfx_sql("CREATE SEQUENCE lease_change_seq;"
+		 "CREATE TABLE leases (ip bigint PRIMARY KEY, state smallint NOT NULL,"
+		 " expires bigint NOT NULL, updated bigint NOT NULL, htype smallint NOT NULL,"
+		 " hlen smallint NOT NULL, chaddr bytea NOT NULL, client_key bytea NOT NULL,"
+		 " hostname bytea NOT NULL, change bigint NOT NULL, origin bigint NOT NULL);"
+		 "CREATE INDEX leases_change ON leases (change);"
+		 "CREATE TABLE schema_version (component text PRIMARY KEY, version integer NOT NULL);"
+		 "INSERT INTO schema_version VALUES ('leases', 1);"
+		 "INSERT INTO leases VALUES (3323330561, 2, 5000, 1000, 1, 6, '\\x02000000000b',"
+		 " '\\x0102000000000b', '', 1000000000000, 1)");
+	a = open_ok();
+	assert_string_equal(pgfx_sql("SELECT version FROM schema_version WHERE component = 'leases'"),
+			    "2");
+	assert_string_equal(pgfx_sql("SELECT to_regclass('lease_change_seq') IS NULL"), "t");
+	b = open_ok();
+	assert_int_equal(leasedb_commit(b, &mine, 1), 0);
+	assert_int_equal(leasedb_changes(a, &cursor, out, 4), 2);
+	assert_int_equal(out[0].ip, htonl(3323330561u)); /* the old row first */
+	assert_int_equal(out[0].expires, 5000);
+	assert_memory_equal(&out[1], &mine, sizeof(mine));
+	leasedb_close(a);
+	leasedb_close(b);
 }
 
 /* Credentials: the password file checked as every secret file; a wrong
@@ -408,7 +496,9 @@ main(void)
 	    cmocka_unit_test_setup(test_ctl_reports_lost, setup),
 	    cmocka_unit_test_setup(test_changes, setup),
 	    cmocka_unit_test_setup(test_changes_skip_own, setup),
+	    cmocka_unit_test_setup(test_changes_open_transaction, setup),
 	    cmocka_unit_test_setup(test_schema_refused, setup),
+	    cmocka_unit_test_setup(test_schema_upgrade, setup),
 	    cmocka_unit_test_setup(test_credentials, setup),
 	};
 
