@@ -412,8 +412,8 @@ run_batch(struct pg_link *l, const char *origin, struct batch_lost *bl, char *er
 	if (!PQpipelineSync(l->conn))
 		ret = pg_link_fail(l, err, cap);
 	else
-		ret = pg_pipeline_finish(l, (size_t)rounds, PGRES_TUPLES_OK, note_lost, bl, err,
-					 cap);
+		ret =
+		    pg_pipeline_finish(l, (size_t)rounds, PGRES_TUPLES_OK, note_lost, bl, err, cap);
 out:
 	for (unsigned c = 0; c < NCOLS; c++)
 		strbuf_free(&col[c]);

@@ -198,8 +198,9 @@ upgrade(PGconn *conn, const struct pg_schema *s, long version)
 		    !pg_exec_ok(conn, s->upgrades[v - 1], PGRES_COMMAND_OK))
 			return -EIO;
 	snprintf(ver, sizeof(ver), "%d", s->version);
-	r = PQexecParams(conn, "UPDATE schema_version SET version = $2::integer WHERE component = $1",
-			 2, NULL, params, NULL, NULL, 0);
+	r = PQexecParams(conn,
+			 "UPDATE schema_version SET version = $2::integer WHERE component = $1", 2,
+			 NULL, params, NULL, NULL, 0);
 	ret = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -EIO;
 	PQclear(r);
 	return ret;

@@ -423,19 +423,20 @@ test_schema_upgrade(void **state)
 	struct leasedb *a, *b;
 
 	(void)state;
-	pgfx_sql("CREATE SEQUENCE lease_change_seq;"
-		 "CREATE TABLE leases (ip bigint PRIMARY KEY, state smallint NOT NULL,"
-		 " expires bigint NOT NULL, updated bigint NOT NULL, htype smallint NOT NULL,"
-		 " hlen smallint NOT NULL, chaddr bytea NOT NULL, client_key bytea NOT NULL,"
-		 " hostname bytea NOT NULL, change bigint NOT NULL, origin bigint NOT NULL);"
-		 "CREATE INDEX leases_change ON leases (change);"
-		 "CREATE TABLE schema_version (component text PRIMARY KEY, version integer NOT NULL);"
-		 "INSERT INTO schema_version VALUES ('leases', 1);"
-		 "INSERT INTO leases VALUES (3323330561, 2, 5000, 1000, 1, 6, '\\x02000000000b',"
-		 " '\\x0102000000000b', '', 1000000000000, 1)");
+	pgfx_sql(
+	    "CREATE SEQUENCE lease_change_seq;"
+	    "CREATE TABLE leases (ip bigint PRIMARY KEY, state smallint NOT NULL,"
+	    " expires bigint NOT NULL, updated bigint NOT NULL, htype smallint NOT NULL,"
+	    " hlen smallint NOT NULL, chaddr bytea NOT NULL, client_key bytea NOT NULL,"
+	    " hostname bytea NOT NULL, change bigint NOT NULL, origin bigint NOT NULL);"
+	    "CREATE INDEX leases_change ON leases (change);"
+	    "CREATE TABLE schema_version (component text PRIMARY KEY, version integer NOT NULL);"
+	    "INSERT INTO schema_version VALUES ('leases', 1);"
+	    "INSERT INTO leases VALUES (3323330561, 2, 5000, 1000, 1, 6, '\\x02000000000b',"
+	    " '\\x0102000000000b', '', 1000000000000, 1)");
 	a = open_ok();
-	assert_string_equal(pgfx_sql("SELECT version FROM schema_version WHERE component = 'leases'"),
-			    "2");
+	assert_string_equal(
+	    pgfx_sql("SELECT version FROM schema_version WHERE component = 'leases'"), "2");
 	assert_string_equal(pgfx_sql("SELECT to_regclass('lease_change_seq') IS NULL"), "t");
 	b = open_ok();
 	assert_int_equal(leasedb_commit(b, &mine, 1), 0);
