@@ -192,10 +192,13 @@ idle() { # -> "sessions mbufs dp_rss ctl_rss"
     END { print s, m, d, c }'
 }
 show_idle() { awk '{ printf "sessions %s, mbufs in use %s, dataplane RSS %.1f MB, control RSS %.1f MB", $1, $2, $3 / 1e6, $4 / 1e6 }' <<<"$1"; }
-# back_to_idle BASE NOW: sessions and mbufs equal, each RSS within RSS_PCT %.
+# back_to_idle BASE NOW: sessions equal, mbufs in use no more than the
+# baseline's (a leak only adds; a frame in flight when the baseline was
+# read made one CI run's baseline 1024 against an idle 1023 for 20 s),
+# each RSS within RSS_PCT %.
 back_to_idle() {
   awk -v p="$RSS_PCT" -v b="$1" -v n="$2" 'BEGIN { split(b, x); split(n, y)
-    exit !(x[1] != "" && y[1] == x[1] && y[2] == x[2] && y[3] <= x[3] * (1 + p / 100) && y[4] <= x[4] * (1 + p / 100)) }'
+    exit !(x[1] != "" && y[1] == x[1] && y[2] <= x[2] && y[3] <= x[3] * (1 + p / 100) && y[4] <= x[4] * (1 + p / 100)) }'
 }
 
 check_metric_names() { [ -n "$(awk '{ print $4 }' <<<"$(idle)")" ]; }

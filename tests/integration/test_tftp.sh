@@ -424,6 +424,14 @@ if [ "$SERVER" = rackboot ]; then
   wait $p1; rc1=$?
   check "$LOSS% loss each way: atftp --option multicast get f1m on cl and c1 at once: both identical ($(since "$t0") s, $(( $(dropped) - d0 )) frames dropped, c1 exit $rc1)" \
     bash -c "[ $rc = 0 ] && [ $rc1 = 0 ] && cmp -s '$work/out/mcl1' '$root/f1m'"
+  # Seen once (a CI rehearsal, 2026-12-08): cl had all 1 MiB, timed out
+  # once, then got ERROR 5 (unknown transfer ID) from the stream's port and
+  # exited 255. What the stream did, for the next time:
+  if [ "$rc" != 0 ] || [ "$rc1" != 0 ]; then
+    in_ns c1 curl -s --max-time 5 "http://$SRV_IP/metrics" |
+      grep -E 'tftp_mc_|mc_client_lost|client_error|tftp_unknown_tid' | sed 's/^/# /'
+    tail -n 3 "$work/mcl1.log" | sed 's/^/# c1: /'
+  fi
   rm -f "$work/out/mcl1"
 fi
 if [ -n "${WS_OK[32]:-}" ]; then
