@@ -101,7 +101,9 @@
 #include "tftp.h"
 
 #define FILES_CACHE 16
-#define IPMAP_SIZE (2 * STORM_NODES_MAX) /* a power of two */
+#define IPMAP_BITS 13
+#define IPMAP_SIZE (1u << IPMAP_BITS) /* at least 2 * STORM_NODES_MAX */
+_Static_assert(IPMAP_SIZE >= 2 * STORM_NODES_MAX, "ipmap: half full at most");
 #define FAIL_LINES 20
 #define GROUPS_MAX 64 /* multicast streams the storm follows at once */
 
@@ -176,10 +178,22 @@ lookup(void *arg, const char *name)
 static int32_t ipmap_key[IPMAP_SIZE]; /* node index + 1; 0: empty */
 static uint32_t ipmap_ip[IPMAP_SIZE];
 
+/*
+ * Fibonacci hashing: the product's top bits, which depend on every bit of
+ * the address. Its low bits would not do: the address is in network order,
+ * so they hold the rack's prefix (198.18), the same for every node, and
+ * each lookup walked one chain of all the nodes.
+ */
+static uint32_t
+ipmap_slot(uint32_t ip)
+{
+	return (ip * 2654435761u) >> (32 - IPMAP_BITS);
+}
+
 static void
 ipmap_add(uint32_t ip, uint32_t index)
 {
-	uint32_t h = (ip * 2654435761u) & (IPMAP_SIZE - 1);
+	uint32_t h = ipmap_slot(ip);
 
 	while (ipmap_key[h] && ipmap_ip[h] != ip)
 		h = (h + 1) & (IPMAP_SIZE - 1);
@@ -190,7 +204,7 @@ ipmap_add(uint32_t ip, uint32_t index)
 static int
 ipmap_find(void *arg, uint32_t ip)
 {
-	uint32_t h = (ip * 2654435761u) & (IPMAP_SIZE - 1);
+	uint32_t h = ipmap_slot(ip);
 
 	(void)arg;
 	while (ipmap_key[h]) {
@@ -539,8 +553,9 @@ struct mc_group {
 
 struct run {
 	struct storm_node *nodes;
-	bool *counted; /* finished (or leased, for leased_at) and counted */
-	int16_t *grp;  /* the group list a node is on, -1: none */
+	bool *counted;	  /* finished (or leased, for leased_at) and counted */
+	uint32_t *mapped; /* the address each node has in the ipmap, 0: none */
+	int16_t *grp;	  /* the group list a node is on, -1: none */
 	uint32_t started, finished;
 	uint64_t rx_pkts, mc_frames, mc_deliveries, mc_unknown;
 	struct mc_group groups[GROUPS_MAX];
@@ -606,8 +621,11 @@ after(struct run *r, uint32_t i)
 {
 	struct storm_node *n = &r->nodes[i];
 
-	if (n->ip && ipmap_find(NULL, n->ip) != (int)i)
-		ipmap_add(n->ip, i);
+	if (n->ip != r->mapped[i]) {
+		if (n->ip)
+			ipmap_add(n->ip, i);
+		r->mapped[i] = n->ip;
+	}
 	if (storm_node_in_group(n) && (r->grp[i] < 0 || !mc_member_of(n, &r->groups[r->grp[i]])))
 		mc_join(r, i);
 	if (!r->counted[i] && storm_node_finished(n)) {
@@ -767,8 +785,9 @@ main(int argc, char **argv)
 
 	r.nodes = calloc(o.nodes, sizeof(*r.nodes));
 	r.counted = calloc(o.nodes, sizeof(*r.counted));
+	r.mapped = calloc(o.nodes, sizeof(*r.mapped));
 	r.grp = malloc(o.nodes * sizeof(*r.grp));
-	if (!r.nodes || !r.counted || !r.grp) {
+	if (!r.nodes || !r.counted || !r.mapped || !r.grp) {
 		fprintf(stderr, "rackboot-storm: out of memory\n");
 		storm_port_close(&port);
 		return 1;
@@ -808,6 +827,7 @@ main(int argc, char **argv)
 		free(r.groups[i].m);
 	free(r.nodes);
 	free(r.counted);
+	free(r.mapped);
 	free(r.grp);
 	return rep.done == o.nodes ? 0 : 1;
 }
