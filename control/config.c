@@ -663,6 +663,7 @@ rb_config_defaults(struct rb_config *cfg)
 		    .database_poll_ms = 500,
 		    .pool_order = RB_POOL_AUTO,
 		    .database_down_renew = 1,
+		    .balance_takeover_s = 3,
 		},
 	};
 }

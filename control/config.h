@@ -66,6 +66,12 @@ struct rb_dhcp_cfg {
 	/* dhcp.database_down: renew (default) or refuse; see
 	 * rb_dhcp_dp_config.db_down_renew. */
 	int database_down_renew; /* 1 renew, 0 refuse (an int: cfg_set_enum) */
+	/* dhcp.balance "K/N": this server answers the DISCOVERs of share K of
+	 * N (rb_dhcp_dp_config.balance_n); n 0: not given, every DISCOVER. */
+	struct {
+		uint8_t k, n;
+	} balance;
+	uint32_t balance_takeover_s; /* 1..60, default 3 */
 	uint32_t dns[RB_DHCP_MAX_ADDRS];
 	uint8_t nb_dns;
 	char domain[RB_DOMAIN_MAX];

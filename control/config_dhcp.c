@@ -36,6 +36,8 @@ enum {
 	D_DB_POLL,
 	D_POOL_ORDER,
 	D_DB_DOWN,
+	D_BALANCE,
+	D_TAKEOVER,
 	D_DNS,
 	D_DOMAIN,
 	D_SUBNETS,
@@ -165,6 +167,35 @@ static const struct name_val dhcp_modes[] = {
     {"off", RB_DHCP_OFF},
     {NULL, 0},
 };
+
+/* Servers that share the clients (dhcp.balance), at most. */
+#define BALANCE_MAX 16
+
+/* dhcp.balance: "K/N", this server's share K of N, 1 <= K <= N <= 16. */
+static int
+set_balance(const struct item *it)
+{
+	const char *p = it->val;
+	unsigned k = 0, n = 0, *v = &k;
+
+	for (; *p >= '0' && *p <= '9' && *v <= BALANCE_MAX; p++) {
+		*v = *v * 10 + (unsigned)(*p - '0');
+		if (p[1] == '/' && v == &k) {
+			v = &n;
+			p++;
+		}
+	}
+	if (*p || v != &n || p[-1] == '/')
+		return cfg_bad(it,
+			       "expected this server's share as K/N (1 <= K <= N <= %d, e.g. 1/2 "
+			       "and 2/2 for two servers), got '%.64s'",
+			       BALANCE_MAX, it->val);
+	if (!n || n > BALANCE_MAX || !k || k > n)
+		return cfg_bad(it, "share %u/%u: need 1 <= K <= N <= %d", k, n, BALANCE_MAX);
+	((uint8_t *)it->field)[0] = (uint8_t)k;
+	((uint8_t *)it->field)[1] = (uint8_t)n;
+	return 0;
+}
 
 /*
  * A postgresql:// URI (checked here, never echoed: the message says what
@@ -628,6 +659,12 @@ static const struct key_def dhcp_keys[N_D] = {
 		   DF(database_down_renew),
 		   .names = db_down_modes,
 		   .expect = "renew or refuse"},
+    [D_BALANCE] = {.name = "balance", .set = set_balance, DF(balance)},
+    [D_TAKEOVER] = {.name = "balance_takeover_s",
+		    .set = cfg_set_uint,
+		    DF(balance_takeover_s),
+		    .min = 1,
+		    .max = 60},
     [D_DNS] = {.name = "dns", ADDRS(struct rb_dhcp_cfg, dns, nb_dns, 1)},
     [D_DOMAIN] = {.name = "domain", .set = set_domain, DF(domain)},
     [D_SUBNETS] = {.name = "subnets", .set = set_subnets, .tree = true},

@@ -85,6 +85,9 @@ dhcp_ctl_dp_config(const struct rb_config *cfg, struct rb_dhcp_dp_config *out)
 	else
 		out->pool_order = (uint8_t)dc->pool_order;
 	out->db_down_renew = dc->database_down_renew != 0;
+	out->balance_k = dc->balance.k;
+	out->balance_n = dc->balance.n;
+	out->balance_takeover_s = (uint8_t)dc->balance_takeover_s;
 	for (i = 0; i < RB_BOOT_MAX; i++)
 		snprintf(out->boot[i], sizeof(out->boot[i]), "%s", dc->boot[i]);
 	snprintf(out->ipxe_script, sizeof(out->ipxe_script), "%s", dc->ipxe_script);

@@ -45,6 +45,18 @@ dhcpd_init(struct dhcpd *d, const struct rb_dhcp_dp_config *cfg, uint32_t server
 	d->subnet_opts = calloc(cfg->nb_subnets ? cfg->nb_subnets : 1, sizeof(*d->subnet_opts));
 	if (!d->subnet_opts || rb_rate_init(&d->rate, RATE_SLOTS) < 0)
 		goto nomem;
+	if (cfg->balance_n > 1) {
+		if (!cfg->balance_k || cfg->balance_k > cfg->balance_n ||
+		    !cfg->balance_takeover_s) {
+			snprintf(msg, cap, "dhcp: balance share %u/%u, takeover %u s",
+				 cfg->balance_k, cfg->balance_n, cfg->balance_takeover_s);
+			dhcpd_free(d);
+			return -EINVAL;
+		}
+		d->waiting = calloc(DHCPD_WAITING_SLOTS, sizeof(*d->waiting));
+		if (!d->waiting)
+			goto nomem;
+	}
 	for (s = 0; s < cfg->nb_subnets; s++) {
 		const struct rb_dhcp_subnet_msg *sn = &cfg->subnets[s];
 
@@ -89,7 +101,9 @@ dhcpd_free(struct dhcpd *d)
 	lease_table_free(&d->t);
 	free(d->subnet_opts);
 	rb_rate_free(&d->rate);
+	free(d->waiting);
 	d->subnet_opts = NULL;
+	d->waiting = NULL;
 }
 
 /*
@@ -493,6 +507,49 @@ ack(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, uint32
 	return DHCPD_COMMIT_SEND;
 }
 
+/*
+ * dhcp.balance (RFC 3074's load balancing, without its hash table): is
+ * this DISCOVER this server's to answer? Its own share's, yes. Another
+ * share's once the client has waited balance_takeover_s for an answer:
+ * by its secs field (RFC 3074 section 3), or, for firmware that leaves
+ * secs 0, by the time since this server first ignored a DISCOVER of the
+ * same client (dhcpd.waiting; the slot stays, so its retransmissions are
+ * answered too, until WAITING_FORGET_S after the first: then it starts
+ * over). That is how a share whose server
+ * is down gets served, a few seconds late. REQUESTs, renewals and
+ * rebinds are not split: they name their server, or any server may
+ * answer them from the shared leases.
+ */
+#define WAITING_FORGET_S 60
+
+static bool
+balance_mine(struct dhcpd *d, const struct dhcp_msg *m, const uint8_t *key, size_t klen,
+	     uint32_t now, uint64_t *cnt, uint64_t *drops)
+{
+	uint64_t h;
+	struct dhcpd_waiting *w;
+	uint32_t tag;
+
+	if (d->cfg.balance_n <= 1 ||
+	    (rb_hash32(key, klen) >> 24) % d->cfg.balance_n == d->cfg.balance_k - 1u)
+		return true;
+	h = rb_hash64_keyed(key, klen);
+	w = &d->waiting[h & (DHCPD_WAITING_SLOTS - 1)];
+	tag = (uint32_t)(h >> 32) | 1u; /* never 0: an empty slot */
+	if (m->h.secs >= d->cfg.balance_takeover_s ||
+	    (w->tag == tag && now - w->since < WAITING_FORGET_S &&
+	     now - w->since >= d->cfg.balance_takeover_s)) {
+		cnt[RB_CNT_dhcp_balance_takeover]++;
+		return true;
+	}
+	if (w->tag != tag || now - w->since >= WAITING_FORGET_S) {
+		w->tag = tag;
+		w->since = now;
+	}
+	drops[RB_DROP_dhcp_balance_other]++;
+	return false;
+}
+
 static enum dhcpd_verdict
 discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, int s,
 	 const uint8_t *key, size_t klen, uint32_t resv, struct dhcpd_out *out, uint64_t *cnt,
@@ -503,6 +560,8 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 	struct dhcp_opts o;
 	struct lease *l;
 
+	if (!balance_mine(d, m, key, klen, in->now, cnt, drops))
+		return DHCPD_DROP;
 	if (slot == LEASE_NONE) {
 		/* Its current or last address, then the one it asks for,
 		 * then the least recently freed. */

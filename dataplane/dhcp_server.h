@@ -34,7 +34,18 @@ struct dhcpd {
 	struct dhcp_opts *subnet_opts; /* [nb_subnets], decoded from the config blobs */
 	struct rb_rate rate;	       /* requests per client (util/ratelimit.h) */
 	uint64_t rec_seq;	       /* the last lease record's sequence number */
+	/* dhcp.balance: when this server first ignored a DISCOVER of another
+	 * share's client, by keyed hash; NULL without a balance. */
+	struct dhcpd_waiting *waiting;
 };
+
+/* One slot of dhcpd.waiting: which client (the keyed hash's other half),
+ * since when (unix seconds). */
+struct dhcpd_waiting {
+	uint32_t tag;
+	uint32_t since;
+};
+#define DHCPD_WAITING_SLOTS 4096 /* 32 KiB per worker; a colliding client takes the slot */
 
 /*
  * How much the caller's commit queue can still take (struct dhcpd_in).

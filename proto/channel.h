@@ -214,6 +214,15 @@ struct rb_dhcp_dp_config {
 	 * the store goes out anyway, with the lease time the store already
 	 * holds (dhcpd_renew_held()); 0: such ACKs are dropped like others. */
 	uint8_t db_down_renew;
+	/* dhcp.balance "K/N": answer the DISCOVERs of share K (1..N) of the
+	 * clients, a client's share being the top byte of the FNV-1a hash of
+	 * its key (rb_hash32: every server computes the same) modulo N. N 0
+	 * or 1: every DISCOVER. Another share's client is answered once it
+	 * has waited balance_takeover_s: its secs field says so, or this
+	 * server ignored its DISCOVER that long ago (dhcpd_balance()). */
+	uint8_t balance_n, balance_k;
+	uint8_t balance_takeover_s; /* 1..60 */
+	uint8_t pad0;
 	uint32_t offer_time;		    /* seconds an offered address is held */
 	uint32_t decline_time;		    /* seconds a declined address is quarantined */
 	uint32_t rate_limit;		    /* requests per second per client, 0 = no limit */

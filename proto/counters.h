@@ -42,6 +42,8 @@
 	X(dhcp_acks_held, "ACKs that waited for their lease to be committed")                      \
 	X(lease_claims_lost,                                                                       \
 	  "lease changes a shared database refused: another server's client holds the address")    \
+	X(dhcp_balance_takeover,                                                                   \
+	  "DISCOVERs of another server's share (dhcp.balance) answered: the client waited")        \
 	X(dhcp_nak_claim_lost, "DHCPNAK sent instead of a held ACK whose lease claim was lost")    \
 	X(dhcp_ack_db_down,                                                                        \
 	  "held ACKs sent though their batch was given up: the lease the store already holds, "    \
@@ -100,6 +102,8 @@
 	X(dhcp_unknown_lease, "RELEASE/DECLINE/INIT-REBOOT for a lease this server does not hold") \
 	X(dhcp_decline_unbound,                                                                    \
 	  "DECLINE of an address only offered, not ACKed: no quarantine (RFC 2131 4.3.3)")         \
+	X(dhcp_balance_other,                                                                      \
+	  "DISCOVER of another server's share of the clients (dhcp.balance), not yet waited")      \
 	X(dhcp_bound_elsewhere,                                                                    \
 	  "DISCOVER from a client bound to an address of another subnet: no second address")       \
 	X(dhcp_reply_too_big,                                                                      \

@@ -1084,6 +1084,16 @@ test_dhcp_top_values(void **state)
 	     "dhcp.database_down: expected renew or refuse, got 'ignore'"},
 	    {DHCP "  pool_order: random\n", 6, 15,
 	     "dhcp.pool_order: expected auto, fifo or client-hash, got 'random'"},
+	    {DHCP "  balance: 3/2\n", 6, 12, "dhcp.balance: share 3/2: need 1 <= K <= N <= 16"},
+	    {DHCP "  balance: 0/2\n", 6, 12, "dhcp.balance: share 0/2"},
+	    {DHCP "  balance: 1/17\n", 6, 12, "dhcp.balance: share 1/17"},
+	    {DHCP "  balance: 1/\n", 6, 12, "dhcp.balance: expected this server's share as K/N"},
+	    {DHCP "  balance: half\n", 6, 12, "got 'half'"},
+	    {DHCP "  balance: 1/2/3\n", 6, 12, "got '1/2/3'"},
+	    {DHCP "  balance: 100/2\n", 6, 12, "share 100/2"},
+	    {DHCP "  balance: 1000/2\n", 6, 12, "got '1000/2'"},
+	    {DHCP "  balance_takeover_s: 0\n", 6, 23,
+	     "dhcp.balance_takeover_s: 0 is out of range 1..60"},
 	    {DHCP "  dns: []\n", 6, 8, "dhcp.dns: expected 1..4 IPv4 addresses, got 0"},
 	    {DHCP "  dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]\n", 6, 8,
 	     "dhcp.dns: expected 1..4 IPv4 addresses, got 5"},
@@ -1553,6 +1563,14 @@ test_dhcp_pool_order(void **state)
 	expect_ok(DHCP NET24 "  database_down: refuse\n", &c);
 	dhcp_ctl_dp_config(&c, dp);
 	assert_int_equal(dp->db_down_renew, 0);
+	assert_int_equal(dp->balance_n, 0); /* no balance: every DISCOVER */
+	assert_int_equal(dp->balance_takeover_s, 3);
+	rb_config_free(&c);
+	expect_ok(DHCP NET24 "  balance: 2/3\n  balance_takeover_s: 5\n", &c);
+	dhcp_ctl_dp_config(&c, dp);
+	assert_int_equal(dp->balance_k, 2);
+	assert_int_equal(dp->balance_n, 3);
+	assert_int_equal(dp->balance_takeover_s, 5);
 	rb_config_free(&c);
 	free(dp);
 }

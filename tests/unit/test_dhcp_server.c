@@ -1927,6 +1927,136 @@ test_pool_order_probe_bound(void **state)
 	assert_int_equal(slot, first + 1); /* wrapped to the same stretch: the FIFO again */
 }
 
+/* --- dhcp.balance: servers sharing the clients ------------------------ */
+
+#define BALANCE_CLIENTS 64
+
+static void
+balance_cfg(struct rb_dhcp_dp_config *c, uint8_t k)
+{
+	cfg_default(c, "lab.example");
+	c->pool_order = RB_POOL_CLIENT_HASH;
+	c->subnets[0].pool_lo = ip("198.18.0.20");
+	c->subnets[0].pool_hi = ip("198.18.0.250");
+	c->balance_n = 2;
+	c->balance_k = k;
+	c->balance_takeover_s = 3;
+}
+
+/* The DISCOVER of client n with its secs field. */
+static enum dhcpd_verdict
+discover_secs(struct fx *f, unsigned n, uint16_t secs)
+{
+	struct req r;
+	uint8_t mac[6];
+
+	mac_of(n, mac);
+	req_init(&r, DHCPDISCOVER, mac);
+	r.h.secs = secs;
+	return handle(f, &r);
+}
+
+/* Two servers, shares 1/2 and 2/2: each DISCOVER is answered by exactly
+ * one of them, each has clients, and the other counts what it left. */
+static void
+test_balance_split(void **state)
+{
+	struct fx *f = *state;
+	struct fx *g = calloc(1, sizeof(*g));
+	struct rb_dhcp_dp_config c;
+	unsigned i, by_f = 0, by_g = 0;
+	enum dhcpd_verdict a, b;
+
+	assert_non_null(g);
+	balance_cfg(&c, 1);
+	fx_start(f, &c);
+	balance_cfg(&c, 2);
+	fx_start(g, &c);
+	for (i = 0; i < BALANCE_CLIENTS; i++) {
+		a = discover_secs(f, i, 0);
+		b = discover_secs(g, i, 0);
+		assert_true((a == DHCPD_SEND) != (b == DHCPD_SEND));
+		assert_true(a == DHCPD_SEND || a == DHCPD_DROP);
+		assert_true(b == DHCPD_SEND || b == DHCPD_DROP);
+		by_f += a == DHCPD_SEND;
+		by_g += b == DHCPD_SEND;
+	}
+	assert_true(by_f > BALANCE_CLIENTS / 4 && by_g > BALANCE_CLIENTS / 4);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_offer], by_f);
+	assert_int_equal(f->drops[RB_DROP_dhcp_balance_other], by_g);
+	assert_int_equal(g->drops[RB_DROP_dhcp_balance_other], by_f);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_balance_takeover], 0);
+	/* Without a balance both answer everyone. */
+	c.balance_n = 0;
+	fx_start(g, &c);
+	for (i = 0; i < BALANCE_CLIENTS; i++)
+		assert_int_equal(discover_secs(g, i, 0), DHCPD_SEND);
+	dhcpd_free(&g->d);
+	free(g);
+}
+
+/* A client of the other share, n: the first whose DISCOVER 1/2 leaves. */
+static unsigned
+other_share_client(struct fx *f)
+{
+	unsigned n;
+
+	for (n = 0; n < BALANCE_CLIENTS; n++)
+		if (discover_secs(f, n, 0) == DHCPD_DROP)
+			return n;
+	fail_msg("no client of share 2/2 among %d", BALANCE_CLIENTS);
+	return 0;
+}
+
+/* Its server down, another share's client is answered once it has
+ * waited balance_takeover_s: by its secs field, or by the time since this
+ * server first left its DISCOVER (firmware that sends secs 0). */
+static void
+test_balance_takeover(void **state)
+{
+	struct fx *f = *state;
+	struct rb_dhcp_dp_config c;
+	unsigned n, m;
+	char msg[128];
+	struct dhcpd bad;
+
+	balance_cfg(&c, 1);
+	fx_start(f, &c);
+	n = other_share_client(f);
+	/* secs: 2 is not yet the takeover, 3 is. */
+	assert_int_equal(discover_secs(f, n, 2), DHCPD_DROP);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_balance_takeover], 0);
+	assert_int_equal(discover_secs(f, n, 3), DHCPD_SEND);
+	assert_int_equal(f->out.type, DHCPOFFER);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_balance_takeover], 1);
+
+	/* secs 0 all along: the first DISCOVER left at T0 (above, by
+	 * other_share_client), answered from T0 + 3 on, its retransmissions
+	 * too; a minute after the first, the wait starts over. */
+	fx_start(f, &c);
+	m = other_share_client(f);
+	f->now = T0 + 2;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_DROP);
+	f->now = T0 + 3;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_SEND);
+	f->now = T0 + 5;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_SEND);
+	assert_int_equal(f->cnt[RB_CNT_dhcp_balance_takeover], 2);
+	f->now = T0 + 61;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_DROP);
+	f->now = T0 + 63;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_DROP);
+	f->now = T0 + 64;
+	assert_int_equal(discover_secs(f, m, 0), DHCPD_SEND);
+
+	/* Shares the control never sends are refused, not served. */
+	c.balance_k = 3;
+	assert_int_equal(dhcpd_init(&bad, &c, ip(SERVER), 1500, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "balance"));
+	c.balance_k = 0;
+	assert_int_equal(dhcpd_init(&bad, &c, ip(SERVER), 1500, msg, sizeof(msg)), -EINVAL);
+}
+
 /* --- the store unreachable (dhcp.database_down) ----------------------- */
 
 /* Commit the record of the last reply, as the main lcore does on success. */
@@ -2078,6 +2208,8 @@ main(void)
 	    T(test_load_then_init_reboot),
 	    T(test_pool_order_client_hash),
 	    T(test_pool_order_probe_bound),
+	    T(test_balance_split),
+	    T(test_balance_takeover),
 	    T(test_renew_held),
 	};
 
