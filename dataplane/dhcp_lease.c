@@ -385,16 +385,21 @@ lease_alloc(struct lease_table *t, unsigned s, uint32_t now)
 }
 
 uint32_t
-lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t now)
+lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t part, uint32_t parts,
+		 uint32_t now)
 {
 	struct lease_subnet *sn = &t->subnets[s];
-	uint32_t i, off, slot;
+	uint32_t i, off, slot, m;
 
-	if (!sn->fq_cap)
-		return LEASE_NONE;
-	off = h % sn->fq_cap;
-	for (i = 0; i < LEASE_NEAR_PROBES && i < sn->fq_cap; i++) {
-		slot = sn->base + (off + i) % sn->fq_cap;
+	if (!parts || part >= parts)
+		parts = 1, part = 0;
+	/* The part's pool indices: part, part + parts, ... below fq_cap. */
+	m = sn->fq_cap > part ? (sn->fq_cap - part + parts - 1) / parts : 0;
+	if (!m)
+		return lease_alloc(t, s, now);
+	off = h % m;
+	for (i = 0; i < LEASE_NEAR_PROBES && i < m; i++) {
+		slot = sn->base + part + (off + i) % m * parts;
 		if (!t->slots[slot].reserved && lease_available(&t->slots[slot], now))
 			return slot;
 	}

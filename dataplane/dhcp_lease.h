@@ -130,8 +130,16 @@ uint32_t lease_alloc(struct lease_table *t, unsigned s, uint32_t now);
  * lease database and see the same DISCOVERs in a different order choose
  * the same address for each client this way, where the FIFO's choice
  * depends on the order (dhcp.pool_order: client-hash).
+ *
+ * With parts > 1 it looks only at the pool's part `part` (0..parts-1):
+ * the pool indices part, part + parts, part + 2 * parts, ... Servers that
+ * split the clients (dhcp.balance) do not hear each other's offers; each
+ * offering from its own part of the pool, they do not offer one address
+ * to two clients. The fallback, lease_alloc(), takes from the whole pool
+ * (a part full lends from the others). parts 0 or 1: the whole pool.
  */
-uint32_t lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t now);
+uint32_t lease_alloc_near(struct lease_table *t, unsigned s, uint32_t h, uint32_t part,
+			  uint32_t parts, uint32_t now);
 
 /* Hand a pool slot back to its FIFO (after release, decline expiry, ...). */
 void lease_free(struct lease_table *t, uint32_t slot);

@@ -590,8 +590,14 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 			if (slot != LEASE_NONE && d->t.slots[slot].subnet != s)
 				slot = LEASE_NONE;
 		}
-		if (slot == LEASE_NONE && d->cfg.pool_order == RB_POOL_CLIENT_HASH)
-			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen), in->now);
+		/* Balanced servers do not hear each other's offers: each
+		 * offers from its own part of the pool, by the client's key. */
+		if (slot == LEASE_NONE && d->cfg.balance_n > 1)
+			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen),
+						d->cfg.balance_k - 1u, d->cfg.balance_n, in->now);
+		else if (slot == LEASE_NONE && d->cfg.pool_order == RB_POOL_CLIENT_HASH)
+			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen), 0, 1,
+						in->now);
 		else if (slot == LEASE_NONE)
 			slot = lease_alloc(&d->t, (unsigned)s, in->now);
 		if (slot == LEASE_NONE) {

@@ -22,6 +22,8 @@
 #  - the host lifecycle lives in the same database: an inventory host's
 #    row in host_state from the start, its DHCP (the unseeded storm's
 #    client 0) an event in host_events that both servers' APIs show
+#  - dhcp.balance 1/2 and 2/2: each DISCOVER offered by one server; server
+#    1 gone, server 2 takes its share's clients after their wait
 # Needs root. Its own namespace prefix; bounded: the storms run 8 s each.
 set -uo pipefail
 : "${RB_BUILD:?}" "${RB_SRC:?}"
@@ -281,6 +283,53 @@ n=$(not_in_db "$work/acks_down")
 check "the clients renewed while it was down hold the addresses it has for them ($n not)" [ "$n" = 0 ]
 n=$(double_acks "$work/acks1" "$work/acks2" "$work/acks_back" "$work/acks3" "$work/acks5")
 check "no address ACKed to two clients over the whole run ($n)" [ "$n" = 0 ]
+
+# dhcp.balance: the two servers split the DISCOVERs (shares 1/2 and 2/2);
+# server 1 gone, server 2 takes its share's clients once they have waited
+# dhcp.balance_takeover_s (3 s; dhcp_storm's clients send secs 0, so it is
+# the time since server 2 first left each one's DISCOVER).
+rb_stop "$pid1"; pid1=
+rb_stop "$pid2"; pid2=
+# An empty pool (the servers load the table at start): what is measured is
+# the offers, not a pool the storms above left nearly full.
+sql "delete from leases"
+for i in 1 2; do
+  sed "s|^  rate_limit: 0|  rate_limit: 0\n  balance: $i/2|" "$work/rb$i.yaml" > "$work/rb${i}c.yaml"
+done
+rb_start "$work/rb1c.yaml" "$work/rb1.log" || bail "server 1 did not start with balance 1/2"
+pid1=$srv_pid
+SRV_NS=s2 rb_start "$work/rb2c.yaml" "$work/rb2.log" || bail "server 2 did not start with balance 2/2"
+pid2=$srv_pid
+seed6=$((seed ^ 0x10000000))
+in_ns c1 timeout -k 5 30 "$STORM" --server 198.18.0.1 --server 198.18.0.2 --relay 198.18.0.9 \
+  --rate 1000 --clients 2000 --duration 2 --timeout 2000 --seed "$seed6" --acks "$work/acks6" > "$work/storm6.out"
+echo "# balanced, 2000 new clients to both: $(cat "$work/storm6.out")"
+by1=$(awk '$3 == "198.18.0.1"' "$work/acks6" | wc -l)
+by2=$(awk '$3 == "198.18.0.2"' "$work/acks6" | wc -l)
+o1=$(metric_of 198.18.0.1 rackboot_dp_dhcp_offer_total)
+o2=$(metric_of 198.18.0.2 rackboot_dp_dhcp_offer_total)
+d1=$(metric_of 198.18.0.1 rackboot_dp_dhcp_discover_total)
+d2=$(metric_of 198.18.0.2 rackboot_dp_dhcp_discover_total)
+left1=$(metric_of 198.18.0.1 'rackboot_dp_drops_total{reason="dhcp_balance_other"}')
+check "balanced: both servers ACKed their share ($by1 and $by2 of $(wc -l < "$work/acks6"))" \
+  [ "$by1" -gt 500 ] && [ "$by2" -gt 500 ]
+check "each DISCOVER offered by one server only ($o1 + $o2 offers, $d1 and $d2 DISCOVERs heard)" \
+  [ "$((o1 + o2))" = "$d1" ] && [ "$d1" = "$d2" ]
+check "server 1 counts what it left to server 2 ($left1 = $o2)" [ "${left1:-0}" = "$o2" ]
+naks=$(( $(metric_of 198.18.0.1 rackboot_dp_dhcp_nak_total) + $(metric_of 198.18.0.2 rackboot_dp_dhcp_nak_total) ))
+check "no NAK: each server offers from its own part of the pool ($naks NAKs in all)" [ "$naks" = 0 ]
+rb_stop "$pid1"; pid1=
+in_ns c1 timeout -k 5 40 "$STORM" --server 198.18.0.1 --server 198.18.0.2 --relay 198.18.0.9 \
+  --rate 500 --clients 2000 --duration 8 --timeout 2000 --seed "$seed6" --acks "$work/acks7" > "$work/storm7.out"
+echo "# server 1 gone, the same clients twice each, 4 s apart: $(cat "$work/storm7.out")"
+took=$(metric_of 198.18.0.2 rackboot_dp_dhcp_balance_takeover_total)
+moved=$(awk 'NR == FNR { if ($3 == "198.18.0.1") a[$1] = $2; next }
+             $3 == "198.18.0.2" && ($1 in a) { n++; if (a[$1] != $2) d++ }
+             END { print n + 0, d + 0 }' "$work/acks6" "$work/acks7")
+check "server 2 takes over server 1's share after the wait ($took takeovers; moved, changed: $moved)" \
+  [ "${took:-0}" -gt 250 ] && [ "${moved%% *}" -gt 250 ] && [ "${moved#* }" = 0 ]
+n=$(double_acks "$work/acks6" "$work/acks7")
+check "no address ACKed to two clients, balanced ($n)" [ "$n" = 0 ]
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1919,11 +1919,11 @@ test_pool_order_probe_bound(void **state)
 		f->d.t.slots[first + 20 + i].state = RB_LEASE_BOUND;
 		f->d.t.slots[first + 20 + i].expires = f->now + 3600;
 	}
-	slot = lease_alloc_near(&f->d.t, 0, 20, f->now);
+	slot = lease_alloc_near(&f->d.t, 0, 20, 0, 1, f->now);
 	assert_int_equal(slot, first); /* the FIFO's head: .1 */
-	slot = lease_alloc_near(&f->d.t, 0, 19, f->now);
+	slot = lease_alloc_near(&f->d.t, 0, 19, 0, 1, f->now);
 	assert_int_equal(slot, first + 19); /* free where the key starts: .20 */
-	slot = lease_alloc_near(&f->d.t, 0, 20 + 254 * 7, f->now);
+	slot = lease_alloc_near(&f->d.t, 0, 20 + 254 * 7, 0, 1, f->now);
 	assert_int_equal(slot, first + 1); /* wrapped to the same stretch: the FIFO again */
 }
 
@@ -1966,6 +1966,7 @@ test_balance_split(void **state)
 	struct rb_dhcp_dp_config c;
 	unsigned i, by_f = 0, by_g = 0;
 	enum dhcpd_verdict a, b;
+	uint32_t off;
 
 	assert_non_null(g);
 	balance_cfg(&c, 1);
@@ -1980,6 +1981,11 @@ test_balance_split(void **state)
 		assert_true(b == DHCPD_SEND || b == DHCPD_DROP);
 		by_f += a == DHCPD_SEND;
 		by_g += b == DHCPD_SEND;
+		/* Each offers from its own part of the pool (.20 is index 0):
+		 * f the even indices, g the odd ones, so never one address to
+		 * two clients though neither hears the other's offers. */
+		off = ntohl((a == DHCPD_SEND ? f : g)->rep.h.yiaddr) - ntohl(ip("198.18.0.20"));
+		assert_int_equal(off % 2, a == DHCPD_SEND ? 0 : 1);
 	}
 	assert_true(by_f > BALANCE_CLIENTS / 4 && by_g > BALANCE_CLIENTS / 4);
 	assert_int_equal(f->cnt[RB_CNT_dhcp_offer], by_f);
