@@ -33,9 +33,8 @@
 # leases in PostgreSQL, rackboot-pg2 two rackboot servers (198.18.0.1 and
 # 198.18.0.2, each its own namespace and port on the rack) sharing that
 # database, every request relayed to both (dhcp_storm --server twice: a
-# broadcast reaches both) and splitting the clients (dhcp.balance 1/2 and
-# 2/2), rackboot-pg2-all the same two without the split (both answer every
-# DISCOVER), kea-pg kea-dhcp4 with its PostgreSQL lease
+# broadcast reaches both), rackboot-pg2-balance the same two splitting the
+# clients (dhcp.balance 1/2 and 2/2), kea-pg kea-dhcp4 with its PostgreSQL lease
 # backend. All of them use one temporary PostgreSQL server for the whole run
 # (scripts/pg_cluster.sh: unix socket, fsync on, in a fresh directory under
 # /tmp, the same disk as the other servers' lease files), databases
@@ -44,7 +43,7 @@
 #
 # usage: benchmarks/dhcp_bench.sh [REPS (default 3)]
 # env:   RB_SERVERS="rackboot dnsmasq kea" (also rackboot-pg rackboot-pg2
-#        rackboot-pg2-all rackboot-pg2-fifo kea-pg)
+#        rackboot-pg2-balance rackboot-pg2-fifo kea-pg)
 #        RB_REPS=3  RB_PERIOD=10
 #        RB_START_RATE=200  RB_RATE_FACTOR=1.5  RB_MAX_STEPS=14  RB_REFINE=2
 #        RB_MAX_DROP=2.5  RB_PERFDHCP_PROCS=1  RB_CLIENTS=60000 (total)
@@ -299,15 +298,16 @@ start_rackboot_pg() {
 stop_rackboot_pg() { kill_wait "$srv_pid"; srv_pid=; }
 
 # Two servers on the one database; the storm sends every request to both.
-# They split the clients (dhcp.balance 1/2 and 2/2: each DISCOVER is
-# answered by one of them), as a site with two servers is set up;
-# RB_PG2_BALANCE=0 leaves that out (rackboot-pg2-all below).
+# As configured by default, both answer every DISCOVER (both offer, the
+# client takes the first); RB_PG2_BALANCE=1 splits the clients instead
+# (dhcp.balance 1/2 and 2/2: each DISCOVER answered by one of them;
+# rackboot-pg2-balance below).
 start_rackboot_pg2() {
   rb_built "$2" || return 1
   pg_empty_rackboot > "$2" 2>&1 || return 1
   mkdir -p "$1/s2"
   local b1='' b2=''
-  if [ "${RB_PG2_BALANCE:-1}" = 1 ]; then
+  if [ "${RB_PG2_BALANCE:-0}" = 1 ]; then
     b1=$'\n  balance: 1/2' b2=$'\n  balance: 2/2'
   fi
   rb_config "$1" "$SRV_IP" "$RB_PG_YAML$b1"
@@ -334,10 +334,9 @@ start_rackboot_pg2_fifo() {
   pool_order: fifo" start_rackboot_pg2 "$@"
 }
 stop_rackboot_pg2_fifo() { stop_rackboot_pg2; }
-# The same two servers without dhcp.balance: both answer every DISCOVER
-# (both offer, the client takes one), what rackboot-pg2 was before it.
-start_rackboot_pg2_all() { RB_PG2_BALANCE=0 start_rackboot_pg2 "$@"; }
-stop_rackboot_pg2_all() { stop_rackboot_pg2; }
+# The same two servers splitting the clients (dhcp.balance).
+start_rackboot_pg2_balance() { RB_PG2_BALANCE=1 start_rackboot_pg2 "$@"; }
+stop_rackboot_pg2_balance() { stop_rackboot_pg2; }
 
 # Kea on its own database (schema from Kea's own script, made once below).
 # Its config carries the password ("password" is the only way Kea 2.2
@@ -721,9 +720,9 @@ for name in $SERVERS; do
     dnsmasq) note="$note; --no-ping" ;;
     kea) note="$note; memfile persist, $KEA_SOCKET socket" ;;
     kea[-_]pg) note="$note; PostgreSQL lease backend, $KEA_SOCKET socket, threads ${KEA_THREADS/#0/default}" ;;
-    rackboot[-_]pg2) note="$note; two servers, one database, every request to both, dhcp.balance 1/2 and 2/2" ;;
+    rackboot[-_]pg2) note="$note; two servers, one database, every request to both" ;;
     rackboot[-_]pg2[-_]fifo) note="$note; as rackboot-pg2, dhcp.pool_order: fifo" ;;
-    rackboot[-_]pg2[-_]all) note="$note; two servers, one database, every request to both, no dhcp.balance: both answer every DISCOVER" ;;
+    rackboot[-_]pg2[-_]balance) note="$note; as rackboot-pg2, dhcp.balance 1/2 and 2/2: each DISCOVER answered by one" ;;
   esac
   MED[$name]=${bests[$m]}
   all="${bests[*]}"
@@ -751,7 +750,7 @@ done
   ratio "rackboot / kea ($LOADGEN)" "$sqlite" "$keamem" 10
   for name in $SERVERS; do
     case $name in
-      rackboot[-_]pg | rackboot[-_]pg2 | rackboot[-_]pg2[-_]fifo | rackboot[-_]pg2[-_]all)
+      rackboot[-_]pg | rackboot[-_]pg2 | rackboot[-_]pg2[-_]fifo | rackboot[-_]pg2[-_]balance)
         ratio "$name / kea-pg" "${MED[$name]:-}" "$kea" 10
         ratio "$name / rackboot (SQLite)" "${MED[$name]:-}" "$sqlite" 0.5 ;;
     esac
