@@ -442,7 +442,25 @@ if ratio_storm:
       f"{summary[best_peer]['last_node_s_median']:.2f} s: best peer's time / rackboot's = **{ratio_storm:.2f}x** "
       f"({'rackboot faster' if ratio_storm > 1 else 'rackboot slower'}; target >= 3x).")
 else:
-    w("- Time to the last node: no ratio (rackboot or every peer had runs with nodes not done).")
+    # No peer reached its last node: say how far each got. A peer cut by
+    # the storm's bound needs at least that bound (a lower bound of its
+    # ratio); one whose storm ended before it has nodes that failed.
+    bound = float(facts.get("storm_timeout_s") or 0)
+    unfinished = [n for n in servers if not n.startswith("rackboot")
+                  and not summary[n]["last_node_s_median"]]
+    if rb_last and unfinished:
+        parts = []
+        for n in unfinished:
+            s = summary[n]
+            cut = bound and (s["secs_median"] or 0) >= bound - 1
+            parts.append(f"{n} {fmt(s['done_median'], '.0f')}/{nodes_n} done when its storm ended at "
+                         f"{fmt(s['secs_median'], '.1f')} s, "
+                         + (f"cut by the {bound:.0f} s bound: at least {bound / rb_last:.2f}x rackboot's time"
+                            if cut else "the others failed: it never reaches its last node"))
+        w(f"- Time to the last node: rackboot {rb_last:.2f} s; no peer reached its last node ("
+          + "; ".join(parts) + ").")
+    else:
+        w("- Time to the last node: no ratio (rackboot or every peer had runs with nodes not done).")
 if ratio_dora:
     w(f"- Storm DORA/s (all nodes at once, leases / time to the last lease): rackboot / {best_dora_peer} = "
       f"**{ratio_dora:.2f}x** (target >= 10x vs Kea; a {nodes_n}-node burst measures latency as much as rate).")
