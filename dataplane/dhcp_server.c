@@ -508,7 +508,8 @@ ack(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, uint32
 }
 
 /*
- * dhcp.balance (RFC 3074's load balancing, without its hash table): is
+ * dhcp.balance (load balancing after RFC 3074, with our own hash and
+ * share of the buckets rather than its Pearson hash and bitmap): is
  * this DISCOVER this server's to answer? Its own share's, yes. Another
  * share's once the client has waited balance_takeover_s for an answer:
  * by its secs field (RFC 3074 section 3), or, for firmware that leaves
