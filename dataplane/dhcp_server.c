@@ -516,23 +516,22 @@ ack(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, uint32
  * secs 0, by the time since this server first ignored a DISCOVER of the
  * same client (dhcpd.waiting; the slot stays, so its retransmissions are
  * answered too, until WAITING_FORGET_S after the first: then it starts
- * over). That is how a share whose server
- * is down gets served, a few seconds late. REQUESTs, renewals and
- * rebinds are not split: they name their server, or any server may
- * answer them from the shared leases.
+ * over). That is how a share whose server is down gets served, a few
+ * seconds late. REQUESTs, renewals and rebinds are not split: they name
+ * their server, or any server may answer them from the shared leases.
+ * kh is rb_hash32() of the key, the hash every server computes alike.
  */
 #define WAITING_FORGET_S 60
 
 static bool
 balance_mine(struct dhcpd *d, const struct dhcp_msg *m, const uint8_t *key, size_t klen,
-	     uint32_t now, uint64_t *cnt, uint64_t *drops)
+	     uint32_t kh, uint32_t now, uint64_t *cnt, uint64_t *drops)
 {
 	uint64_t h;
 	struct dhcpd_waiting *w;
 	uint32_t tag;
 
-	if (d->cfg.balance_n <= 1 ||
-	    (rb_hash32(key, klen) >> 24) % d->cfg.balance_n == d->cfg.balance_k - 1u)
+	if (d->cfg.balance_n <= 1 || (kh >> 24) % d->cfg.balance_n == d->cfg.balance_k - 1u)
 		return true;
 	h = rb_hash64_keyed(key, klen);
 	w = &d->waiting[h & (DHCPD_WAITING_SLOTS - 1)];
@@ -560,8 +559,10 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 	struct dhcp_hdr h;
 	struct dhcp_opts o;
 	struct lease *l;
+	uint32_t kh = rb_hash32(key, klen);
+	bool split = d->cfg.balance_n > 1;
 
-	if (!balance_mine(d, m, key, klen, in->now, cnt, drops))
+	if (!balance_mine(d, m, key, klen, kh, in->now, cnt, drops))
 		return DHCPD_DROP;
 	if (slot == LEASE_NONE) {
 		/* Its current or last address, then the one it asks for,
@@ -591,14 +592,12 @@ discover(struct dhcpd *d, const struct dhcpd_in *in, const struct dhcp_msg *m, i
 			if (slot != LEASE_NONE && d->t.slots[slot].subnet != s)
 				slot = LEASE_NONE;
 		}
-		/* Balanced servers do not hear each other's offers: each
-		 * offers from its own part of the pool, by the client's key. */
-		if (slot == LEASE_NONE && d->cfg.balance_n > 1)
-			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen),
-						d->cfg.balance_k - 1u, d->cfg.balance_n, in->now);
-		else if (slot == LEASE_NONE && d->cfg.pool_order == RB_POOL_CLIENT_HASH)
-			slot = lease_alloc_near(&d->t, (unsigned)s, rb_hash32(key, klen), 0, 1,
-						in->now);
+		/* By the client's key; balanced servers do not hear each
+		 * other's offers, so each offers from its own part of the pool. */
+		if (slot == LEASE_NONE && (split || d->cfg.pool_order == RB_POOL_CLIENT_HASH))
+			slot = lease_alloc_near(&d->t, (unsigned)s, kh,
+						split ? d->cfg.balance_k - 1u : 0,
+						split ? d->cfg.balance_n : 1, in->now);
 		else if (slot == LEASE_NONE)
 			slot = lease_alloc(&d->t, (unsigned)s, in->now);
 		if (slot == LEASE_NONE) {
